@@ -1,0 +1,27 @@
+import { devCommand } from "./commands/dev.ts";
+import { testCommand } from "./commands/test.ts";
+
+const usage = `Usage: npm run <command>
+  dev     start the whole local stack (Postgres, Redis, QStash, Chroma, the edge and a node)
+  test    lint, type-check and run every test suite against real services`;
+
+async function main(): Promise<number> {
+  const [command, ...args] = process.argv.slice(2);
+  switch (command) {
+    case "dev":
+      return await devCommand();
+    case "test":
+      return await testCommand(args);
+    default:
+      process.stdout.write(`${usage}\n`);
+      return command === "help" || command === undefined ? 0 : 1;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`\n✖ ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

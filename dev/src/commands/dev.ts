@@ -1,0 +1,83 @@
+import path from "node:path";
+import { portsFromEnv } from "../config.ts";
+import { dataRoot, repoRoot } from "../lib/paths.ts";
+import { ensureRedisServer } from "../redis/redis-server.ts";
+import { loadOrCreateDevSecrets } from "../secrets.ts";
+import { startStack } from "../stack.ts";
+
+const say = (message: string) => process.stdout.write(`${message}\n`);
+
+/** `npm run dev`: the whole system on this machine until Ctrl-C. */
+export async function devCommand(): Promise<number> {
+  const started = Date.now();
+  const ports = portsFromEnv(process.env);
+  const devVars = path.join(repoRoot, ".dev.vars");
+  const { secrets, created } = loadOrCreateDevSecrets(devVars);
+  if (created) say("wrote .dev.vars with fresh random secrets (git-ignored)");
+  await ensureRedisServer(say);
+
+  let shuttingDown: Promise<void> | undefined;
+  let firstSignalAt = 0;
+  let exitCode = 0;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+
+  const stack = await startStack({
+    dataDir: path.join(dataRoot, "dev"),
+    ports,
+    secrets,
+    persistent: true,
+    ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+    echo: process.env.INKWELL_ECHO === "1",
+    log: (m) => say(`  ${m}`),
+    onCrash: (service, detail) => {
+      say(`\n✖ ${service} ${detail}. Stopping everything.`);
+      exitCode = 1;
+      void shutdown();
+    },
+  });
+
+  function shutdown(): Promise<void> {
+    shuttingDown ??= (async () => {
+      say("\nstopping the local stack …");
+      await stack.stop();
+      say("stopped; nothing left running.");
+      resolveDone();
+    })();
+    return shuttingDown;
+  }
+
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      // npm and the terminal may both deliver the same Ctrl-C; only a later one forces the exit.
+      const now = Date.now();
+      if (firstSignalAt === 0) {
+        firstSignalAt = now;
+        void shutdown();
+      } else if (now - firstSignalAt > 2_000) {
+        say("forced exit: some services may still be running.");
+        process.exit(130);
+      }
+    });
+  }
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  say(`
+Inkwell is running (ready in ${seconds} s).
+
+  Edge API     ${stack.edgeUrl}        (docs: ${stack.edgeUrl}/docs)
+  Readiness    curl ${stack.edgeUrl}/health/ready
+  Node         ${stack.nodeUrl}/info
+  Logs         ${path.join(dataRoot, "dev", "logs")}
+
+Get a token:
+  curl -s -X POST ${stack.edgeUrl}/v1/auth/register -H 'Content-Type: application/json' \\
+    -d '{"email":"you@example.com","password":"a long passphrase"}'
+  (the answer carries accessToken; send it as "Authorization: Bearer <accessToken>")
+
+Press Ctrl-C to stop every service.`);
+  await done;
+  return exitCode;
+}

@@ -1,0 +1,36 @@
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { freePort } from "../lib/ports.ts";
+import { generateSecrets } from "../secrets.ts";
+import { type Stack, type StackPart, startStack } from "../stack.ts";
+
+/**
+ * A throwaway stack for a test run: fresh databases in a temp folder, random secrets, free ports.
+ * Nothing is shared with `npm run dev` or with another run.
+ */
+export async function startTestStack(parts: StackPart[], label: string): Promise<Stack & { dataDir: string }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `inkwell-${label}-`));
+  const ports = {
+    postgres: await freePort(),
+    redis: await freePort(),
+    redisRest: await freePort(),
+    qstash: await freePort(),
+    chroma: await freePort(),
+    edge: await freePort(),
+    node: await freePort(),
+  };
+  const stack = await startStack({
+    dataDir,
+    ports,
+    secrets: generateSecrets(),
+    persistent: false,
+    parts,
+    ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+    log: () => {},
+    onCrash: (service, detail) => {
+      console.error(`[test stack] ${service} ${detail}`);
+    },
+  });
+  return { ...stack, dataDir };
+}

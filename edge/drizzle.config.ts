@@ -1,0 +1,9 @@
+import { defineConfig } from "drizzle-kit";
+
+export default defineConfig({
+  dialect: "postgresql",
+  schema: "./src/db/schema/index.ts",
+  out: "../migrations",
+  dbCredentials: { url: process.env.DATABASE_URL ?? "postgres://localhost/inkwell" },
+  strict: true,
+});

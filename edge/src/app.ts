@@ -1,0 +1,60 @@
+import { InkwellError } from "@inkwell/shared";
+import { bodyLimit } from "hono/body-limit";
+import type { AppEnv } from "./hono-env.ts";
+import { createRouter } from "./lib/openapi.ts";
+import { problemResponse } from "./lib/problem.ts";
+import { init } from "./middleware/init.ts";
+import { requestId } from "./middleware/request-id.ts";
+import { docsPage } from "./routes/docs.ts";
+import { getHealth } from "./routes/health/get-health.ts";
+import { getReady } from "./routes/health/get-ready.ts";
+import { postHeartbeat } from "./routes/internal/post-heartbeat.ts";
+
+/** Largest body any route accepts (the contract's 256 KiB); entry content has its own 64 KiB limit. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** The one app factory: the Worker and every test use it. */
+export function createApp() {
+  const app = createRouter();
+
+  app.use("*", requestId);
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new InkwellError("PAYLOAD_TOO_LARGE", `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
+
+  // Liveness must answer even when the environment is broken.
+  app.route("/", getHealth);
+
+  app.use("*", async (c, next) => {
+    // Documentation needs no services; everything else does.
+    if (c.req.path === "/openapi.json" || c.req.path === "/docs") return next();
+    return init(c, next);
+  });
+  app.route("/", getReady);
+  app.route("/", postHeartbeat);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "nodeToken", { type: "http", scheme: "bearer" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Inkwell API",
+      version: "1.0.0",
+      description: "Journaling with analysis, search by meaning, insights and grounded chat.",
+    },
+  });
+  app.route("/", docsPage);
+
+  app.notFound((c) => problemResponse(c, new InkwellError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`)));
+  app.onError((err, c) => problemResponse(c, err));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+export type { AppEnv };

@@ -1,0 +1,21 @@
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema/index.ts";
+
+export type Database = PostgresJsDatabase<typeof schema>;
+
+/**
+ * One client per request: Hyperdrive pools the real connections, and a Worker may not share
+ * sockets across requests. The caller closes it with `ctx.waitUntil(close())`.
+ */
+export function createDatabase(connectionString: string): { db: Database; close: () => Promise<void> } {
+  const sql = postgres(connectionString, {
+    max: 5,
+    // Hyperdrive caches prepared statements per connection; type fetching costs a round trip.
+    fetch_types: false,
+    connect_timeout: 5,
+    idle_timeout: 5,
+    onnotice: () => {},
+  });
+  return { db: drizzle(sql, { schema }), close: () => sql.end({ timeout: 2 }) };
+}

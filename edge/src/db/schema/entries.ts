@@ -1,0 +1,32 @@
+import { sql } from "drizzle-orm";
+import { boolean, check, index, integer, pgTable, smallint, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { id, softDelete, timestamps } from "./columns.ts";
+import { users } from "./users.ts";
+
+export const entries = pgTable(
+  "entries",
+  {
+    id: id(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    title: text("title"),
+    content: text("content").notNull(),
+    mood: smallint("mood"),
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    favorite: boolean("favorite").notNull().default(false),
+    wordCount: integer("word_count").notNull().default(0),
+    /** The moment the writer means (defaults to creation); "which day" is computed in their timezone. */
+    occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** Bumped on every content change so a late analysis of older content can be recognised and dropped. */
+    contentVersion: integer("content_version").notNull().default(1),
+    ...timestamps,
+    ...softDelete,
+  },
+  (t) => [
+    index("entries_user_occurred_idx")
+      .on(t.userId, t.occurredAt.desc(), t.id.desc())
+      .where(sql`${t.deletedAt} is null`),
+    check("entries_mood_check", sql`${t.mood} is null or ${t.mood} between 1 and 10`),
+  ],
+);

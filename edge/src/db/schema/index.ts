@@ -1,0 +1,5 @@
+export * from "./entries.ts";
+export * from "./entry-analyses.ts";
+export * from "./jobs.ts";
+export * from "./nodes.ts";
+export * from "./users.ts";

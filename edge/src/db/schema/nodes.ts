@@ -1,0 +1,28 @@
+import type { Hardware, NodeLoad } from "@inkwell/shared";
+import { sql } from "drizzle-orm";
+import { boolean, check, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { id, timestamps } from "./columns.ts";
+
+/** Inference nodes registered by an operator; the token is shown once and only its hash is kept. */
+export const nodes = pgTable(
+  "nodes",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    status: text("status", { enum: ["healthy", "draining", "offline"] }).notNull().default("offline"),
+    draining: boolean("draining").notNull().default(false),
+    version: text("version"),
+    hardware: jsonb("hardware").$type<Hardware>(),
+    models: jsonb("models").$type<{ id: string; task: string }[]>().notNull().default([]),
+    load: jsonb("load").$type<NodeLoad>(),
+    lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true, mode: "date" }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("nodes_name_idx").on(t.name),
+    uniqueIndex("nodes_token_hash_idx").on(t.tokenHash),
+    check("nodes_status_check", sql`${t.status} in ('healthy', 'draining', 'offline')`),
+  ],
+);

@@ -1,0 +1,69 @@
+import { z } from "zod";
+
+/** Bindings and vars as wrangler hands them to the Worker (secrets come from wrangler secrets / .dev.vars). */
+export interface Env {
+  HYPERDRIVE: Hyperdrive;
+  ENVIRONMENT?: string;
+  JWT_SECRET?: string;
+  JWT_PREVIOUS_SECRET?: string;
+  UPSTASH_REDIS_REST_URL?: string;
+  UPSTASH_REDIS_REST_TOKEN?: string;
+  QSTASH_URL?: string;
+  QSTASH_TOKEN?: string;
+  QSTASH_CURRENT_SIGNING_KEY?: string;
+  QSTASH_NEXT_SIGNING_KEY?: string;
+  EDGE_PUBLIC_URL?: string;
+  NODE_HEARTBEAT_TTL_SECONDS?: string;
+}
+
+const WEAK_VALUES = new Set(["changeme", "change-me", "secret", "password", "dev", "test", "example", "default"]);
+
+/** A secret is weak when it is short, a known placeholder, or made of very few distinct characters. */
+export function secretProblem(value: string, minLength: number): string | undefined {
+  if (value.length < minLength) return `must be at least ${minLength} characters`;
+  const lower = value.toLowerCase();
+  if ([...WEAK_VALUES].some((weak) => lower.includes(weak) && lower.length < weak.length + 8)) {
+    return "looks like a placeholder";
+  }
+  if (new Set(value).size < 8) return "has too few distinct characters";
+  return undefined;
+}
+
+const secret = (minLength: number) =>
+  z.string({ error: "is missing" }).superRefine((value, ctx) => {
+    const problem = secretProblem(value, minLength);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+
+export const envSchema = z.object({
+  ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
+  JWT_SECRET: secret(32),
+  JWT_PREVIOUS_SECRET: secret(32).optional(),
+  UPSTASH_REDIS_REST_URL: httpUrl,
+  UPSTASH_REDIS_REST_TOKEN: secret(24),
+  QSTASH_URL: httpUrl.default("https://qstash.upstash.io"),
+  QSTASH_TOKEN: secret(24),
+  QSTASH_CURRENT_SIGNING_KEY: secret(24),
+  QSTASH_NEXT_SIGNING_KEY: secret(24),
+  EDGE_PUBLIC_URL: httpUrl.optional(),
+  NODE_HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+});
+export type AppConfig = z.infer<typeof envSchema>;
+
+export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
+
+/** Names of the bad settings only: values never leave this function. */
+export function parseEnv(env: Env): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  if (parsed.success) {
+    if (!env.HYPERDRIVE?.connectionString) {
+      return { ok: false, problems: ["HYPERDRIVE: binding is missing"] };
+    }
+    return { ok: true, config: parsed.data };
+  }
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  if (!env.HYPERDRIVE?.connectionString) problems.push("HYPERDRIVE: binding is missing");
+  return { ok: false, problems };
+}

@@ -1,0 +1,45 @@
+import { InkwellError, makeProblem, PROBLEM_CONTENT_TYPE, type ProblemFieldError } from "@inkwell/shared";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ZodError } from "zod";
+import type { AppEnv } from "../hono-env.ts";
+
+export function zodIssues(error: ZodError): ProblemFieldError[] {
+  return error.issues.map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message }));
+}
+
+/** The single place that turns any thrown value into an RFC 9457 response. */
+export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
+  const requestId = c.get("requestId") ?? "unknown";
+  let error: InkwellError;
+  if (err instanceof InkwellError) {
+    error = err;
+  } else if (err instanceof HTTPException) {
+    // Hono raises these for malformed bodies and limits; map them onto our codes.
+    const code =
+      err.status === 413
+        ? "PAYLOAD_TOO_LARGE"
+        : err.status === 401
+          ? "UNAUTHENTICATED"
+          : err.status === 404
+            ? "NOT_FOUND"
+            : err.status >= 500
+              ? "INTERNAL"
+              : "VALIDATION_FAILED";
+    error = new InkwellError(code, err.status >= 500 ? "Something went wrong on our side." : err.message);
+  } else {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "unhandled error",
+        requestId,
+        error: err instanceof Error ? err.name : typeof err,
+      }),
+    );
+    error = new InkwellError("INTERNAL", "Something went wrong on our side. Quote the request id when reporting it.");
+  }
+  const body = makeProblem(error.code, error.message, requestId, error.errors);
+  const headers = new Headers({ "Content-Type": PROBLEM_CONTENT_TYPE, "X-Request-Id": requestId });
+  for (const [name, value] of Object.entries(error.headers ?? {})) headers.set(name, value);
+  return new Response(JSON.stringify(body), { status: error.status, headers });
+}

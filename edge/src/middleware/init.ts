@@ -1,0 +1,38 @@
+import { InkwellError } from "@inkwell/shared";
+import { Client as QStashClient } from "@upstash/qstash";
+import { Redis } from "@upstash/redis/cloudflare";
+import { createMiddleware } from "hono/factory";
+import { createDatabase } from "../db/client.ts";
+import { parseEnv } from "../env.ts";
+import type { AppEnv } from "../hono-env.ts";
+
+/**
+ * Validates the environment once per request and builds the per-request services. A missing or
+ * weak secret stops every route but liveness with 500 BAD_ENVIRONMENT, naming the settings only.
+ */
+export const init = createMiddleware<AppEnv>(async (c, next) => {
+  const parsed = parseEnv(c.env);
+  if (!parsed.ok) {
+    console.error(JSON.stringify({ level: "error", msg: "bad environment", problems: parsed.problems }));
+    throw new InkwellError("BAD_ENVIRONMENT", `The server is misconfigured: ${parsed.problems.join("; ")}`);
+  }
+  const { config } = parsed;
+  const { db, close } = createDatabase(c.env.HYPERDRIVE.connectionString);
+  c.set("services", {
+    config,
+    db,
+    redis: new Redis({
+      url: config.UPSTASH_REDIS_REST_URL,
+      token: config.UPSTASH_REDIS_REST_TOKEN,
+      // Cached reads must never hang a request when Redis is slow; callers degrade instead.
+      retry: { retries: 1, backoff: () => 50 },
+      enableTelemetry: false,
+    }),
+    qstash: new QStashClient({ baseUrl: config.QSTASH_URL, token: config.QSTASH_TOKEN }),
+  });
+  try {
+    await next();
+  } finally {
+    c.executionCtx.waitUntil(close());
+  }
+});

@@ -1,0 +1,101 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { ReadinessCheck } from "@inkwell/shared";
+import { and, count, eq, gt } from "drizzle-orm";
+import { sql } from "drizzle-orm";
+import { nodes } from "../../db/schema/index.ts";
+import type { Services } from "../../hono-env.ts";
+import { createRouter } from "../../lib/openapi.ts";
+import { withTimeout } from "../../lib/timeout.ts";
+
+const check = z.object({
+  status: z.enum(["ok", "degraded", "fail"]),
+  latencyMs: z.number().optional(),
+  detail: z.string().optional(),
+});
+const readiness = z
+  .object({
+    status: z.enum(["ok", "degraded", "fail"]),
+    checks: z.object({
+      database: check,
+      cache: check,
+      queue: check,
+      nodes: check.extend({ healthy: z.number().int() }),
+    }),
+  })
+  .openapi("Readiness");
+
+const route = createRoute({
+  method: "get",
+  path: "/health/ready",
+  tags: ["Health"],
+  summary: "Readiness: checks Postgres, Redis, QStash and the inference nodes",
+  responses: {
+    200: { description: "Ready (possibly degraded)", content: { "application/json": { schema: readiness } } },
+    503: { description: "Not ready", content: { "application/json": { schema: readiness } } },
+  },
+});
+
+const TIMEOUT_MS = 3_000;
+
+/** Runs a probe, timing it; its error text stays generic so no connection detail leaks. */
+async function probe(what: string, run: () => Promise<void>): Promise<ReadinessCheck> {
+  const started = Date.now();
+  try {
+    await withTimeout(run(), TIMEOUT_MS, what);
+    return { status: "ok", latencyMs: Date.now() - started };
+  } catch (err) {
+    const timedOut = err instanceof Error && err.message.includes("did not answer");
+    return {
+      status: "fail",
+      latencyMs: Date.now() - started,
+      detail: timedOut ? `${what} did not answer within ${TIMEOUT_MS} ms` : `${what} is unreachable`,
+    };
+  }
+}
+
+async function checkQueue(services: Services): Promise<void> {
+  const res = await fetch(new URL("/v2/keys", services.config.QSTASH_URL), {
+    headers: { Authorization: `Bearer ${services.config.QSTASH_TOKEN}` },
+  });
+  await res.body?.cancel();
+  if (!res.ok) throw new Error(`QStash answered ${res.status}`);
+}
+
+async function countHealthyNodes(services: Services): Promise<number> {
+  const freshSince = new Date(Date.now() - services.config.NODE_HEARTBEAT_TTL_SECONDS * 1000);
+  const [row] = await services.db
+    .select({ n: count() })
+    .from(nodes)
+    .where(and(eq(nodes.draining, false), gt(nodes.lastHeartbeatAt, freshSince)));
+  return row?.n ?? 0;
+}
+
+export const getReady = createRouter().openapi(route, async (c) => {
+  const services = c.get("services");
+  let healthy = 0;
+  const [database, cache, queue, nodeCheck] = await Promise.all([
+    probe("Postgres", async () => {
+      await services.db.execute(sql`select 1`);
+    }),
+    probe("Redis", async () => {
+      await services.redis.ping();
+    }),
+    probe("QStash", () => checkQueue(services)),
+    probe("Postgres", async () => {
+      healthy = await countHealthyNodes(services);
+    }),
+  ]);
+  const nodesCheck = {
+    ...nodeCheck,
+    healthy,
+    ...(nodeCheck.status === "ok" && healthy === 0
+      ? { status: "degraded" as const, detail: "No healthy inference node: analysis jobs wait until one heartbeats." }
+      : {}),
+  };
+  if (cache.status === "fail") cache.status = "degraded";
+  const failed = database.status === "fail" || queue.status === "fail";
+  const degraded = cache.status !== "ok" || nodesCheck.status !== "ok";
+  const status = failed ? "fail" : degraded ? "degraded" : "ok";
+  const body = { status, checks: { database, cache, queue, nodes: nodesCheck } } as const;
+  return failed ? c.json(body, 503) : c.json(body, 200);
+});

@@ -1,0 +1,135 @@
+import { isIP } from "node:net";
+import { z } from "zod";
+
+export const inferenceDevices = ["auto", "cpu", "cuda"] as const;
+export type InferenceDevice = (typeof inferenceDevices)[number];
+
+export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** QStash signing keys are ~32 random characters; anything much shorter is a placeholder or a typo. */
+const MIN_SECRET_LENGTH = 16;
+
+const secret = () =>
+  z
+    .string({ error: "is required" })
+    .min(MIN_SECRET_LENGTH, `is too weak: use at least ${MIN_SECRET_LENGTH} characters`);
+
+const httpUrl = () => z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" });
+
+const integer = (min: number, max: number) =>
+  z.coerce
+    .number({ error: "must be a number" })
+    .int("must be an integer")
+    .min(min, `must be between ${min} and ${max}`)
+    .max(max, `must be between ${min} and ${max}`);
+
+const envSchema = z.object({
+  NODE_HOST: z.string().min(1).default("127.0.0.1"),
+  NODE_PORT: integer(0, 65535).default(8788),
+  NODE_PUBLIC_URL: httpUrl().optional(),
+  QSTASH_CURRENT_SIGNING_KEY: secret(),
+  QSTASH_NEXT_SIGNING_KEY: secret(),
+  EDGE_URL: httpUrl().optional(),
+  NODE_TOKEN: secret().optional(),
+  CHROMA_URL: httpUrl().optional(),
+  HEARTBEAT_INTERVAL_MS: integer(100, 600_000).default(5000),
+  LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
+  INFERENCE_DEVICE: z
+    .enum(inferenceDevices, { error: `must be one of ${inferenceDevices.join(", ")}` })
+    .default("auto"),
+});
+
+const envKeys = Object.keys(envSchema.shape) as (keyof z.input<typeof envSchema>)[];
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Base URL QStash delivers to; signatures are bound to it, so it must match what the edge publishes. */
+  publicUrl: string;
+  /** True when NODE_PUBLIC_URL was derived from host and port rather than set. */
+  publicUrlDerived: boolean;
+  qstash: { currentSigningKey: string; nextSigningKey: string };
+  /** Present only when both EDGE_URL and NODE_TOKEN are set: the node then heartbeats to the edge. */
+  edge: { url: string; token: string } | undefined;
+  chromaUrl: string | undefined;
+  heartbeatIntervalMs: number;
+  logLevel: LogLevel;
+  inferenceDevice: InferenceDevice;
+}
+
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+/** Thrown by `loadConfig`; its message lists every bad variable (names only, never values). */
+export class ConfigError extends Error {
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[]) {
+    super(
+      [
+        "Invalid inference node configuration:",
+        ...problems.map((p) => `  - ${p.variable}: ${p.message}`),
+      ].join("\n"),
+    );
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+
+  get variables(): string[] {
+    return [...new Set(this.problems.map((p) => p.variable))];
+  }
+}
+
+function hostForUrl(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+function stripTrailingSlashes(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  // `FOO=` in an env file or compose file means "not set", not "set to the empty string".
+  const input: Record<string, string> = {};
+  for (const key of envKeys) {
+    const value = env[key]?.trim();
+    if (value) input[key] = value;
+  }
+
+  const parsed = envSchema.safeParse(input);
+  const problems: ConfigProblem[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? "environment"),
+        message: issue.message,
+      }));
+  // Checked by hand rather than with a refinement so it is reported together with the other problems.
+  if (input.EDGE_URL !== undefined && input.NODE_TOKEN === undefined) {
+    problems.push({
+      variable: "NODE_TOKEN",
+      message: "is required when EDGE_URL is set (the edge rejects heartbeats without it)",
+    });
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+
+  const e = parsed.data;
+  const publicUrl = e.NODE_PUBLIC_URL ?? `http://${hostForUrl(e.NODE_HOST)}:${e.NODE_PORT}`;
+  return {
+    host: e.NODE_HOST,
+    port: e.NODE_PORT,
+    publicUrl: stripTrailingSlashes(publicUrl),
+    publicUrlDerived: e.NODE_PUBLIC_URL === undefined,
+    qstash: { currentSigningKey: e.QSTASH_CURRENT_SIGNING_KEY, nextSigningKey: e.QSTASH_NEXT_SIGNING_KEY },
+    edge:
+      e.EDGE_URL !== undefined && e.NODE_TOKEN !== undefined
+        ? { url: stripTrailingSlashes(e.EDGE_URL), token: e.NODE_TOKEN }
+        : undefined,
+    chromaUrl: e.CHROMA_URL,
+    heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    logLevel: e.LOG_LEVEL,
+    inferenceDevice: e.INFERENCE_DEVICE,
+  };
+}
