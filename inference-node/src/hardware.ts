@@ -145,6 +145,16 @@ export async function probeCuda(options: CudaProbeOptions = {}): Promise<CudaInf
   return { available: true, ...(driverVersion === undefined ? {} : { driverVersion }), gpus };
 }
 
+export function readMemory(): Hardware["memory"] {
+  // In a container os.totalmem() is the host's memory; the cgroup limit is what this node can really use.
+  const limit = process.constrainedMemory();
+  const totalBytes = limit > 0 && limit < os.totalmem() ? limit : os.totalmem();
+  return {
+    totalMiB: Math.floor(totalBytes / MIB),
+    freeMiB: Math.floor(Math.min(os.freemem(), totalBytes) / MIB),
+  };
+}
+
 /** Describes this machine and picks the device models will run on, honouring INFERENCE_DEVICE. */
 export async function detectHardware(
   requested: InferenceDevice,
@@ -157,13 +167,7 @@ export async function detectHardware(
     cores: Math.max(1, os.availableParallelism()),
     arch: os.arch(),
   };
-  // In a container os.totalmem() is the host's memory; the cgroup limit is what this node can really use.
-  const limit = process.constrainedMemory();
-  const totalBytes = limit && limit > 0 && limit < os.totalmem() ? limit : os.totalmem();
-  const memory = {
-    totalMiB: Math.floor(totalBytes / MIB),
-    freeMiB: Math.floor(Math.min(os.freemem(), totalBytes) / MIB),
-  };
+  const memory = readMemory();
 
   if (requested === "cpu") {
     return {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomToken } from "@inkwell/shared";
@@ -81,7 +81,9 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   const dataDir = resolvePostgresDataDir(options.dataDir);
   const clusterDir = path.join(dataDir, "cluster");
   const secretFile = path.join(dataDir, "password");
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // 0o711: the postgres user must pass through to its cluster, but need not list what else is here.
+  mkdirSync(dataDir, { recursive: true, mode: 0o711 });
+  chmodSync(dataDir, 0o711);
   stopStaleCluster(clusterDir, log);
   await assertPortFree("127.0.0.1", port, "POSTGRES_PORT");
 

@@ -49,7 +49,8 @@ export async function deliver(request: DeliveryRequest): Promise<DeliveryOutcome
     };
   } catch (err) {
     const aborted = request.signal.aborted;
-    const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    const message =
+      err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
     return { kind: "error", error: signal.aborted && !aborted ? "timeout" : message, aborted };
   }
 }

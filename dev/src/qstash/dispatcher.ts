@@ -136,7 +136,10 @@ export class Dispatcher {
 
   private track(work: Promise<void>): void {
     const tracked = work.catch((err: unknown) => {
-      this.opts.logger.error({ err: err instanceof Error ? err.message : String(err) }, "delivery bookkeeping failed");
+      this.opts.logger.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        "delivery bookkeeping failed",
+      );
     });
     this.inFlight.add(tracked);
     void tracked.finally(() => this.inFlight.delete(tracked));
@@ -150,7 +153,10 @@ export class Dispatcher {
 
     const body = Buffer.from(record.bodyBase64, "base64");
     const headers = mapToHeaders(record.header);
-    headers.set("Upstash-Signature", await signDelivery({ signingKey: this.opts.signingKey(), url: record.url, body }));
+    headers.set(
+      "Upstash-Signature",
+      await signDelivery({ signingKey: this.opts.signingKey(), url: record.url, body }),
+    );
     headers.set("Upstash-Message-Id", record.messageId);
     headers.set("Upstash-Retried", String(record.retried));
     headers.set("User-Agent", "Upstash-QStash");
@@ -267,7 +273,12 @@ export class Dispatcher {
     };
     await this.opts.store.save(callback);
     this.opts.logger.info(
-      { messageId: callback.messageId, sourceMessageId: source.messageId, kind, destination: originOf(spec.url) },
+      {
+        messageId: callback.messageId,
+        sourceMessageId: source.messageId,
+        kind,
+        destination: originOf(spec.url),
+      },
       `${kind} enqueued`,
     );
     this.schedule(callback);

@@ -14,7 +14,12 @@ export const MESSAGE_STATES = [
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
 /** States in which the message still has a delivery ahead of it (and is reloaded after a restart). */
-export const PENDING_STATES: ReadonlySet<MessageState> = new Set(["CREATED", "ACTIVE", "RETRY", "IN_PROGRESS"]);
+export const PENDING_STATES: ReadonlySet<MessageState> = new Set([
+  "CREATED",
+  "ACTIVE",
+  "RETRY",
+  "IN_PROGRESS",
+]);
 
 const headerMapSchema = z.record(z.string(), z.array(z.string()));
 

@@ -130,9 +130,12 @@ export async function startQStashServer(opts: QStashServerOptions): Promise<QSta
     if (status >= 500) logger.error({ err: err.message }, "request failed");
     return sendError(reply, status, err.message);
   });
-  app.setNotFoundHandler((_request, reply) => sendError(reply, 404, "not supported by the local QStash stand-in"));
+  app.setNotFoundHandler((_request, reply) =>
+    sendError(reply, 404, "not supported by the local QStash stand-in"),
+  );
 
-  const bodyOf = (request: FastifyRequest): Buffer => (Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
+  const bodyOf = (request: FastifyRequest): Buffer =>
+    Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 
   app.post("/v2/publish/*", async (request, reply) => {
     const prefix = "/v2/publish/";
@@ -149,7 +152,11 @@ export async function startQStashServer(opts: QStashServerOptions): Promise<QSta
     // The real service answers 201 for a new message and 202 for a duplicate.
     return reply
       .code(deduplicated ? 202 : 201)
-      .send({ messageId: record.messageId, url: record.url, ...(deduplicated ? { deduplicated: true } : {}) });
+      .send({
+        messageId: record.messageId,
+        url: record.url,
+        ...(deduplicated ? { deduplicated: true } : {}),
+      });
   });
 
   app.post("/v2/batch", async (request, reply) => {
@@ -161,7 +168,8 @@ export async function startQStashServer(opts: QStashServerOptions): Promise<QSta
     } catch {
       return sendError(reply, 400, "batch body must be JSON");
     }
-    if (entries.some((e) => e.queue !== undefined)) return sendError(reply, 400, "queues are not supported locally");
+    if (entries.some((e) => e.queue !== undefined))
+      return sendError(reply, 400, "queues are not supported locally");
     const now = Date.now();
     const specs = [];
     for (const entry of entries) {
@@ -178,7 +186,11 @@ export async function startQStashServer(opts: QStashServerOptions): Promise<QSta
     const results = [];
     for (const spec of specs) {
       const { record, deduplicated } = await dispatcher.publish(spec, now);
-      results.push({ messageId: record.messageId, url: record.url, ...(deduplicated ? { deduplicated: true } : {}) });
+      results.push({
+        messageId: record.messageId,
+        url: record.url,
+        ...(deduplicated ? { deduplicated: true } : {}),
+      });
     }
     return reply.code(201).send(results);
   });

@@ -23,7 +23,12 @@ export interface SignRequest {
 }
 
 /** The `Upstash-Signature` JWT: HS256 over the signing key's UTF-8 bytes, claims as QStash sends them. */
-export async function signDelivery({ signingKey, url, body, nowMs = Date.now() }: SignRequest): Promise<string> {
+export async function signDelivery({
+  signingKey,
+  url,
+  body,
+  nowMs = Date.now(),
+}: SignRequest): Promise<string> {
   const now = Math.floor(nowMs / 1_000);
   return await new SignJWT({ body: bodyHash(body) })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })

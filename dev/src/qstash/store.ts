@@ -70,7 +70,8 @@ export class MessageStore {
    * resolves once its current state is durable on disk.
    */
   save(record: MessageRecord): Promise<void> {
-    if (!isWellFormedId(record.messageId)) throw new Error("refusing to persist a message with a malformed id");
+    if (!isWellFormedId(record.messageId))
+      throw new Error("refusing to persist a message with a malformed id");
     this.records.set(record.messageId, record);
     const snapshot = JSON.stringify(record);
     const previous = this.writes.get(record.messageId) ?? Promise.resolve();
