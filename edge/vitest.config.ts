@@ -3,13 +3,18 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   plugins: [
-    cloudflareTest(({ inject }) => ({
-      wrangler: { configPath: "../wrangler.toml" },
-      miniflare: {
-        bindings: inject("edgeVars"),
-        hyperdrives: { HYPERDRIVE: inject("databaseUrl") },
-      },
-    })),
+    cloudflareTest(({ inject }) => {
+      const databaseUrl = inject<string>("databaseUrl");
+      // wrangler reads the Hyperdrive binding's local connection string from here while parsing the config.
+      process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = databaseUrl;
+      return {
+        wrangler: { configPath: "../wrangler.toml" },
+        miniflare: {
+          bindings: inject<Record<string, string>>("edgeVars"),
+          hyperdrives: { HYPERDRIVE: databaseUrl },
+        },
+      };
+    }),
   ],
   test: {
     name: "edge",

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startTestStack } from "../../dev/src/testing/test-stack.ts";
+import { spawnTestStack } from "../../dev/src/testing/stack-client.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -8,12 +8,13 @@ declare module "vitest" {
   }
 }
 
-/** Real Postgres, Redis (behind the Upstash REST front) and the QStash stand-in for the Worker tests. */
+/**
+ * Real Postgres, Redis (behind the Upstash REST front) and the QStash stand-in for the Worker tests,
+ * run in a separate Node process: this project resolves modules for workerd, not for Node.
+ */
 export default async function setup(project: TestProject) {
-  const stack = await startTestStack(["postgres", "redis", "qstash"], "edge");
+  const { stack, stop } = await spawnTestStack(["postgres", "redis", "qstash"], "edge");
   project.provide("databaseUrl", stack.databaseUrl);
   project.provide("edgeVars", stack.edgeVars);
-  return async () => {
-    await stack.stop();
-  };
+  return stop;
 }

@@ -1,5 +1,5 @@
 import type { Hardware } from "@inkwell/shared";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Registry } from "prom-client";
 import type { Config } from "./config.ts";
 import { type CudaProbeOptions, detectHardware } from "./hardware.ts";
@@ -33,7 +33,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: { level: config.logLevel } }),
     genReqId: genRequestId,
-    requestIdLogLabel: "requestId",
+    logController: new LogController({
+      requestIdLogLabel: "requestId",
+      // Docker health checks and Prometheus scrapes would otherwise drown out the job log lines.
+      disableRequestLogging: (request) => request.url === "/health" || request.url === "/metrics",
+    }),
     // The body is JSON job payloads; journal entries are far smaller than this.
     bodyLimit: 1024 * 1024,
   });

@@ -19,6 +19,8 @@ export interface DispatcherOptions {
   defaultTimeoutMs: number;
   deduplicationWindowMs: number;
   finishedRetentionMs: number;
+  /** How long close() lets attempts already on the wire finish before aborting them. */
+  shutdownGraceMs: number;
 }
 
 export type CancelResult = "cancelled" | "not-found";
@@ -32,6 +34,7 @@ export class Dispatcher {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
+  private stopping = false;
   private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: DispatcherOptions) {}
@@ -94,12 +97,19 @@ export class Dispatcher {
     return "cancelled";
   }
 
-  /** Stops timers and aborts attempts in flight; what was durable stays pending for the next start. */
+  /**
+   * Starts nothing new, lets attempts on the wire finish (so their outcome is recorded rather than the
+   * message being delivered again after the restart), and aborts whatever outlives the grace period.
+   * Anything not finished stays pending on disk for the next start.
+   */
   async close(): Promise<void> {
-    this.shutdown.abort();
+    this.stopping = true;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     for (const id of [...this.timers.keys()]) this.clearTimer(id);
-    await Promise.allSettled([...this.inFlight]);
+    const grace = setTimeout(() => this.shutdown.abort(), this.opts.shutdownGraceMs);
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    clearTimeout(grace);
+    this.shutdown.abort();
     await this.opts.store.flush();
   }
 
@@ -113,7 +123,7 @@ export class Dispatcher {
   }
 
   private schedule(record: MessageRecord): void {
-    if (this.shutdown.signal.aborted) return;
+    if (this.stopping) return;
     this.clearTimer(record.messageId);
     const wait = Math.min(MAX_TIMER_MS, Math.max(0, record.nextDeliveryAt - Date.now()));
     const timer = setTimeout(() => {
@@ -147,7 +157,7 @@ export class Dispatcher {
 
   private async attempt(messageId: string): Promise<void> {
     const record = this.opts.store.get(messageId);
-    if (!record || !PENDING_STATES.has(record.state) || this.shutdown.signal.aborted) return;
+    if (!record || !PENDING_STATES.has(record.state) || this.stopping) return;
     // Not persisted: after a crash mid-attempt the durable state is still CREATED/RETRY, so it is retried.
     record.state = "ACTIVE";
 

@@ -31,6 +31,8 @@ export interface QStashServerOptions {
   deduplicationWindowMs?: number;
   /** Delivered, failed and cancelled messages stay readable this long. Default one hour. */
   finishedRetentionMs?: number;
+  /** On close, attempts already on the wire get this long to finish before being aborted. Default 5 s. */
+  shutdownGraceMs?: number;
   /** Largest accepted publish body. Default 10 MiB. */
   bodyLimitBytes?: number;
 }
@@ -108,6 +110,7 @@ export async function startQStashServer(opts: QStashServerOptions): Promise<QSta
     defaultTimeoutMs: opts.defaultTimeoutMs ?? 15 * 60_000,
     deduplicationWindowMs: opts.deduplicationWindowMs ?? 10 * 60_000,
     finishedRetentionMs: opts.finishedRetentionMs ?? 60 * 60_000,
+    shutdownGraceMs: opts.shutdownGraceMs ?? 5_000,
   });
 
   // Fastify's own request logging would print publish paths, which embed destination URLs and queries.
@@ -150,13 +153,11 @@ export async function startQStashServer(opts: QStashServerOptions): Promise<QSta
     if (!parsed.ok) return sendError(reply, 400, parsed.error);
     const { record, deduplicated } = await dispatcher.publish(parsed.spec, Date.now());
     // The real service answers 201 for a new message and 202 for a duplicate.
-    return reply
-      .code(deduplicated ? 202 : 201)
-      .send({
-        messageId: record.messageId,
-        url: record.url,
-        ...(deduplicated ? { deduplicated: true } : {}),
-      });
+    return reply.code(deduplicated ? 202 : 201).send({
+      messageId: record.messageId,
+      url: record.url,
+      ...(deduplicated ? { deduplicated: true } : {}),
+    });
   });
 
   app.post("/v2/batch", async (request, reply) => {

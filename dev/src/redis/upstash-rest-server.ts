@@ -99,6 +99,96 @@ function blockArgument(args: readonly Buffer[]): string | undefined {
 
 class CommandRefused extends Error {}
 
+// Script flags that only Upstash's server understands; Redis refuses the whole script for them
+// ("Unexpected flag in script shebang"). @upstash/ratelimit declares allow-key-locking.
+const UPSTASH_ONLY_SCRIPT_FLAGS = new Set(["allow-key-locking"]);
+
+function sha1Hex(data: Buffer): string {
+  return createHash("sha1").update(data).digest("hex");
+}
+
+/** The script without Upstash-only shebang flags, or undefined when it needs no change. */
+function stripUpstashFlags(script: Buffer): Buffer | undefined {
+  if (script.subarray(0, 5).toString("latin1") !== "#!lua") return undefined;
+  const newline = script.indexOf(0x0a);
+  const shebang = script.subarray(0, newline === -1 ? script.length : newline).toString("utf8");
+  const tokens = shebang.slice(5).trim().split(/\s+/).filter(Boolean);
+  let changed = false;
+  const kept = tokens.map((token) => {
+    if (!token.startsWith("flags=")) return token;
+    const flags = token.slice("flags=".length).split(",");
+    const remaining = flags.filter((f) => !UPSTASH_ONLY_SCRIPT_FLAGS.has(f));
+    if (remaining.length === flags.length) return token;
+    changed = true;
+    return remaining.length > 0 ? `flags=${remaining.join(",")}` : "";
+  });
+  if (!changed) return undefined;
+  const head = ["#!lua", ...kept.filter(Boolean)].join(" ");
+  return Buffer.concat([
+    Buffer.from(head, "utf8"),
+    newline === -1 ? Buffer.alloc(0) : script.subarray(newline),
+  ]);
+}
+
+interface Adapted {
+  args: Buffer[];
+  /** Rewrites the reply so the caller sees what Upstash would have answered. */
+  mapReply?: (reply: unknown) => unknown;
+}
+
+/**
+ * Makes Upstash-flavoured scripts run on stock Redis while keeping their SHA1s: clients compute the
+ * SHA of the script they sent and call EVALSHA with it, so rewritten scripts are tracked by the
+ * original SHA and EVALSHA / SCRIPT EXISTS are translated.
+ */
+class ScriptShim {
+  private readonly rewrittenSha = new Map<string, string>();
+
+  adapt(name: string, args: Buffer[]): Adapted {
+    switch (name) {
+      case "EVAL":
+      case "EVAL_RO": {
+        const [script, ...rest] = args;
+        const stripped = script && this.rewrite(script);
+        return stripped ? { args: [stripped, ...rest] } : { args };
+      }
+      case "EVALSHA":
+      case "EVALSHA_RO": {
+        const [sha, ...rest] = args;
+        const mapped = sha && this.rewrittenSha.get(sha.toString("latin1").toLowerCase());
+        return mapped ? { args: [Buffer.from(mapped, "latin1"), ...rest] } : { args };
+      }
+      case "SCRIPT": {
+        const sub = args[0]?.toString("latin1").toUpperCase();
+        if (sub === "LOAD" && args[1]) {
+          const original = sha1Hex(args[1]);
+          const stripped = this.rewrite(args[1]);
+          if (!stripped) return { args };
+          // Redis answers with the SHA of what it stored; the caller expects the SHA of what it sent.
+          return { args: [args[0]!, stripped], mapReply: () => Buffer.from(original, "latin1") };
+        }
+        if (sub === "EXISTS") {
+          return {
+            args: args.map((a, i) => {
+              const mapped = i > 0 ? this.rewrittenSha.get(a.toString("latin1").toLowerCase()) : undefined;
+              return mapped ? Buffer.from(mapped, "latin1") : a;
+            }),
+          };
+        }
+        return { args };
+      }
+      default:
+        return { args };
+    }
+  }
+
+  private rewrite(script: Buffer): Buffer | undefined {
+    const stripped = stripUpstashFlags(script);
+    if (stripped) this.rewrittenSha.set(sha1Hex(script), sha1Hex(stripped));
+    return stripped;
+  }
+}
+
 /** Throws for commands this front will not run; returns whether the command may block. */
 function vet(name: string, args: readonly Buffer[]): { blocking: boolean } {
   const reason = DENIED[name];
@@ -303,10 +393,17 @@ export async function startUpstashRestServer(
     return parsed.data;
   };
 
+  const scripts = new ScriptShim();
+  const sendAdapted = async (conn: IORedis, name: string, args: Buffer[]): Promise<unknown> => {
+    const adapted = scripts.adapt(name, args);
+    const reply = await send(conn, name, adapted.args);
+    return adapted.mapReply ? adapted.mapReply(reply) : reply;
+  };
+
   const runSingle = async (name: string, args: Buffer[]): Promise<unknown> => {
     const { blocking } = vet(name, args);
-    if (blocking) return await withTransient("blocking", (conn) => send(conn, name, args));
-    return await send(shared, name, args);
+    if (blocking) return await withTransient("blocking", (conn) => sendAdapted(conn, name, args));
+    return await sendAdapted(shared, name, args);
   };
 
   const runPipeline = async (commands: Array<{ name: string; args: Buffer[] }>) => {
@@ -320,7 +417,9 @@ export async function startUpstashRestServer(
     const issue = (conn: IORedis) =>
       // Issued in one synchronous pass so the commands reach Redis in order, back to back.
       Promise.allSettled(
-        vetted.map((c) => (c.refused !== undefined ? Promise.reject(c.refused) : send(conn, c.name, c.args))),
+        vetted.map((c) =>
+          c.refused !== undefined ? Promise.reject(c.refused) : sendAdapted(conn, c.name, c.args),
+        ),
       );
     if (vetted.some((c) => c.blocking)) return await withTransient("pipeline", issue);
     return await issue(shared);
@@ -334,8 +433,9 @@ export async function startUpstashRestServer(
     }
     // All of MULTI, the commands and EXEC are written in one synchronous pass on the transaction
     // connection, so concurrent transactions cannot interleave.
+    const adapted = commands.map((c) => scripts.adapt(c.name, c.args));
     const multi = send(tx, "MULTI", []);
-    const queued = commands.map((c) => send(tx, c.name, c.args));
+    const queued = commands.map((c, i) => send(tx, c.name, adapted[i]!.args));
     const exec = send(tx, "EXEC", []);
     const [multiOutcome, ...queueOutcomes] = await Promise.allSettled([multi, ...queued]);
     let replies: unknown;
@@ -514,7 +614,7 @@ export async function startUpstashRestServer(
         for (const conn of transient) conn.disconnect();
         transient.clear();
         await closed;
-        await Promise.allSettled([shared.quit(), tx.quit()]);
+        // disconnect, not QUIT: QUIT would wait on a Redis that may already be gone.
         shared.disconnect();
         tx.disconnect();
       })();

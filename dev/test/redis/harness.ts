@@ -3,7 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { freePort } from "../../src/lib/ports.ts";
 import { type RunningRedis, startRedis } from "../../src/redis/redis-server.ts";
-import { type RunningUpstashRestServer, startUpstashRestServer } from "../../src/redis/upstash-rest-server.ts";
+import {
+  type RunningUpstashRestServer,
+  startUpstashRestServer,
+} from "../../src/redis/upstash-rest-server.ts";
 
 export interface RedisStack {
   redis: RunningRedis;

@@ -5,10 +5,12 @@ import * as schema from "./schema/index.ts";
 export type Database = PostgresJsDatabase<typeof schema>;
 
 /**
- * One client per request: Hyperdrive pools the real connections, and a Worker may not share
- * sockets across requests. The caller closes it with `ctx.waitUntil(close())`.
+ * One client per request: Hyperdrive pools the real connections, and a Worker may not share sockets
+ * across requests. It is deliberately never `end()`ed: the runtime closes a request's sockets when the
+ * request finishes, and postgres.js's `end()` on workerd leaves an unhandled "Stream was cancelled"
+ * rejection behind on every call (porsager/postgres#1202).
  */
-export function createDatabase(connectionString: string): { db: Database; close: () => Promise<void> } {
+export function createDatabase(connectionString: string): { db: Database } {
   const sql = postgres(connectionString, {
     max: 5,
     // Hyperdrive caches prepared statements per connection; type fetching costs a round trip.
@@ -17,5 +19,5 @@ export function createDatabase(connectionString: string): { db: Database; close:
     idle_timeout: 5,
     onnotice: () => {},
   });
-  return { db: drizzle(sql, { schema }), close: () => sql.end({ timeout: 2 }) };
+  return { db: drizzle(sql, { schema }) };
 }

@@ -17,7 +17,7 @@ export const init = createMiddleware<AppEnv>(async (c, next) => {
     throw new InkwellError("BAD_ENVIRONMENT", `The server is misconfigured: ${parsed.problems.join("; ")}`);
   }
   const { config } = parsed;
-  const { db, close } = createDatabase(c.env.HYPERDRIVE.connectionString);
+  const { db } = createDatabase(c.env.HYPERDRIVE.connectionString);
   c.set("services", {
     config,
     db,
@@ -30,9 +30,5 @@ export const init = createMiddleware<AppEnv>(async (c, next) => {
     }),
     qstash: new QStashClient({ baseUrl: config.QSTASH_URL, token: config.QSTASH_TOKEN }),
   });
-  try {
-    await next();
-  } finally {
-    c.executionCtx.waitUntil(close());
-  }
+  await next();
 });

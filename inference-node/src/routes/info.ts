@@ -17,6 +17,6 @@ export const infoRoute: FastifyPluginAsync<InfoRouteOptions> = async (fastify, {
     hardware,
     tier: nodeTier(hardware),
     models: [],
-    uptimeSeconds: Math.floor((Date.now() - state.startedAt) / 1000),
+    uptimeSeconds: state.uptimeSeconds(),
   }));
 };

@@ -1,0 +1,109 @@
+import { pino } from "pino";
+import { buildApp } from "./app.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { detectHardware, readMemory } from "./hardware.ts";
+import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
+import { createNodeState } from "./node-state.ts";
+import { NODE_VERSION } from "./version.ts";
+
+/** Past this, a shutdown that is stuck (a hung request, an unreachable edge) gives up and exits. */
+const SHUTDOWN_DEADLINE_MS = 15_000;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  // Before anything else, so a misconfigured node never listens.
+  const config = readConfig();
+  const logger = pino({ level: config.logLevel });
+
+  if (config.publicUrlDerived && (config.host === "0.0.0.0" || config.host === "::")) {
+    logger.warn(
+      { publicUrl: config.publicUrl },
+      "NODE_PUBLIC_URL is not set, so QStash signatures are checked against a wildcard address no delivery " +
+        "is signed for; set NODE_PUBLIC_URL to the URL the edge publishes jobs to",
+    );
+  }
+
+  const state = createNodeState();
+  const hardware = await detectHardware(config.inferenceDevice, { log: logger });
+  logger.info(
+    { device: hardware.device, cpu: hardware.cpu, gpus: hardware.cuda.gpus.map((gpu) => gpu.name) },
+    "hardware detected",
+  );
+
+  const app = await buildApp(config, { hardware, state, logger });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") {
+      fail(`Port ${config.port} on ${config.host} is already in use; stop the other process or set NODE_PORT.`);
+    }
+    if (code === "EACCES") {
+      fail(`Not allowed to listen on port ${config.port}; choose a port above 1023 with NODE_PORT.`);
+    }
+    if (code === "EADDRNOTAVAIL") {
+      fail(`${config.host} is not an address of this machine; fix NODE_HOST.`);
+    }
+    throw error;
+  }
+
+  let heartbeat: Heartbeat | undefined;
+  if (config.edge) {
+    heartbeat = startHeartbeat({
+      edgeUrl: config.edge.url,
+      token: config.edge.token,
+      intervalMs: config.heartbeatIntervalMs,
+      version: NODE_VERSION,
+      publicUrl: config.publicUrl,
+      hardware: () => ({ ...hardware, memory: readMemory() }),
+      state,
+      log: logger,
+    });
+  } else {
+    logger.info("EDGE_URL is not set: not sending heartbeats, so the edge will not route jobs here");
+  }
+
+  let shuttingDown = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (shuttingDown) {
+      logger.warn({ signal }, "second signal: exiting without finishing in-flight work");
+      process.exit(1);
+    }
+    shuttingDown = true;
+    logger.info({ signal }, "shutting down");
+    setTimeout(() => {
+      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, "graceful shutdown took too long; exiting");
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    void (async () => {
+      // Heartbeat first: the final "draining" beat tells the edge to stop sending work while we finish.
+      await heartbeat?.stop();
+      await app.close();
+      logger.info("shut down cleanly");
+      process.exit(0);
+    })().catch((error: unknown) => {
+      logger.error({ err: error }, "error during shutdown");
+      process.exit(1);
+    });
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`inference node failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
