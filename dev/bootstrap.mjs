@@ -59,11 +59,15 @@ if (installed !== 0) {
 }
 
 const tsx = pathToFileURL(path.join(root, "node_modules/tsx/dist/loader.mjs")).href;
-const child = spawn(process.execPath, ["--import", tsx, path.join(root, "dev/src/cli.ts"), command, ...rest], {
-  cwd: root,
-  stdio: "inherit",
-  env: { ...process.env, INKWELL_PNPM: JSON.stringify([pnpm, ...pnpmArgs]) },
-});
+const child = spawn(
+  process.execPath,
+  ["--import", tsx, path.join(root, "dev/src/cli.ts"), command, ...rest],
+  {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, INKWELL_PNPM: JSON.stringify([pnpm, ...pnpmArgs]) },
+  },
+);
 // The tooling owns shutdown (it stops every service it started); pass signals on and wait for it.
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => child.kill(signal));

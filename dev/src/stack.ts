@@ -1,10 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { hashToken, randomToken, uuidv7 } from "@inkwell/shared";
 import postgres from "postgres";
 import { startChroma } from "./chroma/chroma.ts";
-import { repoRoot } from "./lib/paths.ts";
+import { packageDir, repoRoot } from "./lib/paths.ts";
 import { assertPortFree, waitForHttp } from "./lib/ports.ts";
 import { ManagedProcess } from "./lib/process.ts";
 import { startPostgres } from "./postgres/embedded.ts";
@@ -60,8 +59,7 @@ export interface Stack {
 const LOCAL = "127.0.0.1";
 
 function resolveBin(pkg: string, relative: string, from: string): string {
-  const require = createRequire(path.join(from, "package.json"));
-  return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), relative);
+  return path.join(packageDir(pkg, from), relative);
 }
 
 /** Registers (or re-keys) the local node, the way an operator would through the admin API. */
@@ -86,7 +84,9 @@ async function registerLocalNode(databaseUrl: string, nodeUrl: string): Promise<
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const { ports, secrets, log, dataDir } = options;
-  const parts = new Set<StackPart>(options.parts ?? ["postgres", "redis", "qstash", "chroma", "edge", "node"]);
+  const parts = new Set<StackPart>(
+    options.parts ?? ["postgres", "redis", "qstash", "chroma", "edge", "node"],
+  );
   if (parts.has("node")) {
     parts.add("edge");
     parts.add("chroma");
@@ -104,14 +104,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     options.onCrash?.(service, detail);
   };
   const stopAll = async () => {
-    for (const { name, stop } of stoppers.reverse()) {
+    // Reverse start order: the node and the edge go before the services they use.
+    for (const { name, stop } of stoppers.splice(0).reverse()) {
+      const started = Date.now();
       try {
         await stop();
       } catch (err) {
         log(`could not stop ${name}: ${err instanceof Error ? err.message : String(err)}`);
       }
+      if (options.echo) log(`${name} stopped in ${Date.now() - started} ms`);
     }
-    stoppers.length = 0;
   };
 
   const stack: Stack = {
@@ -127,8 +129,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   try {
-    // Independent services start together.
-    await Promise.all([
+    // Independent services start together; every start is awaited, even after one fails, so that
+    // nothing comes up after the clean-up below has run.
+    const settled = await Promise.allSettled([
       (async () => {
         if (!parts.has("postgres") || options.databaseUrl) return;
         const pg = await startPostgres({
@@ -189,6 +192,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         log(`chroma     ready on ${chroma.url}`);
       })(),
     ]);
+    const failed = settled.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (failed) throw failed.reason;
 
     if (stack.databaseUrl) {
       await migrateDatabase(stack.databaseUrl);

@@ -51,7 +51,9 @@ export function createApp() {
   });
   app.route("/", docsPage);
 
-  app.notFound((c) => problemResponse(c, new InkwellError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`)));
+  app.notFound((c) =>
+    problemResponse(c, new InkwellError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}.`)),
+  );
   app.onError((err, c) => problemResponse(c, err));
   return app;
 }

@@ -14,9 +14,21 @@ export interface Env {
   QSTASH_NEXT_SIGNING_KEY?: string;
   EDGE_PUBLIC_URL?: string;
   NODE_HEARTBEAT_TTL_SECONDS?: string;
+  CORS_ORIGINS?: string;
+  RATE_LIMIT_USER_PER_MINUTE?: string;
+  RATE_LIMIT_IP_PER_MINUTE?: string;
 }
 
-const WEAK_VALUES = new Set(["changeme", "change-me", "secret", "password", "dev", "test", "example", "default"]);
+const WEAK_VALUES = new Set([
+  "changeme",
+  "change-me",
+  "secret",
+  "password",
+  "dev",
+  "test",
+  "example",
+  "default",
+]);
 
 /** A secret is weak when it is short, a known placeholder, or made of very few distinct characters. */
 export function secretProblem(value: string, minLength: number): string | undefined {
@@ -37,6 +49,34 @@ const secret = (minLength: number) =>
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
+
+/**
+ * `CORS_ORIGINS` as a list of exact origins. Unset or empty allows none: a browser app on another
+ * origin must be named by the operator. A wildcard is refused since the API carries private journals.
+ */
+export function parseCorsOrigins(value: string | undefined): { origins: string[]; invalid: string[] } {
+  const items = (value ?? "")
+    .split(",")
+    .map((item) => item.trim().replace(/\/$/, ""))
+    .filter(Boolean);
+  return {
+    origins: items.filter((item) => ORIGIN.test(item)).map((item) => item.toLowerCase()),
+    invalid: items.filter((item) => !ORIGIN.test(item)),
+  };
+}
+
+const corsOrigins = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const { origins, invalid } = parseCorsOrigins(value);
+    if (invalid.length > 0) {
+      ctx.addIssue({ code: "custom", message: `must be comma-separated origins like https://app.example.com` });
+    }
+    return origins;
+  });
+
 export const envSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
   JWT_SECRET: secret(32),
@@ -49,6 +89,11 @@ export const envSchema = z.object({
   QSTASH_NEXT_SIGNING_KEY: secret(24),
   EDGE_PUBLIC_URL: httpUrl.optional(),
   NODE_HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+  CORS_ORIGINS: corsOrigins,
+  /** Requests per minute for one signed-in user or one API key. */
+  RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
+  /** Requests per minute from one address to anonymous routes (sign-in has its own, stricter limits). */
+  RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
 });
 export type AppConfig = z.infer<typeof envSchema>;
 
@@ -58,6 +103,9 @@ export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; proble
 export function parseEnv(env: Env): ConfigResult {
   const parsed = envSchema.safeParse(env);
   if (parsed.success) {
+    if (parsed.data.JWT_PREVIOUS_SECRET !== undefined && parsed.data.JWT_PREVIOUS_SECRET === parsed.data.JWT_SECRET) {
+      return { ok: false, problems: ["JWT_PREVIOUS_SECRET: must differ from JWT_SECRET"] };
+    }
     if (!env.HYPERDRIVE?.connectionString) {
       return { ok: false, problems: ["HYPERDRIVE: binding is missing"] };
     }

@@ -1,5 +1,6 @@
-import type { Redis } from "@upstash/redis/cloudflare";
 import type { Client as QStashClient } from "@upstash/qstash";
+import type { ApiScope, Role } from "@inkwell/shared";
+import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "./db/client.ts";
 import type { AppConfig, Env } from "./env.ts";
 
@@ -10,6 +11,17 @@ export interface Services {
   qstash: QStashClient;
 }
 
+/** Who is calling, as the auth middleware established it; routes take the user only from here. */
+export interface AuthContext {
+  userId: string;
+  role: Role;
+  /** Effective scopes: a JWT carries every non-admin scope (plus admin for admins), a key its own. */
+  scopes: ApiScope[];
+  via: "jwt" | "api_key";
+  /** Set when `via` is "api_key". */
+  apiKeyId?: string;
+}
+
 /** The one Hono context type of the edge. */
 export interface AppEnv {
   Bindings: Env;
@@ -18,5 +30,6 @@ export interface AppEnv {
     services: Services;
     /** Set on internal routes once a node token is verified. */
     nodeId: string;
+    auth: AuthContext;
   };
 }

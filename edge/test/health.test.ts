@@ -1,5 +1,5 @@
-import { PROBLEM_CONTENT_TYPE, problemSchema, readinessSchema } from "@inkwell/shared";
 import { SELF } from "cloudflare:test";
+import { PROBLEM_CONTENT_TYPE, problemSchema, readinessSchema } from "@inkwell/shared";
 import { describe, expect, it } from "vitest";
 
 describe("GET /health", () => {
@@ -11,9 +11,13 @@ describe("GET /health", () => {
   });
 
   it("echoes a sane client request id and replaces an unsafe one", async () => {
-    const sane = await SELF.fetch("http://edge.test/health", { headers: { "X-Request-Id": "client-abc-12345" } });
+    const sane = await SELF.fetch("http://edge.test/health", {
+      headers: { "X-Request-Id": "client-abc-12345" },
+    });
     expect(sane.headers.get("X-Request-Id")).toBe("client-abc-12345");
-    const unsafe = await SELF.fetch("http://edge.test/health", { headers: { "X-Request-Id": "<script>x</script>" } });
+    const unsafe = await SELF.fetch("http://edge.test/health", {
+      headers: { "X-Request-Id": "<script>x</script>" },
+    });
     expect(unsafe.headers.get("X-Request-Id")).toMatch(/^req_/);
   });
 });
@@ -33,7 +37,9 @@ describe("GET /health/ready", () => {
 
 describe("errors", () => {
   it("answers an unknown route with problem+json", async () => {
-    const res = await SELF.fetch("http://edge.test/v1/nothing-here", { headers: { "X-Request-Id": "trace-0001-abc" } });
+    const res = await SELF.fetch("http://edge.test/v1/nothing-here", {
+      headers: { "X-Request-Id": "trace-0001-abc" },
+    });
     expect(res.status).toBe(404);
     expect(res.headers.get("Content-Type")).toBe(PROBLEM_CONTENT_TYPE);
     const problem = problemSchema.parse(await res.json());

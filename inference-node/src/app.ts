@@ -43,7 +43,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
 
   const state = deps.state ?? createNodeState();
-  const hardware = deps.hardware ?? (await detectHardware(config.inferenceDevice, { ...deps.cudaProbe, log: app.log }));
+  const hardware =
+    deps.hardware ?? (await detectHardware(config.inferenceDevice, { ...deps.cudaProbe, log: app.log }));
 
   await app.register(loadShedding);
   await app.register(metrics, {

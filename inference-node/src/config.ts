@@ -9,11 +9,17 @@ export type LogLevel = (typeof logLevels)[number];
 
 /** QStash signing keys are ~32 random characters; anything much shorter is a placeholder or a typo. */
 const MIN_SECRET_LENGTH = 16;
+/** Catches "aaaaaaaaaaaaaaaa" and "1234512345123451"-style fillers that pass the length check. */
+const MIN_DISTINCT_CHARACTERS = 8;
 
 const secret = () =>
   z
     .string({ error: "is required" })
-    .min(MIN_SECRET_LENGTH, `is too weak: use at least ${MIN_SECRET_LENGTH} characters`);
+    .min(MIN_SECRET_LENGTH, `is too weak: use at least ${MIN_SECRET_LENGTH} characters`)
+    .refine(
+      (value) => new Set(value).size >= MIN_DISTINCT_CHARACTERS,
+      `is too weak: use at least ${MIN_DISTINCT_CHARACTERS} different characters`,
+    );
 
 const httpUrl = () => z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" });
 

@@ -49,7 +49,9 @@ async function main(): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE") {
-      fail(`Port ${config.port} on ${config.host} is already in use; stop the other process or set NODE_PORT.`);
+      fail(
+        `Port ${config.port} on ${config.host} is already in use; stop the other process or set NODE_PORT.`,
+      );
     }
     if (code === "EACCES") {
       fail(`Not allowed to listen on port ${config.port}; choose a port above 1023 with NODE_PORT.`);
@@ -104,6 +106,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`inference node failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(
+    `inference node failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -47,6 +47,12 @@ describe("loadConfig", () => {
     expect(error.message).not.toContain("changeme");
   });
 
+  it("rejects long but repetitive keys", () => {
+    const error = configError({ ...keys(), QSTASH_NEXT_SIGNING_KEY: "abababababababababababab" });
+    expect(error.variables).toEqual(["QSTASH_NEXT_SIGNING_KEY"]);
+    expect(error.message).toMatch(/different characters/);
+  });
+
   it("treats empty variables as unset", () => {
     const error = configError({ ...keys(), QSTASH_NEXT_SIGNING_KEY: "  " });
     expect(error.variables).toEqual(["QSTASH_NEXT_SIGNING_KEY"]);
@@ -105,6 +111,8 @@ describe("loadConfig", () => {
   });
 
   it("brackets IPv6 hosts in the derived public URL", () => {
-    expect(loadConfig({ ...keys(), NODE_HOST: "::1", NODE_PORT: "8800" }).publicUrl).toBe("http://[::1]:8800");
+    expect(loadConfig({ ...keys(), NODE_HOST: "::1", NODE_PORT: "8800" }).publicUrl).toBe(
+      "http://[::1]:8800",
+    );
   });
 });

@@ -46,9 +46,17 @@ function recordingLog() {
 
 describe("parseNvidiaSmiCsv", () => {
   it("parses one line per GPU", () => {
-    expect(parseNvidiaSmiCsv("NVIDIA H100 80GB HBM3, 81559, 550.54.15\nTesla T4, 15360, 550.54.15\n")).toEqual([
+    expect(
+      parseNvidiaSmiCsv("NVIDIA H100 80GB HBM3, 81559, 550.54.15\nTesla T4, 15360, 550.54.15\n"),
+    ).toEqual([
       { name: "NVIDIA H100 80GB HBM3", memoryMiB: 81559, driverVersion: "550.54.15" },
       { name: "Tesla T4", memoryMiB: 15360, driverVersion: "550.54.15" },
+    ]);
+  });
+
+  it("parses output captured from a real H200 machine", () => {
+    expect(parseNvidiaSmiCsv("NVIDIA H200, 143771, 580.159.04\n")).toEqual([
+      { name: "NVIDIA H200", memoryMiB: 143_771, driverVersion: "580.159.04" },
     ]);
   });
 
@@ -75,7 +83,10 @@ describe("probeCuda", () => {
   });
 
   it("explains a missing nvidia-smi", async () => {
-    const cuda = await probeCuda({ nvidiaSmiPath: path.join(dir, "absent"), procDriverVersionPath: noProcFile() });
+    const cuda = await probeCuda({
+      nvidiaSmiPath: path.join(dir, "absent"),
+      procDriverVersionPath: noProcFile(),
+    });
     expect(cuda).toEqual({
       available: false,
       reason: "nvidia-smi not found: no NVIDIA driver on this machine",
@@ -95,6 +106,17 @@ describe("probeCuda", () => {
     expect(cuda.reason).toMatch(/nvidia-smi not found, although NVIDIA kernel driver 550\.54\.15 is loaded/);
   });
 
+  it("reads the open kernel module's version line too", async () => {
+    // Captured from a real H200 machine.
+    const proc = path.join(dir, "nvidia-open-version");
+    await writeFile(
+      proc,
+      "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build  (nixbld@)  \nGCC version:  gcc version 15.3.0 (GCC) \n",
+    );
+    const cuda = await probeCuda({ nvidiaSmiPath: path.join(dir, "absent"), procDriverVersionPath: proc });
+    expect(cuda.driverVersion).toBe("580.159.04");
+  });
+
   it("refuses malformed output", async () => {
     const smi = await fakeNvidiaSmi("smi-garbage", "echo 'No devices were found, or so'");
     const cuda = await probeCuda({ nvidiaSmiPath: smi, procDriverVersionPath: noProcFile() });
@@ -106,7 +128,7 @@ describe("probeCuda", () => {
   it("reports a driver that nvidia-smi cannot talk to", async () => {
     const smi = await fakeNvidiaSmi(
       "smi-broken",
-      "echo \"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\"; exit 9",
+      'echo "NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver."; exit 9',
     );
     const cuda = await probeCuda({ nvidiaSmiPath: smi, procDriverVersionPath: noProcFile() });
     expect(cuda.available).toBe(false);
@@ -145,7 +167,10 @@ describe("detectHardware", () => {
 
   it("uses CUDA when it is available and not forced off", async () => {
     const smi = await fakeNvidiaSmi("smi-cuda", "echo 'NVIDIA A10G, 23028, 550.54.15'");
-    const hardware = await detectHardware("auto", { nvidiaSmiPath: smi, procDriverVersionPath: noProcFile() });
+    const hardware = await detectHardware("auto", {
+      nvidiaSmiPath: smi,
+      procDriverVersionPath: noProcFile(),
+    });
     expect(hardware.device).toBe("cuda");
     expect(nodeTier(hardware)).toBe("gpu");
   });

@@ -160,7 +160,9 @@ describe("heartbeat scheduling", () => {
     vi.spyOn(Math, "random").mockReturnValue(0.5);
     const failing = Array.from({ length: 10 }, () => new Response("no", { status: 502 }));
     const { fn, calls } = fakeFetch(failing);
-    heartbeat = startHeartbeat(options("https://edge.test", { fetch: fn, intervalMs: 1000, maxBackoffMs: 8000 }));
+    heartbeat = startHeartbeat(
+      options("https://edge.test", { fetch: fn, intervalMs: 1000, maxBackoffMs: 8000 }),
+    );
 
     await heartbeat.nextBeat();
     const gaps: number[] = [];

@@ -132,7 +132,8 @@ describe("POST /jobs/echo signature checks", () => {
 });
 
 describe("POST /jobs/echo body checks (after a valid signature)", () => {
-  const sign = (body: string) => signLikeQstash({ key: config.qstash.currentSigningKey, url: ECHO_URL, body });
+  const sign = (body: string) =>
+    signLikeQstash({ key: config.qstash.currentSigningKey, url: ECHO_URL, body });
 
   it("rejects a body that is not JSON", async () => {
     const body = "{not json";

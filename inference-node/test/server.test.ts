@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { nodeHeartbeatSchema } from "@inkwell/shared";
 import { afterEach, describe, expect, it } from "vitest";
@@ -38,7 +38,9 @@ function startServer(env: Record<string, string>) {
         const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
         if (match?.[1]) resolve(match[1]);
       });
-      void exited.then(({ code }) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
+      void exited.then(({ code }) =>
+        reject(new Error(`server exited with ${code} before listening: ${stderr}`)),
+      );
     });
   return { child, exited, listening };
 }

@@ -1,4 +1,6 @@
+export * from "./auth.ts";
+export * from "./crypto.ts";
 export * from "./errors.ts";
 export * from "./health.ts";
 export * from "./nodes.ts";
-export * from "./crypto.ts";
+export * from "./pagination.ts";

@@ -1,7 +1,7 @@
-import { createRequire } from "node:module";
 import path from "node:path";
-import { ManagedProcess } from "../lib/process.ts";
+import { packageDir, repoRoot } from "../lib/paths.ts";
 import { assertPortFree, waitForHttp } from "../lib/ports.ts";
+import { ManagedProcess } from "../lib/process.ts";
 
 export interface ChromaOptions {
   port: number;
@@ -13,8 +13,7 @@ export interface ChromaOptions {
 
 /** The `chroma` CLI of the chromadb package runs the real Chroma server from its native binding. */
 function chromaCli(): string {
-  const require = createRequire(import.meta.url);
-  return path.join(path.dirname(require.resolve("chromadb/package.json")), "dist/cli.mjs");
+  return path.join(packageDir("chromadb", path.join(repoRoot, "dev")), "dist/cli.mjs");
 }
 
 export async function startChroma(options: ChromaOptions): Promise<{ url: string; stop(): Promise<void> }> {
@@ -22,7 +21,16 @@ export async function startChroma(options: ChromaOptions): Promise<{ url: string
   const child = new ManagedProcess({
     name: "chroma",
     command: process.execPath,
-    args: [chromaCli(), "run", "--path", options.dataDir, "--host", "127.0.0.1", "--port", String(options.port)],
+    args: [
+      chromaCli(),
+      "run",
+      "--path",
+      options.dataDir,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(options.port),
+    ],
     env: { ...process.env, ANONYMIZED_TELEMETRY: "False", CHROMA_TELEMETRY_ENABLED: "false" },
     ...(options.logFile ? { logFile: options.logFile } : {}),
     ...(options.echo ? { echo: options.echo } : {}),

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { portsFromEnv } from "../config.ts";
 import { dataRoot, repoRoot } from "../lib/paths.ts";
+import { takeOverSignals } from "../lib/signals.ts";
 import { ensureRedisServer } from "../redis/redis-server.ts";
 import { loadOrCreateDevSecrets } from "../secrets.ts";
 import { startStack } from "../stack.ts";
@@ -24,7 +25,20 @@ export async function devCommand(): Promise<number> {
     resolveDone = resolve;
   });
 
-  const stack = await startStack({
+  // Taken over before anything starts, so Ctrl-C during start-up also stops whatever came up.
+  takeOverSignals(() => {
+    // npm and the terminal may both deliver the same Ctrl-C; only a later one forces the exit.
+    const now = Date.now();
+    if (firstSignalAt === 0) {
+      firstSignalAt = now;
+      void shutdown();
+    } else if (now - firstSignalAt > 2_000) {
+      say("forced exit: some services may still be running.");
+      process.exit(130);
+    }
+  });
+
+  const starting = startStack({
     dataDir: path.join(dataRoot, "dev"),
     ports,
     secrets,
@@ -42,27 +56,23 @@ export async function devCommand(): Promise<number> {
   function shutdown(): Promise<void> {
     shuttingDown ??= (async () => {
       say("\nstopping the local stack …");
-      await stack.stop();
+      try {
+        const running = await starting;
+        await running.stop();
+      } catch {
+        // A start that failed has already stopped what it started.
+      }
       say("stopped; nothing left running.");
       resolveDone();
     })();
     return shuttingDown;
   }
 
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.on(signal, () => {
-      // npm and the terminal may both deliver the same Ctrl-C; only a later one forces the exit.
-      const now = Date.now();
-      if (firstSignalAt === 0) {
-        firstSignalAt = now;
-        void shutdown();
-      } else if (now - firstSignalAt > 2_000) {
-        say("forced exit: some services may still be running.");
-        process.exit(130);
-      }
-    });
+  const stack = await starting;
+  if (shuttingDown) {
+    await done;
+    return 130;
   }
-
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   say(`
 Inkwell is running (ready in ${seconds} s).

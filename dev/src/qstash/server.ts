@@ -19,7 +19,7 @@ export interface QStashServerOptions {
   nextSigningKey: string;
   /** Messages are persisted here and survive a restart. */
   dataDir: string;
-  /** Never given bodies or tokens; destinations are logged by origin only. */
+  /** Never given bodies or tokens; destinations are logged by origin only. Default: pino at `warn`. */
   logger?: pino.Logger;
   /** Retry backoff base: `base * 2^retried`, capped by `retryMaxDelayMs`. Default 1000. */
   retryBaseDelayMs?: number;
@@ -99,7 +99,8 @@ function toMessagePayload(record: MessageRecord): Record<string, unknown> {
  * and signing keys. Point the official `Client` at `url` and verify deliveries with the official `Receiver`.
  */
 export async function startQStashServer(opts: QStashServerOptions): Promise<QStashServer> {
-  const logger = opts.logger ?? pino({ name: "qstash-local" });
+  // Quiet by default when embedded (the local stack prints its own progress); the CLI passes an info logger.
+  const logger = opts.logger ?? pino({ name: "qstash-local", level: "warn" });
   const store = await MessageStore.open(opts.dataDir, logger);
   const dispatcher = new Dispatcher({
     store,

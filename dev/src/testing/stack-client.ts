@@ -16,7 +16,10 @@ export interface DescribedStack {
 }
 
 /** Starts `stack-process.ts` and resolves once its services are up. */
-export function spawnTestStack(parts: string[], label: string): Promise<{ stack: DescribedStack; stop(): Promise<void> }> {
+export function spawnTestStack(
+  parts: string[],
+  label: string,
+): Promise<{ stack: DescribedStack; stop(): Promise<void> }> {
   const tsx = pathToFileURL(path.join(repoRoot, "node_modules/tsx/dist/loader.mjs")).href;
   const child = spawn(
     process.execPath,
@@ -43,6 +46,8 @@ export function spawnTestStack(parts: string[], label: string): Promise<{ stack:
         resolve({ stack: (JSON.parse(line) as { ready: DescribedStack }).ready, stop });
       }
     });
-    child.once("exit", (code) => reject(new Error(`The test stack exited (code ${code}) before it was ready`)));
+    child.once("exit", (code) =>
+      reject(new Error(`The test stack exited (code ${code}) before it was ready`)),
+    );
   });
 }

@@ -3,6 +3,8 @@
  * runner with non-Node module resolution (the workerd pool) can use real services without importing
  * their Node code. Stops the stack when stdin closes or on SIGTERM.
  */
+
+import { takeOverSignals } from "../lib/signals.ts";
 import type { StackPart } from "../stack.ts";
 import { startTestStack } from "./test-stack.ts";
 
@@ -21,5 +23,4 @@ const shutdown = async () => {
 process.stdin.on("close", shutdown);
 process.stdin.on("end", shutdown);
 process.stdin.resume();
-process.on("SIGTERM", shutdown);
-process.on("SIGINT", shutdown);
+takeOverSignals(() => void shutdown());

@@ -9,7 +9,10 @@ import { type Stack, type StackPart, startStack } from "../stack.ts";
  * A throwaway stack for a test run: fresh databases in a temp folder, random secrets, free ports.
  * Nothing is shared with `npm run dev` or with another run.
  */
-export async function startTestStack(parts: StackPart[], label: string): Promise<Stack & { dataDir: string }> {
+export async function startTestStack(
+  parts: StackPart[],
+  label: string,
+): Promise<Stack & { dataDir: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `inkwell-${label}-`));
   const ports = {
     postgres: await freePort(),

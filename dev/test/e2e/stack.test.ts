@@ -11,7 +11,8 @@ async function waitForReady(edgeUrl: string): Promise<{ status: number; body: un
     const res = await fetch(`${edgeUrl}/health/ready`);
     const body: unknown = await res.json();
     const parsed = readinessSchema.safeParse(body);
-    if ((parsed.success && parsed.data.status === "ok") || Date.now() > deadline) return { status: res.status, body };
+    if ((parsed.success && parsed.data.status === "ok") || Date.now() > deadline)
+      return { status: res.status, body };
     await new Promise((r) => setTimeout(r, 200));
   }
 }

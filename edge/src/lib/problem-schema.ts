@@ -18,7 +18,10 @@ export function problemResponses(...statuses: number[]) {
   return Object.fromEntries(
     statuses.map((status) => [
       status,
-      { description: "Problem details (RFC 9457)", content: { [PROBLEM_CONTENT_TYPE]: { schema: problemJson } } },
+      {
+        description: "Problem details (RFC 9457)",
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: problemJson } },
+      },
     ]),
   );
 }

@@ -36,7 +36,10 @@ export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
         error: err instanceof Error ? err.name : typeof err,
       }),
     );
-    error = new InkwellError("INTERNAL", "Something went wrong on our side. Quote the request id when reporting it.");
+    error = new InkwellError(
+      "INTERNAL",
+      "Something went wrong on our side. Quote the request id when reporting it.",
+    );
   }
   const body = makeProblem(error.code, error.message, requestId, error.errors);
   const headers = new Headers({ "Content-Type": PROBLEM_CONTENT_TYPE, "X-Request-Id": requestId });

@@ -1,7 +1,6 @@
 import { type Config, loadConfig } from "../../src/config.ts";
 import { randomSigningKey } from "./qstash-signer.ts";
 
-
 /** A valid config with fresh random keys per call, so no test depends on a fixed secret. */
 export function testConfig(env: NodeJS.ProcessEnv = {}): Config {
   return loadConfig({

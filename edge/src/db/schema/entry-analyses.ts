@@ -13,7 +13,9 @@ export const entryAnalyses = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    status: text("status", { enum: ["pending", "done", "failed"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "done", "failed"] })
+      .notNull()
+      .default("pending"),
     /** The entry content version this analysis describes. */
     contentVersion: integer("content_version").notNull(),
     sentimentLabel: text("sentiment_label", { enum: ["negative", "neutral", "positive"] }),
@@ -29,6 +31,9 @@ export const entryAnalyses = pgTable(
   (t) => [
     index("entry_analyses_user_idx").on(t.userId),
     check("entry_analyses_status_check", sql`${t.status} in ('pending', 'done', 'failed')`),
-    check("entry_analyses_score_check", sql`${t.sentimentScore} is null or ${t.sentimentScore} between -1 and 1`),
+    check(
+      "entry_analyses_score_check",
+      sql`${t.sentimentScore} is null or ${t.sentimentScore} between -1 and 1`,
+    ),
   ],
 );

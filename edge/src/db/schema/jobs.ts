@@ -16,7 +16,9 @@ export const jobs = pgTable(
     userId: uuid("user_id").references(() => users.id, { onDelete: "cascade" }),
     entryId: uuid("entry_id").references(() => entries.id, { onDelete: "cascade" }),
     kind: text("kind").notNull(),
-    status: text("status", { enum: ["queued", "running", "done", "failed"] }).notNull().default("queued"),
+    status: text("status", { enum: ["queued", "running", "done", "failed"] })
+      .notNull()
+      .default("queued"),
     payload: jsonb("payload").$type<Record<string, unknown>>().notNull().default({}),
     result: jsonb("result").$type<Record<string, unknown>>(),
     attempts: integer("attempts").notNull().default(0),

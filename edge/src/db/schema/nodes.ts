@@ -11,7 +11,9 @@ export const nodes = pgTable(
     name: text("name").notNull(),
     url: text("url").notNull(),
     tokenHash: text("token_hash").notNull(),
-    status: text("status", { enum: ["healthy", "draining", "offline"] }).notNull().default("offline"),
+    status: text("status", { enum: ["healthy", "draining", "offline"] })
+      .notNull()
+      .default("offline"),
     draining: boolean("draining").notNull().default(false),
     version: text("version"),
     hardware: jsonb("hardware").$type<Hardware>(),

@@ -9,13 +9,22 @@ export const users = pgTable(
     email: text("email").notNull(),
     displayName: text("display_name"),
     timezone: text("timezone").notNull().default("UTC"),
-    role: text("role", { enum: ["user", "admin"] }).notNull().default("user"),
+    role: text("role", { enum: ["user", "admin"] })
+      .notNull()
+      .default("user"),
     passwordHash: text("password_hash").notNull(),
     passwordSalt: text("password_salt").notNull(),
     /** Stored per user so the work factor can be raised later and old hashes upgraded on login. */
     passwordIterations: integer("password_iterations").notNull(),
     failedLoginCount: integer("failed_login_count").notNull().default(0),
+    /** Failures older than the lockout window no longer count towards a lock. */
+    lastFailedLoginAt: timestamp("last_failed_login_at", { withTimezone: true, mode: "date" }),
     lockedUntil: timestamp("locked_until", { withTimezone: true, mode: "date" }),
+    /**
+     * Carried in every access token; bumping it (logout-all, password change) makes all tokens
+     * issued before unusable at once, without keeping a deny-list of token ids.
+     */
+    tokenVersion: integer("token_version").notNull().default(0),
     weeklyReflection: boolean("weekly_reflection").notNull().default(false),
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
     ...timestamps,

@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { ReadinessCheck } from "@inkwell/shared";
-import { and, count, eq, gt } from "drizzle-orm";
-import { sql } from "drizzle-orm";
+import { and, count, eq, gt, sql } from "drizzle-orm";
 import { nodes } from "../../db/schema/index.ts";
 import type { Services } from "../../hono-env.ts";
 import { createRouter } from "../../lib/openapi.ts";
@@ -89,7 +88,10 @@ export const getReady = createRouter().openapi(route, async (c) => {
     ...nodeCheck,
     healthy,
     ...(nodeCheck.status === "ok" && healthy === 0
-      ? { status: "degraded" as const, detail: "No healthy inference node: analysis jobs wait until one heartbeats." }
+      ? {
+          status: "degraded" as const,
+          detail: "No healthy inference node: analysis jobs wait until one heartbeats.",
+        }
       : {}),
   };
   if (cache.status === "fail") cache.status = "degraded";

@@ -1,0 +1,85 @@
+import { InkwellError } from "@inkwell/shared";
+import { Ratelimit } from "@upstash/ratelimit";
+import type { Context } from "hono";
+import type { AppEnv, Services } from "../hono-env.ts";
+
+type Window = `${number} ${"s" | "m" | "h"}`;
+
+export interface RateLimitPolicy {
+  name: string;
+  limit: number;
+  window: Window;
+  /**
+   * What to do when Redis cannot answer. Sign-in and sign-up fail CLOSED: without a limiter they are
+   * an unmetered password-guessing and account-creation oracle, and refusing them for a while is a
+   * smaller harm. Everything else fails OPEN: a cache outage must not take a journal away from its
+   * owner, and those routes already require a verified identity.
+   */
+  whenUnavailable: "open" | "closed";
+}
+
+export function policies(config: Services["config"]) {
+  return {
+    login: { name: "login", limit: 20, window: "10 m", whenUnavailable: "closed" },
+    register: { name: "register", limit: 10, window: "1 h", whenUnavailable: "closed" },
+    anonymous: { name: "anon", limit: config.RATE_LIMIT_IP_PER_MINUTE, window: "1 m", whenUnavailable: "open" },
+    principal: { name: "principal", limit: config.RATE_LIMIT_USER_PER_MINUTE, window: "1 m", whenUnavailable: "open" },
+  } as const satisfies Record<string, RateLimitPolicy>;
+}
+export type PolicyName = keyof ReturnType<typeof policies>;
+
+/** A limiter that cannot answer this fast is treated as unavailable. */
+const LIMITER_TIMEOUT_MS = 1_000;
+
+/**
+ * Counts one request against `policy` for `identifier` (sliding window in Redis) and returns the
+ * RateLimit headers for the response. Throws 429 when the budget is spent and 503 when a fail-closed
+ * limiter cannot be reached; returns no headers when a fail-open limiter cannot.
+ */
+export async function enforceRateLimit(
+  c: Context<AppEnv>,
+  policy: RateLimitPolicy,
+  identifier: string,
+): Promise<Record<string, string> | undefined> {
+  const limiter = new Ratelimit({
+    redis: c.get("services").redis,
+    limiter: Ratelimit.slidingWindow(policy.limit, policy.window),
+    prefix: `inkwell:rl:${policy.name}`,
+    // The library's in-memory block list only works as a module global, which a Worker must not keep.
+    ephemeralCache: false,
+    analytics: false,
+    enableTelemetry: false,
+    timeout: LIMITER_TIMEOUT_MS,
+  });
+  let result: Awaited<ReturnType<Ratelimit["limit"]>> | undefined;
+  try {
+    result = await limiter.limit(identifier);
+    // On timeout the library answers "allowed"; that is only acceptable for fail-open policies.
+    if (result.reason === "timeout") result = undefined;
+  } catch {
+    result = undefined;
+  }
+  if (!result) {
+    console.warn(JSON.stringify({ level: "warn", msg: "rate limiter unavailable", policy: policy.name }));
+    if (policy.whenUnavailable === "closed") {
+      throw new InkwellError(
+        "SERVICE_UNAVAILABLE",
+        "Sign-in and sign-up are paused because the rate limiter cannot be reached; try again shortly.",
+        { headers: { "Retry-After": "30" } },
+      );
+    }
+    return undefined;
+  }
+  const resetSeconds = Math.max(1, Math.ceil((result.reset - Date.now()) / 1000));
+  const headers = {
+    "RateLimit-Limit": String(result.limit),
+    "RateLimit-Remaining": String(Math.max(0, result.remaining)),
+    "RateLimit-Reset": String(resetSeconds),
+  };
+  if (!result.success) {
+    throw new InkwellError("RATE_LIMITED", `Too many requests; try again in ${resetSeconds} seconds.`, {
+      headers: { ...headers, "Retry-After": String(resetSeconds) },
+    });
+  }
+  return headers;
+}

@@ -1,0 +1,157 @@
+import { hashToken, InkwellError, randomToken, type Role, uuidv7 } from "@inkwell/shared";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { refreshTokens, users } from "../db/schema/index.ts";
+import type { Services } from "../hono-env.ts";
+import { signAccessToken } from "../lib/access-token.ts";
+import { publishAuthState } from "./auth-state.ts";
+
+export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
+/** Recognisable in logs and secret scanners, and never confused with an API key (`ik_`). */
+const REFRESH_TOKEN_PREFIX = "rt_";
+
+export interface SessionTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+
+interface SessionSubject {
+  id: string;
+  role: Role;
+  tokenVersion: number;
+}
+
+function newRefreshToken(): string {
+  return `${REFRESH_TOKEN_PREFIX}${randomToken(32)}`;
+}
+
+async function issueAccessToken(services: Services, subject: SessionSubject) {
+  return await signAccessToken(
+    { userId: subject.id, role: subject.role, tokenVersion: subject.tokenVersion },
+    services.config.JWT_SECRET,
+  );
+}
+
+/** Starts a new refresh-token family (one per sign-in) and issues its first pair. */
+export async function startSession(services: Services, subject: SessionSubject): Promise<SessionTokens> {
+  const refreshToken = newRefreshToken();
+  await services.db.insert(refreshTokens).values({
+    id: uuidv7(),
+    userId: subject.id,
+    familyId: uuidv7(),
+    tokenHash: await hashToken(refreshToken),
+    expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000),
+  });
+  const access = await issueAccessToken(services, subject);
+  return { accessToken: access.token, refreshToken, expiresIn: access.expiresIn };
+}
+
+const refreshRefused = () =>
+  new InkwellError("UNAUTHENTICATED", "The refresh token is not valid; sign in again.", {
+    headers: { "WWW-Authenticate": 'Bearer realm="inkwell", error="invalid_token"' },
+  });
+
+/**
+ * Spends a refresh token and issues its successor in the same family. Presenting a token that was
+ * already spent or revoked means two parties hold it, so the whole family is revoked and both must
+ * sign in again.
+ */
+export async function rotateRefreshToken(
+  services: Services,
+  presented: string,
+): Promise<SessionTokens & { userId: string }> {
+  const tokenHash = await hashToken(presented);
+  const next = newRefreshToken();
+  const nextHash = await hashToken(next);
+  const now = new Date();
+
+  const outcome = await services.db.transaction(async (tx) => {
+    const [spent] = await tx
+      .update(refreshTokens)
+      .set({ usedAt: now })
+      .where(
+        and(
+          eq(refreshTokens.tokenHash, tokenHash),
+          isNull(refreshTokens.usedAt),
+          isNull(refreshTokens.revokedAt),
+          gt(refreshTokens.expiresAt, now),
+        ),
+      )
+      .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
+    if (!spent) {
+      const [known] = await tx
+        .select({ familyId: refreshTokens.familyId, usedAt: refreshTokens.usedAt, revokedAt: refreshTokens.revokedAt })
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, tokenHash))
+        .limit(1);
+      if (known && (known.usedAt || known.revokedAt)) {
+        await tx
+          .update(refreshTokens)
+          .set({ revokedAt: now })
+          .where(and(eq(refreshTokens.familyId, known.familyId), isNull(refreshTokens.revokedAt)));
+        return { kind: "reused" as const };
+      }
+      return { kind: "invalid" as const };
+    }
+    const [user] = await tx
+      .select({ id: users.id, role: users.role, tokenVersion: users.tokenVersion })
+      .from(users)
+      .where(and(eq(users.id, spent.userId), isNull(users.deletedAt)))
+      .limit(1);
+    if (!user) return { kind: "invalid" as const };
+    await tx.insert(refreshTokens).values({
+      id: uuidv7(),
+      userId: user.id,
+      familyId: spent.familyId,
+      tokenHash: nextHash,
+      expiresAt: new Date(now.getTime() + REFRESH_TOKEN_TTL_SECONDS * 1000),
+    });
+    return { kind: "rotated" as const, user };
+  });
+
+  if (outcome.kind === "reused") {
+    console.warn(JSON.stringify({ level: "warn", msg: "refresh token reuse: family revoked" }));
+    throw refreshRefused();
+  }
+  if (outcome.kind === "invalid") throw refreshRefused();
+  const access = await issueAccessToken(services, outcome.user);
+  return { userId: outcome.user.id, accessToken: access.token, refreshToken: next, expiresIn: access.expiresIn };
+}
+
+/** Revokes the family the token belongs to (sign out on one device). Unknown tokens are ignored. */
+export async function revokeFamilyOf(services: Services, presented: string): Promise<void> {
+  const tokenHash = await hashToken(presented);
+  await services.db
+    .update(refreshTokens)
+    .set({ revokedAt: new Date() })
+    .where(
+      and(
+        isNull(refreshTokens.revokedAt),
+        eq(
+          refreshTokens.familyId,
+          sql`(select ${refreshTokens.familyId} from ${refreshTokens} where ${refreshTokens.tokenHash} = ${tokenHash})`,
+        ),
+      ),
+    );
+}
+
+/**
+ * Signs the user out everywhere: every refresh token is revoked and the token version bumped, so
+ * access tokens already handed out stop working on their next request rather than at expiry.
+ */
+export async function endAllSessions(services: Services, userId: string): Promise<void> {
+  const now = new Date();
+  const state = await services.db.transaction(async (tx) => {
+    await tx
+      .update(refreshTokens)
+      .set({ revokedAt: now })
+      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+    const [row] = await tx
+      .update(users)
+      .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now })
+      .where(eq(users.id, userId))
+      .returning({ tokenVersion: users.tokenVersion, role: users.role });
+    return row;
+  });
+  if (state) await publishAuthState(services, userId, state);
+}
