@@ -2,6 +2,6 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    projects: ["shared", "dev", "inference-node", "edge"],
+    projects: ["shared", "models", "dev", "inference-node", "edge"],
   },
 });

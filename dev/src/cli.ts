@@ -1,9 +1,11 @@
+import { benchCommand } from "./commands/bench.ts";
 import { devCommand } from "./commands/dev.ts";
 import { testCommand } from "./commands/test.ts";
 
 const usage = `Usage: npm run <command>
   dev     start the whole local stack (Postgres, Redis, QStash, Chroma, the edge and a node)
-  test    lint, type-check and run every test suite against real services`;
+  test    lint, type-check and run every test suite against real services
+  bench   run the benchmarks (npm run bench -- <name> for one); figures go to bench/results/`;
 
 async function main(): Promise<number> {
   const [command, ...args] = process.argv.slice(2);
@@ -12,6 +14,8 @@ async function main(): Promise<number> {
       return await devCommand();
     case "test":
       return await testCommand(args);
+    case "bench":
+      return await benchCommand(args);
     default:
       process.stdout.write(`${usage}\n`);
       return command === "help" || command === undefined ? 0 : 1;

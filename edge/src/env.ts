@@ -17,6 +17,7 @@ export interface Env {
   CORS_ORIGINS?: string;
   RATE_LIMIT_USER_PER_MINUTE?: string;
   RATE_LIMIT_IP_PER_MINUTE?: string;
+  VIEW_CACHE?: string;
 }
 
 const WEAK_VALUES = new Set([
@@ -72,7 +73,10 @@ const corsOrigins = z
   .transform((value, ctx) => {
     const { origins, invalid } = parseCorsOrigins(value);
     if (invalid.length > 0) {
-      ctx.addIssue({ code: "custom", message: `must be comma-separated origins like https://app.example.com` });
+      ctx.addIssue({
+        code: "custom",
+        message: `must be comma-separated origins like https://app.example.com`,
+      });
     }
     return origins;
   });
@@ -89,6 +93,11 @@ export const envSchema = z.object({
   QSTASH_NEXT_SIGNING_KEY: secret(24),
   EDGE_PUBLIC_URL: httpUrl.optional(),
   NODE_HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+  /** Per-user view cache of entries and topics in Redis; `off` only to measure what it saves. */
+  VIEW_CACHE: z
+    .enum(["on", "off"], { error: "must be on or off" })
+    .default("on")
+    .transform((v) => v === "on"),
   CORS_ORIGINS: corsOrigins,
   /** Requests per minute for one signed-in user or one API key. */
   RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
@@ -103,7 +112,10 @@ export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; proble
 export function parseEnv(env: Env): ConfigResult {
   const parsed = envSchema.safeParse(env);
   if (parsed.success) {
-    if (parsed.data.JWT_PREVIOUS_SECRET !== undefined && parsed.data.JWT_PREVIOUS_SECRET === parsed.data.JWT_SECRET) {
+    if (
+      parsed.data.JWT_PREVIOUS_SECRET !== undefined &&
+      parsed.data.JWT_PREVIOUS_SECRET === parsed.data.JWT_SECRET
+    ) {
       return { ok: false, problems: ["JWT_PREVIOUS_SECRET: must differ from JWT_SECRET"] };
     }
     if (!env.HYPERDRIVE?.connectionString) {

@@ -1,5 +1,5 @@
-import type { Client as QStashClient } from "@upstash/qstash";
 import type { ApiScope, Role } from "@inkwell/shared";
+import type { Client as QStashClient } from "@upstash/qstash";
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "./db/client.ts";
 import type { AppConfig, Env } from "./env.ts";

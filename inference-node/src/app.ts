@@ -1,8 +1,10 @@
+import { loadManifest } from "@inkwell/models/manifest";
+import { defaultModelsDir } from "@inkwell/models/paths";
 import type { Hardware } from "@inkwell/shared";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Registry } from "prom-client";
 import type { Config } from "./config.ts";
-import { type CudaProbeOptions, detectHardware } from "./hardware.ts";
+import { type CudaProbeOptions, detectHardware, nodeTier } from "./hardware.ts";
 import { createNodeState, type NodeState } from "./node-state.ts";
 import { errorHandler } from "./plugins/error-handler.ts";
 import { metrics } from "./plugins/metrics.ts";
@@ -11,6 +13,8 @@ import { loadShedding } from "./plugins/under-pressure.ts";
 import { healthRoute } from "./routes/health.ts";
 import { infoRoute } from "./routes/info.ts";
 import { jobRoutes } from "./routes/jobs/index.ts";
+import { interactiveRoutes } from "./routes/v1/index.ts";
+import { type InferenceRuntime, loadRuntime } from "./runtime/runtime.ts";
 import { NODE_VERSION } from "./version.ts";
 
 export interface AppDeps {
@@ -22,6 +26,28 @@ export interface AppDeps {
   /** A pino logger; without one the app logs at `config.logLevel` to stdout. */
   logger?: FastifyBaseLogger;
   metricsRegistry?: Registry;
+  /**
+   * The models to serve. Without one the app selects, verifies, loads and warms up the models for this
+   * machine's tier (and closes them with the app); tests pass a runtime they own.
+   */
+  runtime?: InferenceRuntime;
+}
+
+/** Loads the models this node's tier gets, then warms them up: done before listen, so "listening" means ready. */
+export async function loadNodeRuntime(config: Config, hardware: Hardware, log: FastifyBaseLogger): Promise<InferenceRuntime> {
+  const runtime = await loadRuntime({
+    manifest: loadManifest(),
+    modelsDir: config.models.dir ?? defaultModelsDir({}),
+    tier: nodeTier(hardware),
+    device: hardware.device,
+    threads: hardware.cpu.cores,
+    pins: config.models.pins,
+    batching: config.batching,
+    log,
+  });
+  const warmUpMs = await runtime.warmUp();
+  log.info({ warmUpMs, models: runtime.models.map((m) => `${m.task}:${m.id}@${m.device}`) }, "models warmed up");
+  return runtime;
 }
 
 /**
@@ -45,11 +71,20 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const state = deps.state ?? createNodeState();
   const hardware =
     deps.hardware ?? (await detectHardware(config.inferenceDevice, { ...deps.cudaProbe, log: app.log }));
+  const runtime = deps.runtime ?? (await loadNodeRuntime(config, hardware, app.log));
+  if (!deps.runtime) {
+    app.addHook("onClose", async () => {
+      await runtime.close();
+    });
+  }
+  // The heartbeat reports the batchers' queues from now on.
+  state.load = () => runtime.load();
 
   await app.register(loadShedding);
   await app.register(metrics, {
     version: NODE_VERSION,
     device: hardware.device,
+    runtime,
     ...(deps.metricsRegistry ? { registry: deps.metricsRegistry } : {}),
   });
   await app.register(requestId);
@@ -57,8 +92,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(errorHandler);
 
   await app.register(healthRoute);
-  await app.register(infoRoute, { hardware, state });
-  await app.register(jobRoutes, { config });
+  await app.register(infoRoute, { hardware, state, runtime, batching: config.batching });
+  await app.register(jobRoutes, { config, runtime });
+  await app.register(interactiveRoutes, { config, runtime });
 
   return app;
 }

@@ -30,6 +30,8 @@ const integer = (min: number, max: number) =>
     .min(min, `must be between ${min} and ${max}`)
     .max(max, `must be between ${min} and ${max}`);
 
+const modelId = () => z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "must be a model id from models/manifest.json");
+
 const envSchema = z.object({
   NODE_HOST: z.string().min(1).default("127.0.0.1"),
   NODE_PORT: integer(0, 65535).default(8788),
@@ -44,6 +46,14 @@ const envSchema = z.object({
   INFERENCE_DEVICE: z
     .enum(inferenceDevices, { error: `must be one of ${inferenceDevices.join(", ")}` })
     .default("auto"),
+  MODELS_DIR: z.string().min(1).optional(),
+  EMBEDDING_MODEL: modelId().optional(),
+  SENTIMENT_MODEL: modelId().optional(),
+  EMOTION_MODEL: modelId().optional(),
+  BATCH_MAX_SIZE: integer(1, 512).default(32),
+  BATCH_MAX_TOKENS: integer(64, 1_048_576).default(16_384),
+  BATCH_MAX_WAIT_MS: integer(0, 1000).default(2),
+  QUEUE_CAPACITY: integer(1, 1_000_000).default(1024),
 });
 
 const envKeys = Object.keys(envSchema.shape) as (keyof z.input<typeof envSchema>)[];
@@ -62,6 +72,15 @@ export interface Config {
   heartbeatIntervalMs: number;
   logLevel: LogLevel;
   inferenceDevice: InferenceDevice;
+  /** The edge signs interactive requests with a key derived from this; without it they are all refused. */
+  nodeToken: string | undefined;
+  models: {
+    /** Where built and pulled models live; undefined means the models package's default. */
+    dir: string | undefined;
+    /** Pin a task to one model instead of the tier's best; every node of a deployment should embed alike. */
+    pins: { embedding?: string; sentiment?: string; emotion?: string };
+  };
+  batching: { maxBatchSize: number; maxBatchTokens: number; maxWaitMs: number; queueCapacity: number };
 }
 
 export interface ConfigProblem {
@@ -137,5 +156,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     inferenceDevice: e.INFERENCE_DEVICE,
+    nodeToken: e.NODE_TOKEN,
+    models: {
+      dir: e.MODELS_DIR,
+      pins: {
+        ...(e.EMBEDDING_MODEL ? { embedding: e.EMBEDDING_MODEL } : {}),
+        ...(e.SENTIMENT_MODEL ? { sentiment: e.SENTIMENT_MODEL } : {}),
+        ...(e.EMOTION_MODEL ? { emotion: e.EMOTION_MODEL } : {}),
+      },
+    },
+    batching: {
+      maxBatchSize: e.BATCH_MAX_SIZE,
+      maxBatchTokens: e.BATCH_MAX_TOKENS,
+      maxWaitMs: e.BATCH_MAX_WAIT_MS,
+      queueCapacity: e.QUEUE_CAPACITY,
+    },
   };
 }

@@ -2,7 +2,9 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import type { Hardware } from "@inkwell/shared";
+import { probeModelBytes } from "@inkwell/models";
 import type { InferenceDevice } from "./config.ts";
+import { type OnnxCudaProbe, probeOnnxCuda } from "./runtime/execution-providers.ts";
 
 type CudaInfo = Hardware["cuda"];
 type GpuInfo = CudaInfo["gpus"][number];
@@ -24,6 +26,13 @@ export interface HardwareLogger {
 
 export interface DetectHardwareOptions extends CudaProbeOptions {
   log?: HardwareLogger;
+  /** Whether onnxruntime's CUDA provider loads; replaced in tests that fake a GPU. */
+  onnxCudaProbe?: () => Promise<OnnxCudaProbe>;
+}
+
+/** The real probe: a session on a one-node model with only the CUDA provider. */
+export function defaultOnnxCudaProbe(): Promise<OnnxCudaProbe> {
+  return probeOnnxCuda(probeModelBytes());
 }
 
 const NVIDIA_SMI_ARGS = ["--query-gpu=name,memory.total,driver_version", "--format=csv,noheader,nounits"];
@@ -190,7 +199,14 @@ export async function detectHardware(
     }
     return { cpu, memory, cuda, device: "cpu" };
   }
-  return { cpu, memory, cuda, device: "cuda" };
+  // The driver sees a GPU; the models still need onnxruntime's CUDA provider (and CUDA/cuDNN) to load.
+  const onnx = await (options.onnxCudaProbe ?? defaultOnnxCudaProbe)();
+  if (!onnx.available) {
+    const reason = `NVIDIA GPU found, but ${onnx.reason ?? "onnxruntime's CUDA provider did not load"}`;
+    options.log?.warn({ reason }, "CUDA not usable by onnxruntime; using CPU");
+    return { cpu, memory, cuda: { ...cuda, available: false, reason, onnxRuntime: onnx }, device: "cpu" };
+  }
+  return { cpu, memory, cuda: { ...cuda, onnxRuntime: { available: true } }, device: "cuda" };
 }
 
 /** Coarse size class the edge uses to pick which models to route to this node. */

@@ -9,13 +9,16 @@ export interface NodeState {
   uptimeSeconds(): number;
 }
 
-export function createNodeState(now: () => number = Date.now): NodeState {
+/**
+ * `load` reads the batchers' queues (through the runtime) for the heartbeat; until a runtime is attached
+ * the node reports an idle queue of one.
+ */
+export function createNodeState(now: () => number = Date.now, load?: () => NodeLoad): NodeState {
   const startedAt = now();
   return {
     startedAt,
     nodeId: undefined,
-    // No job queue yet: a later issue replaces this with the batcher's numbers.
-    load: () => ({ queueDepth: 0, running: 0, capacity: 1 }),
+    load: load ?? (() => ({ queueDepth: 0, running: 0, capacity: 1 })),
     uptimeSeconds: () => Math.floor((now() - startedAt) / 1000),
   };
 }

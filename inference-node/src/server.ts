@@ -1,9 +1,11 @@
 import { pino } from "pino";
-import { buildApp } from "./app.ts";
+import { buildApp, loadNodeRuntime } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { detectHardware, readMemory } from "./hardware.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
 import { createNodeState } from "./node-state.ts";
+import { ModelLoadError } from "./runtime/errors.ts";
+import type { InferenceRuntime } from "./runtime/runtime.ts";
 import { NODE_VERSION } from "./version.ts";
 
 /** Past this, a shutdown that is stuck (a hung request, an unreachable edge) gives up and exits. */
@@ -43,7 +45,18 @@ async function main(): Promise<void> {
     "hardware detected",
   );
 
-  const app = await buildApp(config, { hardware, state, logger });
+  let runtime: InferenceRuntime;
+  try {
+    runtime = await loadNodeRuntime(config, hardware, logger);
+  } catch (error) {
+    // A missing or corrupt model is an operator problem with a known fix: say it in one line, no stack.
+    if (error instanceof ModelLoadError) fail(`inference node cannot start: ${error.message}`);
+    throw error;
+  }
+  const app = await buildApp(config, { hardware, state, logger, runtime });
+  app.addHook("onClose", async () => {
+    await runtime.close();
+  });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -71,6 +84,7 @@ async function main(): Promise<void> {
       version: NODE_VERSION,
       publicUrl: config.publicUrl,
       hardware: () => ({ ...hardware, memory: readMemory() }),
+      models: () => runtime.models.map((model) => ({ id: model.id, task: model.task })),
       state,
       log: logger,
     });

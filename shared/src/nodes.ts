@@ -19,6 +19,8 @@ export const hardwareSchema = z.object({
     reason: z.string().optional(),
     driverVersion: z.string().optional(),
     gpus: z.array(gpuInfoSchema),
+    /** Whether onnxruntime's CUDA execution provider loaded, checked only when the driver sees a GPU. */
+    onnxRuntime: z.object({ available: z.boolean(), reason: z.string().optional() }).optional(),
   }),
   device: z.enum(["cuda", "cpu"]),
 });

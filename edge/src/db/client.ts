@@ -16,7 +16,9 @@ export function createDatabase(connectionString: string): { db: Database } {
     // Hyperdrive caches prepared statements per connection; type fetching costs a round trip.
     fetch_types: false,
     connect_timeout: 5,
-    idle_timeout: 5,
+    // No idle timer: the runtime closes a request's sockets when the request ends, and a timer that
+    // fires after that only tears down an already-dead socket (an unhandled "Stream was cancelled").
+    idle_timeout: 0,
     onnotice: () => {},
   });
   return { db: drizzle(sql, { schema }) };

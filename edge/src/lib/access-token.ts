@@ -1,4 +1,4 @@
-import { InkwellError, roleSchema, uuidv7, type Role } from "@inkwell/shared";
+import { InkwellError, type Role, roleSchema, uuidv7 } from "@inkwell/shared";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 

@@ -41,7 +41,13 @@ function cacheKey(ns: CacheNamespace, key: string): string {
 function logCacheFailure(op: string, ns: CacheNamespace, err: unknown): void {
   // Never the key: some keys are derived from credentials.
   console.warn(
-    JSON.stringify({ level: "warn", msg: "cache unavailable", op, ns, error: err instanceof Error ? err.name : "unknown" }),
+    JSON.stringify({
+      level: "warn",
+      msg: "cache unavailable",
+      op,
+      ns,
+      error: err instanceof Error ? err.name : "unknown",
+    }),
   );
 }
 

@@ -25,13 +25,25 @@ function fromHex(hex: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
+async function derive(
+  password: string,
+  salt: Uint8Array<ArrayBuffer>,
+  iterations: number,
+): Promise<Uint8Array> {
   // Several byte sequences look the same on screen; normalising keeps a password typed on another
   // device the same password.
-  const key = await crypto.subtle.importKey("raw", encoder.encode(password.normalize("NFC")), "PBKDF2", false, [
-    "deriveBits",
-  ]);
-  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, HASH_BITS);
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(password.normalize("NFC")),
+    "PBKDF2",
+    false,
+    ["deriveBits"],
+  );
+  const bits = await crypto.subtle.deriveBits(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    key,
+    HASH_BITS,
+  );
   return new Uint8Array(bits);
 }
 
@@ -42,7 +54,10 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-export async function hashPassword(password: string, iterations = PASSWORD_ITERATIONS): Promise<PasswordHash> {
+export async function hashPassword(
+  password: string,
+  iterations = PASSWORD_ITERATIONS,
+): Promise<PasswordHash> {
   const salt = crypto.getRandomValues(new Uint8Array(new ArrayBuffer(SALT_BYTES)));
   return { hash: toHex(await derive(password, salt, iterations)), salt: toHex(salt), iterations };
 }

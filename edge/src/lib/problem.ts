@@ -1,4 +1,10 @@
-import { InkwellError, makeProblem, PROBLEM_CONTENT_TYPE, type ProblemFieldError } from "@inkwell/shared";
+import {
+  type ErrorCode,
+  InkwellError,
+  makeProblem,
+  PROBLEM_CONTENT_TYPE,
+  type ProblemFieldError,
+} from "@inkwell/shared";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
@@ -8,6 +14,15 @@ export function zodIssues(error: ZodError): ProblemFieldError[] {
   return error.issues.map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message }));
 }
 
+const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
+  401: "UNAUTHENTICATED",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_ALLOWED",
+  413: "PAYLOAD_TOO_LARGE",
+  // zod-openapi's media-type gate: a JSON route called with another Content-Type.
+  415: "UNSUPPORTED_MEDIA_TYPE",
+};
+
 /** The single place that turns any thrown value into an RFC 9457 response. */
 export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
   const requestId = c.get("requestId") ?? "unknown";
@@ -16,16 +31,7 @@ export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
     error = err;
   } else if (err instanceof HTTPException) {
     // Hono raises these for malformed bodies and limits; map them onto our codes.
-    const code =
-      err.status === 413
-        ? "PAYLOAD_TOO_LARGE"
-        : err.status === 401
-          ? "UNAUTHENTICATED"
-          : err.status === 404
-            ? "NOT_FOUND"
-            : err.status >= 500
-              ? "INTERNAL"
-              : "VALIDATION_FAILED";
+    const code = HTTP_EXCEPTION_CODES[err.status] ?? (err.status >= 500 ? "INTERNAL" : "VALIDATION_FAILED");
     error = new InkwellError(code, err.status >= 500 ? "Something went wrong on our side." : err.message);
   } else {
     console.error(

@@ -22,8 +22,18 @@ export function policies(config: Services["config"]) {
   return {
     login: { name: "login", limit: 20, window: "10 m", whenUnavailable: "closed" },
     register: { name: "register", limit: 10, window: "1 h", whenUnavailable: "closed" },
-    anonymous: { name: "anon", limit: config.RATE_LIMIT_IP_PER_MINUTE, window: "1 m", whenUnavailable: "open" },
-    principal: { name: "principal", limit: config.RATE_LIMIT_USER_PER_MINUTE, window: "1 m", whenUnavailable: "open" },
+    anonymous: {
+      name: "anon",
+      limit: config.RATE_LIMIT_IP_PER_MINUTE,
+      window: "1 m",
+      whenUnavailable: "open",
+    },
+    principal: {
+      name: "principal",
+      limit: config.RATE_LIMIT_USER_PER_MINUTE,
+      window: "1 m",
+      whenUnavailable: "open",
+    },
   } as const satisfies Record<string, RateLimitPolicy>;
 }
 export type PolicyName = keyof ReturnType<typeof policies>;

@@ -1,4 +1,4 @@
-import { eq, isNull, and } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { type CacheValue, putCache, withCache } from "../lib/cache.ts";

@@ -1,4 +1,4 @@
-import { hashToken, InkwellError, randomToken, type Role, uuidv7 } from "@inkwell/shared";
+import { hashToken, InkwellError, type Role, randomToken, uuidv7 } from "@inkwell/shared";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { refreshTokens, users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
@@ -80,7 +80,11 @@ export async function rotateRefreshToken(
       .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
     if (!spent) {
       const [known] = await tx
-        .select({ familyId: refreshTokens.familyId, usedAt: refreshTokens.usedAt, revokedAt: refreshTokens.revokedAt })
+        .select({
+          familyId: refreshTokens.familyId,
+          usedAt: refreshTokens.usedAt,
+          revokedAt: refreshTokens.revokedAt,
+        })
         .from(refreshTokens)
         .where(eq(refreshTokens.tokenHash, tokenHash))
         .limit(1);
@@ -115,7 +119,12 @@ export async function rotateRefreshToken(
   }
   if (outcome.kind === "invalid") throw refreshRefused();
   const access = await issueAccessToken(services, outcome.user);
-  return { userId: outcome.user.id, accessToken: access.token, refreshToken: next, expiresIn: access.expiresIn };
+  return {
+    userId: outcome.user.id,
+    accessToken: access.token,
+    refreshToken: next,
+    expiresIn: access.expiresIn,
+  };
 }
 
 /** Revokes the family the token belongs to (sign out on one device). Unknown tokens are ignored. */

@@ -2,21 +2,29 @@ import type { Hardware } from "@inkwell/shared";
 import type { FastifyPluginAsync } from "fastify";
 import { nodeTier } from "../hardware.ts";
 import type { NodeState } from "../node-state.ts";
+import type { InferenceRuntime } from "../runtime/runtime.ts";
 import { NODE_VERSION } from "../version.ts";
 
 export interface InfoRouteOptions extends Record<string, unknown> {
   hardware: Hardware;
   state: NodeState;
+  runtime: InferenceRuntime;
+  batching: { maxBatchSize: number; maxBatchTokens: number; maxWaitMs: number; queueCapacity: number };
 }
 
-export const infoRoute: FastifyPluginAsync<InfoRouteOptions> = async (fastify, { hardware, state }) => {
+export const infoRoute: FastifyPluginAsync<InfoRouteOptions> = async (fastify, { hardware, state, runtime, batching }) => {
   fastify.get("/info", async () => ({
     version: NODE_VERSION,
     ...(state.nodeId === undefined ? {} : { nodeId: state.nodeId }),
     device: hardware.device,
     hardware,
     tier: nodeTier(hardware),
-    models: [],
+    models: runtime.models,
+    // Which model each task got on this tier, and why the others were passed over.
+    selection: runtime.selection ?? null,
+    batching,
+    load: runtime.load(),
+    health: runtime.health(),
     uptimeSeconds: state.uptimeSeconds(),
   }));
 };

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   boolean,
   check,
+  customType,
   index,
   integer,
   pgTable,
@@ -12,6 +13,11 @@ import {
 } from "drizzle-orm/pg-core";
 import { id, softDelete, timestamps } from "./columns.ts";
 import { users } from "./users.ts";
+
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
+/** Title and content as one text, for typo-tolerant trigram matching. */
+export const entrySearchText = sql`(coalesce(title, '') || ' ' || content)`;
 
 export const entries = pgTable(
   "entries",
@@ -30,10 +36,19 @@ export const entries = pgTable(
     occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     /** Bumped on every content change so a late analysis of older content can be recognised and dropped. */
     contentVersion: integer("content_version").notNull().default(1),
+    /** Full-text index, title weighted above content; Postgres keeps it in step with the row. */
+    search: tsvector("search")
+      .notNull()
+      .generatedAlwaysAs(
+        sql`setweight(to_tsvector('english', coalesce(title, '')), 'A') || setweight(to_tsvector('english', content), 'B')`,
+      ),
     ...timestamps,
     ...softDelete,
   },
   (t) => [
+    index("entries_search_idx").using("gin", t.search),
+    index("entries_trgm_idx").using("gin", sql`(coalesce(title, '') || ' ' || content) gin_trgm_ops`),
+    index("entries_user_tags_idx").using("gin", t.tags),
     index("entries_user_occurred_idx")
       .on(t.userId, t.occurredAt.desc(), t.id.desc())
       .where(sql`${t.deletedAt} is null`),

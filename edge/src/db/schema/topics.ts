@@ -1,0 +1,28 @@
+import { sql } from "drizzle-orm";
+import { check, index, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { id, timestamps } from "./columns.ts";
+import { users } from "./users.ts";
+
+/** Topics a writer made, and topics discovered from their entries (kept apart by `kind`). */
+export const topics = pgTable(
+  "topics",
+  {
+    id: id(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description"),
+    color: text("color"),
+    kind: text("kind", { enum: ["user", "discovered"] })
+      .notNull()
+      .default("user"),
+    ...timestamps,
+  },
+  (t) => [
+    index("topics_user_idx").on(t.userId, t.createdAt),
+    // Two topics of one person with the same name would be indistinguishable in every list.
+    uniqueIndex("topics_user_name_idx").on(t.userId, t.kind, sql`lower(${t.name})`),
+    check("topics_kind_check", sql`${t.kind} in ('user', 'discovered')`),
+  ],
+);

@@ -1,0 +1,93 @@
+import { entrySchema, pageSchema, topicSchema } from "@inkwell/shared";
+import type { Redis } from "@upstash/redis/cloudflare";
+import { z } from "zod";
+import { withTimeout } from "./timeout.ts";
+
+/**
+ * Per-user views of the journal. Each cached value lives under the user's current version; a write
+ * bumps the version, which makes every cached view of that user unreachable at once — no key scans,
+ * and a reader that loaded old rows before the bump can only fill a key nobody reads any more.
+ */
+export const viewNamespaces = {
+  entry: { ttlSeconds: 300, schema: entrySchema },
+  entryList: { ttlSeconds: 120, schema: pageSchema(entrySchema) },
+  topicList: { ttlSeconds: 120, schema: z.array(topicSchema) },
+  topicEntries: { ttlSeconds: 120, schema: pageSchema(entrySchema) },
+} as const;
+
+export type ViewNamespace = keyof typeof viewNamespaces;
+export type ViewValue<N extends ViewNamespace> = z.infer<(typeof viewNamespaces)[N]["schema"]>;
+
+const TIMEOUT_MS = 1_000;
+const versionKey = (userId: string) => `inkwell:uv:${userId}`;
+const viewKey = (ns: ViewNamespace, userId: string, version: number, key: string) =>
+  `inkwell:view:${ns}:${userId}:${version}:${key}`;
+
+function warn(op: string, err: unknown): void {
+  console.warn(
+    JSON.stringify({
+      level: "warn",
+      msg: "view cache unavailable",
+      op,
+      error: err instanceof Error ? err.name : "unknown",
+    }),
+  );
+}
+
+export interface ViewCacheOptions {
+  /** Off for benchmarks that compare against the uncached path. */
+  enabled: boolean;
+}
+
+/** Reads a per-user view through the cache; Redis trouble degrades to the loader, never to an error. */
+export async function withUserCache<N extends ViewNamespace>(
+  redis: Redis,
+  options: ViewCacheOptions,
+  ns: N,
+  userId: string,
+  key: string,
+  loader: () => Promise<ViewValue<N> | null>,
+): Promise<ViewValue<N> | null> {
+  if (!options.enabled) return await loader();
+  let version: number;
+  try {
+    version = Number((await withTimeout(redis.get<number>(versionKey(userId)), TIMEOUT_MS, "Redis")) ?? 0);
+    const cached = await withTimeout(
+      redis.get<unknown>(viewKey(ns, userId, version, key)),
+      TIMEOUT_MS,
+      "Redis",
+    );
+    if (cached !== null) {
+      const parsed = viewNamespaces[ns].schema.safeParse(cached);
+      if (parsed.success) return parsed.data as ViewValue<N>;
+    }
+  } catch (err) {
+    warn("get", err);
+    return await loader();
+  }
+  const value = await loader();
+  if (value !== null) {
+    try {
+      await withTimeout(
+        redis.set(viewKey(ns, userId, version, key), JSON.stringify(value), {
+          ex: viewNamespaces[ns].ttlSeconds,
+        }),
+        TIMEOUT_MS,
+        "Redis",
+      );
+    } catch (err) {
+      warn("fill", err);
+    }
+  }
+  return value;
+}
+
+/** After a committed write: every cached view of this user is invalid from now on. */
+export async function invalidateUserViews(redis: Redis, userId: string): Promise<void> {
+  try {
+    await withTimeout(redis.incr(versionKey(userId)), TIMEOUT_MS, "Redis");
+  } catch (err) {
+    // Old views then live until their TTL (at most a few minutes); the write itself has succeeded.
+    warn("invalidate", err);
+  }
+}

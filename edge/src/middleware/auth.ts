@@ -1,0 +1,127 @@
+import { type ApiScope, InkwellError } from "@inkwell/shared";
+import type { Context, MiddlewareHandler } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv, AuthContext } from "../hono-env.ts";
+import { verifyAccessToken } from "../lib/access-token.ts";
+import { API_KEY_PREFIX, touchApiKey, verifyApiKey } from "../services/api-keys.ts";
+import { loadAuthState } from "../services/auth-state.ts";
+import { limitByPrincipal } from "./rate-limit.ts";
+
+/** A signed-in person may do everything a key could, except administration unless they are an admin. */
+const SESSION_SCOPES: readonly ApiScope[] = ["entries:read", "entries:write", "ai"];
+
+const CHALLENGE = 'Bearer realm="inkwell"';
+
+function bearerToken(c: Context<AppEnv>): string {
+  const header = c.req.header("Authorization") ?? "";
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) {
+    throw new InkwellError(
+      "UNAUTHENTICATED",
+      header
+        ? "The Authorization header must be `Bearer <token>`."
+        : "An access token or API key is required.",
+      { headers: { "WWW-Authenticate": CHALLENGE } },
+    );
+  }
+  return match[1];
+}
+
+const sessionEnded = () =>
+  new InkwellError("UNAUTHENTICATED", "This session has been signed out; sign in again.", {
+    headers: { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` },
+  });
+
+/** Runs a promise after the response when the runtime offers that (tests may call without a context). */
+function afterResponse(c: Context<AppEnv>, work: Promise<unknown>): void {
+  const settled = work.catch((err: unknown) => {
+    console.warn(
+      JSON.stringify({
+        level: "warn",
+        msg: "background work failed",
+        error: err instanceof Error ? err.name : "unknown",
+      }),
+    );
+  });
+  try {
+    c.executionCtx.waitUntil(settled);
+  } catch {
+    // No execution context: the promise still runs, just without the runtime waiting for it.
+  }
+}
+
+/**
+ * Establishes who is calling, from an access JWT or an `ik_` API key, and puts it on the context
+ * as `auth`. Every route that needs a user takes it from there, never from the request body or path.
+ */
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const services = c.get("services");
+  const token = bearerToken(c);
+  let auth: AuthContext;
+  if (token.startsWith(API_KEY_PREFIX)) {
+    const key = await verifyApiKey(services, token);
+    const state = await loadAuthState(services, key.userId);
+    if (!state) throw sessionEnded();
+    auth = {
+      userId: key.userId,
+      role: state.role,
+      // A key minted by an admin who has since been demoted loses its admin scope with them.
+      scopes: key.scopes.filter((scope) => scope !== "admin" || state.role === "admin"),
+      via: "api_key",
+      apiKeyId: key.id,
+    };
+    afterResponse(c, touchApiKey(services, key.id));
+  } else {
+    const claims = await verifyAccessToken(token, {
+      current: services.config.JWT_SECRET,
+      previous: services.config.JWT_PREVIOUS_SECRET,
+    });
+    const state = await loadAuthState(services, claims.sub);
+    if (!state || state.tokenVersion !== claims.ver) throw sessionEnded();
+    auth = {
+      userId: claims.sub,
+      // The live role, not the claim: a demotion takes effect within the cache TTL, not at token expiry.
+      role: state.role,
+      scopes: state.role === "admin" ? [...SESSION_SCOPES, "admin"] : [...SESSION_SCOPES],
+      via: "jwt",
+    };
+  }
+  c.set("auth", auth);
+  await next();
+});
+
+/** 403 unless the caller holds `scope`; `admin` also needs the admin role. */
+export function requireScope(scope: ApiScope) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const auth = c.get("auth");
+    const allowed = auth.scopes.includes(scope) && (scope !== "admin" || auth.role === "admin");
+    if (!allowed) {
+      throw new InkwellError("FORBIDDEN", `This operation needs the ${scope} scope.`, {
+        headers: { "WWW-Authenticate": `${CHALLENGE}, error="insufficient_scope", scope="${scope}"` },
+      });
+    }
+    await next();
+  });
+}
+
+/**
+ * 403 for API keys: managing keys, passwords and sessions needs a person signed in, so a leaked key
+ * cannot mint more keys or lock its owner out.
+ */
+export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get("auth").via !== "jwt") {
+    throw new InkwellError(
+      "FORBIDDEN",
+      "This operation needs a signed-in session; API keys cannot perform it.",
+    );
+  }
+  await next();
+});
+
+/**
+ * The middleware chain of every protected route: authenticate, then the per-caller rate limit
+ * (so wrong-scope attempts count too), then the route's own guards.
+ */
+export function protect(...guards: MiddlewareHandler<AppEnv>[]): MiddlewareHandler<AppEnv>[] {
+  return [authenticate, limitByPrincipal, ...guards];
+}

@@ -1,0 +1,30 @@
+import { createRoute } from "@hono/zod-openapi";
+import { authTokensSchema, loginRequestSchema } from "@inkwell/shared";
+import { createRouter } from "../../lib/openapi.ts";
+import { problemResponses } from "../../lib/problem-schema.ts";
+import { limitByIp } from "../../middleware/rate-limit.ts";
+import { checkCredentials, toUserView } from "../../services/accounts.ts";
+import { startSession } from "../../services/sessions.ts";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/auth/login",
+  tags: ["Auth"],
+  summary: "Sign in with email and password",
+  description:
+    "Wrong email and wrong password get the same 401. Repeated failures lock the account for 15 minutes (423).",
+  middleware: [limitByIp("login")],
+  request: { body: { required: true, content: { "application/json": { schema: loginRequestSchema } } } },
+  responses: {
+    200: { description: "Signed in", content: { "application/json": { schema: authTokensSchema } } },
+    ...problemResponses(400, 401, 413, 415, 423, 429, 503),
+  },
+});
+
+export const login = createRouter().openapi(route, async (c) => {
+  const services = c.get("services");
+  const { email, password } = c.req.valid("json");
+  const user = await checkCredentials(services.db, email, password);
+  const tokens = await startSession(services, user);
+  return c.json({ user: toUserView(user), ...tokens, tokenType: "Bearer" as const }, 200);
+});

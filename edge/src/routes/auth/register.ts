@@ -1,0 +1,30 @@
+import { createRoute } from "@hono/zod-openapi";
+import { authTokensSchema, registerRequestSchema } from "@inkwell/shared";
+import { createRouter } from "../../lib/openapi.ts";
+import { problemResponses } from "../../lib/problem-schema.ts";
+import { limitByIp } from "../../middleware/rate-limit.ts";
+import { createUser, toUserView } from "../../services/accounts.ts";
+import { startSession } from "../../services/sessions.ts";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/auth/register",
+  tags: ["Auth"],
+  summary: "Create an account and sign in",
+  middleware: [limitByIp("register")],
+  request: { body: { required: true, content: { "application/json": { schema: registerRequestSchema } } } },
+  responses: {
+    201: {
+      description: "Account created and signed in",
+      content: { "application/json": { schema: authTokensSchema } },
+    },
+    ...problemResponses(400, 409, 413, 415, 429, 503),
+  },
+});
+
+export const register = createRouter().openapi(route, async (c) => {
+  const services = c.get("services");
+  const user = await createUser(services.db, c.req.valid("json"));
+  const tokens = await startSession(services, user);
+  return c.json({ user: toUserView(user), ...tokens, tokenType: "Bearer" as const }, 201);
+});

@@ -1,0 +1,50 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { InkwellError, jobSchema } from "@inkwell/shared";
+import { and, eq } from "drizzle-orm";
+import { jobs } from "../../db/schema/index.ts";
+import { createRouter } from "../../lib/openapi.ts";
+import { problemResponses } from "../../lib/problem-schema.ts";
+import { protect, requireScope } from "../../middleware/auth.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/jobs/{id}",
+  tags: ["Jobs"],
+  summary: "State of a background job (analysis, reflection, …) you caused",
+  security: [{ bearer: [] }],
+  middleware: protect(requireScope("entries:read")),
+  request: { params: z.object({ id: z.string().max(64) }) },
+  responses: {
+    200: { description: "The job", content: { "application/json": { schema: jobSchema } } },
+    ...problemResponses(401, 403, 404, 429),
+  },
+});
+
+export const getJob = createRouter().openapi(route, async (c) => {
+  const { id } = c.req.valid("param");
+  if (!UUID.test(id)) throw new InkwellError("NOT_FOUND", "No job with that id.");
+  const [job] = await c
+    .get("services")
+    .db.select()
+    .from(jobs)
+    .where(and(eq(jobs.id, id), eq(jobs.userId, c.get("auth").userId)))
+    .limit(1);
+  if (!job) throw new InkwellError("NOT_FOUND", "No job with that id.");
+  return c.json(
+    {
+      id: job.id,
+      kind: job.kind,
+      status: job.status,
+      attempts: job.attempts,
+      nodeId: job.nodeId,
+      entryId: job.entryId,
+      createdAt: job.createdAt.toISOString(),
+      finishedAt: job.finishedAt?.toISOString() ?? null,
+      // A queued job says why it waits, so a user can tell "slow" from "stuck".
+      error: job.error ?? (job.status === "queued" ? "Waiting to be dispatched to an inference node." : null),
+    },
+    200,
+  );
+});

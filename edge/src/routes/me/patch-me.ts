@@ -1,0 +1,26 @@
+import { createRoute } from "@hono/zod-openapi";
+import { updateMeRequestSchema, userSchema } from "@inkwell/shared";
+import { createRouter } from "../../lib/openapi.ts";
+import { problemResponses } from "../../lib/problem-schema.ts";
+import { protect, requireSession } from "../../middleware/auth.ts";
+import { toUserView, updateProfile } from "../../services/accounts.ts";
+
+const route = createRoute({
+  method: "patch",
+  path: "/v1/me",
+  tags: ["Account"],
+  summary: "Change display name, time zone or the weekly reflection setting",
+  description: "Needs a signed-in session (not an API key). Unknown fields are refused.",
+  security: [{ bearer: [] }],
+  middleware: protect(requireSession),
+  request: { body: { required: true, content: { "application/json": { schema: updateMeRequestSchema } } } },
+  responses: {
+    200: { description: "The updated account", content: { "application/json": { schema: userSchema } } },
+    ...problemResponses(400, 401, 403, 413, 415, 429),
+  },
+});
+
+export const patchMe = createRouter().openapi(route, async (c) => {
+  const user = await updateProfile(c.get("services").db, c.get("auth").userId, c.req.valid("json"));
+  return c.json(toUserView(user), 200);
+});

@@ -1,0 +1,190 @@
+import { InkwellError, type RegisterRequest, type UpdateMeRequest, type User, uuidv7 } from "@inkwell/shared";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { users } from "../db/schema/index.ts";
+import type { Services } from "../hono-env.ts";
+import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from "../lib/password.ts";
+import { endAllSessions } from "./sessions.ts";
+
+/** Failed sign-ins within this window count towards a lock; the lock lasts as long. */
+export const LOCKOUT_THRESHOLD = 10;
+export const LOCKOUT_WINDOW_SECONDS = 15 * 60;
+export const LOCKOUT_SECONDS = 15 * 60;
+
+type UserRow = typeof users.$inferSelect;
+
+export function toUserView(
+  row: Pick<UserRow, "id" | "email" | "displayName" | "timezone" | "role" | "weeklyReflection" | "createdAt">,
+): User {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.displayName,
+    timezone: row.timezone,
+    role: row.role,
+    weeklyReflection: row.weeklyReflection,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+const wrongCredentials = () => new InkwellError("UNAUTHENTICATED", "The email or password is not correct.");
+
+function locked(until: Date): InkwellError {
+  const seconds = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+  return new InkwellError(
+    "LOCKED",
+    `Too many failed sign-ins: this account is locked for ${Math.ceil(seconds / 60)} more minute(s).`,
+    { headers: { "Retry-After": String(seconds) } },
+  );
+}
+
+/** Creates a user; the email is already lower-cased by the schema. 409 when it is taken. */
+export async function createUser(
+  db: Database,
+  input: RegisterRequest,
+  role: UserRow["role"] = "user",
+): Promise<UserRow> {
+  const password = await hashPassword(input.password);
+  const [row] = await db
+    .insert(users)
+    .values({
+      id: uuidv7(),
+      email: input.email,
+      displayName: input.displayName ?? null,
+      timezone: input.timezone ?? "UTC",
+      role,
+      passwordHash: password.hash,
+      passwordSalt: password.salt,
+      passwordIterations: password.iterations,
+    })
+    // The unique index on lower(email) decides, so two racing sign-ups cannot both win.
+    .onConflictDoNothing()
+    .returning();
+  if (!row) throw new InkwellError("CONFLICT", "An account with this email already exists.");
+  return row;
+}
+
+/** Counts a failed password and locks the account once failures pile up inside the window. */
+async function recordFailure(db: Database, userId: string): Promise<Date | null> {
+  const [row] = await db
+    .update(users)
+    .set({
+      failedLoginCount: sql`case when ${users.lastFailedLoginAt} is null
+        or ${users.lastFailedLoginAt} < now() - make_interval(secs => ${LOCKOUT_WINDOW_SECONDS})
+        then 1 else ${users.failedLoginCount} + 1 end`,
+      lastFailedLoginAt: sql`now()`,
+    })
+    .where(eq(users.id, userId))
+    .returning({ failedLoginCount: users.failedLoginCount });
+  if (!row || row.failedLoginCount < LOCKOUT_THRESHOLD) return null;
+  const until = new Date(Date.now() + LOCKOUT_SECONDS * 1000);
+  await db.update(users).set({ lockedUntil: until, failedLoginCount: 0 }).where(eq(users.id, userId));
+  console.warn(JSON.stringify({ level: "warn", msg: "account locked after failed sign-ins", userId }));
+  return until;
+}
+
+/**
+ * Checks a password for an account, with lockout. Unknown emails cost the same hash as known ones
+ * and fail with the same answer, so neither the body nor the timing tells them apart.
+ */
+export async function checkCredentials(db: Database, email: string, password: string): Promise<UserRow> {
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(and(eq(sql`lower(${users.email})`, email.toLowerCase()), isNull(users.deletedAt)))
+    .limit(1);
+  if (!user) {
+    await burnPasswordCheck(password);
+    throw wrongCredentials();
+  }
+  if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) throw locked(user.lockedUntil);
+
+  const stored = { hash: user.passwordHash, salt: user.passwordSalt, iterations: user.passwordIterations };
+  if (!(await verifyPassword(password, stored))) {
+    const lockedUntil = await recordFailure(db, user.id);
+    if (lockedUntil) throw locked(lockedUntil);
+    throw wrongCredentials();
+  }
+
+  const changes: Partial<UserRow> = {};
+  if (user.failedLoginCount > 0 || user.lockedUntil) {
+    Object.assign(changes, { failedLoginCount: 0, lockedUntil: null, lastFailedLoginAt: null });
+  }
+  if (needsRehash(stored)) {
+    // The work factor was raised since this hash was made; the plain password is only here now.
+    const upgraded = await hashPassword(password);
+    Object.assign(changes, {
+      passwordHash: upgraded.hash,
+      passwordSalt: upgraded.salt,
+      passwordIterations: upgraded.iterations,
+    });
+  }
+  if (Object.keys(changes).length > 0) {
+    await db.update(users).set(changes).where(eq(users.id, user.id));
+  }
+  return user;
+}
+
+export async function getUser(db: Database, userId: string): Promise<UserRow> {
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, userId), isNull(users.deletedAt)))
+    .limit(1);
+  if (!user) throw new InkwellError("UNAUTHENTICATED", "The account no longer exists.");
+  return user;
+}
+
+export async function updateProfile(db: Database, userId: string, patch: UpdateMeRequest): Promise<UserRow> {
+  const changes: Partial<UserRow> = {};
+  if (patch.displayName !== undefined) changes.displayName = patch.displayName;
+  if (patch.timezone !== undefined) changes.timezone = patch.timezone;
+  if (patch.weeklyReflection !== undefined) changes.weeklyReflection = patch.weeklyReflection;
+  if (Object.keys(changes).length === 0) return await getUser(db, userId);
+  const [row] = await db
+    .update(users)
+    .set({ ...changes, updatedAt: new Date() })
+    .where(and(eq(users.id, userId), isNull(users.deletedAt)))
+    .returning();
+  if (!row) throw new InkwellError("UNAUTHENTICATED", "The account no longer exists.");
+  return row;
+}
+
+/**
+ * Sets a new password after checking the current one (a wrong one counts towards the lockout, so a
+ * stolen access token cannot be used to guess it), then ends every session: a password change is
+ * what people do when they fear someone else is signed in.
+ */
+export async function changePassword(
+  services: Services,
+  userId: string,
+  currentPassword: string,
+  newPassword: string,
+): Promise<UserRow> {
+  const { db } = services;
+  const user = await getUser(db, userId);
+  if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) throw locked(user.lockedUntil);
+  const stored = { hash: user.passwordHash, salt: user.passwordSalt, iterations: user.passwordIterations };
+  if (!(await verifyPassword(currentPassword, stored))) {
+    const lockedUntil = await recordFailure(db, user.id);
+    if (lockedUntil) throw locked(lockedUntil);
+    throw new InkwellError("VALIDATION_FAILED", "The current password is not correct.", {
+      errors: [{ path: "currentPassword", message: "is not correct" }],
+    });
+  }
+  const next = await hashPassword(newPassword);
+  await db
+    .update(users)
+    .set({
+      passwordHash: next.hash,
+      passwordSalt: next.salt,
+      passwordIterations: next.iterations,
+      failedLoginCount: 0,
+      lockedUntil: null,
+      lastFailedLoginAt: null,
+      updatedAt: new Date(),
+    })
+    .where(eq(users.id, userId));
+  await endAllSessions(services, userId);
+  return await getUser(db, userId);
+}

@@ -1,0 +1,324 @@
+import {
+  type CreateEntryRequest,
+  countWords,
+  type Entry,
+  type EntryAnalysis,
+  InkwellError,
+  type ListEntriesQuery,
+  type UpdateEntryRequest,
+  uuidv7,
+} from "@inkwell/shared";
+import { and, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { entries, entryAnalyses, entryTopics, jobs, topics } from "../db/schema/index.ts";
+import type { Position } from "../lib/cursor.ts";
+
+export const ANALYZE_ENTRY_JOB = "analyze-entry";
+export const PURGE_ENTRY_VECTORS_JOB = "purge-entry-vectors";
+
+type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
+type Executor = Database | Tx;
+
+// JSON rather than uuid[]: the driver runs without type fetching (Hyperdrive), so only JSON arrives parsed.
+const topicIdsOf = sql<
+  string[]
+>`coalesce((select json_agg(${entryTopics.topicId} order by ${entryTopics.createdAt}, ${entryTopics.topicId}) from ${entryTopics} where ${entryTopics.entryId} = ${entries.id}), '[]'::json)`;
+
+const entryColumns = {
+  id: entries.id,
+  title: entries.title,
+  content: entries.content,
+  mood: entries.mood,
+  tags: entries.tags,
+  favorite: entries.favorite,
+  wordCount: entries.wordCount,
+  occurredAt: entries.occurredAt,
+  createdAt: entries.createdAt,
+  updatedAt: entries.updatedAt,
+  topicIds: topicIdsOf,
+  analysisStatus: entryAnalyses.status,
+  sentimentLabel: entryAnalyses.sentimentLabel,
+  sentimentScore: entryAnalyses.sentimentScore,
+  emotions: entryAnalyses.emotions,
+  keywords: entryAnalyses.keywords,
+  safetyLevel: entryAnalyses.safetyLevel,
+  model: entryAnalyses.model,
+  analyzedAt: entryAnalyses.analyzedAt,
+  analysisError: entryAnalyses.error,
+};
+
+function selectEntries(db: Executor) {
+  return db.select(entryColumns).from(entries).leftJoin(entryAnalyses, eq(entryAnalyses.entryId, entries.id));
+}
+type EntryRow = Awaited<ReturnType<ReturnType<typeof selectEntries>["execute"]>>[number];
+
+function toAnalysis(row: EntryRow): EntryAnalysis {
+  const analysis: EntryAnalysis = { status: row.analysisStatus ?? "pending" };
+  if (row.sentimentLabel && row.sentimentScore !== null) {
+    analysis.sentiment = { label: row.sentimentLabel, score: row.sentimentScore };
+  }
+  if (row.emotions) analysis.emotions = row.emotions;
+  if (row.keywords) analysis.keywords = row.keywords;
+  if (row.safetyLevel) analysis.safety = { level: row.safetyLevel };
+  if (row.model) analysis.model = row.model;
+  if (row.analyzedAt) analysis.analyzedAt = row.analyzedAt.toISOString();
+  if (row.analysisStatus === "failed" && row.analysisError) analysis.error = row.analysisError;
+  return analysis;
+}
+
+export function toEntry(row: EntryRow): Entry {
+  return {
+    id: row.id,
+    title: row.title,
+    content: row.content,
+    mood: row.mood,
+    tags: row.tags,
+    topicIds: row.topicIds,
+    favorite: row.favorite,
+    wordCount: row.wordCount,
+    occurredAt: row.occurredAt.toISOString(),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    analysis: toAnalysis(row),
+  };
+}
+
+const ownedLive = (userId: string) => and(eq(entries.userId, userId), isNull(entries.deletedAt));
+
+export async function findEntry(db: Executor, userId: string, entryId: string): Promise<Entry | null> {
+  const [row] = await selectEntries(db)
+    .where(and(ownedLive(userId), eq(entries.id, entryId)))
+    .limit(1);
+  return row ? toEntry(row) : null;
+}
+
+/** Every topic id must be one of this user's topics; a foreign or unknown id is answered like a missing one. */
+async function assertOwnTopics(tx: Tx, userId: string, topicIds: string[]): Promise<void> {
+  if (topicIds.length === 0) return;
+  const found = await tx
+    .select({ id: topics.id })
+    .from(topics)
+    .where(and(eq(topics.userId, userId), inArray(topics.id, topicIds)));
+  const known = new Set(found.map((t) => t.id));
+  const missing = topicIds.filter((id) => !known.has(id));
+  if (missing.length > 0) {
+    throw new InkwellError("NOT_FOUND", `No topic with id ${missing[0]}.`, {
+      errors: missing.map((id) => ({ path: `topicIds.${topicIds.indexOf(id)}`, message: "no such topic" })),
+    });
+  }
+}
+
+async function enqueueAnalysis(
+  tx: Tx,
+  userId: string,
+  entryId: string,
+  contentVersion: number,
+): Promise<string> {
+  const jobId = uuidv7();
+  await tx.insert(jobs).values({
+    id: jobId,
+    userId,
+    entryId,
+    kind: ANALYZE_ENTRY_JOB,
+    payload: { entryId, contentVersion },
+  });
+  return jobId;
+}
+
+function contentTooLarge(content: string | undefined): void {
+  if (content !== undefined && new TextEncoder().encode(content).length > 64 * 1024) {
+    throw new InkwellError("PAYLOAD_TOO_LARGE", "Entry content is limited to 64 KiB.", {
+      errors: [{ path: "content", message: "longer than 64 KiB" }],
+    });
+  }
+}
+
+/** The entry, its pending analysis and the analysis job commit together (the outbox). */
+export async function createEntry(db: Database, userId: string, input: CreateEntryRequest): Promise<Entry> {
+  contentTooLarge(input.content);
+  const entryId = uuidv7();
+  const now = new Date();
+  const jobId = await db.transaction(async (tx) => {
+    await assertOwnTopics(tx, userId, input.topicIds ?? []);
+    await tx.insert(entries).values({
+      id: entryId,
+      userId,
+      title: input.title ?? null,
+      content: input.content,
+      mood: input.mood ?? null,
+      tags: input.tags ?? [],
+      wordCount: countWords(`${input.title ?? ""} ${input.content}`),
+      // Millisecond precision, the same as the cursors that page through these rows.
+      occurredAt: input.occurredAt ? new Date(input.occurredAt) : now,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await tx.insert(entryAnalyses).values({ entryId, userId, status: "pending", contentVersion: 1 });
+    if (input.topicIds?.length) {
+      await tx.insert(entryTopics).values(input.topicIds.map((topicId) => ({ entryId, topicId, userId })));
+    }
+    return await enqueueAnalysis(tx, userId, entryId, 1);
+  });
+  const entry = await findEntry(db, userId, entryId);
+  if (!entry) throw new InkwellError("INTERNAL", "The entry vanished right after it was written.");
+  return { ...entry, jobId };
+}
+
+/**
+ * Applies a change under a row lock. `precondition` sees the current representation first, so an
+ * `If-Match` check and the write cannot interleave with another writer.
+ */
+export async function updateEntry(
+  db: Database,
+  userId: string,
+  entryId: string,
+  patch: UpdateEntryRequest,
+  precondition: (current: Entry) => Promise<void>,
+): Promise<Entry> {
+  contentTooLarge(patch.content);
+  const jobId = await db.transaction(async (tx) => {
+    const [locked] = await tx
+      .select({
+        id: entries.id,
+        content: entries.content,
+        title: entries.title,
+        version: entries.contentVersion,
+      })
+      .from(entries)
+      .where(and(ownedLive(userId), eq(entries.id, entryId)))
+      .for("update");
+    if (!locked) throw new InkwellError("NOT_FOUND", "No entry with that id.");
+    const current = await findEntry(tx, userId, entryId);
+    if (!current) throw new InkwellError("NOT_FOUND", "No entry with that id.");
+    await precondition(current);
+    if (patch.topicIds) await assertOwnTopics(tx, userId, patch.topicIds);
+
+    const content = patch.content ?? locked.content;
+    const title = patch.title === undefined ? locked.title : patch.title;
+    const contentChanged = content !== locked.content || title !== locked.title;
+    const version = contentChanged ? locked.version + 1 : locked.version;
+    await tx
+      .update(entries)
+      .set({
+        content,
+        title,
+        ...(patch.mood !== undefined ? { mood: patch.mood } : {}),
+        ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
+        ...(patch.favorite !== undefined ? { favorite: patch.favorite } : {}),
+        ...(patch.occurredAt !== undefined ? { occurredAt: new Date(patch.occurredAt) } : {}),
+        wordCount: countWords(`${title ?? ""} ${content}`),
+        contentVersion: version,
+        updatedAt: new Date(),
+      })
+      .where(eq(entries.id, entryId));
+    if (patch.topicIds) {
+      await tx.delete(entryTopics).where(eq(entryTopics.entryId, entryId));
+      if (patch.topicIds.length > 0) {
+        await tx.insert(entryTopics).values(patch.topicIds.map((topicId) => ({ entryId, topicId, userId })));
+      }
+    }
+    if (!contentChanged) return undefined;
+    // The old analysis describes text that no longer exists: it goes back to pending, and a result
+    // computed for the old version is discarded when it lands.
+    await tx
+      .update(entryAnalyses)
+      .set({
+        status: "pending",
+        contentVersion: version,
+        sentimentLabel: null,
+        sentimentScore: null,
+        emotions: null,
+        keywords: null,
+        safetyLevel: null,
+        model: null,
+        error: null,
+        analyzedAt: null,
+        updatedAt: new Date(),
+      })
+      .where(eq(entryAnalyses.entryId, entryId));
+    return await enqueueAnalysis(tx, userId, entryId, version);
+  });
+  const entry = await findEntry(db, userId, entryId);
+  if (!entry) throw new InkwellError("NOT_FOUND", "No entry with that id.");
+  return jobId ? { ...entry, jobId } : entry;
+}
+
+export async function setFavorite(
+  db: Database,
+  userId: string,
+  entryId: string,
+  favorite: boolean,
+): Promise<Entry> {
+  const updated = await db
+    .update(entries)
+    .set({ favorite, updatedAt: new Date() })
+    .where(and(ownedLive(userId), eq(entries.id, entryId)))
+    .returning({ id: entries.id });
+  if (updated.length === 0) throw new InkwellError("NOT_FOUND", "No entry with that id.");
+  const entry = await findEntry(db, userId, entryId);
+  if (!entry) throw new InkwellError("NOT_FOUND", "No entry with that id.");
+  return entry;
+}
+
+/** Soft delete: the row stays for the retention period; its vectors are purged by a job. */
+export async function deleteEntry(db: Database, userId: string, entryId: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const deleted = await tx
+      .update(entries)
+      .set({ deletedAt: new Date(), updatedAt: new Date() })
+      .where(and(ownedLive(userId), eq(entries.id, entryId)))
+      .returning({ id: entries.id });
+    if (deleted.length === 0) throw new InkwellError("NOT_FOUND", "No entry with that id.");
+    await tx.insert(jobs).values({
+      id: uuidv7(),
+      userId,
+      entryId,
+      kind: PURGE_ENTRY_VECTORS_JOB,
+      payload: { entryId },
+    });
+  });
+}
+
+export interface ListOptions extends ListEntriesQuery {
+  limit: number;
+  after?: Position | undefined;
+  /** Restrict to one topic (the topic's entries route). */
+  topicOnly?: string;
+}
+
+/** A page of entries, newest first, plus the position after its last item when more exist. */
+export async function listEntries(
+  db: Database,
+  userId: string,
+  options: ListOptions,
+): Promise<{ items: Entry[]; last: Position | null }> {
+  const conditions: (SQL | undefined)[] = [ownedLive(userId)];
+  if (options.from)
+    conditions.push(sql`${entries.occurredAt} >= ${new Date(options.from).toISOString()}::timestamptz`);
+  if (options.to)
+    conditions.push(sql`${entries.occurredAt} < ${new Date(options.to).toISOString()}::timestamptz`);
+  if (options.tag) conditions.push(sql`${entries.tags} @> array[${options.tag.toLowerCase()}]::text[]`);
+  if (options.favorite !== undefined) conditions.push(eq(entries.favorite, options.favorite));
+  const topicId = options.topicOnly ?? options.topicId;
+  if (topicId) {
+    conditions.push(
+      sql`exists (select 1 from ${entryTopics} where ${entryTopics.entryId} = ${entries.id} and ${entryTopics.topicId} = ${topicId})`,
+    );
+  }
+  if (options.q) conditions.push(sql`${entries.search} @@ websearch_to_tsquery('english', ${options.q})`);
+  if (options.after) {
+    conditions.push(
+      sql`(${entries.occurredAt}, ${entries.id}) < (${new Date(options.after.at).toISOString()}::timestamptz, ${options.after.id}::uuid)`,
+    );
+  }
+  const rows = await selectEntries(db)
+    .where(and(...conditions))
+    .orderBy(desc(entries.occurredAt), desc(entries.id))
+    .limit(options.limit + 1);
+  const page = rows.slice(0, options.limit).map(toEntry);
+  const lastItem = page.at(-1);
+  return {
+    items: page,
+    last: rows.length > options.limit && lastItem ? { at: lastItem.occurredAt, id: lastItem.id } : null,
+  };
+}

@@ -1,0 +1,60 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+
+export interface KeywordHit {
+  id: string;
+  title: string | null;
+  snippet: string;
+  occurredAt: string;
+  score: number;
+}
+
+/**
+ * Postgres full-text search (title weighted above content), falling back to trigram word similarity so a typo
+ * ("anxeity") still finds "anxiety". Ranked by text rank plus similarity, newest first on ties.
+ */
+export async function keywordSearch(
+  db: Database,
+  userId: string,
+  options: { q: string; limit: number; from?: string | undefined; to?: string | undefined },
+): Promise<KeywordHit[]> {
+  const query = sql`websearch_to_tsquery('english', ${options.q})`;
+  const text = sql`(coalesce(title, '') || ' ' || content)`;
+  const from = options.from
+    ? sql`and occurred_at >= ${new Date(options.from).toISOString()}::timestamptz`
+    : sql``;
+  const to = options.to ? sql`and occurred_at < ${new Date(options.to).toISOString()}::timestamptz` : sql``;
+  const run = async (fuzzy: boolean) =>
+    await db.transaction(async (tx) => {
+      // Loose enough that a swapped pair of letters ("anxeity") still reaches its word.
+      if (fuzzy) await tx.execute(sql`set local pg_trgm.word_similarity_threshold = 0.35`);
+      const match = fuzzy ? sql`${options.q} <% ${text}` : sql`search @@ ${query}`;
+      const rows = await tx.execute<{
+        id: string;
+        title: string | null;
+        snippet: string;
+        occurred_at: Date | string;
+        score: number;
+      }>(sql`
+        select id, title, occurred_at,
+          ts_headline('english', content, ${query},
+            'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter= … ') as snippet,
+          (ts_rank_cd(search, ${query}, 32) + 0.5 * word_similarity(${options.q}, ${text}))::float8 as score
+        from entries
+        where user_id = ${userId} and deleted_at is null and ${match}
+          ${from} ${to}
+        order by score desc, occurred_at desc, id desc
+        limit ${options.limit}`);
+      return rows.map((row) => ({
+        id: row.id,
+        title: row.title,
+        snippet: row.snippet,
+        occurredAt: new Date(row.occurred_at).toISOString(),
+        score: Number(row.score),
+      }));
+    });
+  // Exact words first; only when they find nothing is the query read as a possible misspelling, so
+  // fuzzy matches never crowd out real ones.
+  const exact = await run(false);
+  return exact.length > 0 ? exact : await run(true);
+}

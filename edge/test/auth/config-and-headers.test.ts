@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { call, callWithEnv, expectProblem } from "../harness.ts";
+
+describe.concurrent("configuration", () => {
+  it("answers 500 BAD_ENVIRONMENT naming a weak JWT secret, without echoing it", async () => {
+    const res = await callWithEnv({ JWT_SECRET: "changeme" }, "/v1/me");
+    const problem = await expectProblem(res, 500, "BAD_ENVIRONMENT");
+    expect(problem.detail).toContain("JWT_SECRET");
+    expect(problem.detail).not.toContain("changeme");
+  });
+
+  it("refuses a previous JWT key equal to the current one, and malformed CORS origins", async () => {
+    const secret = "Zq8#mK2$vL9@pX4!nR7&wT1*yU6^bE3%";
+    const same = await callWithEnv({ JWT_SECRET: secret, JWT_PREVIOUS_SECRET: secret }, "/v1/me");
+    expect((await expectProblem(same, 500, "BAD_ENVIRONMENT")).detail).toContain("JWT_PREVIOUS_SECRET");
+    const cors = await callWithEnv({ CORS_ORIGINS: "*" }, "/v1/me");
+    expect((await expectProblem(cors, 500, "BAD_ENVIRONMENT")).detail).toContain("CORS_ORIGINS");
+  });
+});
+
+describe.concurrent("CORS", () => {
+  const origins = { CORS_ORIGINS: "https://app.example.com, http://localhost:5173" };
+
+  it("allows no origin by default", async () => {
+    const res = await call("/v1/me", { headers: { Origin: "https://app.example.com" } });
+    expect(res.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+
+  it("answers a preflight from a configured origin, and only that origin", async () => {
+    const preflight = (origin: string) =>
+      callWithEnv(origins, "/v1/auth/login", {
+        method: "OPTIONS",
+        headers: {
+          Origin: origin,
+          "Access-Control-Request-Method": "POST",
+          "Access-Control-Request-Headers": "content-type,authorization",
+        },
+      });
+    const allowed = await preflight("https://app.example.com");
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("Access-Control-Allow-Origin")).toBe("https://app.example.com");
+    expect(allowed.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("authorization");
+    const denied = await preflight("https://evil.example");
+    expect(denied.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+
+  it("exposes the rate-limit and request-id headers to allowed origins, on errors too", async () => {
+    const res = await callWithEnv(origins, "/v1/me", { headers: { Origin: "http://localhost:5173" } });
+    await expectProblem(res, 401, "UNAUTHENTICATED");
+    expect(res.headers.get("Access-Control-Allow-Origin")).toBe("http://localhost:5173");
+    expect(res.headers.get("Access-Control-Expose-Headers")).toContain("RateLimit-Remaining");
+  });
+});
+
+describe.concurrent("security headers", () => {
+  it("are set on answers and on problems", async () => {
+    for (const res of [await call("/health"), await call("/v1/me")]) {
+      expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+      expect(res.headers.get("X-Frame-Options")).toBe("SAMEORIGIN");
+      expect(res.headers.get("Strict-Transport-Security")).toMatch(/max-age=/);
+      await res.body?.cancel();
+    }
+  });
+
+  it("lists the new routes in the OpenAPI document", async () => {
+    const doc = await (await call("/openapi.json")).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
+    for (const path of [
+      "/v1/auth/register",
+      "/v1/auth/login",
+      "/v1/auth/refresh",
+      "/v1/auth/logout",
+      "/v1/auth/logout-all",
+      "/v1/me",
+      "/v1/me/password",
+      "/v1/api-keys",
+      "/v1/api-keys/{id}",
+    ]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    expect(Object.keys(doc.paths["/v1/me"] ?? {}).sort()).toEqual(["get", "patch"]);
+  });
+});

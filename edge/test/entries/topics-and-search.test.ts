@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { call, expectProblem, expectValidationPaths, registerUser } from "../harness.ts";
+import { createEntry, createTopic, json } from "./helpers.ts";
+
+describe("topics", () => {
+  it("create, rename, list its entries, refuse a duplicate name, delete", async () => {
+    const user = await registerUser();
+    const t = user.accessToken;
+    const topic = await createTopic(user, "Grief");
+    expect(topic).toMatchObject({ kind: "user", entryCount: 0, trend: { direction: "flat" } });
+    await expectProblem(await call("/v1/topics", { token: t, body: { name: "grief" } }), 409, "CONFLICT");
+    expect(
+      await expectValidationPaths(await call("/v1/topics", { token: t, body: { name: "x", color: "red" } })),
+    ).toContain("color");
+    const renamed = await json<{ name: string }>(
+      await call(`/v1/topics/${topic.id}`, { method: "PATCH", token: t, body: { name: "Loss" } }),
+      200,
+    );
+    expect(renamed.name).toBe("Loss");
+    const entry = await createEntry(user, { content: "missing grandma", topicIds: [topic.id] });
+    const page = await json<{ items: { id: string }[] }>(
+      await call(`/v1/topics/${topic.id}/entries`, { token: t }),
+      200,
+    );
+    expect(page.items.map((e) => e.id)).toEqual([entry.id]);
+    expect((await call(`/v1/topics/${topic.id}`, { method: "DELETE", token: t })).status).toBe(204);
+    const after = await json<{ topicIds: string[] }>(
+      await call(`/v1/entries/${entry.id}`, { token: t }),
+      200,
+    );
+    expect(after.topicIds).toEqual([]);
+  });
+});
+
+describe("GET /v1/search", () => {
+  it("finds by keyword and by a typo, highlights, and never returns deleted entries", async () => {
+    const user = await registerUser();
+    const t = user.accessToken;
+    const anxious = await createEntry(user, {
+      title: "Before the exam",
+      content: "My anxiety was through the roof today.",
+    });
+    await createEntry(user, { content: "Planted tomatoes in the garden." });
+    const gone = await createEntry(user, { content: "Anxiety again, but this one I deleted." });
+    await call(`/v1/entries/${gone.id}`, { method: "DELETE", token: t });
+
+    const exact = await json<{
+      items: { entry: { id: string; snippet: string } }[];
+      degraded: boolean;
+      mode: string;
+    }>(await call("/v1/search?q=anxiety&mode=keyword", { token: t }), 200);
+    expect(exact.mode).toBe("keyword");
+    expect(exact.degraded).toBe(false);
+    expect(exact.items.map((i) => i.entry.id)).toEqual([anxious.id]);
+    expect(exact.items[0]?.entry.snippet).toContain("<mark>anxiety</mark>");
+
+    const typo = await json<{ items: { entry: { id: string } }[] }>(
+      await call("/v1/search?q=anxeity&mode=keyword", { token: t }),
+      200,
+    );
+    expect(typo.items.map((i) => i.entry.id)).toEqual([anxious.id]);
+
+    const semantic = await json<{ degraded: boolean; items: unknown[] }>(
+      await call("/v1/search?q=anxiety", { token: t }),
+      200,
+    );
+    expect(semantic.degraded).toBe(true);
+    expect(semantic.items).toHaveLength(1);
+    expect(await expectValidationPaths(await call("/v1/search?q=", { token: t }))).toContain("q");
+  });
+});

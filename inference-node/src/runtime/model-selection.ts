@@ -1,0 +1,101 @@
+import type { HardwareTier, Manifest, OnnxModelEntry } from "@inkwell/models/manifest";
+import { checkModelFiles, type ModelStatus } from "@inkwell/models/verify";
+import { ModelLoadError } from "./errors.ts";
+
+export const servedTasks = ["embedding", "sentiment", "emotion"] as const;
+export type ServedTask = (typeof servedTasks)[number];
+
+export interface Candidate {
+  id: string;
+  priority: number;
+  outcome: "chosen" | "skipped";
+  why: string;
+}
+
+export interface TaskDecision {
+  task: ServedTask;
+  chosen: string;
+  /** Every model considered, best first, with why it was or was not taken. */
+  candidates: Candidate[];
+}
+
+export interface ModelSelection {
+  tier: HardwareTier;
+  decisions: TaskDecision[];
+}
+
+export type ModelPins = Partial<Record<ServedTask, string>>;
+
+/**
+ * The tier table: for each task, the manifest's ONNX models whose `tiers` include this node's tier,
+ * best (`priority`) first. Bigger transformer models suit GPUs and roomy CPUs; the built static models
+ * suit every tier and are always there, so they are the floor. The first candidate that is present wins;
+ * one that is present but broken stops start-up (an operator would want to know), unlike one never pulled.
+ */
+export async function selectModels(
+  manifest: Manifest,
+  tier: HardwareTier,
+  modelsDir: string,
+  pins: ModelPins = {},
+  check: (model: OnnxModelEntry) => Promise<ModelStatus> = (model) => checkModelFiles(model, modelsDir, false),
+): Promise<ModelSelection> {
+  const decisions: TaskDecision[] = [];
+  for (const task of servedTasks) {
+    const all = manifest.models.filter((m): m is OnnxModelEntry => m.format === "onnx" && m.task === task);
+    const pinned = pins[task];
+    const candidates: Candidate[] = [];
+    let chosen: string | undefined;
+    if (pinned) {
+      const model = all.find((m) => m.id === pinned);
+      if (!model) {
+        throw new ModelLoadError(`${task} model ${pinned} (pinned by configuration) is not a ${task} model in the manifest`);
+      }
+      const status = await check(model);
+      if (status.state !== "ok") {
+        throw new ModelLoadError(
+          status.state === "bad"
+            ? `${task} model ${pinned} is broken: ${status.problems.join("; ")}`
+            : `${task} model ${pinned} (pinned by configuration) is not here; run npm run models -- ${model.source === "remote" ? `pull ${pinned}` : "build-offline"}`,
+        );
+      }
+      candidates.push({ id: pinned, priority: model.priority, outcome: "chosen", why: "pinned by configuration" });
+      decisions.push({ task, chosen: pinned, candidates });
+      continue;
+    }
+    const ranked = [...all].sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
+    const problems: string[] = [];
+    for (const model of ranked) {
+      if (chosen) {
+        candidates.push({ id: model.id, priority: model.priority, outcome: "skipped", why: "a better model was chosen" });
+        continue;
+      }
+      if (!model.tiers.includes(tier)) {
+        candidates.push({
+          id: model.id,
+          priority: model.priority,
+          outcome: "skipped",
+          why: `suits ${model.tiers.join(", ")}, not ${tier}`,
+        });
+        continue;
+      }
+      const status = await check(model);
+      if (status.state === "ok") {
+        chosen = model.id;
+        candidates.push({ id: model.id, priority: model.priority, outcome: "chosen", why: `best ${task} model present for ${tier}` });
+      } else if (status.state === "bad") {
+        throw new ModelLoadError(`${task} model ${model.id} is broken: ${status.problems.join("; ")}`);
+      } else {
+        const hint = model.source === "remote" ? `npm run models -- pull ${model.id}` : "npm run models -- build-offline";
+        problems.push(`${modelsDir}/${model.id}/${model.files[0]?.path ?? ""} (${hint})`);
+        candidates.push({ id: model.id, priority: model.priority, outcome: "skipped", why: `not here (${hint})` });
+      }
+    }
+    if (!chosen) {
+      throw new ModelLoadError(
+        `No ${task} model is available for tier ${tier}: ${problems.length > 0 ? `missing ${problems.join(", ")}` : "none suits this tier"}.`,
+      );
+    }
+    decisions.push({ task, chosen, candidates });
+  }
+  return { tier, decisions };
+}

@@ -1,0 +1,88 @@
+import { sha256Hex, toHex } from "./crypto.ts";
+
+/**
+ * Signs the edge's interactive calls to a node (query embedding, search, chat) and checks them on the
+ * node. Web Crypto only, so the Worker signs with the same code the node verifies with.
+ *
+ *   Inkwell-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(key, t + "." + METHOD + "." + path + "." + sha256hex(body))>
+ *
+ * The HMAC key is the SHA-256 hex of the node token — the form the edge stores (`hashToken`) — so the edge
+ * never needs the raw token and the node derives the same key from its NODE_TOKEN.
+ */
+export const EDGE_SIGNATURE_HEADER = "inkwell-signature";
+/** A signature older or newer than this is refused; the node remembers seen signatures for as long. */
+export const EDGE_SIGNATURE_TOLERANCE_SECONDS = 60;
+
+const encoder = new TextEncoder();
+
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+async function hmacKey(nodeToken: string): Promise<HmacKey> {
+  const keyMaterial = encoder.encode(await sha256Hex(nodeToken));
+  return await crypto.subtle.importKey("raw", keyMaterial, { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+}
+
+async function signingPayload(timestamp: number, method: string, path: string, body: string): Promise<Uint8Array> {
+  return encoder.encode(`${timestamp}.${method.toUpperCase()}.${path}.${await sha256Hex(body)}`);
+}
+
+export interface EdgeSignatureInput {
+  /** The node's token (the node) or its stored hash's source (the edge signs with the raw token it issued). */
+  nodeToken: string;
+  method: string;
+  /** Path and query exactly as sent, e.g. `/v1/embed`. */
+  path: string;
+  body: string;
+}
+
+export async function signEdgeRequest(input: EdgeSignatureInput & { timestamp?: number }): Promise<string> {
+  const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
+  const key = await hmacKey(input.nodeToken);
+  const mac = await crypto.subtle.sign("HMAC", key, await signingPayload(timestamp, input.method, input.path, input.body));
+  return `t=${timestamp},v1=${toHex(mac)}`;
+}
+
+export function parseEdgeSignature(header: string): { timestamp: number; signature: string } | undefined {
+  const fields = new Map<string, string>();
+  for (const part of header.split(",")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const t = fields.get("t");
+  const v1 = fields.get("v1");
+  if (!t || !/^\d{1,12}$/.test(t) || !v1 || !/^[0-9a-f]{64}$/.test(v1)) return undefined;
+  return { timestamp: Number(t), signature: v1 };
+}
+
+export type EdgeSignatureCheck =
+  | { ok: true; timestamp: number; signature: string }
+  | { ok: false; reason: "malformed" | "stale" | "mismatch" };
+
+function fromHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/** Checks format, freshness and the MAC (in constant time, through `subtle.verify`). Replays are the caller's job. */
+export async function verifyEdgeSignature(
+  input: EdgeSignatureInput & { header: string; now?: number; toleranceSeconds?: number },
+): Promise<EdgeSignatureCheck> {
+  const parsed = parseEdgeSignature(input.header);
+  if (!parsed) return { ok: false, reason: "malformed" };
+  const now = input.now ?? Math.floor(Date.now() / 1000);
+  if (Math.abs(now - parsed.timestamp) > (input.toleranceSeconds ?? EDGE_SIGNATURE_TOLERANCE_SECONDS)) {
+    return { ok: false, reason: "stale" };
+  }
+  const key = await hmacKey(input.nodeToken);
+  const valid = await crypto.subtle.verify(
+    "HMAC",
+    key,
+    fromHex(parsed.signature),
+    await signingPayload(parsed.timestamp, input.method, input.path, input.body),
+  );
+  return valid ? { ok: true, ...parsed } : { ok: false, reason: "mismatch" };
+}
