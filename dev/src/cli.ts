@@ -1,3 +1,4 @@
+import { adminCommand } from "./commands/admin.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { devCommand } from "./commands/dev.ts";
 import { testCommand } from "./commands/test.ts";
@@ -5,6 +6,7 @@ import { testCommand } from "./commands/test.ts";
 const usage = `Usage: npm run <command>
   dev     start the whole local stack (Postgres, Redis, QStash, Chroma, the edge and a node)
   test    lint, type-check and run every test suite against real services
+  admin   operator commands: create-admin --email …, promote --email …
   bench   run the benchmarks (npm run bench -- <name> for one); figures go to bench/results/`;
 
 async function main(): Promise<number> {
@@ -16,6 +18,8 @@ async function main(): Promise<number> {
       return await testCommand(args);
     case "bench":
       return await benchCommand(args);
+    case "admin":
+      return await adminCommand(args);
     default:
       process.stdout.write(`${usage}\n`);
       return command === "help" || command === undefined ? 0 : 1;

@@ -2,7 +2,8 @@ import { z } from "zod";
 
 /** Bindings and vars as wrangler hands them to the Worker (secrets come from wrangler secrets / .dev.vars). */
 export interface Env {
-  HYPERDRIVE: Hyperdrive;
+  /** The Hyperdrive binding; only its connection string is used (typed structurally so Node tooling can share this file). */
+  HYPERDRIVE: { readonly connectionString: string };
   ENVIRONMENT?: string;
   JWT_SECRET?: string;
   JWT_PREVIOUS_SECRET?: string;

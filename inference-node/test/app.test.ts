@@ -4,7 +4,11 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.ts";
 import { createNodeState } from "../src/node-state.ts";
+import { fakeRuntime } from "./helpers/fake-runtime.ts";
 import { testConfig } from "./helpers/test-config.ts";
+
+const runtime = fakeRuntime();
+const fakeModels = runtime.models;
 
 const gpuBox: Hardware = {
   cpu: { model: "AMD Ryzen 9 7950X", cores: 32, arch: "x64" },
@@ -25,7 +29,7 @@ afterEach(async () => {
 
 describe("GET /health", () => {
   it("answers ok", async () => {
-    app = await buildApp(testConfig(), { hardware: gpuBox });
+    app = await buildApp(testConfig(), { runtime, hardware: gpuBox });
     const response = await app.inject({ method: "GET", url: "/health" });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ status: "ok" });
@@ -34,14 +38,14 @@ describe("GET /health", () => {
 
 describe("GET /info", () => {
   it("reports this machine's real hardware, without CUDA here", async () => {
-    app = await buildApp(testConfig());
+    app = await buildApp(testConfig(), { runtime });
     const response = await app.inject({ method: "GET", url: "/info" });
     expect(response.statusCode).toBe(200);
     const info = response.json();
     const hardware = hardwareSchema.parse(info.hardware);
     expect(hardware.cpu.model).toBe(os.cpus()[0]?.model.trim());
     expect(hardware.cpu.cores).toBe(os.availableParallelism());
-    expect(info).toMatchObject({ version: "0.1.0", models: [] });
+    expect(info).toMatchObject({ version: "0.1.0", models: fakeModels });
     expect(info.nodeId).toBeUndefined();
     expect(info.uptimeSeconds).toBeGreaterThanOrEqual(0);
     expect(info.device).toBe(hardware.device);
@@ -55,7 +59,7 @@ describe("GET /info", () => {
   it("reports the GPU tier, the edge-assigned id and uptime", async () => {
     let now = 1_000_000;
     const state = createNodeState(() => now);
-    app = await buildApp(testConfig(), { hardware: gpuBox, state });
+    app = await buildApp(testConfig(), { runtime, hardware: gpuBox, state });
     state.nodeId = "node_123";
     now += 65_400;
     const response = await app.inject({ method: "GET", url: "/info" });
@@ -64,7 +68,7 @@ describe("GET /info", () => {
       device: "cuda",
       tier: "gpu",
       hardware: gpuBox,
-      models: [],
+      models: fakeModels,
       uptimeSeconds: 65,
     });
   });
@@ -72,7 +76,7 @@ describe("GET /info", () => {
 
 describe("errors", () => {
   it("renders unknown routes as problem+json and echoes a sane X-Request-Id", async () => {
-    app = await buildApp(testConfig(), { hardware: gpuBox });
+    app = await buildApp(testConfig(), { runtime, hardware: gpuBox });
     const response = await app.inject({
       method: "GET",
       url: "/nope?secret=1",
@@ -93,7 +97,7 @@ describe("errors", () => {
   });
 
   it("replaces a request id that could inject into logs or headers", async () => {
-    app = await buildApp(testConfig(), { hardware: gpuBox });
+    app = await buildApp(testConfig(), { runtime, hardware: gpuBox });
     for (const bad of ["has space", "x".repeat(200), "-leading-dash", "a\u00e9b"]) {
       const response = await app.inject({ method: "GET", url: "/health", headers: { "x-request-id": bad } });
       expect(response.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
@@ -101,13 +105,13 @@ describe("errors", () => {
   });
 
   it("generates a request id when none is sent", async () => {
-    app = await buildApp(testConfig(), { hardware: gpuBox });
+    app = await buildApp(testConfig(), { runtime, hardware: gpuBox });
     const response = await app.inject({ method: "GET", url: "/health" });
     expect(response.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("hides internal errors and their stack traces", async () => {
-    app = await buildApp(testConfig(), { hardware: gpuBox });
+    app = await buildApp(testConfig(), { runtime, hardware: gpuBox });
     app.get("/boom", async () => {
       throw new Error("database password is hunter2");
     });
@@ -124,7 +128,7 @@ describe("errors", () => {
 
 describe("GET /metrics", () => {
   it("exposes Prometheus text with request counters", async () => {
-    app = await buildApp(testConfig(), { hardware: gpuBox });
+    app = await buildApp(testConfig(), { runtime, hardware: gpuBox });
     await app.inject({ method: "GET", url: "/health" });
     await app.inject({ method: "GET", url: "/does-not-exist" });
     const response = await app.inject({ method: "GET", url: "/metrics" });

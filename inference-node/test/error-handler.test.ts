@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { buildApp } from "../src/app.ts";
 import { toInkwellError } from "../src/plugins/error-handler.ts";
+import { fakeRuntime } from "./helpers/fake-runtime.ts";
 import { testConfig } from "./helpers/test-config.ts";
 
 function statusError(message: string, statusCode: number, code: string) {
@@ -50,6 +51,7 @@ describe("toInkwellError", () => {
 describe("oversized deliveries", () => {
   it("are refused with 413 problem+json", async () => {
     const app = await buildApp(testConfig(), {
+      runtime: fakeRuntime(),
       hardware: {
         cpu: { model: "test", cores: 4, arch: "x64" },
         memory: { totalMiB: 16_384, freeMiB: 8_192 },

@@ -165,14 +165,33 @@ describe("detectHardware", () => {
     expect(hardware.cuda.reason).toBe("nvidia-smi not found: no NVIDIA driver on this machine");
   });
 
-  it("uses CUDA when it is available and not forced off", async () => {
+  it("uses CUDA when the driver sees a GPU and onnxruntime's CUDA provider loads", async () => {
     const smi = await fakeNvidiaSmi("smi-cuda", "echo 'NVIDIA A10G, 23028, 550.54.15'");
     const hardware = await detectHardware("auto", {
       nvidiaSmiPath: smi,
       procDriverVersionPath: noProcFile(),
+      onnxCudaProbe: async () => ({ available: true }),
     });
     expect(hardware.device).toBe("cuda");
+    expect(hardware.cuda.onnxRuntime).toEqual({ available: true });
     expect(nodeTier(hardware)).toBe("gpu");
+  });
+
+  it("falls back to CPU, with the reason, when the GPU is there but the CUDA provider does not load", async () => {
+    const smi = await fakeNvidiaSmi("smi-cuda-no-ort", "echo 'NVIDIA A10G, 23028, 550.54.15'");
+    const log = recordingLog();
+    const hardware = await detectHardware("auto", {
+      nvidiaSmiPath: smi,
+      procDriverVersionPath: noProcFile(),
+      log,
+      // The real probe: this package's onnxruntime-node ships without the CUDA provider libraries.
+      ...(hasNvidiaDriver ? { onnxCudaProbe: async () => ({ available: false, reason: "test" }) } : {}),
+    });
+    expect(hardware.device).toBe("cpu");
+    expect(hardware.cuda.available).toBe(false);
+    expect(hardware.cuda.gpus).toEqual([{ name: "NVIDIA A10G", memoryMiB: 23028, driverVersion: "550.54.15" }]);
+    expect(hardware.cuda.reason).toMatch(/^NVIDIA GPU found, but /);
+    expect(log.lines.at(-1)?.msg).toBe("CUDA not usable by onnxruntime; using CPU");
   });
 
   it("warns and falls back to CPU when CUDA is requested but absent", async () => {

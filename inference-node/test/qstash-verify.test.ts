@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.ts";
 import type { Config } from "../src/config.ts";
 import { randomSigningKey, signLikeQstash } from "./helpers/qstash-signer.ts";
+import { fakeRuntime } from "./helpers/fake-runtime.ts";
 import { testConfig } from "./helpers/test-config.ts";
 
 const hardware = {
@@ -18,7 +19,7 @@ let app: FastifyInstance;
 let config: Config;
 beforeEach(async () => {
   config = testConfig();
-  app = await buildApp(config, { hardware });
+  app = await buildApp(config, { hardware, runtime: fakeRuntime() });
 });
 afterEach(async () => {
   await app.close();
@@ -162,7 +163,7 @@ describe("POST /jobs/echo body checks (after a valid signature)", () => {
 describe("public URL with a path prefix", () => {
   it("binds signatures to the prefixed URL a reverse proxy exposes", async () => {
     const prefixed = testConfig({ NODE_PUBLIC_URL: "https://gpu.home.example/inkwell/" });
-    const prefixedApp = await buildApp(prefixed, { hardware });
+    const prefixedApp = await buildApp(prefixed, { hardware, runtime: fakeRuntime() });
     try {
       const signature = signLikeQstash({
         key: prefixed.qstash.currentSigningKey,

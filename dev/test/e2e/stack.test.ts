@@ -1,4 +1,5 @@
 import { readinessSchema } from "@inkwell/shared";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestStack } from "../../src/testing/test-stack.ts";
 
@@ -39,14 +40,78 @@ describe("the whole local stack", () => {
     expect(status).toBe(200);
   });
 
-  it("serves the OpenAPI document and the docs page", async () => {
+  it("serves a valid OpenAPI 3.1 document that lists the contract's routes, and the docs page", async () => {
     const doc = await fetch(`${stack.edgeUrl}/openapi.json`);
     expect(doc.status).toBe(200);
-    const json = (await doc.json()) as { openapi: string; paths: Record<string, unknown> };
-    expect(json.openapi).toBe("3.1.0");
-    expect(Object.keys(json.paths)).toContain("/health/ready");
+    const json = (await doc.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const result = await new Validator().validate(json);
+    expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
+    expect(result.valid).toBe(true);
+    const operations = Object.entries(json.paths).flatMap(([p, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${p}`),
+    );
+    for (const operation of [
+      "GET /health",
+      "GET /health/ready",
+      "POST /v1/auth/register",
+      "POST /v1/auth/login",
+      "POST /v1/auth/refresh",
+      "GET /v1/me",
+      "POST /v1/api-keys",
+      "POST /v1/entries",
+      "GET /v1/entries",
+      "GET /v1/entries/{id}",
+      "PATCH /v1/entries/{id}",
+      "DELETE /v1/entries/{id}",
+      "PUT /v1/entries/{id}/favorite",
+      "GET /v1/topics",
+      "POST /v1/topics",
+      "GET /v1/topics/{id}/entries",
+      "GET /v1/jobs/{id}",
+      "GET /v1/search",
+    ]) {
+      expect(operations).toContain(operation);
+    }
     const docs = await fetch(`${stack.edgeUrl}/docs`);
     expect(docs.headers.get("Content-Type")).toContain("text/html");
+  });
+
+  it("runs the acceptance flow through the real Worker: register → write → list → read → edit → search → delete", async () => {
+    const api = async (path: string, init: RequestInit & { token?: string } = {}) => {
+      const headers = new Headers(init.headers);
+      if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
+      if (init.body) headers.set("Content-Type", "application/json");
+      return await fetch(`${stack.edgeUrl}${path}`, { ...init, headers });
+    };
+    const registered = await api("/v1/auth/register", {
+      method: "POST",
+      body: JSON.stringify({ email: `e2e-${crypto.randomUUID()}@example.test`, password: "correct horse battery" }),
+    });
+    expect(registered.status).toBe(201);
+    const { accessToken: token } = (await registered.json()) as { accessToken: string };
+    const created = await api("/v1/entries", {
+      method: "POST",
+      token,
+      body: JSON.stringify({ title: "Harbour walk", content: "Walked along the harbour at dusk; the gulls were loud." }),
+    });
+    expect(created.status).toBe(201);
+    const entry = (await created.json()) as { id: string; analysis: { status: string }; jobId: string };
+    expect(entry.analysis.status).toBe("pending");
+    const list = (await (await api("/v1/entries", { token })).json()) as { items: { id: string }[] };
+    expect(list.items.map((e) => e.id)).toEqual([entry.id]);
+    expect((await api(`/v1/entries/${entry.id}`, { token })).status).toBe(200);
+    const patched = await api(`/v1/entries/${entry.id}`, {
+      method: "PATCH",
+      token,
+      body: JSON.stringify({ content: "Walked along the harbour at dawn; the gulls were quiet." }),
+    });
+    expect(patched.status).toBe(200);
+    const found = (await (await api("/v1/search?q=gulls&mode=keyword", { token })).json()) as {
+      items: { entry: { id: string } }[];
+    };
+    expect(found.items.map((i) => i.entry.id)).toEqual([entry.id]);
+    expect((await api(`/v1/entries/${entry.id}`, { method: "DELETE", token })).status).toBe(204);
+    expect((await api(`/v1/entries/${entry.id}`, { token })).status).toBe(404);
   });
 
   it("runs a node that reports this machine's hardware", async () => {
