@@ -16,6 +16,15 @@ async function main(): Promise<number> {
       return await devCommand();
     case "test":
       return await testCommand(args);
+    case "models": {
+      // Loaded on demand: the model tooling pulls in onnxruntime, which the other commands do not need.
+      const { main: modelsMain } = await import("../../models/src/cli.ts");
+      return await modelsMain(args);
+    }
+    case "bench": {
+      const { main: benchMain } = await import("../../inference-node/bench/run.ts");
+      return await benchMain(args);
+    }
     case "bench":
       return await benchCommand(args);
     case "admin":

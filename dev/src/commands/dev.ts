@@ -2,6 +2,7 @@ import path from "node:path";
 import { portsFromEnv } from "../config.ts";
 import { dataRoot, repoRoot } from "../lib/paths.ts";
 import { takeOverSignals } from "../lib/signals.ts";
+import { ensureOfflineModels } from "../../../models/src/offline/build.ts";
 import { ensureRedisServer } from "../redis/redis-server.ts";
 import { loadOrCreateDevSecrets } from "../secrets.ts";
 import { startStack } from "../stack.ts";
@@ -16,6 +17,8 @@ export async function devCommand(): Promise<number> {
   const { secrets, created } = loadOrCreateDevSecrets(devVars);
   if (created) say("wrote .dev.vars with fresh random secrets (git-ignored)");
   await ensureRedisServer(say);
+  // The node refuses to start without its models; building them is a no-op once they are current.
+  await ensureOfflineModels((message) => say(`  ${message}`));
 
   let shuttingDown: Promise<void> | undefined;
   let firstSignalAt = 0;

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { dataRoot, packageDir, repoRoot } from "../lib/paths.ts";
 import { runInherit } from "../lib/run.ts";
 import { ensureRedisServer } from "../redis/redis-server.ts";
+import { ensureOfflineModels } from "../../../models/src/offline/build.ts";
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
 const bin = (pkg: string, rel: string) => path.join(packageDir(pkg, repoRoot), rel);
@@ -56,11 +57,18 @@ export async function testCommand(args: string[]): Promise<number> {
     }),
   );
 
+  results.push(
+    await step("build offline models (cached; models/build/)", async () => {
+      await ensureOfflineModels((message) => say(`  ${message}`));
+      return 0;
+    }),
+  );
+
   const reportDir = path.join(dataRoot, "test");
   mkdirSync(reportDir, { recursive: true });
   const report = path.join(reportDir, "vitest-report.json");
   const testsOk = await step(
-    "test suites (vitest: shared, dev, inference-node, edge in workerd, end-to-end)",
+    "test suites (vitest: shared, models, dev, inference-node, edge in workerd, end-to-end)",
     () =>
       runInherit(process.execPath, [
         bin("vitest", "vitest.mjs"),

@@ -19,6 +19,16 @@ export class FakeBackend implements InferenceBackend {
   readonly maxBatchSize: number;
   readonly batches: number[][][] = [];
   gate: Promise<void> | undefined;
+  private callWaiters: (() => void)[] = [];
+
+  /** Resolves when the next model call starts. */
+  nextCall(): Promise<void> {
+    return new Promise((resolve) => this.callWaiters.push(resolve));
+  }
+
+  private called(): void {
+    for (const resolve of this.callWaiters.splice(0)) resolve();
+  }
 
   constructor(id: string, task: LoadedModel["task"], maxBatchSize = 64) {
     this.model = {
@@ -42,12 +52,14 @@ export class FakeBackend implements InferenceBackend {
 
   async embed(batch: readonly number[][]): Promise<Float32Array[]> {
     this.batches.push([...batch]);
+    this.called();
     await this.gate;
     return batch.map((ids) => new Float32Array([ids.length, ids.reduce((a, b) => a + b, 0)]));
   }
 
   async classify(batch: readonly number[][]): Promise<LabelScore[][]> {
     this.batches.push([...batch]);
+    this.called();
     await this.gate;
     const labels = this.model.labels ?? [];
     return batch.map(() => labels.map((label, i) => ({ label, score: i === 0 ? 0.25 : 0.75 })));

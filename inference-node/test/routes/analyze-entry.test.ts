@@ -69,7 +69,8 @@ describe("POST /jobs/analyze-entry", () => {
     expect(result.emotions).toHaveLength(7);
     expect(result.emotions[0]?.label).toBe("joy");
     expect(result.emotions.reduce((sum, e) => sum + e.score, 0)).toBeCloseTo(1, 2);
-    expect(result.keywords.slice(0, 2)).toEqual(["birthday", "lake"]);
+    // Most frequent first; ties by first appearance ("happy" is in the title, before "lake").
+    expect(result.keywords.slice(0, 3)).toEqual(["birthday", "happy", "lake"]);
     expect(result.safety).toEqual({ level: "none", reasons: [] });
     expect(result.models).toEqual({
       embedding: "inkwell-static-embed-100d",

@@ -124,9 +124,11 @@ describe("a full queue", () => {
     fake.backends.embedding.gate = gate.promise;
     const small = await buildApp(testConfig({ NODE_TOKEN: nodeToken }), { hardware, runtime: fake });
     try {
-      // One request's texts occupy the model, the next fills the queue; the third finds it full.
-      const busy = signedEmbed(small, { texts: ["one"] });
-      const queued = signedEmbed(small, { texts: ["two two", "three three three"] });
+      // One caller occupies the model, the next fills the queue; the HTTP request then finds it full.
+      const started = fake.backends.embedding.nextCall();
+      const busy = fake.embed(["one"]);
+      await started;
+      const queued = fake.embed(["two two", "three three three"]);
       const refused = await signedEmbed(small, { texts: ["four"] });
       expect(refused.response.statusCode).toBe(503);
       expect(refused.response.headers["retry-after"]).toBe("1");
@@ -134,11 +136,8 @@ describe("a full queue", () => {
       const metrics = await small.inject({ method: "GET", url: "/metrics" });
       expect(metrics.body).toMatch(/^inkwell_node_queue_depth 2$/m);
       gate.resolve();
-      expect((await busy).response.statusCode).toBe(200);
-      expect((await queued).response.json().embeddings).toEqual([
-        [2, 6],
-        [3, 15],
-      ]);
+      expect((await busy).vectors).toEqual([new Float32Array([1, 3])]);
+      expect((await queued).vectors).toEqual([new Float32Array([2, 6]), new Float32Array([3, 15])]);
       const again = await signedEmbed(small, { texts: ["five"] });
       expect(again.response.statusCode).toBe(200);
     } finally {
