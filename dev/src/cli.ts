@@ -7,6 +7,7 @@ const usage = `Usage: npm run <command>
   dev     start the whole local stack (Postgres, Redis, QStash, Chroma, the edge and a node)
   test    lint, type-check and run every test suite against real services
   admin   operator commands: create-admin --email …, promote --email …
+  models  list | pull <id> | build-offline | verify the inference node's models
   bench   run the benchmarks (npm run bench -- <name> for one); figures go to bench/results/`;
 
 async function main(): Promise<number> {
@@ -20,10 +21,6 @@ async function main(): Promise<number> {
       // Loaded on demand: the model tooling pulls in onnxruntime, which the other commands do not need.
       const { main: modelsMain } = await import("../../models/src/cli.ts");
       return await modelsMain(args);
-    }
-    case "bench": {
-      const { main: benchMain } = await import("../../inference-node/bench/run.ts");
-      return await benchMain(args);
     }
     case "bench":
       return await benchCommand(args);

@@ -2,28 +2,17 @@ import { InkwellError } from "@inkwell/shared";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { secureHeaders } from "hono/secure-headers";
+import { publicApi } from "./api.ts";
 import { parseCorsOrigins } from "./env.ts";
 import type { AppEnv } from "./hono-env.ts";
 import { createRouter } from "./lib/openapi.ts";
 import { problemResponse } from "./lib/problem.ts";
 import { init } from "./middleware/init.ts";
 import { requestId } from "./middleware/request-id.ts";
-import { postApiKey } from "./routes/api-keys/create-api-key.ts";
-import { removeApiKey } from "./routes/api-keys/delete-api-key.ts";
-import { getApiKeys } from "./routes/api-keys/list-api-keys.ts";
-import { login } from "./routes/auth/login.ts";
-import { logout } from "./routes/auth/logout.ts";
-import { logoutAll } from "./routes/auth/logout-all.ts";
-import { refresh } from "./routes/auth/refresh.ts";
-import { register } from "./routes/auth/register.ts";
 import { docsPage } from "./routes/docs.ts";
 import { getHealth } from "./routes/health/get-health.ts";
 import { getReady } from "./routes/health/get-ready.ts";
 import { postHeartbeat } from "./routes/internal/post-heartbeat.ts";
-import { mountJournal } from "./routes/journal.ts";
-import { postPassword } from "./routes/me/change-password.ts";
-import { getMe } from "./routes/me/get-me.ts";
-import { patchMe } from "./routes/me/patch-me.ts";
 
 /** Largest body any route accepts (the contract's 256 KiB); entry content has its own 64 KiB limit. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -83,18 +72,7 @@ export function createApp() {
   app.route("/", getReady);
   app.route("/", postHeartbeat);
 
-  app.route("/", register);
-  app.route("/", login);
-  app.route("/", refresh);
-  app.route("/", logout);
-  app.route("/", logoutAll);
-  app.route("/", getMe);
-  app.route("/", patchMe);
-  app.route("/", postPassword);
-  app.route("/", postApiKey);
-  app.route("/", getApiKeys);
-  app.route("/", removeApiKey);
-  mountJournal(app);
+  app.route("/", publicApi);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "nodeToken", { type: "http", scheme: "bearer" });

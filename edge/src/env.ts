@@ -14,6 +14,7 @@ export interface Env {
   QSTASH_CURRENT_SIGNING_KEY?: string;
   QSTASH_NEXT_SIGNING_KEY?: string;
   EDGE_PUBLIC_URL?: string;
+  NODE_TOKEN_SECRET?: string;
   NODE_HEARTBEAT_TTL_SECONDS?: string;
   CORS_ORIGINS?: string;
   RATE_LIMIT_USER_PER_MINUTE?: string;
@@ -93,6 +94,8 @@ export const envSchema = z.object({
   QSTASH_CURRENT_SIGNING_KEY: secret(24),
   QSTASH_NEXT_SIGNING_KEY: secret(24),
   EDGE_PUBLIC_URL: httpUrl.optional(),
+  /** Derives every node's token (and so the key the edge signs its requests to that node with). */
+  NODE_TOKEN_SECRET: secret(32),
   NODE_HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
   /** Per-user view cache of entries and topics in Redis; `off` only to measure what it saves. */
   VIEW_CACHE: z

@@ -60,9 +60,15 @@ async function throughput(runtime: InferenceRuntime, inputs: string[], concurren
   return inputs.length / ((performance.now() - started) / 1000);
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-async function transformersBaseline(entry: OnnxModelEntry, modelsDir: string, inputs: string[], ours: InferenceRuntime) {
+async function transformersBaseline(
+  entry: OnnxModelEntry,
+  modelsDir: string,
+  inputs: string[],
+  ours: InferenceRuntime,
+) {
   const dir = await mkdtemp(path.join(tmpdir(), "inkwell-bench-"));
   try {
     // Transformers.js expects the Hub layout: onnx/model.onnx, tokenizer files and a config.json.
@@ -72,11 +78,17 @@ async function transformersBaseline(entry: OnnxModelEntry, modelsDir: string, in
     await symlink(path.join(source, "model.onnx"), path.join(target, "onnx", "model.onnx"));
     await symlink(path.join(source, "tokenizer.json"), path.join(target, "tokenizer.json"));
     await symlink(path.join(source, "tokenizer_config.json"), path.join(target, "tokenizer_config.json"));
-    await writeFile(path.join(target, "config.json"), JSON.stringify({ model_type: "bert", hidden_size: 100 }));
+    await writeFile(
+      path.join(target, "config.json"),
+      JSON.stringify({ model_type: "bert", hidden_size: 100 }),
+    );
     const { env, pipeline } = await import("@huggingface/transformers");
     env.allowRemoteModels = false;
     env.localModelPath = dir;
-    const extractor = await pipeline("feature-extraction", `inkwell/${EMBED_MODEL}`, { dtype: "fp32", device: "cpu" });
+    const extractor = await pipeline("feature-extraction", `inkwell/${EMBED_MODEL}`, {
+      dtype: "fp32",
+      device: "cpu",
+    });
     const run = async (batch: string[]) => {
       const output = await extractor(batch, { pooling: "mean", normalize: true });
       return output.tolist() as number[][];
@@ -93,7 +105,12 @@ async function transformersBaseline(entry: OnnxModelEntry, modelsDir: string, in
       for (let i = 0; i < inputs.length; i += batchSize) await run(inputs.slice(i, i + batchSize));
       return inputs.length / ((performance.now() - started) / 1000);
     };
-    return { loaded: true as const, minCosineToOurs: agreement, oneAtATime: await measure(1), batch32: await measure(32) };
+    return {
+      loaded: true as const,
+      minCosineToOurs: agreement,
+      oneAtATime: await measure(1),
+      batch32: await measure(32),
+    };
   } catch (error) {
     return { loaded: false as const, reason: (error as Error).message.split("\n")[0] };
   } finally {
@@ -132,8 +149,10 @@ async function rssAtReady(): Promise<{ rssMiB: number; readyMs: number }> {
   }
 }
 
-export async function main(_args: string[] = []): Promise<number> {
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+export type InferenceNodeBenchResults = Awaited<ReturnType<typeof inferenceNodeBench>>;
+
+/** Runs the three measurements; `say` gets the progress and the printed table. */
+export async function inferenceNodeBench(say: (line: string) => void) {
   const manifest = loadManifest();
   const modelsDir = defaultModelsDir();
   const hardware = await detectHardware("auto");
@@ -145,19 +164,36 @@ export async function main(_args: string[] = []): Promise<number> {
   const load = (id: string) => {
     const model = manifest.models.find((m): m is OnnxModelEntry => m.id === id && m.format === "onnx");
     if (!model) throw new Error(`${id} is not in the manifest`);
-    return OnnxBackend.load(model, { modelsDir, device: hardware.device, threads, maxBatchSize: 64, log: silent });
+    return OnnxBackend.load(model, {
+      modelsDir,
+      device: hardware.device,
+      threads,
+      maxBatchSize: 64,
+      log: silent,
+    });
   };
   const embedding = await load(EMBED_MODEL);
   const sentiment = await load("inkwell-sentiment-uci");
   const emotion = await load("inkwell-emotion-prototypes");
   const backends = { embedding, sentiment, emotion };
-  const batched = createRuntime(backends, { maxBatchSize: 64, maxBatchTokens: 16_384, maxWaitMs: 2, queueCapacity: 10_000 });
-  const unbatched = createRuntime(backends, { maxBatchSize: 1, maxBatchTokens: 16_384, maxWaitMs: 0, queueCapacity: 10_000 });
+  const batched = createRuntime(backends, {
+    maxBatchSize: 64,
+    maxBatchTokens: 16_384,
+    maxWaitMs: 2,
+    queueCapacity: 10_000,
+  });
+  const unbatched = createRuntime(backends, {
+    maxBatchSize: 1,
+    maxBatchTokens: 16_384,
+    maxWaitMs: 0,
+    queueCapacity: 10_000,
+  });
   await batched.warmUp();
 
   // 1. Dynamic batching vs one at a time.
   const inputs = texts(3000, 8, 40);
-  const batching: { concurrency: number; batchedPerSec: number; unbatchedPerSec: number; speedup: number }[] = [];
+  const batching: { concurrency: number; batchedPerSec: number; unbatchedPerSec: number; speedup: number }[] =
+    [];
   for (const concurrency of [1, 8, 64]) {
     const unbatchedPerSec = await throughput(unbatched, inputs, concurrency);
     const batchedPerSec = await throughput(batched, inputs, concurrency);
@@ -183,7 +219,13 @@ export async function main(_args: string[] = []): Promise<number> {
   const entries = texts(200, 200, 200, 11);
   const latencies: number[] = [];
   for (const [i, content] of entries.entries()) {
-    const body = JSON.stringify({ jobId: `j${i}`, entryId: `e${i}`, userId: "u", contentVersion: 1, content });
+    const body = JSON.stringify({
+      jobId: `j${i}`,
+      entryId: `e${i}`,
+      userId: "u",
+      contentVersion: 1,
+      content,
+    });
     const signature = signLikeQstash({
       key: config.qstash.currentSigningKey,
       url: "http://node.bench:8788/jobs/analyze-entry",
@@ -201,7 +243,12 @@ export async function main(_args: string[] = []): Promise<number> {
   }
   await app.close();
   latencies.sort((a, b) => a - b);
-  const analyze = { entries: entries.length, words: 200, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  const analyze = {
+    entries: entries.length,
+    words: 200,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
   await Promise.all([embedding.close(), sentiment.close(), emotion.close()]);
 
   const ready = await rssAtReady();
@@ -215,29 +262,53 @@ export async function main(_args: string[] = []): Promise<number> {
     analyzeEntry: analyze,
     nodeAtReady: ready,
   };
-  const dir = path.join(repoRoot, "bench", "results");
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${results.at.replace(/[:.]/g, "-")}.json`);
-  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
 
   const f = (n: number) => n.toFixed(0).padStart(8);
   say("\n1. embeddings/s, dynamic batching vs one request at a time");
   say("   concurrency   batched   one-at-a-time   speed-up");
   for (const row of batching) {
-    say(`   ${String(row.concurrency).padStart(11)} ${f(row.batchedPerSec)}  ${f(row.unbatchedPerSec)}        ${row.speedup.toFixed(2)}x`);
+    say(
+      `   ${String(row.concurrency).padStart(11)} ${f(row.batchedPerSec)}  ${f(row.unbatchedPerSec)}        ${row.speedup.toFixed(2)}x`,
+    );
   }
   say(`\n2. same ONNX file, ${baselineInputs.length} texts`);
   say(`   ours, one at a time            ${f(ours.oneAtATime)} /s`);
   say(`   ours, 64 callers, batched      ${f(ours.batched64Callers)} /s`);
   if (transformers.loaded) {
-    say(`   transformers.js, 1 per call    ${f(transformers.oneAtATime)} /s  (ours ${(ours.oneAtATime / transformers.oneAtATime).toFixed(2)}x)`);
-    say(`   transformers.js, 32 per call   ${f(transformers.batch32)} /s  (ours batched ${(ours.batched64Callers / transformers.batch32).toFixed(2)}x)`);
+    say(
+      `   transformers.js, 1 per call    ${f(transformers.oneAtATime)} /s  (ours ${(ours.oneAtATime / transformers.oneAtATime).toFixed(2)}x)`,
+    );
+    say(
+      `   transformers.js, 32 per call   ${f(transformers.batch32)} /s  (ours batched ${(ours.batched64Callers / transformers.batch32).toFixed(2)}x)`,
+    );
     say(`   same vectors: min cosine ${transformers.minCosineToOurs.toFixed(6)}`);
   } else {
     say(`   transformers.js could not load the model: ${transformers.reason}`);
   }
-  say(`\n3. analyze-entry, ${analyze.entries} entries of ${analyze.words} words: p50 ${analyze.p50Ms.toFixed(2)} ms, p99 ${analyze.p99Ms.toFixed(2)} ms`);
+  say(
+    `\n3. analyze-entry, ${analyze.entries} entries of ${analyze.words} words: p50 ${analyze.p50Ms.toFixed(2)} ms, p99 ${analyze.p99Ms.toFixed(2)} ms`,
+  );
   say(`   node RSS at ready: ${ready.rssMiB} MiB (ready in ${ready.readyMs} ms)`);
-  say(`\nwrote ${path.relative(repoRoot, file)}`);
+  return results;
+}
+
+/** Standalone entry (`node --import tsx inference-node/bench/run.ts`): also writes bench/results/inference-node.json. */
+export async function main(): Promise<number> {
+  const results = await inferenceNodeBench((line) => process.stdout.write(`${line}\n`));
+  const dir = path.join(repoRoot, "bench", "results");
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, "inference-node.json");
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`wrote ${path.relative(repoRoot, file)}\n`);
   return 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    },
+  );
 }

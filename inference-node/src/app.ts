@@ -34,7 +34,11 @@ export interface AppDeps {
 }
 
 /** Loads the models this node's tier gets, then warms them up: done before listen, so "listening" means ready. */
-export async function loadNodeRuntime(config: Config, hardware: Hardware, log: FastifyBaseLogger): Promise<InferenceRuntime> {
+export async function loadNodeRuntime(
+  config: Config,
+  hardware: Hardware,
+  log: FastifyBaseLogger,
+): Promise<InferenceRuntime> {
   const runtime = await loadRuntime({
     manifest: loadManifest(),
     modelsDir: config.models.dir ?? defaultModelsDir({}),
@@ -46,7 +50,10 @@ export async function loadNodeRuntime(config: Config, hardware: Hardware, log: F
     log,
   });
   const warmUpMs = await runtime.warmUp();
-  log.info({ warmUpMs, models: runtime.models.map((m) => `${m.task}:${m.id}@${m.device}`) }, "models warmed up");
+  log.info(
+    { warmUpMs, models: runtime.models.map((m) => `${m.task}:${m.id}@${m.device}`) },
+    "models warmed up",
+  );
   return runtime;
 }
 

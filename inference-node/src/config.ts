@@ -30,7 +30,8 @@ const integer = (min: number, max: number) =>
     .min(min, `must be between ${min} and ${max}`)
     .max(max, `must be between ${min} and ${max}`);
 
-const modelId = () => z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "must be a model id from models/manifest.json");
+const modelId = () =>
+  z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "must be a model id from models/manifest.json");
 
 const envSchema = z.object({
   NODE_HOST: z.string().min(1).default("127.0.0.1"),

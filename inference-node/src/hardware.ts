@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
-import type { Hardware } from "@inkwell/shared";
 import { probeModelBytes } from "@inkwell/models";
+import type { Hardware } from "@inkwell/shared";
 import type { InferenceDevice } from "./config.ts";
 import { type OnnxCudaProbe, probeOnnxCuda } from "./runtime/execution-providers.ts";
 

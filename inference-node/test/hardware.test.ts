@@ -189,7 +189,9 @@ describe("detectHardware", () => {
     });
     expect(hardware.device).toBe("cpu");
     expect(hardware.cuda.available).toBe(false);
-    expect(hardware.cuda.gpus).toEqual([{ name: "NVIDIA A10G", memoryMiB: 23028, driverVersion: "550.54.15" }]);
+    expect(hardware.cuda.gpus).toEqual([
+      { name: "NVIDIA A10G", memoryMiB: 23028, driverVersion: "550.54.15" },
+    ]);
     expect(hardware.cuda.reason).toMatch(/^NVIDIA GPU found, but /);
     expect(log.lines.at(-1)?.msg).toBe("CUDA not usable by onnxruntime; using CPU");
   });

@@ -3,8 +3,8 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.ts";
 import type { Config } from "../src/config.ts";
-import { randomSigningKey, signLikeQstash } from "./helpers/qstash-signer.ts";
 import { fakeRuntime } from "./helpers/fake-runtime.ts";
+import { randomSigningKey, signLikeQstash } from "./helpers/qstash-signer.ts";
 import { testConfig } from "./helpers/test-config.ts";
 
 const hardware = {

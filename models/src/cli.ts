@@ -1,5 +1,5 @@
-import { buildOffline } from "./offline/build.ts";
 import { loadManifest } from "./manifest.ts";
+import { buildOffline } from "./offline/build.ts";
 import { defaultModelsDir } from "./paths.ts";
 import { pullModel } from "./pull.ts";
 import { checkModelFiles, verifyModels } from "./verify.ts";
@@ -17,7 +17,14 @@ const say = (message: string) => process.stdout.write(`${message}\n`);
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? "").length))) ?? [];
-  return rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col] ?? 0)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((row) =>
+      row
+        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 /** Entry of `npm run models`; returns the exit code. */
@@ -31,7 +38,13 @@ export async function main(args: string[]): Promise<number> {
       for (const model of manifest.models) {
         const status = await checkModelFiles(model, modelsDir, false);
         const here =
-          status.state === "ok" ? "yes" : status.state === "absent" ? "no" : status.state === "bad" ? "broken" : "ollama";
+          status.state === "ok"
+            ? "yes"
+            : status.state === "absent"
+              ? "no"
+              : status.state === "bad"
+                ? "broken"
+                : "ollama";
         rows.push([model.id, model.task, model.format, model.source, model.tiers.join(","), here]);
       }
       say(table(rows));
@@ -50,7 +63,11 @@ export async function main(args: string[]): Promise<number> {
       const onlyIndex = rest.indexOf("--only");
       const only = onlyIndex >= 0 && rest[onlyIndex + 1] ? [rest[onlyIndex + 1] as string] : undefined;
       const started = Date.now();
-      const outcomes = await buildOffline({ modelsDir, force: rest.includes("--force"), ...(only ? { only } : {}) });
+      const outcomes = await buildOffline({
+        modelsDir,
+        force: rest.includes("--force"),
+        ...(only ? { only } : {}),
+      });
       for (const outcome of outcomes) {
         const metrics = Object.entries(outcome.metrics)
           .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(3)}`)

@@ -75,7 +75,11 @@ export async function downloadFile(
   if (response.status !== 416) {
     if (!response.body) throw new PullError(`GET ${file.url} sent no body`);
     if (have > 0) {
-      options.log(append ? `  resuming ${file.path} at ${human(have)}` : `  ${file.path}: the server cannot resume; starting over`);
+      options.log(
+        append
+          ? `  resuming ${file.path} at ${human(have)}`
+          : `  ${file.path}: the server cannot resume; starting over`,
+      );
     }
     const start = append ? have : 0;
     const bar = options.progressBars
@@ -130,7 +134,9 @@ function defaultRunOllama(args: string[]): Promise<number> {
     child.once("error", (error: NodeJS.ErrnoException) =>
       reject(
         error.code === "ENOENT"
-          ? new PullError("ollama is not installed (https://ollama.com/download); the GPU Docker image ships it")
+          ? new PullError(
+              "ollama is not installed (https://ollama.com/download); the GPU Docker image ships it",
+            )
           : error,
       ),
     );
@@ -139,7 +145,11 @@ function defaultRunOllama(args: string[]): Promise<number> {
 }
 
 /** `npm run models -- pull <id>`: fetches a remote model's files into `<modelsDir>/<id>/`, verified. */
-export async function pullModel(manifest: Manifest, id: string, options: PullOptions = {}): Promise<ModelRecord | undefined> {
+export async function pullModel(
+  manifest: Manifest,
+  id: string,
+  options: PullOptions = {},
+): Promise<ModelRecord | undefined> {
   const log = options.log ?? ((m: string) => process.stdout.write(`${m}\n`));
   const model = findModel(manifest, id);
   if (!model) throw new PullError(`No model ${id} in the manifest; see npm run models -- list`);

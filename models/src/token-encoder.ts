@@ -13,7 +13,9 @@ export interface EncodedBatch {
 }
 
 const tokenizerConfigShape = (value: unknown): Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 
 /**
  * Text → ids through a Hugging Face `tokenizer.json`, the same for a real transformer export and for

@@ -10,17 +10,29 @@ export type ModelStatus =
   | { id: string; state: "bad"; problems: string[] };
 
 /** Expected SHA-256 per file: the manifest's pin when there is one, else what the build or first pull recorded. */
-export async function checkModelFiles(model: ModelEntry, modelsDir: string, deep: boolean): Promise<ModelStatus> {
+export async function checkModelFiles(
+  model: ModelEntry,
+  modelsDir: string,
+  deep: boolean,
+): Promise<ModelStatus> {
   if (model.format === "ollama") {
     return { id: model.id, state: "not-applicable", detail: `managed by Ollama (${model.ollamaTag})` };
   }
   const dir = path.join(modelsDir, model.id);
   const record = await readModelRecord(path.join(dir, MODEL_RECORD_FILE));
-  const present = await Promise.all(model.files.map((f) => stat(path.join(dir, f.path)).then(() => true, () => false)));
+  const present = await Promise.all(
+    model.files.map((f) =>
+      stat(path.join(dir, f.path)).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   if (!record && !present.some(Boolean)) return { id: model.id, state: "absent" };
 
   const problems: string[] = [];
-  if (!record) problems.push(`${MODEL_RECORD_FILE} is missing: the folder was never finished (build or pull it again)`);
+  if (!record)
+    problems.push(`${MODEL_RECORD_FILE} is missing: the folder was never finished (build or pull it again)`);
   for (const file of model.files) {
     const full = path.join(dir, file.path);
     const pinned = "sha256" in file ? file.sha256 : null;
@@ -45,7 +57,9 @@ export async function checkModelFiles(model: ModelEntry, modelsDir: string, deep
     const actual = await sha256File(full);
     if (actual !== expected) problems.push(`${full} has SHA-256 ${actual}, expected ${expected}`);
   }
-  return problems.length === 0 ? { id: model.id, state: "ok", files: model.files.length } : { id: model.id, state: "bad", problems };
+  return problems.length === 0
+    ? { id: model.id, state: "ok", files: model.files.length }
+    : { id: model.id, state: "bad", problems };
 }
 
 export async function verifyModels(manifest: Manifest, modelsDir: string): Promise<ModelStatus[]> {

@@ -13,7 +13,11 @@ beforeEach(async () => {
   return () => rm(dir, { recursive: true, force: true });
 });
 
-function fakeBuilder(id: string, state: { hash: string; builds: number }, dependsOn?: string[]): OfflineBuilder {
+function fakeBuilder(
+  id: string,
+  state: { hash: string; builds: number },
+  dependsOn?: string[],
+): OfflineBuilder {
   return {
     id,
     ...(dependsOn ? { dependsOn } : {}),
@@ -35,9 +39,17 @@ describe("build-offline", () => {
     const options = { modelsDir: dir, builders, log: () => {}, progressBars: false };
 
     const first = await buildOffline(options);
-    expect(first.map((o) => [o.id, o.status])).toEqual([["a", "built"], ["b", "built"]]);
+    expect(first.map((o) => [o.id, o.status])).toEqual([
+      ["a", "built"],
+      ["b", "built"],
+    ]);
     const record = await readModelRecord(path.join(dir, "a", "model-record.json"));
-    expect(record).toMatchObject({ id: "a", origin: "offline-build", inputsHash: "a1", metrics: { answer: 42 } });
+    expect(record).toMatchObject({
+      id: "a",
+      origin: "offline-build",
+      inputsHash: "a1",
+      metrics: { answer: 42 },
+    });
 
     const second = await buildOffline(options);
     expect(second.map((o) => o.status)).toEqual(["up-to-date", "up-to-date"]);
@@ -55,28 +67,41 @@ describe("build-offline", () => {
 
   it("keeps the previous build when a builder fails", async () => {
     const state = { hash: "1", builds: 0 };
-    await buildOffline({ modelsDir: dir, builders: [fakeBuilder("a", state)], log: () => {}, progressBars: false });
-    const failing: OfflineBuilder = { id: "a", inputsHash: async () => "2", build: async () => Promise.reject(new Error("boom")) };
-    await expect(buildOffline({ modelsDir: dir, builders: [failing], log: () => {}, progressBars: false })).rejects.toThrow(
-      "Building a failed: boom",
-    );
+    await buildOffline({
+      modelsDir: dir,
+      builders: [fakeBuilder("a", state)],
+      log: () => {},
+      progressBars: false,
+    });
+    const failing: OfflineBuilder = {
+      id: "a",
+      inputsHash: async () => "2",
+      build: async () => Promise.reject(new Error("boom")),
+    };
+    await expect(
+      buildOffline({ modelsDir: dir, builders: [failing], log: () => {}, progressBars: false }),
+    ).rejects.toThrow("Building a failed: boom");
     expect(await readFile(path.join(dir, "a", "model.onnx"), "utf8")).toBe("built from 1");
   });
 
   it("orders builders by dependency and refuses cycles and unknown ones", () => {
     const s = { hash: "", builds: 0 };
-    expect(buildOrder([fakeBuilder("c", s, ["b"]), fakeBuilder("b", s, ["a"]), fakeBuilder("a", s)]).map((b) => b.id)).toEqual([
-      "a",
-      "b",
-      "c",
-    ]);
-    expect(() => buildOrder([fakeBuilder("a", s, ["b"]), fakeBuilder("b", s, ["a"])])).toThrow(/depend on each other/);
+    expect(
+      buildOrder([fakeBuilder("c", s, ["b"]), fakeBuilder("b", s, ["a"]), fakeBuilder("a", s)]).map(
+        (b) => b.id,
+      ),
+    ).toEqual(["a", "b", "c"]);
+    expect(() => buildOrder([fakeBuilder("a", s, ["b"]), fakeBuilder("b", s, ["a"])])).toThrow(
+      /depend on each other/,
+    );
     expect(() => buildOrder([fakeBuilder("a", s, ["x"])])).toThrow(/unknown builder x/);
   });
 
   it("registers a builder for every offline model in the manifest, and nothing else", () => {
     const manifest = loadManifest();
-    const offline = manifest.models.filter((m) => m.source === "offline-build").map((m) => ("builder" in m ? m.builder : ""));
+    const offline = manifest.models
+      .filter((m) => m.source === "offline-build")
+      .map((m) => ("builder" in m ? m.builder : ""));
     const registered = offlineBuilders.map((b) => b.id);
     expect([...registered].sort()).toEqual([...offline].sort());
   });

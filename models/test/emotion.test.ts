@@ -28,7 +28,12 @@ const examples: [string, (typeof EMOTION_LABELS)[number]][] = [
 
 describe("the prototype emotion model", () => {
   it("gives a calibrated distribution over the seven labels", async () => {
-    const [scores] = await runTextModel(model, encoder, ["An ordinary sentence about nothing much."], "probabilities");
+    const [scores] = await runTextModel(
+      model,
+      encoder,
+      ["An ordinary sentence about nothing much."],
+      "probabilities",
+    );
     expect(scores).toHaveLength(EMOTION_LABELS.length);
     const sum = Array.from(scores ?? []).reduce((a, b) => a + b, 0);
     expect(sum).toBeCloseTo(1, 5);
@@ -37,7 +42,12 @@ describe("the prototype emotion model", () => {
   });
 
   it("names the emotion of clear written examples", async () => {
-    const probabilities = await runTextModel(model, encoder, examples.map(([t]) => t), "probabilities");
+    const probabilities = await runTextModel(
+      model,
+      encoder,
+      examples.map(([t]) => t),
+      "probabilities",
+    );
     const misses: string[] = [];
     examples.forEach(([text, expected], i) => {
       const row = Array.from(probabilities[i] ?? []);

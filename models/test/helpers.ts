@@ -1,6 +1,6 @@
 import path from "node:path";
-import { TokenEncoder } from "../src/token-encoder.ts";
 import { defaultModelsDir } from "../src/paths.ts";
+import { TokenEncoder } from "../src/token-encoder.ts";
 
 export const modelsDir = defaultModelsDir({});
 
@@ -8,7 +8,8 @@ export function builtModel(id: string): { model: string; encoder: () => Promise<
   const dir = path.join(modelsDir, id);
   return {
     model: path.join(dir, "model.onnx"),
-    encoder: () => TokenEncoder.fromFiles(path.join(dir, "tokenizer.json"), path.join(dir, "tokenizer_config.json"), 4096),
+    encoder: () =>
+      TokenEncoder.fromFiles(path.join(dir, "tokenizer.json"), path.join(dir, "tokenizer_config.json"), 4096),
   };
 }
 

@@ -10,7 +10,9 @@ describe("models/manifest.json", () => {
   it("validates, and covers every task the node serves on every tier", () => {
     for (const task of ["embedding", "sentiment", "emotion"] as const) {
       for (const tier of ["cpu-small", "cpu", "gpu"] as const) {
-        const offline = manifest.models.filter((m) => m.task === task && m.source === "offline-build" && m.tiers.includes(tier));
+        const offline = manifest.models.filter(
+          (m) => m.task === task && m.source === "offline-build" && m.tiers.includes(tier),
+        );
         expect(offline.length, `${task} on ${tier}`).toBeGreaterThan(0);
       }
     }
@@ -19,7 +21,12 @@ describe("models/manifest.json", () => {
   it("lists real downloads for online tiers, over https, with licence and attribution", () => {
     const remote = manifest.models.filter((m) => m.source === "remote");
     expect(remote.map((m) => m.id)).toEqual(
-      expect.arrayContaining(["all-minilm-l6-v2", "bge-small-en-v1.5", "distilbert-sst2", "emotion-english-distilroberta-base"]),
+      expect.arrayContaining([
+        "all-minilm-l6-v2",
+        "bge-small-en-v1.5",
+        "distilbert-sst2",
+        "emotion-english-distilroberta-base",
+      ]),
     );
     for (const model of manifest.models) {
       expect(model.licence.length).toBeGreaterThan(0);
@@ -33,7 +40,10 @@ describe("models/manifest.json", () => {
     const dir = await mkdtemp(path.join(tmpdir(), "inkwell-manifest-"));
     try {
       const file = path.join(dir, "manifest.json");
-      await writeFile(file, JSON.stringify({ schemaVersion: 1, models: [{ id: "Bad Id", task: "embedding" }] }));
+      await writeFile(
+        file,
+        JSON.stringify({ schemaVersion: 1, models: [{ id: "Bad Id", task: "embedding" }] }),
+      );
       expect(() => loadManifest(file)).toThrow(ManifestError);
       expect(() => loadManifest(file)).toThrow(/models\.0/);
     } finally {

@@ -28,7 +28,10 @@ beforeAll(async () => {
         res.writeHead(416).end();
         return;
       }
-      res.writeHead(206, { "content-range": `bytes ${start}-${body.length - 1}/${body.length}`, "content-length": body.length - start });
+      res.writeHead(206, {
+        "content-range": `bytes ${start}-${body.length - 1}/${body.length}`,
+        "content-length": body.length - start,
+      });
       res.end(body.subarray(start));
       return;
     }
@@ -76,10 +79,15 @@ const quiet = { log: () => {}, progressBars: false };
 
 describe("pull", () => {
   it("downloads, verifies the pinned SHA-256 and records it", async () => {
-    const record = await pullModel(manifest("model.gguf", sha(payload)), "tiny", { ...quiet, modelsDir: dir });
+    const record = await pullModel(manifest("model.gguf", sha(payload)), "tiny", {
+      ...quiet,
+      modelsDir: dir,
+    });
     expect(await readFile(path.join(dir, "tiny", "model.gguf"))).toEqual(payload);
     expect(record?.files["model.gguf"]).toEqual({ sha256: sha(payload), bytes: payload.length });
-    expect((await checkModelFiles(manifest("model.gguf", sha(payload)).models[0]!, dir, true)).state).toBe("ok");
+    expect((await checkModelFiles(manifest("model.gguf", sha(payload)).models[0]!, dir, true)).state).toBe(
+      "ok",
+    );
   });
 
   it("resumes a partial download with a Range request", async () => {
@@ -101,14 +109,18 @@ describe("pull", () => {
 
   it("trusts an unpinned file on first use, then holds later pulls to that hash", async () => {
     const messages: string[] = [];
-    await pullModel(manifest("model.gguf", null), "tiny", { ...quiet, log: (m) => messages.push(m), modelsDir: dir });
+    await pullModel(manifest("model.gguf", null), "tiny", {
+      ...quiet,
+      log: (m) => messages.push(m),
+      modelsDir: dir,
+    });
     expect(messages.join("\n")).toContain("no checksum is pinned");
     const record = await readModelRecord(path.join(dir, "tiny", "model-record.json"));
     expect(record?.trustedOnFirstUse).toEqual(["model.gguf"]);
     // The upstream file changes: the recorded hash now refuses it.
     await rm(path.join(dir, "tiny", "model.gguf"));
-    await expect(pullModel(manifest("tampered.onnx", null), "tiny", { ...quiet, modelsDir: dir })).rejects.toThrow(
-      /SHA-256/,
-    );
+    await expect(
+      pullModel(manifest("tampered.onnx", null), "tiny", { ...quiet, modelsDir: dir }),
+    ).rejects.toThrow(/SHA-256/);
   });
 });

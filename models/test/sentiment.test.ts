@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { readModelRecord } from "../src/files.ts";
 import { runTextModel } from "../src/offline/onnx-run.ts";
 import { SENTIMENT_ID } from "../src/offline/sentiment-classifier.ts";
 import { loadUciSentences, splitUci } from "../src/offline/sentiment-data.ts";
-import { readModelRecord } from "../src/files.ts";
 import type { TokenEncoder } from "../src/token-encoder.ts";
 import { builtModel, modelsDir } from "./helpers.ts";
 
@@ -21,10 +21,19 @@ describe("the UCI sentiment model", () => {
     expect(heldOut.length).toBeGreaterThan(550);
     const trainTexts = new Set(train.map((s) => s.text));
     expect(heldOut.some((s) => trainTexts.has(s.text))).toBe(false);
-    const probabilities = await runTextModel(model, encoder, heldOut.map((s) => s.text), "probabilities");
-    const correct = probabilities.filter((p, i) => ((p[1] as number) >= 0.5 ? 1 : 0) === heldOut[i]?.label).length;
+    const probabilities = await runTextModel(
+      model,
+      encoder,
+      heldOut.map((s) => s.text),
+      "probabilities",
+    );
+    const correct = probabilities.filter(
+      (p, i) => ((p[1] as number) >= 0.5 ? 1 : 0) === heldOut[i]?.label,
+    ).length;
     const accuracy = correct / heldOut.length;
-    process.stdout.write(`held-out sentiment accuracy: ${(accuracy * 100).toFixed(1)}% (${heldOut.length} sentences)\n`);
+    process.stdout.write(
+      `held-out sentiment accuracy: ${(accuracy * 100).toFixed(1)}% (${heldOut.length} sentences)\n`,
+    );
     expect(accuracy).toBeGreaterThanOrEqual(ACCURACY_FLOOR);
     for (const p of probabilities) expect((p[0] as number) + (p[1] as number)).toBeCloseTo(1, 5);
     const record = await readModelRecord(`${modelsDir}/${SENTIMENT_ID}/model-record.json`);
@@ -39,7 +48,12 @@ describe("the UCI sentiment model", () => {
       ["The meeting was a disaster and I feel horrible.", 0],
       ["I did not enjoy the food, it was bland and disappointing.", 0],
     ];
-    const probabilities = await runTextModel(model, encoder, cases.map(([t]) => t), "probabilities");
+    const probabilities = await runTextModel(
+      model,
+      encoder,
+      cases.map(([t]) => t),
+      "probabilities",
+    );
     cases.forEach(([text, label], i) => {
       expect((probabilities[i]?.[1] as number) >= 0.5 ? 1 : 0, text).toBe(label);
     });

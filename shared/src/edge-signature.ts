@@ -6,8 +6,9 @@ import { sha256Hex, toHex } from "./crypto.ts";
  *
  *   Inkwell-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(key, t + "." + METHOD + "." + path + "." + sha256hex(body))>
  *
- * The HMAC key is the SHA-256 hex of the node token — the form the edge stores (`hashToken`) — so the edge
- * never needs the raw token and the node derives the same key from its NODE_TOKEN.
+ * The HMAC key is derived from the node token under its own label, so it differs from the token's stored
+ * hash (`hashToken`): a leaked `nodes` table can neither heartbeat as a node nor sign requests to one. The
+ * edge re-derives each node's token from NODE_TOKEN_SECRET (`deriveNodeToken`), the node reads NODE_TOKEN.
  */
 export const EDGE_SIGNATURE_HEADER = "inkwell-signature";
 /** A signature older or newer than this is refused; the node remembers seen signatures for as long. */
@@ -18,19 +19,24 @@ const encoder = new TextEncoder();
 type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
 async function hmacKey(nodeToken: string): Promise<HmacKey> {
-  const keyMaterial = encoder.encode(await sha256Hex(nodeToken));
+  const keyMaterial = encoder.encode(await sha256Hex(`inkwell-edge-signature:v1:${nodeToken}`));
   return await crypto.subtle.importKey("raw", keyMaterial, { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
     "verify",
   ]);
 }
 
-async function signingPayload(timestamp: number, method: string, path: string, body: string): Promise<Uint8Array> {
+async function signingPayload(
+  timestamp: number,
+  method: string,
+  path: string,
+  body: string,
+): Promise<Uint8Array> {
   return encoder.encode(`${timestamp}.${method.toUpperCase()}.${path}.${await sha256Hex(body)}`);
 }
 
 export interface EdgeSignatureInput {
-  /** The node's token (the node) or its stored hash's source (the edge signs with the raw token it issued). */
+  /** The node's token: NODE_TOKEN on the node, re-derived from NODE_TOKEN_SECRET on the edge. */
   nodeToken: string;
   method: string;
   /** Path and query exactly as sent, e.g. `/v1/embed`. */
@@ -41,7 +47,11 @@ export interface EdgeSignatureInput {
 export async function signEdgeRequest(input: EdgeSignatureInput & { timestamp?: number }): Promise<string> {
   const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
   const key = await hmacKey(input.nodeToken);
-  const mac = await crypto.subtle.sign("HMAC", key, await signingPayload(timestamp, input.method, input.path, input.body));
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    key,
+    await signingPayload(timestamp, input.method, input.path, input.body),
+  );
   return `t=${timestamp},v1=${toHex(mac)}`;
 }
 

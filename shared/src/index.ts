@@ -5,6 +5,8 @@ export * from "./entries.ts";
 export * from "./errors.ts";
 export * from "./health.ts";
 export * from "./inference.ts";
+export * from "./insights.ts";
+export * from "./node-token.ts";
 export * from "./nodes.ts";
 export * from "./pagination.ts";
 export * from "./safety.ts";

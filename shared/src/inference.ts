@@ -31,6 +31,10 @@ export const analyzeEntryJobSchema = z.object({
   contentVersion: z.number().int().nonnegative(),
   content: z.string().max(100_000),
   title: z.string().max(1000).optional(),
+  /** Which dispatch of the job this delivery is (1-based); a late answer of an earlier attempt is recognised. */
+  attempt: z.number().int().positive().optional(),
+  /** Stored with the vector so search can filter by date without a round trip to Postgres. */
+  occurredAt: z.string().optional(),
 });
 export type AnalyzeEntryJob = z.infer<typeof analyzeEntryJobSchema>;
 
@@ -65,5 +69,61 @@ export const analyzeEntryResultSchema = z.object({
   keywords: z.array(z.string()),
   safety: safetyResultSchema,
   models: z.object({ embedding: z.string(), sentiment: z.string(), emotion: z.string() }),
+  /** Whether the node also upserted the vector into Chroma; false sends it back through a reindex later. */
+  indexed: z.boolean().optional(),
 });
 export type AnalyzeEntryResult = z.infer<typeof analyzeEntryResultSchema>;
+
+/** Chroma keeps one collection per embedding model: vectors of different models are not comparable. */
+export function vectorCollectionName(model: string): string {
+  return `entries-${model.replace(/[^a-zA-Z0-9._-]/g, "-")}`;
+}
+
+/** `POST /jobs/purge-entry-vectors` (QStash): removes vectors of deleted entries, or every vector of a user. */
+export const purgeVectorsJobSchema = z
+  .object({
+    jobId: z.string().min(1).max(200),
+    attempt: z.number().int().positive().optional(),
+    entryIds: z.array(z.string().min(1).max(200)).max(1000).default([]),
+    /** With no entry ids: every vector of this user (account deletion). */
+    userId: z.string().min(1).max(200).optional(),
+  })
+  .refine((job) => job.entryIds.length > 0 || job.userId !== undefined, {
+    error: "give entryIds or userId",
+  });
+export type PurgeVectorsJob = z.infer<typeof purgeVectorsJobSchema>;
+
+export const purgeVectorsResultSchema = z.object({
+  jobId: z.string(),
+  /** False when the node has no CHROMA_URL: nothing was removed, and the edge must not count it done. */
+  purged: z.boolean(),
+});
+export type PurgeVectorsResult = z.infer<typeof purgeVectorsResultSchema>;
+
+export const REINDEX_PAGE_SIZE = 200;
+
+export const vectorRecordSchema = z.object({
+  entryId: z.string().min(1).max(200),
+  userId: z.string().min(1).max(200),
+  occurredAt: z.string(),
+  embedding: z.array(z.number()).min(1).max(8192),
+});
+export type VectorRecord = z.infer<typeof vectorRecordSchema>;
+
+/** `POST /jobs/reindex` (QStash): one page of vectors from Postgres, the source of truth, into Chroma. */
+export const reindexJobSchema = z.object({
+  jobId: z.string().min(1).max(200),
+  attempt: z.number().int().positive().optional(),
+  model: z.string().min(1).max(200),
+  dims: z.number().int().positive(),
+  items: z.array(vectorRecordSchema).max(1000),
+});
+export type ReindexJob = z.infer<typeof reindexJobSchema>;
+
+export const reindexResultSchema = z.object({
+  jobId: z.string(),
+  upserted: z.number().int().nonnegative(),
+  /** False when the node has no CHROMA_URL. */
+  indexed: z.boolean(),
+});
+export type ReindexResult = z.infer<typeof reindexResultSchema>;

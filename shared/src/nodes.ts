@@ -56,3 +56,51 @@ export const nodeHeartbeatReplySchema = z.object({
   nextHeartbeatInSeconds: z.number().int().positive(),
 });
 export type NodeHeartbeatReply = z.infer<typeof nodeHeartbeatReplySchema>;
+
+/** `POST /v1/admin/nodes`: an operator registers a node by name and the URL QStash delivers to. */
+export const createNodeRequestSchema = z.strictObject({
+  name: z
+    .string({ error: "name is required" })
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, { error: "use letters, digits, dot, dash and underscore" }),
+  url: z.url({ protocol: /^https?$/, error: "url must be an absolute http(s) URL" }).max(500),
+});
+export type CreateNodeRequest = z.infer<typeof createNodeRequestSchema>;
+
+/** The answer to a registration: the token is shown this once; the node's NODE_TOKEN. */
+export const createdNodeSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  url: z.string(),
+  token: z.string(),
+});
+export type CreatedNode = z.infer<typeof createdNodeSchema>;
+
+export const adminNodeSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  url: z.string(),
+  /** Computed: healthy while heartbeats are fresh, draining once asked to, offline otherwise. */
+  status: nodeStatusSchema,
+  draining: z.boolean(),
+  version: z.string().nullable(),
+  lastHeartbeatAt: z.string().nullable(),
+  hardware: z
+    .object({
+      cuda: z.boolean(),
+      gpuName: z.string().nullable(),
+      /** GPU memory when there is a GPU, else the machine's. */
+      memoryMiB: z.number().int().nonnegative(),
+      device: z.enum(["cuda", "cpu"]),
+      cpuCores: z.number().int().positive(),
+    })
+    .nullable(),
+  models: z.array(nodeModelSchema),
+  load: nodeLoadSchema.nullable(),
+  /** Jobs this edge has handed to the node that have not answered yet. */
+  runningJobs: z.number().int().nonnegative(),
+  createdAt: z.string(),
+});
+export type AdminNode = z.infer<typeof adminNodeSchema>;

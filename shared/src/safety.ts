@@ -35,7 +35,8 @@ export const CRISIS_RESOURCES: readonly SafetyResource[] = [
   {
     name: "Emergency services",
     region: "Everywhere",
-    contact: "If you are in immediate danger, call your local emergency number (911 in the US, 999 in the UK, 112 in the EU)",
+    contact:
+      "If you are in immediate danger, call your local emergency number (911 in the US, 999 in the UK, 112 in the EU)",
   },
   {
     name: "988 Suicide & Crisis Lifeline",
@@ -81,7 +82,7 @@ interface Rule {
   negatable: boolean;
 }
 
-const SELF = String.raw`(?:myself|my self)`;
+const SELF = "(?:myself|my self)";
 const rules: readonly Rule[] = [
   // Plans, means, timing, goodbyes: the signals that make a crisis acute.
   {
@@ -97,7 +98,8 @@ const rules: readonly Rule[] = [
     category: "suicidal_ideation",
     level: "critical",
     reason: "mentions a suicide note or a final goodbye",
-    pattern: /\b(?:suicide note|goodbye (?:letter|note)s?|(?:this is|this will be) my last (?:entry|post|day|night))\b/,
+    pattern:
+      /\b(?:suicide note|goodbye (?:letter|note)s?|(?:this is|this will be) my last (?:entry|post|day|night))\b/,
     negatable: true,
   },
   // Active suicidal ideation.
@@ -114,7 +116,8 @@ const rules: readonly Rule[] = [
     category: "suicidal_ideation",
     level: "high",
     reason: "says they do not want to live",
-    pattern: /\b(?:do not|don't|dont|no longer) want to (?:live|be alive|exist|be here)(?: anymore| any more)?\b|\bno reason to (?:live|go on|keep going)\b|\b(?:better off|happier) without me\b/,
+    pattern:
+      /\b(?:do not|don't|dont|no longer) want to (?:live|be alive|exist|be here)(?: anymore| any more)?\b|\bno reason to (?:live|go on|keep going)\b|\b(?:better off|happier) without me\b/,
     negatable: false,
   },
   // Passive ideation.
@@ -122,7 +125,8 @@ const rules: readonly Rule[] = [
     category: "suicidal_ideation",
     level: "moderate",
     reason: "expresses passive thoughts of not being alive",
-    pattern: /\b(?:wish i could (?:disappear|vanish|sleep forever|just stop existing)|wish i (?:was|were|had) (?:never|not) (?:been )?born|wish i (?:wasn't|weren't) (?:alive|here)|(?:do not|don't|dont) want to wake up|what(?:'s| is) the point (?:of|in) (?:living|life|going on)|nothing (?:left )?to live for|can(?:'t|not) go on)\b/,
+    pattern:
+      /\b(?:wish i could (?:disappear|vanish|sleep forever|just stop existing)|wish i (?:was|were|had) (?:never|not) (?:been )?born|wish i (?:wasn't|weren't) (?:alive|here)|(?:do not|don't|dont) want to wake up|what(?:'s| is) the point (?:of|in) (?:living|life|going on)|nothing (?:left )?to live for|can(?:'t|not) go on)\b/,
     negatable: false,
   },
   // Self-harm.
@@ -139,7 +143,9 @@ const rules: readonly Rule[] = [
     category: "self_harm",
     level: "moderate",
     reason: "describes an urge to harm themselves",
-    pattern: new RegExp(String.raw`\b(?:urge|urges|tempted|want|wanted|wanna) (?:to )?(?:cut|hurt|harm|burn) ${SELF}?`),
+    pattern: new RegExp(
+      String.raw`\b(?:urge|urges|tempted|want|wanted|wanna) (?:to )?(?:cut|hurt|harm|burn) ${SELF}?`,
+    ),
     negatable: true,
   },
   // Abuse.
@@ -147,14 +153,16 @@ const rules: readonly Rule[] = [
     category: "abuse",
     level: "high",
     reason: "describes a threat to their life or being choked",
-    pattern: /\b(?:threatened to kill me|(?:going|gonna) to kill me|choked me|strangled me|afraid for my life|fear for my life)\b/,
+    pattern:
+      /\b(?:threatened to kill me|(?:going|gonna) to kill me|choked me|strangled me|afraid for my life|fear for my life)\b/,
     negatable: true,
   },
   {
     category: "abuse",
     level: "moderate",
     reason: "describes being hurt or abused by someone",
-    pattern: /\b(?:he|she|they|my (?:partner|husband|wife|boyfriend|girlfriend|ex|father|mother|dad|mum|mom|stepdad|stepfather|stepmother|brother|sister|uncle|boss|coach))\s+(?:hits|hit|beats|beat|kicked|kicks|slapped|slaps|punched|punches|shoved|pushed|raped|abuses|abused|assaulted|molested|touched) me\b|\b(?:being|been|was|got) (?:abused|raped|molested|sexually assaulted|beaten)\b|\babusive (?:relationship|partner|husband|wife|boyfriend|girlfriend|parent|father|mother)\b/,
+    pattern:
+      /\b(?:he|she|they|my (?:partner|husband|wife|boyfriend|girlfriend|ex|father|mother|dad|mum|mom|stepdad|stepfather|stepmother|brother|sister|uncle|boss|coach))\s+(?:hits|hit|beats|beat|kicked|kicks|slapped|slaps|punched|punches|shoved|pushed|raped|abuses|abused|assaulted|molested|touched) me\b|\b(?:being|been|was|got) (?:abused|raped|molested|sexually assaulted|beaten)\b|\babusive (?:relationship|partner|husband|wife|boyfriend|girlfriend|parent|father|mother)\b/,
     negatable: true,
   },
   // Acute distress.
@@ -162,7 +170,8 @@ const rules: readonly Rule[] = [
     category: "acute_distress",
     level: "low",
     reason: "describes acute distress",
-    pattern: /\b(?:panic attacks?|can(?:'t|not) breathe|can(?:'t|not) stop crying|(?:feel|feeling|am|i'm) (?:so |completely |totally )?(?:hopeless|worthless|desperate)|falling apart|breaking down|can(?:'t|not) (?:take|handle|cope with) (?:it|this) any ?more|unbearable)\b/,
+    pattern:
+      /\b(?:panic attacks?|can(?:'t|not) breathe|can(?:'t|not) stop crying|(?:feel|feeling|am|i'm) (?:so |completely |totally )?(?:hopeless|worthless|desperate)|falling apart|breaking down|can(?:'t|not) (?:take|handle|cope with) (?:it|this) any ?more|unbearable)\b/,
     negatable: true,
   },
 ];
@@ -170,25 +179,39 @@ const rules: readonly Rule[] = [
 const protectiveFactors: readonly { reason: string; pattern: RegExp }[] = [
   {
     reason: "is talking to someone or getting help",
-    pattern: /\b(?:talked|talking|spoke|speaking|called|texted|reached out) to (?:my |a |the )?(?:therapist|counsell?or|doctor|gp|psychiatrist|friend|family|mum|mom|dad|partner|someone|helpline|hotline|crisis line|988|samaritans)\b|\b(?:getting|got|seeking|asked for) help\b|\bi have a (?:therapist|counsell?or|safety plan)\b/,
+    pattern:
+      /\b(?:talked|talking|spoke|speaking|called|texted|reached out) to (?:my |a |the )?(?:therapist|counsell?or|doctor|gp|psychiatrist|friend|family|mum|mom|dad|partner|someone|helpline|hotline|crisis line|988|samaritans)\b|\b(?:getting|got|seeking|asked for) help\b|\bi have a (?:therapist|counsell?or|safety plan)\b/,
   },
   {
     reason: "names reasons to live",
-    pattern: /\b(?:my (?:kids|children|son|daughter|family|partner|dog|cat|pets?) (?:keep|keeps|need|needs) me|reasons? to (?:live|stay|keep going)|i want to (?:live|get better|stay safe))\b/,
+    pattern:
+      /\b(?:my (?:kids|children|son|daughter|family|partner|dog|cat|pets?) (?:keep|keeps|need|needs) me|reasons? to (?:live|stay|keep going)|i want to (?:live|get better|stay safe))\b/,
   },
-  { reason: "says they are safe", pattern: /\b(?:i(?: am|'m) safe(?: now)?|i feel safer|i(?: am|'m) not in danger)\b/ },
+  {
+    reason: "says they are safe",
+    pattern: /\b(?:i(?: am|'m) safe(?: now)?|i feel safer|i(?: am|'m) not in danger)\b/,
+  },
 ];
 
-const NEGATION = /\b(?:never|not|no|don't|dont|do not|didn't|didnt|did not|wouldn't|wouldnt|would not|won't|wont|will not|isn't|am not|i'm not|nor|without)\b(?:\s+\w+){0,3}\s*$/;
+const NEGATION =
+  /\b(?:never|not|no|don't|dont|do not|didn't|didnt|did not|wouldn't|wouldnt|would not|won't|wont|will not|isn't|am not|i'm not|nor|without)\b(?:\s+\w+){0,3}\s*$/;
 /** "used to", "years ago": past experiences, written about from a safer place. */
-const HISTORICAL = /\b(?:used to|years ago|months ago|in the past|back then|when i was (?:younger|a teenager|a kid|in school))\b/;
+const HISTORICAL =
+  /\b(?:used to|years ago|months ago|in the past|back then|when i was (?:younger|a teenager|a kid|in school))\b/;
 /** Reported speech about media: "the song says …", "a line in the film goes …". */
-const MEDIA_CUE = /\b(?:song|lyrics?|movie|film|book|novel|poem|show|series|character|quote|line|title|album|track|meme)\b[^.!?]{0,40}\b(?:says|said|goes|went|sings|sang|reads|read|called|titled|quoted|about)\b/;
+const MEDIA_CUE =
+  /\b(?:song|lyrics?|movie|film|book|novel|poem|show|series|character|quote|line|title|album|track|meme)\b[^.!?]{0,40}\b(?:says|said|goes|went|sings|sang|reads|read|called|titled|quoted|about)\b/;
 /** Figures of speech that contain risk words but mean nothing of the kind. */
 const IDIOMS =
   /\b(?:dying to|died laughing|nearly died of|could have died of|die of (?:boredom|embarrassment|shame)|to die for|killing it|killed it|kill(?:ing)? myself laughing|could kill (?:him|her|them|for)|kill me now)\b/g;
 
-const LEVEL_ORDER: Readonly<Record<SafetyLevel, number>> = { none: 0, low: 1, moderate: 2, high: 3, critical: 4 };
+const LEVEL_ORDER: Readonly<Record<SafetyLevel, number>> = {
+  none: 0,
+  low: 1,
+  moderate: 2,
+  high: 3,
+  critical: 4,
+};
 const lower = (level: SafetyLevel): SafetyLevel => {
   if (level === "critical" || level === "none" || level === "low") return level;
   return level === "high" ? "moderate" : "low";
@@ -213,7 +236,10 @@ function normalise(text: string): string {
 /** Assesses one text. Same input, same answer; nothing is logged or stored. */
 export function assessSafety(text: string): SafetyResult {
   const cleaned = stripQuotes(normalise(text)).replace(IDIOMS, " ");
-  const sentences = cleaned.split(/[.!?\n;]+/).map((s) => s.trim()).filter((s) => s.length > 0);
+  const sentences = cleaned
+    .split(/[.!?\n;]+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 
   let level: SafetyLevel = "none";
   const reasons = new Set<string>();

@@ -11,18 +11,33 @@ describe("edge request signatures", () => {
     expect(header).toMatch(/^t=1700000000,v1=[0-9a-f]{64}$/);
     const ok = await verifyEdgeSignature({ nodeToken, ...request, header, now: 1_700_000_030 });
     expect(ok).toMatchObject({ ok: true, timestamp: 1_700_000_000 });
-    for (const change of [{ method: "PUT" }, { path: "/v1/search" }, { body: '{"texts":["ho"]}' }, { nodeToken: "another_token_123456" }]) {
-      expect(await verifyEdgeSignature({ nodeToken, ...request, ...change, header, now: 1_700_000_030 })).toEqual({ ok: false, reason: "mismatch" });
+    for (const change of [
+      { method: "PUT" },
+      { path: "/v1/search" },
+      { body: '{"texts":["ho"]}' },
+      { nodeToken: "another_token_123456" },
+    ]) {
+      expect(
+        await verifyEdgeSignature({ nodeToken, ...request, ...change, header, now: 1_700_000_030 }),
+      ).toEqual({ ok: false, reason: "mismatch" });
     }
-    expect(await verifyEdgeSignature({ nodeToken, ...request, header, now: 1_700_000_061 })).toEqual({ ok: false, reason: "stale" });
-    expect(await verifyEdgeSignature({ nodeToken, ...request, header: "v1=abc", now: 1 })).toEqual({ ok: false, reason: "malformed" });
+    expect(await verifyEdgeSignature({ nodeToken, ...request, header, now: 1_700_000_061 })).toEqual({
+      ok: false,
+      reason: "stale",
+    });
+    expect(await verifyEdgeSignature({ nodeToken, ...request, header: "v1=abc", now: 1 })).toEqual({
+      ok: false,
+      reason: "malformed",
+    });
   });
 
   it("keys the MAC with the token hash the edge stores, not the raw token", async () => {
     const header = await signEdgeRequest({ nodeToken, ...request, timestamp: 5 });
     const { createHmac } = await import("node:crypto");
     const bodyHash = (await import("node:crypto")).createHash("sha256").update(request.body).digest("hex");
-    const expected = createHmac("sha256", await hashToken(nodeToken)).update(`5.POST./v1/embed.${bodyHash}`).digest("hex");
+    const expected = createHmac("sha256", await hashToken(nodeToken))
+      .update(`5.POST./v1/embed.${bodyHash}`)
+      .digest("hex");
     expect(parseEdgeSignature(header)).toEqual({ timestamp: 5, signature: expected });
   });
 });

@@ -11,7 +11,14 @@ export interface Benchmark {
   run: (log: (m: string) => void) => Promise<unknown>;
 }
 
-export const benchmarks: Benchmark[] = [{ name: "journal", run: journalBench }];
+export const benchmarks: Benchmark[] = [
+  { name: "journal", run: journalBench },
+  {
+    name: "inference-node",
+    // Loaded on demand: it pulls in onnxruntime and Transformers.js, which the journal bench does not need.
+    run: async (log) => (await import("../../../inference-node/bench/run.ts")).inferenceNodeBench(log),
+  },
+];
 
 /** `npm run bench [name…]`: runs the benchmarks and writes each one's figures to bench/results/<name>.json. */
 export async function benchCommand(args: string[]): Promise<number> {

@@ -1,8 +1,8 @@
 import path from "node:path";
+import { ensureOfflineModels } from "../../../models/src/offline/build.ts";
 import { portsFromEnv } from "../config.ts";
 import { dataRoot, repoRoot } from "../lib/paths.ts";
 import { takeOverSignals } from "../lib/signals.ts";
-import { ensureOfflineModels } from "../../../models/src/offline/build.ts";
 import { ensureRedisServer } from "../redis/redis-server.ts";
 import { loadOrCreateDevSecrets } from "../secrets.ts";
 import { startStack } from "../stack.ts";

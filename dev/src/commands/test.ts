@@ -1,10 +1,10 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { ensureOfflineModels } from "../../../models/src/offline/build.ts";
 import { dataRoot, packageDir, repoRoot } from "../lib/paths.ts";
 import { runInherit } from "../lib/run.ts";
 import { ensureRedisServer } from "../redis/redis-server.ts";
-import { ensureOfflineModels } from "../../../models/src/offline/build.ts";
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
 const bin = (pkg: string, rel: string) => path.join(packageDir(pkg, repoRoot), rel);

@@ -1,6 +1,7 @@
 import { readinessSchema } from "@inkwell/shared";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createInkwellClient } from "../../../edge/src/client.ts";
 import { startTestStack } from "../../src/testing/test-stack.ts";
 
 type RunningStack = Awaited<ReturnType<typeof startTestStack>>;
@@ -76,42 +77,42 @@ describe("the whole local stack", () => {
     expect(docs.headers.get("Content-Type")).toContain("text/html");
   });
 
-  it("runs the acceptance flow through the real Worker: register → write → list → read → edit → search → delete", async () => {
-    const api = async (path: string, init: RequestInit & { token?: string } = {}) => {
-      const headers = new Headers(init.headers);
-      if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
-      if (init.body) headers.set("Content-Type", "application/json");
-      return await fetch(`${stack.edgeUrl}${path}`, { ...init, headers });
-    };
-    const registered = await api("/v1/auth/register", {
-      method: "POST",
-      body: JSON.stringify({ email: `e2e-${crypto.randomUUID()}@example.test`, password: "correct horse battery" }),
+  it("runs the acceptance flow with the typed client: register → write → list → read → edit → search → delete", async () => {
+    const anonymous = createInkwellClient(stack.edgeUrl);
+    const registered = await anonymous.v1.auth.register.$post({
+      json: { email: `e2e-${crypto.randomUUID()}@example.test`, password: "correct horse battery" },
     });
     expect(registered.status).toBe(201);
-    const { accessToken: token } = (await registered.json()) as { accessToken: string };
-    const created = await api("/v1/entries", {
-      method: "POST",
-      token,
-      body: JSON.stringify({ title: "Harbour walk", content: "Walked along the harbour at dusk; the gulls were loud." }),
+    if (registered.status !== 201) return;
+    const client = createInkwellClient(stack.edgeUrl, { token: (await registered.json()).accessToken });
+
+    const created = await client.v1.entries.$post({
+      json: { title: "Harbour walk", content: "Walked along the harbour at dusk; the gulls were loud." },
     });
     expect(created.status).toBe(201);
-    const entry = (await created.json()) as { id: string; analysis: { status: string }; jobId: string };
+    if (created.status !== 201) return;
+    const entry = await created.json();
     expect(entry.analysis.status).toBe("pending");
-    const list = (await (await api("/v1/entries", { token })).json()) as { items: { id: string }[] };
-    expect(list.items.map((e) => e.id)).toEqual([entry.id]);
-    expect((await api(`/v1/entries/${entry.id}`, { token })).status).toBe(200);
-    const patched = await api(`/v1/entries/${entry.id}`, {
-      method: "PATCH",
-      token,
-      body: JSON.stringify({ content: "Walked along the harbour at dawn; the gulls were quiet." }),
+
+    const list = await client.v1.entries.$get({ query: {} });
+    expect(list.status).toBe(200);
+    if (list.status !== 200) return;
+    expect((await list.json()).items.map((e) => e.id)).toEqual([entry.id]);
+
+    expect((await client.v1.entries[":id"].$get({ param: { id: entry.id } })).status).toBe(200);
+    const patched = await client.v1.entries[":id"].$patch({
+      param: { id: entry.id },
+      json: { content: "Walked along the harbour at dawn; the gulls were quiet." },
     });
     expect(patched.status).toBe(200);
-    const found = (await (await api("/v1/search?q=gulls&mode=keyword", { token })).json()) as {
-      items: { entry: { id: string } }[];
-    };
-    expect(found.items.map((i) => i.entry.id)).toEqual([entry.id]);
-    expect((await api(`/v1/entries/${entry.id}`, { method: "DELETE", token })).status).toBe(204);
-    expect((await api(`/v1/entries/${entry.id}`, { token })).status).toBe(404);
+
+    const found = await client.v1.search.$get({ query: { q: "gulls", mode: "keyword" } });
+    expect(found.status).toBe(200);
+    if (found.status !== 200) return;
+    expect((await found.json()).items.map((i) => i.entry.id)).toEqual([entry.id]);
+
+    expect((await client.v1.entries[":id"].$delete({ param: { id: entry.id } })).status).toBe(204);
+    expect((await client.v1.entries[":id"].$get({ param: { id: entry.id } })).status).toBe(404);
   });
 
   it("runs a node that reports this machine's hardware", async () => {

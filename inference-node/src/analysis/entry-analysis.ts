@@ -2,8 +2,8 @@ import {
   type AnalyzeEntryJob,
   type AnalyzeEntryResult,
   assessSafety,
-  type EmotionScore,
   EMOTION_LABELS,
+  type EmotionScore,
   type Sentiment,
 } from "@inkwell/shared";
 import type { LabelScore } from "../runtime/backend.ts";
@@ -31,7 +31,10 @@ export function toEmotions(scores: readonly LabelScore[]): EmotionScore[] {
 }
 
 /** Everything the edge stores about an entry, from one pass over its text; the three models run concurrently. */
-export async function analyzeEntry(runtime: InferenceRuntime, job: AnalyzeEntryJob): Promise<AnalyzeEntryResult> {
+export async function analyzeEntry(
+  runtime: InferenceRuntime,
+  job: AnalyzeEntryJob,
+): Promise<AnalyzeEntryResult> {
   const text = job.title ? `${job.title}\n\n${job.content}` : job.content;
   const [embedding, sentiment, emotions] = await Promise.all([
     runtime.embed([text]),

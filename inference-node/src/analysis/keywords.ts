@@ -25,7 +25,10 @@ export function extractKeywords(text: string, limit = 8): string[] {
   const counts = new Map<string, { count: number; first: number }>();
   let position = 0;
   for (const match of text.toLowerCase().matchAll(WORD)) {
-    const word = match[0].replace(/’/g, "'").replace(/'s$/, "").replace(/^[-']+|[-']+$/g, "");
+    const word = match[0]
+      .replace(/’/g, "'")
+      .replace(/'s$/, "")
+      .replace(/^[-']+|[-']+$/g, "");
     position++;
     if (word.length < 3 || STOPWORDS.has(word)) continue;
     const entry = counts.get(word);

@@ -1,4 +1,9 @@
-import { EDGE_SIGNATURE_HEADER, EDGE_SIGNATURE_TOLERANCE_SECONDS, InkwellError, verifyEdgeSignature } from "@inkwell/shared";
+import {
+  EDGE_SIGNATURE_HEADER,
+  EDGE_SIGNATURE_TOLERANCE_SECONDS,
+  InkwellError,
+  verifyEdgeSignature,
+} from "@inkwell/shared";
 import { globalPlugin } from "./global-plugin.ts";
 
 export interface EdgeVerifyOptions extends Record<string, unknown> {
@@ -50,7 +55,10 @@ export const edgeVerify = globalPlugin<EdgeVerifyOptions>("edge-verify", async (
 
   fastify.addHook("onRequest", async (request) => {
     if (options.nodeToken === undefined) {
-      throw new InkwellError("UNAUTHENTICATED", "This node has no NODE_TOKEN, so it accepts no interactive requests");
+      throw new InkwellError(
+        "UNAUTHENTICATED",
+        "This node has no NODE_TOKEN, so it accepts no interactive requests",
+      );
     }
     if (typeof request.headers[EDGE_SIGNATURE_HEADER] !== "string") {
       throw new InkwellError("UNAUTHENTICATED", "The Inkwell-Signature header is missing");
@@ -76,7 +84,10 @@ export const edgeVerify = globalPlugin<EdgeVerifyOptions>("edge-verify", async (
     }
     if (!replays.remember(check.signature, check.timestamp + tolerance, current)) {
       request.log.warn({ reason: "replay" }, "rejected an edge request");
-      throw new InkwellError("UNAUTHENTICATED", "This request was already received; sign each request afresh");
+      throw new InkwellError(
+        "UNAUTHENTICATED",
+        "This request was already received; sign each request afresh",
+      );
     }
     const contentType = request.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
     if (contentType !== "application/json") {

@@ -12,7 +12,10 @@ export interface InfoRouteOptions extends Record<string, unknown> {
   batching: { maxBatchSize: number; maxBatchTokens: number; maxWaitMs: number; queueCapacity: number };
 }
 
-export const infoRoute: FastifyPluginAsync<InfoRouteOptions> = async (fastify, { hardware, state, runtime, batching }) => {
+export const infoRoute: FastifyPluginAsync<InfoRouteOptions> = async (
+  fastify,
+  { hardware, state, runtime, batching },
+) => {
   fastify.get("/info", async () => ({
     version: NODE_VERSION,
     ...(state.nodeId === undefined ? {} : { nodeId: state.nodeId }),

@@ -51,8 +51,7 @@ function pickBatch<O>(queue: Pending<O>[], maxBatchSize: number, maxBatchTokens:
     // Take the neighbour closer in length to the anchor; stop when neither fits the token budget.
     let next: Pending<O> | undefined;
     if (below && above) {
-      next =
-        anchor.ids.length - below.ids.length <= above.ids.length - anchor.ids.length ? below : above;
+      next = anchor.ids.length - below.ids.length <= above.ids.length - anchor.ids.length ? below : above;
     } else {
       next = below ?? above;
     }
@@ -83,6 +82,8 @@ export class Batcher<O> {
   private queue: Pending<O>[] = [];
   private running = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private lastBatchSize = 0;
   private closed = false;
 
   constructor(
@@ -133,13 +134,23 @@ export class Batcher<O> {
     return Promise.all(promises);
   }
 
+  /**
+   * When to run the next batch. The target size is the last batch's size (capped at the maximum): as
+   * soon as that many rows wait, they run, after the current I/O phase (setImmediate, so requests that
+   * arrived together share the batch and a lone caller pays nothing). Fewer rows than last time means
+   * callers are still arriving, so the first one waits up to `maxWaitMs` for company; the target then
+   * adapts down to the load. While a batch runs, new rows simply queue.
+   */
   private schedule(): void {
     if (this.running > 0 || this.queue.length === 0) return;
-    if (this.queue.length >= this.options.maxBatchSize || this.options.maxWaitMs === 0) {
+    const target = Math.min(this.options.maxBatchSize, Math.max(1, this.lastBatchSize));
+    if (this.queue.length >= target || this.options.maxWaitMs === 0) {
       clearTimeout(this.timer);
       this.timer = undefined;
-      // A microtask, so callers submitting in the same tick still join this batch.
-      queueMicrotask(() => this.flush());
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        this.flush();
+      });
       return;
     }
     this.timer ??= setTimeout(() => {
@@ -150,7 +161,10 @@ export class Batcher<O> {
 
   private flush(): void {
     if (this.running > 0 || this.queue.length === 0) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     const batch = pickBatch(this.queue, this.options.maxBatchSize, this.options.maxBatchTokens);
+    this.lastBatchSize = batch.length;
     const taken = new Set(batch);
     this.queue = this.queue.filter((item) => !taken.has(item));
     this.running = batch.length;
@@ -179,13 +193,19 @@ export class Batcher<O> {
   private finished(): void {
     this.running = 0;
     // Whatever arrived while the model ran has already waited at least that long: run it now.
-    if (this.queue.length > 0) queueMicrotask(() => this.flush());
+    if (this.queue.length > 0) {
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        this.flush();
+      });
+    }
   }
 
   /** Refuses new work and fails whatever is still queued; the batch in flight finishes. */
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     const error = new InkwellError("SERVICE_UNAVAILABLE", "The inference node is shutting down");
     for (const item of this.queue.splice(0)) item.reject(error);
   }

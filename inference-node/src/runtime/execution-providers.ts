@@ -17,7 +17,10 @@ function reasonOf(error: unknown): string {
 }
 
 /** Options every session gets: threads from the cores this node may use, no busy-waiting between batches. */
-export function sessionOptions(provider: "cuda" | "cpu", threads: number): ort.InferenceSession.SessionOptions {
+export function sessionOptions(
+  provider: "cuda" | "cpu",
+  threads: number,
+): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: "all",
@@ -49,7 +52,10 @@ export async function createSessionWithFallback(
     } catch (error) {
       lastError = error;
       if (provider !== "cpu") {
-        log.warn({ model: modelId, provider, reason: reasonOf(error) }, "execution provider failed; falling back to CPU");
+        log.warn(
+          { model: modelId, provider, reason: reasonOf(error) },
+          "execution provider failed; falling back to CPU",
+        );
       }
     }
   }
@@ -68,7 +74,10 @@ export interface OnnxCudaProbe {
  */
 export async function probeOnnxCuda(model: Uint8Array): Promise<OnnxCudaProbe> {
   try {
-    const session = await ort.InferenceSession.create(model, { executionProviders: ["cuda"], logSeverityLevel: 4 });
+    const session = await ort.InferenceSession.create(model, {
+      executionProviders: ["cuda"],
+      logSeverityLevel: 4,
+    });
     await session.release();
     return { available: true };
   } catch (error) {

@@ -37,7 +37,8 @@ export async function selectModels(
   tier: HardwareTier,
   modelsDir: string,
   pins: ModelPins = {},
-  check: (model: OnnxModelEntry) => Promise<ModelStatus> = (model) => checkModelFiles(model, modelsDir, false),
+  check: (model: OnnxModelEntry) => Promise<ModelStatus> = (model) =>
+    checkModelFiles(model, modelsDir, false),
 ): Promise<ModelSelection> {
   const decisions: TaskDecision[] = [];
   for (const task of servedTasks) {
@@ -48,7 +49,9 @@ export async function selectModels(
     if (pinned) {
       const model = all.find((m) => m.id === pinned);
       if (!model) {
-        throw new ModelLoadError(`${task} model ${pinned} (pinned by configuration) is not a ${task} model in the manifest`);
+        throw new ModelLoadError(
+          `${task} model ${pinned} (pinned by configuration) is not a ${task} model in the manifest`,
+        );
       }
       const status = await check(model);
       if (status.state !== "ok") {
@@ -58,7 +61,12 @@ export async function selectModels(
             : `${task} model ${pinned} (pinned by configuration) is not here; run npm run models -- ${model.source === "remote" ? `pull ${pinned}` : "build-offline"}`,
         );
       }
-      candidates.push({ id: pinned, priority: model.priority, outcome: "chosen", why: "pinned by configuration" });
+      candidates.push({
+        id: pinned,
+        priority: model.priority,
+        outcome: "chosen",
+        why: "pinned by configuration",
+      });
       decisions.push({ task, chosen: pinned, candidates });
       continue;
     }
@@ -66,7 +74,12 @@ export async function selectModels(
     const problems: string[] = [];
     for (const model of ranked) {
       if (chosen) {
-        candidates.push({ id: model.id, priority: model.priority, outcome: "skipped", why: "a better model was chosen" });
+        candidates.push({
+          id: model.id,
+          priority: model.priority,
+          outcome: "skipped",
+          why: "a better model was chosen",
+        });
         continue;
       }
       if (!model.tiers.includes(tier)) {
@@ -81,13 +94,26 @@ export async function selectModels(
       const status = await check(model);
       if (status.state === "ok") {
         chosen = model.id;
-        candidates.push({ id: model.id, priority: model.priority, outcome: "chosen", why: `best ${task} model present for ${tier}` });
+        candidates.push({
+          id: model.id,
+          priority: model.priority,
+          outcome: "chosen",
+          why: `best ${task} model present for ${tier}`,
+        });
       } else if (status.state === "bad") {
         throw new ModelLoadError(`${task} model ${model.id} is broken: ${status.problems.join("; ")}`);
       } else {
-        const hint = model.source === "remote" ? `npm run models -- pull ${model.id}` : "npm run models -- build-offline";
+        const hint =
+          model.source === "remote"
+            ? `npm run models -- pull ${model.id}`
+            : "npm run models -- build-offline";
         problems.push(`${modelsDir}/${model.id}/${model.files[0]?.path ?? ""} (${hint})`);
-        candidates.push({ id: model.id, priority: model.priority, outcome: "skipped", why: `not here (${hint})` });
+        candidates.push({
+          id: model.id,
+          priority: model.priority,
+          outcome: "skipped",
+          why: `not here (${hint})`,
+        });
       }
     }
     if (!chosen) {

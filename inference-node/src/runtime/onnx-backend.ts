@@ -86,7 +86,13 @@ export class OnnxBackend implements InferenceBackend {
   private failures = 0;
   private lastError: string | undefined;
 
-  private constructor(entry: OnnxModelEntry, session: ort.InferenceSession, encoder: TokenEncoder, model: LoadedModel, maxBatchSize: number) {
+  private constructor(
+    entry: OnnxModelEntry,
+    session: ort.InferenceSession,
+    encoder: TokenEncoder,
+    model: LoadedModel,
+    maxBatchSize: number,
+  ) {
     this.entry = entry;
     this.session = session;
     this.encoder = encoder;
@@ -103,7 +109,11 @@ export class OnnxBackend implements InferenceBackend {
     let encoder: TokenEncoder;
     try {
       const configFile = entry.tokenizer.configFile;
-      const key = [hashes.get(entry.tokenizer.file), configFile ? hashes.get(configFile) : "-", entry.tokenizer.maxLength].join(":");
+      const key = [
+        hashes.get(entry.tokenizer.file),
+        configFile ? hashes.get(configFile) : "-",
+        entry.tokenizer.maxLength,
+      ].join(":");
       let pending = options.tokenizers?.get(key);
       if (!pending) {
         pending = TokenEncoder.fromFiles(
@@ -121,10 +131,18 @@ export class OnnxBackend implements InferenceBackend {
     }
     let choice: Awaited<ReturnType<typeof createSessionWithFallback>>;
     try {
-      choice = await createSessionWithFallback(modelFile, options.device, options.threads, options.log, entry.id);
+      choice = await createSessionWithFallback(
+        modelFile,
+        options.device,
+        options.threads,
+        options.log,
+        entry.id,
+      );
     } catch (error) {
       const reason = (error as Error).message.split("\n")[0];
-      throw new ModelLoadError(`Model file ${modelFile} could not be loaded by onnxruntime (${entry.id}): ${reason}`);
+      throw new ModelLoadError(
+        `Model file ${modelFile} could not be loaded by onnxruntime (${entry.id}): ${reason}`,
+      );
     }
     const output = entry.output;
     if (!choice.session.outputNames.includes(output.name)) {
@@ -150,7 +168,9 @@ export class OnnxBackend implements InferenceBackend {
     return this.encoder.encodeIds(text);
   }
 
-  private async run(batch: readonly number[][]): Promise<{ data: Float32Array; dims: readonly number[]; mask: BigInt64Array; seq: number }> {
+  private async run(
+    batch: readonly number[][],
+  ): Promise<{ data: Float32Array; dims: readonly number[]; mask: BigInt64Array; seq: number }> {
     const encoded = this.encoder.padBatch(batch);
     const shape = [encoded.batchSize, encoded.sequenceLength];
     const feeds: Record<string, ort.Tensor> = {
@@ -164,7 +184,12 @@ export class OnnxBackend implements InferenceBackend {
       const tensor = result[name];
       if (!tensor) throw new Error(`no ${name} in the result`);
       this.lastError = undefined;
-      return { data: tensor.data as Float32Array, dims: tensor.dims, mask: encoded.attentionMask, seq: encoded.sequenceLength };
+      return {
+        data: tensor.data as Float32Array,
+        dims: tensor.dims,
+        mask: encoded.attentionMask,
+        seq: encoded.sequenceLength,
+      };
     } catch (error) {
       this.failures++;
       this.lastError = (error as Error).message.split("\n")[0];
@@ -174,7 +199,8 @@ export class OnnxBackend implements InferenceBackend {
 
   async embed(batch: readonly number[][]): Promise<Float32Array[]> {
     const output = this.entry.output;
-    if (output.kind !== "embedding") throw new InkwellError("INTERNAL", `${this.entry.id} is not an embedding model`);
+    if (output.kind !== "embedding")
+      throw new InkwellError("INTERNAL", `${this.entry.id} is not an embedding model`);
     const { data, dims, mask, seq } = await this.run(batch);
     const width = output.dims;
     const rows: Float32Array[] = [];
@@ -202,7 +228,8 @@ export class OnnxBackend implements InferenceBackend {
 
   async classify(batch: readonly number[][]): Promise<LabelScore[][]> {
     const output = this.entry.output;
-    if (output.kind !== "classifier") throw new InkwellError("INTERNAL", `${this.entry.id} is not a classifier`);
+    if (output.kind !== "classifier")
+      throw new InkwellError("INTERNAL", `${this.entry.id} is not a classifier`);
     const { data } = await this.run(batch);
     const labels = output.labels;
     return batch.map((_, b) => {

@@ -74,7 +74,11 @@ export function createRuntime(
     maxBatchSize: Math.max(1, Math.min(batching.maxBatchSize, backend.maxBatchSize)),
   });
   const embedder = backends.embedding;
-  const embedBatcher = new Batcher<Float32Array>(options(embedder), (batch) => embedder.embed(batch), hooks(embedder));
+  const embedBatcher = new Batcher<Float32Array>(
+    options(embedder),
+    (batch) => embedder.embed(batch),
+    hooks(embedder),
+  );
   const classifiers = {
     sentiment: backends.sentiment,
     emotion: backends.emotion,
@@ -134,7 +138,11 @@ export function createRuntime(
     async warmUp() {
       const started = performance.now();
       // A single row, then a full batch: the second run sizes ORT's memory arenas for real load.
-      await Promise.all([this.embed([WARM_UP_TEXT]), this.classify("sentiment", [WARM_UP_TEXT]), this.classify("emotion", [WARM_UP_TEXT])]);
+      await Promise.all([
+        this.embed([WARM_UP_TEXT]),
+        this.classify("sentiment", [WARM_UP_TEXT]),
+        this.classify("emotion", [WARM_UP_TEXT]),
+      ]);
       const full = Array.from({ length: Math.min(batching.maxBatchSize, 32) }, () => WARM_UP_TEXT);
       await Promise.all([this.embed(full), this.classify("sentiment", full), this.classify("emotion", full)]);
       return Math.round(performance.now() - started);

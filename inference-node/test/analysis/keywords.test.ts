@@ -3,7 +3,8 @@ import { extractKeywords } from "../../src/analysis/keywords.ts";
 
 describe("extractKeywords", () => {
   it("ranks content words by frequency, ties by first appearance, without stopwords", () => {
-    const text = "Work was hard. I think work is hard because my manager's deadlines are hard. Deadlines again!";
+    const text =
+      "Work was hard. I think work is hard because my manager's deadlines are hard. Deadlines again!";
     expect(extractKeywords(text, 3)).toEqual(["hard", "work", "deadlines"]);
   });
 

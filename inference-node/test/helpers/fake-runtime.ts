@@ -36,7 +36,9 @@ export class FakeBackend implements InferenceBackend {
       task,
       device: "cpu",
       executionProvider: "CPUExecutionProvider",
-      ...(task === "embedding" ? { dims: 2 } : { labels: task === "sentiment" ? ["negative", "positive"] : ["joy", "sadness"] }),
+      ...(task === "embedding"
+        ? { dims: 2 }
+        : { labels: task === "sentiment" ? ["negative", "positive"] : ["joy", "sadness"] }),
       maxLength: 512,
       loadMs: 0,
     };
@@ -72,7 +74,12 @@ export class FakeBackend implements InferenceBackend {
   async close(): Promise<void> {}
 }
 
-export const defaultBatching: BatchingOptions = { maxBatchSize: 16, maxBatchTokens: 4096, maxWaitMs: 1, queueCapacity: 256 };
+export const defaultBatching: BatchingOptions = {
+  maxBatchSize: 16,
+  maxBatchTokens: 4096,
+  maxWaitMs: 1,
+  queueCapacity: 256,
+};
 
 export function fakeRuntime(batching: Partial<BatchingOptions> = {}): InferenceRuntime & {
   backends: { embedding: FakeBackend; sentiment: FakeBackend; emotion: FakeBackend };

@@ -62,7 +62,13 @@ describe("POST /jobs/analyze-entry", () => {
     const response = await deliver(job(content, { title: "A happy birthday" }));
     expect(response.statusCode).toBe(200);
     const result = analyzeEntryResultSchema.parse(response.json());
-    expect(result).toMatchObject({ jobId: "job_1", entryId: "entry_1", contentVersion: 3, model: "inkwell-static-embed-100d", dims: 100 });
+    expect(result).toMatchObject({
+      jobId: "job_1",
+      entryId: "entry_1",
+      contentVersion: 3,
+      model: "inkwell-static-embed-100d",
+      dims: 100,
+    });
     expect(result.embedding).toHaveLength(100);
     expect(Math.hypot(...result.embedding)).toBeCloseTo(1, 4);
     expect(result.sentiment.label).toBe("positive");

@@ -58,7 +58,9 @@ const cosine = (a: number[], b: number[]) => a.reduce((sum, v, i) => sum + v * (
 
 describe("POST /v1/embed", () => {
   it("embeds with the node's model: one unit vector per text, with timing headers", async () => {
-    const { response } = await signedEmbed(app, { texts: ["I went for a walk by the sea.", "A stroll along the beach."] });
+    const { response } = await signedEmbed(app, {
+      texts: ["I went for a walk by the sea.", "A stroll along the beach."],
+    });
     expect(response.statusCode).toBe(200);
     const body = embedResponseSchema.parse(response.json());
     expect(body.model).toBe("inkwell-static-embed-100d");
@@ -69,7 +71,10 @@ describe("POST /v1/embed", () => {
   });
 
   it("answers 64 concurrent callers each with their own vector, batched", async () => {
-    const texts = Array.from({ length: 64 }, (_, i) => `Entry number ${i}: ${["rain", "sun", "work", "family"][i % 4]} ${"and more ".repeat(i % 7)}`);
+    const texts = Array.from(
+      { length: 64 },
+      (_, i) => `Entry number ${i}: ${["rain", "sun", "work", "family"][i % 4]} ${"and more ".repeat(i % 7)}`,
+    );
     const [alone] = (await runtime.embed([texts[5] as string])).vectors;
     const responses = await Promise.all(texts.map((text) => signedEmbed(app, { texts: [text] })));
     const batchSizes = responses.map(({ response }) => Number(response.headers["x-batch-size"]));
@@ -85,7 +90,12 @@ describe("POST /v1/embed", () => {
 
   it("refuses missing, wrong, tampered, stale and replayed signatures", async () => {
     const body = { texts: ["a walk"] };
-    const unsigned = await app.inject({ method: "POST", url: "/v1/embed", headers: { "content-type": "application/json" }, payload: JSON.stringify(body) });
+    const unsigned = await app.inject({
+      method: "POST",
+      url: "/v1/embed",
+      headers: { "content-type": "application/json" },
+      payload: JSON.stringify(body),
+    });
     expect(unsigned.statusCode).toBe(401);
     expect(problemSchema.parse(unsigned.json()).code).toBe("UNAUTHENTICATED");
     expect((await signedEmbed(app, body, { token: randomSigningKey() })).response.statusCode).toBe(401);

@@ -55,7 +55,10 @@ describe("Batcher", () => {
 
   it("groups rows of similar length and respects the token budget", async () => {
     const gate = deferred();
-    const { batcher, batches } = echoBatcher({ maxBatchSize: 4, maxBatchTokens: 40, maxWaitMs: 0 }, gate.promise);
+    const { batcher, batches } = echoBatcher(
+      { maxBatchSize: 4, maxBatchTokens: 40, maxWaitMs: 0 },
+      gate.promise,
+    );
     const hold = batcher.submit([[0]]);
     await nextTurn();
     // Queued behind the held batch: two long rows among short ones.
@@ -70,7 +73,8 @@ describe("Batcher", () => {
       [1, 2, 2, 3],
       [9, 10],
     ]);
-    for (const batch of batches) expect(batch.length * Math.max(...batch.map((r) => r.length))).toBeLessThanOrEqual(40);
+    for (const batch of batches)
+      expect(batch.length * Math.max(...batch.map((r) => r.length))).toBeLessThanOrEqual(40);
   });
 
   it("refuses work with 503 and Retry-After when the queue is full, all of a caller's rows or none", async () => {
@@ -90,11 +94,16 @@ describe("Batcher", () => {
 
   it("fails every caller of a batch whose model call fails, and keeps serving", async () => {
     let fail = true;
-    const batcher = new Batcher<number>({ maxBatchSize: 8, maxBatchTokens: 1000, maxWaitMs: 0, queueCapacity: 10 }, async (batch) => {
-      if (fail) throw new Error("model crashed");
-      return batch.map((row) => row.length);
-    });
-    await expect(Promise.all([batcher.submit([[1]]), batcher.submit([[2]])])).rejects.toThrow("model crashed");
+    const batcher = new Batcher<number>(
+      { maxBatchSize: 8, maxBatchTokens: 1000, maxWaitMs: 0, queueCapacity: 10 },
+      async (batch) => {
+        if (fail) throw new Error("model crashed");
+        return batch.map((row) => row.length);
+      },
+    );
+    await expect(Promise.all([batcher.submit([[1]]), batcher.submit([[2]])])).rejects.toThrow(
+      "model crashed",
+    );
     fail = false;
     expect((await batcher.submit([[1, 2]]))[0]?.output).toBe(2);
   });

@@ -59,7 +59,9 @@ describe("loading models", () => {
 
   it("says what to run when a model was never built", async () => {
     await rm(path.join(dir, STATIC), { recursive: true });
-    await expect(load(dir)).rejects.toThrow(/No embedding model is available for tier cpu-small: missing .*inkwell-static-embed-100d.*build-offline/);
+    await expect(load(dir)).rejects.toThrow(
+      /No embedding model is available for tier cpu-small: missing .*inkwell-static-embed-100d.*build-offline/,
+    );
   });
 });
 
@@ -68,19 +70,32 @@ describe("the tier table", () => {
     const manifest = loadManifest();
     const present = new Set([...offline, "all-minilm-l6-v2"]);
     const check = async (model: { id: string }) =>
-      present.has(model.id) ? ({ id: model.id, state: "ok", files: 3 } as const) : ({ id: model.id, state: "absent" } as const);
+      present.has(model.id)
+        ? ({ id: model.id, state: "ok", files: 3 } as const)
+        : ({ id: model.id, state: "absent" } as const);
 
     const gpu = await selectModels(manifest, "gpu", dir, {}, check);
     const embedding = gpu.decisions.find((d) => d.task === "embedding");
     expect(embedding?.chosen).toBe("all-minilm-l6-v2");
-    expect(embedding?.candidates[0]).toMatchObject({ id: "bge-small-en-v1.5", outcome: "skipped", why: expect.stringContaining("pull bge-small-en-v1.5") });
+    expect(embedding?.candidates[0]).toMatchObject({
+      id: "bge-small-en-v1.5",
+      outcome: "skipped",
+      why: expect.stringContaining("pull bge-small-en-v1.5"),
+    });
 
     const small = await selectModels(manifest, "cpu-small", dir, {}, check);
     expect(small.decisions.map((d) => d.chosen)).toEqual(offline);
-    expect(small.decisions[0]?.candidates.find((c) => c.id === "all-minilm-l6-v2")?.why).toBe("suits cpu, gpu, not cpu-small");
+    expect(small.decisions[0]?.candidates.find((c) => c.id === "all-minilm-l6-v2")?.why).toBe(
+      "suits cpu, gpu, not cpu-small",
+    );
 
     const pinned = await selectModels(manifest, "gpu", dir, { embedding: STATIC }, check);
-    expect(pinned.decisions[0]).toMatchObject({ chosen: STATIC, candidates: [{ why: "pinned by configuration" }] });
-    await expect(selectModels(manifest, "gpu", dir, { embedding: "bge-small-en-v1.5" }, check)).rejects.toThrow(/pull bge-small-en-v1.5/);
+    expect(pinned.decisions[0]).toMatchObject({
+      chosen: STATIC,
+      candidates: [{ why: "pinned by configuration" }],
+    });
+    await expect(
+      selectModels(manifest, "gpu", dir, { embedding: "bge-small-en-v1.5" }, check),
+    ).rejects.toThrow(/pull bge-small-en-v1.5/);
   });
 });

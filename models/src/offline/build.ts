@@ -3,7 +3,13 @@ import path from "node:path";
 import cliProgress from "cli-progress";
 import { MODEL_RECORD_FILE, type ModelRecord, readModelRecord, sha256File } from "../files.ts";
 import { defaultModelsDir } from "../paths.ts";
-import { type BuildContext, type BuildProgress, buildOrder, type OfflineBuilder, offlineBuilders } from "./registry.ts";
+import {
+  type BuildContext,
+  type BuildProgress,
+  buildOrder,
+  type OfflineBuilder,
+  offlineBuilders,
+} from "./registry.ts";
 import { isReachableToken } from "./tokenizer-spec.ts";
 import { loadWordVectors, type WordVectors } from "./word-vectors.ts";
 
@@ -48,7 +54,10 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /** Up to date when the folder's record carries the current input hash and every recorded file is whole. */
-export async function offlineModelState(builder: OfflineBuilder, modelsDir: string): Promise<OfflineModelState> {
+export async function offlineModelState(
+  builder: OfflineBuilder,
+  modelsDir: string,
+): Promise<OfflineModelState> {
   const dir = path.join(modelsDir, builder.id);
   const record = await readModelRecord(path.join(dir, MODEL_RECORD_FILE));
   if (!record) return { id: builder.id, upToDate: false, reason: "not built yet" };
@@ -58,7 +67,8 @@ export async function offlineModelState(builder: OfflineBuilder, modelsDir: stri
   for (const [file, expected] of Object.entries(record.files)) {
     try {
       const { size } = await stat(path.join(dir, file));
-      if (size !== expected.bytes) return { id: builder.id, upToDate: false, reason: `${file} has the wrong size` };
+      if (size !== expected.bytes)
+        return { id: builder.id, upToDate: false, reason: `${file} has the wrong size` };
     } catch {
       return { id: builder.id, upToDate: false, reason: `${file} is missing` };
     }
@@ -96,7 +106,8 @@ async function withBuildLock<T>(modelsDir: string, log: Log, work: () => Promise
         await rm(lock, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() - started > LOCK_WAIT_MS) throw new Error(`Timed out waiting for the model build lock ${lock}`);
+      if (Date.now() - started > LOCK_WAIT_MS)
+        throw new Error(`Timed out waiting for the model build lock ${lock}`);
       if (!announced) {
         log(`waiting for another model build (pid ${pid || "?"}) to finish …`);
         announced = true;
@@ -130,7 +141,11 @@ async function recordFiles(dir: string): Promise<ModelRecord["files"]> {
   return files;
 }
 
-function progressReporter(id: string, bars: cliProgress.MultiBar | undefined, log: Log): BuildProgress & { stop(): void } {
+function progressReporter(
+  id: string,
+  bars: cliProgress.MultiBar | undefined,
+  log: Log,
+): BuildProgress & { stop(): void } {
   if (bars) {
     const bar = bars.create(1, 0, { id: id.padEnd(28), status: "starting" });
     return {
@@ -161,7 +176,8 @@ export async function buildOffline(options: BuildOfflineOptions = {}): Promise<B
     const byId = new Map(order.map((b) => [b.id, b]));
     const add = (id: string) => {
       const builder = byId.get(id);
-      if (!builder) throw new Error(`No offline builder is called ${id}; known: ${[...byId.keys()].join(", ")}`);
+      if (!builder)
+        throw new Error(`No offline builder is called ${id}; known: ${[...byId.keys()].join(", ")}`);
       if (wanted.has(id)) return;
       wanted.add(id);
       for (const dep of builder.dependsOn ?? []) add(dep);
@@ -216,9 +232,12 @@ export async function buildOffline(options: BuildOfflineOptions = {}): Promise<B
         progress.stop();
         bars?.stop();
         await rm(tmpDir, { recursive: true, force: true });
-        throw new Error(`Building ${builder.id} failed: ${error instanceof Error ? error.message : String(error)}`, {
-          cause: error,
-        });
+        throw new Error(
+          `Building ${builder.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
       progress.stop();
       bars?.stop();
@@ -247,12 +266,17 @@ export async function buildOffline(options: BuildOfflineOptions = {}): Promise<B
  * What `npm run dev`, `npm test` and the test suites call: builds whatever offline model is missing or out
  * of date, and is a cheap no-op (hashing a few source files) when everything is current.
  */
-export async function ensureOfflineModels(log: Log, options: Omit<BuildOfflineOptions, "log"> = {}): Promise<BuildOutcome[]> {
+export async function ensureOfflineModels(
+  log: Log,
+  options: Omit<BuildOfflineOptions, "log"> = {},
+): Promise<BuildOutcome[]> {
   const started = Date.now();
   const outcomes = await buildOffline({ ...options, log });
   const built = outcomes.filter((o) => o.status === "built");
   if (built.length > 0) {
-    log(`offline models ready (${built.map((o) => o.id).join(", ")} built in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    log(
+      `offline models ready (${built.map((o) => o.id).join(", ")} built in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
   }
   return outcomes;
 }

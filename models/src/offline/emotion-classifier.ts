@@ -5,8 +5,8 @@ import { EMOTION_LABELS, EMOTION_PROTOTYPES } from "./emotion-prototypes.ts";
 import { hashInputs, SHARED_BUILD_SOURCES } from "./inputs-hash.ts";
 import { runTextModel } from "./onnx-run.ts";
 import type { OfflineBuilder } from "./registry.ts";
-import { STATIC_EMBEDDING, staticClassifierGraph } from "./static-embedding-graph.ts";
 import { STATIC_EMBED_ID, STATIC_MAX_LENGTH, staticEmbeddingBuilder } from "./static-embedding.ts";
+import { STATIC_EMBEDDING, staticClassifierGraph } from "./static-embedding-graph.ts";
 import { readStaticEmbeddingBuild } from "./static-model-files.ts";
 
 export const EMOTION_ID = "inkwell-emotion-prototypes";
@@ -88,7 +88,9 @@ export const emotionClassifierBuilder: OfflineBuilder = {
         bestTemperature = temperature;
       }
     }
-    const looCorrect = looSimilarities.filter((sims, i) => sims.indexOf(Math.max(...sims)) === examples[i]?.labelIndex).length;
+    const looCorrect = looSimilarities.filter(
+      (sims, i) => sims.indexOf(Math.max(...sims)) === examples[i]?.labelIndex,
+    ).length;
 
     ctx.progress.update(2, 3, "writing model.onnx");
     const labels = EMOTION_LABELS.length;
@@ -102,9 +104,17 @@ export const emotionClassifierBuilder: OfflineBuilder = {
       {
         labels: EMOTION_LABELS,
         nodes: [
-          { op: "MatMul", inputs: [STATIC_EMBEDDING.sentenceEmbedding, "emotion_centroids"], outputs: ["emotion_similarity"] },
+          {
+            op: "MatMul",
+            inputs: [STATIC_EMBEDDING.sentenceEmbedding, "emotion_centroids"],
+            outputs: ["emotion_similarity"],
+          },
           { op: "Sub", inputs: ["emotion_similarity", "emotion_bias"], outputs: ["emotion_relative"] },
-          { op: "Mul", inputs: ["emotion_relative", "emotion_inverse_temperature"], outputs: ["emotion_logits"] },
+          {
+            op: "Mul",
+            inputs: ["emotion_relative", "emotion_inverse_temperature"],
+            outputs: ["emotion_logits"],
+          },
           { op: "Softmax", inputs: ["emotion_logits"], outputs: ["probabilities"], attributes: { axis: 1 } },
         ],
         initializers: [
@@ -117,13 +127,22 @@ export const emotionClassifierBuilder: OfflineBuilder = {
     );
     await writeFile(
       path.join(ctx.outDir, "model.onnx"),
-      encodeModel({ ...graph, docString: "Zero-shot emotions: similarity to Inkwell's prototype sentences, temperature-calibrated." }),
+      encodeModel({
+        ...graph,
+        docString: "Zero-shot emotions: similarity to Inkwell's prototype sentences, temperature-calibrated.",
+      }),
     );
     await embedding.copyTokenizer(ctx.outDir);
-    ctx.log(`temperature ${bestTemperature.toFixed(3)}, leave-one-out accuracy ${looCorrect}/${examples.length}`);
+    ctx.log(
+      `temperature ${bestTemperature.toFixed(3)}, leave-one-out accuracy ${looCorrect}/${examples.length}`,
+    );
     ctx.progress.update(3, 3, "done");
     return {
-      metrics: { temperature: bestTemperature, leaveOneOutAccuracy: looCorrect / examples.length, prototypes: examples.length },
+      metrics: {
+        temperature: bestTemperature,
+        leaveOneOutAccuracy: looCorrect / examples.length,
+        prototypes: examples.length,
+      },
     };
   },
 };

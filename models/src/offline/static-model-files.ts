@@ -13,7 +13,10 @@ export interface StaticEmbeddingBuild {
   copyTokenizer(outDir: string): Promise<void>;
 }
 
-export async function readStaticEmbeddingBuild(dir: string, maxLength: number): Promise<StaticEmbeddingBuild> {
+export async function readStaticEmbeddingBuild(
+  dir: string,
+  maxLength: number,
+): Promise<StaticEmbeddingBuild> {
   const modelBytes = new Uint8Array(await readFile(path.join(dir, "model.onnx")));
   const initializers = readFloatInitializers(modelBytes);
   const table = initializers.get(STATIC_EMBEDDING.table);

@@ -67,7 +67,11 @@ export function tokenizerJson(vocabulary: readonly string[]): object {
         // Typographic apostrophes from phones and word processors.
         { type: "Replace", pattern: { String: "\u2019" }, content: "'" },
         { type: "Lowercase" },
-        ...CONTRACTIONS.map(([pattern, content]) => ({ type: "Replace", pattern: { Regex: pattern }, content })),
+        ...CONTRACTIONS.map(([pattern, content]) => ({
+          type: "Replace",
+          pattern: { Regex: pattern },
+          content,
+        })),
       ],
     },
     pre_tokenizer: {

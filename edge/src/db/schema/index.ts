@@ -1,6 +1,7 @@
 export * from "./api-keys.ts";
 export * from "./entries.ts";
 export * from "./entry-analyses.ts";
+export * from "./entry-embeddings.ts";
 export * from "./entry-topics.ts";
 export * from "./jobs.ts";
 export * from "./nodes.ts";

@@ -35,6 +35,8 @@ export const jobs = pgTable(
     index("jobs_status_available_idx").on(t.status, t.availableAt),
     index("jobs_user_idx").on(t.userId, t.createdAt.desc()),
     index("jobs_entry_idx").on(t.entryId),
+    // The scheduler counts each node's unanswered jobs on every dispatch.
+    index("jobs_node_running_idx").on(t.nodeId).where(sql`${t.status} = 'running'`),
     check("jobs_status_check", sql`${t.status} in ('queued', 'running', 'done', 'failed')`),
   ],
 );

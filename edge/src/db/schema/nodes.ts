@@ -11,6 +11,11 @@ export const nodes = pgTable(
     name: text("name").notNull(),
     url: text("url").notNull(),
     tokenHash: text("token_hash").notNull(),
+    /**
+     * With NODE_TOKEN_SECRET, re-derives the node's token (`deriveNodeToken`) so the edge can sign its
+     * requests to the node; null for a node registered without one, which then gets no interactive calls.
+     */
+    tokenSalt: text("token_salt"),
     status: text("status", { enum: ["healthy", "draining", "offline"] })
       .notNull()
       .default("offline"),
@@ -20,6 +25,11 @@ export const nodes = pgTable(
     models: jsonb("models").$type<{ id: string; task: string }[]>().notNull().default([]),
     load: jsonb("load").$type<NodeLoad>(),
     lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true, mode: "date" }),
+    /**
+     * Set when QStash could not reach the node; it gets no new work until a heartbeat newer than this
+     * proves it is back, instead of receiving jobs until its heartbeat goes stale.
+     */
+    unreachableSince: timestamp("unreachable_since", { withTimezone: true, mode: "date" }),
     ...timestamps,
   },
   (t) => [

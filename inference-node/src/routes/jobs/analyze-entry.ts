@@ -9,7 +9,10 @@ export interface AnalyzeEntryRouteOptions extends Record<string, unknown> {
 }
 
 /** QStash delivers an entry; the answer (embedding, sentiment, emotions, keywords, safety) goes back via the callback. */
-export const analyzeEntryRoute: FastifyPluginAsync<AnalyzeEntryRouteOptions> = async (fastify, { runtime }) => {
+export const analyzeEntryRoute: FastifyPluginAsync<AnalyzeEntryRouteOptions> = async (
+  fastify,
+  { runtime },
+) => {
   fastify.post("/jobs/analyze-entry", async (request) => {
     const parsed = analyzeEntryJobSchema.safeParse(request.body);
     if (!parsed.success) {

@@ -10,7 +10,10 @@ export interface InteractiveRoutesOptions extends Record<string, unknown> {
 }
 
 /** Everything under /v1 is called by the edge directly; this encapsulated context makes signing non-optional. */
-export const interactiveRoutes: FastifyPluginAsync<InteractiveRoutesOptions> = async (fastify, { config, runtime }) => {
+export const interactiveRoutes: FastifyPluginAsync<InteractiveRoutesOptions> = async (
+  fastify,
+  { config, runtime },
+) => {
   await fastify.register(edgeVerify, { nodeToken: config.nodeToken });
   await fastify.register(embedRoute, { runtime });
 };

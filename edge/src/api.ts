@@ -1,0 +1,33 @@
+import { createRouter } from "./lib/openapi.ts";
+import { postApiKey } from "./routes/api-keys/create-api-key.ts";
+import { removeApiKey } from "./routes/api-keys/delete-api-key.ts";
+import { getApiKeys } from "./routes/api-keys/list-api-keys.ts";
+import { login } from "./routes/auth/login.ts";
+import { logout } from "./routes/auth/logout.ts";
+import { logoutAll } from "./routes/auth/logout-all.ts";
+import { refresh } from "./routes/auth/refresh.ts";
+import { register } from "./routes/auth/register.ts";
+import { journalRoutes } from "./routes/journal.ts";
+import { postPassword } from "./routes/me/change-password.ts";
+import { getMe } from "./routes/me/get-me.ts";
+import { patchMe } from "./routes/me/patch-me.ts";
+
+/**
+ * The public `/v1` API as one chained router: its type is what `hono/client` reads, so the typed
+ * client knows every path, body and response of these routes.
+ */
+export const publicApi = createRouter()
+  .route("/", register)
+  .route("/", login)
+  .route("/", refresh)
+  .route("/", logout)
+  .route("/", logoutAll)
+  .route("/", getMe)
+  .route("/", patchMe)
+  .route("/", postPassword)
+  .route("/", postApiKey)
+  .route("/", getApiKeys)
+  .route("/", removeApiKey)
+  .route("/", journalRoutes);
+
+export type PublicApi = typeof publicApi;

@@ -1,0 +1,44 @@
+import type { ReflectionCitation, ReflectionStats, ReflectionThemes } from "@inkwell/shared";
+import { sql } from "drizzle-orm";
+import { boolean, check, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { id, timestamps } from "./columns.ts";
+import { jobs } from "./jobs.ts";
+import { users } from "./users.ts";
+
+/**
+ * One reflection per writer, period kind and period start: the unique index is what makes the weekly
+ * cron idempotent, and a repeated request for the same period rewrites the one row instead of piling up.
+ */
+export const reflections = pgTable(
+  "reflections",
+  {
+    id: id(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    period: text("period", { enum: ["week", "month"] }).notNull(),
+    periodStart: timestamp("period_start", { withTimezone: true, mode: "date" }).notNull(),
+    periodEnd: timestamp("period_end", { withTimezone: true, mode: "date" }).notNull(),
+    /** The zone the period's boundaries were computed in; the writer may move later. */
+    timezone: text("timezone").notNull(),
+    status: text("status", { enum: ["pending", "done", "failed"] })
+      .notNull()
+      .default("pending"),
+    /** False for the structured reflection the edge computes; true once an LLM wrote the text. */
+    generated: boolean("generated").notNull().default(false),
+    text: text("text"),
+    stats: jsonb("stats").$type<ReflectionStats>(),
+    themes: jsonb("themes").$type<ReflectionThemes>(),
+    citations: jsonb("citations").$type<ReflectionCitation[]>().notNull().default([]),
+    jobId: uuid("job_id").references(() => jobs.id, { onDelete: "set null" }),
+    model: text("model"),
+    error: text("error"),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex("reflections_user_period_idx").on(t.userId, t.period, t.periodStart),
+    index("reflections_user_list_idx").on(t.userId, t.periodStart.desc(), t.id.desc()),
+    check("reflections_period_check", sql`${t.period} in ('week', 'month')`),
+    check("reflections_status_check", sql`${t.status} in ('pending', 'done', 'failed')`),
+  ],
+);
