@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { hashToken, randomToken, uuidv7 } from "@inkwell/shared";
+import { pino } from "pino";
 import postgres from "postgres";
 import { startChroma } from "./chroma/chroma.ts";
 import { packageDir, repoRoot } from "./lib/paths.ts";
@@ -57,6 +58,12 @@ export interface Stack {
 }
 
 const LOCAL = "127.0.0.1";
+
+/** In-process services log to their own file beside the child processes' logs. */
+function fileLogger(file: string, name: string): pino.Logger {
+  mkdirSync(path.dirname(file), { recursive: true });
+  return pino({ name, level: "info" }, pino.destination({ dest: file, append: true, sync: true }));
+}
 
 function resolveBin(pkg: string, relative: string, from: string): string {
   return path.join(packageDir(pkg, from), relative);
@@ -223,10 +230,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         });
         stoppers.push({ name: "redis", stop: redis.stop });
         stack.redisUrl = redis.url;
+        const restLog = fileLogger(path.join(logDir, "upstash-rest.log"), "upstash-rest");
         const rest = await startUpstashRestServer({
           port: ports.redisRest,
           token: secrets.UPSTASH_REDIS_REST_TOKEN,
           redisUrl: redis.url,
+          logger: {
+            info: (msg: string) => restLog.info(msg),
+            warn: (msg: string) => restLog.warn(msg),
+            error: (msg: string) => restLog.error(msg),
+          },
         });
         stoppers.push({ name: "upstash-rest", stop: rest.close });
         stack.redisRestUrl = rest.url;
@@ -241,6 +254,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           currentSigningKey: secrets.QSTASH_CURRENT_SIGNING_KEY,
           nextSigningKey: secrets.QSTASH_NEXT_SIGNING_KEY,
           dataDir: path.join(dataDir, "qstash"),
+          logger: fileLogger(path.join(logDir, "qstash.log"), "qstash-local"),
         });
         stoppers.push({ name: "qstash", stop: qstash.close });
         stack.qstashUrl = qstash.url;

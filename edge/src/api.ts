@@ -1,4 +1,5 @@
 import { createRouter } from "./lib/openapi.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { postApiKey } from "./routes/api-keys/create-api-key.ts";
 import { removeApiKey } from "./routes/api-keys/delete-api-key.ts";
 import { getApiKeys } from "./routes/api-keys/list-api-keys.ts";
@@ -9,6 +10,8 @@ import { refresh } from "./routes/auth/refresh.ts";
 import { register } from "./routes/auth/register.ts";
 import { journalRoutes } from "./routes/journal.ts";
 import { postPassword } from "./routes/me/change-password.ts";
+import { deleteMe } from "./routes/me/delete-me.ts";
+import { getExport } from "./routes/me/export.ts";
 import { getMe } from "./routes/me/get-me.ts";
 import { patchMe } from "./routes/me/patch-me.ts";
 
@@ -25,9 +28,12 @@ export const publicApi = createRouter()
   .route("/", getMe)
   .route("/", patchMe)
   .route("/", postPassword)
+  .route("/", getExport)
+  .route("/", deleteMe)
   .route("/", postApiKey)
   .route("/", getApiKeys)
   .route("/", removeApiKey)
-  .route("/", journalRoutes);
+  .route("/", journalRoutes)
+  .route("/", adminRoutes);
 
 export type PublicApi = typeof publicApi;

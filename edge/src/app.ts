@@ -12,7 +12,9 @@ import { requestId } from "./middleware/request-id.ts";
 import { docsPage } from "./routes/docs.ts";
 import { getHealth } from "./routes/health/get-health.ts";
 import { getReady } from "./routes/health/get-ready.ts";
+import { insightsRoutes } from "./routes/insights/index.ts";
 import { postHeartbeat } from "./routes/internal/post-heartbeat.ts";
+import { postQStashCallback, postQStashFailure } from "./routes/internal/qstash-callback.ts";
 
 /** Largest body any route accepts (the contract's 256 KiB); entry content has its own 64 KiB limit. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -71,8 +73,11 @@ export function createApp() {
   });
   app.route("/", getReady);
   app.route("/", postHeartbeat);
+  app.route("/", postQStashCallback);
+  app.route("/", postQStashFailure);
 
   app.route("/", publicApi);
+  app.route("/", insightsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "nodeToken", { type: "http", scheme: "bearer" });

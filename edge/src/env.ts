@@ -20,6 +20,7 @@ export interface Env {
   RATE_LIMIT_USER_PER_MINUTE?: string;
   RATE_LIMIT_IP_PER_MINUTE?: string;
   VIEW_CACHE?: string;
+  RETENTION_DAYS?: string;
 }
 
 const WEAK_VALUES = new Set([
@@ -98,6 +99,8 @@ export const envSchema = z.object({
   NODE_TOKEN_SECRET: secret(32),
   NODE_HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
   /** Per-user view cache of entries and topics in Redis; `off` only to measure what it saves. */
+  /** Days a deleted entry is kept before it is removed for good. */
+  RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   VIEW_CACHE: z
     .enum(["on", "off"], { error: "must be on or off" })
     .default("on")

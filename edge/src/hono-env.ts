@@ -30,6 +30,8 @@ export interface AppEnv {
     services: Services;
     /** Set on internal routes once a node token is verified. */
     nodeId: string;
+    /** Set on QStash callback routes: the body exactly as signed, checked before anything parses it. */
+    qstashBody: string;
     auth: AuthContext;
   };
 }

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
-import { probeModelBytes } from "@inkwell/models";
+import { probeModelBytes } from "@inkwell/models/onnx/graph";
 import type { Hardware } from "@inkwell/shared";
 import type { InferenceDevice } from "./config.ts";
 import { type OnnxCudaProbe, probeOnnxCuda } from "./runtime/execution-providers.ts";

@@ -178,7 +178,8 @@ describe("detectHardware", () => {
   });
 
   it("falls back to CPU, with the reason, when the GPU is there but the CUDA provider does not load", async () => {
-    const smi = await fakeNvidiaSmi("smi-cuda-no-ort", "echo 'NVIDIA A10G, 23028, 550.54.15'");
+    // The exact line nvidia-smi printed on an H200 box whose Node had no CUDA provider installed.
+    const smi = await fakeNvidiaSmi("smi-cuda-no-ort", "echo 'NVIDIA H200, 143771, 580.159.04'");
     const log = recordingLog();
     const hardware = await detectHardware("auto", {
       nvidiaSmiPath: smi,
@@ -190,7 +191,7 @@ describe("detectHardware", () => {
     expect(hardware.device).toBe("cpu");
     expect(hardware.cuda.available).toBe(false);
     expect(hardware.cuda.gpus).toEqual([
-      { name: "NVIDIA A10G", memoryMiB: 23028, driverVersion: "550.54.15" },
+      { name: "NVIDIA H200", memoryMiB: 143_771, driverVersion: "580.159.04" },
     ]);
     expect(hardware.cuda.reason).toMatch(/^NVIDIA GPU found, but /);
     expect(log.lines.at(-1)?.msg).toBe("CUDA not usable by onnxruntime; using CPU");

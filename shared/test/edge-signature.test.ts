@@ -31,13 +31,14 @@ describe("edge request signatures", () => {
     });
   });
 
-  it("keys the MAC with the token hash the edge stores, not the raw token", async () => {
+  it("keys the MAC with a label-derived key, never the token hash the edge stores", async () => {
     const header = await signEdgeRequest({ nodeToken, ...request, timestamp: 5 });
-    const { createHmac } = await import("node:crypto");
-    const bodyHash = (await import("node:crypto")).createHash("sha256").update(request.body).digest("hex");
-    const expected = createHmac("sha256", await hashToken(nodeToken))
-      .update(`5.POST./v1/embed.${bodyHash}`)
-      .digest("hex");
-    expect(parseEdgeSignature(header)).toEqual({ timestamp: 5, signature: expected });
+    const { createHash, createHmac } = await import("node:crypto");
+    const bodyHash = createHash("sha256").update(request.body).digest("hex");
+    const mac = (key: string) => createHmac("sha256", key).update(`5.POST./v1/embed.${bodyHash}`).digest("hex");
+    const derived = createHash("sha256").update(`inkwell-edge-signature:v1:${nodeToken}`).digest("hex");
+    expect(parseEdgeSignature(header)).toEqual({ timestamp: 5, signature: mac(derived) });
+    // A leaked nodes table (token hashes) must not be enough to sign requests to a node.
+    expect(parseEdgeSignature(header)?.signature).not.toBe(mac(await hashToken(nodeToken)));
   });
 });

@@ -1,4 +1,13 @@
-import { entrySchema, pageSchema, topicSchema } from "@inkwell/shared";
+import {
+  emotionInsightsSchema,
+  entrySchema,
+  growthInsightsSchema,
+  moodInsightsSchema,
+  pageSchema,
+  topicInsightsSchema,
+  topicSchema,
+  writingInsightsSchema,
+} from "@inkwell/shared";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { z } from "zod";
 import { withTimeout } from "./timeout.ts";
@@ -13,6 +22,13 @@ export const viewNamespaces = {
   entryList: { ttlSeconds: 120, schema: pageSchema(entrySchema) },
   topicList: { ttlSeconds: 120, schema: z.array(topicSchema) },
   topicEntries: { ttlSeconds: 120, schema: pageSchema(entrySchema) },
+  // Insights aggregate a whole history; any write bumps the version, so the TTL only bounds staleness
+  // of "now"-relative figures (keys carry the writer's zone and local date).
+  insightsMood: { ttlSeconds: 300, schema: moodInsightsSchema },
+  insightsEmotions: { ttlSeconds: 300, schema: emotionInsightsSchema },
+  insightsWriting: { ttlSeconds: 300, schema: writingInsightsSchema },
+  insightsTopics: { ttlSeconds: 300, schema: topicInsightsSchema },
+  insightsGrowth: { ttlSeconds: 300, schema: growthInsightsSchema },
 } as const;
 
 export type ViewNamespace = keyof typeof viewNamespaces;

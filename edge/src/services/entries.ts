@@ -10,7 +10,7 @@ import {
 } from "@inkwell/shared";
 import { and, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { entries, entryAnalyses, entryTopics, jobs, topics } from "../db/schema/index.ts";
+import { entries, entryAnalyses, entryEmbeddings, entryTopics, jobs, topics } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
 
 export const ANALYZE_ENTRY_JOB = "analyze-entry";
@@ -260,22 +260,28 @@ export async function setFavorite(
   return entry;
 }
 
-/** Soft delete: the row stays for the retention period; its vectors are purged by a job. */
-export async function deleteEntry(db: Database, userId: string, entryId: string): Promise<void> {
-  await db.transaction(async (tx) => {
+/**
+ * Soft delete: the row stays for the retention period. Its embedding (the vectors' source of truth)
+ * goes now, so no reindex can bring the vector back; the copy in Chroma is purged by the returned job.
+ */
+export async function deleteEntry(db: Database, userId: string, entryId: string): Promise<string> {
+  return await db.transaction(async (tx) => {
     const deleted = await tx
       .update(entries)
       .set({ deletedAt: new Date(), updatedAt: new Date() })
       .where(and(ownedLive(userId), eq(entries.id, entryId)))
       .returning({ id: entries.id });
     if (deleted.length === 0) throw new InkwellError("NOT_FOUND", "No entry with that id.");
+    await tx.delete(entryEmbeddings).where(eq(entryEmbeddings.entryId, entryId));
+    const jobId = uuidv7();
     await tx.insert(jobs).values({
-      id: uuidv7(),
+      id: jobId,
       userId,
       entryId,
       kind: PURGE_ENTRY_VECTORS_JOB,
       payload: { entryId },
     });
+    return jobId;
   });
 }
 

@@ -1,7 +1,8 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { MODEL_RECORD_FILE, readModelRecord, sha256File, TokenEncoder } from "@inkwell/models";
+import { MODEL_RECORD_FILE, readModelRecord, sha256File } from "@inkwell/models/files";
 import type { OnnxModelEntry } from "@inkwell/models/manifest";
+import { TokenEncoder } from "@inkwell/models/token-encoder";
 import { InkwellError } from "@inkwell/shared";
 import * as ort from "onnxruntime-node";
 import type { BackendHealth, InferenceBackend, LabelScore, LoadedModel } from "./backend.ts";

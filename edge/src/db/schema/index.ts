@@ -5,6 +5,7 @@ export * from "./entry-embeddings.ts";
 export * from "./entry-topics.ts";
 export * from "./jobs.ts";
 export * from "./nodes.ts";
+export * from "./reflections.ts";
 export * from "./refresh-tokens.ts";
 export * from "./topics.ts";
 export * from "./users.ts";

@@ -38,6 +38,8 @@ export const reflections = pgTable(
   (t) => [
     uniqueIndex("reflections_user_period_idx").on(t.userId, t.period, t.periodStart),
     index("reflections_user_list_idx").on(t.userId, t.periodStart.desc(), t.id.desc()),
+    // Job completion (edge fallback or a node's result) finds its reflection by job.
+    index("reflections_job_idx").on(t.jobId),
     check("reflections_period_check", sql`${t.period} in ('week', 'month')`),
     check("reflections_status_check", sql`${t.status} in ('pending', 'done', 'failed')`),
   ],

@@ -6,6 +6,8 @@ import { invalidateUserViews } from "../../lib/view-cache.ts";
 import { protect, requireScope } from "../../middleware/auth.ts";
 import { idempotency } from "../../middleware/idempotency.ts";
 import { createEntry } from "../../services/entries.ts";
+import { dispatchJob } from "../../services/job-dispatch.ts";
+import { inBackground, pipelineDeps } from "../../services/pipeline-context.ts";
 import { entryJson, withEtag } from "./common.ts";
 
 const route = createRoute({
@@ -29,6 +31,8 @@ export const postEntry = createRouter().openapi(route, async (c) => {
   const userId = c.get("auth").userId;
   const entry = await createEntry(db, userId, c.req.valid("json"));
   await invalidateUserViews(redis, userId);
+  const { jobId } = entry;
+  if (jobId) inBackground(c, "dispatching the analysis job", () => dispatchJob(pipelineDeps(c), jobId));
   await withEtag(c, entry);
   c.header("Location", `/v1/entries/${entry.id}`);
   return c.json(entry, 201);

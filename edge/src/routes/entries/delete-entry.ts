@@ -4,6 +4,8 @@ import { problemResponses } from "../../lib/problem-schema.ts";
 import { invalidateUserViews } from "../../lib/view-cache.ts";
 import { protect, requireScope } from "../../middleware/auth.ts";
 import { deleteEntry } from "../../services/entries.ts";
+import { dispatchJob } from "../../services/job-dispatch.ts";
+import { inBackground, pipelineDeps } from "../../services/pipeline-context.ts";
 import { entryIdFrom, idParam } from "./common.ts";
 
 const route = createRoute({
@@ -20,7 +22,8 @@ const route = createRoute({
 export const removeEntry = createRouter().openapi(route, async (c) => {
   const { db, redis } = c.get("services");
   const userId = c.get("auth").userId;
-  await deleteEntry(db, userId, entryIdFrom(c));
+  const jobId = await deleteEntry(db, userId, entryIdFrom(c));
   await invalidateUserViews(redis, userId);
+  inBackground(c, "dispatching the purge job", () => dispatchJob(pipelineDeps(c), jobId));
   return c.body(null, 204);
 });

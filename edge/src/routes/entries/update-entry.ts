@@ -6,6 +6,8 @@ import { problemResponses } from "../../lib/problem-schema.ts";
 import { invalidateUserViews } from "../../lib/view-cache.ts";
 import { protect, requireScope } from "../../middleware/auth.ts";
 import { updateEntry } from "../../services/entries.ts";
+import { dispatchJob } from "../../services/job-dispatch.ts";
+import { inBackground, pipelineDeps } from "../../services/pipeline-context.ts";
 import { entryIdFrom, entryJson, idParam, withEtag } from "./common.ts";
 
 const route = createRoute({
@@ -38,6 +40,8 @@ export const patchEntry = createRouter().openapi(route, async (c) => {
     }
   });
   await invalidateUserViews(redis, userId);
+  const { jobId } = entry;
+  if (jobId) inBackground(c, "dispatching the analysis job", () => dispatchJob(pipelineDeps(c), jobId));
   await withEtag(c, entry);
   return c.json(entry, 200);
 });

@@ -1,9 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { hashToken, InkwellError, nodeHeartbeatReplySchema, nodeHeartbeatSchema } from "@inkwell/shared";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { nodes } from "../../db/schema/index.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
+import { dispatchWaiting } from "../../services/job-dispatch.ts";
+import { nodeStatus } from "../../services/nodes.ts";
+import { inBackground, pipelineDeps } from "../../services/pipeline-context.ts";
 
 const route = createRoute({
   method: "post",
@@ -22,6 +25,8 @@ const HEARTBEAT_INTERVAL_SECONDS = 5;
 
 export const postHeartbeat = createRouter();
 
+const wasHealthy = new WeakMap<Request, boolean>();
+
 // Authenticate before the body is validated, so an unknown caller learns nothing about the schema.
 postHeartbeat.use(route.getRoutingPath(), async (c, next) => {
   const header = c.req.header("Authorization") ?? "";
@@ -29,34 +34,52 @@ postHeartbeat.use(route.getRoutingPath(), async (c, next) => {
   if (!token) throw new InkwellError("UNAUTHENTICATED", "A node token is required.");
   const [node] = await c
     .get("services")
-    .db.select({ id: nodes.id })
+    .db.select({
+      id: nodes.id,
+      status: nodes.status,
+      draining: nodes.draining,
+      lastHeartbeatAt: nodes.lastHeartbeatAt,
+      unreachableSince: nodes.unreachableSince,
+    })
     .from(nodes)
     .where(eq(nodes.tokenHash, await hashToken(token)))
     .limit(1);
   if (!node) throw new InkwellError("UNAUTHENTICATED", "The node token is not valid.");
   c.set("nodeId", node.id);
+  // Whether the node was schedulable before this beat: if not, it has just (re)appeared.
+  wasHealthy.set(c.req.raw, nodeStatus(node, new Date(), c.get("services").config.NODE_HEARTBEAT_TTL_SECONDS) === "healthy");
   await next();
 });
 
 postHeartbeat.openapi(route, async (c) => {
   const beat = c.req.valid("json");
   const nodeId = c.get("nodeId");
-  const [row] = await c
-    .get("services")
-    .db.update(nodes)
+  const { db } = c.get("services");
+  const now = new Date();
+  // Load and last beat live in Postgres too: at one beat per node every few seconds that is a handful of
+  // tiny writes per second, and the scheduler reads them in the same query as the rest of the node.
+  const [row] = await db
+    .update(nodes)
     .set({
       version: beat.version,
       hardware: beat.hardware,
       models: beat.models,
       load: beat.load,
-      ...(beat.url ? { url: beat.url } : {}),
-      lastHeartbeatAt: new Date(),
-      updatedAt: new Date(),
+      ...(beat.url ? { url: beat.url.replace(/\/+$/, "") } : {}),
+      status: sql`case when ${nodes.draining} or ${beat.draining} then 'draining' else 'healthy' end`,
+      lastHeartbeatAt: now,
+      // A beat proves the node is back, whatever QStash saw before.
+      unreachableSince: null,
+      updatedAt: now,
     })
     .where(eq(nodes.id, nodeId))
-    .returning({ draining: nodes.draining });
-  const draining = (row?.draining ?? false) || beat.draining;
-  const status = draining ? "draining" : "healthy";
-  await c.get("services").db.update(nodes).set({ status }).where(eq(nodes.id, nodeId));
+    .returning({ status: nodes.status });
+  const status = row?.status ?? (beat.draining ? "draining" : "healthy");
+  if (status === "healthy" && !wasHealthy.get(c.req.raw)) {
+    // Jobs that waited for a node need not wait for the next sweep.
+    inBackground(c, "dispatching waiting jobs", () =>
+      dispatchWaiting(pipelineDeps(c), { limit: 200, dueOnly: false }),
+    );
+  }
   return c.json({ nodeId, status, nextHeartbeatInSeconds: HEARTBEAT_INTERVAL_SECONDS } as const, 200);
 });

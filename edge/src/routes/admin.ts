@@ -1,0 +1,18 @@
+import { createRouter } from "../lib/openapi.ts";
+import { postNode } from "./admin/create-node.ts";
+import { deleteNode } from "./admin/delete-node.ts";
+import { drainNode } from "./admin/drain-node.ts";
+import { getAdminJobs } from "./admin/list-jobs.ts";
+import { getNodes } from "./admin/list-nodes.ts";
+import { postReindex } from "./admin/reindex.ts";
+import { retryJob } from "./admin/retry-job.ts";
+
+/** Operator routes (admin role or `admin` scope): the node pool and the job pipeline. */
+export const adminRoutes = createRouter()
+  .route("/", postNode)
+  .route("/", getNodes)
+  .route("/", drainNode)
+  .route("/", deleteNode)
+  .route("/", getAdminJobs)
+  .route("/", retryJob)
+  .route("/", postReindex);

@@ -1,0 +1,28 @@
+import { createRoute } from "@hono/zod-openapi";
+import { createdNodeSchema, createNodeRequestSchema } from "@inkwell/shared";
+import { createRouter } from "../../lib/openapi.ts";
+import { problemResponses } from "../../lib/problem-schema.ts";
+import { registerNode } from "../../services/nodes.ts";
+import { adminOnly } from "./common.ts";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/admin/nodes",
+  tags: ["Operators"],
+  summary: "Register an inference node; its token (the node's NODE_TOKEN) is shown only in this answer",
+  security: [{ bearer: [] }],
+  middleware: adminOnly(),
+  request: { body: { required: true, content: { "application/json": { schema: createNodeRequestSchema } } } },
+  responses: {
+    201: { description: "Registered", content: { "application/json": { schema: createdNodeSchema } } },
+    ...problemResponses(400, 401, 403, 409, 415, 429),
+  },
+});
+
+export const postNode = createRouter().openapi(route, async (c) => {
+  const { db, config } = c.get("services");
+  const created = await registerNode(db, config.NODE_TOKEN_SECRET, c.req.valid("json"));
+  c.header("Cache-Control", "no-store");
+  c.header("Location", `/v1/admin/nodes/${created.id}`);
+  return c.json(created, 201);
+});

@@ -1,0 +1,44 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { uuidv7 } from "@inkwell/shared";
+import { createRouter } from "../../lib/openapi.ts";
+import { problemResponses } from "../../lib/problem-schema.ts";
+import { createReindexJob, dispatchJob, embeddingModels } from "../../services/job-dispatch.ts";
+import { pipelineDeps } from "../../services/pipeline-context.ts";
+import { adminOnly } from "./common.ts";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/admin/reindex",
+  tags: ["Operators"],
+  summary: "Rebuild the vector store (Chroma) from the embeddings kept in Postgres, without re-embedding",
+  security: [{ bearer: [] }],
+  middleware: adminOnly(),
+  request: {
+    body: {
+      required: false,
+      content: { "application/json": { schema: z.strictObject({ model: z.string().max(200).optional() }) } },
+    },
+  },
+  responses: {
+    202: {
+      description: "One job per model; later pages follow as each page lands",
+      content: { "application/json": { schema: z.object({ jobIds: z.array(z.string()) }) } },
+    },
+    ...problemResponses(400, 401, 403, 415, 429),
+  },
+});
+
+export const postReindex = createRouter().openapi(route, async (c) => {
+  const { db } = c.get("services");
+  const body = c.req.header("Content-Type") ? c.req.valid("json") : {};
+  const models = body.model ? [body.model] : await embeddingModels(db);
+  const jobIds: string[] = [];
+  for (const model of models) {
+    const id = uuidv7();
+    await createReindexJob(db, model, null, id);
+    jobIds.push(id);
+  }
+  const deps = pipelineDeps(c);
+  for (const id of jobIds) await dispatchJob(deps, id);
+  return c.json({ jobIds }, 202);
+});

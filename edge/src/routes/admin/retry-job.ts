@@ -1,0 +1,53 @@
+import { createRoute } from "@hono/zod-openapi";
+import { InkwellError } from "@inkwell/shared";
+import { and, eq } from "drizzle-orm";
+import { entryAnalyses, jobs } from "../../db/schema/index.ts";
+import { createRouter } from "../../lib/openapi.ts";
+import { problemResponses } from "../../lib/problem-schema.ts";
+import { invalidateUserViews } from "../../lib/view-cache.ts";
+import { dispatchJob } from "../../services/job-dispatch.ts";
+import { pipelineDeps } from "../../services/pipeline-context.ts";
+import { adminJobSchema, adminOnly, idParam, toAdminJob, uuidOr404 } from "./common.ts";
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/admin/jobs/{id}/retry",
+  tags: ["Operators"],
+  summary: "Run a failed job again, with a fresh set of attempts",
+  security: [{ bearer: [] }],
+  middleware: adminOnly(),
+  request: { params: idParam },
+  responses: {
+    202: { description: "Queued again and dispatched", content: { "application/json": { schema: adminJobSchema } } },
+    ...problemResponses(401, 403, 404, 409, 429),
+  },
+});
+
+export const retryJob = createRouter().openapi(route, async (c) => {
+  const { db, redis } = c.get("services");
+  const id = uuidOr404(c.req.valid("param").id, "job");
+  const now = new Date();
+  const reset = await db
+    .update(jobs)
+    .set({ status: "queued", attempts: 0, nodeId: null, error: null, finishedAt: null, startedAt: null, availableAt: now, updatedAt: now })
+    .where(and(eq(jobs.id, id), eq(jobs.status, "failed")))
+    .returning();
+  const job = reset[0];
+  if (!job) {
+    const [existing] = await db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, id)).limit(1);
+    if (!existing) throw new InkwellError("NOT_FOUND", "No job with that id.");
+    throw new InkwellError("CONFLICT", `Only failed jobs can be retried; this one is ${existing.status}.`);
+  }
+  if (job.entryId) {
+    // The entry shows pending again while the retry runs (unless it was edited meanwhile).
+    const pending = await db
+      .update(entryAnalyses)
+      .set({ status: "pending", error: null, updatedAt: now })
+      .where(and(eq(entryAnalyses.entryId, job.entryId), eq(entryAnalyses.status, "failed")))
+      .returning({ userId: entryAnalyses.userId });
+    if (pending[0]) await invalidateUserViews(redis, pending[0].userId);
+  }
+  await dispatchJob(pipelineDeps(c), id);
+  const [current] = await db.select().from(jobs).where(eq(jobs.id, id)).limit(1);
+  return c.json(toAdminJob(current ?? job), 202);
+});

@@ -1,0 +1,68 @@
+import { type ApiScope, InkwellError } from "@inkwell/shared";
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../../hono-env.ts";
+import { type ViewNamespace, type ViewValue, withUserCache } from "../../lib/view-cache.ts";
+import { loadTimezone, localDateOf } from "../../services/insights-range.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are opaque: anything that is not one of ours is simply not found. */
+export function reflectionIdFrom(c: Context<AppEnv>): string {
+  const id = c.req.param("id") ?? "";
+  if (!UUID.test(id)) throw new InkwellError("NOT_FOUND", "No reflection with that id.");
+  return id;
+}
+
+/**
+ * 403 unless the caller holds one of `scopes`. Reading reflections is reading the journal
+ * (`entries:read`) but the contract also files reflections under `ai`; either is enough to read.
+ */
+export function requireAnyScope(...scopes: ApiScope[]) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (!scopes.some((scope) => c.get("auth").scopes.includes(scope))) {
+      throw new InkwellError("FORBIDDEN", `This operation needs one of the scopes ${scopes.join(", ")}.`, {
+        headers: {
+          "WWW-Authenticate": `Bearer realm="inkwell", error="insufficient_scope", scope="${scopes.join(" ")}"`,
+        },
+      });
+    }
+    await next();
+  });
+}
+
+/** What every insight loader gets: the caller, their zone and "now" as one value for the whole request. */
+export interface InsightContext {
+  userId: string;
+  timezone: string;
+  now: Date;
+  /** The caller's local date today, `YYYY-MM-DD`. */
+  today: string;
+}
+
+/**
+ * Loads an insight through the per-user view cache. The key always carries the zone, so changing it
+ * in PATCH /v1/me (which does not bump the version) can never serve figures bucketed in the old one.
+ */
+export async function cachedInsight<N extends ViewNamespace>(
+  c: Context<AppEnv>,
+  ns: N,
+  now: Date,
+  key: (ctx: InsightContext) => string,
+  loader: (ctx: InsightContext) => Promise<ViewValue<N>>,
+): Promise<ViewValue<N>> {
+  const { db, redis, config } = c.get("services");
+  const userId = c.get("auth").userId;
+  const timezone = await loadTimezone(db, userId);
+  const ctx = { userId, timezone, now, today: localDateOf(now, timezone) };
+  const value = await withUserCache(
+    redis,
+    { enabled: config.VIEW_CACHE },
+    ns,
+    userId,
+    `${timezone}|${key(ctx)}`,
+    () => loader(ctx),
+  );
+  if (value === null) throw new InkwellError("INTERNAL", "The insight could not be computed.");
+  return value;
+}

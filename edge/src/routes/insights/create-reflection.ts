@@ -1,0 +1,51 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createReflectionRequestSchema, InkwellError } from "@inkwell/shared";
+import { createRouter } from "../../lib/openapi.ts";
+import { problemResponses } from "../../lib/problem-schema.ts";
+import { protect, requireScope } from "../../middleware/auth.ts";
+import { idempotency } from "../../middleware/idempotency.ts";
+import { requestReflection } from "../../services/reflection-requests.ts";
+import { runReflectionJobAtEdge } from "../../services/reflections.ts";
+
+const acceptedSchema = z.object({
+  jobId: z.string(),
+  reflectionId: z.string(),
+  status: z.literal("pending"),
+});
+
+const route = createRoute({
+  method: "post",
+  path: "/v1/insights/reflections",
+  tags: ["Insights"],
+  summary: "Ask for a reflection on this week or month (or the one containing `at`)",
+  description:
+    "Answers 202 at once; follow the job (GET /v1/jobs/{jobId}) or the reflection. Until inference nodes " +
+    "write reflections, the edge computes a structured one (`generated: false`) right after answering. " +
+    "Asking again for the same period recomputes it on the same reflection.",
+  security: [{ bearer: [] }],
+  middleware: [...protect(requireScope("ai")), idempotency],
+  request: {
+    body: { required: true, content: { "application/json": { schema: createReflectionRequestSchema } } },
+  },
+  responses: {
+    202: { description: "Accepted", content: { "application/json": { schema: acceptedSchema } } },
+    ...problemResponses(400, 401, 403, 409, 413, 415, 429),
+  },
+});
+
+export const postReflection = createRouter().openapi(route, async (c) => {
+  const { db } = c.get("services");
+  const body = c.req.valid("json");
+  const now = new Date();
+  const at = body.at ? new Date(body.at) : now;
+  if (at.getTime() > now.getTime() + 86_400_000) {
+    throw new InkwellError("VALIDATION_FAILED", "A reflection needs a period that has begun.", {
+      errors: [{ path: "at", message: "must not be in the future" }],
+    });
+  }
+  const { reflectionId, jobId } = await requestReflection(db, c.get("auth").userId, body.period, at);
+  // The edge's own fallback runs after the answer; see runReflectionJobAtEdge for the node hand-off.
+  c.executionCtx.waitUntil(runReflectionJobAtEdge(db, jobId));
+  c.header("Location", `/v1/insights/reflections/${reflectionId}`);
+  return c.json({ jobId, reflectionId, status: "pending" as const }, 202);
+});

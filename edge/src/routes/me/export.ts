@@ -1,0 +1,43 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createRouter } from "../../lib/openapi.ts";
+import { problemResponses } from "../../lib/problem-schema.ts";
+import { protect, requireScope } from "../../middleware/auth.ts";
+import { getUser, toUserView } from "../../services/accounts.ts";
+import { exportStream } from "../../services/export.ts";
+
+const route = createRoute({
+  method: "get",
+  path: "/v1/me/export",
+  tags: ["Account"],
+  summary: "Everything you have, as one JSON document or one Markdown document, streamed",
+  security: [{ bearer: [] }],
+  middleware: protect(requireScope("entries:read")),
+  request: {
+    query: z.object({
+      format: z.enum(["json", "markdown"], { error: "format must be json or markdown" }).default("json"),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The export (`application/json` or `text/markdown`), sent as an attachment",
+      content: {
+        "application/json": { schema: z.object({}).passthrough() },
+        "text/markdown": { schema: z.string() },
+      },
+    },
+    ...problemResponses(400, 401, 403, 429),
+  },
+});
+
+export const getExport = createRouter().openapi(route, async (c) => {
+  const { format } = c.req.valid("query");
+  const { db } = c.get("services");
+  const user = toUserView(await getUser(db, c.get("auth").userId));
+  const stamp = new Date().toISOString().slice(0, 10);
+  const stream = exportStream(db, user, format);
+  return c.body(stream, 200, {
+    "Content-Type": format === "json" ? "application/json; charset=utf-8" : "text/markdown; charset=utf-8",
+    "Content-Disposition": `attachment; filename="inkwell-export-${stamp}.${format === "json" ? "json" : "md"}"`,
+    "Cache-Control": "no-store",
+  });
+});

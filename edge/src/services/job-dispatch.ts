@@ -1,0 +1,410 @@
+import { type AnalyzeEntryJob, type PurgeVectorsJob, REINDEX_PAGE_SIZE, type ReindexJob } from "@inkwell/shared";
+import type { Client as QStashClient } from "@upstash/qstash";
+import { and, asc, eq, gt, isNull, lte } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../db/client.ts";
+import { entries, entryAnalyses, entryEmbeddings, jobs, users } from "../db/schema/index.ts";
+import type { AppConfig } from "../env.ts";
+import { ANALYZE_ENTRY_JOB, PURGE_ENTRY_VECTORS_JOB } from "./entries.ts";
+import { type NodeCandidate, pickNode, schedulableNodes } from "./nodes.ts";
+
+export const REINDEX_JOB = "reindex";
+
+/** A job is handed to a node at most this many times before it is marked failed. */
+export const MAX_ATTEMPTS = 3;
+/** QStash's own retries of one delivery (to the same node) before it calls the failure callback. */
+export const QSTASH_RETRIES = 3;
+/** Per delivery; a journal entry takes milliseconds to analyse, so a minute means the node is stuck. */
+export const DELIVERY_TIMEOUT_SECONDS = 60;
+/**
+ * A job `running` this long without any callback is presumed lost (an edge that died between claiming
+ * and publishing, a message QStash dropped): comfortably more than every retry of every delivery.
+ */
+export const RUNNING_LEASE_MS = 10 * 60_000;
+/** Deliveries in flight per node on the real QStash (flow control); the node batches within that. */
+const NODE_PARALLELISM = 32;
+
+export const CALLBACK_PATH = "/internal/qstash/callback";
+export const FAILURE_PATH = "/internal/qstash/failure";
+
+export interface PipelineDeps {
+  db: Database;
+  qstash: QStashClient;
+  config: AppConfig;
+  /** Travels to QStash and the node as X-Request-Id, so one id ties the logs of a write together. */
+  requestId?: string;
+}
+
+type JobRow = typeof jobs.$inferSelect;
+type ModelTask = "embedding" | "sentiment" | "emotion" | "llm";
+
+type Built = { kind: "publish"; body: object } | { kind: "finish"; note: string };
+
+interface JobKind {
+  /** Node route QStash delivers to. */
+  path: string;
+  /** Models a node must serve to take the job. */
+  tasks: readonly ModelTask[];
+  build(db: Database, job: JobRow, attempt: number): Promise<Built>;
+}
+
+const analyzePayload = z.object({ entryId: z.string(), contentVersion: z.number().int() });
+const purgePayload = z.object({ entryId: z.string().optional(), entryIds: z.array(z.string()).optional() });
+export const reindexPayload = z.object({
+  model: z.string(),
+  after: z.string().nullish(),
+  /** Filled in when the page is built: the last entry of the page and how many it had. */
+  pageEnd: z.string().optional(),
+  pageCount: z.number().int().optional(),
+});
+
+async function buildAnalyzeEntry(db: Database, job: JobRow, attempt: number): Promise<Built> {
+  const payload = analyzePayload.parse(job.payload);
+  const [row] = await db
+    .select({
+      userId: entries.userId,
+      title: entries.title,
+      content: entries.content,
+      occurredAt: entries.occurredAt,
+      contentVersion: entries.contentVersion,
+      deletedAt: entries.deletedAt,
+      userDeletedAt: users.deletedAt,
+    })
+    .from(entries)
+    .innerJoin(users, eq(users.id, entries.userId))
+    .where(eq(entries.id, payload.entryId))
+    .limit(1);
+  if (!row || row.deletedAt || row.userDeletedAt) {
+    return { kind: "finish", note: "The entry was deleted before it was analysed; nothing to do." };
+  }
+  if (row.contentVersion > payload.contentVersion) {
+    return { kind: "finish", note: "Superseded: the entry was edited again and a newer job analyses its current text." };
+  }
+  const body: AnalyzeEntryJob = {
+    jobId: job.id,
+    attempt,
+    entryId: payload.entryId,
+    userId: row.userId,
+    contentVersion: row.contentVersion,
+    content: row.content,
+    ...(row.title ? { title: row.title } : {}),
+    occurredAt: row.occurredAt.toISOString(),
+  };
+  return { kind: "publish", body };
+}
+
+async function buildPurge(_db: Database, job: JobRow, attempt: number): Promise<Built> {
+  const payload = purgePayload.parse(job.payload);
+  const entryIds = payload.entryIds ?? (payload.entryId ? [payload.entryId] : []);
+  if (entryIds.length === 0 && !job.userId) return { kind: "finish", note: "Nothing to purge." };
+  const body: PurgeVectorsJob = {
+    jobId: job.id,
+    attempt,
+    entryIds,
+    ...(entryIds.length === 0 && job.userId ? { userId: job.userId } : {}),
+  };
+  return { kind: "publish", body };
+}
+
+async function buildReindex(db: Database, job: JobRow, attempt: number): Promise<Built> {
+  const payload = reindexPayload.parse(job.payload);
+  const rows = await db
+    .select({
+      entryId: entryEmbeddings.entryId,
+      userId: entryEmbeddings.userId,
+      dims: entryEmbeddings.dims,
+      embedding: entryEmbeddings.embedding,
+      occurredAt: entries.occurredAt,
+    })
+    .from(entryEmbeddings)
+    .innerJoin(entries, eq(entries.id, entryEmbeddings.entryId))
+    .where(
+      and(
+        eq(entryEmbeddings.model, payload.model),
+        isNull(entries.deletedAt),
+        payload.after ? gt(entryEmbeddings.entryId, payload.after) : undefined,
+      ),
+    )
+    .orderBy(asc(entryEmbeddings.entryId))
+    .limit(REINDEX_PAGE_SIZE);
+  const last = rows.at(-1);
+  if (!last) return { kind: "finish", note: "Nothing (more) to reindex." };
+  await db
+    .update(jobs)
+    .set({ payload: { ...payload, pageEnd: last.entryId, pageCount: rows.length } })
+    .where(eq(jobs.id, job.id));
+  const body: ReindexJob = {
+    jobId: job.id,
+    attempt,
+    model: payload.model,
+    dims: last.dims,
+    items: rows.map((r) => ({
+      entryId: r.entryId,
+      userId: r.userId,
+      occurredAt: r.occurredAt.toISOString(),
+      embedding: r.embedding,
+    })),
+  };
+  return { kind: "publish", body };
+}
+
+export const JOB_KINDS: Record<string, JobKind> = {
+  [ANALYZE_ENTRY_JOB]: {
+    path: "/jobs/analyze-entry",
+    tasks: ["embedding", "sentiment", "emotion"],
+    build: buildAnalyzeEntry,
+  },
+  [PURGE_ENTRY_VECTORS_JOB]: { path: "/jobs/purge-entry-vectors", tasks: [], build: buildPurge },
+  [REINDEX_JOB]: { path: "/jobs/reindex", tasks: [], build: buildReindex },
+};
+
+/**
+ * How long a job with no node to run it waits before the next try: a quarter of its age, between 5 s and
+ * 5 min, so a fresh job is retried soon and one stuck for hours does not poll. A node that comes up
+ * wakes the waiting jobs at its first heartbeat anyway (`dispatchWaiting`).
+ */
+export function waitBackoffMs(createdAt: Date, now: Date): number {
+  return Math.min(5 * 60_000, Math.max(5_000, (now.getTime() - createdAt.getTime()) / 4));
+}
+
+export type DispatchOutcome =
+  | { outcome: "published"; nodeId: string; attempt: number; messageId: string }
+  | { outcome: "waiting"; reason: string }
+  | { outcome: "finished"; note: string }
+  | { outcome: "skipped" }
+  | { outcome: "publish-failed"; reason: string };
+
+async function wait(db: Database, job: JobRow, reason: string): Promise<DispatchOutcome> {
+  const now = new Date();
+  await db
+    .update(jobs)
+    .set({ error: reason, availableAt: new Date(now.getTime() + waitBackoffMs(job.createdAt, now)), updatedAt: now })
+    .where(and(eq(jobs.id, job.id), eq(jobs.status, "queued")));
+  return { outcome: "waiting", reason };
+}
+
+function noNodeReason(kind: string, candidates: readonly NodeCandidate[]): string {
+  const needs = JOB_KINDS[kind]?.tasks ?? [];
+  const what = needs.length > 0 ? ` serving ${needs.join(", ")} models` : "";
+  return candidates.length === 0
+    ? `Waiting for a healthy inference node${what}; the job is dispatched as soon as one heartbeats.`
+    : "Waiting for an inference node.";
+}
+
+function describeError(err: unknown): string {
+  // The client's messages name the HTTP status, never the token or the body.
+  const text = err instanceof Error ? err.message : String(err);
+  return text.slice(0, 200);
+}
+
+/**
+ * Hands one queued job to the least loaded healthy node through QStash. The claim (queued → running,
+ * attempts + 1) is a conditional update, so two dispatchers racing on one job (the write's `waitUntil`
+ * and the cron sweep) publish it once; the deduplication id `${jobId}:${attempt}` covers the rest: a
+ * publish that timed out but landed is re-sent with the same id and QStash drops the copy.
+ */
+export async function dispatchJob(
+  deps: PipelineDeps,
+  jobId: string,
+  options: { avoidNodeId?: string | null } = {},
+): Promise<DispatchOutcome> {
+  const { db, config } = deps;
+  const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1);
+  if (!job || job.status !== "queued") return { outcome: "skipped" };
+  const kind = JOB_KINDS[job.kind];
+  if (!kind) {
+    await finishJob(db, job.id, "failed", `No inference route handles jobs of kind ${job.kind}.`);
+    return { outcome: "finished", note: "unknown kind" };
+  }
+  if (!config.EDGE_PUBLIC_URL) {
+    return await wait(db, job, "EDGE_PUBLIC_URL is not set, so QStash would have nowhere to send results.");
+  }
+  const attempt = job.attempts + 1;
+  const built = await kind.build(db, job, attempt);
+  if (built.kind === "finish") {
+    await finishJob(db, job.id, "done", built.note);
+    return { outcome: "finished", note: built.note };
+  }
+  const candidates = await schedulableNodes(db, config.NODE_HEARTBEAT_TTL_SECONDS, kind.tasks);
+  const node = pickNode(candidates, { avoid: options.avoidNodeId ?? null });
+  if (!node) return await wait(db, job, noNodeReason(job.kind, candidates));
+
+  const now = new Date();
+  const claimed = await db
+    .update(jobs)
+    .set({ status: "running", attempts: attempt, nodeId: node.id, startedAt: now, error: null, updatedAt: now })
+    .where(and(eq(jobs.id, job.id), eq(jobs.status, "queued"), eq(jobs.attempts, job.attempts)))
+    .returning({ id: jobs.id });
+  if (claimed.length === 0) return { outcome: "skipped" };
+
+  const base = config.EDGE_PUBLIC_URL.replace(/\/+$/, "");
+  try {
+    const published = await deps.qstash.publishJSON({
+      url: `${node.url}${kind.path}`,
+      body: built.body,
+      ...(deps.requestId ? { headers: { "X-Request-Id": deps.requestId } } : {}),
+      callback: `${base}${CALLBACK_PATH}`,
+      failureCallback: `${base}${FAILURE_PATH}`,
+      retries: QSTASH_RETRIES,
+      // Quick retries: a node that stays unreachable is better replaced by another one than waited for.
+      retryDelay: "min(10000, 1000 * pow(2, retried))",
+      timeout: DELIVERY_TIMEOUT_SECONDS,
+      deduplicationId: `${job.id}:${attempt}`,
+      flowControl: { key: `node-${node.id}`, parallelism: NODE_PARALLELISM },
+      // Entry text must not sit in QStash's logs.
+      redact: { body: true },
+    });
+    await db
+      .update(jobs)
+      .set({ messageId: published.messageId })
+      .where(and(eq(jobs.id, job.id), eq(jobs.attempts, attempt)));
+    return { outcome: "published", nodeId: node.id, attempt, messageId: published.messageId };
+  } catch (err) {
+    const reason = `Could not hand the job to QStash (${describeError(err)}); it is retried shortly.`;
+    // Back to queued with the attempt not counted: the retry reuses the same deduplication id, so if this
+    // publish did land after all, QStash drops the second copy.
+    await db
+      .update(jobs)
+      .set({
+        status: "queued",
+        attempts: job.attempts,
+        nodeId: null,
+        startedAt: null,
+        error: reason,
+        availableAt: new Date(Date.now() + 15_000),
+        updatedAt: new Date(),
+      })
+      .where(and(eq(jobs.id, job.id), eq(jobs.status, "running"), eq(jobs.attempts, attempt)));
+    console.warn(JSON.stringify({ level: "warn", msg: "qstash publish failed", jobId: job.id, attempt }));
+    return { outcome: "publish-failed", reason };
+  }
+}
+
+export async function finishJob(
+  db: Database,
+  jobId: string,
+  status: "done" | "failed",
+  note: string | null,
+  result?: Record<string, unknown>,
+): Promise<void> {
+  const now = new Date();
+  await db
+    .update(jobs)
+    .set({ status, error: note, finishedAt: now, updatedAt: now, ...(result ? { result } : {}) })
+    .where(eq(jobs.id, jobId));
+}
+
+/** Runs `work` over `items` with at most `limit` at a time. */
+export async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (err) {
+        console.warn(
+          JSON.stringify({ level: "warn", msg: "dispatch failed", error: err instanceof Error ? err.name : "unknown" }),
+        );
+      }
+    }
+  });
+  await Promise.all(lanes);
+}
+
+/** Queued jobs, due or not (a node just came up), handed out oldest first. */
+export async function dispatchWaiting(deps: PipelineDeps, options: { limit: number; dueOnly: boolean }): Promise<number> {
+  const rows = await deps.db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.status, "queued"), options.dueOnly ? lte(jobs.availableAt, new Date()) : undefined))
+    .orderBy(asc(jobs.availableAt))
+    .limit(options.limit);
+  await eachLimited(rows, 4, (row) => dispatchJob(deps, row.id));
+  return rows.length;
+}
+
+export interface SweepResult {
+  requeued: number;
+  failed: number;
+  dispatched: number;
+}
+
+/**
+ * The outbox sweep (every minute): jobs `running` past their lease go back to the queue (or fail once
+ * out of attempts), then every due queued job is dispatched, so neither a publish that never happened
+ * nor a message lost downstream leaves an entry unanalysed.
+ */
+export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } = {}): Promise<SweepResult> {
+  const { db } = deps;
+  const leaseCutoff = new Date(Date.now() - RUNNING_LEASE_MS);
+  const expired = await db
+    .select({ id: jobs.id, attempts: jobs.attempts, kind: jobs.kind, payload: jobs.payload, entryId: jobs.entryId })
+    .from(jobs)
+    .where(and(eq(jobs.status, "running"), lte(jobs.startedAt, leaseCutoff)))
+    .limit(500);
+  let requeued = 0;
+  let failed = 0;
+  for (const job of expired) {
+    const outOfAttempts = job.attempts >= MAX_ATTEMPTS;
+    const now = new Date();
+    const changed = await db
+      .update(jobs)
+      .set(
+        outOfAttempts
+          ? { status: "failed", error: "No node answered within the lease, on any attempt.", finishedAt: now, updatedAt: now }
+          : {
+              status: "queued",
+              nodeId: null,
+              error: "No answer from the node within the lease; dispatching again.",
+              availableAt: now,
+              updatedAt: now,
+            },
+      )
+      .where(and(eq(jobs.id, job.id), eq(jobs.status, "running"), lte(jobs.startedAt, leaseCutoff)))
+      .returning({ id: jobs.id });
+    if (changed.length === 0) continue;
+    if (outOfAttempts) {
+      failed += 1;
+      await markAnalysisFailed(db, job, "No inference node answered.");
+    } else {
+      requeued += 1;
+    }
+  }
+  const dispatched = await dispatchWaiting(deps, { limit: options.limit ?? 200, dueOnly: true });
+  return { requeued, failed, dispatched };
+}
+
+/** The entry shows `failed` with the reason, unless it has been edited since (then a newer job owns it). */
+export async function markAnalysisFailed(
+  db: Database,
+  job: { kind: string; payload: Record<string, unknown>; entryId: string | null },
+  reason: string,
+): Promise<boolean> {
+  if (job.kind !== ANALYZE_ENTRY_JOB || !job.entryId) return false;
+  const payload = analyzePayload.safeParse(job.payload);
+  if (!payload.success) return false;
+  const changed = await db
+    .update(entryAnalyses)
+    .set({ status: "failed", error: reason, updatedAt: new Date() })
+    .where(
+      and(
+        eq(entryAnalyses.entryId, job.entryId),
+        eq(entryAnalyses.contentVersion, payload.data.contentVersion),
+        eq(entryAnalyses.status, "pending"),
+      ),
+    )
+    .returning({ entryId: entryAnalyses.entryId });
+  return changed.length > 0;
+}
+
+/** Creates the first page job of a reindex of `model` (later pages follow as each one lands). */
+export async function createReindexJob(db: Database, model: string, after: string | null, jobId: string): Promise<void> {
+  await db.insert(jobs).values({ id: jobId, kind: REINDEX_JOB, payload: { model, after } });
+}
+
+/** Embedding models that have vectors in Postgres. */
+export async function embeddingModels(db: Database): Promise<string[]> {
+  const rows = await db.selectDistinct({ model: entryEmbeddings.model }).from(entryEmbeddings);
+  return rows.map((r) => r.model);
+}

@@ -1,0 +1,328 @@
+import {
+  type AnalyzeEntryResult,
+  analyzeEntryResultSchema,
+  problemSchema,
+  purgeVectorsResultSchema,
+  REINDEX_PAGE_SIZE,
+  reindexResultSchema,
+  uuidv7,
+} from "@inkwell/shared";
+import { and, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import { z } from "zod";
+import { entries, entryAnalyses, entryEmbeddings, jobs, users } from "../db/schema/index.ts";
+import { ANALYZE_ENTRY_JOB, PURGE_ENTRY_VECTORS_JOB } from "./entries.ts";
+import {
+  createReindexJob,
+  dispatchJob,
+  finishJob,
+  MAX_ATTEMPTS,
+  markAnalysisFailed,
+  type PipelineDeps,
+  REINDEX_JOB,
+  reindexPayload,
+} from "./job-dispatch.ts";
+import { markUnreachable } from "./nodes.ts";
+
+/**
+ * The body QStash posts to `Upstash-Callback` and `Upstash-Failure-Callback`: the destination's answer
+ * (`body`, base64) and the message it answered (`sourceBody`, base64). Only what is used is required.
+ */
+export const qstashCallbackSchema = z.object({
+  status: z.number().int(),
+  body: z.string().optional().default(""),
+  sourceMessageId: z.string().optional(),
+  sourceBody: z.string().optional(),
+  url: z.string().optional(),
+  retried: z.number().int().optional(),
+  maxRetries: z.number().int().optional(),
+  error: z.string().optional(),
+});
+export type QStashCallback = z.infer<typeof qstashCallbackSchema>;
+
+export type CallbackOutcome =
+  | "applied"
+  | "discarded-stale"
+  | "duplicate"
+  | "unknown-job"
+  | "requeued"
+  | "failed"
+  | "ignored-stale-attempt";
+
+function decodeBase64(text: string): string {
+  try {
+    const binary = atob(text);
+    return new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  } catch {
+    return "";
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const sourceSchema = z.object({ jobId: z.string(), attempt: z.number().int().optional() });
+
+/** Which job and which attempt a callback is about: from the message QStash delivered, else the answer. */
+export function callbackJob(callback: QStashCallback): { jobId: string; attempt: number | undefined } | undefined {
+  for (const candidate of [callback.sourceBody, callback.body]) {
+    if (!candidate) continue;
+    const parsed = sourceSchema.safeParse(parseJson(decodeBase64(candidate)));
+    if (parsed.success) return { jobId: parsed.data.jobId, attempt: parsed.data.attempt };
+  }
+  return undefined;
+}
+
+/** Why a delivery failed, in words for `GET /v1/jobs/{id}`: a status and the node's problem detail. */
+function failureReason(callback: QStashCallback): { text: string; unreachable: boolean } {
+  // No HTTP answer, or a tunnel/proxy saying the origin is gone: the node itself is not there.
+  const unreachable = [0, 502, 504, 521, 522, 523, 530].includes(callback.status);
+  if (callback.status === 0) {
+    return { text: `the node could not be reached (${(callback.error ?? "no response").slice(0, 80)})`, unreachable };
+  }
+  const problem = problemSchema.safeParse(parseJson(decodeBase64(callback.body)));
+  const detail = problem.success ? `: ${problem.data.detail.slice(0, 160)}` : "";
+  return { text: `the node answered HTTP ${callback.status}${detail}`, unreachable };
+}
+
+async function applyAnalysis(
+  deps: PipelineDeps,
+  jobId: string,
+  result: AnalyzeEntryResult,
+): Promise<{ outcome: CallbackOutcome; userId?: string }> {
+  return await deps.db.transaction(async (tx) => {
+    // The row lock orders duplicate deliveries: the second one sees `done` and changes nothing.
+    const [job] = await tx
+      .select({ status: jobs.status, entryId: jobs.entryId })
+      .from(jobs)
+      .where(eq(jobs.id, jobId))
+      .for("update");
+    if (!job) return { outcome: "unknown-job" as const };
+    if (job.status === "done") return { outcome: "duplicate" as const };
+    const now = new Date();
+    // One statement decides staleness: it writes only while the entry is live, its owner exists and its
+    // content is still the version that was analysed. An edit commits a new version on this same row,
+    // so the check and the write cannot interleave with it.
+    const written = await tx
+      .update(entryAnalyses)
+      .set({
+        status: "done",
+        sentimentLabel: result.sentiment.label,
+        sentimentScore: result.sentiment.score,
+        emotions: result.emotions,
+        keywords: result.keywords,
+        safetyLevel: result.safety.level,
+        model: [result.models.sentiment, result.models.emotion, result.models.embedding].join("+"),
+        error: null,
+        analyzedAt: now,
+        updatedAt: now,
+      })
+      .where(
+        and(
+          eq(entryAnalyses.entryId, result.entryId),
+          eq(entryAnalyses.contentVersion, result.contentVersion),
+          sql`exists (select 1 from ${entries} join ${users} on ${users.id} = ${entries.userId}
+                      where ${entries.id} = ${result.entryId} and ${entries.deletedAt} is null
+                        and ${users.deletedAt} is null and ${entries.contentVersion} = ${result.contentVersion})`,
+        ),
+      )
+      .returning({ userId: entryAnalyses.userId });
+    const row = written[0];
+    if (!row) {
+      await tx
+        .update(jobs)
+        .set({
+          status: "done",
+          error: "Result discarded: the entry was edited or deleted while it was analysed.",
+          finishedAt: now,
+          updatedAt: now,
+        })
+        .where(eq(jobs.id, jobId));
+      return { outcome: "discarded-stale" as const };
+    }
+    const embedding = {
+      entryId: result.entryId,
+      userId: row.userId,
+      model: result.model,
+      dims: result.dims,
+      embedding: result.embedding,
+      contentVersion: result.contentVersion,
+      indexedAt: result.indexed ? now : null,
+      updatedAt: now,
+    };
+    await tx
+      .insert(entryEmbeddings)
+      .values(embedding)
+      .onConflictDoUpdate({
+        target: entryEmbeddings.entryId,
+        set: {
+          model: embedding.model,
+          dims: embedding.dims,
+          embedding: embedding.embedding,
+          contentVersion: embedding.contentVersion,
+          indexedAt: embedding.indexedAt,
+          updatedAt: now,
+        },
+        setWhere: lte(entryEmbeddings.contentVersion, result.contentVersion),
+      });
+    await tx
+      .update(jobs)
+      .set({
+        status: "done",
+        error: null,
+        finishedAt: now,
+        updatedAt: now,
+        result: {
+          model: result.model,
+          dims: result.dims,
+          models: result.models,
+          sentiment: result.sentiment.label,
+          safety: result.safety.level,
+          indexed: result.indexed ?? false,
+        },
+      })
+      .where(eq(jobs.id, jobId));
+    return { outcome: "applied" as const, userId: row.userId };
+  });
+}
+
+async function applyReindex(deps: PipelineDeps, jobId: string, indexed: boolean): Promise<CallbackOutcome> {
+  const { db } = deps;
+  const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1);
+  if (!job) return "unknown-job";
+  if (job.status === "done") return "duplicate";
+  const payload = reindexPayload.parse(job.payload);
+  const done = await db
+    .update(jobs)
+    .set({ status: "done", error: null, finishedAt: new Date(), updatedAt: new Date(), result: { indexed } })
+    .where(and(eq(jobs.id, jobId), sql`${jobs.status} <> 'done'`))
+    .returning({ id: jobs.id });
+  if (done.length === 0) return "duplicate";
+  if (indexed && payload.pageEnd) {
+    await db
+      .update(entryEmbeddings)
+      .set({ indexedAt: new Date() })
+      .where(
+        and(
+          eq(entryEmbeddings.model, payload.model),
+          payload.after ? gt(entryEmbeddings.entryId, payload.after) : undefined,
+          lte(entryEmbeddings.entryId, payload.pageEnd),
+          isNull(entryEmbeddings.indexedAt),
+        ),
+      );
+  }
+  // A full page means there may be more: the next page is a job of its own, so each is retried alone.
+  if (payload.pageEnd && payload.pageCount === REINDEX_PAGE_SIZE) {
+    const next = uuidv7();
+    await createReindexJob(db, payload.model, payload.pageEnd, next);
+    await dispatchJob(deps, next);
+  }
+  return "applied";
+}
+
+/** `Upstash-Callback`: the node answered 2xx. Written idempotently; stale or orphaned results are dropped. */
+export async function handleSuccessCallback(
+  deps: PipelineDeps,
+  callback: QStashCallback,
+): Promise<{ outcome: CallbackOutcome; jobId?: string; userId?: string }> {
+  const ref = callbackJob(callback);
+  if (!ref) return { outcome: "unknown-job" };
+  const [job] = await deps.db
+    .select({ kind: jobs.kind, status: jobs.status })
+    .from(jobs)
+    .where(eq(jobs.id, ref.jobId))
+    .limit(1);
+  if (!job) return { outcome: "unknown-job", jobId: ref.jobId };
+  const answer = parseJson(decodeBase64(callback.body));
+  if (job.kind === ANALYZE_ENTRY_JOB) {
+    const result = analyzeEntryResultSchema.safeParse(answer);
+    if (!result.success || result.data.jobId !== ref.jobId) {
+      return { ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, "the node answered with an unreadable result", false)), jobId: ref.jobId };
+    }
+    const applied = await applyAnalysis(deps, ref.jobId, result.data);
+    return { ...applied, jobId: ref.jobId };
+  }
+  if (job.kind === PURGE_ENTRY_VECTORS_JOB) {
+    const result = purgeVectorsResultSchema.safeParse(answer);
+    if (!result.success || !result.data.purged) {
+      // A node without Chroma removed nothing; another node (or this one once configured) must do it.
+      return { ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, "the node has no vector store (CHROMA_URL)", false)), jobId: ref.jobId };
+    }
+    if (job.status === "done") return { outcome: "duplicate", jobId: ref.jobId };
+    await finishJob(deps.db, ref.jobId, "done", null, { purged: true });
+    return { outcome: "applied", jobId: ref.jobId };
+  }
+  if (job.kind === REINDEX_JOB) {
+    const result = reindexResultSchema.safeParse(answer);
+    if (!result.success || !result.data.indexed) {
+      return { ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, "the node has no vector store (CHROMA_URL)", false)), jobId: ref.jobId };
+    }
+    return { outcome: await applyReindex(deps, ref.jobId, true), jobId: ref.jobId };
+  }
+  return { outcome: "unknown-job", jobId: ref.jobId };
+}
+
+/**
+ * One attempt failed for good (QStash's retries to that node are spent). The job goes to another node,
+ * up to MAX_ATTEMPTS, then fails with the reason. A late failure of an attempt that is no longer the
+ * current one (the job was re-dispatched meanwhile, or already done) changes nothing.
+ */
+export async function handleFailedAttempt(
+  deps: PipelineDeps,
+  jobId: string,
+  attempt: number | undefined,
+  reason: string,
+  unreachable: boolean,
+): Promise<{ outcome: CallbackOutcome; userId?: string }> {
+  const { db } = deps;
+  const decided = await db.transaction(async (tx) => {
+    const [job] = await tx.select().from(jobs).where(eq(jobs.id, jobId)).for("update");
+    if (!job) return { outcome: "unknown-job" as const };
+    if (job.status !== "running") return { outcome: "ignored-stale-attempt" as const };
+    if (attempt !== undefined && attempt !== job.attempts) return { outcome: "ignored-stale-attempt" as const };
+    const now = new Date();
+    const text = `Attempt ${job.attempts} of ${MAX_ATTEMPTS} failed: ${reason}.`;
+    if (job.attempts >= MAX_ATTEMPTS) {
+      await tx
+        .update(jobs)
+        .set({ status: "failed", error: text, finishedAt: now, updatedAt: now })
+        .where(eq(jobs.id, jobId));
+      return { outcome: "failed" as const, job };
+    }
+    await tx
+      .update(jobs)
+      .set({
+        status: "queued",
+        nodeId: null,
+        error: `${text} Dispatching to another node.`,
+        availableAt: now,
+        updatedAt: now,
+      })
+      .where(eq(jobs.id, jobId));
+    return { outcome: "requeued" as const, job };
+  });
+  if (!("job" in decided) || !decided.job) return { outcome: decided.outcome };
+  const { job } = decided;
+  if (unreachable && job.nodeId) await markUnreachable(db, job.nodeId);
+  if (decided.outcome === "failed") {
+    const changed = await markAnalysisFailed(db, job, reason);
+    return { outcome: "failed", ...(changed && job.userId ? { userId: job.userId } : {}) };
+  }
+  await dispatchJob(deps, jobId, { avoidNodeId: job.nodeId });
+  return { outcome: "requeued" };
+}
+
+/** `Upstash-Failure-Callback`: QStash gave up delivering one attempt. */
+export async function handleFailureCallback(
+  deps: PipelineDeps,
+  callback: QStashCallback,
+): Promise<{ outcome: CallbackOutcome; jobId?: string; userId?: string }> {
+  const ref = callbackJob(callback);
+  if (!ref) return { outcome: "unknown-job" };
+  const { text, unreachable } = failureReason(callback);
+  return { ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, text, unreachable)), jobId: ref.jobId };
+}

@@ -1,0 +1,311 @@
+import type {
+  GeneratedReflection,
+  ReflectionCitation,
+  ReflectionPeriod,
+  ReflectionStats,
+  ReflectionThemes,
+} from "@inkwell/shared";
+import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { jobs, reflections } from "../db/schema/index.ts";
+import { emotionDistribution, isoUtc, liveEntriesIn } from "./insights.ts";
+import { round4OrNull } from "./insights-range.ts";
+
+/** Everything the structured reflection is made of, as SQL aggregates it; never entry text. */
+export interface ReflectionFacts {
+  period: ReflectionPeriod;
+  periodStart: Date;
+  periodEnd: Date;
+  /** Days in the period (a month has 28..31, a week 7). */
+  days: number;
+  asOf: Date;
+  entryCount: number;
+  totalWords: number;
+  daysWritten: number;
+  avgMood: number | null;
+  avgSentiment: number | null;
+  analyzedEntries: number;
+  keywords: { label: string; count: number }[];
+  emotions: { label: string; count: number }[];
+  topics: { id: string; name: string; count: number }[];
+  /** Candidate entries worth pointing back to, each with why it stands out. */
+  notable: { entryId: string; occurredAt: Date; reason: NotableReason }[];
+}
+
+export type NotableReason = "highest-sentiment" | "lowest-sentiment" | "longest";
+
+export interface StructuredReflection {
+  text: string;
+  stats: ReflectionStats;
+  themes: ReflectionThemes;
+  citations: ReflectionCitation[];
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const listOf = (items: string[]) =>
+  items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+
+/**
+ * The reflection a writer gets without any language model: figures, themes and a few entries to
+ * re-read, in plain sentences. Pure, so what it cites is decided here and tested directly: only
+ * entries inside `[periodStart, periodEnd)` can ever be cited, whatever the caller passes in.
+ */
+export function buildStructuredReflection(facts: ReflectionFacts): StructuredReflection {
+  const inside = (at: Date) =>
+    at.getTime() >= facts.periodStart.getTime() && at.getTime() < facts.periodEnd.getTime();
+  const citations: ReflectionCitation[] = [];
+  for (const candidate of facts.notable) {
+    if (!inside(candidate.occurredAt)) continue;
+    const existing = citations.find((c) => c.entryId === candidate.entryId);
+    if (existing) existing.reasons = [...(existing.reasons ?? []), candidate.reason];
+    else {
+      citations.push({
+        entryId: candidate.entryId,
+        reasons: [candidate.reason],
+        occurredAt: candidate.occurredAt.toISOString(),
+      });
+    }
+  }
+  const stats: ReflectionStats = {
+    entryCount: facts.entryCount,
+    totalWords: facts.totalWords,
+    daysWritten: facts.daysWritten,
+    days: facts.days,
+    avgMood: round4OrNull(facts.avgMood),
+    avgSentiment: round4OrNull(facts.avgSentiment),
+    analyzedEntries: facts.analyzedEntries,
+    asOf: facts.asOf.toISOString(),
+  };
+  const themes: ReflectionThemes = {
+    keywords: facts.keywords.slice(0, 5),
+    emotions: facts.emotions.slice(0, 3),
+    topics: facts.topics.slice(0, 5),
+  };
+  const span = facts.period === "week" ? "week" : "month";
+  if (facts.entryCount === 0) {
+    return { text: `You wrote no entries this ${span}.`, stats, themes, citations: [] };
+  }
+  const sentences = [
+    `This ${span} you wrote ${plural(facts.entryCount, "entry", "entries")} (${plural(facts.totalWords, "word")}) on ${facts.daysWritten} of ${plural(facts.days, "day")}.`,
+  ];
+  if (stats.avgMood !== null) sentences.push(`Your average mood was ${stats.avgMood.toFixed(1)} out of 10.`);
+  if (stats.avgSentiment !== null) {
+    const tone = stats.avgSentiment > 0.2 ? "mostly positive" : stats.avgSentiment < -0.2 ? "mostly heavy" : "mixed";
+    sentences.push(`The tone of your writing was ${tone} (average sentiment ${stats.avgSentiment.toFixed(2)}).`);
+  }
+  if (themes.emotions.length > 0) {
+    sentences.push(`The feelings that came up most: ${listOf(themes.emotions.map((e) => e.label))}.`);
+  }
+  const subjects = [...themes.topics.map((t) => t.name), ...themes.keywords.map((k) => k.label)].slice(0, 5);
+  if (subjects.length > 0) sentences.push(`You kept coming back to ${listOf(subjects)}.`);
+  if (citations.length > 0) sentences.push("A few entries stand out and may be worth re-reading.");
+  return { text: sentences.join(" "), stats, themes, citations };
+}
+
+interface StatsRow extends Record<string, unknown> {
+  entryCount: number;
+  totalWords: number;
+  daysWritten: number;
+  avgMood: number | null;
+  avgSentiment: number | null;
+  analyzedEntries: number;
+}
+
+interface NotableRow extends Record<string, unknown> {
+  entryId: string;
+  occurredAt: string;
+  reason: NotableReason;
+}
+
+/** The period's figures, straight from SQL (bounded by the (user, occurred_at) index). */
+export async function loadReflectionFacts(
+  db: Database,
+  userId: string,
+  input: { period: ReflectionPeriod; periodStart: Date; periodEnd: Date; timezone: string },
+  asOf: Date,
+): Promise<ReflectionFacts> {
+  const range = { from: input.periodStart, to: input.periodEnd };
+  const live = liveEntriesIn(userId, range);
+  const tz = sql`${input.timezone}::text`;
+  const [[stats], keywords, emotions, topics, notable, [span]] = await Promise.all([
+    db.execute<StatsRow>(sql`
+      select count(*)::int as "entryCount",
+             coalesce(sum(e.word_count), 0)::float8 as "totalWords",
+             count(distinct (e.occurred_at at time zone ${tz})::date)::int as "daysWritten",
+             avg(e.mood)::float8 as "avgMood",
+             avg(a.sentiment_score)::float8 as "avgSentiment",
+             count(a.sentiment_score)::int as "analyzedEntries"
+      from entries e
+      left join entry_analyses a on a.entry_id = e.id and a.status = 'done'
+      where ${live}`),
+    db.execute<{ label: string; count: number }>(sql`
+      select lower(k.word) as label, count(distinct e.id)::int as count
+      from entries e
+      join entry_analyses a on a.entry_id = e.id and a.status = 'done'
+      cross join lateral unnest(coalesce(a.keywords, '{}'::text[])) as k(word)
+      where ${live} and btrim(k.word) <> ''
+      group by 1
+      order by 2 desc, 1
+      limit 5`),
+    emotionDistribution(db, userId, range),
+    db.execute<{ id: string; name: string; count: number }>(sql`
+      select t.id, t.name, count(*)::int as count
+      from entries e
+      join entry_topics et on et.entry_id = e.id
+      join topics t on t.id = et.topic_id and t.user_id = ${userId}::uuid
+      where ${live}
+      group by t.id, t.name
+      order by 3 desc, lower(t.name)
+      limit 5`),
+    db.execute<NotableRow>(sql`
+      (select e.id as "entryId", ${isoUtc(sql`e.occurred_at`)} as "occurredAt", 'highest-sentiment' as reason
+         from entries e join entry_analyses a on a.entry_id = e.id and a.status = 'done'
+         where ${live} and a.sentiment_score is not null
+         order by a.sentiment_score desc, e.occurred_at, e.id limit 1)
+      union all
+      (select e.id, ${isoUtc(sql`e.occurred_at`)}, 'lowest-sentiment'
+         from entries e join entry_analyses a on a.entry_id = e.id and a.status = 'done'
+         where ${live} and a.sentiment_score is not null
+         order by a.sentiment_score asc, e.occurred_at, e.id limit 1)
+      union all
+      (select e.id, ${isoUtc(sql`e.occurred_at`)}, 'longest'
+         from entries e where ${live}
+         order by e.word_count desc, e.occurred_at, e.id limit 1)`),
+    db.execute<{ days: number }>(sql`
+      select ((${input.periodEnd.toISOString()}::timestamptz at time zone ${tz})::date
+              - (${input.periodStart.toISOString()}::timestamptz at time zone ${tz})::date)::int as days`),
+  ]);
+  if (!stats) throw new Error("reflection stats returned no row");
+  // The lowest-sentiment pick is only notable when it differs from the highest (one analysed entry).
+  const picks = notable.filter(
+    (row) =>
+      !(
+        row.reason === "lowest-sentiment" &&
+        notable.some((o) => o.reason === "highest-sentiment" && o.entryId === row.entryId)
+      ),
+  );
+  return {
+    period: input.period,
+    periodStart: input.periodStart,
+    periodEnd: input.periodEnd,
+    days: span?.days ?? 0,
+    asOf,
+    ...stats,
+    keywords: [...keywords],
+    emotions: emotions.items.filter((e) => e.count > 0).map((e) => ({ label: e.label, count: e.count })),
+    topics: [...topics],
+    notable: picks.map((row) => ({ entryId: row.entryId, occurredAt: new Date(row.occurredAt), reason: row.reason })),
+  };
+}
+
+export const REFLECTION_JOB = "reflection";
+
+/**
+ * Runs a reflection job at the edge: computes the structured (non-generated) reflection and marks the
+ * job done with no node. This is the hook for the job pipeline: once a node can write reflections,
+ * dispatch jobs of kind `reflection` (payload: `reflectionJobPayloadSchema`) to it instead, store its
+ * answer with `applyGeneratedReflection`, and keep calling this as the fallback when no node can.
+ * A job that no longer owns its reflection (a newer request replaced it) changes nothing.
+ */
+export async function runReflectionJobAtEdge(db: Database, jobId: string, now = new Date()): Promise<void> {
+  const [row] = await db
+    .select({
+      id: reflections.id,
+      userId: reflections.userId,
+      period: reflections.period,
+      periodStart: reflections.periodStart,
+      periodEnd: reflections.periodEnd,
+      timezone: reflections.timezone,
+    })
+    .from(reflections)
+    .where(eq(reflections.jobId, jobId))
+    .limit(1);
+  if (!row) {
+    await finishJob(db, jobId, "done", null);
+    return;
+  }
+  try {
+    const facts = await loadReflectionFacts(db, row.userId, row, now);
+    const built = buildStructuredReflection(facts);
+    await db.transaction(async (tx) => {
+      await tx
+        .update(reflections)
+        .set({ status: "done", generated: false, ...built, model: null, error: null, updatedAt: new Date() })
+        .where(and(eq(reflections.id, row.id), eq(reflections.jobId, jobId)));
+      await tx
+        .update(jobs)
+        .set({ status: "done", nodeId: null, finishedAt: new Date(), updatedAt: new Date(), error: null, result: { reflectionId: row.id, generated: false } })
+        .where(eq(jobs.id, jobId));
+    });
+  } catch (err) {
+    const reason = "The reflection could not be computed; request it again.";
+    await db
+      .update(reflections)
+      .set({ status: "failed", error: reason, updatedAt: new Date() })
+      .where(and(eq(reflections.id, row.id), eq(reflections.jobId, jobId)));
+    await finishJob(db, jobId, "failed", reason);
+    // Only the error's class: its message may carry SQL or values from the period.
+    console.error(
+      JSON.stringify({ level: "error", msg: "reflection failed", jobId, error: err instanceof Error ? err.name : "unknown" }),
+    );
+  }
+}
+
+async function finishJob(db: Database, jobId: string, status: "done" | "failed", error: string | null): Promise<void> {
+  await db
+    .update(jobs)
+    .set({ status, error, finishedAt: new Date(), updatedAt: new Date() })
+    .where(eq(jobs.id, jobId));
+}
+
+/**
+ * Stores what a node's LLM wrote for a reflection job (the pipeline's result receiver calls this). Only
+ * citations of the writer's live entries inside the period survive: a model may invent or mix up ids,
+ * and a reflection must never point at another period's entries, let alone another writer's.
+ */
+export async function applyGeneratedReflection(
+  db: Database,
+  jobId: string,
+  result: GeneratedReflection,
+  nodeId: string | null,
+): Promise<boolean> {
+  const [row] = await db
+    .select({
+      id: reflections.id,
+      userId: reflections.userId,
+      periodStart: reflections.periodStart,
+      periodEnd: reflections.periodEnd,
+    })
+    .from(reflections)
+    .where(eq(reflections.jobId, jobId))
+    .limit(1);
+  if (!row) return false;
+  const wanted = [...new Set(result.citations.map((c) => c.entryId))].filter((id) =>
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id),
+  );
+  const allowed =
+    wanted.length === 0
+      ? []
+      : await db.execute<{ id: string; occurredAt: string }>(sql`
+          select e.id, ${isoUtc(sql`e.occurred_at`)} as "occurredAt" from entries e
+          where ${liveEntriesIn(row.userId, { from: row.periodStart, to: row.periodEnd })}
+            and e.id in (${sql.join(
+              wanted.map((id) => sql`${id}::uuid`),
+              sql`, `,
+            )})`);
+  const citations = wanted.flatMap((entryId) => {
+    const hit = allowed.find((a) => a.id === entryId);
+    return hit ? [{ entryId, occurredAt: new Date(hit.occurredAt).toISOString() }] : [];
+  });
+  await db.transaction(async (tx) => {
+    await tx
+      .update(reflections)
+      .set({ status: "done", generated: true, text: result.text, citations, model: result.model, error: null, updatedAt: new Date() })
+      .where(and(eq(reflections.id, row.id), eq(reflections.jobId, jobId)));
+    await tx
+      .update(jobs)
+      .set({ status: "done", nodeId, finishedAt: new Date(), updatedAt: new Date(), result: { reflectionId: row.id, generated: true } })
+      .where(eq(jobs.id, jobId));
+  });
+  return true;
+}
