@@ -8,7 +8,8 @@ const usage = `Usage: npm run <command>
   test    lint, type-check and run every test suite against real services
   admin   operator commands: create-admin --email …, promote --email …
   models  list | pull <id> | build-offline | verify the inference node's models
-  bench   run the benchmarks (npm run bench -- <name> for one); figures go to bench/results/`;
+  bench   run the benchmarks (npm run bench -- <name> for one); figures go to bench/results/
+  eval    search quality (keyword, semantic, hybrid) and topic purity on the written journal set`;
 
 async function main(): Promise<number> {
   const [command, ...args] = process.argv.slice(2);
@@ -24,6 +25,11 @@ async function main(): Promise<number> {
     }
     case "bench":
       return await benchCommand(args);
+    case "eval": {
+      // Loaded on demand, like models: it pulls in onnxruntime and embedded Postgres.
+      const { main: evalMain } = await import("../../models/eval/run.ts");
+      return await evalMain(args);
+    }
     case "admin":
       return await adminCommand(args);
     default:

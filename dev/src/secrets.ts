@@ -8,6 +8,7 @@ export interface StackSecrets {
   QSTASH_TOKEN: string;
   QSTASH_CURRENT_SIGNING_KEY: string;
   QSTASH_NEXT_SIGNING_KEY: string;
+  NODE_TOKEN_SECRET: string;
 }
 
 const SECRET_NAMES = [
@@ -16,6 +17,7 @@ const SECRET_NAMES = [
   "QSTASH_TOKEN",
   "QSTASH_CURRENT_SIGNING_KEY",
   "QSTASH_NEXT_SIGNING_KEY",
+  "NODE_TOKEN_SECRET",
 ] as const satisfies readonly (keyof StackSecrets)[];
 
 export function generateSecrets(): StackSecrets {
@@ -25,6 +27,7 @@ export function generateSecrets(): StackSecrets {
     QSTASH_TOKEN: randomToken(32),
     QSTASH_CURRENT_SIGNING_KEY: `sig_${randomToken(32)}`,
     QSTASH_NEXT_SIGNING_KEY: `sig_${randomToken(32)}`,
+    NODE_TOKEN_SECRET: randomToken(48),
   };
 }
 

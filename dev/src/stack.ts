@@ -1,15 +1,15 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { hashToken, randomToken, uuidv7 } from "@inkwell/shared";
+import { deriveNodeToken, hashToken, nodeTokenSalt, uuidv7 } from "@inkwell/shared";
 import { pino } from "pino";
 import postgres from "postgres";
 import { startChroma } from "./chroma/chroma.ts";
 import { packageDir, repoRoot } from "./lib/paths.ts";
-import { assertPortFree, waitForHttp } from "./lib/ports.ts";
+import { assertPortFree, freePort, waitForHttp } from "./lib/ports.ts";
 import { ManagedProcess } from "./lib/process.ts";
 import { startPostgres } from "./postgres/embedded.ts";
 import { migrateDatabase } from "./postgres/migrate.ts";
-import { startQStashServer } from "./qstash/server.ts";
+import { type QStashServer, startQStashServer } from "./qstash/server.ts";
 import { ensureRedisServer, startRedis } from "./redis/redis-server.ts";
 import { startUpstashRestServer } from "./redis/upstash-rest-server.ts";
 import { formatDotenv, type StackSecrets } from "./secrets.ts";
@@ -42,6 +42,8 @@ export interface StackOptions {
   log: (message: string) => void;
   /** A child that dies on its own; the caller decides whether to stop everything. */
   onCrash?: (service: string, detail: string) => void;
+  /** Extra Worker vars (tests shorten NODE_HEARTBEAT_TTL_SECONDS, benchmarks lift rate limits). */
+  edgeVars?: Record<string, string>;
 }
 
 export interface Stack {
@@ -54,7 +56,21 @@ export interface Stack {
   nodeUrl: string;
   /** Bindings and vars the Worker runs with. */
   edgeVars: Record<string, string>;
+  /** Registers and starts one more inference node (needs the edge and Chroma parts). */
+  startNode(name: string, env?: Record<string, string>): Promise<RunningNode>;
+  /** Stops the QStash stand-in and starts it again on the same port and data (a crash and restart). */
+  restartQStash(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface RunningNode {
+  id: string;
+  name: string;
+  url: string;
+  /** Graceful stop: a final draining heartbeat, then in-flight work finishes. */
+  stop(): Promise<void>;
+  /** SIGKILL: the node vanishes mid-work, as a crashed machine would. */
+  kill(): Promise<void>;
 }
 
 const LOCAL = "127.0.0.1";
@@ -69,19 +85,86 @@ function resolveBin(pkg: string, relative: string, from: string): string {
   return path.join(packageDir(pkg, from), relative);
 }
 
-/** Registers (or re-keys) the local node, the way an operator would through the admin API. */
-async function registerLocalNode(databaseUrl: string, nodeUrl: string): Promise<string> {
-  const token = `nt_${randomToken(32)}`;
+/**
+ * Registers (or re-keys) a node the way the admin API does: a fresh salt, the token derived from
+ * NODE_TOKEN_SECRET, and only the token's hash stored.
+ */
+async function registerNode(
+  databaseUrl: string,
+  name: string,
+  nodeUrl: string,
+  tokenSecret: string,
+): Promise<{ id: string; token: string }> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
+    const [existing] = await sql<{ id: string }[]>`select id from nodes where name = ${name}`;
+    const id = existing?.id ?? uuidv7();
+    const salt = nodeTokenSalt();
+    const token = await deriveNodeToken(tokenSecret, id, salt);
     await sql`
-      insert into nodes (id, name, url, token_hash, status)
-      values (${uuidv7()}, 'local', ${nodeUrl}, ${await hashToken(token)}, 'offline')
-      on conflict (name) do update set url = excluded.url, token_hash = excluded.token_hash, updated_at = now()`;
+      insert into nodes (id, name, url, token_hash, token_salt, status)
+      values (${id}, ${name}, ${nodeUrl}, ${await hashToken(token)}, ${salt}, 'offline')
+      on conflict (name) do update set url = excluded.url, token_hash = excluded.token_hash,
+        token_salt = excluded.token_salt, updated_at = now()`;
+    return { id, token };
   } finally {
     await sql.end({ timeout: 2 });
   }
-  return token;
+}
+
+export interface NodeOptions {
+  name: string;
+  port: number;
+  databaseUrl: string;
+  edgeUrl: string;
+  chromaUrl: string;
+  secrets: StackSecrets;
+  logDir: string;
+  echo?: boolean;
+  env?: Record<string, string>;
+  onUnexpectedExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+/** Registers an inference node with the edge's database and starts it; resolves once it answers /health. */
+export async function startNode(options: NodeOptions): Promise<RunningNode> {
+  await assertPortFree(LOCAL, options.port, "NODE_PORT");
+  const url = `http://${LOCAL}:${options.port}`;
+  const { id, token } = await registerNode(options.databaseUrl, options.name, url, options.secrets.NODE_TOKEN_SECRET);
+  const logName = options.name === "local" ? "node" : `node-${options.name}`;
+  const node = new ManagedProcess({
+    name: logName,
+    command: process.execPath,
+    args: ["--import", "tsx", path.join(repoRoot, "inference-node/src/server.ts")],
+    cwd: path.join(repoRoot, "inference-node"),
+    env: {
+      ...process.env,
+      NODE_HOST: LOCAL,
+      NODE_PORT: String(options.port),
+      NODE_PUBLIC_URL: url,
+      EDGE_URL: options.edgeUrl,
+      NODE_TOKEN: token,
+      CHROMA_URL: options.chromaUrl,
+      QSTASH_CURRENT_SIGNING_KEY: options.secrets.QSTASH_CURRENT_SIGNING_KEY,
+      QSTASH_NEXT_SIGNING_KEY: options.secrets.QSTASH_NEXT_SIGNING_KEY,
+      HEARTBEAT_INTERVAL_MS: "5000",
+      ...options.env,
+    },
+    logFile: path.join(options.logDir, `${logName}.log`),
+    echo: options.echo ?? false,
+    ...(options.onUnexpectedExit ? { onUnexpectedExit: options.onUnexpectedExit } : {}),
+  }).start();
+  try {
+    await Promise.race([
+      waitForHttp(`${url}/health`, { timeoutMs: 90_000 }),
+      node.waitForExit().then(() => {
+        throw new Error(`The inference node exited during start-up:\n${node.tail()}`);
+      }),
+    ]);
+  } catch (err) {
+    await node.stop();
+    throw err;
+  }
+  return { id, name: options.name, url, stop: () => node.stop(), kill: () => node.kill() };
 }
 
 export interface EdgeOptions {
@@ -190,6 +273,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
   };
 
+  let qstashServer: QStashServer | undefined;
+  const launchQStash = () =>
+    startQStashServer({
+      port: ports.qstash,
+      token: secrets.QSTASH_TOKEN,
+      currentSigningKey: secrets.QSTASH_CURRENT_SIGNING_KEY,
+      nextSigningKey: secrets.QSTASH_NEXT_SIGNING_KEY,
+      dataDir: path.join(dataDir, "qstash"),
+      logger: fileLogger(path.join(logDir, "qstash.log"), "qstash-local"),
+    });
+
   const stack: Stack = {
     databaseUrl: options.databaseUrl ?? "",
     redisUrl: "",
@@ -199,6 +293,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     edgeUrl: "",
     nodeUrl: "",
     edgeVars: {},
+    startNode: async (name, env) => {
+      if (!stack.edgeUrl || !stack.chromaUrl) throw new Error("startNode needs the edge and chroma parts");
+      const node = await startNode({
+        name,
+        port: await freePort(),
+        databaseUrl: stack.databaseUrl,
+        edgeUrl: stack.edgeUrl,
+        chromaUrl: stack.chromaUrl,
+        secrets,
+        logDir,
+        echo: options.echo ?? false,
+        ...(env ? { env } : {}),
+      });
+      stoppers.push({ name: `node-${name}`, stop: node.stop });
+      return node;
+    },
+    restartQStash: async () => {
+      await qstashServer?.close();
+      qstashServer = await launchQStash();
+    },
     stop: stopAll,
   };
 
@@ -248,15 +362,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       (async () => {
         if (!parts.has("qstash")) return;
         await assertPortFree(LOCAL, ports.qstash, "QSTASH_PORT");
-        const qstash = await startQStashServer({
-          port: ports.qstash,
-          token: secrets.QSTASH_TOKEN,
-          currentSigningKey: secrets.QSTASH_CURRENT_SIGNING_KEY,
-          nextSigningKey: secrets.QSTASH_NEXT_SIGNING_KEY,
-          dataDir: path.join(dataDir, "qstash"),
-          logger: fileLogger(path.join(logDir, "qstash.log"), "qstash-local"),
-        });
-        stoppers.push({ name: "qstash", stop: qstash.close });
+        const qstash = await launchQStash();
+        qstashServer = qstash;
+        // The current server, which restartQStash may have replaced.
+        stoppers.push({ name: "qstash", stop: async () => await qstashServer?.close() });
         stack.qstashUrl = qstash.url;
         log(`qstash     ready on ${qstash.url}`);
       })(),
@@ -293,6 +402,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       QSTASH_CURRENT_SIGNING_KEY: secrets.QSTASH_CURRENT_SIGNING_KEY,
       QSTASH_NEXT_SIGNING_KEY: secrets.QSTASH_NEXT_SIGNING_KEY,
       EDGE_PUBLIC_URL: stack.edgeUrl,
+      NODE_TOKEN_SECRET: secrets.NODE_TOKEN_SECRET,
+      ...options.edgeVars,
     };
 
     if (parts.has("edge")) {
@@ -309,36 +420,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
 
     if (parts.has("node")) {
-      await assertPortFree(LOCAL, ports.node, "NODE_PORT");
-      const nodeToken = await registerLocalNode(stack.databaseUrl, stack.nodeUrl);
-      const node = new ManagedProcess({
-        name: "node",
-        command: process.execPath,
-        args: ["--import", "tsx", path.join(repoRoot, "inference-node/src/server.ts")],
-        cwd: path.join(repoRoot, "inference-node"),
-        env: {
-          ...process.env,
-          NODE_HOST: LOCAL,
-          NODE_PORT: String(ports.node),
-          NODE_PUBLIC_URL: stack.nodeUrl,
-          EDGE_URL: stack.edgeUrl,
-          NODE_TOKEN: nodeToken,
-          CHROMA_URL: stack.chromaUrl,
-          QSTASH_CURRENT_SIGNING_KEY: secrets.QSTASH_CURRENT_SIGNING_KEY,
-          QSTASH_NEXT_SIGNING_KEY: secrets.QSTASH_NEXT_SIGNING_KEY,
-          HEARTBEAT_INTERVAL_MS: "5000",
-        },
-        logFile: path.join(logDir, "node.log"),
+      const node = await startNode({
+        name: "local",
+        port: ports.node,
+        databaseUrl: stack.databaseUrl,
+        edgeUrl: stack.edgeUrl,
+        chromaUrl: stack.chromaUrl,
+        secrets,
+        logDir,
         echo: options.echo ?? false,
         onUnexpectedExit: crashed("node"),
-      }).start();
-      stoppers.push({ name: "node", stop: () => node.stop() });
-      await Promise.race([
-        waitForHttp(`${stack.nodeUrl}/health`, { timeoutMs: 60_000 }),
-        node.waitForExit().then(() => {
-          throw new Error(`The inference node exited during start-up:\n${node.tail()}`);
-        }),
-      ]);
+      });
+      stoppers.push({ name: "node", stop: node.stop });
       log(`node       ready on ${stack.nodeUrl}`);
     }
     return stack;

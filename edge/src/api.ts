@@ -9,6 +9,7 @@ import { logoutAll } from "./routes/auth/logout-all.ts";
 import { refresh } from "./routes/auth/refresh.ts";
 import { register } from "./routes/auth/register.ts";
 import { journalRoutes } from "./routes/journal.ts";
+import { sessionRoutes } from "./routes/sessions/sessions.ts";
 import { postPassword } from "./routes/me/change-password.ts";
 import { deleteMe } from "./routes/me/delete-me.ts";
 import { getExport } from "./routes/me/export.ts";
@@ -34,6 +35,7 @@ export const publicApi = createRouter()
   .route("/", getApiKeys)
   .route("/", removeApiKey)
   .route("/", journalRoutes)
+  .route("/", sessionRoutes)
   .route("/", adminRoutes);
 
 export type PublicApi = typeof publicApi;

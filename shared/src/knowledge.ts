@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { countWords } from "./entries.ts";
 
 /**
  * The psychology knowledge base: passages the project writes in its own words, each summarising a real
@@ -84,10 +85,6 @@ export type KnowledgeSource = z.infer<typeof knowledgeSourceSchema>;
 export const PASSAGE_MIN_WORDS = 60;
 export const PASSAGE_MAX_WORDS = 150;
 
-export function countWords(text: string): number {
-  return text.split(/\s+/).filter(Boolean).length;
-}
-
 export const knowledgePassageSchema = z.strictObject({
   id: z.string().regex(kebab, "must be kebab-case"),
   title: z.string().min(3).max(120),
@@ -156,10 +153,18 @@ export const knowledgeCorpusSchema = z.array(knowledgeFileSchema).superRefine((f
     }
   }
   if (passages < MIN_CORPUS_PASSAGES) {
-    ctx.addIssue({ code: "custom", path: [], message: `has ${passages} passages, fewer than ${MIN_CORPUS_PASSAGES}` });
+    ctx.addIssue({
+      code: "custom",
+      path: [],
+      message: `has ${passages} passages, fewer than ${MIN_CORPUS_PASSAGES}`,
+    });
   }
   if (domains.size < MIN_CORPUS_DOMAINS) {
-    ctx.addIssue({ code: "custom", path: [], message: `covers ${domains.size} domains, fewer than ${MIN_CORPUS_DOMAINS}` });
+    ctx.addIssue({
+      code: "custom",
+      path: [],
+      message: `covers ${domains.size} domains, fewer than ${MIN_CORPUS_DOMAINS}`,
+    });
   }
 });
 

@@ -35,7 +35,8 @@ describe("edge request signatures", () => {
     const header = await signEdgeRequest({ nodeToken, ...request, timestamp: 5 });
     const { createHash, createHmac } = await import("node:crypto");
     const bodyHash = createHash("sha256").update(request.body).digest("hex");
-    const mac = (key: string) => createHmac("sha256", key).update(`5.POST./v1/embed.${bodyHash}`).digest("hex");
+    const mac = (key: string) =>
+      createHmac("sha256", key).update(`5.POST./v1/embed.${bodyHash}`).digest("hex");
     const derived = createHash("sha256").update(`inkwell-edge-signature:v1:${nodeToken}`).digest("hex");
     expect(parseEdgeSignature(header)).toEqual({ timestamp: 5, signature: mac(derived) });
     // A leaked nodes table (token hashes) must not be enough to sign requests to a node.

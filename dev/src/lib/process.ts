@@ -90,6 +90,19 @@ export class ManagedProcess {
     return this.exited;
   }
 
+  /** SIGKILL to the whole group at once: a crash, as tests of failover need it (no graceful goodbye). */
+  async kill(): Promise<void> {
+    this.stopping = true;
+    const pid = this.child?.pid;
+    if (pid === undefined || !this.running) return;
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await this.exited;
+  }
+
   /** SIGTERM to the whole process group, SIGKILL after the grace period. */
   async stop(graceMs = 8_000): Promise<void> {
     this.stopping = true;

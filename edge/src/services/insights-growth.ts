@@ -1,7 +1,7 @@
 import type { GrowthInsights, ReflectionPeriod } from "@inkwell/shared";
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { emotionDistribution, isoUtc, liveEntriesIn } from "./insights.ts";
+import { analysedBy, emotionDistribution, isoUtc, liveEntriesIn, topicLinksBy } from "./insights.ts";
 import { round4, round4OrNull } from "./insights-range.ts";
 
 /** A local calendar period (ISO week from Monday 00:00, or calendar month) as UTC instants. */
@@ -144,7 +144,7 @@ export async function growthInsights(
         select (e.occurred_at at time zone ${tz})::date as d, e.occurred_at >= ${current.start.toISOString()}::timestamptz as cur,
                e.word_count, a.sentiment_score
         from entries e
-        left join entry_analyses a on a.entry_id = e.id and a.status = 'done'
+        left join entry_analyses a on ${analysedBy(userId)}
         where ${liveEntriesIn(userId, span)}
       )
       select to_char(d, 'YYYY-MM-DD') as "localDate",
@@ -163,7 +163,7 @@ export async function growthInsights(
              (count(*) filter (where e.occurred_at >= ${current.start.toISOString()}::timestamptz))::int as current,
              (count(*) filter (where e.occurred_at < ${current.start.toISOString()}::timestamptz))::int as previous
       from entries e
-      join entry_topics et on et.entry_id = e.id
+      join entry_topics et on ${topicLinksBy(userId)}
       join topics t on t.id = et.topic_id and t.user_id = ${userId}::uuid
       where ${liveEntriesIn(userId, span)}
       group by t.id, t.name`),

@@ -176,9 +176,11 @@ export type DispatchOutcome =
 
 async function wait(db: Database, job: JobRow, reason: string): Promise<DispatchOutcome> {
   const now = new Date();
+  // Keep why the last attempt failed in front of why the job now waits: both help an operator.
+  const lastFailure = job.error?.startsWith("Attempt ") ? job.error.split(/ (?=Dispatching|Waiting)/)[0] : undefined;
   await db
     .update(jobs)
-    .set({ error: reason, availableAt: new Date(now.getTime() + waitBackoffMs(job.createdAt, now)), updatedAt: now })
+    .set({ error: lastFailure ? `${lastFailure} ${reason}` : reason, availableAt: new Date(now.getTime() + waitBackoffMs(job.createdAt, now)), updatedAt: now })
     .where(and(eq(jobs.id, job.id), eq(jobs.status, "queued")));
   return { outcome: "waiting", reason };
 }

@@ -84,7 +84,8 @@ function failureReason(callback: QStashCallback): { text: string; unreachable: b
   if (callback.status === 0) {
     return { text: `the node could not be reached (${(callback.error ?? "no response").slice(0, 80)})`, unreachable };
   }
-  const problem = problemSchema.safeParse(parseJson(decodeBase64(callback.body)));
+  // Loosely: any answer with a `detail` (our nodes answer RFC 9457 problems).
+  const problem = problemSchema.pick({ detail: true }).safeParse(parseJson(decodeBase64(callback.body)));
   const detail = problem.success ? `: ${problem.data.detail.slice(0, 160)}` : "";
   return { text: `the node answered HTTP ${callback.status}${detail}`, unreachable };
 }

@@ -8,7 +8,7 @@ import type {
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { jobs, reflections } from "../db/schema/index.ts";
-import { emotionDistribution, isoUtc, liveEntriesIn } from "./insights.ts";
+import { analysedBy, emotionDistribution, isoUtc, liveEntriesIn, topicLinksBy } from "./insights.ts";
 import { round4OrNull } from "./insights-range.ts";
 
 /** Everything the structured reflection is made of, as SQL aggregates it; never entry text. */
@@ -136,12 +136,12 @@ export async function loadReflectionFacts(
              avg(a.sentiment_score)::float8 as "avgSentiment",
              count(a.sentiment_score)::int as "analyzedEntries"
       from entries e
-      left join entry_analyses a on a.entry_id = e.id and a.status = 'done'
+      left join entry_analyses a on ${analysedBy(userId)}
       where ${live}`),
     db.execute<{ label: string; count: number }>(sql`
       select lower(k.word) as label, count(distinct e.id)::int as count
       from entries e
-      join entry_analyses a on a.entry_id = e.id and a.status = 'done'
+      join entry_analyses a on ${analysedBy(userId)}
       cross join lateral unnest(coalesce(a.keywords, '{}'::text[])) as k(word)
       where ${live} and btrim(k.word) <> ''
       group by 1
@@ -151,7 +151,7 @@ export async function loadReflectionFacts(
     db.execute<{ id: string; name: string; count: number }>(sql`
       select t.id, t.name, count(*)::int as count
       from entries e
-      join entry_topics et on et.entry_id = e.id
+      join entry_topics et on ${topicLinksBy(userId)}
       join topics t on t.id = et.topic_id and t.user_id = ${userId}::uuid
       where ${live}
       group by t.id, t.name
@@ -159,12 +159,12 @@ export async function loadReflectionFacts(
       limit 5`),
     db.execute<NotableRow>(sql`
       (select e.id as "entryId", ${isoUtc(sql`e.occurred_at`)} as "occurredAt", 'highest-sentiment' as reason
-         from entries e join entry_analyses a on a.entry_id = e.id and a.status = 'done'
+         from entries e join entry_analyses a on ${analysedBy(userId)}
          where ${live} and a.sentiment_score is not null
          order by a.sentiment_score desc, e.occurred_at, e.id limit 1)
       union all
       (select e.id, ${isoUtc(sql`e.occurred_at`)}, 'lowest-sentiment'
-         from entries e join entry_analyses a on a.entry_id = e.id and a.status = 'done'
+         from entries e join entry_analyses a on ${analysedBy(userId)}
          where ${live} and a.sentiment_score is not null
          order by a.sentiment_score asc, e.occurred_at, e.id limit 1)
       union all

@@ -24,5 +24,7 @@ export const entryTopics = pgTable(
   (t) => [
     primaryKey({ columns: [t.entryId, t.topicId] }),
     index("entry_topics_topic_idx").on(t.topicId, t.entryId),
+    // Insights over one writer's history reach their links without reading everyone's.
+    index("entry_topics_user_entry_idx").on(t.userId, t.entryId),
   ],
 );

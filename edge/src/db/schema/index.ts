@@ -1,4 +1,6 @@
 export * from "./api-keys.ts";
+export * from "./chat-messages.ts";
+export * from "./chat-sessions.ts";
 export * from "./entries.ts";
 export * from "./entry-analyses.ts";
 export * from "./entry-embeddings.ts";

@@ -22,7 +22,10 @@ export const nodes = pgTable(
     draining: boolean("draining").notNull().default(false),
     version: text("version"),
     hardware: jsonb("hardware").$type<Hardware>(),
-    models: jsonb("models").$type<{ id: string; task: "embedding" | "sentiment" | "emotion" | "llm" }[]>().notNull().default([]),
+    models: jsonb("models")
+      .$type<{ id: string; task: "embedding" | "sentiment" | "emotion" | "llm" }[]>()
+      .notNull()
+      .default([]),
     load: jsonb("load").$type<NodeLoad>(),
     lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true, mode: "date" }),
     /**

@@ -1,6 +1,16 @@
 import type { ReflectionCitation, ReflectionStats, ReflectionThemes } from "@inkwell/shared";
 import { sql } from "drizzle-orm";
-import { boolean, check, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  check,
+  index,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { id, timestamps } from "./columns.ts";
 import { jobs } from "./jobs.ts";
 import { users } from "./users.ts";

@@ -3,20 +3,28 @@ import type { Config } from "../../config.ts";
 import { qstashVerify } from "../../plugins/qstash-verify.ts";
 import type { InferenceRuntime } from "../../runtime/runtime.ts";
 import { analyzeEntryRoute } from "./analyze-entry.ts";
+import { createChromaStore, type VectorStore } from "../../vectors/chroma-store.ts";
 import { echoJobRoute } from "./echo.ts";
+import { purgeEntryVectorsRoute } from "./purge-entry-vectors.ts";
+import { reindexRoute } from "./reindex.ts";
 
 export interface JobRoutesOptions extends Record<string, unknown> {
   config: Config;
   runtime: InferenceRuntime;
+  /** Tests pass their own; otherwise one is made from CHROMA_URL. */
+  vectors?: VectorStore;
 }
 
 /** Everything under /jobs is delivered by QStash; this encapsulated context makes that non-optional. */
-export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (fastify, { config, runtime }) => {
+export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (fastify, { config, runtime, vectors: given }) => {
+  const vectors = given ?? createChromaStore(config.chromaUrl, fastify.log);
   await fastify.register(qstashVerify, {
     currentSigningKey: config.qstash.currentSigningKey,
     nextSigningKey: config.qstash.nextSigningKey,
     publicUrl: config.publicUrl,
   });
   await fastify.register(echoJobRoute);
-  await fastify.register(analyzeEntryRoute, { runtime });
+  await fastify.register(analyzeEntryRoute, { runtime, vectors });
+  await fastify.register(purgeEntryVectorsRoute, { vectors });
+  await fastify.register(reindexRoute, { vectors });
 };

@@ -1,0 +1,26 @@
+import { sql } from "drizzle-orm";
+import { check, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { id, timestamps } from "./columns.ts";
+import { users } from "./users.ts";
+
+export const chatSessions = pgTable(
+  "chat_sessions",
+  {
+    id: id(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    title: text("title"),
+    tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    lastMessageAt: timestamp("last_message_at", { withTimezone: true, mode: "date" }),
+    ...timestamps,
+  },
+  (t) => [
+    index("chat_sessions_user_idx").on(t.userId, t.updatedAt.desc(), t.id.desc()),
+    check(
+      "chat_sessions_type_check",
+      sql`${t.type} in ('reflection_buddy', 'inner_voice', 'growth_challenge', 'pattern_detective', 'free_chat')`,
+    ),
+  ],
+);

@@ -1,0 +1,292 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  chatMessageSchema,
+  chatSessionSchema,
+  createSessionRequestSchema,
+  pageQuerySchema,
+  pageSchema,
+  sendMessageRequestSchema,
+  sessionTypes,
+  updateSessionRequestSchema,
+} from "@inkwell/shared";
+import { streamSSE } from "hono/streaming";
+import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
+import { createRouter } from "../../lib/openapi.ts";
+import { problemResponses } from "../../lib/problem-schema.ts";
+import { protect, requireScope } from "../../middleware/auth.ts";
+import {
+  autoTitle,
+  createSession,
+  deleteSession,
+  fallbackReply,
+  getSession,
+  listMessages,
+  listSessions,
+  prepareReply,
+  storeAssistantMessage,
+  updateSession,
+} from "../../services/chat.ts";
+import { knowledgeSearch, openLlmStream } from "../../services/chat-llm.ts";
+import { SESSION_TYPES } from "../../services/chat-prompts.ts";
+
+const idParam = z.object({ id: z.string().max(64) });
+const guard = () => protect(requireScope("ai"));
+
+const listTypes = createRoute({
+  method: "get",
+  path: "/v1/sessions/types",
+  tags: ["Chat sessions"],
+  summary: "The kinds of conversation you can start",
+  security: [{ bearer: [] }],
+  middleware: guard(),
+  responses: {
+    200: {
+      description: "Session types",
+      content: {
+        "application/json": {
+          schema: z.object({
+            items: z.array(
+              z.object({ type: z.enum(sessionTypes), name: z.string(), description: z.string() }),
+            ),
+          }),
+        },
+      },
+    },
+    ...problemResponses(401, 403, 429),
+  },
+});
+
+const create = createRoute({
+  method: "post",
+  path: "/v1/sessions",
+  tags: ["Chat sessions"],
+  summary: "Start a conversation grounded in your journal",
+  security: [{ bearer: [] }],
+  middleware: guard(),
+  request: {
+    body: { required: true, content: { "application/json": { schema: createSessionRequestSchema } } },
+  },
+  responses: {
+    201: { description: "Created", content: { "application/json": { schema: chatSessionSchema } } },
+    ...problemResponses(400, 401, 403, 415, 429),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/sessions",
+  tags: ["Chat sessions"],
+  summary: "Your conversations, most recent first",
+  security: [{ bearer: [] }],
+  middleware: guard(),
+  request: { query: pageQuerySchema },
+  responses: {
+    200: {
+      description: "A page of sessions",
+      content: { "application/json": { schema: pageSchema(chatSessionSchema) } },
+    },
+    ...problemResponses(400, 401, 403, 429),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/v1/sessions/{id}",
+  tags: ["Chat sessions"],
+  summary: "One conversation",
+  security: [{ bearer: [] }],
+  middleware: guard(),
+  request: { params: idParam },
+  responses: {
+    200: { description: "The session", content: { "application/json": { schema: chatSessionSchema } } },
+    ...problemResponses(401, 403, 404, 429),
+  },
+});
+
+const patch = createRoute({
+  method: "patch",
+  path: "/v1/sessions/{id}",
+  tags: ["Chat sessions"],
+  summary: "Rename or tag a conversation",
+  security: [{ bearer: [] }],
+  middleware: guard(),
+  request: {
+    params: idParam,
+    body: { required: true, content: { "application/json": { schema: updateSessionRequestSchema } } },
+  },
+  responses: {
+    200: { description: "The session", content: { "application/json": { schema: chatSessionSchema } } },
+    ...problemResponses(400, 401, 403, 404, 415, 429),
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/v1/sessions/{id}",
+  tags: ["Chat sessions"],
+  summary: "Delete a conversation and its messages",
+  security: [{ bearer: [] }],
+  middleware: guard(),
+  request: { params: idParam },
+  responses: { 204: { description: "Deleted" }, ...problemResponses(401, 403, 404, 429) },
+});
+
+const messages = createRoute({
+  method: "get",
+  path: "/v1/sessions/{id}/messages",
+  tags: ["Chat sessions"],
+  summary: "Messages of a conversation, oldest first",
+  security: [{ bearer: [] }],
+  middleware: guard(),
+  request: { params: idParam, query: pageQuerySchema },
+  responses: {
+    200: {
+      description: "A page of messages",
+      content: { "application/json": { schema: pageSchema(chatMessageSchema) } },
+    },
+    ...problemResponses(400, 401, 403, 404, 429),
+  },
+});
+
+const send = createRoute({
+  method: "post",
+  path: "/v1/sessions/{id}/messages",
+  tags: ["Chat sessions"],
+  summary:
+    "Send a message; with `Accept: text/event-stream` the reply streams as `token` events and one `done` event carrying the stored message",
+  security: [{ bearer: [] }],
+  middleware: guard(),
+  request: {
+    params: idParam,
+    body: { required: true, content: { "application/json": { schema: sendMessageRequestSchema } } },
+  },
+  responses: {
+    200: {
+      description: "The assistant's stored reply (or an SSE stream of it)",
+      content: {
+        "application/json": { schema: chatMessageSchema },
+        "text/event-stream": { schema: z.string() },
+      },
+    },
+    ...problemResponses(400, 401, 403, 404, 413, 415, 429),
+  },
+});
+
+export const sessionRoutes = createRouter()
+  .openapi(listTypes, (c) =>
+    c.json(
+      {
+        items: Object.values(SESSION_TYPES).map(({ type, name, description }) => ({
+          type,
+          name,
+          description,
+        })),
+      },
+      200,
+    ),
+  )
+  .openapi(create, async (c) => {
+    const session = await createSession(c.get("services").db, c.get("auth").userId, c.req.valid("json"));
+    c.header("Location", `/v1/sessions/${session.id}`);
+    return c.json(session, 201);
+  })
+  .openapi(list, async (c) => {
+    const { db, config } = c.get("services");
+    const query = c.req.valid("query");
+    const after = query.cursor ? await decodeCursor(config.JWT_SECRET, query.cursor) : undefined;
+    const { items, last } = await listSessions(db, c.get("auth").userId, query.limit, after);
+    return c.json({ items, nextCursor: last ? await encodeCursor(config.JWT_SECRET, last) : null }, 200);
+  })
+  .openapi(get, async (c) =>
+    c.json(await getSession(c.get("services").db, c.get("auth").userId, c.req.valid("param").id), 200),
+  )
+  .openapi(patch, async (c) =>
+    c.json(
+      await updateSession(
+        c.get("services").db,
+        c.get("auth").userId,
+        c.req.valid("param").id,
+        c.req.valid("json"),
+      ),
+      200,
+    ),
+  )
+  .openapi(remove, async (c) => {
+    await deleteSession(c.get("services").db, c.get("auth").userId, c.req.valid("param").id);
+    return c.body(null, 204);
+  })
+  .openapi(messages, async (c) => {
+    const { db, config } = c.get("services");
+    const query = c.req.valid("query");
+    const after = query.cursor ? await decodeCursor(config.JWT_SECRET, query.cursor) : undefined;
+    const { items, last } = await listMessages(
+      db,
+      c.get("auth").userId,
+      c.req.valid("param").id,
+      query.limit,
+      after,
+    );
+    return c.json({ items, nextCursor: last ? await encodeCursor(config.JWT_SECRET, last) : null }, 200);
+  })
+  .openapi(send, async (c) => {
+    const services = c.get("services");
+    const userId = c.get("auth").userId;
+    const sessionId = c.req.valid("param").id;
+    const context = await prepareReply(
+      services.db,
+      userId,
+      sessionId,
+      c.req.valid("json").content,
+      (text, limit) => knowledgeSearch(services, text, limit),
+    );
+    const titleLater = () =>
+      c.executionCtx.waitUntil(autoTitle(services.db, sessionId).catch(() => undefined));
+    // Aborted when the client goes away: the node stops generating too.
+    const upstream = new AbortController();
+    const llm = await openLlmStream(services, context, upstream.signal, c.get("requestId"));
+    const wantsStream = (c.req.header("Accept") ?? "").includes("text/event-stream");
+
+    if (!wantsStream) {
+      let text = "";
+      if (llm) for await (const token of llm.tokens) text += token;
+      const reply = await storeAssistantMessage(services.db, userId, context, {
+        content: llm ? text : fallbackReply(context),
+        status: "complete",
+        generated: Boolean(llm),
+        model: llm?.model ?? null,
+      });
+      titleLater();
+      return c.json(reply, 200);
+    }
+
+    return streamSSE(c, async (stream) => {
+      let text = "";
+      let aborted = false;
+      stream.onAbort(() => {
+        aborted = true;
+        upstream.abort();
+      });
+      try {
+        if (llm) {
+          for await (const token of llm.tokens) {
+            if (aborted) break;
+            text += token;
+            await stream.writeSSE({ event: "token", data: JSON.stringify({ text: token }) });
+          }
+        } else {
+          text = fallbackReply(context);
+          await stream.writeSSE({ event: "token", data: JSON.stringify({ text }) });
+        }
+      } catch {
+        aborted = aborted || upstream.signal.aborted;
+      }
+      const reply = await storeAssistantMessage(services.db, userId, context, {
+        content: text,
+        status: aborted ? "incomplete" : "complete",
+        generated: Boolean(llm),
+        model: llm?.model ?? null,
+      });
+      titleLater();
+      if (!aborted) await stream.writeSSE({ event: "done", data: JSON.stringify(reply) });
+    });
+  });

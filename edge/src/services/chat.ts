@@ -1,0 +1,443 @@
+import {
+  assessSafety,
+  type ChatMessage,
+  type ChatSession,
+  type Citation,
+  CRISIS_RESOURCES,
+  extractCitations,
+  InkwellError,
+  MESSAGE_MAX_CHARS,
+  type SafetyResult,
+  type SessionType,
+  uuidv7,
+} from "@inkwell/shared";
+import { and, asc, count, desc, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { chatMessages, chatSessions, entries } from "../db/schema/index.ts";
+import type { Position } from "../lib/cursor.ts";
+import { CRISIS_PROMPT, SESSION_TYPES } from "./chat-prompts.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const notFound = () => new InkwellError("NOT_FOUND", "No session with that id.");
+
+type SessionRow = typeof chatSessions.$inferSelect;
+type MessageRow = typeof chatMessages.$inferSelect;
+
+export function toSession(row: SessionRow, messageCount: number): ChatSession {
+  return {
+    id: row.id,
+    type: row.type as SessionType,
+    title: row.title,
+    tags: row.tags,
+    messageCount,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    lastMessageAt: row.lastMessageAt?.toISOString() ?? null,
+  };
+}
+
+export function toMessage(row: MessageRow): ChatMessage {
+  return {
+    id: row.id,
+    sessionId: row.sessionId,
+    role: row.role,
+    content: row.content,
+    status: row.status,
+    citations: row.citations,
+    safety: row.safety as ChatMessage["safety"],
+    generated: row.generated,
+    model: row.model,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+async function sessionRow(db: Database, userId: string, id: string): Promise<SessionRow> {
+  if (!UUID.test(id)) throw notFound();
+  const [row] = await db
+    .select()
+    .from(chatSessions)
+    .where(and(eq(chatSessions.id, id), eq(chatSessions.userId, userId)))
+    .limit(1);
+  if (!row) throw notFound();
+  return row;
+}
+
+async function messageCount(db: Database, sessionId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(chatMessages)
+    .where(eq(chatMessages.sessionId, sessionId));
+  return row?.n ?? 0;
+}
+
+export async function getSession(db: Database, userId: string, id: string): Promise<ChatSession> {
+  const row = await sessionRow(db, userId, id);
+  return toSession(row, await messageCount(db, row.id));
+}
+
+export async function createSession(
+  db: Database,
+  userId: string,
+  input: { type: SessionType; title?: string | undefined },
+): Promise<ChatSession> {
+  const now = new Date();
+  const [row] = await db
+    .insert(chatSessions)
+    .values({
+      id: uuidv7(),
+      userId,
+      type: input.type,
+      title: input.title ?? null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  if (!row) throw new InkwellError("INTERNAL", "The session was not stored.");
+  return toSession(row, 0);
+}
+
+export async function updateSession(
+  db: Database,
+  userId: string,
+  id: string,
+  patch: { title?: string | undefined; tags?: string[] | undefined },
+): Promise<ChatSession> {
+  await sessionRow(db, userId, id);
+  const [row] = await db
+    .update(chatSessions)
+    .set({
+      ...(patch.title !== undefined ? { title: patch.title } : {}),
+      ...(patch.tags !== undefined ? { tags: [...new Set(patch.tags.map((t) => t.toLowerCase()))] } : {}),
+      updatedAt: new Date(),
+    })
+    .where(and(eq(chatSessions.id, id), eq(chatSessions.userId, userId)))
+    .returning();
+  if (!row) throw notFound();
+  return toSession(row, await messageCount(db, id));
+}
+
+/** Deleting a session deletes its messages (cascade). */
+export async function deleteSession(db: Database, userId: string, id: string): Promise<void> {
+  if (!UUID.test(id)) throw notFound();
+  const deleted = await db
+    .delete(chatSessions)
+    .where(and(eq(chatSessions.id, id), eq(chatSessions.userId, userId)))
+    .returning({ id: chatSessions.id });
+  if (deleted.length === 0) throw notFound();
+}
+
+export async function listSessions(
+  db: Database,
+  userId: string,
+  limit: number,
+  after?: Position,
+): Promise<{ items: ChatSession[]; last: Position | null }> {
+  const rows = await db
+    .select({
+      session: chatSessions, // Spelled out: inside a subquery drizzle would leave "id" unqualified, and it would bind to the message.
+      n: sql<number>`(select count(*)::int from chat_messages m where m.session_id = "chat_sessions"."id")`,
+    })
+    .from(chatSessions)
+    .where(
+      and(
+        eq(chatSessions.userId, userId),
+        after
+          ? sql`(${chatSessions.updatedAt}, ${chatSessions.id}) < (${after.at}::timestamptz, ${after.id}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(chatSessions.updatedAt), desc(chatSessions.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit).map((r) => toSession(r.session, r.n));
+  const lastItem = page.at(-1);
+  return {
+    items: page,
+    last: rows.length > limit && lastItem ? { at: lastItem.updatedAt, id: lastItem.id } : null,
+  };
+}
+
+export async function listMessages(
+  db: Database,
+  userId: string,
+  sessionId: string,
+  limit: number,
+  after?: Position,
+): Promise<{ items: ChatMessage[]; last: Position | null }> {
+  await sessionRow(db, userId, sessionId);
+  const rows = await db
+    .select()
+    .from(chatMessages)
+    .where(
+      and(
+        eq(chatMessages.sessionId, sessionId),
+        after
+          ? sql`(${chatMessages.createdAt}, ${chatMessages.id}) > (${after.at}::timestamptz, ${after.id}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(asc(chatMessages.createdAt), asc(chatMessages.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit).map(toMessage);
+  const lastItem = page.at(-1);
+  return {
+    items: page,
+    last: rows.length > limit && lastItem ? { at: lastItem.createdAt, id: lastItem.id } : null,
+  };
+}
+
+export interface ContextEntry {
+  id: string;
+  title: string | null;
+  content: string;
+  occurredAt: string;
+}
+
+export interface KnowledgePassage {
+  id: string;
+  title: string;
+  text: string;
+  techniques: string[];
+}
+
+export interface ReplyContext {
+  session: SessionRow;
+  userMessage: ChatMessage;
+  safety: SafetyResult;
+  crisis: boolean;
+  entries: ContextEntry[];
+  knowledge: KnowledgePassage[];
+  history: { role: "user" | "assistant"; content: string }[];
+  system: string;
+}
+
+/** Any of the message's meaningful words, ranked: a chat message is a sentence, not a search query. */
+async function relevantEntries(
+  db: Database,
+  userId: string,
+  text: string,
+  limit: number,
+): Promise<ContextEntry[]> {
+  if (limit === 0) return [];
+  const query = sql`nullif(replace(plainto_tsquery('english', ${text})::text, '&', '|'), '')::tsquery`;
+  const rows = await db
+    .select({
+      id: entries.id,
+      title: entries.title,
+      content: entries.content,
+      occurredAt: entries.occurredAt,
+    })
+    .from(entries)
+    .where(
+      and(eq(entries.userId, userId), sql`${entries.deletedAt} is null`, sql`${entries.search} @@ ${query}`),
+    )
+    .orderBy(sql`ts_rank_cd(${entries.search}, ${query}) desc`, desc(entries.occurredAt))
+    .limit(limit);
+  return rows.map((r) => ({
+    ...r,
+    content: r.content.slice(0, 1200),
+    occurredAt: r.occurredAt.toISOString(),
+  }));
+}
+
+/** ~4 characters a token: enough to keep a prompt inside a small model's window. */
+const HISTORY_BUDGET_CHARS = 6_000;
+
+function escapeData(text: string): string {
+  return text.replaceAll("<", "‹").replaceAll(">", "›");
+}
+
+/**
+ * Stores the person's message first (it is never lost, whatever happens to generation), checks it for
+ * risk, and gathers what the answer is grounded in: recent turns within a budget, the most relevant
+ * entries and knowledge passages, quoted as data.
+ */
+export async function prepareReply(
+  db: Database,
+  userId: string,
+  sessionId: string,
+  content: string,
+  knowledgeFor: (text: string, limit: number) => Promise<KnowledgePassage[]>,
+): Promise<ReplyContext> {
+  if (content.length > MESSAGE_MAX_CHARS) {
+    throw new InkwellError("PAYLOAD_TOO_LARGE", `A message is limited to ${MESSAGE_MAX_CHARS} characters.`, {
+      errors: [{ path: "content", message: `longer than ${MESSAGE_MAX_CHARS} characters` }],
+    });
+  }
+  const session = await sessionRow(db, userId, sessionId);
+  const safety = assessSafety(content);
+  const crisis = safety.level === "high" || safety.level === "critical";
+  const now = new Date();
+  const [stored] = await db
+    .insert(chatMessages)
+    .values({
+      id: uuidv7(),
+      sessionId,
+      userId,
+      role: "user",
+      content,
+      safety: { level: safety.level },
+      generated: false,
+      createdAt: now,
+    })
+    .returning();
+  await db
+    .update(chatSessions)
+    .set({ lastMessageAt: now, updatedAt: now })
+    .where(eq(chatSessions.id, sessionId));
+  if (!stored) throw new InkwellError("INTERNAL", "The message was not stored.");
+
+  const info = SESSION_TYPES[session.type as SessionType];
+  const [entryHits, knowledge, recent] = await Promise.all([
+    crisis ? Promise.resolve([]) : relevantEntries(db, userId, content, info.emphasis.entries),
+    crisis ? Promise.resolve([]) : knowledgeFor(content, info.emphasis.knowledge).catch(() => []),
+    db
+      .select({ role: chatMessages.role, content: chatMessages.content })
+      .from(chatMessages)
+      .where(and(eq(chatMessages.sessionId, sessionId), sql`${chatMessages.id} <> ${stored.id}`))
+      .orderBy(desc(chatMessages.createdAt), desc(chatMessages.id))
+      .limit(20),
+  ]);
+  const history: ReplyContext["history"] = [];
+  let used = 0;
+  for (const turn of recent) {
+    used += turn.content.length;
+    if (used > HISTORY_BUDGET_CHARS) break;
+    history.unshift(turn);
+  }
+
+  const blocks: string[] = [crisis ? CRISIS_PROMPT : info.systemPrompt];
+  if (entryHits.length > 0) {
+    blocks.push(
+      `<journal>\n${entryHits
+        .map(
+          (e) =>
+            `<entry id="${e.id}" date="${e.occurredAt.slice(0, 10)}">${escapeData(`${e.title ? `${e.title}: ` : ""}${e.content}`)}</entry>`,
+        )
+        .join("\n")}\n</journal>`,
+    );
+  }
+  if (knowledge.length > 0) {
+    blocks.push(
+      `<knowledge>\n${knowledge.map((k) => `<passage id="${k.id}" title="${escapeData(k.title)}">${escapeData(k.text)}</passage>`).join("\n")}\n</knowledge>`,
+    );
+  }
+  return {
+    session,
+    userMessage: toMessage(stored),
+    safety,
+    crisis,
+    entries: entryHits,
+    knowledge,
+    history,
+    system: blocks.join("\n\n"),
+  };
+}
+
+/** Without any language model: an honest, clearly labelled reply made of what was retrieved. */
+export function fallbackReply(context: ReplyContext): string {
+  if (context.crisis) {
+    return "It sounds like you are going through something really hard right now, and you deserve support. Please reach out to one of the crisis lines listed here, or to emergency services if you are in danger. Are you safe right now?";
+  }
+  const lines = [
+    "(No language model is available right now, so here is what I found in your journal and our notes.)",
+  ];
+  for (const e of context.entries.slice(0, 3)) {
+    lines.push(
+      `• ${e.occurredAt.slice(0, 10)}${e.title ? ` — ${e.title}` : ""}: “${e.content.slice(0, 160)}${e.content.length > 160 ? "…" : ""}” [entry:${e.id}]`,
+    );
+  }
+  for (const k of context.knowledge.slice(0, 2)) {
+    lines.push(
+      `• ${k.title}${k.techniques.length ? ` — try: ${k.techniques.slice(0, 2).join(", ")}` : ""} [kb:${k.id}]`,
+    );
+  }
+  if (lines.length === 1)
+    lines.push(
+      "I could not find entries related to this yet. Writing about it may help you see it more clearly.",
+    );
+  return lines.join("\n");
+}
+
+/** Crisis resources are attached from `moderate` up, and always in crisis mode, whatever the model said. */
+export function replySafety(context: ReplyContext): ChatMessage["safety"] {
+  if (context.crisis)
+    return { level: context.safety.level, resources: [...(context.safety.resources ?? CRISIS_RESOURCES)] };
+  return context.safety.resources?.length
+    ? { level: context.safety.level, resources: context.safety.resources }
+    : { level: context.safety.level };
+}
+
+export async function storeAssistantMessage(
+  db: Database,
+  userId: string,
+  context: ReplyContext,
+  reply: { content: string; status: ChatMessage["status"]; generated: boolean; model: string | null },
+): Promise<ChatMessage> {
+  const citations: Citation[] = extractCitations(reply.content, {
+    entries: new Set(context.entries.map((e) => e.id)),
+    knowledge: new Set(context.knowledge.map((k) => k.id)),
+  });
+  const now = new Date();
+  const [row] = await db
+    .insert(chatMessages)
+    .values({
+      id: uuidv7(),
+      sessionId: context.session.id,
+      userId,
+      role: "assistant",
+      content: reply.content,
+      status: reply.status,
+      citations,
+      safety: replySafety(context),
+      generated: reply.generated,
+      model: reply.model,
+      createdAt: now,
+    })
+    .returning();
+  await db
+    .update(chatSessions)
+    .set({ lastMessageAt: now, updatedAt: now })
+    .where(eq(chatSessions.id, context.session.id));
+  if (!row) throw new InkwellError("INTERNAL", "The reply was not stored.");
+  return toMessage(row);
+}
+
+const STOPWORDS = new Set(
+  "about above after again against because been before being below between both could didn does doing down during each from further have having here hers herself himself into itself just more most myself once only other ought ours ourselves over same should some such than that their theirs them themselves then there these they this those through under until very were what when where which while whom with would your yours yourself yourselves really feel feeling think thing things today still even much something anything everything maybe like want know going".split(
+    " ",
+  ),
+);
+
+/**
+ * A title and tags for an untitled session once it has a few messages: the most telling words of what
+ * the person wrote (deterministic, no model needed).
+ */
+export async function autoTitle(db: Database, sessionId: string): Promise<void> {
+  const [session] = await db.select().from(chatSessions).where(eq(chatSessions.id, sessionId)).limit(1);
+  if (!session || session.title) return;
+  const userTurns = await db
+    .select({ content: chatMessages.content })
+    .from(chatMessages)
+    .where(and(eq(chatMessages.sessionId, sessionId), eq(chatMessages.role, "user")))
+    .orderBy(asc(chatMessages.createdAt))
+    .limit(6);
+  if (userTurns.length < 3) return;
+  const counts = new Map<string, number>();
+  for (const word of userTurns
+    .map((t) => t.content)
+    .join(" ")
+    .toLowerCase()
+    .match(/\p{L}[\p{L}'’-]{3,}/gu) ?? []) {
+    if (!STOPWORDS.has(word)) counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
+  const words = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 4)
+    .map(([word]) => ({ word }));
+  const tags = words.map((w) => w.word).filter((w) => w.length > 2);
+  if (tags.length === 0) return;
+  await db
+    .update(chatSessions)
+    .set({ title: tags.slice(0, 3).join(", "), tags, updatedAt: new Date() })
+    .where(and(eq(chatSessions.id, sessionId), sql`${chatSessions.title} is null`));
+}

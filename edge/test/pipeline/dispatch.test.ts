@@ -1,0 +1,170 @@
+import { uuidv7 } from "@inkwell/shared";
+import { Client as QStashClient } from "@upstash/qstash";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { jobs } from "../../src/db/schema/index.ts";
+import { parseEnv } from "../../src/env.ts";
+import { dispatchJob, MAX_ATTEMPTS, type PipelineDeps, RUNNING_LEASE_MS, waitBackoffMs } from "../../src/services/job-dispatch.ts";
+import { jobSweepTask } from "../../src/services/job-sweep-cron.ts";
+import { type NodeCandidate, nodeStatus, pickNode } from "../../src/services/nodes.ts";
+import { call, edgeEnv, registerAdmin, registerUser, testDb } from "../harness.ts";
+import { createEntry, json } from "../entries/helpers.ts";
+import { beat, CALLBACK, eventually, FAILURE, publicUrl, registerNode } from "./helpers.ts";
+
+function config() {
+  const parsed = parseEnv(edgeEnv);
+  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+  return parsed.config;
+}
+
+function deps(): PipelineDeps {
+  const c = config();
+  return { db: testDb(), qstash: new QStashClient({ baseUrl: c.QSTASH_URL, token: c.QSTASH_TOKEN }), config: c, requestId: "req_pipeline-test" };
+}
+
+const candidate = (id: string, running: number, load?: Partial<NodeCandidate["load"] & object>): NodeCandidate => ({
+  id,
+  url: `http://${id}.test`,
+  models: [],
+  running,
+  load: { queueDepth: 0, running: 0, capacity: 10, ...load },
+});
+
+/** A purge job: needs no model, so the healthy test nodes of this suite can take it. */
+async function purgeJob(userId: string, entryId: string, extra: Partial<typeof jobs.$inferInsert> = {}) {
+  const id = uuidv7();
+  await testDb().insert(jobs).values({ id, userId, entryId, kind: "purge-entry-vectors", payload: { entryId }, ...extra });
+  return id;
+}
+
+describe("scheduling", () => {
+  it("picks the least loaded node relative to capacity, spreads ties, and avoids the node that just failed", () => {
+    const a = candidate("a", 4);
+    const b = candidate("b", 1);
+    const big = candidate("big", 6, { capacity: 100 });
+    expect(pickNode([a, b])?.id).toBe("b");
+    expect(pickNode([a, b, big])?.id).toBe("big");
+    expect(pickNode([candidate("c", 0, { queueDepth: 9 }), candidate("d", 2)])?.id).toBe("d");
+    const tied = [candidate("x", 1), candidate("y", 1)];
+    expect(pickNode(tied, { random: () => 0 })?.id).toBe("x");
+    expect(pickNode(tied, { random: () => 0.99 })?.id).toBe("y");
+    expect(pickNode([a, b], { avoid: "b" })?.id).toBe("a");
+    expect(pickNode([b], { avoid: "b" })?.id).toBe("b");
+    expect(pickNode([])).toBeUndefined();
+  });
+
+  it("computes node status from the flags and heartbeat freshness", () => {
+    const now = new Date();
+    const base = { draining: false, status: "healthy" as const, lastHeartbeatAt: new Date(now.getTime() - 5_000), unreachableSince: null };
+    expect(nodeStatus(base, now, 30)).toBe("healthy");
+    expect(nodeStatus({ ...base, lastHeartbeatAt: new Date(now.getTime() - 31_000) }, now, 30)).toBe("offline");
+    expect(nodeStatus({ ...base, lastHeartbeatAt: null }, now, 30)).toBe("offline");
+    expect(nodeStatus({ ...base, draining: true }, now, 30)).toBe("draining");
+    expect(nodeStatus({ ...base, status: "draining" }, now, 30)).toBe("draining");
+    expect(nodeStatus({ ...base, unreachableSince: now }, now, 30)).toBe("offline");
+  });
+
+  it("backs off waiting jobs with their age, between 5 s and 5 min", () => {
+    const now = new Date();
+    expect(waitBackoffMs(now, now)).toBe(5_000);
+    expect(waitBackoffMs(new Date(now.getTime() - 60_000), now)).toBe(15_000);
+    expect(waitBackoffMs(new Date(now.getTime() - 86_400_000), now)).toBe(300_000);
+  });
+});
+
+describe("dispatch", () => {
+  it("accepts an entry with no node to run it; the job waits and says why", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Written while every node is asleep." });
+    const job = await eventually(async () => {
+      const body = await json<{ status: string; error: string | null; attempts: number }>(
+        await call(`/v1/jobs/${entry.jobId}`, { token: user.accessToken }),
+        200,
+      );
+      return body.error?.includes("healthy inference node") ? body : undefined;
+    });
+    expect(job).toMatchObject({ status: "queued", attempts: 0 });
+  });
+
+  it("publishes to the node's job URL with callbacks, the request id and a per-attempt deduplication id", async () => {
+    const admin = await registerAdmin();
+    const node = await registerNode(admin);
+    await beat(node.token);
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "To be purged." });
+    const jobId = await purgeJob(user.id, entry.id);
+    const outcome = await dispatchJob(deps(), jobId);
+    if (outcome.outcome !== "published") throw new Error(`expected a publish, got ${JSON.stringify(outcome)}`);
+    expect(outcome.attempt).toBe(1);
+    const [row] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
+    expect(row).toMatchObject({ status: "running", attempts: 1, nodeId: outcome.nodeId, messageId: outcome.messageId });
+
+    const c = config();
+    const res = await fetch(`${c.QSTASH_URL}/v2/messages/${outcome.messageId}`, { headers: { Authorization: `Bearer ${c.QSTASH_TOKEN}` } });
+    const message = (await res.json()) as { url: string; callback: string; failureCallback: string; header: Record<string, string[]>; body: string };
+    expect(message.url).toMatch(/\/jobs\/purge-entry-vectors$/);
+    expect(message.callback).toBe(publicUrl(CALLBACK));
+    expect(message.failureCallback).toBe(publicUrl(FAILURE));
+    const headers = Object.fromEntries(Object.entries(message.header).map(([k, v]) => [k.toLowerCase(), v[0]]));
+    expect(headers["x-request-id"]).toBe("req_pipeline-test");
+    expect(JSON.parse(message.body)).toMatchObject({ jobId, attempt: 1, entryIds: [entry.id] });
+
+    // A publish whose answer was lost is retried with the same attempt number: QStash drops the copy.
+    await testDb().update(jobs).set({ status: "queued", attempts: 0 }).where(eq(jobs.id, jobId));
+    const again = await dispatchJob(deps(), jobId);
+    expect(again).toMatchObject({ outcome: "published", messageId: outcome.messageId });
+    // A job that is not queued is left alone (two dispatchers racing publish once).
+    expect(await dispatchJob(deps(), jobId)).toEqual({ outcome: "skipped" });
+  });
+
+  it("never sends new work to a drained node", async () => {
+    const admin = await registerAdmin();
+    const node = await registerNode(admin);
+    await beat(node.token);
+    await call(`/v1/admin/nodes/${node.id}/drain`, { method: "POST", token: admin.accessToken });
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Not for the drained node." });
+    for (let i = 0; i < 5; i++) {
+      const jobId = await purgeJob(user.id, entry.id);
+      const outcome = await dispatchJob(deps(), jobId);
+      if (outcome.outcome === "published") expect(outcome.nodeId).not.toBe(node.id);
+    }
+  });
+});
+
+describe("the cron sweep", () => {
+  const ctx = () => ({
+    env: edgeEnv,
+    config: config(),
+    db: testDb(),
+    scheduledTime: new Date(),
+    waitUntil: () => {},
+  });
+
+  it("dispatches queued jobs whose publish never happened, and recovers or fails jobs lost downstream", async () => {
+    const admin = await registerAdmin();
+    const node = await registerNode(admin);
+    await beat(node.token);
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "The publish of this one was lost." });
+    const forgotten = await purgeJob(user.id, entry.id, { availableAt: new Date(Date.now() - 60_000) });
+    const leaseAgo = new Date(Date.now() - RUNNING_LEASE_MS - 60_000);
+    const lost = await purgeJob(user.id, entry.id, { status: "running", attempts: 1, startedAt: leaseAgo });
+    const exhausted = await purgeJob(user.id, entry.id, { status: "running", attempts: MAX_ATTEMPTS, startedAt: leaseAgo });
+
+    await jobSweepTask.run(ctx());
+
+    const state = async (id: string) => (await testDb().select().from(jobs).where(eq(jobs.id, id)))[0];
+    expect(await state(forgotten)).toMatchObject({ status: "running", attempts: 1 });
+    expect(await state(lost)).toMatchObject({ status: "running", attempts: 2 });
+    expect(await state(exhausted)).toMatchObject({ status: "failed" });
+    // Running it again is harmless.
+    await jobSweepTask.run(ctx());
+    expect(await state(lost)).toMatchObject({ status: "running", attempts: 2 });
+  });
+
+  it("is registered for the every-minute trigger", async () => {
+    const { cronTasks } = await import("../../src/scheduled.ts");
+    expect(cronTasks.find((t) => t.name === "job-sweep")?.crons).toEqual(["* * * * *"]);
+  });
+});

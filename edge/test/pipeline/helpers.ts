@@ -1,0 +1,147 @@
+import type { AnalyzeEntryResult, CreatedNode, Hardware, NodeHeartbeat } from "@inkwell/shared";
+import { SignJWT } from "jose";
+import { expect } from "vitest";
+import { call, edgeEnv, type TestUser } from "../harness.ts";
+
+const encoder = new TextEncoder();
+
+function base64Url(bytes: ArrayBuffer): string {
+  let binary = "";
+  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function toBase64(text: string): string {
+  let binary = "";
+  for (const byte of encoder.encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** An `Upstash-Signature` as QStash makes one: HS256, `sub` = the URL, `body` = base64url(SHA-256(body)). */
+export async function qstashSignature(url: string, body: string, key = edgeEnv.QSTASH_CURRENT_SIGNING_KEY ?? ""): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return await new SignJWT({ body: base64Url(await crypto.subtle.digest("SHA-256", encoder.encode(body))) })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer("Upstash")
+    .setSubject(url)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + 300)
+    .setJti(`jwt_${crypto.randomUUID()}`)
+    .sign(encoder.encode(key));
+}
+
+export const CALLBACK = "/internal/qstash/callback";
+export const FAILURE = "/internal/qstash/failure";
+
+/** The URL QStash was told to call (EDGE_PUBLIC_URL + path): what its signature names. */
+export const publicUrl = (path: string) => `${(edgeEnv.EDGE_PUBLIC_URL ?? "").replace(/\/+$/, "")}${path}`;
+
+export interface CallbackInput {
+  status?: number;
+  /** The node's answer (JSON-encoded, then base64, as QStash forwards it). */
+  answer?: unknown;
+  /** The message QStash delivered (the job body). */
+  source?: { jobId: string; attempt?: number } & Record<string, unknown>;
+  error?: string;
+}
+
+export function callbackBody(input: CallbackInput): string {
+  return JSON.stringify({
+    status: input.status ?? 200,
+    header: { "Content-Type": ["application/json"] },
+    body: input.answer === undefined ? "" : toBase64(JSON.stringify(input.answer)),
+    retried: 0,
+    maxRetries: 3,
+    sourceMessageId: `msg_${crypto.randomUUID()}`,
+    url: "http://node.test/jobs/analyze-entry",
+    method: "POST",
+    ...(input.source ? { sourceBody: toBase64(JSON.stringify(input.source)) } : {}),
+    ...(input.error ? { error: input.error } : {}),
+  });
+}
+
+/** Posts a QStash-signed callback (signed correctly unless told otherwise). */
+export async function postSigned(
+  path: string,
+  body: string,
+  options: { key?: string; signedBody?: string; signedUrl?: string; signature?: string | null } = {},
+): Promise<Response> {
+  const signature =
+    options.signature === null
+      ? undefined
+      : (options.signature ??
+        (await qstashSignature(options.signedUrl ?? publicUrl(path), options.signedBody ?? body, options.key)));
+  return await call(path, {
+    body,
+    headers: { "Content-Type": "application/json", ...(signature ? { "Upstash-Signature": signature } : {}) },
+  });
+}
+
+/** What a node's analyze-entry answer looks like (real values come from the node in the dev pipeline tests). */
+export function analysisResult(jobId: string, entryId: string, contentVersion: number): AnalyzeEntryResult {
+  return {
+    jobId,
+    entryId,
+    contentVersion,
+    embedding: [0.6, 0.8, 0],
+    model: "test-embed-3d",
+    dims: 3,
+    sentiment: { label: "positive", score: 0.72 },
+    emotions: [
+      { label: "joy", score: 0.8 },
+      { label: "neutral", score: 0.2 },
+    ],
+    keywords: ["harbour", "gulls"],
+    safety: { level: "none", reasons: [] },
+    models: { embedding: "test-embed-3d", sentiment: "test-sentiment", emotion: "test-emotion" },
+    indexed: true,
+  };
+}
+
+export const fakeHardware: Hardware = {
+  cpu: { model: "test cpu", cores: 4, arch: "x64" },
+  memory: { totalMiB: 16_000, freeMiB: 8_000 },
+  cuda: { available: true, driverVersion: "550.1", gpus: [{ name: "NVIDIA Test GPU", memoryMiB: 24_000 }] },
+  device: "cuda",
+};
+
+/**
+ * Nodes of the edge suite never serve the emotion model, so analyze-entry jobs here always wait for a
+ * node (the dev pipeline tests run real nodes); purge jobs (no model needed) do get dispatched.
+ */
+export function heartbeat(extra: Partial<NodeHeartbeat> = {}): NodeHeartbeat {
+  return {
+    version: "0.0.0-test",
+    hardware: fakeHardware,
+    models: [
+      { id: "test-embed-3d", task: "embedding" },
+      { id: "test-sentiment", task: "sentiment" },
+    ],
+    load: { queueDepth: 0, running: 0, capacity: 64 },
+    draining: false,
+    ...extra,
+  };
+}
+
+export async function registerNode(admin: TestUser, name = `node-${crypto.randomUUID().slice(0, 8)}`, url = "http://127.0.0.1:9"): Promise<CreatedNode> {
+  const res = await call("/v1/admin/nodes", { token: admin.accessToken, body: { name, url } });
+  const text = await res.text();
+  expect(res.status, text).toBe(201);
+  return JSON.parse(text) as CreatedNode;
+}
+
+export async function beat(token: string, body: NodeHeartbeat = heartbeat()): Promise<Response> {
+  return await call("/internal/nodes/heartbeat", { token, body });
+}
+
+/** Polls `check` until it returns a value, or fails after `timeoutMs`: never a fixed sleep. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met before the deadline");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,186 @@
+import { entrySchema, uuidv7 } from "@inkwell/shared";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { entryEmbeddings, jobs } from "../../src/db/schema/index.ts";
+import { MAX_ATTEMPTS } from "../../src/services/job-dispatch.ts";
+import { call, edgeEnv, expectProblem, registerAdmin, registerUser, type TestUser, testDb } from "../harness.ts";
+import { createEntry, json } from "../entries/helpers.ts";
+import { analysisResult, CALLBACK, callbackBody, FAILURE, postSigned, publicUrl } from "./helpers.ts";
+
+async function getEntry(user: TestUser, id: string) {
+  return entrySchema.parse(await json(await call(`/v1/entries/${id}`, { token: user.accessToken }), 200));
+}
+
+async function deliver(jobId: string, entryId: string, contentVersion: number, attempt = 1) {
+  const body = callbackBody({
+    answer: analysisResult(jobId, entryId, contentVersion),
+    source: { jobId, attempt, entryId, contentVersion },
+  });
+  const res = await postSigned(CALLBACK, body);
+  return (await json<{ outcome: string }>(res, 200)).outcome;
+}
+
+/** A job row in a known state, beside the one the write created (which the background dispatch owns). */
+async function jobFor(user: TestUser, entryId: string, state: { attempts: number; contentVersion?: number }) {
+  const id = uuidv7();
+  await testDb()
+    .insert(jobs)
+    .values({
+      id,
+      userId: user.id,
+      entryId,
+      kind: "analyze-entry",
+      status: "running",
+      attempts: state.attempts,
+      payload: { entryId, contentVersion: state.contentVersion ?? 1 },
+      startedAt: new Date(),
+    });
+  return id;
+}
+
+describe("QStash result callback", () => {
+  it("writes the analysis, the embedding and the job once; a duplicate delivery changes nothing", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Walked along the harbour; the gulls were loud." });
+    expect(entry.analysis.status).toBe("pending");
+    const jobId = entry.jobId ?? "";
+    expect(await deliver(jobId, entry.id, 1)).toBe("applied");
+
+    const done = await getEntry(user, entry.id);
+    expect(done.analysis).toMatchObject({
+      status: "done",
+      sentiment: { label: "positive", score: 0.72 },
+      emotions: [{ label: "joy", score: 0.8 }, { label: "neutral", score: 0.2 }],
+      keywords: ["harbour", "gulls"],
+      safety: { level: "none" },
+      model: "test-sentiment+test-emotion+test-embed-3d",
+    });
+    const [vector] = await testDb().select().from(entryEmbeddings).where(eq(entryEmbeddings.entryId, entry.id));
+    expect(vector).toMatchObject({ model: "test-embed-3d", dims: 3, contentVersion: 1, userId: user.id });
+    expect(vector?.embedding.map((v) => Math.round(v * 10) / 10)).toEqual([0.6, 0.8, 0]);
+    expect(vector?.indexedAt).not.toBeNull();
+    const job = await json<{ status: string; error: string | null }>(await call(`/v1/jobs/${jobId}`, { token: user.accessToken }), 200);
+    expect(job).toMatchObject({ status: "done", error: null });
+
+    expect(await deliver(jobId, entry.id, 1)).toBe("duplicate");
+    const again = await getEntry(user, entry.id);
+    expect(again.analysis.analyzedAt).toBe(done.analysis.analyzedAt);
+  });
+
+  it("discards a result computed for text that was edited meanwhile; the newer job's result wins", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "First draft of the day." });
+    const patched = entrySchema.parse(
+      await json(await call(`/v1/entries/${entry.id}`, { method: "PATCH", token: user.accessToken, body: { content: "Second draft." } }), 200),
+    );
+    expect(patched.jobId).toBeDefined();
+    expect(await deliver(entry.jobId ?? "", entry.id, 1)).toBe("discarded-stale");
+    expect((await getEntry(user, entry.id)).analysis.status).toBe("pending");
+    expect(await testDb().select().from(entryEmbeddings).where(eq(entryEmbeddings.entryId, entry.id))).toEqual([]);
+
+    expect(await deliver(patched.jobId ?? "", entry.id, 2)).toBe("applied");
+    expect((await getEntry(user, entry.id)).analysis.status).toBe("done");
+    // The old job's result, arriving late again, still changes nothing.
+    expect(await deliver(entry.jobId ?? "", entry.id, 1)).toBe("duplicate");
+    const [vector] = await testDb().select().from(entryEmbeddings).where(eq(entryEmbeddings.entryId, entry.id));
+    expect(vector?.contentVersion).toBe(2);
+  });
+
+  it("drops a result for an entry deleted meanwhile", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Soon gone." });
+    expect((await call(`/v1/entries/${entry.id}`, { method: "DELETE", token: user.accessToken })).status).toBe(204);
+    expect(await deliver(entry.jobId ?? "", entry.id, 1)).toBe("discarded-stale");
+    expect(await testDb().select().from(entryEmbeddings).where(eq(entryEmbeddings.entryId, entry.id))).toEqual([]);
+  });
+
+  it("refuses forged, tampered, misaddressed and unsigned callbacks with 401 and writes nothing", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Nobody but QStash may answer for this." });
+    const body = callbackBody({ answer: analysisResult(entry.jobId ?? "", entry.id, 1), source: { jobId: entry.jobId ?? "", attempt: 1 } });
+    for (const path of [CALLBACK, FAILURE]) {
+      await expectProblem(await postSigned(path, body, { key: "sig_not-the-signing-key-0123456789" }), 401, "UNAUTHENTICATED");
+      await expectProblem(await postSigned(path, body, { signedBody: `${body} ` }), 401, "UNAUTHENTICATED");
+      await expectProblem(await postSigned(path, body, { signedUrl: publicUrl("/somewhere-else") }), 401, "UNAUTHENTICATED");
+      await expectProblem(await postSigned(path, body, { signature: null }), 401, "UNAUTHENTICATED");
+      await expectProblem(await postSigned(path, body, { signature: "not.a.jwt" }), 401, "UNAUTHENTICATED");
+    }
+    // The next signing key (rotation) is accepted.
+    const next = await postSigned(CALLBACK, body, { key: edgeEnv.QSTASH_NEXT_SIGNING_KEY ?? "" });
+    expect(next.status).toBe(200);
+  });
+
+  it("answers 400 to a signed body that is not a callback", async () => {
+    await expectProblem(await postSigned(CALLBACK, JSON.stringify({ hello: "world" })), 400, "VALIDATION_FAILED");
+    await expectProblem(await postSigned(CALLBACK, "not json"), 400, "VALIDATION_FAILED");
+  });
+});
+
+describe("QStash failure callback", () => {
+  it("re-dispatches a failed attempt, and after the last attempt marks job and entry failed with the reason", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "A node will fail on this one." });
+    const jobId = await jobFor(user, entry.id, { attempts: 1 });
+    const failure = (attempt: number) =>
+      callbackBody({ status: 503, answer: { code: "SERVICE_UNAVAILABLE", detail: "The inference node is overloaded" }, source: { jobId, attempt } });
+
+    expect((await json<{ outcome: string }>(await postSigned(FAILURE, failure(1)), 200)).outcome).toBe("requeued");
+    let [row] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
+    // No node in this suite serves every analysis model, so the job waits, saying why.
+    expect(row).toMatchObject({ status: "queued", attempts: 1 });
+    expect(row?.error).toMatch(/waiting for a healthy inference node/i);
+
+    // A late failure of an attempt that is not the current one changes nothing.
+    await testDb().update(jobs).set({ status: "running", attempts: MAX_ATTEMPTS }).where(eq(jobs.id, jobId));
+    expect((await json<{ outcome: string }>(await postSigned(FAILURE, failure(1)), 200)).outcome).toBe("ignored-stale-attempt");
+
+    expect((await json<{ outcome: string }>(await postSigned(FAILURE, failure(MAX_ATTEMPTS)), 200)).outcome).toBe("failed");
+    [row] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
+    expect(row?.status).toBe("failed");
+    expect(row?.error).toContain("HTTP 503: The inference node is overloaded");
+    const failed = await getEntry(user, entry.id);
+    expect(failed.analysis.status).toBe("failed");
+
+    // Operators see it, and can retry it.
+    const admin = await registerAdmin();
+    const page = await json<{ items: { id: string; status: string }[] }>(
+      await call("/v1/admin/jobs?status=failed&limit=100", { token: admin.accessToken }),
+      200,
+    );
+    expect(page.items.every((j) => j.status === "failed")).toBe(true);
+    expect(page.items.map((j) => j.id)).toContain(jobId);
+    const retried = await json<{ status: string; attempts: number }>(
+      await call(`/v1/admin/jobs/${jobId}/retry`, { method: "POST", token: admin.accessToken }),
+      202,
+    );
+    expect(retried).toMatchObject({ status: "queued", attempts: 0 });
+    expect((await getEntry(user, entry.id)).analysis.status).toBe("pending");
+    await expectProblem(await call(`/v1/admin/jobs/${jobId}/retry`, { method: "POST", token: admin.accessToken }), 409, "CONFLICT");
+
+    // A result that arrives after all still lands.
+    await testDb().update(jobs).set({ status: "running", attempts: 1 }).where(eq(jobs.id, jobId));
+    expect(await deliver(jobId, entry.id, 1)).toBe("applied");
+    expect((await getEntry(user, entry.id)).analysis.status).toBe("done");
+  });
+
+  it("a node that cannot be reached is kept away from new work until it heartbeats again", async () => {
+    const { registerNode, beat } = await import("./helpers.ts");
+    const { nodes } = await import("../../src/db/schema/index.ts");
+    const admin = await registerAdmin();
+    const node = await registerNode(admin);
+    await beat(node.token);
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Delivered to a machine that just died." });
+    const jobId = await jobFor(user, entry.id, { attempts: 1 });
+    await testDb().update(jobs).set({ nodeId: node.id }).where(eq(jobs.id, jobId));
+    const body = callbackBody({ status: 0, error: "connect ECONNREFUSED", source: { jobId, attempt: 1 } });
+    expect((await json<{ outcome: string }>(await postSigned(FAILURE, body), 200)).outcome).toBe("requeued");
+    const listed = await json<{ items: { id: string; status: string }[] }>(await call("/v1/admin/nodes", { token: admin.accessToken }), 200);
+    expect(listed.items.find((n) => n.id === node.id)?.status).toBe("offline");
+    const [row] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
+    expect(row?.error).toContain("could not be reached");
+    await beat(node.token);
+    const [after] = await testDb().select().from(nodes).where(eq(nodes.id, node.id));
+    expect(after?.unreachableSince).toBeNull();
+  });
+});

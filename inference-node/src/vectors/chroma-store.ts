@@ -1,0 +1,103 @@
+import { type VectorRecord, vectorCollectionName } from "@inkwell/shared";
+import { ChromaClient, type Collection } from "chromadb";
+
+export interface VectorStoreLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * Where the node keeps entry vectors for search. Postgres on the edge holds the source of truth; this is
+ * an index that a reindex job can rebuild, so every method may fail without losing anything.
+ */
+export interface VectorStore {
+  /** False when no CHROMA_URL is configured: writes are skipped and reported as not indexed. */
+  readonly enabled: boolean;
+  upsert(model: string, records: readonly VectorRecord[]): Promise<boolean>;
+  /** Removes these entries' vectors from every model's collection. */
+  deleteEntries(entryIds: readonly string[]): Promise<boolean>;
+  /** Removes every vector of one user (account deletion). */
+  deleteUser(userId: string): Promise<boolean>;
+}
+
+const COLLECTION_PREFIX = "entries-";
+
+/** Parses CHROMA_URL into the client's host/port/ssl form (its `path` option is deprecated). */
+function clientFor(url: string): ChromaClient {
+  const parsed = new URL(url);
+  const ssl = parsed.protocol === "https:";
+  return new ChromaClient({
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : ssl ? 443 : 80,
+    ssl,
+  });
+}
+
+export function createChromaStore(chromaUrl: string | undefined, log: VectorStoreLogger): VectorStore {
+  if (!chromaUrl) {
+    log.info({}, "CHROMA_URL is not set: vectors are not indexed on this node (the edge keeps them in Postgres)");
+    return {
+      enabled: false,
+      upsert: async () => false,
+      deleteEntries: async () => false,
+      deleteUser: async () => false,
+    };
+  }
+  const client = clientFor(chromaUrl);
+  const collections = new Map<string, Promise<Collection>>();
+
+  const collection = (model: string): Promise<Collection> => {
+    const name = vectorCollectionName(model);
+    let pending = collections.get(name);
+    if (!pending) {
+      // Our own vectors, never Chroma's embedding function; cosine because the vectors are L2-normalised.
+      pending = client.getOrCreateCollection({
+        name,
+        embeddingFunction: null,
+        metadata: { model, "hnsw:space": "cosine" },
+      });
+      // A failed lookup must not be cached: the next job tries again.
+      pending.catch(() => collections.delete(name));
+      collections.set(name, pending);
+    }
+    return pending;
+  };
+
+  const entryCollections = async (): Promise<Collection[]> => {
+    const all: Collection[] = [];
+    for (let offset = 0; ; offset += 100) {
+      const page = await client.listCollections({ limit: 100, offset });
+      all.push(...page.filter((c) => c.name.startsWith(COLLECTION_PREFIX)));
+      if (page.length < 100) return all;
+    }
+  };
+
+  return {
+    enabled: true,
+    async upsert(model, records) {
+      if (records.length === 0) return true;
+      const target = await collection(model);
+      await target.upsert({
+        ids: records.map((r) => r.entryId),
+        embeddings: records.map((r) => r.embedding),
+        metadatas: records.map((r) => ({
+          userId: r.userId,
+          entryId: r.entryId,
+          occurredAt: r.occurredAt,
+          // Numeric too, so a search can filter a date range with $gte/$lt.
+          occurredAtMs: Date.parse(r.occurredAt),
+        })),
+      });
+      return true;
+    },
+    async deleteEntries(entryIds) {
+      if (entryIds.length === 0) return true;
+      for (const target of await entryCollections()) await target.delete({ ids: [...entryIds] });
+      return true;
+    },
+    async deleteUser(userId) {
+      for (const target of await entryCollections()) await target.delete({ where: { userId } });
+      return true;
+    },
+  };
+}

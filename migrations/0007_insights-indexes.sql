@@ -1,0 +1,1 @@
+CREATE INDEX "entry_topics_user_entry_idx" ON "entry_topics" USING btree ("user_id","entry_id");

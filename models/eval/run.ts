@@ -1,0 +1,290 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { meanScore, ndcgAtK, RRF_DEFAULT_K, recallAtK, reciprocalRankFusion } from "@inkwell/shared";
+import { discoverTopics, topicPurity } from "../../inference-node/src/topics/discover-topics.ts";
+import { type EmbeddingEntry, loadManifest } from "../src/manifest.ts";
+import { ensureOfflineModels } from "../src/offline/build.ts";
+import { defaultModelsDir, modelsPackageDir } from "../src/paths.ts";
+import { availableEmbeddingModels, type EvalEmbedder, loadEvalEmbedder } from "./embedding-models.ts";
+import { embeddingText, type EvalSet, evalSetDir, loadEvalSet } from "./eval-set.ts";
+import { keywordRankings } from "./keyword-rankings.ts";
+
+export const searchModes = ["keyword", "semantic", "hybrid"] as const;
+export type SearchMode = (typeof searchModes)[number];
+
+export interface ModeScores {
+  recallAt10: number;
+  ndcgAt10: number;
+}
+
+export interface TopicScores {
+  topics: number;
+  /** Share of clustered entries whose topic's majority theme is their own. */
+  purity: number;
+  /** Share of each theme's entries that sit in that theme's largest topic (penalises splitting a theme). */
+  inversePurity: number;
+  /** Share of entries placed in some topic (the rest were in clusters below the minimum size). */
+  coverage: number;
+  labels: { label: string; size: number; majorityTheme: string; majorityShare: number }[];
+}
+
+export interface ModelResult {
+  model: string;
+  dims: number;
+  /** The model a CPU node serves when nothing is pinned (highest priority present for the `cpu` tier). */
+  isDefault: boolean;
+  embedSeconds: number;
+  modes: Record<SearchMode, ModeScores>;
+  topics: TopicScores;
+  /** Per query, per mode: recall@10, for finding where a mode loses. */
+  perQuery: { id: string; keyword: number; semantic: number; hybrid: number }[];
+}
+
+export interface EvaluationReport {
+  generatedAt: string;
+  set: { entries: number; themes: number; queries: number; judgements: number; words: number };
+  settings: { k: number; candidates: number; rrfK: number; semantic: string };
+  models: ModelResult[];
+}
+
+export interface EvaluationOptions {
+  /** Evaluate only these manifest ids (default: every embedding model that is present). */
+  models?: readonly string[];
+  modelsDir?: string;
+  databaseUrl?: string;
+  /** Candidates per mode that go into fusion. */
+  candidates?: number;
+  log?: (line: string) => void;
+}
+
+const K = 10;
+
+function cosineRanking(
+  query: Float32Array,
+  documents: readonly { id: string; vector: Float32Array }[],
+): string[] {
+  // Exact search over every entry: at one journal's size this is what Chroma's HNSW returns too (its
+  // approximation only matters at far larger collections), and it keeps the evaluation free of a server.
+  return documents
+    .map(({ id, vector }) => {
+      let dot = 0;
+      for (let i = 0; i < vector.length; i++) dot += (vector[i] as number) * (query[i] as number);
+      return { id, score: dot };
+    })
+    .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
+    .map((hit) => hit.id);
+}
+
+function scoreTopics(set: EvalSet, vectors: Map<string, Float32Array>): TopicScores {
+  const themeOf = new Map(set.entries.map((entry) => [entry.id, entry.theme]));
+  let counter = 0;
+  const topics = discoverTopics(
+    {
+      entries: set.entries.map((entry) => ({
+        id: entry.id,
+        text: embeddingText(entry),
+        embedding: vectors.get(entry.id) ?? new Float32Array(),
+      })),
+    },
+    { newId: () => `topic-${++counter}` },
+  );
+  const clustered = topics.reduce((n, topic) => n + topic.memberIds.length, 0);
+  // Inverse purity: for each theme, the most of its entries that any single topic holds.
+  const bestPerTheme = new Map<string, number>();
+  const labels = topics.map((topic) => {
+    const counts = new Map<string, number>();
+    for (const id of topic.memberIds) {
+      const theme = themeOf.get(id) ?? "?";
+      counts.set(theme, (counts.get(theme) ?? 0) + 1);
+    }
+    for (const [theme, n] of counts) bestPerTheme.set(theme, Math.max(bestPerTheme.get(theme) ?? 0, n));
+    const [majorityTheme, majority] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["?", 0];
+    return {
+      label: topic.label,
+      size: topic.memberIds.length,
+      majorityTheme,
+      majorityShare: majority / Math.max(1, topic.memberIds.length),
+    };
+  });
+  const inverse = [...bestPerTheme.values()].reduce((a, b) => a + b, 0) / Math.max(1, set.entries.length);
+  return {
+    topics: topics.length,
+    purity: topicPurity(topics, (id) => themeOf.get(id)),
+    inversePurity: inverse,
+    coverage: clustered / Math.max(1, set.entries.length),
+    labels,
+  };
+}
+
+async function evaluateModel(
+  set: EvalSet,
+  embedder: EvalEmbedder,
+  keyword: Map<string, string[]>,
+  candidates: number,
+  isDefault: boolean,
+): Promise<ModelResult> {
+  const started = performance.now();
+  const entryVectors = await embedder.embed(set.entries.map(embeddingText));
+  const queryVectors = await embedder.embed(set.queries.map((query) => query.text));
+  const embedSeconds = (performance.now() - started) / 1000;
+  const documents = set.entries.map((entry, i) => ({
+    id: entry.id,
+    vector: entryVectors[i] as Float32Array,
+  }));
+  const vectors = new Map(documents.map((doc) => [doc.id, doc.vector]));
+
+  const scores: Record<SearchMode, { recall: number[]; ndcg: number[] }> = {
+    keyword: { recall: [], ndcg: [] },
+    semantic: { recall: [], ndcg: [] },
+    hybrid: { recall: [], ndcg: [] },
+  };
+  const perQuery: ModelResult["perQuery"] = [];
+  set.queries.forEach((query, q) => {
+    const rankings: Record<SearchMode, string[]> = {
+      keyword: keyword.get(query.id) ?? [],
+      semantic: cosineRanking(queryVectors[q] as Float32Array, documents).slice(0, candidates),
+      hybrid: [],
+    };
+    rankings.hybrid = reciprocalRankFusion([rankings.keyword, rankings.semantic], { k: RRF_DEFAULT_K }).map(
+      (hit) => hit.id,
+    );
+    const row = { id: query.id, keyword: 0, semantic: 0, hybrid: 0 };
+    for (const mode of searchModes) {
+      const recall = recallAtK(rankings[mode], query.relevant, K);
+      scores[mode].recall.push(recall);
+      scores[mode].ndcg.push(ndcgAtK(rankings[mode], query.relevant, K));
+      row[mode] = recall;
+    }
+    perQuery.push(row);
+  });
+  const modes = Object.fromEntries(
+    searchModes.map((mode) => [
+      mode,
+      { recallAt10: meanScore(scores[mode].recall), ndcgAt10: meanScore(scores[mode].ndcg) },
+    ]),
+  ) as Record<SearchMode, ModeScores>;
+  return {
+    model: embedder.id,
+    dims: embedder.dims,
+    isDefault,
+    embedSeconds,
+    modes,
+    topics: scoreTopics(set, vectors),
+    perQuery,
+  };
+}
+
+/** The model a CPU node picks for embeddings with nothing pinned: the first present one suiting the tier. */
+function defaultModelId(models: readonly EmbeddingEntry[]): string | undefined {
+  return models.find((model) => model.tiers.includes("cpu"))?.id;
+}
+
+export async function runEvaluation(options: EvaluationOptions = {}): Promise<EvaluationReport> {
+  const log = options.log ?? (() => {});
+  const modelsDir = options.modelsDir ?? defaultModelsDir();
+  const candidates = options.candidates ?? 50;
+  const set = await loadEvalSet(evalSetDir);
+  const present = await availableEmbeddingModels(loadManifest(), modelsDir);
+  const defaultId = defaultModelId(present);
+  const chosen = options.models ? present.filter((model) => options.models?.includes(model.id)) : present;
+  const missing = (options.models ?? []).filter((id) => !present.some((model) => model.id === id));
+  if (missing.length > 0) {
+    throw new Error(`embedding model(s) not present in ${modelsDir}: ${missing.join(", ")}`);
+  }
+  if (chosen.length === 0) throw new Error(`no embedding model is present in ${modelsDir}`);
+
+  const keyword = await keywordRankings(set.entries, set.queries, {
+    limit: candidates,
+    log,
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+  });
+  const models: ModelResult[] = [];
+  for (const model of chosen) {
+    log(`${model.id}: embedding ${set.entries.length} entries and ${set.queries.length} queries`);
+    const embedder = await loadEvalEmbedder(model, modelsDir, log);
+    try {
+      models.push(await evaluateModel(set, embedder, keyword, candidates, model.id === defaultId));
+    } finally {
+      await embedder.close();
+    }
+  }
+  return {
+    generatedAt: new Date().toISOString(),
+    set: {
+      entries: set.entries.length,
+      themes: set.themes.length,
+      queries: set.queries.length,
+      judgements: set.queries.reduce((n, query) => n + Object.keys(query.relevant).length, 0),
+      words: set.entries.reduce((n, entry) => n + entry.content.split(/\s+/).filter(Boolean).length, 0),
+    },
+    settings: {
+      k: K,
+      candidates,
+      rrfK: RRF_DEFAULT_K,
+      semantic: "exact cosine over all entries (equal to Chroma's kNN at this size)",
+    },
+    models,
+  };
+}
+
+const fixed = (value: number) => value.toFixed(3);
+
+/** The report as Markdown tables (also what the README's "Search quality" section shows). */
+export function formatReport(report: EvaluationReport): string {
+  const lines = [
+    `${report.set.entries} entries in ${report.set.themes} themes, ${report.set.queries} queries (${report.set.judgements} judgements); k = ${report.settings.k}, RRF k = ${report.settings.rrfK}, ${report.settings.candidates} candidates per mode.`,
+    "",
+    "| model | mode | recall@10 | nDCG@10 |",
+    "| ----- | ---- | --------- | ------- |",
+  ];
+  for (const model of report.models) {
+    const name = model.isDefault ? `${model.model} (default)` : model.model;
+    for (const mode of searchModes) {
+      lines.push(
+        `| ${name} | ${mode} | ${fixed(model.modes[mode].recallAt10)} | ${fixed(model.modes[mode].ndcgAt10)} |`,
+      );
+    }
+  }
+  lines.push(
+    "",
+    "| model | topics | purity | inverse purity | coverage |",
+    "| ----- | ------ | ------ | -------------- | -------- |",
+  );
+  for (const model of report.models) {
+    const t = model.topics;
+    lines.push(
+      `| ${model.model} | ${t.topics} | ${fixed(t.purity)} | ${fixed(t.inversePurity)} | ${fixed(t.coverage)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export const resultsFile = path.resolve(modelsPackageDir, "..", "bench", "results", "search-eval.json");
+
+/** `npm run eval [-- --model <id>]…`: builds missing offline models, evaluates, prints and saves the report. */
+export async function main(args: readonly string[] = []): Promise<number> {
+  const models: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--model" && args[i + 1]) models.push(args[++i] as string);
+    else {
+      process.stderr.write(`unknown argument ${args[i]}; usage: npm run eval [-- --model <id>]…\n`);
+      return 1;
+    }
+  }
+  const log = (line: string) => process.stdout.write(`[eval] ${line}\n`);
+  await ensureOfflineModels(log, { progressBars: false });
+  const report = await runEvaluation({
+    log,
+    ...(models.length > 0 ? { models } : {}),
+  });
+  process.stdout.write(`\n${formatReport(report)}\n\n`);
+  for (const model of report.models) {
+    process.stdout.write(
+      `${model.model} topics: ${model.topics.labels.map((t) => `${t.label} [${t.majorityTheme} ${t.size}]`).join("; ")}\n`,
+    );
+  }
+  await mkdir(path.dirname(resultsFile), { recursive: true });
+  await writeFile(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\nresults written to ${path.relative(process.cwd(), resultsFile)}\n`);
+  return 0;
+}

@@ -1,0 +1,131 @@
+/**
+ * Pure ranking helpers shared by the edge's hybrid search and the offline search-quality evaluation, so
+ * the numbers the evaluation reports are produced by the same fusion the API serves. No runtime imports.
+ */
+
+/** One ranked list of ids, best first, and how much it counts in a fusion. */
+export interface WeightedRanking {
+  ids: readonly string[];
+  /** Multiplies this list's contribution; 1 when absent. */
+  weight?: number;
+}
+
+export interface FusedHit {
+  id: string;
+  score: number;
+}
+
+export interface FusionOptions {
+  /**
+   * Damping constant of reciprocal rank fusion. 60 is the value of Cormack, Clarke and Büttcher (SIGIR
+   * 2009), which they found robust across collections; smaller values let the top ranks dominate.
+   */
+  k?: number;
+  /** Keep only this many fused hits. */
+  limit?: number;
+}
+
+export const RRF_DEFAULT_K = 60;
+
+/**
+ * Reciprocal rank fusion: score(d) = Σ weight / (k + rank(d)), ranks counted from 1 in every list that holds
+ * d. It uses ranks only, so a keyword rank score and a cosine similarity never need to be put on one scale.
+ * A repeated id within one list counts once, at its best rank. Ties go to the id with the better best rank,
+ * then to the id that appeared first in the earliest list, so the output is deterministic.
+ */
+export function reciprocalRankFusion(
+  rankings: readonly (readonly string[] | WeightedRanking)[],
+  options: FusionOptions = {},
+): FusedHit[] {
+  const k = options.k ?? RRF_DEFAULT_K;
+  if (!Number.isFinite(k) || k < 0) throw new RangeError(`RRF k must be a non-negative number, got ${k}`);
+  const fused = new Map<string, { score: number; bestRank: number; firstSeen: number }>();
+  let seen = 0;
+  for (const ranking of rankings) {
+    const { ids, weight = 1 } = isWeighted(ranking) ? ranking : { ids: ranking };
+    if (!Number.isFinite(weight) || weight < 0) {
+      throw new RangeError(`RRF weights must be non-negative numbers, got ${weight}`);
+    }
+    const counted = new Set<string>();
+    ids.forEach((id, index) => {
+      if (counted.has(id)) return;
+      counted.add(id);
+      const rank = index + 1;
+      const contribution = weight / (k + rank);
+      const current = fused.get(id);
+      if (current) {
+        current.score += contribution;
+        current.bestRank = Math.min(current.bestRank, rank);
+      } else {
+        fused.set(id, { score: contribution, bestRank: rank, firstSeen: seen++ });
+      }
+    });
+  }
+  const hits = [...fused.entries()]
+    .sort(([, a], [, b]) => b.score - a.score || a.bestRank - b.bestRank || a.firstSeen - b.firstSeen)
+    .map(([id, { score }]) => ({ id, score }));
+  return options.limit === undefined ? hits : hits.slice(0, Math.max(0, options.limit));
+}
+
+function isWeighted(ranking: readonly string[] | WeightedRanking): ranking is WeightedRanking {
+  return !Array.isArray(ranking);
+}
+
+/** Graded relevance judgements of one query: id → grade (0 = not relevant, 1 = relevant, 2 = highly relevant …). */
+export type Judgements = ReadonlyMap<string, number> | Readonly<Record<string, number>>;
+
+function gradesOf(judgements: Judgements): Map<string, number> {
+  const entries = judgements instanceof Map ? [...judgements.entries()] : Object.entries(judgements);
+  return new Map(entries.filter(([, grade]) => Number.isFinite(grade) && grade > 0));
+}
+
+function checkK(k: number): void {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
+}
+
+/** Ids in rank order, each once: a list that repeats an id must not be credited twice for it. */
+function topK(ranked: readonly string[], k: number): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const id of ranked) {
+    if (out.length === k) break;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(id);
+  }
+  return out;
+}
+
+/**
+ * Recall@k: the share of all relevant ids (grade > 0) found in the first k, as trec_eval and BEIR define it.
+ * A query with more than k relevant ids cannot reach 1. A query without any relevant id scores 0 rather
+ * than NaN, so an average stays a number; evaluation sets should not contain such queries.
+ */
+export function recallAtK(ranked: readonly string[], judgements: Judgements, k: number): number {
+  checkK(k);
+  const grades = gradesOf(judgements);
+  if (grades.size === 0) return 0;
+  const found = topK(ranked, k).filter((id) => grades.has(id)).length;
+  return found / grades.size;
+}
+
+/**
+ * nDCG@k with linear gain (gain = grade) and a log2(rank + 1) discount, as trec_eval and BEIR compute it;
+ * normalised by the DCG of the ideal ordering of all judged ids, so 1 means the best possible first k.
+ */
+export function ndcgAtK(ranked: readonly string[], judgements: Judgements, k: number): number {
+  checkK(k);
+  const grades = gradesOf(judgements);
+  if (grades.size === 0) return 0;
+  const dcg = topK(ranked, k).reduce((sum, id, i) => sum + (grades.get(id) ?? 0) / Math.log2(i + 2), 0);
+  const ideal = [...grades.values()]
+    .sort((a, b) => b - a)
+    .slice(0, k)
+    .reduce((sum, grade, i) => sum + grade / Math.log2(i + 2), 0);
+  return dcg / ideal;
+}
+
+/** Arithmetic mean, 0 for no values (an empty evaluation reports 0, not NaN). */
+export function meanScore(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}

@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { safetyLevelSchema, safetyResourceSchema } from "./safety.ts";
+
+export const sessionTypes = [
+  "reflection_buddy",
+  "inner_voice",
+  "growth_challenge",
+  "pattern_detective",
+  "free_chat",
+] as const;
+export const sessionTypeSchema = z.enum(sessionTypes, {
+  error: `type must be one of ${sessionTypes.join(", ")}`,
+});
+export type SessionType = z.infer<typeof sessionTypeSchema>;
+
+/** Longest message a person may send: a long letter, not a book. */
+export const MESSAGE_MAX_CHARS = 8_000;
+
+export const createSessionRequestSchema = z.strictObject({
+  type: sessionTypeSchema,
+  title: z.string().trim().min(1).max(200).optional(),
+});
+export const updateSessionRequestSchema = z
+  .strictObject({
+    title: z.string().trim().min(1).max(200).optional(),
+    tags: z.array(z.string().trim().min(1).max(50)).max(20).optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { error: "give at least one field to change" });
+
+export const sendMessageRequestSchema = z.strictObject({
+  content: z
+    .string({ error: "content is required" })
+    .refine((v) => v.trim().length > 0, { error: "content cannot be empty" }),
+});
+
+export const citationSchema = z.object({ kind: z.enum(["entry", "knowledge"]), id: z.string() });
+export type Citation = z.infer<typeof citationSchema>;
+
+export const messageSafetySchema = z.object({
+  level: safetyLevelSchema,
+  resources: z.array(safetyResourceSchema).optional(),
+});
+
+export const chatMessageSchema = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  role: z.enum(["user", "assistant"]),
+  content: z.string(),
+  /** `incomplete` when the client went away before generation finished. */
+  status: z.enum(["complete", "incomplete", "failed"]),
+  citations: z.array(citationSchema),
+  safety: messageSafetySchema,
+  /** False for a reply assembled without a language model (none available). */
+  generated: z.boolean(),
+  model: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+export const chatSessionSchema = z.object({
+  id: z.string(),
+  type: sessionTypeSchema,
+  title: z.string().nullable(),
+  tags: z.array(z.string()),
+  messageCount: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastMessageAt: z.string().nullable(),
+});
+export type ChatSession = z.infer<typeof chatSessionSchema>;
+
+/** `[entry:ID]` and `[kb:ID]` markers the model is asked to use; anything else is ignored. */
+export function extractCitations(
+  text: string,
+  allowed: { entries: Set<string>; knowledge: Set<string> },
+): Citation[] {
+  const out: Citation[] = [];
+  const seen = new Set<string>();
+  for (const match of text.matchAll(/\[(entry|kb):([A-Za-z0-9_.:-]{1,80})\]/g)) {
+    const kind = match[1] === "entry" ? "entry" : "knowledge";
+    const id = match[2] ?? "";
+    const ok = kind === "entry" ? allowed.entries.has(id) : allowed.knowledge.has(id);
+    const key = `${kind}:${id}`;
+    if (ok && !seen.has(key)) {
+      seen.add(key);
+      out.push({ kind, id });
+    }
+  }
+  return out;
+}
