@@ -71,6 +71,8 @@ export interface RunningNode {
   stop(): Promise<void>;
   /** SIGKILL: the node vanishes mid-work, as a crashed machine would. */
   kill(): Promise<void>;
+  /** SIGSTOP: the node hangs (accepts connections, answers nothing) until killed. */
+  freeze(): void;
 }
 
 const LOCAL = "127.0.0.1";
@@ -164,7 +166,14 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await node.stop();
     throw err;
   }
-  return { id, name: options.name, url, stop: () => node.stop(), kill: () => node.kill() };
+  return {
+    id,
+    name: options.name,
+    url,
+    stop: () => node.stop(),
+    kill: () => node.kill(),
+    freeze: () => node.signal("SIGSTOP"),
+  };
 }
 
 export interface EdgeOptions {

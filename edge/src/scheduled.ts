@@ -24,7 +24,11 @@ export interface CronTask {
 export const cronTasks: CronTask[] = [retentionTask, weeklyReflectionsTask, jobSweepTask];
 
 /** The Worker's `scheduled` handler: runs the tasks registered for the firing cron, each isolated. */
-export async function runScheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+export async function runScheduled(
+  controller: ScheduledController,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<void> {
   const parsed = parseEnv(env);
   if (!parsed.ok) {
     console.error(JSON.stringify({ level: "error", msg: "bad environment", problems: parsed.problems }));
@@ -43,7 +47,12 @@ export async function runScheduled(controller: ScheduledController, env: Env, ct
   results.forEach((result, i) => {
     if (result.status === "rejected") {
       console.error(
-        JSON.stringify({ level: "error", msg: "cron task failed", task: due[i]?.name, cron: controller.cron }),
+        JSON.stringify({
+          level: "error",
+          msg: "cron task failed",
+          task: due[i]?.name,
+          cron: controller.cron,
+        }),
       );
     }
   });

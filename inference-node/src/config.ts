@@ -4,6 +4,9 @@ import { z } from "zod";
 export const inferenceDevices = ["auto", "cpu", "cuda"] as const;
 export type InferenceDevice = (typeof inferenceDevices)[number];
 
+export const llmBackends = ["auto", "ollama", "llama-cpp", "none"] as const;
+export type LlmBackendChoice = (typeof llmBackends)[number];
+
 export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof logLevels)[number];
 
@@ -55,6 +58,14 @@ const envSchema = z.object({
   BATCH_MAX_TOKENS: integer(64, 1_048_576).default(16_384),
   BATCH_MAX_WAIT_MS: integer(0, 1000).default(2),
   QUEUE_CAPACITY: integer(1, 1_000_000).default(1024),
+  LLM_BACKEND: z.enum(llmBackends, { error: `must be one of ${llmBackends.join(", ")}` }).default("auto"),
+  OLLAMA_URL: httpUrl().optional(),
+  OLLAMA_MODEL: z.string().min(1).default("llama3.2:3b"),
+  LLAMA_GGUF_PATH: z.string().min(1).optional(),
+  LLM_CONTEXT_SIZE: integer(256, 131_072).default(4096),
+  LLM_PARALLEL: integer(1, 16).default(1),
+  LLM_THREADS: integer(1, 256).optional(),
+  LLM_TIMEOUT_MS: integer(1000, 3_600_000).default(120_000),
 });
 
 const envKeys = Object.keys(envSchema.shape) as (keyof z.input<typeof envSchema>)[];
@@ -82,6 +93,19 @@ export interface Config {
     pins: { embedding?: string; sentiment?: string; emotion?: string };
   };
   batching: { maxBatchSize: number; maxBatchTokens: number; maxWaitMs: number; queueCapacity: number };
+  /** Chat generation: Ollama over HTTP or llama.cpp in-process; `auto` takes whichever is usable at boot. */
+  llm: {
+    backend: LlmBackendChoice;
+    ollamaUrl: string | undefined;
+    ollamaModel: string;
+    /** A GGUF file; without one the models folder's GGUF from the manifest is used when present. */
+    ggufPath: string | undefined;
+    contextSize: number;
+    parallel: number;
+    threads: number | undefined;
+    /** Longest a single answer may stream before the node cuts it off. */
+    timeoutMs: number;
+  };
 }
 
 export interface ConfigProblem {
@@ -171,6 +195,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxBatchTokens: e.BATCH_MAX_TOKENS,
       maxWaitMs: e.BATCH_MAX_WAIT_MS,
       queueCapacity: e.QUEUE_CAPACITY,
+    },
+    llm: {
+      backend: e.LLM_BACKEND,
+      ollamaUrl: e.OLLAMA_URL === undefined ? undefined : stripTrailingSlashes(e.OLLAMA_URL),
+      ollamaModel: e.OLLAMA_MODEL,
+      ggufPath: e.LLAMA_GGUF_PATH,
+      contextSize: e.LLM_CONTEXT_SIZE,
+      parallel: e.LLM_PARALLEL,
+      threads: e.LLM_THREADS,
+      timeoutMs: e.LLM_TIMEOUT_MS,
     },
   };
 }

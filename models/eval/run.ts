@@ -193,17 +193,21 @@ export async function runEvaluation(options: EvaluationOptions = {}): Promise<Ev
   }
   if (chosen.length === 0) throw new Error(`no embedding model is present in ${modelsDir}`);
 
+  const keywordStarted = performance.now();
   const keyword = await keywordRankings(set.entries, set.queries, {
     limit: candidates,
     log,
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
   });
+  log(`keyword: done in ${((performance.now() - keywordStarted) / 1000).toFixed(1)} s`);
   const models: ModelResult[] = [];
   for (const model of chosen) {
     log(`${model.id}: embedding ${set.entries.length} entries and ${set.queries.length} queries`);
     const embedder = await loadEvalEmbedder(model, modelsDir, log);
     try {
+      const started = performance.now();
       models.push(await evaluateModel(set, embedder, keyword, candidates, model.id === defaultId));
+      log(`${model.id}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     } finally {
       await embedder.close();
     }

@@ -1,4 +1,5 @@
 export * from "./auth.ts";
+export * from "./chat-stream.ts";
 export * from "./crypto.ts";
 export * from "./distortions.ts";
 export * from "./edge-signature.ts";
@@ -14,3 +15,4 @@ export * from "./pagination.ts";
 export * from "./safety.ts";
 export * from "./search.ts";
 export * from "./sessions.ts";
+export * from "./vector-search.ts";

@@ -120,7 +120,12 @@ export const writingInsightsSchema = z.object({
   lastEntryAt: z.string().nullable(),
   /** ISO weekdays, Monday (1) first, always seven items. */
   byWeekday: z.array(
-    z.object({ weekday: z.number().int(), name: z.enum(weekdayNames), count: z.number().int(), words: z.number().int() }),
+    z.object({
+      weekday: z.number().int(),
+      name: z.enum(weekdayNames),
+      count: z.number().int(),
+      words: z.number().int(),
+    }),
   ),
   /** Local hours 0..23, always 24 items. */
   byHour: z.array(z.object({ hour: z.number().int(), count: z.number().int(), words: z.number().int() })),

@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { insightsBench } from "../bench/insights.ts";
 import { journalBench } from "../bench/journal.ts";
+import { pipelineBench } from "../bench/pipeline.ts";
 import { repoRoot } from "../lib/paths.ts";
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
@@ -13,6 +15,8 @@ export interface Benchmark {
 
 export const benchmarks: Benchmark[] = [
   { name: "journal", run: journalBench },
+  { name: "pipeline", run: pipelineBench },
+  { name: "insights", run: insightsBench },
   {
     name: "inference-node",
     // Loaded on demand: it pulls in onnxruntime and Transformers.js, which the journal bench does not need.

@@ -90,6 +90,17 @@ export class ManagedProcess {
     return this.exited;
   }
 
+  /** Sends a signal to the whole group (SIGSTOP freezes a node mid-work, as a hung machine would). */
+  signal(sig: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (pid === undefined || !this.running) return;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // Already gone.
+    }
+  }
+
   /** SIGKILL to the whole group at once: a crash, as tests of failover need it (no graceful goodbye). */
   async kill(): Promise<void> {
     this.stopping = true;

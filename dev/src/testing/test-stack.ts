@@ -12,6 +12,7 @@ import { type Stack, type StackPart, startStack } from "../stack.ts";
 export async function startTestStack(
   parts: StackPart[],
   label: string,
+  options: { edgeVars?: Record<string, string> } = {},
 ): Promise<Stack & { dataDir: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `inkwell-${label}-`));
   const ports = {
@@ -29,6 +30,7 @@ export async function startTestStack(
     secrets: generateSecrets(),
     persistent: false,
     parts,
+    ...(options.edgeVars ? { edgeVars: options.edgeVars } : {}),
     ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
     log: () => {},
     onCrash: (service, detail) => {

@@ -4,6 +4,7 @@ import { removeEntry } from "./entries/delete-entry.ts";
 import { favorite } from "./entries/favorite.ts";
 import { getEntry } from "./entries/get-entry.ts";
 import { getEntries } from "./entries/list-entries.ts";
+import { getRelated } from "./entries/related-entries.ts";
 import { patchEntry } from "./entries/update-entry.ts";
 import { getJob } from "./jobs/get-job.ts";
 import { search } from "./search/search.ts";
@@ -24,6 +25,7 @@ export const journalRoutes = createRouter()
   .route("/", patchEntry)
   .route("/", removeEntry)
   .route("/", favorite)
+  .route("/", getRelated)
   .route("/", getTopics)
   .route("/", postTopic)
   .route("/", patchTopic)

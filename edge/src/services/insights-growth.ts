@@ -225,11 +225,23 @@ export async function growthInsights(
       rising: topicShifts
         .filter((t) => t.delta > 0)
         .sort((a, b) => b.delta - a.delta || byName(a, b))
-        .map(({ id, name, current: c, previous: p, delta }) => ({ id, name, current: c, previous: p, delta })),
+        .map(({ id, name, current: c, previous: p, delta }) => ({
+          id,
+          name,
+          current: c,
+          previous: p,
+          delta,
+        })),
       fading: topicShifts
         .filter((t) => t.delta < 0)
         .sort((a, b) => a.delta - b.delta || byName(a, b))
-        .map(({ id, name, current: c, previous: p, delta }) => ({ id, name, current: c, previous: p, delta })),
+        .map(({ id, name, current: c, previous: p, delta }) => ({
+          id,
+          name,
+          current: c,
+          previous: p,
+          delta,
+        })),
     },
     consistency: {
       current: consistencyNow,

@@ -1,4 +1,4 @@
-import { type InsightBucket, InkwellError, isValidTimeZone } from "@inkwell/shared";
+import { InkwellError, type InsightBucket, isValidTimeZone } from "@inkwell/shared";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { users } from "../db/schema/index.ts";
@@ -73,7 +73,11 @@ export function resolveRange(
  * A cache key for a range: an explicit range is its own key; the default one moves with the clock,
  * so it is keyed by the local date instead (new entries bump the user's version anyway).
  */
-export function rangeKey(range: InsightRange, query: { from?: string | undefined; to?: string | undefined }, today: string): string {
+export function rangeKey(
+  range: InsightRange,
+  query: { from?: string | undefined; to?: string | undefined },
+  today: string,
+): string {
   if (range.defaulted) return `default:${today}`;
   return `${query.from ? range.from.toISOString() : `now-${DEFAULT_RANGE_DAYS}d`}..${query.to ? range.to.toISOString() : `now:${today}`}`;
 }

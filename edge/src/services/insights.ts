@@ -36,7 +36,9 @@ const ts = (date: Date) => sql`${date.toISOString()}::timestamptz`;
 /** The live entries of one writer in `[from, to)`: the predicate the partial index answers. */
 export function liveEntriesIn(userId: string, range: { from: Date; to: Date } | null): SQL {
   const base = sql`e.user_id = ${userId}::uuid and e.deleted_at is null`;
-  return range ? sql`${base} and e.occurred_at >= ${ts(range.from)} and e.occurred_at < ${ts(range.to)}` : base;
+  return range
+    ? sql`${base} and e.occurred_at >= ${ts(range.from)} and e.occurred_at < ${ts(range.to)}`
+    : base;
 }
 
 /**
@@ -81,7 +83,11 @@ async function bucketSeries(
 ): Promise<BucketStart[]> {
   // An empty range has no buckets (generate_series would still emit the one `from` falls in).
   if (range.from.getTime() >= range.to.getTime()) return [];
-  return [...(await db.execute<{ bucketStart: string; localDate: string }>(bucketSeriesSql(timezone, bucket, range)))];
+  return [
+    ...(await db.execute<{ bucketStart: string; localDate: string }>(
+      bucketSeriesSql(timezone, bucket, range),
+    )),
+  ];
 }
 
 export function moodSql(userId: string, timezone: string, bucket: InsightBucket, range: InsightRange): SQL {

@@ -184,7 +184,9 @@ export async function listReflections(
   return {
     items: page.map(toReflectionView),
     last:
-      rows.length > options.limit && lastRow ? { at: lastRow.periodStart.toISOString(), id: lastRow.id } : null,
+      rows.length > options.limit && lastRow
+        ? { at: lastRow.periodStart.toISOString(), id: lastRow.id }
+        : null,
   };
 }
 

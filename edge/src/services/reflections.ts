@@ -90,8 +90,11 @@ export function buildStructuredReflection(facts: ReflectionFacts): StructuredRef
   ];
   if (stats.avgMood !== null) sentences.push(`Your average mood was ${stats.avgMood.toFixed(1)} out of 10.`);
   if (stats.avgSentiment !== null) {
-    const tone = stats.avgSentiment > 0.2 ? "mostly positive" : stats.avgSentiment < -0.2 ? "mostly heavy" : "mixed";
-    sentences.push(`The tone of your writing was ${tone} (average sentiment ${stats.avgSentiment.toFixed(2)}).`);
+    const tone =
+      stats.avgSentiment > 0.2 ? "mostly positive" : stats.avgSentiment < -0.2 ? "mostly heavy" : "mixed";
+    sentences.push(
+      `The tone of your writing was ${tone} (average sentiment ${stats.avgSentiment.toFixed(2)}).`,
+    );
   }
   if (themes.emotions.length > 0) {
     sentences.push(`The feelings that came up most: ${listOf(themes.emotions.map((e) => e.label))}.`);
@@ -194,7 +197,11 @@ export async function loadReflectionFacts(
     keywords: [...keywords],
     emotions: emotions.items.filter((e) => e.count > 0).map((e) => ({ label: e.label, count: e.count })),
     topics: [...topics],
-    notable: picks.map((row) => ({ entryId: row.entryId, occurredAt: new Date(row.occurredAt), reason: row.reason })),
+    notable: picks.map((row) => ({
+      entryId: row.entryId,
+      occurredAt: new Date(row.occurredAt),
+      reason: row.reason,
+    })),
   };
 }
 
@@ -234,7 +241,14 @@ export async function runReflectionJobAtEdge(db: Database, jobId: string, now = 
         .where(and(eq(reflections.id, row.id), eq(reflections.jobId, jobId)));
       await tx
         .update(jobs)
-        .set({ status: "done", nodeId: null, finishedAt: new Date(), updatedAt: new Date(), error: null, result: { reflectionId: row.id, generated: false } })
+        .set({
+          status: "done",
+          nodeId: null,
+          finishedAt: new Date(),
+          updatedAt: new Date(),
+          error: null,
+          result: { reflectionId: row.id, generated: false },
+        })
         .where(eq(jobs.id, jobId));
     });
   } catch (err) {
@@ -246,12 +260,22 @@ export async function runReflectionJobAtEdge(db: Database, jobId: string, now = 
     await finishJob(db, jobId, "failed", reason);
     // Only the error's class: its message may carry SQL or values from the period.
     console.error(
-      JSON.stringify({ level: "error", msg: "reflection failed", jobId, error: err instanceof Error ? err.name : "unknown" }),
+      JSON.stringify({
+        level: "error",
+        msg: "reflection failed",
+        jobId,
+        error: err instanceof Error ? err.name : "unknown",
+      }),
     );
   }
 }
 
-async function finishJob(db: Database, jobId: string, status: "done" | "failed", error: string | null): Promise<void> {
+async function finishJob(
+  db: Database,
+  jobId: string,
+  status: "done" | "failed",
+  error: string | null,
+): Promise<void> {
   await db
     .update(jobs)
     .set({ status, error, finishedAt: new Date(), updatedAt: new Date() })
@@ -300,11 +324,25 @@ export async function applyGeneratedReflection(
   await db.transaction(async (tx) => {
     await tx
       .update(reflections)
-      .set({ status: "done", generated: true, text: result.text, citations, model: result.model, error: null, updatedAt: new Date() })
+      .set({
+        status: "done",
+        generated: true,
+        text: result.text,
+        citations,
+        model: result.model,
+        error: null,
+        updatedAt: new Date(),
+      })
       .where(and(eq(reflections.id, row.id), eq(reflections.jobId, jobId)));
     await tx
       .update(jobs)
-      .set({ status: "done", nodeId, finishedAt: new Date(), updatedAt: new Date(), result: { reflectionId: row.id, generated: true } })
+      .set({
+        status: "done",
+        nodeId,
+        finishedAt: new Date(),
+        updatedAt: new Date(),
+        result: { reflectionId: row.id, generated: true },
+      })
       .where(eq(jobs.id, jobId));
   });
   return true;

@@ -66,5 +66,5 @@ describe("concurrent writers", () => {
     expect(all).toHaveLength(200);
     expect(new Set(all.map((e) => e.id)).size).toBe(200);
     expect((await topicsOf(user.accessToken))[0]?.entryCount).toBe(200);
-  });
+  }, 180_000);
 });

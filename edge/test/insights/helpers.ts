@@ -43,7 +43,13 @@ export async function seedEntries(userId: string, fixtures: FixtureEntry[]): Pro
       status,
       contentVersion: 1,
       sentimentLabel:
-        f.sentiment === undefined ? null : f.sentiment > 0.2 ? "positive" : f.sentiment < -0.2 ? "negative" : "neutral",
+        f.sentiment === undefined
+          ? null
+          : f.sentiment > 0.2
+            ? "positive"
+            : f.sentiment < -0.2
+              ? "negative"
+              : "neutral",
       sentimentScore: f.sentiment ?? null,
       emotions: f.emotions ?? null,
       keywords: f.keywords ?? null,
@@ -61,7 +67,11 @@ export async function seedTopic(userId: string, name: string): Promise<string> {
   return id;
 }
 
-export async function getJson<T>(path: string, user: TestUser | string, options: CallOptions = {}): Promise<T> {
+export async function getJson<T>(
+  path: string,
+  user: TestUser | string,
+  options: CallOptions = {},
+): Promise<T> {
   const token = typeof user === "string" ? user : user.accessToken;
   const res = await call(path, { token, ...options });
   const text = await res.text();

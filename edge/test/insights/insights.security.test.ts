@@ -14,10 +14,18 @@ const reads = [
 
 describe("insights security", () => {
   it("needs a token (401) on every route", async () => {
-    for (const path of [...reads, "/v1/insights/reflections", "/v1/insights/reflections/0190f5a0-0000-7000-8000-000000000000"]) {
+    for (const path of [
+      ...reads,
+      "/v1/insights/reflections",
+      "/v1/insights/reflections/0190f5a0-0000-7000-8000-000000000000",
+    ]) {
       await expectProblem(await call(path), 401, "UNAUTHENTICATED");
     }
-    await expectProblem(await call("/v1/insights/reflections", { body: { period: "week" } }), 401, "UNAUTHENTICATED");
+    await expectProblem(
+      await call("/v1/insights/reflections", { body: { period: "week" } }),
+      401,
+      "UNAUTHENTICATED",
+    );
   });
 
   it("needs entries:read for insights, ai to ask for a reflection (403)", async () => {
@@ -46,7 +54,14 @@ describe("insights security", () => {
     const b = await registerUser();
     const topic = await seedTopic(a.id, "Secret");
     await seedEntries(a.id, [
-      { occurredAt: "2025-01-10T10:00:00Z", mood: 9, sentiment: 0.5, words: 42, topicIds: [topic], emotions: [{ label: "joy", score: 1 }] },
+      {
+        occurredAt: "2025-01-10T10:00:00Z",
+        mood: 9,
+        sentiment: 0.5,
+        words: 42,
+        topicIds: [topic],
+        emotions: [{ label: "joy", score: 1 }],
+      },
     ]);
     const mood = await getJson<MoodInsights>(`/v1/insights/mood${range}`, b);
     expect(mood.items.every((i) => i.entryCount === 0)).toBe(true);
@@ -75,14 +90,18 @@ describe("insights validation (400)", () => {
     const user = await registerUser();
     const t = { token: user.accessToken };
     const paths = async (path: string, options = t) => await expectValidationPaths(await call(path, options));
-    expect(await paths(`/v1/insights/mood${q({ from: "2025-02-01T00:00:00Z", to: "2025-01-01T00:00:00Z" })}`)).toEqual(["from"]);
+    expect(
+      await paths(`/v1/insights/mood${q({ from: "2025-02-01T00:00:00Z", to: "2025-01-01T00:00:00Z" })}`),
+    ).toEqual(["from"]);
     expect(await paths(`/v1/insights/mood${q({ from: "yesterday" })}`)).toEqual(["from"]);
     expect(await paths(`/v1/insights/mood${q({ bucket: "year" })}`)).toEqual(["bucket"]);
     // Day buckets over more than three years; the same range in weeks is fine.
     const long = { from: "2020-01-01T00:00:00Z", to: "2024-01-01T00:00:00Z" };
     expect(await paths(`/v1/insights/mood${q({ ...long, bucket: "day" })}`)).toEqual(["from"]);
     expect((await call(`/v1/insights/mood${q({ ...long, bucket: "week" })}`, t)).status).toBe(200);
-    expect(await paths(`/v1/insights/emotions${q({ from: "2000-01-01T00:00:00Z", to: "2020-01-01T00:00:00Z" })}`)).toEqual(["from"]);
+    expect(
+      await paths(`/v1/insights/emotions${q({ from: "2000-01-01T00:00:00Z", to: "2020-01-01T00:00:00Z" })}`),
+    ).toEqual(["from"]);
     expect(await paths(`/v1/insights/topics${q({ limit: "0" })}`)).toEqual(["limit"]);
     expect(await paths(`/v1/insights/topics${q({ to: "not a date" })}`)).toEqual(["to"]);
     expect(await paths(`/v1/insights/growth${q({ period: "year" })}`)).toEqual(["period"]);
@@ -92,6 +111,8 @@ describe("insights validation (400)", () => {
     expect(await paths("/v1/insights/reflections", post({ period: "year" }))).toEqual(["period"]);
     expect(await paths("/v1/insights/reflections", post({}))).toEqual(["period"]);
     expect(await paths("/v1/insights/reflections", post({ period: "week", extra: 1 }))).toEqual(["(root)"]);
-    expect(await paths("/v1/insights/reflections", post({ period: "week", at: "2999-01-01T00:00:00Z" }))).toEqual(["at"]);
+    expect(
+      await paths("/v1/insights/reflections", post({ period: "week", at: "2999-01-01T00:00:00Z" })),
+    ).toEqual(["at"]);
   });
 });

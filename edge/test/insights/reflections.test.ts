@@ -21,8 +21,21 @@ describe("POST /v1/insights/reflections", () => {
   it("creates a job and a reflection that cites only entries of its own week", async () => {
     const user = await registerUser();
     const [mon, tue, thu] = await seedEntries(user.id, [
-      { occurredAt: "2025-01-13T08:00:00Z", sentiment: 0.5, words: 100, mood: 8, keywords: ["Garden", "sun"] },
-      { occurredAt: "2025-01-14T08:00:00Z", sentiment: -0.5, words: 300, mood: 4, keywords: ["garden"], emotions: [{ label: "sadness", score: 0.9 }] },
+      {
+        occurredAt: "2025-01-13T08:00:00Z",
+        sentiment: 0.5,
+        words: 100,
+        mood: 8,
+        keywords: ["Garden", "sun"],
+      },
+      {
+        occurredAt: "2025-01-14T08:00:00Z",
+        sentiment: -0.5,
+        words: 300,
+        mood: 4,
+        keywords: ["garden"],
+        emotions: [{ label: "sadness", score: 0.9 }],
+      },
       { occurredAt: "2025-01-16T08:00:00Z", words: 50 },
     ]);
     // Stronger candidates just outside the week on both sides: never cited.
@@ -33,10 +46,16 @@ describe("POST /v1/insights/reflections", () => {
     const accepted = await requestReflection(user, { period: "week", at: "2025-01-15T12:00:00Z" });
     expect(accepted.status).toBe("pending");
 
-    const job = await getJson<{ kind: string; status: string; nodeId: string | null }>(`/v1/jobs/${accepted.jobId}`, user);
+    const job = await getJson<{ kind: string; status: string; nodeId: string | null }>(
+      `/v1/jobs/${accepted.jobId}`,
+      user,
+    );
     expect(job).toMatchObject({ kind: "reflection", status: "done", nodeId: null });
 
-    const page = await getJson<{ items: Reflection[]; nextCursor: string | null }>("/v1/insights/reflections", user);
+    const page = await getJson<{ items: Reflection[]; nextCursor: string | null }>(
+      "/v1/insights/reflections",
+      user,
+    );
     expect(page.items).toHaveLength(1);
     const reflection = page.items[0];
     expect(reflection).toMatchObject({
@@ -47,7 +66,15 @@ describe("POST /v1/insights/reflections", () => {
       status: "done",
       generated: false,
       jobId: accepted.jobId,
-      stats: { entryCount: 3, totalWords: 450, daysWritten: 3, days: 7, avgMood: 6, avgSentiment: 0, analyzedEntries: 2 },
+      stats: {
+        entryCount: 3,
+        totalWords: 450,
+        daysWritten: 3,
+        days: 7,
+        avgMood: 6,
+        avgSentiment: 0,
+        analyzedEntries: 2,
+      },
       themes: {
         keywords: [
           { label: "garden", count: 2 },
@@ -105,7 +132,10 @@ describe("POST /v1/insights/reflections", () => {
       "/v1/insights/reflections?limit=2",
       user,
     );
-    expect(first.items.map((r) => r.periodStart)).toEqual(["2025-01-20T00:00:00.000Z", "2025-01-13T00:00:00.000Z"]);
+    expect(first.items.map((r) => r.periodStart)).toEqual([
+      "2025-01-20T00:00:00.000Z",
+      "2025-01-13T00:00:00.000Z",
+    ]);
     expect(first.nextCursor).not.toBeNull();
     const second = await getJson<{ items: Reflection[]; nextCursor: string | null }>(
       `/v1/insights/reflections?limit=2&cursor=${encodeURIComponent(first.nextCursor ?? "")}`,
@@ -209,7 +239,9 @@ describe("weekly reflections cron", () => {
     await waitOnExecutionContext(ctx);
     rows = await weeklyOf(all);
     expect(rows).toHaveLength(3);
-    expect(rows.find((r) => r.userId === newYork)?.periodStart.toISOString()).toBe("2025-01-13T05:00:00.000Z");
+    expect(rows.find((r) => r.userId === newYork)?.periodStart.toISOString()).toBe(
+      "2025-01-13T05:00:00.000Z",
+    );
     expect(rows.some((r) => r.userId === notOptedIn)).toBe(false);
 
     const mine = rows.find((r) => r.userId === utc);

@@ -27,7 +27,10 @@ describe("GET /v1/insights/topics", () => {
       ["Work", 3, [2, 1]],
       ["Sleep", 1, [0, 1]],
     ]);
-    const top = await getJson<TopicInsights>(`/v1/insights/topics${q({ ...range, limit: "1", bucket: "day" })}`, user);
+    const top = await getJson<TopicInsights>(
+      `/v1/insights/topics${q({ ...range, limit: "1", bucket: "day" })}`,
+      user,
+    );
     expect(top.buckets).toHaveLength(14);
     expect(top.items.map((t) => [t.id, t.total])).toEqual([[work, 3]]);
     expect(top.items[0]?.counts.filter((n) => n > 0)).toEqual([1, 1, 1]);
@@ -42,7 +45,10 @@ describe("GET /v1/insights/topics", () => {
       `/v1/insights/topics${q({ from: "2025-01-06T00:00:00+09:00", to: "2025-01-20T00:00:00+09:00" })}`,
       user,
     );
-    expect(body.buckets.map((b) => b.bucketStart)).toEqual(["2025-01-05T15:00:00.000Z", "2025-01-12T15:00:00.000Z"]);
+    expect(body.buckets.map((b) => b.bucketStart)).toEqual([
+      "2025-01-05T15:00:00.000Z",
+      "2025-01-12T15:00:00.000Z",
+    ]);
     expect(body.items[0]?.counts).toEqual([0, 1]);
   });
 });

@@ -56,7 +56,8 @@ describe("GET /v1/insights/writing", () => {
     const user = await registerUser({ timezone: "Europe/Berlin" });
     await seedEntries(user.id, berlin);
     const db = testDb();
-    const at = async (now: string) => (await writingInsights(db, user.id, "Europe/Berlin", new Date(now))).currentStreakDays;
+    const at = async (now: string) =>
+      (await writingInsights(db, user.id, "Europe/Berlin", new Date(now))).currentStreakDays;
     expect(await at("2025-04-03T18:00:00Z")).toBe(2); // Thu 3rd, written today
     expect(await at("2025-04-03T22:30:00Z")).toBe(2); // Fri 4th 00:30 local: yesterday keeps it alive
     expect(await at("2025-04-04T22:30:00Z")).toBe(0); // Sat 5th: the streak is over
@@ -73,7 +74,12 @@ describe("GET /v1/insights/writing", () => {
       [0, 1, 2, 4].map((k) => ({ occurredAt: new Date(now - k * day - 1000).toISOString() })),
     );
     const body = await getJson<WritingInsights>("/v1/insights/writing", user);
-    expect(body).toMatchObject({ totalEntries: 4, currentStreakDays: 3, longestStreakDays: 3, activeDays: 4 });
+    expect(body).toMatchObject({
+      totalEntries: 4,
+      currentStreakDays: 3,
+      longestStreakDays: 3,
+      activeDays: 4,
+    });
   });
 
   it("a new writer has zeros everywhere, and one entry makes a one-day streak", async () => {

@@ -10,7 +10,7 @@ it("scratch", async () => {
   const info = writeTinyLlamaGguf(join(tmpdir(), "tiny.gguf"));
   lap("write");
   const log = { info: () => {}, warn: (o: object, m: string) => console.log("WARN", m, o) };
-  const b = await LlamaCppBackend.load({ modelPath: info.path, device: "cpu", contextSize: 256, parallel: 2, log });
+  const b = await LlamaCppBackend.load({ modelPath: info.path, device: "cpu", contextSize: 256, parallel: 2, threads: 1, log });
   lap("load");
   for (let i = 0; i < 2; i++) {
   const out: string[] = [];

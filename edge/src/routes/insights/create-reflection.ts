@@ -45,7 +45,19 @@ export const postReflection = createRouter().openapi(route, async (c) => {
   }
   const { reflectionId, jobId } = await requestReflection(db, c.get("auth").userId, body.period, at);
   // The edge's own fallback runs after the answer; see runReflectionJobAtEdge for the node hand-off.
-  c.executionCtx.waitUntil(runReflectionJobAtEdge(db, jobId));
+  c.executionCtx.waitUntil(
+    runReflectionJobAtEdge(db, jobId).catch((err: unknown) => {
+      // The job stays `running` and a repeated request recomputes it; the class only, never values.
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "reflection job failed",
+          jobId,
+          error: err instanceof Error ? err.name : "unknown",
+        }),
+      );
+    }),
+  );
   c.header("Location", `/v1/insights/reflections/${reflectionId}`);
   return c.json({ jobId, reflectionId, status: "pending" as const }, 202);
 });

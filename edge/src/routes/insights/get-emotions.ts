@@ -22,7 +22,10 @@ const route = createRoute({
   middleware: protect(requireScope("entries:read")),
   request: { query: insightRangeQuerySchema },
   responses: {
-    200: { description: "The distribution", content: { "application/json": { schema: emotionInsightsSchema } } },
+    200: {
+      description: "The distribution",
+      content: { "application/json": { schema: emotionInsightsSchema } },
+    },
     304: { description: "Not modified (If-None-Match)" },
     ...problemResponses(400, 401, 403, 429),
   },

@@ -22,7 +22,10 @@ const route = createRoute({
   middleware: protect(requireScope("entries:read")),
   request: { query: growthQuerySchema },
   responses: {
-    200: { description: "Growth indicators", content: { "application/json": { schema: growthInsightsSchema } } },
+    200: {
+      description: "Growth indicators",
+      content: { "application/json": { schema: growthInsightsSchema } },
+    },
     304: { description: "Not modified (If-None-Match)" },
     ...problemResponses(400, 401, 403, 429),
   },

@@ -21,7 +21,10 @@ const route = createRoute({
   middleware: protect(requireScope("entries:read")),
   request: { query: topicInsightsQuerySchema },
   responses: {
-    200: { description: "Counts per topic", content: { "application/json": { schema: topicInsightsSchema } } },
+    200: {
+      description: "Counts per topic",
+      content: { "application/json": { schema: topicInsightsSchema } },
+    },
     304: { description: "Not modified (If-None-Match)" },
     ...problemResponses(400, 401, 403, 429),
   },

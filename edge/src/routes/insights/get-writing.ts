@@ -19,7 +19,10 @@ const route = createRoute({
   security: [{ bearer: [] }],
   middleware: protect(requireScope("entries:read")),
   responses: {
-    200: { description: "Writing habits", content: { "application/json": { schema: writingInsightsSchema } } },
+    200: {
+      description: "Writing habits",
+      content: { "application/json": { schema: writingInsightsSchema } },
+    },
     304: { description: "Not modified (If-None-Match)" },
     ...problemResponses(401, 403, 429),
   },

@@ -3,7 +3,7 @@ import { searchQuerySchema, searchResultSchema } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { protect, requireScope } from "../../middleware/auth.ts";
-import { keywordSearch } from "../../services/keyword-search.ts";
+import { searchJournal } from "../../services/semantic-search.ts";
 
 const route = createRoute({
   method: "get",
@@ -20,16 +20,13 @@ const route = createRoute({
 });
 
 export const search = createRouter().openapi(route, async (c) => {
-  const query = c.req.valid("query");
-  const hits = await keywordSearch(c.get("services").db, c.get("auth").userId, query);
-  return c.json(
-    {
-      items: hits.map(({ score, ...entry }) => ({ entry, score })),
-      mode: query.mode,
-      // Query embedding on the nodes is not wired in yet, so meaning-based modes answer with keyword
-      // results and say so, as the contract prescribes when no node can embed the query.
-      degraded: query.mode !== "keyword",
-    },
-    200,
+  const { mode, ...query } = c.req.valid("query");
+  const result = await searchJournal(
+    c.get("services"),
+    c.get("auth").userId,
+    mode,
+    query,
+    c.get("requestId"),
   );
+  return c.json({ ...result, mode }, 200);
 });

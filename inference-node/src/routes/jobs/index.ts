@@ -7,6 +7,7 @@ import { createChromaStore, type VectorStore } from "../../vectors/chroma-store.
 import { echoJobRoute } from "./echo.ts";
 import { purgeEntryVectorsRoute } from "./purge-entry-vectors.ts";
 import { reindexRoute } from "./reindex.ts";
+import { discoverTopicsRoute } from "../../topics/discover-topics-route.ts";
 
 export interface JobRoutesOptions extends Record<string, unknown> {
   config: Config;
@@ -27,4 +28,5 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (fastify, {
   await fastify.register(analyzeEntryRoute, { runtime, vectors });
   await fastify.register(purgeEntryVectorsRoute, { vectors });
   await fastify.register(reindexRoute, { vectors });
+  await fastify.register(discoverTopicsRoute, { runtime });
 };

@@ -2,7 +2,9 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Config } from "../../config.ts";
 import { edgeVerify } from "../../plugins/edge-verify.ts";
 import type { InferenceRuntime } from "../../runtime/runtime.ts";
+import { createVectorSearch } from "../../vectors/vector-search.ts";
 import { embedRoute } from "./embed.ts";
+import { vectorSearchRoute } from "./vector-search.ts";
 
 export interface InteractiveRoutesOptions extends Record<string, unknown> {
   config: Config;
@@ -16,4 +18,5 @@ export const interactiveRoutes: FastifyPluginAsync<InteractiveRoutesOptions> = a
 ) => {
   await fastify.register(edgeVerify, { nodeToken: config.nodeToken });
   await fastify.register(embedRoute, { runtime });
+  await fastify.register(vectorSearchRoute, { vectors: createVectorSearch(config.chromaUrl) });
 };

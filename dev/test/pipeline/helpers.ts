@@ -1,0 +1,106 @@
+import { type Entry, entrySchema } from "@inkwell/shared";
+import { ChromaClient } from "chromadb";
+import { SignJWT } from "jose";
+import postgres from "postgres";
+import { expect } from "vitest";
+
+export type Sql = ReturnType<typeof postgres>;
+
+export function database(url: string): Sql {
+  return postgres(url, { max: 4, onnotice: () => {} });
+}
+
+export interface Client {
+  token: string;
+  userId: string;
+}
+
+export function api(edgeUrl: string) {
+  const request = async (path: string, init: { method?: string; token?: string; body?: unknown } = {}) => {
+    const headers = new Headers();
+    if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
+    if (init.body !== undefined) headers.set("Content-Type", "application/json");
+    return await fetch(`${edgeUrl}${path}`, {
+      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+      headers,
+      ...(init.body === undefined ? {} : { body: typeof init.body === "string" ? init.body : JSON.stringify(init.body) }),
+    });
+  };
+  return {
+    request,
+    async register(): Promise<Client> {
+      const res = await request("/v1/auth/register", {
+        body: { email: `pipe-${crypto.randomUUID()}@example.test`, password: "correct horse battery" },
+      });
+      expect(res.status).toBe(201);
+      const body = (await res.json()) as { accessToken: string; user: { id: string } };
+      return { token: body.accessToken, userId: body.user.id };
+    },
+    async createEntry(client: Client, content: string, title?: string): Promise<Entry & { jobId: string }> {
+      const res = await request("/v1/entries", { token: client.token, body: { content, ...(title ? { title } : {}) } });
+      const text = await res.text();
+      expect(res.status, text).toBe(201);
+      return entrySchema.parse(JSON.parse(text)) as Entry & { jobId: string };
+    },
+    async entry(client: Client, id: string): Promise<Entry> {
+      const res = await request(`/v1/entries/${id}`, { token: client.token });
+      expect(res.status).toBe(200);
+      return entrySchema.parse(await res.json());
+    },
+    /** Fires the every-minute Cron Trigger now (`wrangler dev --test-scheduled`): the sweep's clock. */
+    async sweep(): Promise<void> {
+      const res = await fetch(`${edgeUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
+      await res.body?.cancel();
+    },
+  };
+}
+
+/**
+ * Polls `check` until it returns a value, failing after `timeoutMs`; `between` runs between polls (the
+ * tests fire the cron sweep there, standing in for the clock). Never a fixed sleep as synchronisation.
+ */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  options: { timeoutMs: number; intervalMs?: number; between?: () => Promise<void>; what: string },
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what}`);
+    await options.between?.();
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
+  }
+}
+
+export async function analysisCounts(sql: Sql, entryIds: string[]): Promise<Record<string, number>> {
+  const rows = await sql<{ status: string; n: number }[]>`
+    select status, count(*)::int as n from entry_analyses where entry_id = any(${entryIds}::uuid[]) group by status`;
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+export function chroma(url: string): ChromaClient {
+  const parsed = new URL(url);
+  return new ChromaClient({ host: parsed.hostname, port: Number(parsed.port), ssl: false });
+}
+
+export async function chromaIds(client: ChromaClient, model: string, ids: string[]): Promise<string[]> {
+  const collection = await client.getCollection({ name: `entries-${model}` });
+  const got = await collection.get({ ids });
+  return got.ids;
+}
+
+/** A QStash signature made with the stack's signing key: what only QStash should be able to produce. */
+export async function qstashSignature(key: string, url: string, body: string): Promise<string> {
+  const digest = Buffer.from(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body))).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  return await new SignJWT({ body: digest })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer("Upstash")
+    .setSubject(url)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + 300)
+    .setJti(`jwt_${crypto.randomUUID()}`)
+    .sign(new TextEncoder().encode(key));
+}
