@@ -131,7 +131,12 @@ export interface NodeOptions {
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   await assertPortFree(LOCAL, options.port, "NODE_PORT");
   const url = `http://${LOCAL}:${options.port}`;
-  const { id, token } = await registerNode(options.databaseUrl, options.name, url, options.secrets.NODE_TOKEN_SECRET);
+  const { id, token } = await registerNode(
+    options.databaseUrl,
+    options.name,
+    url,
+    options.secrets.NODE_TOKEN_SECRET,
+  );
   const logName = options.name === "local" ? "node" : `node-${options.name}`;
   const node = new ManagedProcess({
     name: logName,

@@ -9,12 +9,13 @@ import { logoutAll } from "./routes/auth/logout-all.ts";
 import { refresh } from "./routes/auth/refresh.ts";
 import { register } from "./routes/auth/register.ts";
 import { journalRoutes } from "./routes/journal.ts";
-import { sessionRoutes } from "./routes/sessions/sessions.ts";
 import { postPassword } from "./routes/me/change-password.ts";
 import { deleteMe } from "./routes/me/delete-me.ts";
 import { getExport } from "./routes/me/export.ts";
 import { getMe } from "./routes/me/get-me.ts";
 import { patchMe } from "./routes/me/patch-me.ts";
+import { psychologyRoutes } from "./routes/psychology/psychology.ts";
+import { sessionRoutes } from "./routes/sessions/sessions.ts";
 
 /**
  * The public `/v1` API as one chained router: its type is what `hono/client` reads, so the typed
@@ -36,6 +37,7 @@ export const publicApi = createRouter()
   .route("/", removeApiKey)
   .route("/", journalRoutes)
   .route("/", sessionRoutes)
+  .route("/", psychologyRoutes)
   .route("/", adminRoutes);
 
 export type PublicApi = typeof publicApi;

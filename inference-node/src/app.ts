@@ -5,6 +5,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Registry } from "prom-client";
 import type { Config } from "./config.ts";
 import { type CudaProbeOptions, detectHardware, nodeTier } from "./hardware.ts";
+import type { KnowledgeService } from "./knowledge/knowledge-service.ts";
+import { chatRoutes, loadChatServices } from "./llm/chat-services.ts";
+import type { LlmRuntime } from "./llm/select-backend.ts";
 import { createNodeState, type NodeState } from "./node-state.ts";
 import { errorHandler } from "./plugins/error-handler.ts";
 import { metrics } from "./plugins/metrics.ts";
@@ -31,6 +34,9 @@ export interface AppDeps {
    * machine's tier (and closes them with the app); tests pass a runtime they own.
    */
   runtime?: InferenceRuntime;
+  /** The chat LLM; without one the app picks it from LLM_BACKEND (and closes it with the app). */
+  llm?: LlmRuntime;
+  knowledge?: KnowledgeService;
 }
 
 /** Loads the models this node's tier gets, then warms them up: done before listen, so "listening" means ready. */
@@ -84,6 +90,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       await runtime.close();
     });
   }
+  const chat = await loadChatServices(config, hardware, runtime, app.log, deps);
   // The heartbeat reports the batchers' queues from now on.
   state.load = () => runtime.load();
 
@@ -99,9 +106,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(errorHandler);
 
   await app.register(healthRoute);
-  await app.register(infoRoute, { hardware, state, runtime, batching: config.batching });
+  await app.register(infoRoute, { hardware, state, runtime, batching: config.batching, llm: chat.llm });
   await app.register(jobRoutes, { config, runtime });
   await app.register(interactiveRoutes, { config, runtime });
+  await app.register(chatRoutes, { config, services: chat });
 
   return app;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { distortionPatternSchema } from "./distortions.ts";
 import { safetyResultSchema } from "./safety.ts";
 
 /** Contracts between the edge and the inference nodes' model endpoints. */
@@ -71,6 +72,8 @@ export const analyzeEntryResultSchema = z.object({
   models: z.object({ embedding: z.string(), sentiment: z.string(), emotion: z.string() }),
   /** Whether the node also upserted the vector into Chroma; false sends it back through a reindex later. */
   indexed: z.boolean().optional(),
+  /** Thinking traps the text shows (cognitive distortions), strongest first; absent from older nodes. */
+  patterns: z.array(distortionPatternSchema).optional(),
 });
 export type AnalyzeEntryResult = z.infer<typeof analyzeEntryResultSchema>;
 

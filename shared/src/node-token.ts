@@ -24,7 +24,11 @@ export async function deriveNodeToken(secret: string, nodeId: string, salt: stri
     false,
     ["sign"],
   );
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`inkwell-node-token:v1:${nodeId}:${salt}`));
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    key,
+    encoder.encode(`inkwell-node-token:v1:${nodeId}:${salt}`),
+  );
   return `${NODE_TOKEN_PREFIX}${base64Url(mac)}`;
 }
 

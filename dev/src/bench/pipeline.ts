@@ -28,7 +28,11 @@ export interface PipelineBenchResult {
 
 type Sql = ReturnType<typeof postgres>;
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, intervalMs: number): Promise<void> {
+async function waitUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  intervalMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error("the pipeline did not finish in time");
@@ -64,10 +68,18 @@ export async function pipelineBench(log: (m: string) => void): Promise<PipelineB
   const sql: Sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
   try {
     const register = async () => {
+      // Each client from its own address: sign-up is limited per address.
+      const [a = 0, b = 0] = crypto.getRandomValues(new Uint16Array(2));
       const res = await fetch(`${stack.edgeUrl}/v1/auth/register`, {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ email: `bench-${crypto.randomUUID()}@example.test`, password: "bench password 1234" }),
+        headers: {
+          "Content-Type": "application/json",
+          "CF-Connecting-IP": `2001:db8:${a.toString(16)}:${b.toString(16)}::1`,
+        },
+        body: JSON.stringify({
+          email: `bench-${crypto.randomUUID()}@example.test`,
+          password: "bench password 1234",
+        }),
       });
       if (res.status !== 201) throw new Error(`register answered ${res.status}`);
       return ((await res.json()) as { accessToken: string }).accessToken;
@@ -76,7 +88,9 @@ export async function pipelineBench(log: (m: string) => void): Promise<PipelineB
       const res = await fetch(`${stack.edgeUrl}/v1/entries`, {
         method: "POST",
         headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
-        body: JSON.stringify({ content: `Entry ${i}: a long day at work, then a walk by the river; I feel ${i % 3 ? "calm" : "worried"}.` }),
+        body: JSON.stringify({
+          content: `Entry ${i}: a long day at work, then a walk by the river; I feel ${i % 3 ? "calm" : "worried"}.`,
+        }),
       });
       if (res.status !== 201) throw new Error(`POST /v1/entries answered ${res.status}`);
       return ((await res.json()) as { id: string }).id;
@@ -105,7 +119,8 @@ export async function pipelineBench(log: (m: string) => void): Promise<PipelineB
     latencies.sort((a, b) => a - b);
     const round = (n: number) => Math.round(n * 10) / 10;
 
-    const tokens = await Promise.all(Array.from({ length: CLIENTS }, register));
+    const tokens: string[] = [];
+    for (let i = 0; i < CLIENTS; i++) tokens.push(await register());
     const saturate = async (nodes: number): Promise<Saturation> => {
       log(`saturation: ${SATURATION_ENTRIES} entries from ${CLIENTS} clients, ${nodes} node(s)`);
       const ids: string[] = [];
@@ -118,15 +133,27 @@ export async function pipelineBench(log: (m: string) => void): Promise<PipelineB
       );
       await waitUntil(allDone(ids), 300_000, 50);
       const seconds = (performance.now() - started) / 1000;
-      return { nodes, entries: SATURATION_ENTRIES, clients: CLIENTS, seconds: round(seconds), entriesPerSecond: round(SATURATION_ENTRIES / seconds) };
+      return {
+        nodes,
+        entries: SATURATION_ENTRIES,
+        clients: CLIENTS,
+        seconds: round(seconds),
+        entriesPerSecond: round(SATURATION_ENTRIES / seconds),
+      };
     };
     const oneNode = await saturate(1);
     log("starting node b");
     await stack.startNode("b");
-    await waitUntil(async () => {
-      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from nodes where status = 'healthy' and last_heartbeat_at > now() - interval '10 seconds'`;
-      return row?.n === 2;
-    }, 30_000, 100);
+    await waitUntil(
+      async () => {
+        const [row] = await sql<
+          { n: number }[]
+        >`select count(*)::int as n from nodes where status = 'healthy' and last_heartbeat_at > now() - interval '10 seconds'`;
+        return row?.n === 2;
+      },
+      30_000,
+      100,
+    );
     const twoNodes = await saturate(2);
     return {
       cores: os.cpus().length,
@@ -137,7 +164,11 @@ export async function pipelineBench(log: (m: string) => void): Promise<PipelineB
         minMs: round(latencies[0] ?? Number.NaN),
         maxMs: round(latencies.at(-1) ?? Number.NaN),
       },
-      saturation: { oneNode, twoNodes, scaling: Math.round((twoNodes.entriesPerSecond / oneNode.entriesPerSecond) * 100) / 100 },
+      saturation: {
+        oneNode,
+        twoNodes,
+        scaling: Math.round((twoNodes.entriesPerSecond / oneNode.entriesPerSecond) * 100) / 100,
+      },
     };
   } finally {
     await sql.end({ timeout: 2 });

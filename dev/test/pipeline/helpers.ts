@@ -23,21 +23,36 @@ export function api(edgeUrl: string) {
     return await fetch(`${edgeUrl}${path}`, {
       method: init.method ?? (init.body === undefined ? "GET" : "POST"),
       headers,
-      ...(init.body === undefined ? {} : { body: typeof init.body === "string" ? init.body : JSON.stringify(init.body) }),
+      ...(init.body === undefined
+        ? {}
+        : { body: typeof init.body === "string" ? init.body : JSON.stringify(init.body) }),
     });
   };
   return {
     request,
     async register(): Promise<Client> {
-      const res = await request("/v1/auth/register", {
-        body: { email: `pipe-${crypto.randomUUID()}@example.test`, password: "correct horse battery" },
+      // Each client from its own address: sign-up is limited per address, and these are many clients.
+      const [a = 0, b = 0] = crypto.getRandomValues(new Uint16Array(2));
+      const res = await fetch(`${edgeUrl}/v1/auth/register`, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          "CF-Connecting-IP": `2001:db8:${a.toString(16)}:${b.toString(16)}::1`,
+        },
+        body: JSON.stringify({
+          email: `pipe-${crypto.randomUUID()}@example.test`,
+          password: "correct horse battery",
+        }),
       });
       expect(res.status).toBe(201);
       const body = (await res.json()) as { accessToken: string; user: { id: string } };
       return { token: body.accessToken, userId: body.user.id };
     },
     async createEntry(client: Client, content: string, title?: string): Promise<Entry & { jobId: string }> {
-      const res = await request("/v1/entries", { token: client.token, body: { content, ...(title ? { title } : {}) } });
+      const res = await request("/v1/entries", {
+        token: client.token,
+        body: { content, ...(title ? { title } : {}) },
+      });
       const text = await res.text();
       expect(res.status, text).toBe(201);
       return entrySchema.parse(JSON.parse(text)) as Entry & { jobId: string };
@@ -92,7 +107,9 @@ export async function chromaIds(client: ChromaClient, model: string, ids: string
 
 /** A QStash signature made with the stack's signing key: what only QStash should be able to produce. */
 export async function qstashSignature(key: string, url: string, body: string): Promise<string> {
-  const digest = Buffer.from(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body))).toString("base64url");
+  const digest = Buffer.from(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body))).toString(
+    "base64url",
+  );
   const now = Math.floor(Date.now() / 1000);
   return await new SignJWT({ body: digest })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })

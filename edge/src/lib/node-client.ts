@@ -104,7 +104,12 @@ export async function callNode<S extends z.ZodType>(
     const method = call.method ?? "POST";
     const body = call.body === undefined ? "" : JSON.stringify(call.body);
     const headers: Record<string, string> = {
-      [EDGE_SIGNATURE_HEADER]: await signEdgeRequest({ nodeToken: signing.token, method, path: call.path, body }),
+      [EDGE_SIGNATURE_HEADER]: await signEdgeRequest({
+        nodeToken: signing.token,
+        method,
+        path: call.path,
+        body,
+      }),
       ...(body ? { "Content-Type": "application/json" } : {}),
       ...(deps.requestId ? { "X-Request-Id": deps.requestId } : {}),
     };
@@ -119,7 +124,10 @@ export async function callNode<S extends z.ZodType>(
         await res.body?.cancel();
         // A 4xx is our request's fault, not the node's: it does not count against the node.
         if (res.status >= 500) breaker.failure(node.id);
-        lastError = new InkwellError("UPSTREAM_UNAVAILABLE", `The inference node answered HTTP ${res.status}.`);
+        lastError = new InkwellError(
+          "UPSTREAM_UNAVAILABLE",
+          `The inference node answered HTTP ${res.status}.`,
+        );
         if (res.status < 500) throw lastError;
         continue;
       }
@@ -140,11 +148,16 @@ export async function callNode<S extends z.ZodType>(
         : new InkwellError("UPSTREAM_UNAVAILABLE", "The inference node could not be reached.");
     }
   }
-  throw lastError ?? new InkwellError("NO_INFERENCE_NODE", "No healthy inference node can take this request now.");
+  throw (
+    lastError ?? new InkwellError("NO_INFERENCE_NODE", "No healthy inference node can take this request now.")
+  );
 }
 
 /** Query embeddings for search: the node batches them with everyone else's. */
-export async function embedTexts(deps: NodeClientDeps, texts: string[]): Promise<EmbedResponse & { nodeId: string }> {
+export async function embedTexts(
+  deps: NodeClientDeps,
+  texts: string[],
+): Promise<EmbedResponse & { nodeId: string }> {
   const { nodeId, data } = await callNode(deps, {
     path: "/v1/embed",
     body: { texts },

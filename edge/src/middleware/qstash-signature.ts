@@ -26,7 +26,9 @@ export const verifyQStashSignature = createMiddleware<AppEnv>(async (c, next) =>
     // Wrong key, URL or body hash: one answer for all, so a caller cannot probe which check failed.
   }
   if (!valid) {
-    console.warn(JSON.stringify({ level: "warn", msg: "rejected a QStash callback", requestId: c.get("requestId") }));
+    console.warn(
+      JSON.stringify({ level: "warn", msg: "rejected a QStash callback", requestId: c.get("requestId") }),
+    );
     throw new InkwellError("UNAUTHENTICATED", "The Upstash-Signature header is not valid for this request.");
   }
   c.set("qstashBody", body);

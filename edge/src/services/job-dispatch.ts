@@ -1,6 +1,11 @@
-import { type AnalyzeEntryJob, type PurgeVectorsJob, REINDEX_PAGE_SIZE, type ReindexJob } from "@inkwell/shared";
+import {
+  type AnalyzeEntryJob,
+  type PurgeVectorsJob,
+  REINDEX_PAGE_SIZE,
+  type ReindexJob,
+} from "@inkwell/shared";
 import type { Client as QStashClient } from "@upstash/qstash";
-import { and, asc, eq, gt, isNull, lte } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lte } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/client.ts";
 import { entries, entryAnalyses, entryEmbeddings, jobs, users } from "../db/schema/index.ts";
@@ -78,7 +83,10 @@ async function buildAnalyzeEntry(db: Database, job: JobRow, attempt: number): Pr
     return { kind: "finish", note: "The entry was deleted before it was analysed; nothing to do." };
   }
   if (row.contentVersion > payload.contentVersion) {
-    return { kind: "finish", note: "Superseded: the entry was edited again and a newer job analyses its current text." };
+    return {
+      kind: "finish",
+      note: "Superseded: the entry was edited again and a newer job analyses its current text.",
+    };
   }
   const body: AnalyzeEntryJob = {
     jobId: job.id,
@@ -177,10 +185,16 @@ export type DispatchOutcome =
 async function wait(db: Database, job: JobRow, reason: string): Promise<DispatchOutcome> {
   const now = new Date();
   // Keep why the last attempt failed in front of why the job now waits: both help an operator.
-  const lastFailure = job.error?.startsWith("Attempt ") ? job.error.split(/ (?=Dispatching|Waiting)/)[0] : undefined;
+  const lastFailure = job.error?.startsWith("Attempt ")
+    ? job.error.split(/ (?=Dispatching|Waiting)/)[0]
+    : undefined;
   await db
     .update(jobs)
-    .set({ error: lastFailure ? `${lastFailure} ${reason}` : reason, availableAt: new Date(now.getTime() + waitBackoffMs(job.createdAt, now)), updatedAt: now })
+    .set({
+      error: lastFailure ? `${lastFailure} ${reason}` : reason,
+      availableAt: new Date(now.getTime() + waitBackoffMs(job.createdAt, now)),
+      updatedAt: now,
+    })
     .where(and(eq(jobs.id, job.id), eq(jobs.status, "queued")));
   return { outcome: "waiting", reason };
 }
@@ -212,12 +226,10 @@ export async function dispatchJob(
 ): Promise<DispatchOutcome> {
   const { db, config } = deps;
   const [job] = await db.select().from(jobs).where(eq(jobs.id, jobId)).limit(1);
-  if (!job || job.status !== "queued") return { outcome: "skipped" };
+  if (job?.status !== "queued") return { outcome: "skipped" };
   const kind = JOB_KINDS[job.kind];
-  if (!kind) {
-    await finishJob(db, job.id, "failed", `No inference route handles jobs of kind ${job.kind}.`);
-    return { outcome: "finished", note: "unknown kind" };
-  }
+  // Other kinds (e.g. reflections computed at the edge) have their own runners: not ours to touch.
+  if (!kind) return { outcome: "skipped" };
   if (!config.EDGE_PUBLIC_URL) {
     return await wait(db, job, "EDGE_PUBLIC_URL is not set, so QStash would have nowhere to send results.");
   }
@@ -234,7 +246,14 @@ export async function dispatchJob(
   const now = new Date();
   const claimed = await db
     .update(jobs)
-    .set({ status: "running", attempts: attempt, nodeId: node.id, startedAt: now, error: null, updatedAt: now })
+    .set({
+      status: "running",
+      attempts: attempt,
+      nodeId: node.id,
+      startedAt: now,
+      error: null,
+      updatedAt: now,
+    })
     .where(and(eq(jobs.id, job.id), eq(jobs.status, "queued"), eq(jobs.attempts, job.attempts)))
     .returning({ id: jobs.id });
   if (claimed.length === 0) return { outcome: "skipped" };
@@ -297,7 +316,11 @@ export async function finishJob(
 }
 
 /** Runs `work` over `items` with at most `limit` at a time. */
-export async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
+export async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
@@ -306,7 +329,11 @@ export async function eachLimited<T>(items: readonly T[], limit: number, work: (
         await work(item);
       } catch (err) {
         console.warn(
-          JSON.stringify({ level: "warn", msg: "dispatch failed", error: err instanceof Error ? err.name : "unknown" }),
+          JSON.stringify({
+            level: "warn",
+            msg: "dispatch failed",
+            error: err instanceof Error ? err.name : "unknown",
+          }),
         );
       }
     }
@@ -315,11 +342,20 @@ export async function eachLimited<T>(items: readonly T[], limit: number, work: (
 }
 
 /** Queued jobs, due or not (a node just came up), handed out oldest first. */
-export async function dispatchWaiting(deps: PipelineDeps, options: { limit: number; dueOnly: boolean }): Promise<number> {
+export async function dispatchWaiting(
+  deps: PipelineDeps,
+  options: { limit: number; dueOnly: boolean },
+): Promise<number> {
   const rows = await deps.db
     .select({ id: jobs.id })
     .from(jobs)
-    .where(and(eq(jobs.status, "queued"), options.dueOnly ? lte(jobs.availableAt, new Date()) : undefined))
+    .where(
+      and(
+        eq(jobs.status, "queued"),
+        inArray(jobs.kind, Object.keys(JOB_KINDS)),
+        options.dueOnly ? lte(jobs.availableAt, new Date()) : undefined,
+      ),
+    )
     .orderBy(asc(jobs.availableAt))
     .limit(options.limit);
   await eachLimited(rows, 4, (row) => dispatchJob(deps, row.id));
@@ -341,9 +377,21 @@ export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } 
   const { db } = deps;
   const leaseCutoff = new Date(Date.now() - RUNNING_LEASE_MS);
   const expired = await db
-    .select({ id: jobs.id, attempts: jobs.attempts, kind: jobs.kind, payload: jobs.payload, entryId: jobs.entryId })
+    .select({
+      id: jobs.id,
+      attempts: jobs.attempts,
+      kind: jobs.kind,
+      payload: jobs.payload,
+      entryId: jobs.entryId,
+    })
     .from(jobs)
-    .where(and(eq(jobs.status, "running"), lte(jobs.startedAt, leaseCutoff)))
+    .where(
+      and(
+        eq(jobs.status, "running"),
+        inArray(jobs.kind, Object.keys(JOB_KINDS)),
+        lte(jobs.startedAt, leaseCutoff),
+      ),
+    )
     .limit(500);
   let requeued = 0;
   let failed = 0;
@@ -354,7 +402,12 @@ export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } 
       .update(jobs)
       .set(
         outOfAttempts
-          ? { status: "failed", error: "No node answered within the lease, on any attempt.", finishedAt: now, updatedAt: now }
+          ? {
+              status: "failed",
+              error: "No node answered within the lease, on any attempt.",
+              finishedAt: now,
+              updatedAt: now,
+            }
           : {
               status: "queued",
               nodeId: null,
@@ -401,7 +454,12 @@ export async function markAnalysisFailed(
 }
 
 /** Creates the first page job of a reindex of `model` (later pages follow as each one lands). */
-export async function createReindexJob(db: Database, model: string, after: string | null, jobId: string): Promise<void> {
+export async function createReindexJob(
+  db: Database,
+  model: string,
+  after: string | null,
+  jobId: string,
+): Promise<void> {
   await db.insert(jobs).values({ id: jobId, kind: REINDEX_JOB, payload: { model, after } });
 }
 

@@ -68,7 +68,9 @@ function parseJson(text: string): unknown {
 const sourceSchema = z.object({ jobId: z.string(), attempt: z.number().int().optional() });
 
 /** Which job and which attempt a callback is about: from the message QStash delivered, else the answer. */
-export function callbackJob(callback: QStashCallback): { jobId: string; attempt: number | undefined } | undefined {
+export function callbackJob(
+  callback: QStashCallback,
+): { jobId: string; attempt: number | undefined } | undefined {
   for (const candidate of [callback.sourceBody, callback.body]) {
     if (!candidate) continue;
     const parsed = sourceSchema.safeParse(parseJson(decodeBase64(candidate)));
@@ -82,7 +84,10 @@ function failureReason(callback: QStashCallback): { text: string; unreachable: b
   // No HTTP answer, or a tunnel/proxy saying the origin is gone: the node itself is not there.
   const unreachable = [0, 502, 504, 521, 522, 523, 530].includes(callback.status);
   if (callback.status === 0) {
-    return { text: `the node could not be reached (${(callback.error ?? "no response").slice(0, 80)})`, unreachable };
+    return {
+      text: `the node could not be reached (${(callback.error ?? "no response").slice(0, 80)})`,
+      unreachable,
+    };
   }
   // Loosely: any answer with a `detail` (our nodes answer RFC 9457 problems).
   const problem = problemSchema.pick({ detail: true }).safeParse(parseJson(decodeBase64(callback.body)));
@@ -242,7 +247,16 @@ export async function handleSuccessCallback(
   if (job.kind === ANALYZE_ENTRY_JOB) {
     const result = analyzeEntryResultSchema.safeParse(answer);
     if (!result.success || result.data.jobId !== ref.jobId) {
-      return { ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, "the node answered with an unreadable result", false)), jobId: ref.jobId };
+      return {
+        ...(await handleFailedAttempt(
+          deps,
+          ref.jobId,
+          ref.attempt,
+          "the node answered with an unreadable result",
+          false,
+        )),
+        jobId: ref.jobId,
+      };
     }
     const applied = await applyAnalysis(deps, ref.jobId, result.data);
     return { ...applied, jobId: ref.jobId };
@@ -251,7 +265,16 @@ export async function handleSuccessCallback(
     const result = purgeVectorsResultSchema.safeParse(answer);
     if (!result.success || !result.data.purged) {
       // A node without Chroma removed nothing; another node (or this one once configured) must do it.
-      return { ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, "the node has no vector store (CHROMA_URL)", false)), jobId: ref.jobId };
+      return {
+        ...(await handleFailedAttempt(
+          deps,
+          ref.jobId,
+          ref.attempt,
+          "the node has no vector store (CHROMA_URL)",
+          false,
+        )),
+        jobId: ref.jobId,
+      };
     }
     if (job.status === "done") return { outcome: "duplicate", jobId: ref.jobId };
     await finishJob(deps.db, ref.jobId, "done", null, { purged: true });
@@ -260,7 +283,16 @@ export async function handleSuccessCallback(
   if (job.kind === REINDEX_JOB) {
     const result = reindexResultSchema.safeParse(answer);
     if (!result.success || !result.data.indexed) {
-      return { ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, "the node has no vector store (CHROMA_URL)", false)), jobId: ref.jobId };
+      return {
+        ...(await handleFailedAttempt(
+          deps,
+          ref.jobId,
+          ref.attempt,
+          "the node has no vector store (CHROMA_URL)",
+          false,
+        )),
+        jobId: ref.jobId,
+      };
     }
     return { outcome: await applyReindex(deps, ref.jobId, true), jobId: ref.jobId };
   }
@@ -284,7 +316,8 @@ export async function handleFailedAttempt(
     const [job] = await tx.select().from(jobs).where(eq(jobs.id, jobId)).for("update");
     if (!job) return { outcome: "unknown-job" as const };
     if (job.status !== "running") return { outcome: "ignored-stale-attempt" as const };
-    if (attempt !== undefined && attempt !== job.attempts) return { outcome: "ignored-stale-attempt" as const };
+    if (attempt !== undefined && attempt !== job.attempts)
+      return { outcome: "ignored-stale-attempt" as const };
     const now = new Date();
     const text = `Attempt ${job.attempts} of ${MAX_ATTEMPTS} failed: ${reason}.`;
     if (job.attempts >= MAX_ATTEMPTS) {
@@ -325,5 +358,8 @@ export async function handleFailureCallback(
   const ref = callbackJob(callback);
   if (!ref) return { outcome: "unknown-job" };
   const { text, unreachable } = failureReason(callback);
-  return { ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, text, unreachable)), jobId: ref.jobId };
+  return {
+    ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, text, unreachable)),
+    jobId: ref.jobId,
+  };
 }

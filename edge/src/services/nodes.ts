@@ -40,8 +40,10 @@ export function nodeStatus(
   ttlSeconds: number,
 ): NodeStatus {
   if (node.draining || node.status === "draining") return "draining";
-  const fresh = node.lastHeartbeatAt !== null && now.getTime() - node.lastHeartbeatAt.getTime() < ttlSeconds * 1000;
-  const unreachable = node.unreachableSince !== null && (node.lastHeartbeatAt ?? new Date(0)) <= node.unreachableSince;
+  const fresh =
+    node.lastHeartbeatAt !== null && now.getTime() - node.lastHeartbeatAt.getTime() < ttlSeconds * 1000;
+  const unreachable =
+    node.unreachableSince !== null && (node.lastHeartbeatAt ?? new Date(0)) <= node.unreachableSince;
   return fresh && !unreachable ? "healthy" : "offline";
 }
 
@@ -67,7 +69,8 @@ export async function registerNode(
       status: "offline",
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new InkwellError("CONFLICT", `A node named ${input.name} already exists.`);
+    if (isUniqueViolation(err))
+      throw new InkwellError("CONFLICT", `A node named ${input.name} already exists.`);
     throw err;
   }
   return { id, name: input.name, url: input.url.replace(/\/+$/, ""), token };

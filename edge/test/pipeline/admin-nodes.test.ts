@@ -46,30 +46,55 @@ describe("node registry", () => {
     const admin = await registerAdmin();
     const created = await registerNode(admin);
     await beat(created.token);
-    expect((await call(`/v1/admin/nodes/${created.id}/drain`, { method: "POST", token: admin.accessToken })).status).toBe(204);
-    expect((await nodesOf(admin.accessToken)).find((n) => n.id === created.id)).toMatchObject({ status: "draining", draining: true });
+    expect(
+      (await call(`/v1/admin/nodes/${created.id}/drain`, { method: "POST", token: admin.accessToken }))
+        .status,
+    ).toBe(204);
+    expect((await nodesOf(admin.accessToken)).find((n) => n.id === created.id)).toMatchObject({
+      status: "draining",
+      draining: true,
+    });
     // The node learns it at its next beat.
     expect(await (await beat(created.token)).json()).toMatchObject({ status: "draining" });
 
-    expect((await call(`/v1/admin/nodes/${created.id}/drain`, { method: "DELETE", token: admin.accessToken })).status).toBe(204);
+    expect(
+      (await call(`/v1/admin/nodes/${created.id}/drain`, { method: "DELETE", token: admin.accessToken }))
+        .status,
+    ).toBe(204);
     expect(await (await beat(created.token)).json()).toMatchObject({ status: "healthy" });
 
-    expect((await call(`/v1/admin/nodes/${created.id}`, { method: "DELETE", token: admin.accessToken })).status).toBe(204);
+    expect(
+      (await call(`/v1/admin/nodes/${created.id}`, { method: "DELETE", token: admin.accessToken })).status,
+    ).toBe(204);
     await expectProblem(await beat(created.token), 401, "UNAUTHENTICATED");
-    await expectProblem(await call(`/v1/admin/nodes/${created.id}`, { method: "DELETE", token: admin.accessToken }), 404, "NOT_FOUND");
-    await expectProblem(await call(`/v1/admin/nodes/nope/drain`, { method: "POST", token: admin.accessToken }), 404, "NOT_FOUND");
+    await expectProblem(
+      await call(`/v1/admin/nodes/${created.id}`, { method: "DELETE", token: admin.accessToken }),
+      404,
+      "NOT_FOUND",
+    );
+    await expectProblem(
+      await call(`/v1/admin/nodes/nope/drain`, { method: "POST", token: admin.accessToken }),
+      404,
+      "NOT_FOUND",
+    );
   });
 
   it("refuses a duplicate name and a bad URL", async () => {
     const admin = await registerAdmin();
     const created = await registerNode(admin);
     await expectProblem(
-      await call("/v1/admin/nodes", { token: admin.accessToken, body: { name: created.name, url: "http://127.0.0.1:9" } }),
+      await call("/v1/admin/nodes", {
+        token: admin.accessToken,
+        body: { name: created.name, url: "http://127.0.0.1:9" },
+      }),
       409,
       "CONFLICT",
     );
     await expectProblem(
-      await call("/v1/admin/nodes", { token: admin.accessToken, body: { name: "x-ftp", url: "ftp://example.test" } }),
+      await call("/v1/admin/nodes", {
+        token: admin.accessToken,
+        body: { name: "x-ftp", url: "ftp://example.test" },
+      }),
       400,
       "VALIDATION_FAILED",
     );
@@ -96,14 +121,25 @@ describe("operator routes: security", () => {
     ["POST", "/v1/admin/reindex", {}],
   ];
 
-  it.each(routes)("%s %s: 401 without a token, 401 with a forged one, 403 for a non-admin", async (method, path, body) => {
-    await expectProblem(await call(path, { method, ...(body ? { body } : {}) }), 401, "UNAUTHENTICATED");
-    await expectProblem(
-      await call(path, { method, token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged", ...(body ? { body } : {}) }),
-      401,
-      "UNAUTHENTICATED",
-    );
-    const user = await registerUser();
-    await expectProblem(await call(path, { method, token: user.accessToken, ...(body ? { body } : {}) }), 403, "FORBIDDEN");
-  });
+  it.each(routes)(
+    "%s %s: 401 without a token, 401 with a forged one, 403 for a non-admin",
+    async (method, path, body) => {
+      await expectProblem(await call(path, { method, ...(body ? { body } : {}) }), 401, "UNAUTHENTICATED");
+      await expectProblem(
+        await call(path, {
+          method,
+          token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged",
+          ...(body ? { body } : {}),
+        }),
+        401,
+        "UNAUTHENTICATED",
+      );
+      const user = await registerUser();
+      await expectProblem(
+        await call(path, { method, token: user.accessToken, ...(body ? { body } : {}) }),
+        403,
+        "FORBIDDEN",
+      );
+    },
+  );
 });

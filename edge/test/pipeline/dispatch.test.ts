@@ -4,11 +4,17 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { jobs } from "../../src/db/schema/index.ts";
 import { parseEnv } from "../../src/env.ts";
-import { dispatchJob, MAX_ATTEMPTS, type PipelineDeps, RUNNING_LEASE_MS, waitBackoffMs } from "../../src/services/job-dispatch.ts";
+import {
+  dispatchJob,
+  MAX_ATTEMPTS,
+  type PipelineDeps,
+  RUNNING_LEASE_MS,
+  waitBackoffMs,
+} from "../../src/services/job-dispatch.ts";
 import { jobSweepTask } from "../../src/services/job-sweep-cron.ts";
 import { type NodeCandidate, nodeStatus, pickNode } from "../../src/services/nodes.ts";
-import { call, edgeEnv, registerAdmin, registerUser, testDb } from "../harness.ts";
 import { createEntry, json } from "../entries/helpers.ts";
+import { call, edgeEnv, registerAdmin, registerUser, testDb } from "../harness.ts";
 import { beat, CALLBACK, eventually, FAILURE, publicUrl, registerNode } from "./helpers.ts";
 
 function config() {
@@ -19,10 +25,19 @@ function config() {
 
 function deps(): PipelineDeps {
   const c = config();
-  return { db: testDb(), qstash: new QStashClient({ baseUrl: c.QSTASH_URL, token: c.QSTASH_TOKEN }), config: c, requestId: "req_pipeline-test" };
+  return {
+    db: testDb(),
+    qstash: new QStashClient({ baseUrl: c.QSTASH_URL, token: c.QSTASH_TOKEN }),
+    config: c,
+    requestId: "req_pipeline-test",
+  };
 }
 
-const candidate = (id: string, running: number, load?: Partial<NodeCandidate["load"] & object>): NodeCandidate => ({
+const candidate = (
+  id: string,
+  running: number,
+  load?: Partial<NodeCandidate["load"] & object>,
+): NodeCandidate => ({
   id,
   url: `http://${id}.test`,
   models: [],
@@ -33,7 +48,9 @@ const candidate = (id: string, running: number, load?: Partial<NodeCandidate["lo
 /** A purge job: needs no model, so the healthy test nodes of this suite can take it. */
 async function purgeJob(userId: string, entryId: string, extra: Partial<typeof jobs.$inferInsert> = {}) {
   const id = uuidv7();
-  await testDb().insert(jobs).values({ id, userId, entryId, kind: "purge-entry-vectors", payload: { entryId }, ...extra });
+  await testDb()
+    .insert(jobs)
+    .values({ id, userId, entryId, kind: "purge-entry-vectors", payload: { entryId }, ...extra });
   return id;
 }
 
@@ -55,9 +72,16 @@ describe("scheduling", () => {
 
   it("computes node status from the flags and heartbeat freshness", () => {
     const now = new Date();
-    const base = { draining: false, status: "healthy" as const, lastHeartbeatAt: new Date(now.getTime() - 5_000), unreachableSince: null };
+    const base = {
+      draining: false,
+      status: "healthy" as const,
+      lastHeartbeatAt: new Date(now.getTime() - 5_000),
+      unreachableSince: null,
+    };
     expect(nodeStatus(base, now, 30)).toBe("healthy");
-    expect(nodeStatus({ ...base, lastHeartbeatAt: new Date(now.getTime() - 31_000) }, now, 30)).toBe("offline");
+    expect(nodeStatus({ ...base, lastHeartbeatAt: new Date(now.getTime() - 31_000) }, now, 30)).toBe(
+      "offline",
+    );
     expect(nodeStatus({ ...base, lastHeartbeatAt: null }, now, 30)).toBe("offline");
     expect(nodeStatus({ ...base, draining: true }, now, 30)).toBe("draining");
     expect(nodeStatus({ ...base, status: "draining" }, now, 30)).toBe("draining");
@@ -94,18 +118,34 @@ describe("dispatch", () => {
     const entry = await createEntry(user, { content: "To be purged." });
     const jobId = await purgeJob(user.id, entry.id);
     const outcome = await dispatchJob(deps(), jobId);
-    if (outcome.outcome !== "published") throw new Error(`expected a publish, got ${JSON.stringify(outcome)}`);
+    if (outcome.outcome !== "published")
+      throw new Error(`expected a publish, got ${JSON.stringify(outcome)}`);
     expect(outcome.attempt).toBe(1);
     const [row] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
-    expect(row).toMatchObject({ status: "running", attempts: 1, nodeId: outcome.nodeId, messageId: outcome.messageId });
+    expect(row).toMatchObject({
+      status: "running",
+      attempts: 1,
+      nodeId: outcome.nodeId,
+      messageId: outcome.messageId,
+    });
 
     const c = config();
-    const res = await fetch(`${c.QSTASH_URL}/v2/messages/${outcome.messageId}`, { headers: { Authorization: `Bearer ${c.QSTASH_TOKEN}` } });
-    const message = (await res.json()) as { url: string; callback: string; failureCallback: string; header: Record<string, string[]>; body: string };
+    const res = await fetch(`${c.QSTASH_URL}/v2/messages/${outcome.messageId}`, {
+      headers: { Authorization: `Bearer ${c.QSTASH_TOKEN}` },
+    });
+    const message = (await res.json()) as {
+      url: string;
+      callback: string;
+      failureCallback: string;
+      header: Record<string, string[]>;
+      body: string;
+    };
     expect(message.url).toMatch(/\/jobs\/purge-entry-vectors$/);
     expect(message.callback).toBe(publicUrl(CALLBACK));
     expect(message.failureCallback).toBe(publicUrl(FAILURE));
-    const headers = Object.fromEntries(Object.entries(message.header).map(([k, v]) => [k.toLowerCase(), v[0]]));
+    const headers = Object.fromEntries(
+      Object.entries(message.header).map(([k, v]) => [k.toLowerCase(), v[0]]),
+    );
     expect(headers["x-request-id"]).toBe("req_pipeline-test");
     expect(JSON.parse(message.body)).toMatchObject({ jobId, attempt: 1, entryIds: [entry.id] });
 
@@ -150,7 +190,11 @@ describe("the cron sweep", () => {
     const forgotten = await purgeJob(user.id, entry.id, { availableAt: new Date(Date.now() - 60_000) });
     const leaseAgo = new Date(Date.now() - RUNNING_LEASE_MS - 60_000);
     const lost = await purgeJob(user.id, entry.id, { status: "running", attempts: 1, startedAt: leaseAgo });
-    const exhausted = await purgeJob(user.id, entry.id, { status: "running", attempts: MAX_ATTEMPTS, startedAt: leaseAgo });
+    const exhausted = await purgeJob(user.id, entry.id, {
+      status: "running",
+      attempts: MAX_ATTEMPTS,
+      startedAt: leaseAgo,
+    });
 
     await jobSweepTask.run(ctx());
 

@@ -18,7 +18,11 @@ export function toBase64(text: string): string {
 }
 
 /** An `Upstash-Signature` as QStash makes one: HS256, `sub` = the URL, `body` = base64url(SHA-256(body)). */
-export async function qstashSignature(url: string, body: string, key = edgeEnv.QSTASH_CURRENT_SIGNING_KEY ?? ""): Promise<string> {
+export async function qstashSignature(
+  url: string,
+  body: string,
+  key = edgeEnv.QSTASH_CURRENT_SIGNING_KEY ?? "",
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return await new SignJWT({ body: base64Url(await crypto.subtle.digest("SHA-256", encoder.encode(body))) })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
@@ -71,7 +75,11 @@ export async function postSigned(
     options.signature === null
       ? undefined
       : (options.signature ??
-        (await qstashSignature(options.signedUrl ?? publicUrl(path), options.signedBody ?? body, options.key)));
+        (await qstashSignature(
+          options.signedUrl ?? publicUrl(path),
+          options.signedBody ?? body,
+          options.key,
+        )));
   return await call(path, {
     body,
     headers: { "Content-Type": "application/json", ...(signature ? { "Upstash-Signature": signature } : {}) },
@@ -124,7 +132,11 @@ export function heartbeat(extra: Partial<NodeHeartbeat> = {}): NodeHeartbeat {
   };
 }
 
-export async function registerNode(admin: TestUser, name = `node-${crypto.randomUUID().slice(0, 8)}`, url = "http://127.0.0.1:9"): Promise<CreatedNode> {
+export async function registerNode(
+  admin: TestUser,
+  name = `node-${crypto.randomUUID().slice(0, 8)}`,
+  url = "http://127.0.0.1:9",
+): Promise<CreatedNode> {
   const res = await call("/v1/admin/nodes", { token: admin.accessToken, body: { name, url } });
   const text = await res.text();
   expect(res.status, text).toBe(201);

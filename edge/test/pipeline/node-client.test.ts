@@ -58,7 +58,10 @@ describe("edge → node client", () => {
     const good = await registerNode(admin, `good-${tag}`, `http://good-${tag}.test`);
     const bad = await registerNode(admin, `bad-${tag}`, `http://bad-${tag}.test`);
     // Only these two serve the LLM task, so the client can only pick between them.
-    const models = [{ id: "test-llm", task: "llm" as const }, { id: "test-embed-3d", task: "embedding" as const }];
+    const models = [
+      { id: "test-llm", task: "llm" as const },
+      { id: "test-embed-3d", task: "embedding" as const },
+    ];
     await beat(good.token, heartbeat({ models }));
     await beat(bad.token, heartbeat({ models, load: { queueDepth: 0, running: 0, capacity: 1_000_000 } }));
     const tokens = new Map([
@@ -77,7 +80,13 @@ describe("edge → node client", () => {
     const deps = { db: testDb(), config: config(), fetch: fakeFetch as typeof fetch, breaker };
     const { callNode } = await import("../../src/lib/node-client.ts");
     const { embedResponseSchema } = await import("@inkwell/shared");
-    const call = () => callNode(deps, { path: "/v1/embed", body: { texts: ["hi"] }, schema: embedResponseSchema, tasks: ["llm"] });
+    const call = () =>
+      callNode(deps, {
+        path: "/v1/embed",
+        body: { texts: ["hi"] },
+        schema: embedResponseSchema,
+        tasks: ["llm"],
+      });
 
     for (let i = 0; i < 3; i++) expect((await call()).nodeId).toBe(good.id);
     // The bad node is least loaded, so it was tried first until its circuit opened.
@@ -94,9 +103,9 @@ describe("edge → node client", () => {
     const unreachable = (async () => {
       throw new TypeError("fetch failed");
     }) as typeof fetch;
-    await expect(embedTexts({ ...deps, fetch: unreachable }, ["hi"]).catch((e: { code?: string }) => e.code)).resolves.toMatch(
-      /NO_INFERENCE_NODE|UPSTREAM_/,
-    );
+    await expect(
+      embedTexts({ ...deps, fetch: unreachable }, ["hi"]).catch((e: { code?: string }) => e.code),
+    ).resolves.toMatch(/NO_INFERENCE_NODE|UPSTREAM_/);
     const admin = await registerAdmin();
     const tag = crypto.randomUUID().slice(0, 8);
     const slow = await registerNode(admin, `slow-${tag}`, `http://slow-${tag}.test`);
@@ -104,10 +113,19 @@ describe("edge → node client", () => {
     const { callNode } = await import("../../src/lib/node-client.ts");
     const { embedResponseSchema } = await import("@inkwell/shared");
     const hang = ((_: RequestInfo | URL, init?: RequestInit) =>
-      new Promise<Response>((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)))) as typeof fetch;
+      new Promise<Response>((_, reject) =>
+        init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)),
+      )) as typeof fetch;
     const error = await callNode(
       { ...deps, fetch: hang },
-      { path: "/v1/embed", body: { texts: ["hi"] }, schema: embedResponseSchema, tasks: ["llm"], timeoutMs: 100, maxNodes: 1 },
+      {
+        path: "/v1/embed",
+        body: { texts: ["hi"] },
+        schema: embedResponseSchema,
+        tasks: ["llm"],
+        timeoutMs: 100,
+        maxNodes: 1,
+      },
     ).catch((e: { code?: string }) => e);
     expect(error).toMatchObject({ code: "UPSTREAM_TIMEOUT" });
   });

@@ -3,8 +3,16 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { entryEmbeddings, jobs } from "../../src/db/schema/index.ts";
 import { MAX_ATTEMPTS } from "../../src/services/job-dispatch.ts";
-import { call, edgeEnv, expectProblem, registerAdmin, registerUser, type TestUser, testDb } from "../harness.ts";
 import { createEntry, json } from "../entries/helpers.ts";
+import {
+  call,
+  edgeEnv,
+  expectProblem,
+  registerAdmin,
+  registerUser,
+  type TestUser,
+  testDb,
+} from "../harness.ts";
 import { analysisResult, CALLBACK, callbackBody, FAILURE, postSigned, publicUrl } from "./helpers.ts";
 
 async function getEntry(user: TestUser, id: string) {
@@ -50,16 +58,25 @@ describe("QStash result callback", () => {
     expect(done.analysis).toMatchObject({
       status: "done",
       sentiment: { label: "positive", score: 0.72 },
-      emotions: [{ label: "joy", score: 0.8 }, { label: "neutral", score: 0.2 }],
+      emotions: [
+        { label: "joy", score: 0.8 },
+        { label: "neutral", score: 0.2 },
+      ],
       keywords: ["harbour", "gulls"],
       safety: { level: "none" },
       model: "test-sentiment+test-emotion+test-embed-3d",
     });
-    const [vector] = await testDb().select().from(entryEmbeddings).where(eq(entryEmbeddings.entryId, entry.id));
+    const [vector] = await testDb()
+      .select()
+      .from(entryEmbeddings)
+      .where(eq(entryEmbeddings.entryId, entry.id));
     expect(vector).toMatchObject({ model: "test-embed-3d", dims: 3, contentVersion: 1, userId: user.id });
     expect(vector?.embedding.map((v) => Math.round(v * 10) / 10)).toEqual([0.6, 0.8, 0]);
     expect(vector?.indexedAt).not.toBeNull();
-    const job = await json<{ status: string; error: string | null }>(await call(`/v1/jobs/${jobId}`, { token: user.accessToken }), 200);
+    const job = await json<{ status: string; error: string | null }>(
+      await call(`/v1/jobs/${jobId}`, { token: user.accessToken }),
+      200,
+    );
     expect(job).toMatchObject({ status: "done", error: null });
 
     expect(await deliver(jobId, entry.id, 1)).toBe("duplicate");
@@ -71,37 +88,64 @@ describe("QStash result callback", () => {
     const user = await registerUser();
     const entry = await createEntry(user, { content: "First draft of the day." });
     const patched = entrySchema.parse(
-      await json(await call(`/v1/entries/${entry.id}`, { method: "PATCH", token: user.accessToken, body: { content: "Second draft." } }), 200),
+      await json(
+        await call(`/v1/entries/${entry.id}`, {
+          method: "PATCH",
+          token: user.accessToken,
+          body: { content: "Second draft." },
+        }),
+        200,
+      ),
     );
     expect(patched.jobId).toBeDefined();
     expect(await deliver(entry.jobId ?? "", entry.id, 1)).toBe("discarded-stale");
     expect((await getEntry(user, entry.id)).analysis.status).toBe("pending");
-    expect(await testDb().select().from(entryEmbeddings).where(eq(entryEmbeddings.entryId, entry.id))).toEqual([]);
+    expect(
+      await testDb().select().from(entryEmbeddings).where(eq(entryEmbeddings.entryId, entry.id)),
+    ).toEqual([]);
 
     expect(await deliver(patched.jobId ?? "", entry.id, 2)).toBe("applied");
     expect((await getEntry(user, entry.id)).analysis.status).toBe("done");
     // The old job's result, arriving late again, still changes nothing.
     expect(await deliver(entry.jobId ?? "", entry.id, 1)).toBe("duplicate");
-    const [vector] = await testDb().select().from(entryEmbeddings).where(eq(entryEmbeddings.entryId, entry.id));
+    const [vector] = await testDb()
+      .select()
+      .from(entryEmbeddings)
+      .where(eq(entryEmbeddings.entryId, entry.id));
     expect(vector?.contentVersion).toBe(2);
   });
 
   it("drops a result for an entry deleted meanwhile", async () => {
     const user = await registerUser();
     const entry = await createEntry(user, { content: "Soon gone." });
-    expect((await call(`/v1/entries/${entry.id}`, { method: "DELETE", token: user.accessToken })).status).toBe(204);
+    expect(
+      (await call(`/v1/entries/${entry.id}`, { method: "DELETE", token: user.accessToken })).status,
+    ).toBe(204);
     expect(await deliver(entry.jobId ?? "", entry.id, 1)).toBe("discarded-stale");
-    expect(await testDb().select().from(entryEmbeddings).where(eq(entryEmbeddings.entryId, entry.id))).toEqual([]);
+    expect(
+      await testDb().select().from(entryEmbeddings).where(eq(entryEmbeddings.entryId, entry.id)),
+    ).toEqual([]);
   });
 
   it("refuses forged, tampered, misaddressed and unsigned callbacks with 401 and writes nothing", async () => {
     const user = await registerUser();
     const entry = await createEntry(user, { content: "Nobody but QStash may answer for this." });
-    const body = callbackBody({ answer: analysisResult(entry.jobId ?? "", entry.id, 1), source: { jobId: entry.jobId ?? "", attempt: 1 } });
+    const body = callbackBody({
+      answer: analysisResult(entry.jobId ?? "", entry.id, 1),
+      source: { jobId: entry.jobId ?? "", attempt: 1 },
+    });
     for (const path of [CALLBACK, FAILURE]) {
-      await expectProblem(await postSigned(path, body, { key: "sig_not-the-signing-key-0123456789" }), 401, "UNAUTHENTICATED");
+      await expectProblem(
+        await postSigned(path, body, { key: "sig_not-the-signing-key-0123456789" }),
+        401,
+        "UNAUTHENTICATED",
+      );
       await expectProblem(await postSigned(path, body, { signedBody: `${body} ` }), 401, "UNAUTHENTICATED");
-      await expectProblem(await postSigned(path, body, { signedUrl: publicUrl("/somewhere-else") }), 401, "UNAUTHENTICATED");
+      await expectProblem(
+        await postSigned(path, body, { signedUrl: publicUrl("/somewhere-else") }),
+        401,
+        "UNAUTHENTICATED",
+      );
       await expectProblem(await postSigned(path, body, { signature: null }), 401, "UNAUTHENTICATED");
       await expectProblem(await postSigned(path, body, { signature: "not.a.jwt" }), 401, "UNAUTHENTICATED");
     }
@@ -111,7 +155,11 @@ describe("QStash result callback", () => {
   });
 
   it("answers 400 to a signed body that is not a callback", async () => {
-    await expectProblem(await postSigned(CALLBACK, JSON.stringify({ hello: "world" })), 400, "VALIDATION_FAILED");
+    await expectProblem(
+      await postSigned(CALLBACK, JSON.stringify({ hello: "world" })),
+      400,
+      "VALIDATION_FAILED",
+    );
     await expectProblem(await postSigned(CALLBACK, "not json"), 400, "VALIDATION_FAILED");
   });
 });
@@ -122,9 +170,15 @@ describe("QStash failure callback", () => {
     const entry = await createEntry(user, { content: "A node will fail on this one." });
     const jobId = await jobFor(user, entry.id, { attempts: 1 });
     const failure = (attempt: number) =>
-      callbackBody({ status: 503, answer: { code: "SERVICE_UNAVAILABLE", detail: "The inference node is overloaded" }, source: { jobId, attempt } });
+      callbackBody({
+        status: 503,
+        answer: { code: "SERVICE_UNAVAILABLE", detail: "The inference node is overloaded" },
+        source: { jobId, attempt },
+      });
 
-    expect((await json<{ outcome: string }>(await postSigned(FAILURE, failure(1)), 200)).outcome).toBe("requeued");
+    expect((await json<{ outcome: string }>(await postSigned(FAILURE, failure(1)), 200)).outcome).toBe(
+      "requeued",
+    );
     let [row] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
     // No node in this suite serves every analysis model, so the job waits, saying why.
     expect(row).toMatchObject({ status: "queued", attempts: 1 });
@@ -132,9 +186,13 @@ describe("QStash failure callback", () => {
 
     // A late failure of an attempt that is not the current one changes nothing.
     await testDb().update(jobs).set({ status: "running", attempts: MAX_ATTEMPTS }).where(eq(jobs.id, jobId));
-    expect((await json<{ outcome: string }>(await postSigned(FAILURE, failure(1)), 200)).outcome).toBe("ignored-stale-attempt");
+    expect((await json<{ outcome: string }>(await postSigned(FAILURE, failure(1)), 200)).outcome).toBe(
+      "ignored-stale-attempt",
+    );
 
-    expect((await json<{ outcome: string }>(await postSigned(FAILURE, failure(MAX_ATTEMPTS)), 200)).outcome).toBe("failed");
+    expect(
+      (await json<{ outcome: string }>(await postSigned(FAILURE, failure(MAX_ATTEMPTS)), 200)).outcome,
+    ).toBe("failed");
     [row] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
     expect(row?.status).toBe("failed");
     expect(row?.error).toContain("HTTP 503: The inference node is overloaded");
@@ -155,7 +213,11 @@ describe("QStash failure callback", () => {
     );
     expect(retried).toMatchObject({ status: "queued", attempts: 0 });
     expect((await getEntry(user, entry.id)).analysis.status).toBe("pending");
-    await expectProblem(await call(`/v1/admin/jobs/${jobId}/retry`, { method: "POST", token: admin.accessToken }), 409, "CONFLICT");
+    await expectProblem(
+      await call(`/v1/admin/jobs/${jobId}/retry`, { method: "POST", token: admin.accessToken }),
+      409,
+      "CONFLICT",
+    );
 
     // A result that arrives after all still lands.
     await testDb().update(jobs).set({ status: "running", attempts: 1 }).where(eq(jobs.id, jobId));
@@ -175,7 +237,10 @@ describe("QStash failure callback", () => {
     await testDb().update(jobs).set({ nodeId: node.id }).where(eq(jobs.id, jobId));
     const body = callbackBody({ status: 0, error: "connect ECONNREFUSED", source: { jobId, attempt: 1 } });
     expect((await json<{ outcome: string }>(await postSigned(FAILURE, body), 200)).outcome).toBe("requeued");
-    const listed = await json<{ items: { id: string; status: string }[] }>(await call("/v1/admin/nodes", { token: admin.accessToken }), 200);
+    const listed = await json<{ items: { id: string; status: string }[] }>(
+      await call("/v1/admin/nodes", { token: admin.accessToken }),
+      200,
+    );
     expect(listed.items.find((n) => n.id === node.id)?.status).toBe("offline");
     const [row] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
     expect(row?.error).toContain("could not be reached");

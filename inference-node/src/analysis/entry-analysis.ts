@@ -2,6 +2,7 @@ import {
   type AnalyzeEntryJob,
   type AnalyzeEntryResult,
   assessSafety,
+  detectDistortions,
   EMOTION_LABELS,
   type EmotionScore,
   type Sentiment,
@@ -52,6 +53,7 @@ export async function analyzeEntry(
     emotions: toEmotions(emotions.scores[0] ?? []),
     keywords: extractKeywords(text),
     safety: assessSafety(text),
+    patterns: detectDistortions(text).patterns,
     models: { embedding: embedding.model, sentiment: sentiment.model, emotion: emotions.model },
   };
 }

@@ -5,6 +5,7 @@ import {
   type Llama,
   LlamaChatSession,
   type LlamaContext,
+  type LlamaContextSequence,
   LlamaLogLevel,
   type LlamaModel,
 } from "node-llama-cpp";
@@ -55,40 +56,38 @@ async function loadLlama(device: "cuda" | "cpu", log: LlamaCppLogger): Promise<L
   return await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error, logger });
 }
 
-/** Waits for a free context sequence: llama.cpp runs a fixed number of generations at once. */
-class Slots {
-  private free: number;
-  private readonly waiters: (() => void)[] = [];
+/**
+ * The context's sequences, handed out one generation at a time: llama.cpp runs a fixed number of
+ * generations at once, and reusing sequences avoids waiting for disposed ones to be reclaimed.
+ */
+class SequencePool {
+  private readonly waiters: ((sequence: LlamaContextSequence) => void)[] = [];
 
-  constructor(count: number) {
-    this.free = count;
+  constructor(private readonly free: LlamaContextSequence[]) {}
+
+  async take(signal?: AbortSignal): Promise<LlamaContextSequence> {
+    const ready = this.free.pop();
+    if (ready) return ready;
+    return await new Promise<LlamaContextSequence>((resolve, reject) => {
+      const waiter = (sequence: LlamaContextSequence) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(sequence);
+      };
+      const onAbort = () => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
   }
 
-  async take(signal?: AbortSignal): Promise<() => void> {
-    if (this.free > 0) {
-      this.free -= 1;
-    } else {
-      await new Promise<void>((resolve, reject) => {
-        const waiter = () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        const onAbort = () => {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          reject(signal?.reason);
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
-        this.waiters.push(waiter);
-      });
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiters.shift();
-      if (next) next();
-      else this.free += 1;
-    };
+  async give(sequence: LlamaContextSequence): Promise<void> {
+    // The next conversation must not see this one's tokens.
+    await sequence.clearHistory();
+    const next = this.waiters.shift();
+    if (next) next(sequence);
+    else this.free.push(sequence);
   }
 }
 
@@ -117,7 +116,7 @@ export class LlamaCppBackend implements LlmBackend {
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    private readonly slots: Slots,
+    private readonly pool: SequencePool,
     private readonly description: LlmDescription,
   ) {}
 
@@ -132,7 +131,7 @@ export class LlamaCppBackend implements LlmBackend {
         sequences: options.parallel,
         ...(options.threads ? { threads: options.threads } : {}),
       });
-      const backend = new LlamaCppBackend(llama, model, context, new Slots(options.parallel), {
+      const backend = new LlamaCppBackend(llama, model, context, new SequencePool(Array.from({ length: options.parallel }, () => context.getSequence())), {
         id: "llama-cpp",
         model: options.modelId ?? basename(options.modelPath),
         device: onGpu ? "cuda" : "cpu",
@@ -183,23 +182,24 @@ export class LlamaCppBackend implements LlmBackend {
   private async run(request: GenerateRequest, queue: TokenQueue): Promise<FinishReason> {
     if (this.closed) throw new LlmBackendError("The llama.cpp backend is closed", "unavailable");
     const { history, prompt } = toHistory(request);
-    const release = await this.slots.take(request.signal);
-    const sequence = this.context.getSequence();
+    const sequence = await this.pool.take(request.signal);
     try {
       const session = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
-      session.setChatHistory(history);
-      const result = await session.promptWithMeta(prompt, {
-        maxTokens: request.maxTokens,
-        temperature: request.temperature,
-        ...(request.signal ? { signal: request.signal, stopOnAbortSignal: true } : {}),
-        onTextChunk: (text) => queue.push(text),
-      });
-      session.dispose({ disposeSequence: false });
-      if (result.stopReason === "abort" || request.signal?.aborted) return "aborted";
-      return result.stopReason === "maxTokens" ? "length" : "stop";
+      try {
+        session.setChatHistory(history);
+        const result = await session.promptWithMeta(prompt, {
+          maxTokens: request.maxTokens,
+          temperature: request.temperature,
+          ...(request.signal ? { signal: request.signal, stopOnAbortSignal: true } : {}),
+          onTextChunk: (text) => queue.push(text),
+        });
+        if (result.stopReason === "abort" || request.signal?.aborted) return "aborted";
+        return result.stopReason === "maxTokens" ? "length" : "stop";
+      } finally {
+        session.dispose({ disposeSequence: false });
+      }
     } finally {
-      sequence.dispose();
-      release();
+      await this.pool.give(sequence);
     }
   }
 

@@ -1,6 +1,7 @@
 import type { Hardware } from "@inkwell/shared";
 import type { FastifyPluginAsync } from "fastify";
 import { nodeTier } from "../hardware.ts";
+import type { LlmRuntime } from "../llm/select-backend.ts";
 import type { NodeState } from "../node-state.ts";
 import type { InferenceRuntime } from "../runtime/runtime.ts";
 import { NODE_VERSION } from "../version.ts";
@@ -10,11 +11,13 @@ export interface InfoRouteOptions extends Record<string, unknown> {
   state: NodeState;
   runtime: InferenceRuntime;
   batching: { maxBatchSize: number; maxBatchTokens: number; maxWaitMs: number; queueCapacity: number };
+  /** The chat backend: which one, its model and health, and why it was chosen. */
+  llm?: LlmRuntime;
 }
 
 export const infoRoute: FastifyPluginAsync<InfoRouteOptions> = async (
   fastify,
-  { hardware, state, runtime, batching },
+  { hardware, state, runtime, batching, llm },
 ) => {
   fastify.get("/info", async () => ({
     version: NODE_VERSION,
@@ -29,5 +32,6 @@ export const infoRoute: FastifyPluginAsync<InfoRouteOptions> = async (
     load: runtime.load(),
     health: runtime.health(),
     uptimeSeconds: state.uptimeSeconds(),
+    ...(llm ? { llm: await llm.info() } : {}),
   }));
 };

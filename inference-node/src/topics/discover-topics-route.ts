@@ -2,7 +2,7 @@ import { InkwellError } from "@inkwell/shared";
 import type { FastifyPluginAsync } from "fastify";
 import { zodFieldErrors } from "../plugins/error-handler.ts";
 import type { InferenceRuntime } from "../runtime/runtime.ts";
-import { discoverTopics } from "./discover-topics.ts";
+import { discoverTopicsInBackground } from "./discover-topics.ts";
 import { type DiscoverTopicsResult, discoverTopicsJobSchema } from "./discover-topics-job.ts";
 
 export interface DiscoverTopicsRouteOptions extends Record<string, unknown> {
@@ -10,7 +10,10 @@ export interface DiscoverTopicsRouteOptions extends Record<string, unknown> {
 }
 
 /** Topic discovery for one writer, delivered by QStash; register it inside the signed `/jobs` context. */
-export const discoverTopicsRoute: FastifyPluginAsync<DiscoverTopicsRouteOptions> = async (fastify, { runtime }) => {
+export const discoverTopicsRoute: FastifyPluginAsync<DiscoverTopicsRouteOptions> = async (
+  fastify,
+  { runtime },
+) => {
   // A whole journal with its vectors is far bigger than one entry; the app-wide 1 MiB limit suits the rest.
   fastify.post("/jobs/discover-topics", { bodyLimit: 16 * 1024 * 1024 }, async (request) => {
     const parsed = discoverTopicsJobSchema.safeParse(request.body);
@@ -37,7 +40,7 @@ export const discoverTopicsRoute: FastifyPluginAsync<DiscoverTopicsRouteOptions>
     if (entries.some((entry) => entry.embedding.length !== dims)) {
       throw new InkwellError("VALIDATION_FAILED", "Every embedding must have the same number of dimensions");
     }
-    const topics = discoverTopics({ entries, previous: job.previous });
+    const topics = await discoverTopicsInBackground({ entries, previous: job.previous });
     const kept = new Set(topics.map((topic) => topic.id));
     const result: DiscoverTopicsResult = {
       jobId: job.jobId,

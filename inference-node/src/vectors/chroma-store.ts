@@ -35,7 +35,10 @@ function clientFor(url: string): ChromaClient {
 
 export function createChromaStore(chromaUrl: string | undefined, log: VectorStoreLogger): VectorStore {
   if (!chromaUrl) {
-    log.info({}, "CHROMA_URL is not set: vectors are not indexed on this node (the edge keeps them in Postgres)");
+    log.info(
+      {},
+      "CHROMA_URL is not set: vectors are not indexed on this node (the edge keeps them in Postgres)",
+    );
     return {
       enabled: false,
       upsert: async () => false,
@@ -76,18 +79,30 @@ export function createChromaStore(chromaUrl: string | undefined, log: VectorStor
     enabled: true,
     async upsert(model, records) {
       if (records.length === 0) return true;
-      const target = await collection(model);
-      await target.upsert({
-        ids: records.map((r) => r.entryId),
-        embeddings: records.map((r) => r.embedding),
-        metadatas: records.map((r) => ({
-          userId: r.userId,
-          entryId: r.entryId,
-          occurredAt: r.occurredAt,
-          // Numeric too, so a search can filter a date range with $gte/$lt.
-          occurredAtMs: Date.parse(r.occurredAt),
-        })),
-      });
+      const write = async () => {
+        const target = await collection(model);
+        await target.upsert({
+          ids: records.map((r) => r.entryId),
+          embeddings: records.map((r) => r.embedding),
+          metadatas: records.map((r) => ({
+            userId: r.userId,
+            entryId: r.entryId,
+            occurredAt: r.occurredAt,
+            // Numeric too, so a search can filter a date range with $gte/$lt.
+            occurredAtMs: Date.parse(r.occurredAt),
+          })),
+        });
+      };
+      try {
+        await write();
+      } catch (error) {
+        // The collection was dropped (a wiped Chroma, an operator's reset) since we cached its handle:
+        // look it up afresh, creating it again, and write once more.
+        if ((error as Error).name !== "ChromaNotFoundError") throw error;
+        collections.delete(vectorCollectionName(model));
+        log.warn({ model }, "Chroma collection vanished; recreating it");
+        await write();
+      }
       return true;
     },
     async deleteEntries(entryIds) {

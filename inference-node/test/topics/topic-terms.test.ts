@@ -13,7 +13,9 @@ describe("contentWords", () => {
 
 describe("singularForms", () => {
   it("folds plurals onto singulars that occur", () => {
-    const folded = singularForms(new Set(["run", "runs", "box", "boxes", "diary", "diaries", "glass", "bills"]));
+    const folded = singularForms(
+      new Set(["run", "runs", "box", "boxes", "diary", "diaries", "glass", "bills"]),
+    );
     expect(folded.get("runs")).toBe("run");
     expect(folded.get("boxes")).toBe("box");
     expect(folded.get("diaries")).toBe("diary");
@@ -26,7 +28,11 @@ describe("classTfIdf", () => {
   it("ranks words frequent in one cluster and rare in the others first", () => {
     const [running, money] = classTfIdf(
       [
-        ["Long run by the canal, legs heavy.", "Interval run at the track, legs burning.", "Easy run, the canal again."],
+        [
+          "Long run by the canal, legs heavy.",
+          "Interval run at the track, legs burning.",
+          "Easy run, the canal again.",
+        ],
         ["Rent went up, bills everywhere.", "Paid the bills and the rent.", "Canal walk, then bills."],
       ],
       3,

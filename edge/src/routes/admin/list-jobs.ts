@@ -20,7 +20,10 @@ const route = createRoute({
       .extend(pageQuerySchema.shape),
   },
   responses: {
-    200: { description: "A page of jobs", content: { "application/json": { schema: pageSchema(adminJobSchema) } } },
+    200: {
+      description: "A page of jobs",
+      content: { "application/json": { schema: pageSchema(adminJobSchema) } },
+    },
     ...problemResponses(400, 401, 403, 429),
   },
 });

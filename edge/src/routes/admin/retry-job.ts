@@ -18,7 +18,10 @@ const route = createRoute({
   middleware: adminOnly(),
   request: { params: idParam },
   responses: {
-    202: { description: "Queued again and dispatched", content: { "application/json": { schema: adminJobSchema } } },
+    202: {
+      description: "Queued again and dispatched",
+      content: { "application/json": { schema: adminJobSchema } },
+    },
     ...problemResponses(401, 403, 404, 409, 429),
   },
 });
@@ -29,7 +32,16 @@ export const retryJob = createRouter().openapi(route, async (c) => {
   const now = new Date();
   const reset = await db
     .update(jobs)
-    .set({ status: "queued", attempts: 0, nodeId: null, error: null, finishedAt: null, startedAt: null, availableAt: now, updatedAt: now })
+    .set({
+      status: "queued",
+      attempts: 0,
+      nodeId: null,
+      error: null,
+      finishedAt: null,
+      startedAt: null,
+      availableAt: now,
+      updatedAt: now,
+    })
     .where(and(eq(jobs.id, id), eq(jobs.status, "failed")))
     .returning();
   const job = reset[0];

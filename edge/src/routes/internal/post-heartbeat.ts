@@ -47,7 +47,10 @@ postHeartbeat.use(route.getRoutingPath(), async (c, next) => {
   if (!node) throw new InkwellError("UNAUTHENTICATED", "The node token is not valid.");
   c.set("nodeId", node.id);
   // Whether the node was schedulable before this beat: if not, it has just (re)appeared.
-  wasHealthy.set(c.req.raw, nodeStatus(node, new Date(), c.get("services").config.NODE_HEARTBEAT_TTL_SECONDS) === "healthy");
+  wasHealthy.set(
+    c.req.raw,
+    nodeStatus(node, new Date(), c.get("services").config.NODE_HEARTBEAT_TTL_SECONDS) === "healthy",
+  );
   await next();
 });
 

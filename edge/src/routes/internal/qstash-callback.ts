@@ -7,9 +7,9 @@ import { invalidateUserViews } from "../../lib/view-cache.ts";
 import { verifyQStashSignature } from "../../middleware/qstash-signature.ts";
 import { CALLBACK_PATH, FAILURE_PATH } from "../../services/job-dispatch.ts";
 import {
-  type QStashCallback,
   handleFailureCallback,
   handleSuccessCallback,
+  type QStashCallback,
   qstashCallbackSchema,
 } from "../../services/job-results.ts";
 import { pipelineDeps } from "../../services/pipeline-context.ts";
@@ -27,7 +27,10 @@ const callbackRoute = (path: string, summary: string) =>
       "The body is QStash's callback payload; its `body` is the node's answer in base64.",
     middleware: [verifyQStashSignature],
     responses: {
-      200: { description: "Handled (including duplicates and stale results)", content: { "application/json": { schema: outcomeSchema } } },
+      200: {
+        description: "Handled (including duplicates and stale results)",
+        content: { "application/json": { schema: outcomeSchema } },
+      },
       ...problemResponses(400, 401),
     },
   });
@@ -54,7 +57,15 @@ export const postQStashCallback = createRouter().openapi(
     const callback = parseCallback(c.get("qstashBody"));
     const result = await handleSuccessCallback(pipelineDeps(c), callback);
     if (result.userId) await invalidateUserViews(c.get("services").redis, result.userId);
-    console.log(JSON.stringify({ level: "info", msg: "job result", requestId: c.get("requestId"), jobId: result.jobId, outcome: result.outcome }));
+    console.log(
+      JSON.stringify({
+        level: "info",
+        msg: "job result",
+        requestId: c.get("requestId"),
+        jobId: result.jobId,
+        outcome: result.outcome,
+      }),
+    );
     return c.json({ outcome: result.outcome, ...(result.jobId ? { jobId: result.jobId } : {}) }, 200);
   },
 );
@@ -65,7 +76,15 @@ export const postQStashFailure = createRouter().openapi(
     const callback = parseCallback(c.get("qstashBody"));
     const result = await handleFailureCallback(pipelineDeps(c), callback);
     if (result.userId) await invalidateUserViews(c.get("services").redis, result.userId);
-    console.log(JSON.stringify({ level: "info", msg: "job attempt failed", requestId: c.get("requestId"), jobId: result.jobId, outcome: result.outcome }));
+    console.log(
+      JSON.stringify({
+        level: "info",
+        msg: "job attempt failed",
+        requestId: c.get("requestId"),
+        jobId: result.jobId,
+        outcome: result.outcome,
+      }),
+    );
     return c.json({ outcome: result.outcome, ...(result.jobId ? { jobId: result.jobId } : {}) }, 200);
   },
 );

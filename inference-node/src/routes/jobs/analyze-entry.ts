@@ -1,4 +1,9 @@
-import { type AnalyzeEntryJob, type AnalyzeEntryResult, analyzeEntryJobSchema, InkwellError } from "@inkwell/shared";
+import {
+  type AnalyzeEntryJob,
+  type AnalyzeEntryResult,
+  analyzeEntryJobSchema,
+  InkwellError,
+} from "@inkwell/shared";
 import type { FastifyBaseLogger, FastifyPluginAsync } from "fastify";
 import { analyzeEntry } from "../../analysis/entry-analysis.ts";
 import { zodFieldErrors } from "../../plugins/error-handler.ts";

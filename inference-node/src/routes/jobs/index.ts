@@ -2,12 +2,12 @@ import type { FastifyPluginAsync } from "fastify";
 import type { Config } from "../../config.ts";
 import { qstashVerify } from "../../plugins/qstash-verify.ts";
 import type { InferenceRuntime } from "../../runtime/runtime.ts";
-import { analyzeEntryRoute } from "./analyze-entry.ts";
+import { discoverTopicsRoute } from "../../topics/discover-topics-route.ts";
 import { createChromaStore, type VectorStore } from "../../vectors/chroma-store.ts";
+import { analyzeEntryRoute } from "./analyze-entry.ts";
 import { echoJobRoute } from "./echo.ts";
 import { purgeEntryVectorsRoute } from "./purge-entry-vectors.ts";
 import { reindexRoute } from "./reindex.ts";
-import { discoverTopicsRoute } from "../../topics/discover-topics-route.ts";
 
 export interface JobRoutesOptions extends Record<string, unknown> {
   config: Config;
@@ -17,7 +17,10 @@ export interface JobRoutesOptions extends Record<string, unknown> {
 }
 
 /** Everything under /jobs is delivered by QStash; this encapsulated context makes that non-optional. */
-export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (fastify, { config, runtime, vectors: given }) => {
+export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (
+  fastify,
+  { config, runtime, vectors: given },
+) => {
   const vectors = given ?? createChromaStore(config.chromaUrl, fastify.log);
   await fastify.register(qstashVerify, {
     currentSigningKey: config.qstash.currentSigningKey,

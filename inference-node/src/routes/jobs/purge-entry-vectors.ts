@@ -8,11 +8,16 @@ export interface PurgeVectorsRouteOptions extends Record<string, unknown> {
 }
 
 /** QStash delivers a deleted entry (or a deleted user): its vectors leave the index. */
-export const purgeEntryVectorsRoute: FastifyPluginAsync<PurgeVectorsRouteOptions> = async (fastify, { vectors }) => {
+export const purgeEntryVectorsRoute: FastifyPluginAsync<PurgeVectorsRouteOptions> = async (
+  fastify,
+  { vectors },
+) => {
   fastify.post("/jobs/purge-entry-vectors", async (request): Promise<PurgeVectorsResult> => {
     const parsed = purgeVectorsJobSchema.safeParse(request.body);
     if (!parsed.success) {
-      throw new InkwellError("VALIDATION_FAILED", "The job body is not valid", { errors: zodFieldErrors(parsed.error) });
+      throw new InkwellError("VALIDATION_FAILED", "The job body is not valid", {
+        errors: zodFieldErrors(parsed.error),
+      });
     }
     const job = parsed.data;
     // A failure here answers 5xx, so QStash retries: a vector of a deleted entry must not stay findable.
@@ -22,7 +27,10 @@ export const purgeEntryVectorsRoute: FastifyPluginAsync<PurgeVectorsRouteOptions
         : job.userId
           ? await vectors.deleteUser(job.userId)
           : true;
-    request.log.info({ jobId: job.jobId, entries: job.entryIds.length, byUser: job.entryIds.length === 0, purged }, "vectors purged");
+    request.log.info(
+      { jobId: job.jobId, entries: job.entryIds.length, byUser: job.entryIds.length === 0, purged },
+      "vectors purged",
+    );
     return { jobId: job.jobId, purged };
   });
 };
