@@ -1,6 +1,6 @@
 import os from "node:os";
 import { OnnxBackend } from "../../inference-node/src/runtime/onnx-backend.ts";
-import { type EmbeddingEntry, type Manifest, type ModelEntry } from "../src/manifest.ts";
+import type { EmbeddingEntry, Manifest, ModelEntry } from "../src/manifest.ts";
 import { checkModelFiles } from "../src/verify.ts";
 
 export interface EvalEmbedder {

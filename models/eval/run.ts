@@ -6,7 +6,7 @@ import { type EmbeddingEntry, loadManifest } from "../src/manifest.ts";
 import { ensureOfflineModels } from "../src/offline/build.ts";
 import { defaultModelsDir, modelsPackageDir } from "../src/paths.ts";
 import { availableEmbeddingModels, type EvalEmbedder, loadEvalEmbedder } from "./embedding-models.ts";
-import { embeddingText, type EvalSet, evalSetDir, loadEvalSet } from "./eval-set.ts";
+import { type EvalSet, embeddingText, evalSetDir, loadEvalSet } from "./eval-set.ts";
 import { keywordRankings } from "./keyword-rankings.ts";
 
 export const searchModes = ["keyword", "semantic", "hybrid"] as const;

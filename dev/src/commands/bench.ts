@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { authBench } from "../bench/auth.ts";
 import { insightsBench } from "../bench/insights.ts";
 import { journalBench } from "../bench/journal.ts";
 import { pipelineBench } from "../bench/pipeline.ts";
@@ -14,6 +15,7 @@ export interface Benchmark {
 }
 
 export const benchmarks: Benchmark[] = [
+  { name: "auth", run: authBench },
   { name: "journal", run: journalBench },
   { name: "pipeline", run: pipelineBench },
   { name: "insights", run: insightsBench },

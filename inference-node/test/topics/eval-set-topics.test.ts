@@ -2,7 +2,7 @@ import { loadManifest } from "@inkwell/models/manifest";
 import { defaultModelsDir } from "@inkwell/models/paths";
 import { beforeAll, describe, expect, it } from "vitest";
 import { availableEmbeddingModels, loadEvalEmbedder } from "../../../models/eval/embedding-models.ts";
-import { embeddingText, type EvalSet, loadEvalSet } from "../../../models/eval/eval-set.ts";
+import { type EvalSet, embeddingText, loadEvalSet } from "../../../models/eval/eval-set.ts";
 import { type DiscoveredTopic, discoverTopics, topicPurity } from "../../src/topics/discover-topics.ts";
 
 /** Words a reader would accept in the label of each theme's topic (any one suffices). */
