@@ -18,6 +18,8 @@ import { postQStashCallback, postQStashFailure } from "./routes/internal/qstash-
 
 /** Largest body any route accepts (the contract's 256 KiB); entry content has its own 64 KiB limit. */
 export const MAX_BODY_BYTES = 256 * 1024;
+/** QStash callback bodies (signed; only QStash can make one). */
+export const MAX_CALLBACK_BODY_BYTES = 4 * 1024 * 1024;
 
 /** The one app factory: the Worker and every test use it. */
 export function createApp() {
@@ -53,14 +55,24 @@ export function createApp() {
     }),
   );
   app.use("*", secureHeaders());
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new InkwellError("PAYLOAD_TOO_LARGE", `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
-      },
-    }),
+  const publicBodyLimit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new InkwellError("PAYLOAD_TOO_LARGE", `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+    },
+  });
+  // QStash callbacks carry the node's answer and the delivered job (a reindex page of vectors) together.
+  const callbackBodyLimit = bodyLimit({
+    maxSize: MAX_CALLBACK_BODY_BYTES,
+    onError: () => {
+      throw new InkwellError(
+        "PAYLOAD_TOO_LARGE",
+        `Callbacks are limited to ${MAX_CALLBACK_BODY_BYTES} bytes.`,
+      );
+    },
+  });
+  app.use("*", (c, next) =>
+    c.req.path.startsWith("/internal/qstash/") ? callbackBodyLimit(c, next) : publicBodyLimit(c, next),
   );
 
   // Liveness must answer even when the environment is broken.

@@ -103,7 +103,8 @@ export const purgeVectorsResultSchema = z.object({
 });
 export type PurgeVectorsResult = z.infer<typeof purgeVectorsResultSchema>;
 
-export const REINDEX_PAGE_SIZE = 200;
+/** Vectors per reindex job: a page of 100-d vectors is ~100 KB, well under QStash's message size limit. */
+export const REINDEX_PAGE_SIZE = 100;
 
 export const vectorRecordSchema = z.object({
   entryId: z.string().min(1).max(200),

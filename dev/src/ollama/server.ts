@@ -48,8 +48,7 @@ export interface OllamaStandIn {
   close(): Promise<void>;
 }
 
-const digestOf = (name: string) =>
-  Buffer.from(name).toString("hex").padEnd(64, "0").slice(0, 64);
+const digestOf = (name: string) => Buffer.from(name).toString("hex").padEnd(64, "0").slice(0, 64);
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { "content-type": "application/json; charset=utf-8" });
@@ -103,16 +102,25 @@ export async function startOllamaStandIn(options: OllamaStandInOptions = {}): Pr
       role: String(m.role ?? ""),
       content: String(m.content ?? ""),
     }));
-    const optionsIn = (typeof body.options === "object" && body.options !== null ? body.options : {}) as Record<
-      string,
-      unknown
-    >;
+    const optionsIn = (
+      typeof body.options === "object" && body.options !== null ? body.options : {}
+    ) as Record<string, unknown>;
     const stream = body.stream !== false;
-    const record: ChatRecord = { model: model.name, messages, options: optionsIn, stream, aborted: false, tokensSent: 0 };
+    const record: ChatRecord = {
+      model: model.name,
+      messages,
+      options: optionsIn,
+      stream,
+      aborted: false,
+      tokensSent: 0,
+    };
     chats.push(record);
 
     const all = replyTokens(messages);
-    const limit = typeof optionsIn.num_predict === "number" && optionsIn.num_predict >= 0 ? optionsIn.num_predict : Infinity;
+    const limit =
+      typeof optionsIn.num_predict === "number" && optionsIn.num_predict >= 0
+        ? optionsIn.num_predict
+        : Infinity;
     const tokens = all.slice(0, limit);
     const doneReason = tokens.length < all.length ? "length" : "stop";
     const final = {
@@ -162,7 +170,8 @@ export async function startOllamaStandIn(options: OllamaStandInOptions = {}): Pr
 
   const handlePull = async (request: IncomingMessage, response: ServerResponse) => {
     const body = await readJson(request);
-    const name = typeof body?.model === "string" ? body.model : typeof body?.name === "string" ? body.name : "";
+    const name =
+      typeof body?.model === "string" ? body.model : typeof body?.name === "string" ? body.name : "";
     if (!state.pullable.has(name) && !findModel(name)) {
       sendJson(response, 500, { error: "pull model manifest: file does not exist" });
       return;
@@ -170,7 +179,12 @@ export async function startOllamaStandIn(options: OllamaStandInOptions = {}): Pr
     const total = 4 * 1024 * 1024;
     const steps = [
       { status: "pulling manifest" },
-      ...[0.25, 0.5, 1].map((share) => ({ status: `pulling ${digestOf(name).slice(0, 12)}`, digest: `sha256:${digestOf(name)}`, total, completed: Math.round(total * share) })),
+      ...[0.25, 0.5, 1].map((share) => ({
+        status: `pulling ${digestOf(name).slice(0, 12)}`,
+        digest: `sha256:${digestOf(name)}`,
+        total,
+        completed: Math.round(total * share),
+      })),
       { status: "verifying sha256 digest" },
       { status: "writing manifest" },
       { status: "success" },
@@ -209,7 +223,14 @@ export async function startOllamaStandIn(options: OllamaStandInOptions = {}): Pr
             modified_at: new Date(0).toISOString(),
             size: m.sizeBytes ?? 1024,
             digest: digestOf(m.name),
-            details: { parent_model: "", format: "gguf", family: "llama", families: ["llama"], parameter_size: "1B", quantization_level: "Q4_K_M" },
+            details: {
+              parent_model: "",
+              format: "gguf",
+              family: "llama",
+              families: ["llama"],
+              parameter_size: "1B",
+              quantization_level: "Q4_K_M",
+            },
           })),
         });
         return;

@@ -6,14 +6,19 @@ let standIn: OllamaStandIn;
 let client: Ollama;
 
 beforeAll(async () => {
-  standIn = await startOllamaStandIn({ models: [{ name: "llama3.2:3b" }, { name: "tiny:latest" }], pullable: ["qwen2.5:0.5b"] });
+  standIn = await startOllamaStandIn({
+    models: [{ name: "llama3.2:3b" }, { name: "tiny:latest" }],
+    pullable: ["qwen2.5:0.5b"],
+  });
   client = new Ollama({ host: standIn.url });
 });
 afterAll(async () => {
   await standIn.close();
 });
 
-const collect = async (parts: AsyncIterable<{ message: { content: string }; done: boolean; done_reason?: string }>) => {
+const collect = async (
+  parts: AsyncIterable<{ message: { content: string }; done: boolean; done_reason?: string }>,
+) => {
   const tokens: string[] = [];
   let last: { done: boolean; done_reason?: string } | undefined;
   for await (const part of parts) {
@@ -61,7 +66,11 @@ describe("the Ollama stand-in, through the official client", () => {
   });
 
   it("answers a non-streamed chat in one piece", async () => {
-    const reply = await client.chat({ model: "tiny", messages: [{ role: "user", content: "hi" }], stream: false });
+    const reply = await client.chat({
+      model: "tiny",
+      messages: [{ role: "user", content: "hi" }],
+      stream: false,
+    });
     expect(reply.message.content).toBe("You said: hi");
     expect(reply.done).toBe(true);
   });
@@ -77,7 +86,11 @@ describe("the Ollama stand-in, through the official client", () => {
   it("sends an error line mid-stream, which the client throws", async () => {
     standIn.configure({ failAfterTokens: 2 });
     try {
-      const stream = await client.chat({ model: "tiny", messages: [{ role: "user", content: "a b c d e" }], stream: true });
+      const stream = await client.chat({
+        model: "tiny",
+        messages: [{ role: "user", content: "a b c d e" }],
+        stream: true,
+      });
       const seen: string[] = [];
       const error = await (async () => {
         for await (const part of stream) seen.push(part.message.content);

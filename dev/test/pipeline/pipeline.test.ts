@@ -1,3 +1,4 @@
+import { REINDEX_PAGE_SIZE } from "@inkwell/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningNode } from "../../src/stack.ts";
 import { startTestStack } from "../../src/testing/test-stack.ts";
@@ -331,7 +332,7 @@ describe("the job pipeline, end to end", () => {
       },
       { timeoutMs: 60_000, between: sweep, what: "every reindex page to be done" },
     );
-    expect(pages).toBeGreaterThanOrEqual(Math.ceil(expected / 200));
+    expect(pages).toBeGreaterThanOrEqual(Math.ceil(expected / REINDEX_PAGE_SIZE));
     const collection = await store.getCollection({ name: `entries-${model}` });
     expect(await collection.count()).toBe(expected);
   }, 90_000);

@@ -3,6 +3,7 @@ import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { jobs, reflections, users } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
+import { exportSections } from "./export.ts";
 import { periodWindow } from "./insights-growth.ts";
 import { loadTimezone } from "./insights-range.ts";
 import { REFLECTION_JOB, runReflectionJobAtEdge } from "./reflections.ts";
@@ -198,3 +199,16 @@ export async function findReflection(db: Database, userId: string, id: string): 
     .limit(1);
   return row ? toReflectionView(row) : null;
 }
+
+// The account export (GET /v1/me/export) carries every reflection too: they are the writer's data.
+exportSections.push({
+  name: "reflections",
+  async load(db, userId) {
+    const rows = await db
+      .select()
+      .from(reflections)
+      .where(eq(reflections.userId, userId))
+      .orderBy(desc(reflections.periodStart), desc(reflections.id));
+    return rows.map(toReflectionView);
+  },
+});

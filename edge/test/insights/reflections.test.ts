@@ -264,3 +264,15 @@ describe("reflections stay private", () => {
     expect(page.items).toEqual([]);
   });
 });
+
+describe("reflections in the account export", () => {
+  it("GET /v1/me/export carries the writer's reflections", async () => {
+    const user = await registerUser();
+    const { reflectionId } = await requestReflection(user, { period: "week" });
+    const res = await call("/v1/me/export?format=json", { token: user.accessToken });
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    const body = JSON.parse(text) as { reflections?: { id: string }[] };
+    expect(body.reflections?.map((r) => r.id)).toEqual([reflectionId]);
+  });
+});

@@ -62,7 +62,7 @@ describe("edge → node client", () => {
       { id: "test-llm", task: "llm" as const },
       { id: "test-embed-3d", task: "embedding" as const },
     ];
-    await beat(good.token, heartbeat({ models }));
+    await beat(good.token, heartbeat({ models, load: { queueDepth: 1, running: 0, capacity: 64 } }));
     await beat(bad.token, heartbeat({ models, load: { queueDepth: 0, running: 0, capacity: 1_000_000 } }));
     const tokens = new Map([
       [`http://good-${tag}.test`, good.token],
@@ -89,7 +89,7 @@ describe("edge → node client", () => {
       });
 
     for (let i = 0; i < 3; i++) expect((await call()).nodeId).toBe(good.id);
-    // The bad node is least loaded, so it was tried first until its circuit opened.
+    // The bad node reports the least load, so it was tried first until its circuit opened.
     expect(seen.filter((h) => h.startsWith("bad-")).length).toBe(2);
     expect(breaker.isOpen(bad.id)).toBe(true);
 

@@ -154,6 +154,15 @@ describe("QStash result callback", () => {
     expect(next.status).toBe(200);
   });
 
+  it("accepts callbacks larger than the public body limit (a reindex page travels back as sourceBody)", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Big callback." });
+    const source = { jobId: entry.jobId ?? "", attempt: 1, padding: "x".repeat(400 * 1024) };
+    const body = callbackBody({ answer: analysisResult(entry.jobId ?? "", entry.id, 1), source });
+    expect(body.length).toBeGreaterThan(256 * 1024);
+    expect((await json<{ outcome: string }>(await postSigned(CALLBACK, body), 200)).outcome).toBe("applied");
+  });
+
   it("answers 400 to a signed body that is not a callback", async () => {
     await expectProblem(
       await postSigned(CALLBACK, JSON.stringify({ hello: "world" })),

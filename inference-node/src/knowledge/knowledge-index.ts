@@ -36,7 +36,10 @@ export function matchesFilter(passage: KnowledgePassage, filter: KnowledgeFilter
 const dot = (a: readonly number[], b: readonly number[]) => a.reduce((sum, v, i) => sum + v * (b[i] ?? 0), 0);
 
 /** Brute force over a few dozen unit vectors: exact, and faster than a network round trip. */
-export function memoryIndex(corpus: KnowledgeCorpus, vectors: readonly (readonly number[])[]): KnowledgeIndex {
+export function memoryIndex(
+  corpus: KnowledgeCorpus,
+  vectors: readonly (readonly number[])[],
+): KnowledgeIndex {
   return {
     kind: "memory",
     async query(vector, filter, limit) {
@@ -57,7 +60,11 @@ export function knowledgeCollectionName(model: string): string {
 export function chromaClientFor(url: string): ChromaClient {
   const parsed = new URL(url);
   const ssl = parsed.protocol === "https:";
-  return new ChromaClient({ host: parsed.hostname, port: parsed.port ? Number(parsed.port) : ssl ? 443 : 80, ssl });
+  return new ChromaClient({
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : ssl ? 443 : 80,
+    ssl,
+  });
 }
 
 /** Chroma's `where`: one condition as is, several under $and (Chroma refuses a bare multi-key object). */

@@ -5,7 +5,9 @@ import { type Embedder, embedCorpus, type SeedLogger, type SeedOutcome, seedKnow
 
 export interface KnowledgeService {
   readonly corpus: KnowledgeCorpus;
-  search(request: KnowledgeSearchRequest): Promise<{ model: string; items: KnowledgeHit[]; index: KnowledgeIndex["kind"] }>;
+  search(
+    request: KnowledgeSearchRequest,
+  ): Promise<{ model: string; items: KnowledgeHit[]; index: KnowledgeIndex["kind"] }>;
   domains(): KnowledgeDomainsResponse;
   /** Seeds Chroma (when configured) and switches searches to it; until then, and if it fails, memory serves. */
   seed(): Promise<SeedOutcome>;
@@ -51,7 +53,10 @@ export function createKnowledgeService(options: KnowledgeServiceOptions): Knowle
         hits = await index.query(vector, filter, request.limit);
       } catch (error) {
         // Chroma went away after seeding: answer from memory rather than fail the chat that asked.
-        log.warn({ err: (error as Error).message }, "knowledge search in Chroma failed; answering from memory");
+        log.warn(
+          { err: (error as Error).message },
+          "knowledge search in Chroma failed; answering from memory",
+        );
         index = await memoryFallback();
         hits = await index.query(vector, filter, request.limit);
       }
@@ -89,7 +94,10 @@ export function createKnowledgeService(options: KnowledgeServiceOptions): Knowle
         const { collectionRef: _, ...rest } = outcome;
         return rest;
       } catch (error) {
-        log.warn({ err: (error as Error).message }, "seeding the knowledge base into Chroma failed; searching in memory");
+        log.warn(
+          { err: (error as Error).message },
+          "seeding the knowledge base into Chroma failed; searching in memory",
+        );
         return { status: "skipped", reason: `Chroma failed: ${(error as Error).message}` };
       }
     },

@@ -19,7 +19,10 @@ export type SeedOutcome =
 const EMBED_BATCH = 32;
 
 /** Embeds every passage (title and text) with the node's embedding model, in batches the runtime accepts. */
-export async function embedCorpus(corpus: KnowledgeCorpus, embedder: Embedder): Promise<{ model: string; vectors: number[][] }> {
+export async function embedCorpus(
+  corpus: KnowledgeCorpus,
+  embedder: Embedder,
+): Promise<{ model: string; vectors: number[][] }> {
   const texts = corpus.passages.map(passageEmbeddingText);
   const vectors: number[][] = [];
   let model = "";
@@ -54,10 +57,15 @@ export interface SeedOptions {
  * collection's metadata, so nodes restart without re-embedding and a changed passage re-seeds everything.
  * Every node seeds its own model's collection; two nodes of one model writing the same vectors is harmless.
  */
-export async function seedKnowledge(options: SeedOptions): Promise<SeedOutcome & { collectionRef?: Collection }> {
+export async function seedKnowledge(
+  options: SeedOptions,
+): Promise<SeedOutcome & { collectionRef?: Collection }> {
   const { corpus, log } = options;
   if (!options.chromaUrl) {
-    log.info({}, "CHROMA_URL is not set: the knowledge base is not seeded into Chroma (searched in memory instead)");
+    log.info(
+      {},
+      "CHROMA_URL is not set: the knowledge base is not seeded into Chroma (searched in memory instead)",
+    );
     return { status: "skipped", reason: "CHROMA_URL is not set" };
   }
   const started = performance.now();
@@ -90,8 +98,20 @@ export async function seedKnowledge(options: SeedOptions): Promise<SeedOutcome &
     })),
   });
   // Written last: a seed that died half-way leaves the old hash, so the next boot seeds again.
-  await collection.modify({ metadata: { model: options.model, "hnsw:space": "cosine", corpusHash: corpus.hash } });
+  await collection.modify({
+    metadata: { model: options.model, "hnsw:space": "cosine", corpusHash: corpus.hash },
+  });
   const ms = Math.round(performance.now() - started);
-  log.info({ collection: name, passages: corpus.passages.length, removed: stale.length, ms }, "knowledge base seeded into Chroma");
-  return { status: "seeded", collection: name, passages: corpus.passages.length, removed: stale.length, ms, collectionRef: collection };
+  log.info(
+    { collection: name, passages: corpus.passages.length, removed: stale.length, ms },
+    "knowledge base seeded into Chroma",
+  );
+  return {
+    status: "seeded",
+    collection: name,
+    passages: corpus.passages.length,
+    removed: stale.length,
+    ms,
+    collectionRef: collection,
+  };
 }

@@ -9,7 +9,9 @@ export interface ChatStreamRouteOptions extends Record<string, unknown> {
 }
 
 function wantsSse(accept: string | undefined): boolean {
-  return accept?.split(",").some((part) => part.trim().toLowerCase().startsWith("text/event-stream")) ?? false;
+  return (
+    accept?.split(",").some((part) => part.trim().toLowerCase().startsWith("text/event-stream")) ?? false
+  );
 }
 
 /** One event in the chosen framing: an NDJSON line, or an SSE event named after its type. */
@@ -20,7 +22,11 @@ function frame(event: ChatStreamEvent, sse: boolean): string {
 
 function errorEvent(error: unknown): ChatStreamEvent {
   if (error instanceof LlmBackendError) {
-    return { type: "error", code: error.kind === "failed" ? "UPSTREAM_UNAVAILABLE" : "SERVICE_UNAVAILABLE", detail: error.message };
+    return {
+      type: "error",
+      code: error.kind === "failed" ? "UPSTREAM_UNAVAILABLE" : "SERVICE_UNAVAILABLE",
+      detail: error.message,
+    };
   }
   return { type: "error", code: "INTERNAL", detail: "Generation failed" };
 }
@@ -41,7 +47,10 @@ export const chatStreamRoute: FastifyPluginAsync<ChatStreamRouteOptions> = async
     }
     const backend = llm.backend;
     if (!backend) {
-      throw new InkwellError("SERVICE_UNAVAILABLE", "This node has no LLM backend (LLM_BACKEND resolved to none)");
+      throw new InkwellError(
+        "SERVICE_UNAVAILABLE",
+        "This node has no LLM backend (LLM_BACKEND resolved to none)",
+      );
     }
     const body = parsed.data;
     const sse = wantsSse(request.headers.accept);
@@ -106,7 +115,13 @@ export const chatStreamRoute: FastifyPluginAsync<ChatStreamRouteOptions> = async
       reply.raw.end();
       // Counts and timings only: neither the prompt nor the answer is logged.
       request.log.info(
-        { backend: description.id, tokens, outcome, ms: Math.round(performance.now() - started), messages: body.messages.length },
+        {
+          backend: description.id,
+          tokens,
+          outcome,
+          ms: Math.round(performance.now() - started),
+          messages: body.messages.length,
+        },
         "chat stream finished",
       );
     }

@@ -44,7 +44,8 @@ export interface LlamaCppOptions {
 async function loadLlama(device: "cuda" | "cpu", log: LlamaCppLogger): Promise<Llama> {
   const logger = (level: LlamaLogLevel, message: string) => {
     // llama.cpp's own chatter (tensor loading, KV cache sizes) would drown the node's log; keep problems only.
-    if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) log.warn({ llamaCpp: message.trim() }, "llama.cpp");
+    if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal)
+      log.warn({ llamaCpp: message.trim() }, "llama.cpp");
   };
   if (device === "cuda") {
     try {
@@ -94,14 +95,16 @@ class SequencePool {
 function toHistory(request: GenerateRequest): { history: ChatHistoryItem[]; prompt: string } {
   const messages = [...request.messages];
   const last = messages.pop();
-  if (!last || last.role !== "user") {
+  if (last?.role !== "user") {
     throw new LlmBackendError("The conversation must end with a user message", "failed");
   }
   const history: ChatHistoryItem[] = [];
   if (request.system) history.push({ type: "system", text: request.system });
   for (const message of messages) {
     history.push(
-      message.role === "user" ? { type: "user", text: message.content } : { type: "model", response: [message.content] },
+      message.role === "user"
+        ? { type: "user", text: message.content }
+        : { type: "model", response: [message.content] },
     );
   }
   return { history, prompt: last.content };
@@ -131,14 +134,25 @@ export class LlamaCppBackend implements LlmBackend {
         sequences: options.parallel,
         ...(options.threads ? { threads: options.threads } : {}),
       });
-      const backend = new LlamaCppBackend(llama, model, context, new SequencePool(Array.from({ length: options.parallel }, () => context.getSequence())), {
-        id: "llama-cpp",
-        model: options.modelId ?? basename(options.modelPath),
-        device: onGpu ? "cuda" : "cpu",
-        contextSize,
-      });
+      const backend = new LlamaCppBackend(
+        llama,
+        model,
+        context,
+        new SequencePool(Array.from({ length: options.parallel }, () => context.getSequence())),
+        {
+          id: "llama-cpp",
+          model: options.modelId ?? basename(options.modelPath),
+          device: onGpu ? "cuda" : "cpu",
+          contextSize,
+        },
+      );
       options.log.info(
-        { model: backend.description.model, device: backend.description.device, contextSize, parallel: options.parallel },
+        {
+          model: backend.description.model,
+          device: backend.description.device,
+          contextSize,
+          parallel: options.parallel,
+        },
         "llama.cpp model loaded",
       );
       return backend;
@@ -172,7 +186,11 @@ export class LlamaCppBackend implements LlmBackend {
           onFinish?.("aborted");
           queue.end();
         } else {
-          queue.end(error instanceof LlmBackendError ? error : new LlmBackendError((error as Error).message, "failed", { cause: error }));
+          queue.end(
+            error instanceof LlmBackendError
+              ? error
+              : new LlmBackendError((error as Error).message, "failed", { cause: error }),
+          );
         }
       },
     );

@@ -76,14 +76,19 @@ export class OllamaBackend implements LlmBackend {
 
   async health(): Promise<LlmHealth> {
     const status = await this.status();
-    return status.reachable && status.modelPresent ? { ok: true } : { ok: false, detail: status.detail ?? "unavailable" };
+    return status.reachable && status.modelPresent
+      ? { ok: true }
+      : { ok: false, detail: status.detail ?? "unavailable" };
   }
 
   describe(): LlmDescription {
     return { id: "ollama", model: this.options.model, url: displayUrl(this.options.url) };
   }
 
-  async *generate(request: GenerateRequest, onFinish?: (reason: FinishReason) => void): AsyncIterable<string> {
+  async *generate(
+    request: GenerateRequest,
+    onFinish?: (reason: FinishReason) => void,
+  ): AsyncIterable<string> {
     const messages: Message[] = [
       ...(request.system ? [{ role: "system", content: request.system }] : []),
       ...request.messages.map((m) => ({ role: m.role, content: m.content })),
@@ -103,9 +108,13 @@ export class OllamaBackend implements LlmBackend {
     } catch (error) {
       const status = statusOf(error);
       if (status === 404) {
-        throw new LlmBackendError(`Ollama has no model ${this.options.model}`, "model-missing", { cause: error });
+        throw new LlmBackendError(`Ollama has no model ${this.options.model}`, "model-missing", {
+          cause: error,
+        });
       }
-      throw new LlmBackendError(`Ollama did not answer: ${(error as Error).message}`, "unavailable", { cause: error });
+      throw new LlmBackendError(`Ollama did not answer: ${(error as Error).message}`, "unavailable", {
+        cause: error,
+      });
     }
     // Aborting the client's iterator closes the HTTP request, which makes Ollama stop generating.
     const onAbort = () => stream.abort();
@@ -120,7 +129,9 @@ export class OllamaBackend implements LlmBackend {
       if (request.signal?.aborted) {
         reason = "aborted";
       } else {
-        throw new LlmBackendError(`Ollama failed mid-answer: ${(error as Error).message}`, "failed", { cause: error });
+        throw new LlmBackendError(`Ollama failed mid-answer: ${(error as Error).message}`, "failed", {
+          cause: error,
+        });
       }
     } finally {
       request.signal?.removeEventListener("abort", onAbort);
@@ -131,11 +142,17 @@ export class OllamaBackend implements LlmBackend {
   }
 
   /** Pulls the configured (or another) tag, reporting progress; used by the pull command. */
-  async pull(tag: string = this.options.model, onProgress?: (progress: ProgressResponse) => void): Promise<void> {
+  async pull(
+    tag: string = this.options.model,
+    onProgress?: (progress: ProgressResponse) => void,
+  ): Promise<void> {
     try {
-      for await (const progress of await this.client.pull({ model: tag, stream: true })) onProgress?.(progress);
+      for await (const progress of await this.client.pull({ model: tag, stream: true }))
+        onProgress?.(progress);
     } catch (error) {
-      throw new LlmBackendError(`Ollama could not pull ${tag}: ${(error as Error).message}`, "failed", { cause: error });
+      throw new LlmBackendError(`Ollama could not pull ${tag}: ${(error as Error).message}`, "failed", {
+        cause: error,
+      });
     }
   }
 

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import type { Manifest } from "@inkwell/models/manifest";
 import type { Config } from "../config.ts";
 import { type LlmBackend, LlmBackendError, type LlmDescription, type LlmHealth } from "./backend.ts";
-import { LlamaCppBackend } from "./llama-cpp-backend.ts";
 import { OllamaBackend } from "./ollama-backend.ts";
 
 export interface LlmLogger {
@@ -102,7 +101,8 @@ export async function selectLlmBackend(options: SelectLlmOptions): Promise<LlmRu
 
   if (config.backend === "ollama" || config.backend === "auto") {
     if (!config.ollamaUrl) {
-      if (config.backend === "ollama") throw new LlmBackendError("LLM_BACKEND is ollama but OLLAMA_URL is not set", "unavailable");
+      if (config.backend === "ollama")
+        throw new LlmBackendError("LLM_BACKEND is ollama but OLLAMA_URL is not set", "unavailable");
       reasons.push("ollama: OLLAMA_URL is not set");
     } else {
       const ollama = new OllamaBackend({ url: config.ollamaUrl, model: config.ollamaModel });
@@ -113,28 +113,38 @@ export async function selectLlmBackend(options: SelectLlmOptions): Promise<LlmRu
       }
       if (config.backend === "ollama") {
         if (!status.reachable) {
-          throw new LlmBackendError(`LLM_BACKEND is ollama but Ollama does not answer: ${status.detail ?? ""}`, "unavailable");
+          throw new LlmBackendError(
+            `LLM_BACKEND is ollama but Ollama does not answer: ${status.detail ?? ""}`,
+            "unavailable",
+          );
         }
         log.warn(
           { model: config.ollamaModel, installed: status.models },
-          "Ollama does not have the model yet; pull it (npm run models -- pull-ollama) and chat starts working",
+          "Ollama does not have the model yet; pull it (npx tsx inference-node/src/llm/pull-ollama.ts) and chat starts working",
         );
         reasons.push(`ollama: ${config.ollamaModel} is not pulled yet`);
         return done(ollama);
       }
-      reasons.push(`ollama: ${status.reachable ? `${config.ollamaModel} is not pulled` : `unreachable (${status.detail ?? "no answer"})`}`);
+      reasons.push(
+        `ollama: ${status.reachable ? `${config.ollamaModel} is not pulled` : `unreachable (${status.detail ?? "no answer"})`}`,
+      );
     }
   }
 
   // Reached for auto (after Ollama) and for an explicit llama-cpp.
   const gguf = findGguf(config, options.manifest, options.modelsDir);
   if (!gguf) {
-    const why = config.ggufPath ? `LLAMA_GGUF_PATH ${config.ggufPath} does not exist` : "no GGUF model in the models folder";
-    if (config.backend === "llama-cpp") throw new LlmBackendError(`LLM_BACKEND is llama-cpp but ${why}`, "model-missing");
+    const why = config.ggufPath
+      ? `LLAMA_GGUF_PATH ${config.ggufPath} does not exist`
+      : "no GGUF model in the models folder";
+    if (config.backend === "llama-cpp")
+      throw new LlmBackendError(`LLM_BACKEND is llama-cpp but ${why}`, "model-missing");
     reasons.push(`llama-cpp: ${why}`);
     return done(undefined);
   }
   try {
+    // Loaded on demand: node-llama-cpp is a large module that nodes using Ollama (or none) never need.
+    const { LlamaCppBackend } = await import("./llama-cpp-backend.ts");
     const backend = await LlamaCppBackend.load({
       modelPath: gguf.path,
       ...(gguf.id ? { modelId: gguf.id } : {}),

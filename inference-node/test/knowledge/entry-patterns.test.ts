@@ -8,7 +8,13 @@ afterAll(async () => {
   await runtime.close();
 });
 
-const job = (content: string) => ({ jobId: "job-1", entryId: "entry-1", userId: "user-1", contentVersion: 1, content });
+const job = (content: string) => ({
+  jobId: "job-1",
+  entryId: "entry-1",
+  userId: "user-1",
+  contentVersion: 1,
+  content,
+});
 
 describe("thinking traps in the entry analysis", () => {
   it("adds the detected patterns to the analysis result", async () => {

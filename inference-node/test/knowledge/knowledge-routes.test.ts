@@ -53,7 +53,9 @@ async function post(path: string, body: unknown, token = nodeToken) {
 
 describe("POST /v1/knowledge/search (no Chroma: searched in memory)", () => {
   it("finds passages by meaning, with their source, best first", async () => {
-    const response = await post("/v1/knowledge/search", { query: "I can't fall asleep and lie awake in bed at night" });
+    const response = await post("/v1/knowledge/search", {
+      query: "I can't fall asleep and lie awake in bed at night",
+    });
     expect(response.statusCode).toBe(200);
     const body = knowledgeSearchResponseSchema.parse(response.json());
     expect(body.model).toBe("inkwell-static-embed-100d");

@@ -53,7 +53,11 @@ describe("seeding the knowledge base into Chroma", () => {
 
   it("seeds knowledge-<model> once, then recognises the corpus hash, and re-seeds when it changes", async () => {
     const first = await seedKnowledge({ corpus, embedder, model: MODEL, chromaUrl: chroma.url, log: silent });
-    expect(first).toMatchObject({ status: "seeded", collection: `knowledge-${MODEL}`, passages: corpus.passages.length });
+    expect(first).toMatchObject({
+      status: "seeded",
+      collection: `knowledge-${MODEL}`,
+      passages: corpus.passages.length,
+    });
 
     const calls = embedCalls;
     const again = await seedKnowledge({ corpus, embedder, model: MODEL, chromaUrl: chroma.url, log: silent });
@@ -64,10 +68,19 @@ describe("seeding the knowledge base into Chroma", () => {
     const [firstFile, ...rest] = corpus.files;
     if (!firstFile) throw new Error("empty corpus");
     const edited = corpusFromFiles([
-      { ...firstFile, passages: firstFile.passages.slice(1).map((p, i) => (i === 0 ? { ...p, title: `${p.title}!` } : p)) },
+      {
+        ...firstFile,
+        passages: firstFile.passages.slice(1).map((p, i) => (i === 0 ? { ...p, title: `${p.title}!` } : p)),
+      },
       ...rest,
     ]);
-    const reseeded = await seedKnowledge({ corpus: edited, embedder, model: MODEL, chromaUrl: chroma.url, log: silent });
+    const reseeded = await seedKnowledge({
+      corpus: edited,
+      embedder,
+      model: MODEL,
+      chromaUrl: chroma.url,
+      log: silent,
+    });
     expect(reseeded).toMatchObject({ status: "seeded", passages: corpus.passages.length - 1, removed: 1 });
 
     const client = new ChromaClient({ host: "127.0.0.1", port: Number(new URL(chroma.url).port) });
@@ -77,7 +90,13 @@ describe("seeding the knowledge base into Chroma", () => {
   });
 
   it("searches through Chroma with where filters once seeded", async () => {
-    const service = createKnowledgeService({ corpus, embedder, model: MODEL, chromaUrl: chroma.url, log: silent });
+    const service = createKnowledgeService({
+      corpus,
+      embedder,
+      model: MODEL,
+      chromaUrl: chroma.url,
+      log: silent,
+    });
     expect((await service.seed()).status).toBe("seeded");
     const all = await service.search({ query: "I keep replaying the same worries", limit: 5 });
     expect(all.index).toBe("chroma");
@@ -95,7 +114,13 @@ describe("seeding the knowledge base into Chroma", () => {
       expect(hit.credibility).toBeGreaterThanOrEqual(0.8);
     }
     // Chroma ranks like the in-memory index: same top passage for the same query.
-    const memory = createKnowledgeService({ corpus, embedder, model: MODEL, chromaUrl: undefined, log: silent });
+    const memory = createKnowledgeService({
+      corpus,
+      embedder,
+      model: MODEL,
+      chromaUrl: undefined,
+      log: silent,
+    });
     const inMemory = await memory.search({ query: "I keep replaying the same worries", limit: 5 });
     expect(inMemory.index).toBe("memory");
     expect(all.items[0]?.id).toBe(inMemory.items[0]?.id);

@@ -60,11 +60,19 @@ async function appWith(llm: LlmRuntime): Promise<FastifyInstance> {
 }
 
 const ollamaLlm = (timeoutMs = 30_000) =>
-  llmRuntime(new OllamaBackend({ url: standIn.url, model: "llama3.2:3b" }), { requested: "ollama", timeoutMs });
+  llmRuntime(new OllamaBackend({ url: standIn.url, model: "llama3.2:3b" }), {
+    requested: "ollama",
+    timeoutMs,
+  });
 
 async function signed(body: unknown, headers: Record<string, string> = {}) {
   const payload = JSON.stringify(body);
-  const signature = await signEdgeRequest({ nodeToken, method: "POST", path: "/v1/chat/stream", body: payload });
+  const signature = await signEdgeRequest({
+    nodeToken,
+    method: "POST",
+    path: "/v1/chat/stream",
+    body: payload,
+  });
   return {
     payload,
     headers: { "content-type": "application/json", [EDGE_SIGNATURE_HEADER]: signature, ...headers },
@@ -137,7 +145,11 @@ describe("POST /v1/chat/stream", () => {
 
   it("answers 503 when the node has no LLM backend", async () => {
     const app = await appWith(llmRuntime(undefined, { requested: "none", timeoutMs: 1000 }));
-    const response = await app.inject({ method: "POST", url: "/v1/chat/stream", ...(await signed(chat("hi"))) });
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/chat/stream",
+      ...(await signed(chat("hi"))),
+    });
     expect(response.statusCode).toBe(503);
     expect(problemSchema.parse(response.json()).code).toBe("SERVICE_UNAVAILABLE");
     const info = await app.inject({ method: "GET", url: "/info" });
@@ -148,7 +160,11 @@ describe("POST /v1/chat/stream", () => {
     standIn.configure({ failAfterTokens: 1 });
     try {
       const app = await appWith(ollamaLlm());
-      const response = await app.inject({ method: "POST", url: "/v1/chat/stream", ...(await signed(chat("a b c"))) });
+      const response = await app.inject({
+        method: "POST",
+        url: "/v1/chat/stream",
+        ...(await signed(chat("a b c"))),
+      });
       const events = ndjson(response.body);
       expect(events.map((e) => e.type)).toEqual(["start", "token", "error"]);
       expect(events.at(-1)).toMatchObject({ code: "UPSTREAM_UNAVAILABLE" });
@@ -162,7 +178,11 @@ describe("POST /v1/chat/stream", () => {
     try {
       const app = await appWith(ollamaLlm(300));
       const words = Array.from({ length: 60 }, (_, i) => `w${i}`).join(" ");
-      const response = await app.inject({ method: "POST", url: "/v1/chat/stream", ...(await signed(chat(words))) });
+      const response = await app.inject({
+        method: "POST",
+        url: "/v1/chat/stream",
+        ...(await signed(chat(words))),
+      });
       const events = ndjson(response.body);
       expect(events.at(-1)).toMatchObject({ type: "done", finishReason: "timeout" });
       expect(events.filter((e) => e.type === "token").length).toBeLessThan(30);

@@ -13,7 +13,14 @@ let backend: LlamaCppBackend;
 
 // One thread: llama.cpp's worker threads spin while waiting, and on a busy two-core runner that costs seconds.
 const load = (path: string, parallel = 2) =>
-  LlamaCppBackend.load({ modelPath: path, device: "cpu", contextSize: 256, parallel, threads: 1, log: silent });
+  LlamaCppBackend.load({
+    modelPath: path,
+    device: "cpu",
+    contextSize: 256,
+    parallel,
+    threads: 1,
+    log: silent,
+  });
 
 beforeAll(async () => {
   model = writeTinyLlamaGguf(join(dir, "tiny.gguf"));
@@ -61,12 +68,19 @@ describe("the generated GGUF", () => {
 
 describe("LlamaCppBackend with a real llama.cpp", () => {
   it("loads the model on the CPU and describes it", async () => {
-    expect(backend.describe()).toEqual({ id: "llama-cpp", model: "tiny.gguf", device: "cpu", contextSize: 256 });
+    expect(backend.describe()).toEqual({
+      id: "llama-cpp",
+      model: "tiny.gguf",
+      device: "cpu",
+      contextSize: 256,
+    });
     expect(await backend.health()).toEqual({ ok: true });
   });
 
   it("streams text pieces and stops at maxTokens with reason length", async () => {
-    const { tokens, reason } = await run(ask("today I feel tired", { system: "You are a kind journaling companion." }));
+    const { tokens, reason } = await run(
+      ask("today I feel tired", { system: "You are a kind journaling companion." }),
+    );
     expect(tokens.length).toBeGreaterThan(0);
     expect(tokens.length).toBeLessThanOrEqual(8);
     expect(tokens.join("").length).toBeGreaterThan(0);
@@ -100,9 +114,12 @@ describe("LlamaCppBackend with a real llama.cpp", () => {
     const controller = new AbortController();
     const tokens: string[] = [];
     let reason: FinishReason | undefined;
-    for await (const text of backend.generate(ask("go on and on", { maxTokens: 200, signal: controller.signal }), (r) => {
-      reason = r;
-    })) {
+    for await (const text of backend.generate(
+      ask("go on and on", { maxTokens: 200, signal: controller.signal }),
+      (r) => {
+        reason = r;
+      },
+    )) {
       tokens.push(text);
       if (tokens.length === 2) controller.abort();
     }
@@ -122,7 +139,11 @@ describe("LlamaCppBackend with a real llama.cpp", () => {
   });
 
   it("refuses a conversation that does not end with the user", async () => {
-    const stream = backend.generate({ messages: [{ role: "assistant", content: "hi" }], maxTokens: 2, temperature: 0 });
+    const stream = backend.generate({
+      messages: [{ role: "assistant", content: "hi" }],
+      maxTokens: 2,
+      temperature: 0,
+    });
     await expect(
       (async () => {
         for await (const _ of stream) {

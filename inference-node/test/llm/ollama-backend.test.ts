@@ -32,11 +32,19 @@ const ask = (content: string, extra: Partial<GenerateRequest> = {}): GenerateReq
 describe("OllamaBackend against the Ollama stand-in", () => {
   it("reports reachability and whether the model is pulled", async () => {
     const present = new OllamaBackend({ url: standIn.url, model: "llama3.2:3b" });
-    expect(await present.status()).toMatchObject({ reachable: true, modelPresent: true, models: ["llama3.2:3b"] });
+    expect(await present.status()).toMatchObject({
+      reachable: true,
+      modelPresent: true,
+      models: ["llama3.2:3b"],
+    });
     expect(await present.health()).toEqual({ ok: true });
     const missing = new OllamaBackend({ url: standIn.url, model: "mistral" });
     expect(await missing.status()).toMatchObject({ reachable: true, modelPresent: false });
-    const down = new OllamaBackend({ url: "http://127.0.0.1:9", model: "llama3.2:3b", requestTimeoutMs: 1000 });
+    const down = new OllamaBackend({
+      url: "http://127.0.0.1:9",
+      model: "llama3.2:3b",
+      requestTimeoutMs: 1000,
+    });
     expect(await down.status()).toMatchObject({ reachable: false, modelPresent: false });
     expect((await down.health()).ok).toBe(false);
   });

@@ -27,7 +27,13 @@ afterAll(async () => {
 });
 
 const select = (env: NodeJS.ProcessEnv, modelsDir = emptyModels) =>
-  selectLlmBackend({ config: testConfig({ LLM_THREADS: "1", ...env }).llm, device: "cpu", manifest, modelsDir, log: silent });
+  selectLlmBackend({
+    config: testConfig({ LLM_THREADS: "1", ...env }).llm,
+    device: "cpu",
+    manifest,
+    modelsDir,
+    log: silent,
+  });
 
 describe("choosing the LLM backend at boot", () => {
   it("auto takes Ollama when it answers with the model", async () => {
@@ -60,7 +66,7 @@ describe("choosing the LLM backend at boot", () => {
   it("finds a manifest GGUF already in the models folder", async () => {
     const modelsDir = join(dir, "models");
     const entry = manifest.models.find((m) => m.format === "gguf");
-    if (!entry || entry.format !== "gguf") throw new Error("the manifest has no GGUF model");
+    if (entry?.format !== "gguf") throw new Error("the manifest has no GGUF model");
     mkdirSync(join(modelsDir, entry.id), { recursive: true });
     writeTinyLlamaGguf(join(modelsDir, entry.id, entry.files[0]?.path ?? "model.gguf"));
     expect(findGguf(testConfig().llm, manifest, modelsDir)).toMatchObject({ id: entry.id });
@@ -83,9 +89,9 @@ describe("choosing the LLM backend at boot", () => {
     await expect(select({ LLM_BACKEND: "ollama", OLLAMA_URL: "http://127.0.0.1:9" })).rejects.toBeInstanceOf(
       LlmBackendError,
     );
-    await expect(select({ LLM_BACKEND: "llama-cpp", LLAMA_GGUF_PATH: join(dir, "nope.gguf") })).rejects.toThrow(
-      /does not exist/,
-    );
+    await expect(
+      select({ LLM_BACKEND: "llama-cpp", LLAMA_GGUF_PATH: join(dir, "nope.gguf") }),
+    ).rejects.toThrow(/does not exist/);
   });
 
   it("keeps an explicit Ollama whose model is not pulled yet, reporting it unhealthy", async () => {

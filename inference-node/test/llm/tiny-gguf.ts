@@ -149,7 +149,8 @@ interface Tensor {
 }
 
 function tensorBytes(tensor: Tensor): Buffer {
-  if (tensor.type === "f32") return Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
+  if (tensor.type === "f32")
+    return Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
   const half = new Uint16Array(tensor.data.length);
   for (let i = 0; i < tensor.data.length; i++) half[i] = toFloat16Bits(tensor.data[i] as number);
   return Buffer.from(half.buffer);
