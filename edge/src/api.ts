@@ -8,6 +8,7 @@ import { logout } from "./routes/auth/logout.ts";
 import { logoutAll } from "./routes/auth/logout-all.ts";
 import { refresh } from "./routes/auth/refresh.ts";
 import { register } from "./routes/auth/register.ts";
+import { insightsRoutes } from "./routes/insights/index.ts";
 import { journalRoutes } from "./routes/journal.ts";
 import { postPassword } from "./routes/me/change-password.ts";
 import { deleteMe } from "./routes/me/delete-me.ts";
@@ -38,6 +39,7 @@ export const publicApi = createRouter()
   .route("/", journalRoutes)
   .route("/", sessionRoutes)
   .route("/", psychologyRoutes)
+  .route("/", insightsRoutes)
   .route("/", adminRoutes);
 
 export type PublicApi = typeof publicApi;

@@ -12,7 +12,6 @@ import { requestId } from "./middleware/request-id.ts";
 import { docsPage } from "./routes/docs.ts";
 import { getHealth } from "./routes/health/get-health.ts";
 import { getReady } from "./routes/health/get-ready.ts";
-import { insightsRoutes } from "./routes/insights/index.ts";
 import { postHeartbeat } from "./routes/internal/post-heartbeat.ts";
 import { postQStashCallback, postQStashFailure } from "./routes/internal/qstash-callback.ts";
 
@@ -89,7 +88,6 @@ export function createApp() {
   app.route("/", postQStashFailure);
 
   app.route("/", publicApi);
-  app.route("/", insightsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "nodeToken", { type: "http", scheme: "bearer" });

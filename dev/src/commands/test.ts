@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { ensureOfflineModels } from "../../../models/src/offline/build.ts";
@@ -66,29 +66,42 @@ export async function testCommand(args: string[]): Promise<number> {
 
   const reportDir = path.join(dataRoot, "test");
   mkdirSync(reportDir, { recursive: true });
-  const report = path.join(reportDir, "vitest-report.json");
-  const testsOk = await step(
-    "test suites (vitest: shared, models, dev, inference-node, edge in workerd, end-to-end)",
-    () =>
+  // One group at a time: each group starts its own real services (workerd, Postgres, Redis, Chroma,
+  // nodes), and on two cores running them all at once starves every one of them.
+  const groups = [
+    { name: "unit: shared, models, inference-node", projects: ["shared", "models", "inference-node"] },
+    { name: "edge inside workerd", projects: ["edge"] },
+    { name: "local stack, pipeline and end-to-end", projects: ["dev"] },
+  ];
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  for (const group of groups) {
+    const report = path.join(reportDir, `vitest-${group.projects.join("-")}.json`);
+    rmSync(report, { force: true });
+    const ok = await step(`tests: ${group.name}`, () =>
       runInherit(process.execPath, [
         bin("vitest", "vitest.mjs"),
         "run",
+        ...group.projects.flatMap((project) => ["--project", project]),
         "--reporter=default",
         "--reporter=json",
         `--outputFile.json=${report}`,
         ...args,
       ]),
-  );
-  results.push(testsOk);
+    );
+    results.push(ok);
+    try {
+      const counts = vitestJson.parse(JSON.parse(readFileSync(report, "utf8")));
+      totals.passed += counts.numPassedTests;
+      totals.failed += counts.numFailedTests;
+      totals.skipped += counts.numPendingTests + (counts.numTodoTests ?? 0);
+    } catch {
+      // A run that wrote no report failed before its tests: count it as a failure.
+      totals.failed += 1;
+    }
+  }
 
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-  let summary = "";
-  try {
-    const counts = vitestJson.parse(JSON.parse(readFileSync(report, "utf8")));
-    summary = `${counts.numPassedTests} passed, ${counts.numFailedTests} failed, ${counts.numPendingTests + (counts.numTodoTests ?? 0)} skipped`;
-  } catch {
-    summary = "0 passed, 1 failed";
-  }
+  const summary = `${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`;
   const failedSteps = results.filter((ok) => !ok).length;
   say(
     `\nnpm test finished in ${minutes} min; ${failedSteps === 0 ? "every step passed" : `${failedSteps} step(s) failed`}.`,

@@ -10,6 +10,7 @@ import { z } from "zod";
 import type { Database } from "../db/client.ts";
 import { entries, entryAnalyses, entryEmbeddings, jobs, users } from "../db/schema/index.ts";
 import type { AppConfig } from "../env.ts";
+import { PURGE_USER_VECTORS_JOB } from "./account-deletion.ts";
 import { ANALYZE_ENTRY_JOB, PURGE_ENTRY_VECTORS_JOB } from "./entries.ts";
 import { type NodeCandidate, pickNode, schedulableNodes } from "./nodes.ts";
 
@@ -156,6 +157,15 @@ async function buildReindex(db: Database, job: JobRow, attempt: number): Promise
   return { kind: "publish", body };
 }
 
+const purgeUserPayload = z.object({ userId: z.string() });
+
+/** After an account deletion: the job row cannot reference the (deleted) user, so the id rides in the payload. */
+async function buildPurgeUser(_db: Database, job: JobRow, attempt: number): Promise<Built> {
+  const { userId } = purgeUserPayload.parse(job.payload);
+  const body: PurgeVectorsJob = { jobId: job.id, attempt, entryIds: [], userId };
+  return { kind: "publish", body };
+}
+
 export const JOB_KINDS: Record<string, JobKind> = {
   [ANALYZE_ENTRY_JOB]: {
     path: "/jobs/analyze-entry",
@@ -164,6 +174,7 @@ export const JOB_KINDS: Record<string, JobKind> = {
   },
   [PURGE_ENTRY_VECTORS_JOB]: { path: "/jobs/purge-entry-vectors", tasks: [], build: buildPurge },
   [REINDEX_JOB]: { path: "/jobs/reindex", tasks: [], build: buildReindex },
+  [PURGE_USER_VECTORS_JOB]: { path: "/jobs/purge-entry-vectors", tasks: [], build: buildPurgeUser },
 };
 
 /**

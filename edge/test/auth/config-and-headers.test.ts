@@ -79,6 +79,6 @@ describe.concurrent("security headers", () => {
     ]) {
       expect(doc.paths[path], path).toBeDefined();
     }
-    expect(Object.keys(doc.paths["/v1/me"] ?? {}).sort()).toEqual(["get", "patch"]);
+    expect(Object.keys(doc.paths["/v1/me"] ?? {}).sort()).toEqual(["delete", "get", "patch"]);
   });
 });

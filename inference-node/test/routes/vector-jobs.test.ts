@@ -52,7 +52,11 @@ function deliver(path: string, job: unknown) {
     url: path,
     headers: {
       "content-type": "application/json",
-      "upstash-signature": signLikeQstash({ key: config.qstash.currentSigningKey, url: `${config.publicUrl}${path}`, body }),
+      "upstash-signature": signLikeQstash({
+        key: config.qstash.currentSigningKey,
+        url: `${config.publicUrl}${path}`,
+        body,
+      }),
     },
     payload: body,
   });
@@ -67,24 +71,41 @@ const vector = (entryId: string): VectorRecord => ({
 
 describe("vector jobs", () => {
   it("reindex upserts a page of vectors from Postgres into the model's collection", async () => {
-    const res = await deliver("/jobs/reindex", { jobId: "job_r", model: "m-2d", dims: 2, items: [vector("e1"), vector("e2")] });
+    const res = await deliver("/jobs/reindex", {
+      jobId: "job_r",
+      model: "m-2d",
+      dims: 2,
+      items: [vector("e1"), vector("e2")],
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toEqual({ jobId: "job_r", upserted: 2, indexed: true });
-    expect(store.upserts.at(-1)).toMatchObject({ model: "m-2d", records: [{ entryId: "e1" }, { entryId: "e2" }] });
+    expect(store.upserts.at(-1)).toMatchObject({
+      model: "m-2d",
+      records: [{ entryId: "e1" }, { entryId: "e2" }],
+    });
   });
 
   it("reindex refuses vectors of the wrong size", async () => {
-    const res = await deliver("/jobs/reindex", { jobId: "job_r", model: "m-2d", dims: 3, items: [vector("e1")] });
+    const res = await deliver("/jobs/reindex", {
+      jobId: "job_r",
+      model: "m-2d",
+      dims: 3,
+      items: [vector("e1")],
+    });
     expect(res.statusCode).toBe(400);
   });
 
   it("purge removes entries' vectors, or every vector of a user", async () => {
-    expect((await deliver("/jobs/purge-entry-vectors", { jobId: "job_p", entryIds: ["e1"] })).json()).toEqual({
-      jobId: "job_p",
-      purged: true,
-    });
+    expect((await deliver("/jobs/purge-entry-vectors", { jobId: "job_p", entryIds: ["e1"] })).json()).toEqual(
+      {
+        jobId: "job_p",
+        purged: true,
+      },
+    );
     expect(store.deletedEntries.at(-1)).toEqual(["e1"]);
-    expect((await deliver("/jobs/purge-entry-vectors", { jobId: "job_u", userId: "user_9" })).statusCode).toBe(200);
+    expect(
+      (await deliver("/jobs/purge-entry-vectors", { jobId: "job_u", userId: "user_9" })).statusCode,
+    ).toBe(200);
     expect(store.deletedUsers).toEqual(["user_9"]);
     expect((await deliver("/jobs/purge-entry-vectors", { jobId: "job_x" })).statusCode).toBe(400);
   });

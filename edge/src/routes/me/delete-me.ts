@@ -6,6 +6,8 @@ import { problemResponses } from "../../lib/problem-schema.ts";
 import { protect, requireSession } from "../../middleware/auth.ts";
 import { deleteAccount } from "../../services/account-deletion.ts";
 import { getUser } from "../../services/accounts.ts";
+import { dispatchJob } from "../../services/job-dispatch.ts";
+import { inBackground, pipelineDeps } from "../../services/pipeline-context.ts";
 
 const route = createRoute({
   method: "delete",
@@ -53,5 +55,6 @@ export const deleteMe = createRouter().openapi(route, async (c) => {
     });
   }
   const { purgeJobId } = await deleteAccount(services, auth.userId);
+  inBackground(c, "dispatching the vector purge", () => dispatchJob(pipelineDeps(c), purgeJobId));
   return c.json({ deleted: true as const, purgeJobId }, 202);
 });
