@@ -91,6 +91,16 @@ Get a token:
   (the answer carries accessToken; send it as "Authorization: Bearer <accessToken>")
 
 Press Ctrl-C to stop every service.`);
+  // wrangler dev fires Cron Triggers only on request: be the clock, so the job sweep runs as deployed.
+  const cron = setInterval(() => {
+    fetch(`${stack.edgeUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`)
+      .then((res) => res.body?.cancel())
+      .catch(() => {
+        // The edge is restarting or stopping; the next minute tries again.
+      });
+  }, 60_000);
+  cron.unref();
   await done;
+  clearInterval(cron);
   return exitCode;
 }

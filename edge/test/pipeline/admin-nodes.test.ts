@@ -1,10 +1,12 @@
 import { adminNodeSchema, hashToken } from "@inkwell/shared";
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { nodes } from "../../src/db/schema/index.ts";
 import { call, createKey, expectProblem, registerAdmin, registerUser, testDb } from "../harness.ts";
-import { beat, heartbeat, registerNode } from "./helpers.ts";
+import { beat, heartbeat, registerNode, removeTestNodes } from "./helpers.ts";
+
+afterAll(removeTestNodes);
 
 const list = z.object({ items: z.array(adminNodeSchema) });
 
@@ -34,10 +36,7 @@ describe("node registry", () => {
       status: "healthy",
       hardware: { cuda: true, gpuName: "NVIDIA Test GPU", memoryMiB: 24_000, device: "cuda" },
       load: { queueDepth: 3, running: 1, capacity: 64 },
-      models: [
-        { id: "test-embed-3d", task: "embedding" },
-        { id: "test-sentiment", task: "sentiment" },
-      ],
+      models: [{ id: "test-sentiment", task: "sentiment" }],
     });
     expect(Date.parse(node?.lastHeartbeatAt ?? "")).toBeGreaterThan(Date.now() - 60_000);
   });

@@ -1,7 +1,7 @@
 import { uuidv7 } from "@inkwell/shared";
 import { Client as QStashClient } from "@upstash/qstash";
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { jobs } from "../../src/db/schema/index.ts";
 import { parseEnv } from "../../src/env.ts";
 import {
@@ -15,7 +15,9 @@ import { jobSweepTask } from "../../src/services/job-sweep-cron.ts";
 import { type NodeCandidate, nodeStatus, pickNode } from "../../src/services/nodes.ts";
 import { createEntry, json } from "../entries/helpers.ts";
 import { call, edgeEnv, registerAdmin, registerUser, testDb } from "../harness.ts";
-import { beat, CALLBACK, eventually, FAILURE, publicUrl, registerNode } from "./helpers.ts";
+import { beat, CALLBACK, eventually, FAILURE, publicUrl, registerNode, removeTestNodes } from "./helpers.ts";
+
+afterAll(removeTestNodes);
 
 function config() {
   const parsed = parseEnv(edgeEnv);

@@ -1,7 +1,9 @@
 import type { AnalyzeEntryResult, CreatedNode, Hardware, NodeHeartbeat } from "@inkwell/shared";
+import { inArray } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { expect } from "vitest";
-import { call, edgeEnv, type TestUser } from "../harness.ts";
+import { nodes } from "../../src/db/schema/index.ts";
+import { call, edgeEnv, type TestUser, testDb } from "../harness.ts";
 
 const encoder = new TextEncoder();
 
@@ -115,22 +117,22 @@ export const fakeHardware: Hardware = {
 };
 
 /**
- * Nodes of the edge suite never serve the emotion model, so analyze-entry jobs here always wait for a
- * node (the dev pipeline tests run real nodes); purge jobs (no model needed) do get dispatched.
+ * Nodes of the edge suite serve only a sentiment model: analyze-entry jobs here always wait for a node
+ * (the dev pipeline tests run real nodes), purge jobs (no model needed) do get dispatched, and other
+ * suites that look for an embedding or LLM node (search, chat) never find one of these.
  */
 export function heartbeat(extra: Partial<NodeHeartbeat> = {}): NodeHeartbeat {
   return {
     version: "0.0.0-test",
     hardware: fakeHardware,
-    models: [
-      { id: "test-embed-3d", task: "embedding" },
-      { id: "test-sentiment", task: "sentiment" },
-    ],
+    models: [{ id: "test-sentiment", task: "sentiment" }],
     load: { queueDepth: 0, running: 0, capacity: 64 },
     draining: false,
     ...extra,
   };
 }
+
+const registered = new Set<string>();
 
 export async function registerNode(
   admin: TestUser,
@@ -140,7 +142,19 @@ export async function registerNode(
   const res = await call("/v1/admin/nodes", { token: admin.accessToken, body: { name, url } });
   const text = await res.text();
   expect(res.status, text).toBe(201);
-  return JSON.parse(text) as CreatedNode;
+  const node = JSON.parse(text) as CreatedNode;
+  registered.add(node.id);
+  return node;
+}
+
+/**
+ * Removes the nodes this file registered: they point nowhere, and other suites (search, chat) expect
+ * that no node is there to answer.
+ */
+export async function removeTestNodes(): Promise<void> {
+  const ids = [...registered];
+  registered.clear();
+  if (ids.length > 0) await testDb().delete(nodes).where(inArray(nodes.id, ids));
 }
 
 export async function beat(token: string, body: NodeHeartbeat = heartbeat()): Promise<Response> {

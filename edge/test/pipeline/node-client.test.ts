@@ -1,11 +1,13 @@
 import { deriveNodeToken, EDGE_SIGNATURE_HEADER, verifyEdgeSignature } from "@inkwell/shared";
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { nodes } from "../../src/db/schema/index.ts";
 import { parseEnv } from "../../src/env.ts";
 import { CircuitBreaker, embedTexts } from "../../src/lib/node-client.ts";
 import { edgeEnv, registerAdmin, testDb } from "../harness.ts";
-import { beat, heartbeat, registerNode } from "./helpers.ts";
+import { beat, heartbeat, registerNode, removeTestNodes } from "./helpers.ts";
+
+afterAll(removeTestNodes);
 
 function config() {
   const parsed = parseEnv(edgeEnv);

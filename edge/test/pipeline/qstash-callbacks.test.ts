@@ -1,6 +1,6 @@
 import { entrySchema, uuidv7 } from "@inkwell/shared";
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { entryEmbeddings, jobs } from "../../src/db/schema/index.ts";
 import { MAX_ATTEMPTS } from "../../src/services/job-dispatch.ts";
 import { createEntry, json } from "../entries/helpers.ts";
@@ -13,7 +13,17 @@ import {
   type TestUser,
   testDb,
 } from "../harness.ts";
-import { analysisResult, CALLBACK, callbackBody, FAILURE, postSigned, publicUrl } from "./helpers.ts";
+import {
+  analysisResult,
+  CALLBACK,
+  callbackBody,
+  FAILURE,
+  postSigned,
+  publicUrl,
+  removeTestNodes,
+} from "./helpers.ts";
+
+afterAll(removeTestNodes);
 
 async function getEntry(user: TestUser, id: string) {
   return entrySchema.parse(await json(await call(`/v1/entries/${id}`, { token: user.accessToken }), 200));
