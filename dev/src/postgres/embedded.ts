@@ -140,7 +140,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
       "-c",
       "listen_addresses=127.0.0.1",
       "-c",
-      "max_connections=200",
+      "max_connections=500",
       "-c",
       `unix_socket_directories=${os.tmpdir()}`,
     ],

@@ -39,7 +39,7 @@ export function policies(config: Services["config"]) {
 export type PolicyName = keyof ReturnType<typeof policies>;
 
 /** A limiter that cannot answer this fast is treated as unavailable. */
-const LIMITER_TIMEOUT_MS = 1_000;
+const LIMITER_TIMEOUT_MS = 3_000;
 
 /**
  * Counts one request against `policy` for `identifier` (sliding window in Redis) and returns the
