@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "../lib/ports.ts";
+import { freePort, freeStackPorts } from "../lib/ports.ts";
 import { generateSecrets } from "../secrets.ts";
 import { startEdge, startStack } from "../stack.ts";
 import { measure, type Series } from "./stats.ts";
@@ -19,15 +19,7 @@ export async function authBench(log: (m: string) => void): Promise<AuthBenchResu
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "inkwell-bench-auth-"));
   const stack = await startStack({
     dataDir,
-    ports: {
-      postgres: await freePort(),
-      redis: await freePort(),
-      redisRest: await freePort(),
-      qstash: await freePort(),
-      chroma: await freePort(),
-      edge: await freePort(),
-      node: await freePort(),
-    },
+    ports: await freeStackPorts(),
     secrets: generateSecrets(),
     persistent: false,
     parts: ["postgres", "redis", "qstash"],

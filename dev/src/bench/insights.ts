@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { freePort } from "../lib/ports.ts";
+import { freePort, freeStackPorts } from "../lib/ports.ts";
 import { generateSecrets } from "../secrets.ts";
 import { startEdge, startStack } from "../stack.ts";
 import { measure, type Series } from "./stats.ts";
@@ -91,15 +91,7 @@ async function register(base: string, timezone: string): Promise<{ accessToken: 
  */
 export async function insightsBench(log: (m: string) => void): Promise<InsightsBenchResult> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "inkwell-bench-"));
-  const ports = {
-    postgres: await freePort(),
-    redis: await freePort(),
-    redisRest: await freePort(),
-    qstash: await freePort(),
-    chroma: await freePort(),
-    edge: await freePort(),
-    node: await freePort(),
-  };
+  const ports = await freeStackPorts();
   const stack = await startStack({
     dataDir,
     ports,

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { uuidv7 } from "@inkwell/shared";
 import postgres from "postgres";
-import { freePort } from "../lib/ports.ts";
+import { freePort, freeStackPorts } from "../lib/ports.ts";
 import { generateSecrets } from "../secrets.ts";
 import { startEdge, startStack } from "../stack.ts";
 import { measure, type Series } from "./stats.ts";
@@ -46,15 +46,7 @@ export interface JournalBenchResult {
  */
 export async function journalBench(log: (m: string) => void): Promise<JournalBenchResult> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "inkwell-bench-"));
-  const ports = {
-    postgres: await freePort(),
-    redis: await freePort(),
-    redisRest: await freePort(),
-    qstash: await freePort(),
-    chroma: await freePort(),
-    edge: await freePort(),
-    node: await freePort(),
-  };
+  const ports = await freeStackPorts();
   const stack = await startStack({
     dataDir,
     ports,

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { freePort } from "../lib/ports.ts";
+import { freeStackPorts } from "../lib/ports.ts";
 import { generateSecrets } from "../secrets.ts";
 import { startStack } from "../stack.ts";
 import { percentile } from "./stats.ts";
@@ -47,15 +47,7 @@ async function waitUntil(
  */
 export async function pipelineBench(log: (m: string) => void): Promise<PipelineBenchResult> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "inkwell-bench-pipeline-"));
-  const ports = {
-    postgres: await freePort(),
-    redis: await freePort(),
-    redisRest: await freePort(),
-    qstash: await freePort(),
-    chroma: await freePort(),
-    edge: await freePort(),
-    node: await freePort(),
-  };
+  const ports = await freeStackPorts();
   const stack = await startStack({
     dataDir,
     ports,

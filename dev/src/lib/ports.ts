@@ -77,3 +77,24 @@ export async function waitForHttp(
     await new Promise((r) => setTimeout(r, 150));
   }
 }
+
+/** A free port for every service of the local stack (tests and benchmarks run beside `npm run dev`). */
+export async function freeStackPorts(): Promise<{
+  postgres: number;
+  redis: number;
+  redisRest: number;
+  qstash: number;
+  chroma: number;
+  edge: number;
+  node: number;
+}> {
+  return {
+    postgres: await freePort(),
+    redis: await freePort(),
+    redisRest: await freePort(),
+    qstash: await freePort(),
+    chroma: await freePort(),
+    edge: await freePort(),
+    node: await freePort(),
+  };
+}

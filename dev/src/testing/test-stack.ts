@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "../lib/ports.ts";
+import { freeStackPorts } from "../lib/ports.ts";
 import { generateSecrets } from "../secrets.ts";
 import { type Stack, type StackPart, startStack } from "../stack.ts";
 
@@ -15,15 +15,7 @@ export async function startTestStack(
   options: { edgeVars?: Record<string, string> } = {},
 ): Promise<Stack & { dataDir: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `inkwell-${label}-`));
-  const ports = {
-    postgres: await freePort(),
-    redis: await freePort(),
-    redisRest: await freePort(),
-    qstash: await freePort(),
-    chroma: await freePort(),
-    edge: await freePort(),
-    node: await freePort(),
-  };
+  const ports = await freeStackPorts();
   const stack = await startStack({
     dataDir,
     ports,
