@@ -77,6 +77,8 @@ export const entryAnalysisSchema = z.object({
   keywords: z.array(z.string()).optional(),
   topics: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
   safety: z.object({ level: z.enum(safetyLevels) }).optional(),
+  /** Thinking traps (cognitive distortions) found in the entry, with the words that showed each. */
+  patterns: z.array(z.object({ label: z.string(), score: z.number(), evidence: z.string() })).optional(),
   model: z.string().optional(),
   analyzedAt: z.string().optional(),
   error: z.string().optional(),

@@ -41,6 +41,7 @@ const entryColumns = {
   sentimentScore: entryAnalyses.sentimentScore,
   emotions: entryAnalyses.emotions,
   keywords: entryAnalyses.keywords,
+  patterns: entryAnalyses.patterns,
   safetyLevel: entryAnalyses.safetyLevel,
   model: entryAnalyses.model,
   analyzedAt: entryAnalyses.analyzedAt,
@@ -60,6 +61,7 @@ function toAnalysis(row: EntryRow): EntryAnalysis {
   if (row.emotions) analysis.emotions = row.emotions;
   if (row.keywords) analysis.keywords = row.keywords;
   if (row.safetyLevel) analysis.safety = { level: row.safetyLevel };
+  if (row.patterns) analysis.patterns = row.patterns;
   if (row.model) analysis.model = row.model;
   if (row.analyzedAt) analysis.analyzedAt = row.analyzedAt.toISOString();
   if (row.analysisStatus === "failed" && row.analysisError) analysis.error = row.analysisError;

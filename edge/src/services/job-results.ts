@@ -121,6 +121,7 @@ async function applyAnalysis(
         sentimentScore: result.sentiment.score,
         emotions: result.emotions,
         keywords: result.keywords,
+        patterns: result.patterns ?? null,
         safetyLevel: result.safety.level,
         model: [result.models.sentiment, result.models.emotion, result.models.embedding].join("+"),
         error: null,

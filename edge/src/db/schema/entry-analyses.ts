@@ -22,6 +22,8 @@ export const entryAnalyses = pgTable(
     sentimentScore: real("sentiment_score"),
     emotions: jsonb("emotions").$type<{ label: string; score: number }[]>(),
     keywords: text("keywords").array(),
+    /** Cognitive distortions found in the entry, with the words that showed them. */
+    patterns: jsonb("patterns").$type<{ label: string; score: number; evidence: string }[]>(),
     safetyLevel: text("safety_level", { enum: ["none", "low", "moderate", "high", "critical"] }),
     model: text("model"),
     error: text("error"),

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { check, index, pgTable, real, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { id, timestamps } from "./columns.ts";
 import { users } from "./users.ts";
 
@@ -17,6 +17,12 @@ export const topics = pgTable(
     kind: text("kind", { enum: ["user", "discovered"] })
       .notNull()
       .default("user"),
+    /** Discovered topics: their most distinctive words (class-based TF-IDF), best first. */
+    keywords: text("keywords").array(),
+    /** Discovered topics: the cluster's centre, so the next run can keep this topic's id. */
+    centroid: real("centroid").array(),
+    /** Discovered topics: the embedding model the centroid lives in. */
+    model: text("model"),
     ...timestamps,
   },
   (t) => [
