@@ -21,6 +21,8 @@ export interface Env {
   RATE_LIMIT_IP_PER_MINUTE?: string;
   VIEW_CACHE?: string;
   RETENTION_DAYS?: string;
+  TOPIC_DISCOVERY_MIN_NEW_ENTRIES?: string;
+  TOPIC_DISCOVERY_MIN_ENTRIES?: string;
 }
 
 const WEAK_VALUES = new Set([
@@ -110,6 +112,10 @@ export const envSchema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
   /** Requests per minute from one address to anonymous routes (sign-in has its own, stricter limits). */
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /** Analysed entries written since a writer's last topic discovery that start the next one. */
+  TOPIC_DISCOVERY_MIN_NEW_ENTRIES: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Analysed entries a writer needs before topics are discovered at all (fewer make no clusters). */
+  TOPIC_DISCOVERY_MIN_ENTRIES: z.coerce.number().int().min(1).max(100_000).default(10),
 });
 export type AppConfig = z.infer<typeof envSchema>;
 

@@ -93,6 +93,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const chat = await loadChatServices(config, hardware, runtime, app.log, deps);
   // The heartbeat reports the batchers' queues from now on.
   state.load = () => runtime.load();
+  // The chat model is reported too: the edge sends chat and session-title work only to nodes serving one.
+  const llmModel = chat.llm.backend?.describe().model;
+  state.models = () => [
+    ...runtime.models.map((model) => ({ id: model.id, task: model.task })),
+    ...(llmModel ? [{ id: llmModel, task: "llm" as const }] : []),
+  ];
 
   await app.register(loadShedding);
   await app.register(metrics, {
@@ -107,7 +113,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   await app.register(healthRoute);
   await app.register(infoRoute, { hardware, state, runtime, batching: config.batching, llm: chat.llm });
-  await app.register(jobRoutes, { config, runtime });
+  await app.register(jobRoutes, { config, runtime, llm: chat.llm });
   await app.register(interactiveRoutes, { config, runtime });
   await app.register(chatRoutes, { config, services: chat });
 

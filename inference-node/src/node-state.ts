@@ -1,4 +1,4 @@
-import type { NodeLoad } from "@inkwell/shared";
+import type { NodeHeartbeat, NodeLoad } from "@inkwell/shared";
 
 /** What the node knows about itself at runtime; shared by the routes and the heartbeat. */
 export interface NodeState {
@@ -6,6 +6,8 @@ export interface NodeState {
   /** Assigned by the edge in its heartbeat reply; unknown until the first successful beat. */
   nodeId: string | undefined;
   load(): NodeLoad;
+  /** The models this node serves, the chat model included: what the heartbeat tells the edge to route. */
+  models(): NodeHeartbeat["models"];
   uptimeSeconds(): number;
 }
 
@@ -19,6 +21,7 @@ export function createNodeState(now: () => number = Date.now, load?: () => NodeL
     startedAt,
     nodeId: undefined,
     load: load ?? (() => ({ queueDepth: 0, running: 0, capacity: 1 })),
+    models: () => [],
     uptimeSeconds: () => Math.floor((now() - startedAt) / 1000),
   };
 }

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       version: NODE_VERSION,
       publicUrl: config.publicUrl,
       hardware: () => ({ ...hardware, memory: readMemory() }),
-      models: () => runtime.models.map((model) => ({ id: model.id, task: model.task })),
+      models: () => state.models(),
       state,
       log: logger,
     });

@@ -177,6 +177,8 @@ export const topicSchema = z.object({
   description: z.string().nullable(),
   color: z.string().nullable(),
   kind: z.enum(["user", "discovered"]),
+  /** Discovered topics: their most distinctive words, best first (the name is the first few). Empty for yours. */
+  keywords: z.array(z.string()),
   entryCount: z.number().int(),
   /** Entries in the last 30 days against the 30 before. */
   trend: z.object({

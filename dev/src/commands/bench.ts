@@ -1,9 +1,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { authBench } from "../bench/auth.ts";
+import { chatBench } from "../bench/chat.ts";
 import { insightsBench } from "../bench/insights.ts";
 import { journalBench } from "../bench/journal.ts";
 import { pipelineBench } from "../bench/pipeline.ts";
+import { searchBench } from "../bench/search.ts";
 import { repoRoot } from "../lib/paths.ts";
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
@@ -19,6 +21,8 @@ export const benchmarks: Benchmark[] = [
   { name: "journal", run: journalBench },
   { name: "pipeline", run: pipelineBench },
   { name: "insights", run: insightsBench },
+  { name: "search", run: searchBench },
+  { name: "chat", run: chatBench },
   {
     name: "inference-node",
     // Loaded on demand: it pulls in onnxruntime and Transformers.js, which the journal bench does not need.

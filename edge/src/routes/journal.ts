@@ -10,6 +10,7 @@ import { getJob } from "./jobs/get-job.ts";
 import { search } from "./search/search.ts";
 import { postTopic } from "./topics/create-topic.ts";
 import { removeTopic } from "./topics/delete-topic.ts";
+import { postTopicDiscovery } from "./topics/discover-topics.ts";
 import { getTopics } from "./topics/list-topics.ts";
 import { getTopicEntries } from "./topics/topic-entries.ts";
 import { patchTopic } from "./topics/update-topic.ts";
@@ -28,6 +29,7 @@ export const journalRoutes = createRouter()
   .route("/", getRelated)
   .route("/", getTopics)
   .route("/", postTopic)
+  .route("/", postTopicDiscovery)
   .route("/", patchTopic)
   .route("/", removeTopic)
   .route("/", getTopicEntries)

@@ -15,6 +15,12 @@ import { and, asc, count, desc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { chatMessages, chatSessions, entries } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
+import {
+  patternName,
+  patternsBlock,
+  recentThinkingPatterns,
+  type ThinkingPatterns,
+} from "./chat-patterns.ts";
 import { CRISIS_PROMPT, SESSION_TYPES } from "./chat-prompts.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -88,6 +94,7 @@ export async function createSession(
       userId,
       type: input.type,
       title: input.title ?? null,
+      titleSetByUser: input.title !== undefined,
       createdAt: now,
       updatedAt: now,
     })
@@ -106,7 +113,7 @@ export async function updateSession(
   const [row] = await db
     .update(chatSessions)
     .set({
-      ...(patch.title !== undefined ? { title: patch.title } : {}),
+      ...(patch.title !== undefined ? { title: patch.title, titleSetByUser: true } : {}),
       ...(patch.tags !== undefined ? { tags: [...new Set(patch.tags.map((t) => t.toLowerCase()))] } : {}),
       updatedAt: new Date(),
     })
@@ -206,6 +213,8 @@ export interface ReplyContext {
   crisis: boolean;
   entries: ContextEntry[];
   knowledge: KnowledgePassage[];
+  /** The person's detected thinking patterns, for the session types that look at them. */
+  patterns: ThinkingPatterns;
   history: { role: "user" | "assistant"; content: string }[];
   system: string;
 }
@@ -287,9 +296,11 @@ export async function prepareReply(
   if (!stored) throw new InkwellError("INTERNAL", "The message was not stored.");
 
   const info = SESSION_TYPES[session.type as SessionType];
-  const [entryHits, knowledge, recent] = await Promise.all([
+  const noPatterns: ThinkingPatterns = { entriesLookedAt: 0, patterns: [] };
+  const [entryHits, knowledge, patterns, recent] = await Promise.all([
     crisis ? Promise.resolve([]) : relevantEntries(db, userId, content, info.emphasis.entries),
     crisis ? Promise.resolve([]) : knowledgeFor(content, info.emphasis.knowledge).catch(() => []),
+    crisis || !info.emphasis.patterns ? Promise.resolve(noPatterns) : recentThinkingPatterns(db, userId),
     db
       .select({ role: chatMessages.role, content: chatMessages.content })
       .from(chatMessages)
@@ -316,6 +327,8 @@ export async function prepareReply(
         .join("\n")}\n</journal>`,
     );
   }
+  const patternBlock = patternsBlock(patterns, escapeData);
+  if (patternBlock) blocks.push(patternBlock);
   if (knowledge.length > 0) {
     blocks.push(
       `<knowledge>\n${knowledge.map((k) => `<passage id="${k.id}" title="${escapeData(k.title)}">${escapeData(k.text)}</passage>`).join("\n")}\n</knowledge>`,
@@ -328,6 +341,7 @@ export async function prepareReply(
     crisis,
     entries: entryHits,
     knowledge,
+    patterns,
     history,
     system: blocks.join("\n\n"),
   };
@@ -344,6 +358,12 @@ export function fallbackReply(context: ReplyContext): string {
   for (const e of context.entries.slice(0, 3)) {
     lines.push(
       `• ${e.occurredAt.slice(0, 10)}${e.title ? ` — ${e.title}` : ""}: “${e.content.slice(0, 160)}${e.content.length > 160 ? "…" : ""}” [entry:${e.id}]`,
+    );
+  }
+  for (const p of context.patterns.patterns.slice(0, 3)) {
+    const example = p.evidence[0];
+    lines.push(
+      `• A thinking pattern that keeps showing up: ${patternName(p.label)} (in ${p.entryCount} of your recent entries)${example ? `, e.g. “${example.text}” [entry:${example.entryId}]` : ""}`,
     );
   }
   for (const k of context.knowledge.slice(0, 2)) {
@@ -374,7 +394,10 @@ export async function storeAssistantMessage(
   reply: { content: string; status: ChatMessage["status"]; generated: boolean; model: string | null },
 ): Promise<ChatMessage> {
   const citations: Citation[] = extractCitations(reply.content, {
-    entries: new Set(context.entries.map((e) => e.id)),
+    entries: new Set([
+      ...context.entries.map((e) => e.id),
+      ...context.patterns.patterns.flatMap((p) => p.evidence.map((e) => e.entryId)),
+    ]),
     knowledge: new Set(context.knowledge.map((k) => k.id)),
   });
   const now = new Date();
@@ -400,44 +423,4 @@ export async function storeAssistantMessage(
     .where(eq(chatSessions.id, context.session.id));
   if (!row) throw new InkwellError("INTERNAL", "The reply was not stored.");
   return toMessage(row);
-}
-
-const STOPWORDS = new Set(
-  "about above after again against because been before being below between both could didn does doing down during each from further have having here hers herself himself into itself just more most myself once only other ought ours ourselves over same should some such than that their theirs them themselves then there these they this those through under until very were what when where which while whom with would your yours yourself yourselves really feel feeling think thing things today still even much something anything everything maybe like want know going".split(
-    " ",
-  ),
-);
-
-/**
- * A title and tags for an untitled session once it has a few messages: the most telling words of what
- * the person wrote (deterministic, no model needed).
- */
-export async function autoTitle(db: Database, sessionId: string): Promise<void> {
-  const [session] = await db.select().from(chatSessions).where(eq(chatSessions.id, sessionId)).limit(1);
-  if (!session || session.title) return;
-  const userTurns = await db
-    .select({ content: chatMessages.content })
-    .from(chatMessages)
-    .where(and(eq(chatMessages.sessionId, sessionId), eq(chatMessages.role, "user")))
-    .orderBy(asc(chatMessages.createdAt))
-    .limit(6);
-  if (userTurns.length < 3) return;
-  const counts = new Map<string, number>();
-  for (const word of userTurns
-    .map((t) => t.content)
-    .join(" ")
-    .toLowerCase()
-    .match(/\p{L}[\p{L}'’-]{3,}/gu) ?? []) {
-    if (!STOPWORDS.has(word)) counts.set(word, (counts.get(word) ?? 0) + 1);
-  }
-  const words = [...counts.entries()]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, 4)
-    .map(([word]) => ({ word }));
-  const tags = words.map((w) => w.word).filter((w) => w.length > 2);
-  if (tags.length === 0) return;
-  await db
-    .update(chatSessions)
-    .set({ title: tags.slice(0, 3).join(", "), tags, updatedAt: new Date() })
-    .where(and(eq(chatSessions.id, sessionId), sql`${chatSessions.title} is null`));
 }

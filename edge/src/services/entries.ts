@@ -24,6 +24,11 @@ const topicIdsOf = sql<
   string[]
 >`coalesce((select json_agg(${entryTopics.topicId} order by ${entryTopics.createdAt}, ${entryTopics.topicId}) from ${entryTopics} where ${entryTopics.entryId} = ${entries.id}), '[]'::json)`;
 
+// The discovered topics an entry belongs to, as the analysis shows them (`analysis.topics`).
+const discoveredTopicsOf = sql<
+  { id: string; name: string }[]
+>`coalesce((select json_agg(json_build_object('id', ${topics.id}, 'name', ${topics.name}) order by ${topics.name}, ${topics.id}) from ${entryTopics} join ${topics} on ${topics.id} = ${entryTopics.topicId} and ${topics.kind} = 'discovered' where ${entryTopics.entryId} = ${entries.id}), '[]'::json)`;
+
 const entryColumns = {
   id: entries.id,
   title: entries.title,
@@ -36,6 +41,7 @@ const entryColumns = {
   createdAt: entries.createdAt,
   updatedAt: entries.updatedAt,
   topicIds: topicIdsOf,
+  discoveredTopics: discoveredTopicsOf,
   analysisStatus: entryAnalyses.status,
   sentimentLabel: entryAnalyses.sentimentLabel,
   sentimentScore: entryAnalyses.sentimentScore,
@@ -62,6 +68,7 @@ function toAnalysis(row: EntryRow): EntryAnalysis {
   if (row.keywords) analysis.keywords = row.keywords;
   if (row.safetyLevel) analysis.safety = { level: row.safetyLevel };
   if (row.patterns) analysis.patterns = row.patterns;
+  if (row.discoveredTopics.length > 0) analysis.topics = row.discoveredTopics;
   if (row.model) analysis.model = row.model;
   if (row.analyzedAt) analysis.analyzedAt = row.analyzedAt.toISOString();
   if (row.analysisStatus === "failed" && row.analysisError) analysis.error = row.analysisError;

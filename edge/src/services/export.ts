@@ -1,6 +1,7 @@
 import type { Entry, Topic } from "@inkwell/shared";
 import type { Database } from "../db/client.ts";
 import { listEntries } from "./entries.ts";
+import { sessionsExportSection } from "./export-sessions.ts";
 import { listTopics } from "./topics.ts";
 
 export type ExportFormat = "json" | "markdown";
@@ -15,18 +16,38 @@ export interface ExportOwner {
   createdAt: string;
 }
 
-/** Extra sections (reflections, chat sessions) contributed by other features, each streamed as a JSON array. */
-export interface ExportSection {
-  name: string;
-  load(db: Database, userId: string): Promise<unknown[]>;
+/** The writer's preferences: what `PATCH /v1/me` sets, and any other stored setting. */
+export interface ExportSettings {
+  timezone: string;
+  weeklyReflection: boolean;
+  [name: string]: unknown;
 }
 
+/** A small section, loaded at once and written as one JSON array (Markdown: `markdown`, else a JSON block). */
+export interface LoadedExportSection<T = unknown> {
+  name: string;
+  load(db: Database, userId: string): Promise<T[]>;
+  markdown?(items: T[], owner: ExportOwner): string;
+}
+
+/**
+ * A section that can grow without bound (chat sessions and their messages): it writes its own JSON
+ * value (the exporter writes the key) or Markdown, a chunk per page, while the response is being sent.
+ */
+export interface StreamedExportSection {
+  name: string;
+  stream(db: Database, owner: ExportOwner, format: ExportFormat): AsyncIterable<string>;
+}
+
+export type ExportSection = LoadedExportSection | StreamedExportSection;
+
+/** Extra sections (reflections, …) contributed by other features; chat sessions are always there. */
 export const exportSections: ExportSection[] = [];
 
 const PAGE = 200;
 const encoder = new TextEncoder();
 
-function localDate(iso: string, timezone: string): string {
+export function localDate(iso: string, timezone: string): string {
   return new Intl.DateTimeFormat("en-CA", {
     timeZone: timezone,
     year: "numeric",
@@ -70,64 +91,28 @@ export function exportStream(
   db: Database,
   owner: ExportOwner,
   format: ExportFormat,
+  settings: ExportSettings = { timezone: owner.timezone, weeklyReflection: owner.weeklyReflection },
 ): ReadableStream<Uint8Array> {
   let phase: "head" | "entries" | "sections" | "done" = "head";
   let after: { at: string; id: string } | undefined;
   let first = true;
   let topics: Topic[] = [];
   let topicNames = new Map<string, string>();
+  const sections: ExportSection[] = [sessionsExportSection, ...exportSections];
+  let sectionIndex = 0;
+  let chunks: AsyncIterator<string> | undefined;
 
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const push = (text: string) => controller.enqueue(encoder.encode(text));
+      let pushed = false;
+      const push = (text: string) => {
+        if (text.length === 0) return;
+        controller.enqueue(encoder.encode(text));
+        pushed = true;
+      };
       try {
-        if (phase === "head") {
-          topics = await listTopics(db, owner.id);
-          topicNames = new Map(topics.map((t) => [t.id, t.name]));
-          if (format === "json") {
-            push(
-              `{"format":"inkwell-export/v1","exportedAt":${JSON.stringify(new Date().toISOString())},` +
-                `"user":${JSON.stringify(owner)},"topics":${JSON.stringify(topics)},"entries":[`,
-            );
-          } else {
-            push(
-              `# Journal of ${owner.displayName ?? owner.email}\n\nExported ${new Date().toISOString()} · ` +
-                `times shown in ${owner.timezone}\n\n`,
-            );
-            if (topics.length > 0) push(`Topics: ${topics.map((t) => t.name).join(", ")}\n\n`);
-          }
-          phase = "entries";
-          return;
-        }
-        if (phase === "entries") {
-          const { items, last } = await listEntries(db, owner.id, { limit: PAGE, after });
-          for (const entry of items) {
-            if (format === "json") {
-              push(`${first ? "" : ","}${JSON.stringify(entry)}`);
-            } else {
-              push(markdownEntry(entry, owner.timezone, topicNames));
-            }
-            first = false;
-          }
-          if (last) {
-            after = last;
-          } else {
-            phase = "sections";
-            if (format === "json") push("]");
-          }
-          return;
-        }
-        if (phase === "sections") {
-          for (const section of exportSections) {
-            const rows = await section.load(db, owner.id);
-            if (format === "json") push(`,${JSON.stringify(section.name)}:${JSON.stringify(rows)}`);
-            else if (rows.length > 0)
-              push(`\n# ${section.name}\n\n\`\`\`json\n${JSON.stringify(rows, null, 2)}\n\`\`\`\n`);
-          }
-          if (format === "json") push("}\n");
-          phase = "done";
-          controller.close();
-        }
+        // A pull that enqueues nothing is not called again: keep stepping until something is written.
+        while (!pushed && phase !== "done") await step(push, controller);
       } catch (err) {
         console.error(
           JSON.stringify({
@@ -139,5 +124,87 @@ export function exportStream(
         controller.error(err);
       }
     },
+    async cancel() {
+      await chunks?.return?.();
+    },
   });
+
+  async function step(
+    push: (text: string) => void,
+    controller: ReadableStreamDefaultController<Uint8Array>,
+  ): Promise<void> {
+    if (phase === "head") {
+      topics = await listTopics(db, owner.id);
+      topicNames = new Map(topics.map((t) => [t.id, t.name]));
+      if (format === "json") {
+        push(
+          `{"format":"inkwell-export/v1","exportedAt":${JSON.stringify(new Date().toISOString())},` +
+            `"user":${JSON.stringify(owner)},"settings":${JSON.stringify(settings)},` +
+            `"topics":${JSON.stringify(topics)},"entries":[`,
+        );
+      } else {
+        push(
+          `# Journal of ${owner.displayName ?? owner.email}\n\nExported ${new Date().toISOString()} · ` +
+            `times shown in ${owner.timezone}\n\n`,
+        );
+        push(`Settings: ${markdownSettings(settings)}\n\n`);
+        if (topics.length > 0) push(`Topics: ${topics.map((t) => t.name).join(", ")}\n\n`);
+      }
+      phase = "entries";
+      return;
+    }
+    if (phase === "entries") {
+      const { items, last } = await listEntries(db, owner.id, { limit: PAGE, after });
+      for (const entry of items) {
+        if (format === "json") {
+          push(`${first ? "" : ","}${JSON.stringify(entry)}`);
+        } else {
+          push(markdownEntry(entry, owner.timezone, topicNames));
+        }
+        first = false;
+      }
+      if (last) {
+        after = last;
+      } else {
+        phase = "sections";
+        if (format === "json") push("]");
+      }
+      return;
+    }
+    if (phase === "sections") {
+      const section = sections[sectionIndex];
+      if (!section) {
+        if (format === "json") push("}\n");
+        phase = "done";
+        controller.close();
+        return;
+      }
+      if ("load" in section) {
+        const rows = await section.load(db, owner.id);
+        if (format === "json") push(`,${JSON.stringify(section.name)}:${JSON.stringify(rows)}`);
+        else if (rows.length > 0 && section.markdown) push(section.markdown(rows, owner));
+        else if (rows.length > 0)
+          push(`\n# ${section.name}\n\n\`\`\`json\n${JSON.stringify(rows, null, 2)}\n\`\`\`\n`);
+        sectionIndex += 1;
+        return;
+      }
+      if (!chunks) {
+        chunks = section.stream(db, owner, format)[Symbol.asyncIterator]();
+        if (format === "json") push(`,${JSON.stringify(section.name)}:`);
+      }
+      const next = await chunks.next();
+      if (next.done) {
+        chunks = undefined;
+        sectionIndex += 1;
+      } else {
+        push(next.value);
+      }
+    }
+  }
+}
+
+function markdownSettings(settings: ExportSettings): string {
+  return Object.entries(settings)
+    .map(([name, value]) => `${name} ${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .join(" · ");
 }

@@ -1,5 +1,6 @@
 import {
   type AnalyzeEntryJob,
+  DISCOVER_TOPICS_JOB,
   type PurgeVectorsJob,
   REINDEX_PAGE_SIZE,
   type ReindexJob,
@@ -13,6 +14,14 @@ import type { AppConfig } from "../env.ts";
 import { PURGE_USER_VECTORS_JOB } from "./account-deletion.ts";
 import { ANALYZE_ENTRY_JOB, PURGE_ENTRY_VECTORS_JOB } from "./entries.ts";
 import { type NodeCandidate, pickNode, schedulableNodes } from "./nodes.ts";
+import {
+  buildWriteReflection,
+  WRITE_REFLECTION_JOB,
+  WRITE_REFLECTION_TIMEOUT_SECONDS,
+  writeStructuredInstead,
+} from "./reflection-jobs.ts";
+import { buildTitleSession, TITLE_SESSION_JOB, titleSessionWithoutNode } from "./session-title-job.ts";
+import { buildDiscoverTopics } from "./topic-discovery-job.ts";
 
 export const REINDEX_JOB = "reindex";
 
@@ -52,6 +61,13 @@ interface JobKind {
   /** Models a node must serve to take the job. */
   tasks: readonly ModelTask[];
   build(db: Database, job: JobRow, attempt: number): Promise<Built>;
+  /**
+   * Kinds with an edge-side fallback: run instead of waiting when no node can take the job, and after the
+   * last attempt failed; answers what happened, in words for the job's note.
+   */
+  withoutNode?(db: Database, jobId: string): Promise<string>;
+  /** Per delivery, when the node's work takes longer than DELIVERY_TIMEOUT_SECONDS allows (LLM writing). */
+  timeoutSeconds?: number;
 }
 
 const analyzePayload = z.object({ entryId: z.string(), contentVersion: z.number().int() });
@@ -175,6 +191,22 @@ export const JOB_KINDS: Record<string, JobKind> = {
   [PURGE_ENTRY_VECTORS_JOB]: { path: "/jobs/purge-entry-vectors", tasks: [], build: buildPurge },
   [REINDEX_JOB]: { path: "/jobs/reindex", tasks: [], build: buildReindex },
   [PURGE_USER_VECTORS_JOB]: { path: "/jobs/purge-entry-vectors", tasks: [], build: buildPurgeUser },
+  // One writer's topics: the node embeds what comes without a vector, so it must serve an embedding model.
+  [DISCOVER_TOPICS_JOB]: { path: "/jobs/discover-topics", tasks: ["embedding"], build: buildDiscoverTopics },
+  [TITLE_SESSION_JOB]: {
+    path: "/jobs/title-session",
+    tasks: ["llm"],
+    build: buildTitleSession,
+    withoutNode: titleSessionWithoutNode,
+  },
+  // Without a node serving a language model the writer gets the structured reflection, never a wait.
+  [WRITE_REFLECTION_JOB]: {
+    path: "/jobs/write-reflection",
+    tasks: ["llm"],
+    build: buildWriteReflection,
+    withoutNode: writeStructuredInstead,
+    timeoutSeconds: WRITE_REFLECTION_TIMEOUT_SECONDS,
+  },
 };
 
 /**
@@ -252,6 +284,11 @@ export async function dispatchJob(
   }
   const candidates = await schedulableNodes(db, config.NODE_HEARTBEAT_TTL_SECONDS, kind.tasks);
   const node = pickNode(candidates, { avoid: options.avoidNodeId ?? null });
+  if (!node && kind.withoutNode) {
+    const note = await kind.withoutNode(db, job.id);
+    await finishJob(db, job.id, "done", note);
+    return { outcome: "finished", note };
+  }
   if (!node) return await wait(db, job, noNodeReason(job.kind, candidates));
 
   const now = new Date();
@@ -280,7 +317,7 @@ export async function dispatchJob(
       retries: QSTASH_RETRIES,
       // Quick retries: a node that stays unreachable is better replaced by another one than waited for.
       retryDelay: "min(10000, 1000 * pow(2, retried))",
-      timeout: DELIVERY_TIMEOUT_SECONDS,
+      timeout: kind.timeoutSeconds ?? DELIVERY_TIMEOUT_SECONDS,
       deduplicationId: `${job.id}:${attempt}`,
       flowControl: { key: `node-${node.id}`, parallelism: NODE_PARALLELISM },
       // Entry text must not sit in QStash's logs.
@@ -433,6 +470,7 @@ export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } 
     if (outOfAttempts) {
       failed += 1;
       await markAnalysisFailed(db, job, "No inference node answered.");
+      await JOB_KINDS[job.kind]?.withoutNode?.(db, job.id);
     } else {
       requeued += 1;
     }

@@ -1,11 +1,15 @@
 import {
   type AnalyzeEntryResult,
   analyzeEntryResultSchema,
+  DISCOVER_TOPICS_JOB,
+  discoverTopicsResultSchema,
   problemSchema,
   purgeVectorsResultSchema,
   REINDEX_PAGE_SIZE,
   reindexResultSchema,
+  titleSessionResultSchema,
   uuidv7,
+  writeReflectionResultSchema,
 } from "@inkwell/shared";
 import { and, eq, gt, isNull, lte, sql } from "drizzle-orm";
 import { z } from "zod";
@@ -15,6 +19,7 @@ import {
   createReindexJob,
   dispatchJob,
   finishJob,
+  JOB_KINDS,
   MAX_ATTEMPTS,
   markAnalysisFailed,
   type PipelineDeps,
@@ -22,6 +27,9 @@ import {
   reindexPayload,
 } from "./job-dispatch.ts";
 import { markUnreachable } from "./nodes.ts";
+import { applyWrittenReflection, WRITE_REFLECTION_JOB } from "./reflection-jobs.ts";
+import { applySessionTitle, TITLE_SESSION_JOB } from "./session-title-job.ts";
+import { applyDiscoveredTopics, discoverAfterAnalysis } from "./topic-discovery.ts";
 
 /**
  * The body QStash posts to `Upstash-Callback` and `Upstash-Failure-Callback`: the destination's answer
@@ -260,6 +268,24 @@ export async function handleSuccessCallback(
       };
     }
     const applied = await applyAnalysis(deps, ref.jobId, result.data);
+    if (applied.outcome === "applied" && applied.userId) await discoverAfterAnalysis(deps, applied.userId);
+    return { ...applied, jobId: ref.jobId };
+  }
+  if (job.kind === DISCOVER_TOPICS_JOB) {
+    const result = discoverTopicsResultSchema.safeParse(answer);
+    if (!result.success || result.data.jobId !== ref.jobId) {
+      return {
+        ...(await handleFailedAttempt(
+          deps,
+          ref.jobId,
+          ref.attempt,
+          "the node answered with an unreadable result",
+          false,
+        )),
+        jobId: ref.jobId,
+      };
+    }
+    const applied = await applyDiscoveredTopics(deps.db, ref.jobId, result.data);
     return { ...applied, jobId: ref.jobId };
   }
   if (job.kind === PURGE_ENTRY_VECTORS_JOB) {
@@ -280,6 +306,43 @@ export async function handleSuccessCallback(
     if (job.status === "done") return { outcome: "duplicate", jobId: ref.jobId };
     await finishJob(deps.db, ref.jobId, "done", null, { purged: true });
     return { outcome: "applied", jobId: ref.jobId };
+  }
+  if (job.kind === TITLE_SESSION_JOB) {
+    const result = titleSessionResultSchema.safeParse(answer);
+    const applied =
+      result.success && result.data.jobId === ref.jobId
+        ? await applySessionTitle(deps.db, ref.jobId, result.data)
+        : { outcome: "mismatch" as const };
+    if (applied.outcome === "mismatch") {
+      return {
+        ...(await handleFailedAttempt(
+          deps,
+          ref.jobId,
+          ref.attempt,
+          "the node answered with an unreadable title",
+          false,
+        )),
+        jobId: ref.jobId,
+      };
+    }
+    return { ...applied, outcome: applied.outcome, jobId: ref.jobId };
+  }
+  if (job.kind === WRITE_REFLECTION_JOB) {
+    const result = writeReflectionResultSchema.safeParse(answer);
+    if (!result.success || result.data.jobId !== ref.jobId) {
+      return {
+        ...(await handleFailedAttempt(
+          deps,
+          ref.jobId,
+          ref.attempt,
+          "the node answered with an unreadable reflection",
+          false,
+        )),
+        jobId: ref.jobId,
+      };
+    }
+    const applied = await applyWrittenReflection(deps.db, ref.jobId, result.data);
+    return { ...applied, jobId: ref.jobId };
   }
   if (job.kind === REINDEX_JOB) {
     const result = reindexResultSchema.safeParse(answer);
@@ -344,6 +407,7 @@ export async function handleFailedAttempt(
   const { job } = decided;
   if (unreachable && job.nodeId) await markUnreachable(db, job.nodeId);
   if (decided.outcome === "failed") {
+    await JOB_KINDS[job.kind]?.withoutNode?.(db, job.id);
     const changed = await markAnalysisFailed(db, job, reason);
     return { outcome: "failed", ...(changed && job.userId ? { userId: job.userId } : {}) };
   }

@@ -3,9 +3,12 @@ import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { jobs, reflections, users } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
-import { exportSections } from "./export.ts";
+import { exportSections, type LoadedExportSection, localDate } from "./export.ts";
 import { periodWindow } from "./insights-growth.ts";
 import { loadTimezone } from "./insights-range.ts";
+import { dispatchJob, type PipelineDeps } from "./job-dispatch.ts";
+import { schedulableNodes } from "./nodes.ts";
+import { WRITE_REFLECTION_JOB } from "./reflection-jobs.ts";
 import { REFLECTION_JOB, runReflectionJobAtEdge } from "./reflections.ts";
 
 type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
@@ -23,20 +26,38 @@ interface PeriodInput {
   timezone: string;
 }
 
+/** Who writes a reflection: a node's language model, or the edge (the structured one). */
+export type ReflectionWriter = "node" | "edge";
+
 /**
- * The reflection row and its job commit together (the outbox). The job is created already claimed
- * (`running`, no node) because the edge computes the structured reflection itself; a dispatcher that
- * sends queued jobs to nodes must not pick it up as well.
+ * A node writes reflections when one serving a language model is healthy (and QStash can call the edge
+ * back); otherwise the edge computes the structured reflection at once rather than leaving it waiting.
  */
-async function insertJob(tx: Tx, reflectionId: string, input: PeriodInput): Promise<string> {
+export async function reflectionWriter(deps: Pick<PipelineDeps, "db" | "config">): Promise<ReflectionWriter> {
+  if (!deps.config.EDGE_PUBLIC_URL) return "edge";
+  const nodes = await schedulableNodes(deps.db, deps.config.NODE_HEARTBEAT_TTL_SECONDS, ["llm"]);
+  return nodes.length > 0 ? "node" : "edge";
+}
+
+/**
+ * The reflection row and its job commit together (the outbox). A node's job is `queued` like any other
+ * (the sweep dispatches it if this request's own dispatch never happens). The edge's job is created
+ * already claimed (`running`, no node) because the edge computes it itself; a dispatcher that sends
+ * queued jobs to nodes must not pick it up as well.
+ */
+async function insertJob(
+  tx: Tx,
+  reflectionId: string,
+  input: PeriodInput,
+  writer: ReflectionWriter,
+): Promise<string> {
   const jobId = uuidv7();
   await tx.insert(jobs).values({
     id: jobId,
     userId: input.userId,
-    kind: REFLECTION_JOB,
-    status: "running",
-    attempts: 1,
-    startedAt: new Date(),
+    ...(writer === "node"
+      ? { kind: WRITE_REFLECTION_JOB, status: "queued" as const, attempts: 0 }
+      : { kind: REFLECTION_JOB, status: "running" as const, attempts: 1, startedAt: new Date() }),
     payload: {
       reflectionId,
       userId: input.userId,
@@ -59,6 +80,7 @@ export async function requestReflection(
   userId: string,
   period: ReflectionPeriod,
   at: Date,
+  writer: ReflectionWriter = "edge",
 ): Promise<ReflectionRequest> {
   const timezone = await loadTimezone(db, userId);
   const window = await periodWindow(db, timezone, period, at, 0);
@@ -85,7 +107,7 @@ export async function requestReflection(
       })
       .returning({ id: reflections.id });
     if (!row) throw new InkwellError("INTERNAL", "The reflection could not be stored.");
-    const jobId = await insertJob(tx, row.id, input);
+    const jobId = await insertJob(tx, row.id, input, writer);
     return { reflectionId: row.id, jobId };
   });
 }
@@ -101,7 +123,11 @@ interface DueRow extends Record<string, unknown> {
  * index makes this idempotent: the first run after local midnight creates it, every later one finds it.
  * Returns the jobs it created, for the caller to run.
  */
-export async function createDueWeeklyReflections(db: Database, scheduledTime: Date): Promise<string[]> {
+export async function createDueWeeklyReflections(
+  db: Database,
+  scheduledTime: Date,
+  writer: ReflectionWriter = "edge",
+): Promise<string[]> {
   const due = await db.execute<DueRow>(sql`
     select u.id as "userId", u.timezone
     from ${users} u
@@ -125,17 +151,51 @@ export async function createDueWeeklyReflections(db: Database, scheduledTime: Da
         .values({ id: uuidv7(), ...input, status: "pending" })
         .onConflictDoNothing({ target: [reflections.userId, reflections.period, reflections.periodStart] })
         .returning({ id: reflections.id });
-      return row ? await insertJob(tx, row.id, input) : null;
+      return row ? await insertJob(tx, row.id, input, writer) : null;
     });
     if (jobId) created.push(jobId);
   }
   return created;
 }
 
-/** The cron task's body: create what is due, then compute each at the edge (see runReflectionJobAtEdge). */
-export async function runWeeklyReflections(db: Database, scheduledTime: Date): Promise<number> {
-  const created = await createDueWeeklyReflections(db, scheduledTime);
-  for (const jobId of created) await runReflectionJobAtEdge(db, jobId);
+/**
+ * Starts a reflection's job: hands a node's job to the pipeline (which falls back to the structured
+ * reflection when no node can take it), or computes the structured reflection at the edge.
+ */
+export async function startReflectionJob(deps: PipelineDeps, jobId: string): Promise<void> {
+  const [job] = await deps.db.select({ kind: jobs.kind }).from(jobs).where(eq(jobs.id, jobId)).limit(1);
+  if (job?.kind === WRITE_REFLECTION_JOB) await dispatchJob(deps, jobId);
+  else if (job) await runReflectionJobAtEdge(deps.db, jobId);
+}
+
+/** An edge job `running` this long was lost with its isolate (the work takes well under a second). */
+const EDGE_JOB_LEASE_MS = 10 * 60_000;
+
+/**
+ * Structured reflections whose computation was lost (the isolate ended before its `waitUntil` ran) are
+ * computed now, so no reflection stays pending. Jobs of the node pipeline are the sweep's business.
+ */
+export async function recoverLostReflections(db: Database, now = new Date()): Promise<number> {
+  const lost = await db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(
+      and(
+        eq(jobs.kind, REFLECTION_JOB),
+        eq(jobs.status, "running"),
+        sql`${jobs.startedAt} < ${new Date(now.getTime() - EDGE_JOB_LEASE_MS).toISOString()}::timestamptz`,
+      ),
+    )
+    .limit(100);
+  for (const job of lost) await runReflectionJobAtEdge(db, job.id);
+  return lost.length;
+}
+
+/** The cron task's body: create what is due, then start each (see startReflectionJob). */
+export async function runWeeklyReflections(deps: PipelineDeps, scheduledTime: Date): Promise<number> {
+  const writer = await reflectionWriter(deps);
+  const created = await createDueWeeklyReflections(deps.db, scheduledTime, writer);
+  for (const jobId of created) await startReflectionJob(deps, jobId);
   return created.length;
 }
 
@@ -200,8 +260,28 @@ export async function findReflection(db: Database, userId: string, id: string): 
   return row ? toReflectionView(row) : null;
 }
 
-// The account export (GET /v1/me/export) carries every reflection too: they are the writer's data.
-exportSections.push({
+function markdownReflections(items: Reflection[], owner: { timezone: string }): string {
+  const parts = ["\n# Reflections\n"];
+  for (const r of items) {
+    const how = r.generated ? "" : " (figures and themes, written without a language model)";
+    parts.push(
+      `## ${r.period === "week" ? "Week" : "Month"} of ${localDate(r.periodStart, r.timezone)}${how}\n`,
+    );
+    if (r.text) parts.push(`${r.text}\n`);
+    else parts.push(`*${r.status === "pending" ? "Still being written." : "Could not be written."}*\n`);
+    if (r.citations.length > 0) {
+      const dates = r.citations.map((c) =>
+        c.occurredAt ? localDate(c.occurredAt, owner.timezone) : c.entryId,
+      );
+      parts.push(`*Entries it points to: ${dates.join(", ")}*\n`);
+    }
+  }
+  return `${parts.join("\n")}\n`;
+}
+
+// The account export (GET /v1/me/export) carries every reflection too: they are the writer's data. A
+// writer has one per week or month, so they are loaded at once.
+const reflectionsExport: LoadedExportSection<Reflection> = {
   name: "reflections",
   async load(db, userId) {
     const rows = await db
@@ -211,4 +291,6 @@ exportSections.push({
       .orderBy(desc(reflections.periodStart), desc(reflections.id));
     return rows.map(toReflectionView);
   },
-});
+  markdown: markdownReflections,
+};
+exportSections.push(reflectionsExport);

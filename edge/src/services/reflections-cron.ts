@@ -1,16 +1,24 @@
+import { Client as QStashClient } from "@upstash/qstash";
 import type { CronTask } from "../scheduled.ts";
-import { runWeeklyReflections } from "./reflection-requests.ts";
+import { recoverLostReflections, runWeeklyReflections } from "./reflection-requests.ts";
 
 /**
  * Weekly reflections for writers who opted in (`weeklyReflection`), made on the first hourly run after
  * their local Monday 00:00. Hourly, because zones turn over to Monday at every hour (and some at half
  * hours, which the next run catches); a second run the same Monday finds the reflection and does nothing.
+ * A node's language model writes them when one is up; otherwise the edge computes the structured ones.
+ * Each run also finishes structured reflections whose computation was lost.
  */
 export const weeklyReflectionsTask: CronTask = {
   name: "weekly-reflections",
   crons: ["0 * * * *"],
   async run(ctx) {
-    const created = await runWeeklyReflections(ctx.db, ctx.scheduledTime);
+    const qstash = new QStashClient({ baseUrl: ctx.config.QSTASH_URL, token: ctx.config.QSTASH_TOKEN });
+    const created = await runWeeklyReflections({ db: ctx.db, qstash, config: ctx.config }, ctx.scheduledTime);
+    const recovered = await recoverLostReflections(ctx.db);
+    if (recovered > 0) {
+      console.log(JSON.stringify({ level: "info", msg: "lost reflections recomputed", count: recovered }));
+    }
     if (created > 0) {
       console.log(JSON.stringify({ level: "info", msg: "weekly reflections created", count: created }));
     }

@@ -1,5 +1,4 @@
 import type {
-  GeneratedReflection,
   ReflectionCitation,
   ReflectionPeriod,
   ReflectionStats,
@@ -209,12 +208,16 @@ export const REFLECTION_JOB = "reflection";
 
 /**
  * Runs a reflection job at the edge: computes the structured (non-generated) reflection and marks the
- * job done with no node. This is the hook for the job pipeline: once a node can write reflections,
- * dispatch jobs of kind `reflection` (payload: `reflectionJobPayloadSchema`) to it instead, store its
- * answer with `applyGeneratedReflection`, and keep calling this as the fallback when no node can.
- * A job that no longer owns its reflection (a newer request replaced it) changes nothing.
+ * job done with no node. Used when no node can write reflections, and as the fallback when a node's
+ * `write-reflection` job fails for good (`note` then says why the job ended this way). A job that no
+ * longer owns its reflection (a newer request replaced it) changes nothing.
  */
-export async function runReflectionJobAtEdge(db: Database, jobId: string, now = new Date()): Promise<void> {
+export async function runReflectionJobAtEdge(
+  db: Database,
+  jobId: string,
+  now = new Date(),
+  note?: string,
+): Promise<void> {
   const [row] = await db
     .select({
       id: reflections.id,
@@ -228,7 +231,7 @@ export async function runReflectionJobAtEdge(db: Database, jobId: string, now = 
     .where(eq(reflections.jobId, jobId))
     .limit(1);
   if (!row) {
-    await finishJob(db, jobId, "done", null);
+    await finishJob(db, jobId, "done", note ?? null);
     return;
   }
   try {
@@ -246,7 +249,7 @@ export async function runReflectionJobAtEdge(db: Database, jobId: string, now = 
           nodeId: null,
           finishedAt: new Date(),
           updatedAt: new Date(),
-          error: null,
+          error: note ?? null,
           result: { reflectionId: row.id, generated: false },
         })
         .where(eq(jobs.id, jobId));
@@ -280,70 +283,4 @@ async function finishJob(
     .update(jobs)
     .set({ status, error, finishedAt: new Date(), updatedAt: new Date() })
     .where(eq(jobs.id, jobId));
-}
-
-/**
- * Stores what a node's LLM wrote for a reflection job (the pipeline's result receiver calls this). Only
- * citations of the writer's live entries inside the period survive: a model may invent or mix up ids,
- * and a reflection must never point at another period's entries, let alone another writer's.
- */
-export async function applyGeneratedReflection(
-  db: Database,
-  jobId: string,
-  result: GeneratedReflection,
-  nodeId: string | null,
-): Promise<boolean> {
-  const [row] = await db
-    .select({
-      id: reflections.id,
-      userId: reflections.userId,
-      periodStart: reflections.periodStart,
-      periodEnd: reflections.periodEnd,
-    })
-    .from(reflections)
-    .where(eq(reflections.jobId, jobId))
-    .limit(1);
-  if (!row) return false;
-  const wanted = [...new Set(result.citations.map((c) => c.entryId))].filter((id) =>
-    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id),
-  );
-  const allowed =
-    wanted.length === 0
-      ? []
-      : await db.execute<{ id: string; occurredAt: string }>(sql`
-          select e.id, ${isoUtc(sql`e.occurred_at`)} as "occurredAt" from entries e
-          where ${liveEntriesIn(row.userId, { from: row.periodStart, to: row.periodEnd })}
-            and e.id in (${sql.join(
-              wanted.map((id) => sql`${id}::uuid`),
-              sql`, `,
-            )})`);
-  const citations = wanted.flatMap((entryId) => {
-    const hit = allowed.find((a) => a.id === entryId);
-    return hit ? [{ entryId, occurredAt: new Date(hit.occurredAt).toISOString() }] : [];
-  });
-  await db.transaction(async (tx) => {
-    await tx
-      .update(reflections)
-      .set({
-        status: "done",
-        generated: true,
-        text: result.text,
-        citations,
-        model: result.model,
-        error: null,
-        updatedAt: new Date(),
-      })
-      .where(and(eq(reflections.id, row.id), eq(reflections.jobId, jobId)));
-    await tx
-      .update(jobs)
-      .set({
-        status: "done",
-        nodeId,
-        finishedAt: new Date(),
-        updatedAt: new Date(),
-        result: { reflectionId: row.id, generated: true },
-      })
-      .where(eq(jobs.id, jobId));
-  });
-  return true;
 }

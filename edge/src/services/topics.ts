@@ -19,6 +19,7 @@ export async function listTopics(db: Database, userId: string, onlyId?: string):
       description: topics.description,
       color: topics.color,
       kind: topics.kind,
+      keywords: topics.keywords,
       createdAt: topics.createdAt,
       updatedAt: topics.updatedAt,
       entryCount: sql<number>`count(${entries.id})::int`,
@@ -37,6 +38,7 @@ export async function listTopics(db: Database, userId: string, onlyId?: string):
     description: row.description,
     color: row.color,
     kind: row.kind,
+    keywords: row.keywords ?? [],
     entryCount: row.entryCount,
     trend: {
       last30Days: row.last30,

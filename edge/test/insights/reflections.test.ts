@@ -3,11 +3,18 @@ import { type Reflection, uuidv7 } from "@inkwell/shared";
 import { and, eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { jobs, reflections, users } from "../../src/db/schema/index.ts";
+import { parseEnv } from "../../src/env.ts";
 import { runScheduled } from "../../src/scheduled.ts";
 import { buildStructuredReflection, type ReflectionFacts } from "../../src/services/reflections.ts";
 import { weeklyReflectionsTask } from "../../src/services/reflections-cron.ts";
 import { call, callWithEnv, edgeEnv, registerUser, type TestUser, testDb } from "../harness.ts";
 import { getJson, seedEntries } from "./helpers.ts";
+
+function config() {
+  const parsed = parseEnv(edgeEnv);
+  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+  return parsed.config;
+}
 
 async function requestReflection(user: TestUser, body: Record<string, unknown>) {
   // Waits for the response's background work, where the edge computes the reflection.
@@ -197,8 +204,7 @@ describe("weekly reflections cron", () => {
   const run = (scheduledTime: string) =>
     weeklyReflectionsTask.run({
       env: edgeEnv,
-      // The task reads only the database and the time.
-      config: {} as Parameters<typeof weeklyReflectionsTask.run>[0]["config"],
+      config: config(),
       db: testDb(),
       scheduledTime: new Date(scheduledTime),
       waitUntil: () => {},

@@ -1,6 +1,9 @@
+import { type ChatMessage, type ChatSession, chatSessionSchema, uuidv7 } from "@inkwell/shared";
 import { Redis } from "@upstash/redis/cloudflare";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { jobs } from "../../src/db/schema/index.ts";
+import { requestReflection } from "../../src/services/reflection-requests.ts";
 import { purgeExpiredEntries } from "../../src/services/retention.ts";
 import { createEntry, createTopic, json } from "../entries/helpers.ts";
 import {
@@ -10,8 +13,59 @@ import {
   expectProblem,
   expectValidationPaths,
   registerUser,
+  type TestUser,
   testDb,
 } from "../harness.ts";
+import { analysisResult, CALLBACK, callbackBody, FAILURE, postSigned } from "../pipeline/helpers.ts";
+
+type SessionExport = ChatSession & { messages: ChatMessage[] };
+
+async function newSession(user: TestUser, type: string, title?: string): Promise<string> {
+  const body = title ? { type, title } : { type };
+  return chatSessionSchema.parse(
+    await json(await call("/v1/sessions", { token: user.accessToken, body }), 201),
+  ).id;
+}
+
+async function say(user: TestUser, sessionId: string, content: string): Promise<void> {
+  await json(
+    await call(`/v1/sessions/${sessionId}/messages`, { token: user.accessToken, body: { content } }),
+    200,
+  );
+}
+
+/** Every Redis key naming the user. */
+async function redisKeysOf(userId: string): Promise<string[]> {
+  const redis = new Redis({
+    url: edgeEnv.UPSTASH_REDIS_REST_URL ?? "",
+    token: edgeEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
+  });
+  const found: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, { match: `*${userId}*`, count: 1000 });
+    found.push(...keys);
+    cursor = String(next);
+  } while (cursor !== "0");
+  return found;
+}
+
+/** Rows of every table of the schema whose text (any column, JSON included) mentions `needle`. */
+async function rowsMentioning(needle: string): Promise<{ table: string; row: string }[]> {
+  const db = testDb();
+  const tables = await db.execute<{ name: string }>(sql`
+    select table_name as name from information_schema.tables
+    where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`);
+  expect(tables.length).toBeGreaterThan(10);
+  const hits: { table: string; row: string }[] = [];
+  for (const { name } of tables) {
+    const rows = await db.execute<{ row: string }>(
+      sql`select t::text as row from ${sql.identifier(name)} t where strpos(t::text, ${needle}) > 0`,
+    );
+    hits.push(...rows.map((r) => ({ table: name, row: r.row })));
+  }
+  return hits;
+}
 
 describe("GET /v1/me/export", () => {
   it("streams the whole journal as JSON: every entry, topics, profile — nothing of anyone else", async () => {
@@ -57,6 +111,87 @@ describe("GET /v1/me/export", () => {
     expect(text).toContain("## 2026-05-04 — Morning");
     expect(text).toContain("Coffee on the balcony.");
     expect(text).toContain("mood 8/10");
+  });
+
+  it("carries the writer's settings, and their chat sessions with every message, page by page", async () => {
+    const user = await registerUser({ timezone: "Europe/Lisbon" });
+    await json(
+      await call("/v1/me", { method: "PATCH", token: user.accessToken, body: { weeklyReflection: true } }),
+      200,
+    );
+    const other = await registerUser();
+    const theirs = await newSession(other, "free_chat");
+    await say(other, theirs, "marker-of-the-other-writer");
+
+    const talked = await newSession(user, "reflection_buddy", "Sunday thoughts");
+    await say(user, talked, "I walked to the harbour and felt calm.");
+    // The rest straight into the tables: 60 sessions (more than a page) and one with 450 messages.
+    const db = testDb();
+    await db.execute(sql`
+      insert into chat_sessions (id, user_id, type, title, created_at, updated_at)
+      select gen_random_uuid(), ${user.id}::uuid, 'free_chat', 'bulk ' || n,
+             now() - interval '1 day' + n * interval '1 second', now()
+      from generate_series(1, 60) as n`);
+    const [long] = await db.execute<{ id: string }>(sql`
+      select id from chat_sessions where user_id = ${user.id}::uuid and title = 'bulk 7'`);
+    await db.execute(sql`
+      insert into chat_messages (id, session_id, user_id, role, content, created_at)
+      select gen_random_uuid(), ${long?.id}::uuid, ${user.id}::uuid,
+             case when n % 2 = 0 then 'user' else 'assistant' end, 'message number ' || n,
+             now() - interval '1 hour' + n * interval '1 microsecond'
+      from generate_series(1, 450) as n`);
+
+    const res = await call("/v1/me/export", { token: user.accessToken });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain("marker-of-the-other-writer");
+    const doc = JSON.parse(text) as { settings: Record<string, unknown>; sessions: SessionExport[] };
+    expect(doc.settings).toEqual({ timezone: "Europe/Lisbon", weeklyReflection: true });
+    expect(doc.sessions).toHaveLength(61);
+    expect(new Set(doc.sessions.map((s) => s.id)).size).toBe(61);
+    expect(doc.sessions.some((s) => s.id === theirs)).toBe(false);
+    const first = doc.sessions.find((s) => s.id === talked);
+    expect(first).toMatchObject({ type: "reflection_buddy", title: "Sunday thoughts", messageCount: 2 });
+    expect(first?.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(first?.messages[0]?.content).toBe("I walked to the harbour and felt calm.");
+    const bulk = doc.sessions.find((s) => s.id === long?.id);
+    expect(bulk?.messageCount).toBe(450);
+    // Every message once, in the order written, across three pages.
+    expect(bulk?.messages.map((m) => m.content)).toEqual(
+      Array.from({ length: 450 }, (_, i) => `message number ${i + 1}`),
+    );
+
+    const md = await (await call("/v1/me/export?format=markdown", { token: user.accessToken })).text();
+    expect(md).toContain("Settings: timezone Europe/Lisbon · weeklyReflection true");
+    expect(md).toContain("# Chat sessions");
+    expect(md).toContain("## Reflection buddy — Sunday thoughts");
+    expect(md).toMatch(
+      /\*\*You\*\* · \d{4}-\d{2}-\d{2} \d{2}:\d{2}\n\nI walked to the harbour and felt calm\./,
+    );
+    expect(md).toContain("**Inkwell** · ");
+    expect(md).toContain("message number 450");
+    expect(md).not.toContain("marker-of-the-other-writer");
+    expect(md).not.toContain('```json\n[\n  {\n    "id"');
+  });
+
+  it("a writer with nothing but an account still gets a whole document in both formats", async () => {
+    const user = await registerUser();
+    const doc = await json<{ entries: unknown[]; sessions: unknown[]; reflections: unknown[] }>(
+      await call("/v1/me/export", { token: user.accessToken }),
+      200,
+    );
+    expect(doc).toMatchObject({ entries: [], sessions: [], reflections: [] });
+    const md = await (await call("/v1/me/export?format=markdown", { token: user.accessToken })).text();
+    expect(md).toContain("# Journal of");
+  });
+
+  it("shows reflections as readable Markdown", async () => {
+    const user = await registerUser();
+    await createEntry(user, { content: "A calm week by the sea.", occurredAt: "2025-09-02T08:00:00Z" });
+    await requestReflection(testDb(), user.id, "week", new Date("2025-09-03T00:00:00Z"));
+    const md = await (await call("/v1/me/export?format=markdown", { token: user.accessToken })).text();
+    expect(md).toContain("# Reflections");
+    expect(md).toContain("## Week of 2025-09-01");
   });
 
   it("refuses a bad format and a missing token", async () => {
@@ -133,18 +268,83 @@ describe("DELETE /v1/me", () => {
     );
     expect(purge[0]).toMatchObject({ kind: "purge-user-vectors", payload: { userId: user.id } });
 
-    const redis = new Redis({
-      url: edgeEnv.UPSTASH_REDIS_REST_URL ?? "",
-      token: edgeEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
+    expect(await redisKeysOf(user.id)).toEqual([]);
+  });
+
+  it("results of jobs still in flight when the account goes are dropped; nothing comes back", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Written just before leaving." });
+    const session = await newSession(user, "free_chat");
+    await say(user, session, "One last conversation.");
+    const reflection = await requestReflection(testDb(), user.id, "week", new Date(), "node");
+    // In flight: handed to a node (attempt 1), its answer not back yet.
+    const inFlight = async (kind: string, payload: Record<string, unknown>, entryId?: string) => {
+      const id = uuidv7();
+      await testDb().insert(jobs).values({
+        id,
+        userId: user.id,
+        entryId,
+        kind,
+        status: "running",
+        attempts: 1,
+        payload,
+        startedAt: new Date(),
+      });
+      return id;
+    };
+    await testDb()
+      .update(jobs)
+      .set({ status: "running", attempts: 1, startedAt: new Date() })
+      .where(eq(jobs.id, entry.jobId ?? ""));
+    const topicsJob = await inFlight("discover-topics", { userId: user.id });
+    const titleJob = await inFlight("title-session", { sessionId: session });
+
+    const res = await call("/v1/me", {
+      method: "DELETE",
+      token: user.accessToken,
+      body: { password: user.password },
     });
-    const found: string[] = [];
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, { match: `*${user.id}*`, count: 1000 });
-      found.push(...keys);
-      cursor = String(next);
-    } while (cursor !== "0");
-    expect(found).toEqual([]);
+    const { purgeJobId } = await json<{ purgeJobId: string }>(res, 202);
+
+    // The late answers, each signed by QStash as it would be.
+    const late = [
+      { jobId: entry.jobId ?? "", answer: analysisResult(entry.jobId ?? "", entry.id, 1) },
+      {
+        jobId: reflection.jobId,
+        answer: {
+          jobId: reflection.jobId,
+          reflectionId: reflection.reflectionId,
+          text: `A week [entry:${entry.id}].`,
+          citations: [{ entryId: entry.id }],
+          model: "llama-cpp:tiny.gguf",
+        },
+      },
+      {
+        jobId: topicsJob,
+        answer: { jobId: topicsJob, userId: user.id, model: "m", topics: [], retiredIds: [] },
+      },
+      {
+        jobId: titleJob,
+        answer: { jobId: titleJob, sessionId: session, title: "Leaving", tags: [], source: "llm" },
+      },
+    ];
+    for (const { jobId, answer } of late) {
+      const success = await postSigned(CALLBACK, callbackBody({ answer, source: { jobId, attempt: 1 } }));
+      expect((await json<{ outcome: string }>(success, 200)).outcome).toBe("unknown-job");
+      const failure = await postSigned(FAILURE, callbackBody({ status: 500, source: { jobId, attempt: 1 } }));
+      expect((await json<{ outcome: string }>(failure, 200)).outcome).toBe("unknown-job");
+    }
+
+    // Every table, every column: the only row that still names the user is the job purging their vectors.
+    const hits = await rowsMentioning(user.id);
+    expect(hits.map((h) => h.table)).toEqual(["jobs"]);
+    const [purge] = await testDb().select().from(jobs).where(eq(jobs.id, purgeJobId));
+    expect(purge).toMatchObject({ kind: "purge-user-vectors", userId: null, payload: { userId: user.id } });
+    expect(hits[0]?.row).toContain(purgeJobId);
+    // Nor does any of the account's data survive under its own ids.
+    for (const id of [entry.id, session, reflection.reflectionId])
+      expect(await rowsMentioning(id)).toEqual([]);
+    expect(await redisKeysOf(user.id)).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { id, timestamps } from "./columns.ts";
 import { users } from "./users.ts";
 
@@ -12,6 +12,10 @@ export const chatSessions = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     type: text("type").notNull(),
     title: text("title"),
+    /** Set once the person names the session: an automatic title never replaces theirs. */
+    titleSetByUser: boolean("title_set_by_user").notNull().default(false),
+    /** The `title-session` job queued for this session, so it is queued once. */
+    titleJobId: uuid("title_job_id"),
     tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
     lastMessageAt: timestamp("last_message_at", { withTimezone: true, mode: "date" }),
     ...timestamps,

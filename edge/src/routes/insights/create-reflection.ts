@@ -4,8 +4,12 @@ import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { protect, requireScope } from "../../middleware/auth.ts";
 import { idempotency } from "../../middleware/idempotency.ts";
-import { requestReflection } from "../../services/reflection-requests.ts";
-import { runReflectionJobAtEdge } from "../../services/reflections.ts";
+import { pipelineDeps } from "../../services/pipeline-context.ts";
+import {
+  reflectionWriter,
+  requestReflection,
+  startReflectionJob,
+} from "../../services/reflection-requests.ts";
 
 const acceptedSchema = z.object({
   jobId: z.string(),
@@ -19,8 +23,9 @@ const route = createRoute({
   tags: ["Insights"],
   summary: "Ask for a reflection on this week or month (or the one containing `at`)",
   description:
-    "Answers 202 at once; follow the job (GET /v1/jobs/{jobId}) or the reflection. Until inference nodes " +
-    "write reflections, the edge computes a structured one (`generated: false`) right after answering. " +
+    "Answers 202 at once; follow the job (GET /v1/jobs/{jobId}) or the reflection. When an inference node " +
+    "serves a language model, it writes the reflection (`generated: true`, citing the period's entries); " +
+    "otherwise, or when writing fails for good, the edge computes a structured one (`generated: false`). " +
     "Asking again for the same period recomputes it on the same reflection.",
   security: [{ bearer: [] }],
   middleware: [...protect(requireScope("ai")), idempotency],
@@ -34,7 +39,7 @@ const route = createRoute({
 });
 
 export const postReflection = createRouter().openapi(route, async (c) => {
-  const { db } = c.get("services");
+  const deps = pipelineDeps(c);
   const body = c.req.valid("json");
   const now = new Date();
   const at = body.at ? new Date(body.at) : now;
@@ -43,11 +48,20 @@ export const postReflection = createRouter().openapi(route, async (c) => {
       errors: [{ path: "at", message: "must not be in the future" }],
     });
   }
-  const { reflectionId, jobId } = await requestReflection(db, c.get("auth").userId, body.period, at);
-  // The edge's own fallback runs after the answer; see runReflectionJobAtEdge for the node hand-off.
+  const writer = await reflectionWriter(deps);
+  const { reflectionId, jobId } = await requestReflection(
+    deps.db,
+    c.get("auth").userId,
+    body.period,
+    at,
+    writer,
+  );
+  // After the answer: the hand-off to a node (the sweep retries a dispatch that never happens), or the
+  // edge's structured reflection.
   c.executionCtx.waitUntil(
-    runReflectionJobAtEdge(db, jobId).catch((err: unknown) => {
-      // The job stays `running` and a repeated request recomputes it; the class only, never values.
+    startReflectionJob(deps, jobId).catch((err: unknown) => {
+      // A node's job is retried by the sweep; a lost edge job is recomputed by the next hourly cron run
+      // (or a repeated request). The class only, never values.
       console.error(
         JSON.stringify({
           level: "error",

@@ -9,13 +9,12 @@ import {
   sessionTypes,
   updateSessionRequestSchema,
 } from "@inkwell/shared";
-import { streamSSE } from "hono/streaming";
+import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { protect, requireScope } from "../../middleware/auth.ts";
 import {
-  autoTitle,
   createSession,
   deleteSession,
   fallbackReply,
@@ -28,6 +27,8 @@ import {
 } from "../../services/chat.ts";
 import { knowledgeSearch, openLlmStream } from "../../services/chat-llm.ts";
 import { SESSION_TYPES } from "../../services/chat-prompts.ts";
+import { inBackground, pipelineDeps } from "../../services/pipeline-context.ts";
+import { requestSessionTitle } from "../../services/session-titles.ts";
 
 const idParam = z.object({ id: z.string().max(64) });
 const guard = () => protect(requireScope("ai"));
@@ -239,8 +240,11 @@ export const sessionRoutes = createRouter()
       c.req.valid("json").content,
       (text, limit) => knowledgeSearch(services, text, limit),
     );
+    // After the reply: a few messages in, the session is named by a node's model (a job) or from keywords.
     const titleLater = () =>
-      c.executionCtx.waitUntil(autoTitle(services.db, sessionId).catch(() => undefined));
+      inBackground(c, "requesting a session title", () =>
+        requestSessionTitle(pipelineDeps(c), userId, sessionId),
+      );
     // Aborted when the client goes away: the node stops generating too.
     const upstream = new AbortController();
     const llm = await openLlmStream(services, context, upstream.signal, c.get("requestId"));
@@ -259,7 +263,7 @@ export const sessionRoutes = createRouter()
       return c.json(reply, 200);
     }
 
-    return streamSSE(c, async (stream) => {
+    const relayReply = async (stream: SSEStreamingApi): Promise<void> => {
       let text = "";
       let aborted = false;
       stream.onAbort(() => {
@@ -288,5 +292,13 @@ export const sessionRoutes = createRouter()
       });
       titleLater();
       if (!aborted) await stream.writeSSE({ event: "done", data: JSON.stringify(reply) });
+    };
+
+    return streamSSE(c, async (stream) => {
+      // Under waitUntil: when the client disconnects the runtime cancels the request's own work, and the
+      // partial reply must still be stored (as incomplete) after that.
+      const relay = relayReply(stream);
+      c.executionCtx.waitUntil(relay);
+      await relay;
     });
   });

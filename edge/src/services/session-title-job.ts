@@ -1,0 +1,177 @@
+import {
+  keywordSessionTitle,
+  SESSION_TITLE_MAX_MESSAGE_CHARS,
+  SESSION_TITLE_MAX_MESSAGES,
+  type SessionTitle,
+  type TitleSessionJob,
+  type TitleSessionResult,
+} from "@inkwell/shared";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../db/client.ts";
+import { chatMessages, chatSessions, jobs } from "../db/schema/index.ts";
+
+/**
+ * The `title-session` job: a node's language model names a session from its first messages. The job row
+ * carries only the session id; the messages are read when the job is dispatched, so no conversation text
+ * sits in the outbox. This module has no dependency on the dispatcher, which lists it among its job kinds.
+ */
+export const TITLE_SESSION_JOB = "title-session";
+
+export const titleSessionPayload = z.object({ sessionId: z.string() });
+
+type JobRow = typeof jobs.$inferSelect;
+/** The database or a transaction on it. */
+type Queries = Pick<Database, "select" | "update">;
+type Built = { kind: "publish"; body: TitleSessionJob } | { kind: "finish"; note: string };
+
+const DELETED = "The session was deleted; nothing to title.";
+const NAMED = "The session was named by its owner; the automatic title is not applied.";
+
+async function ownedSession(db: Queries, userId: string | null, sessionId: string) {
+  if (!userId) return undefined;
+  const [session] = await db
+    .select({ id: chatSessions.id, titleSetByUser: chatSessions.titleSetByUser })
+    .from(chatSessions)
+    .where(and(eq(chatSessions.id, sessionId), eq(chatSessions.userId, userId)))
+    .limit(1);
+  return session;
+}
+
+async function openingMessages(db: Database, userId: string, sessionId: string) {
+  const rows = await db
+    .select({ role: chatMessages.role, content: chatMessages.content })
+    .from(chatMessages)
+    .where(and(eq(chatMessages.sessionId, sessionId), eq(chatMessages.userId, userId)))
+    .orderBy(asc(chatMessages.createdAt), asc(chatMessages.id))
+    .limit(SESSION_TITLE_MAX_MESSAGES);
+  return rows
+    .map((r) => ({ role: r.role, content: r.content.trim().slice(0, SESSION_TITLE_MAX_MESSAGE_CHARS) }))
+    .filter((m) => m.content.length > 0);
+}
+
+export async function buildTitleSession(db: Database, job: JobRow, attempt: number): Promise<Built> {
+  const { sessionId } = titleSessionPayload.parse(job.payload);
+  const session = await ownedSession(db, job.userId, sessionId);
+  if (!session) return { kind: "finish", note: DELETED };
+  if (session.titleSetByUser) return { kind: "finish", note: NAMED };
+  const messages = await openingMessages(db, job.userId ?? "", sessionId);
+  if (messages.length === 0) return { kind: "finish", note: "The session has no messages to title." };
+  return { kind: "publish", body: { jobId: job.id, attempt, sessionId, messages } };
+}
+
+/**
+ * Writes a title unless the owner named the session; tags only where the session has none, so tags a
+ * person set are kept too. One conditional statement, so a rename committed first always wins.
+ */
+export async function writeSessionTitle(
+  db: Queries,
+  userId: string,
+  sessionId: string,
+  named: SessionTitle,
+): Promise<boolean> {
+  const written = await db
+    .update(chatSessions)
+    .set({
+      title: named.title,
+      // Element by element: an array bound as one parameter does not survive the driver without type fetching.
+      tags: sql`case when cardinality(${chatSessions.tags}) = 0 then array[${sql.join(
+        named.tags.map((tag) => sql`${tag}`),
+        sql`, `,
+      )}]::text[] else ${chatSessions.tags} end`,
+      updatedAt: new Date(),
+    })
+    .where(
+      and(
+        eq(chatSessions.id, sessionId),
+        eq(chatSessions.userId, userId),
+        eq(chatSessions.titleSetByUser, false),
+      ),
+    )
+    .returning({ id: chatSessions.id });
+  return written.length > 0;
+}
+
+/** The keyword title from what the person wrote: what the edge does itself when no model can. */
+export async function keywordTitle(db: Database, userId: string, sessionId: string): Promise<boolean> {
+  const rows = await db
+    .select({ content: chatMessages.content })
+    .from(chatMessages)
+    .where(
+      and(
+        eq(chatMessages.sessionId, sessionId),
+        eq(chatMessages.userId, userId),
+        eq(chatMessages.role, "user"),
+      ),
+    )
+    .orderBy(asc(chatMessages.createdAt), asc(chatMessages.id))
+    .limit(SESSION_TITLE_MAX_MESSAGES);
+  if (rows.length === 0) return false;
+  return await writeSessionTitle(db, userId, sessionId, keywordSessionTitle(rows.map((r) => r.content)));
+}
+
+/**
+ * When no node can run the job (none serves a language model, or every attempt failed): the session is
+ * titled from its keywords at the edge, so no session waits forever for a name.
+ */
+export async function titleSessionWithoutNode(db: Database, jobId: string): Promise<string> {
+  const [job] = await db
+    .select({ userId: jobs.userId, payload: jobs.payload })
+    .from(jobs)
+    .where(eq(jobs.id, jobId))
+    .limit(1);
+  const payload = titleSessionPayload.safeParse(job?.payload);
+  if (!job?.userId || !payload.success) return DELETED;
+  const session = await ownedSession(db, job.userId, payload.data.sessionId);
+  if (!session) return DELETED;
+  if (session.titleSetByUser) return NAMED;
+  await keywordTitle(db, job.userId, payload.data.sessionId);
+  return "No inference node serves a language model; the session was titled from its keywords.";
+}
+
+export type TitleOutcome = "applied" | "duplicate" | "discarded-stale" | "unknown-job" | "mismatch";
+
+/**
+ * The node's answer, applied once: the job row lock orders duplicate deliveries, the session is the one
+ * the job names (never one the answer names) and is written only for the job's owner.
+ */
+export async function applySessionTitle(
+  db: Database,
+  jobId: string,
+  result: TitleSessionResult,
+): Promise<{ outcome: TitleOutcome; userId?: string }> {
+  return await db.transaction(async (tx) => {
+    const [job] = await tx
+      .select({ status: jobs.status, userId: jobs.userId, payload: jobs.payload })
+      .from(jobs)
+      .where(eq(jobs.id, jobId))
+      .for("update");
+    if (!job) return { outcome: "unknown-job" as const };
+    if (job.status === "done") return { outcome: "duplicate" as const };
+    const payload = titleSessionPayload.safeParse(job.payload);
+    if (!payload.success || payload.data.sessionId !== result.sessionId || !job.userId) {
+      return { outcome: "mismatch" as const };
+    }
+    const now = new Date();
+    const written = await writeSessionTitle(tx, job.userId, result.sessionId, {
+      title: result.title,
+      tags: result.tags,
+    });
+    const note = written
+      ? null
+      : `Result discarded: ${(await ownedSession(tx, job.userId, result.sessionId)) ? "the session was named by its owner" : "the session was deleted"}.`;
+    await tx
+      .update(jobs)
+      .set({
+        status: "done",
+        error: note,
+        finishedAt: now,
+        updatedAt: now,
+        result: { source: result.source, ...(result.model ? { model: result.model } : {}), applied: written },
+      })
+      .where(eq(jobs.id, jobId));
+    return written
+      ? { outcome: "applied" as const, userId: job.userId }
+      : { outcome: "discarded-stale" as const };
+  });
+}
