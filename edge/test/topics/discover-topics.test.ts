@@ -333,6 +333,11 @@ describe("when discovery runs", () => {
     );
     expect(job.kind).toBe("discover-topics");
     await expectProblem(await call("/v1/topics/discover", { method: "POST" }), 401, "UNAUTHENTICATED");
+    const doc = await json<{ paths: Record<string, Record<string, unknown>> }>(
+      await call("/openapi.json"),
+      200,
+    );
+    expect(Object.keys(doc.paths["/v1/topics/discover"] ?? {})).toEqual(["post"]);
   });
 
   it("runs daily for writers with new entries, idempotently", async () => {
