@@ -4,7 +4,11 @@ import { sha256Hex, toHex } from "./crypto.ts";
  * Signs the edge's interactive calls to a node (query embedding, search, chat) and checks them on the
  * node. Web Crypto only, so the Worker signs with the same code the node verifies with.
  *
- *   Inkwell-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(key, t + "." + METHOD + "." + path + "." + sha256hex(body))>
+ *   Inkwell-Signature: t=<unix seconds>,n=<nonce>,v1=<hex HMAC-SHA256(key, t + "." + n + "." + METHOD + "." + path + "." + sha256hex(body))>
+ *
+ * The nonce (16 random bytes, hex) makes every request's signature unique, so the node can refuse a
+ * replayed one without also refusing a second, identical request the edge sends in the same second
+ * (two people, or one person twice, searching for the same words).
  *
  * The HMAC key is derived from the node token under its own label, so it differs from the token's stored
  * hash (`hashToken`): a leaked `nodes` table can neither heartbeat as a node nor sign requests to one. The
@@ -28,11 +32,16 @@ async function hmacKey(nodeToken: string): Promise<HmacKey> {
 
 async function signingPayload(
   timestamp: number,
+  nonce: string,
   method: string,
   path: string,
   body: string,
 ): Promise<Uint8Array> {
-  return encoder.encode(`${timestamp}.${method.toUpperCase()}.${path}.${await sha256Hex(body)}`);
+  return encoder.encode(`${timestamp}.${nonce}.${method.toUpperCase()}.${path}.${await sha256Hex(body)}`);
+}
+
+function randomNonce(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 export interface EdgeSignatureInput {
@@ -44,31 +53,38 @@ export interface EdgeSignatureInput {
   body: string;
 }
 
-export async function signEdgeRequest(input: EdgeSignatureInput & { timestamp?: number }): Promise<string> {
+export async function signEdgeRequest(
+  input: EdgeSignatureInput & { timestamp?: number; nonce?: string },
+): Promise<string> {
   const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
+  const nonce = input.nonce ?? randomNonce();
   const key = await hmacKey(input.nodeToken);
   const mac = await crypto.subtle.sign(
     "HMAC",
     key,
-    await signingPayload(timestamp, input.method, input.path, input.body),
+    await signingPayload(timestamp, nonce, input.method, input.path, input.body),
   );
-  return `t=${timestamp},v1=${toHex(mac)}`;
+  return `t=${timestamp},n=${nonce},v1=${toHex(mac)}`;
 }
 
-export function parseEdgeSignature(header: string): { timestamp: number; signature: string } | undefined {
+export function parseEdgeSignature(
+  header: string,
+): { timestamp: number; nonce: string; signature: string } | undefined {
   const fields = new Map<string, string>();
   for (const part of header.split(",")) {
     const eq = part.indexOf("=");
     if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   const t = fields.get("t");
+  const n = fields.get("n");
   const v1 = fields.get("v1");
   if (!t || !/^\d{1,12}$/.test(t) || !v1 || !/^[0-9a-f]{64}$/.test(v1)) return undefined;
-  return { timestamp: Number(t), signature: v1 };
+  if (!n || !/^[0-9a-f]{32}$/.test(n)) return undefined;
+  return { timestamp: Number(t), nonce: n, signature: v1 };
 }
 
 export type EdgeSignatureCheck =
-  | { ok: true; timestamp: number; signature: string }
+  | { ok: true; timestamp: number; nonce: string; signature: string }
   | { ok: false; reason: "malformed" | "stale" | "mismatch" };
 
 function fromHex(hex: string): Uint8Array {
@@ -92,7 +108,7 @@ export async function verifyEdgeSignature(
     "HMAC",
     key,
     fromHex(parsed.signature),
-    await signingPayload(parsed.timestamp, input.method, input.path, input.body),
+    await signingPayload(parsed.timestamp, parsed.nonce, input.method, input.path, input.body),
   );
   return valid ? { ok: true, ...parsed } : { ok: false, reason: "mismatch" };
 }
