@@ -69,20 +69,27 @@ export async function applyDiscoveredTopics(
     }
 
     const existing = await tx
-      .select({ id: topics.id })
+      .select({ id: topics.id, name: topics.name, nameSetByUser: topics.nameSetByUser })
       .from(topics)
       .where(and(eq(topics.userId, userId), eq(topics.kind, "discovered")))
       .for("update");
     const existingIds = new Set(existing.map((t) => t.id));
-    const used = new Set<string>();
+    // A name the writer chose stays with its topic for as long as a run continues that topic; it is
+    // reserved first, so no freshly labelled topic can take it.
+    const kept = new Map<string, string>();
+    for (const topic of existing) {
+      if (topic.nameSetByUser && result.topics.some((t) => t.id === topic.id)) kept.set(topic.id, topic.name);
+    }
+    const used = new Set<string>([...kept.values()].map((name) => name.toLowerCase()));
     const continuing = new Set<string>();
     const planned = result.topics.map((topic) => {
       // Only one of this writer's own discovered topics can be continued; anything else is a new topic.
       const continues = existingIds.has(topic.id) && !continuing.has(topic.id);
       if (continues) continuing.add(topic.id);
+      const keptName = continues ? kept.get(topic.id) : undefined;
       return {
         id: continues ? topic.id : uuidv7(),
-        name: uniqueName(topic.label, used),
+        name: keptName ?? uniqueName(topic.label, used),
         keywords: topic.keywords.map((k) => k.slice(0, NAME_MAX)).slice(0, 50),
         centroid: topic.centroid,
         memberIds: topic.memberIds,

@@ -105,7 +105,7 @@ export async function updateTopic(
     const updated = await db
       .update(topics)
       .set({
-        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.name !== undefined ? { name: patch.name, nameSetByUser: true } : {}),
         ...(patch.description !== undefined ? { description: patch.description } : {}),
         ...(patch.color !== undefined ? { color: patch.color } : {}),
         updatedAt: new Date(),

@@ -150,6 +150,38 @@ describe("storing a discovery run", () => {
     expect(links.filter((l) => running.includes(l.entryId))).toEqual([]);
   });
 
+  it("keeps the name a writer gave a discovered topic while later runs continue it", async () => {
+    const user = await registerUser();
+    const harbour = await seedAnalysed(user.id, themes.harbour);
+    const running = await seedAnalysed(user.id, themes.running);
+    const first = await runningDiscoveryJob(user.id);
+    await deliverTopics(first, user.id, [topic("harbour, gulls", harbour), topic("run, marathon", running)]);
+    const [harbourTopic, runTopic] = (await listTopics(user)).filter((t) => t.kind === "discovered");
+    const renamed = await call(`/v1/topics/${harbourTopic?.id}`, {
+      method: "PATCH",
+      token: user.accessToken,
+      body: { name: "Mornings by the sea" },
+    });
+    expect(renamed.status).toBe(200);
+
+    const second = await runningDiscoveryJob(user.id);
+    // The run relabels both topics, and a new one's label collides with the writer's chosen name.
+    const outcome = await deliverTopics(second, user.id, [
+      topic("harbour, boats", harbour, harbourTopic?.id),
+      topic("track, intervals", running, runTopic?.id),
+      topic("mornings by the sea", [uuidv7()]),
+    ]);
+    expect(outcome).toBe("applied");
+    const after = (await listTopics(user)).filter((t) => t.kind === "discovered");
+    expect(after.find((t) => t.id === harbourTopic?.id)).toMatchObject({
+      name: "Mornings by the sea",
+      keywords: ["harbour", "boats"],
+      entryCount: 3,
+    });
+    expect(after.find((t) => t.id === runTopic?.id)?.name).toBe("track, intervals");
+    expect(after.map((t) => t.name)).toContain("mornings by the sea (2)");
+  });
+
   it("drops a result for an account deleted meanwhile", async () => {
     const user = await registerUser();
     const ids = await seedAnalysed(user.id, themes.harbour);

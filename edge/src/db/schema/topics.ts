@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, pgTable, real, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, index, pgTable, real, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { id, timestamps } from "./columns.ts";
 import { users } from "./users.ts";
 
@@ -23,6 +23,8 @@ export const topics = pgTable(
     centroid: real("centroid").array(),
     /** Discovered topics: the embedding model the centroid lives in. */
     model: text("model"),
+    /** The writer renamed this discovered topic: later discovery runs keep their name. */
+    nameSetByUser: boolean("name_set_by_user").notNull().default(false),
     ...timestamps,
   },
   (t) => [
