@@ -18,6 +18,8 @@ export interface AuthContext {
   /** Effective scopes: a JWT carries every non-admin scope (plus admin for admins), a key its own. */
   scopes: ApiScope[];
   via: "jwt" | "api_key";
+  /** The account's IANA time zone as stored (read with the auth state, so insights need no query for it). */
+  timezone: string;
   /** Set when `via` is "api_key". */
   apiKeyId?: string;
 }

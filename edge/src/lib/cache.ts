@@ -8,10 +8,13 @@ import { withTimeout } from "./timeout.ts";
  * deployment (or garbage) is treated as a miss instead of trusted.
  */
 export const cacheNamespaces = {
-  /** What auth needs to know about a user on every request; short so role changes show quickly. */
+  /**
+   * What auth needs to know about a user on every request; short so role changes show quickly. The
+   * time zone rides along because every insight needs it, and reading it here saves a query per read.
+   */
   authState: {
     ttlSeconds: 30,
-    schema: z.object({ tokenVersion: z.number().int(), role: roleSchema }),
+    schema: z.object({ tokenVersion: z.number().int(), role: roleSchema, timezone: z.string() }),
   },
   /** API-key verification by key hash; a tombstone marks a key deleted until the TTL passes. */
   apiKey: {

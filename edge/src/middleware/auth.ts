@@ -69,6 +69,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       scopes: key.scopes.filter((scope) => scope !== "admin" || state.role === "admin"),
       via: "api_key",
       apiKeyId: key.id,
+      timezone: state.timezone,
     };
     afterResponse(c, touchApiKey(services, key.id));
   } else {
@@ -84,6 +85,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       role: state.role,
       scopes: state.role === "admin" ? [...SESSION_SCOPES, "admin"] : [...SESSION_SCOPES],
       via: "jwt",
+      timezone: state.timezone,
     };
   }
   c.set("auth", auth);

@@ -13,7 +13,7 @@ export type AuthState = CacheValue<"authState">;
 export async function loadAuthState(services: Services, userId: string): Promise<AuthState | null> {
   return await withCache(services.redis, "authState", userId, async () => {
     const [row] = await services.db
-      .select({ tokenVersion: users.tokenVersion, role: users.role })
+      .select({ tokenVersion: users.tokenVersion, role: users.role, timezone: users.timezone })
       .from(users)
       .where(and(eq(users.id, userId), isNull(users.deletedAt)))
       .limit(1);

@@ -159,7 +159,7 @@ export async function endAllSessions(services: Services, userId: string): Promis
       .update(users)
       .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now })
       .where(eq(users.id, userId))
-      .returning({ tokenVersion: users.tokenVersion, role: users.role });
+      .returning({ tokenVersion: users.tokenVersion, role: users.role, timezone: users.timezone });
     return row;
   });
   if (state) await publishAuthState(services, userId, state);

@@ -1,6 +1,6 @@
 import type { MoodInsights } from "@inkwell/shared";
 import { describe, expect, it } from "vitest";
-import { registerUser } from "../harness.ts";
+import { call, registerUser } from "../harness.ts";
 import { getJson, q, seedEntries } from "./helpers.ts";
 
 /*
@@ -124,6 +124,25 @@ describe("GET /v1/insights/mood", () => {
       // The range ends at 04:00Z on the 11th, so a UTC writer's range touches that day too.
       ["2025-03-11", 0],
     ]);
+  });
+
+  it("follows a change of time zone at once, for the very next read", async () => {
+    const user = await registerUser({ timezone: "UTC" });
+    await seedEntries(user.id, [{ occurredAt: "2025-03-09T04:30:00Z", mood: 3 }]); // 23:30 on the 8th in New York
+    const range = { from: "2025-03-08T00:00:00Z", to: "2025-03-10T00:00:00Z", bucket: "day" };
+    const before = await getJson<MoodInsights>(`/v1/insights/mood${q(range)}`, user);
+    expect(before.timezone).toBe("UTC");
+    expect(before.items.find((i) => i.entryCount > 0)?.localDate).toBe("2025-03-09");
+
+    const moved = await call("/v1/me", {
+      method: "PATCH",
+      token: user.accessToken,
+      body: { timezone: "America/New_York" },
+    });
+    expect(moved.status).toBe(200);
+    const after = await getJson<MoodInsights>(`/v1/insights/mood${q(range)}`, user);
+    expect(after.timezone).toBe("America/New_York");
+    expect(after.items.find((i) => i.entryCount > 0)?.localDate).toBe("2025-03-08");
   });
 
   it("answers empty ranges and quiet ranges without inventing numbers", async () => {

@@ -1,9 +1,9 @@
-import { type ApiScope, InkwellError } from "@inkwell/shared";
+import { type ApiScope, InkwellError, isValidTimeZone } from "@inkwell/shared";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../hono-env.ts";
 import { type ViewNamespace, type ViewValue, withUserCache } from "../../lib/view-cache.ts";
-import { loadTimezone, localDateOf } from "../../services/insights-range.ts";
+import { localDateOf } from "../../services/insights-range.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -51,9 +51,10 @@ export async function cachedInsight<N extends ViewNamespace>(
   key: (ctx: InsightContext) => string,
   loader: (ctx: InsightContext) => Promise<ViewValue<N>>,
 ): Promise<ViewValue<N>> {
-  const { db, redis, config } = c.get("services");
+  const { redis, config } = c.get("services");
   const userId = c.get("auth").userId;
-  const timezone = await loadTimezone(db, userId);
+  const stored = c.get("auth").timezone;
+  const timezone = isValidTimeZone(stored) ? stored : "UTC";
   const ctx = { userId, timezone, now, today: localDateOf(now, timezone) };
   const value = await withUserCache(
     redis,

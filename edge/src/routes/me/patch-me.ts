@@ -4,6 +4,7 @@ import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { protect, requireSession } from "../../middleware/auth.ts";
 import { toUserView, updateProfile } from "../../services/accounts.ts";
+import { publishAuthState } from "../../services/auth-state.ts";
 
 const route = createRoute({
   method: "patch",
@@ -21,6 +22,16 @@ const route = createRoute({
 });
 
 export const patchMe = createRouter().openapi(route, async (c) => {
-  const user = await updateProfile(c.get("services").db, c.get("auth").userId, c.req.valid("json"));
+  const services = c.get("services");
+  const patch = c.req.valid("json");
+  const user = await updateProfile(services.db, c.get("auth").userId, patch);
+  // Insights bucket by the zone auth reads from its cache: tell the cache now, not after its TTL.
+  if (patch.timezone !== undefined) {
+    await publishAuthState(services, user.id, {
+      tokenVersion: user.tokenVersion,
+      role: user.role,
+      timezone: user.timezone,
+    });
+  }
   return c.json(toUserView(user), 200);
 });
