@@ -19,6 +19,7 @@ export interface Env {
   CORS_ORIGINS?: string;
   RATE_LIMIT_USER_PER_MINUTE?: string;
   RATE_LIMIT_IP_PER_MINUTE?: string;
+  RATE_LIMIT_TIMEOUT_MS?: string;
   VIEW_CACHE?: string;
   RETENTION_DAYS?: string;
   TOPIC_DISCOVERY_MIN_NEW_ENTRIES?: string;
@@ -112,6 +113,11 @@ export const envSchema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
   /** Requests per minute from one address to anonymous routes (sign-in has its own, stricter limits). */
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /**
+   * How long the rate limiter may take before it counts as unavailable (sign-in and sign-up then fail
+   * closed, everything else open).
+   */
+  RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
   /** Analysed entries written since a writer's last topic discovery that start the next one. */
   TOPIC_DISCOVERY_MIN_NEW_ENTRIES: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Analysed entries a writer needs before topics are discovered at all (fewer make no clusters). */

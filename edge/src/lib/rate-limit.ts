@@ -38,9 +38,6 @@ export function policies(config: Services["config"]) {
 }
 export type PolicyName = keyof ReturnType<typeof policies>;
 
-/** A limiter that cannot answer this fast is treated as unavailable. */
-const LIMITER_TIMEOUT_MS = 3_000;
-
 /**
  * Counts one request against `policy` for `identifier` (sliding window in Redis) and returns the
  * RateLimit headers for the response. Throws 429 when the budget is spent and 503 when a fail-closed
@@ -59,7 +56,8 @@ export async function enforceRateLimit(
     ephemeralCache: false,
     analytics: false,
     enableTelemetry: false,
-    timeout: LIMITER_TIMEOUT_MS,
+    // A limiter that cannot answer this fast is treated as unavailable.
+    timeout: c.get("services").config.RATE_LIMIT_TIMEOUT_MS,
   });
   let result: Awaited<ReturnType<Ratelimit["limit"]>> | undefined;
   try {

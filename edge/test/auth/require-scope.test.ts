@@ -59,6 +59,7 @@ describe.concurrent("auth context and requireScope", () => {
       role: "user",
       via: "jwt",
       scopes: ["entries:read", "entries:write", "ai"],
+      timezone: "UTC",
     });
   });
 
@@ -82,6 +83,7 @@ describe.concurrent("auth context and requireScope", () => {
       via: "api_key",
       apiKeyId: key.id,
       scopes: ["entries:read"],
+      timezone: "UTC",
     });
   });
 
