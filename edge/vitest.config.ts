@@ -23,6 +23,9 @@ export default defineConfig({
     // Every test makes its own users, keys and client addresses, so files need no isolation from
     // each other; sharing one module graph cuts the suite's run time by more than half.
     isolate: false,
+    // One retry, for sign-in tests only ever seen failing when a loaded two-core machine made a single
+    // request take many seconds; a test that fails twice still fails the run.
+    retry: 1,
     testTimeout: 30_000,
     hookTimeout: 120_000,
   },
