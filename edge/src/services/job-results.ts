@@ -253,19 +253,15 @@ export async function handleSuccessCallback(
     .limit(1);
   if (!job) return { outcome: "unknown-job", jobId: ref.jobId };
   const answer = parseJson(decodeBase64(callback.body));
+  // A 2xx answer the edge cannot use counts as a failed attempt: the job goes to another node.
+  const refuse = async (reason: string) => ({
+    ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, reason, false)),
+    jobId: ref.jobId,
+  });
   if (job.kind === ANALYZE_ENTRY_JOB) {
     const result = analyzeEntryResultSchema.safeParse(answer);
     if (!result.success || result.data.jobId !== ref.jobId) {
-      return {
-        ...(await handleFailedAttempt(
-          deps,
-          ref.jobId,
-          ref.attempt,
-          "the node answered with an unreadable result",
-          false,
-        )),
-        jobId: ref.jobId,
-      };
+      return await refuse("the node answered with an unreadable result");
     }
     const applied = await applyAnalysis(deps, ref.jobId, result.data);
     if (applied.outcome === "applied" && applied.userId) await discoverAfterAnalysis(deps, applied.userId);
@@ -274,16 +270,7 @@ export async function handleSuccessCallback(
   if (job.kind === DISCOVER_TOPICS_JOB) {
     const result = discoverTopicsResultSchema.safeParse(answer);
     if (!result.success || result.data.jobId !== ref.jobId) {
-      return {
-        ...(await handleFailedAttempt(
-          deps,
-          ref.jobId,
-          ref.attempt,
-          "the node answered with an unreadable result",
-          false,
-        )),
-        jobId: ref.jobId,
-      };
+      return await refuse("the node answered with an unreadable result");
     }
     const applied = await applyDiscoveredTopics(deps.db, ref.jobId, result.data);
     return { ...applied, jobId: ref.jobId };
@@ -292,16 +279,7 @@ export async function handleSuccessCallback(
     const result = purgeVectorsResultSchema.safeParse(answer);
     if (!result.success || !result.data.purged) {
       // A node without Chroma removed nothing; another node (or this one once configured) must do it.
-      return {
-        ...(await handleFailedAttempt(
-          deps,
-          ref.jobId,
-          ref.attempt,
-          "the node has no vector store (CHROMA_URL)",
-          false,
-        )),
-        jobId: ref.jobId,
-      };
+      return await refuse("the node has no vector store (CHROMA_URL)");
     }
     if (job.status === "done") return { outcome: "duplicate", jobId: ref.jobId };
     await finishJob(deps.db, ref.jobId, "done", null, { purged: true });
@@ -314,32 +292,14 @@ export async function handleSuccessCallback(
         ? await applySessionTitle(deps.db, ref.jobId, result.data)
         : { outcome: "mismatch" as const };
     if (applied.outcome === "mismatch") {
-      return {
-        ...(await handleFailedAttempt(
-          deps,
-          ref.jobId,
-          ref.attempt,
-          "the node answered with an unreadable title",
-          false,
-        )),
-        jobId: ref.jobId,
-      };
+      return await refuse("the node answered with an unreadable title");
     }
     return { ...applied, outcome: applied.outcome, jobId: ref.jobId };
   }
   if (job.kind === WRITE_REFLECTION_JOB) {
     const result = writeReflectionResultSchema.safeParse(answer);
     if (!result.success || result.data.jobId !== ref.jobId) {
-      return {
-        ...(await handleFailedAttempt(
-          deps,
-          ref.jobId,
-          ref.attempt,
-          "the node answered with an unreadable reflection",
-          false,
-        )),
-        jobId: ref.jobId,
-      };
+      return await refuse("the node answered with an unreadable reflection");
     }
     const applied = await applyWrittenReflection(deps.db, ref.jobId, result.data);
     return { ...applied, jobId: ref.jobId };
@@ -347,16 +307,7 @@ export async function handleSuccessCallback(
   if (job.kind === REINDEX_JOB) {
     const result = reindexResultSchema.safeParse(answer);
     if (!result.success || !result.data.indexed) {
-      return {
-        ...(await handleFailedAttempt(
-          deps,
-          ref.jobId,
-          ref.attempt,
-          "the node has no vector store (CHROMA_URL)",
-          false,
-        )),
-        jobId: ref.jobId,
-      };
+      return await refuse("the node has no vector store (CHROMA_URL)");
     }
     return { outcome: await applyReindex(deps, ref.jobId, true), jobId: ref.jobId };
   }
