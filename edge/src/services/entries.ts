@@ -195,7 +195,10 @@ export async function updateEntry(
       })
       .from(entries)
       .where(and(ownedLive(userId), eq(entries.id, entryId)))
-      .for("update");
+      // Not FOR UPDATE: an analysis result landing meanwhile takes a key-share lock on this row (the
+      // foreign key of its embedding) while holding the analysis row this edit must reset; FOR UPDATE
+      // would wait on it as it waits on us. NO KEY UPDATE still orders two edits of the same entry.
+      .for("no key update");
     if (!locked) throw new InkwellError("NOT_FOUND", "No entry with that id.");
     const current = await findEntry(tx, userId, entryId);
     if (!current) throw new InkwellError("NOT_FOUND", "No entry with that id.");
