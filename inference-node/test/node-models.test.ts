@@ -4,14 +4,9 @@ import type { LlmBackend } from "../src/llm/backend.ts";
 import { llmRuntime } from "../src/llm/select-backend.ts";
 import { createNodeState } from "../src/node-state.ts";
 import { fakeRuntime } from "./helpers/fake-runtime.ts";
-import { testConfig } from "./helpers/test-config.ts";
+import { testConfig, testHardware } from "./helpers/test-config.ts";
 
-const hardware = {
-  cpu: { model: "test", cores: 2, arch: "x64" },
-  memory: { totalMiB: 4096, freeMiB: 2048 },
-  cuda: { available: false, reason: "test", gpus: [] },
-  device: "cpu" as const,
-};
+const hardware = testHardware;
 const runtime = fakeRuntime();
 afterAll(async () => {
   await runtime.close();

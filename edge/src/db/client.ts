@@ -23,3 +23,6 @@ export function createDatabase(connectionString: string): { db: Database } {
   });
   return { db: drizzle(sql, { schema }) };
 }
+
+/** The handle a `db.transaction(...)` callback receives. */
+export type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];

@@ -9,14 +9,13 @@ import {
   uuidv7,
 } from "@inkwell/shared";
 import { and, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { Database, Tx } from "../db/client.ts";
 import { entries, entryAnalyses, entryEmbeddings, entryTopics, jobs, topics } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
 
 export const ANALYZE_ENTRY_JOB = "analyze-entry";
 export const PURGE_ENTRY_VECTORS_JOB = "purge-entry-vectors";
 
-type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
 type Executor = Database | Tx;
 
 // JSON rather than uuid[]: the driver runs without type fetching (Hyperdrive), so only JSON arrives parsed.

@@ -26,6 +26,7 @@ import {
   REINDEX_JOB,
   reindexPayload,
 } from "./job-dispatch.ts";
+import { lockOpenJob } from "./job-lock.ts";
 import { markUnreachable } from "./nodes.ts";
 import { applyWrittenReflection, WRITE_REFLECTION_JOB } from "./reflection-jobs.ts";
 import { applySessionTitle, TITLE_SESSION_JOB } from "./session-title-job.ts";
@@ -109,14 +110,8 @@ async function applyAnalysis(
   result: AnalyzeEntryResult,
 ): Promise<{ outcome: CallbackOutcome; userId?: string }> {
   return await deps.db.transaction(async (tx) => {
-    // The row lock orders duplicate deliveries: the second one sees `done` and changes nothing.
-    const [job] = await tx
-      .select({ status: jobs.status, entryId: jobs.entryId })
-      .from(jobs)
-      .where(eq(jobs.id, jobId))
-      .for("update");
-    if (!job) return { outcome: "unknown-job" as const };
-    if (job.status === "done") return { outcome: "duplicate" as const };
+    const locked = await lockOpenJob(tx, jobId);
+    if ("outcome" in locked) return { outcome: locked.outcome };
     const now = new Date();
     // One statement decides staleness: it writes only while the entry is live, its owner exists and its
     // content is still the version that was analysed. An edit commits a new version on this same row,

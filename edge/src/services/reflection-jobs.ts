@@ -19,6 +19,7 @@ import { z } from "zod";
 import type { Database } from "../db/client.ts";
 import { jobs, reflections, users } from "../db/schema/index.ts";
 import { analysedBy, isoUtc, liveEntriesIn } from "./insights.ts";
+import { lockOpenJob } from "./job-lock.ts";
 import {
   buildStructuredReflection,
   loadReflectionFacts,
@@ -226,13 +227,9 @@ export async function applyWrittenReflection(
   result: WriteReflectionResult,
 ): Promise<{ outcome: AppliedOutcome; userId?: string }> {
   return await db.transaction(async (tx) => {
-    const [job] = await tx
-      .select({ status: jobs.status, payload: jobs.payload })
-      .from(jobs)
-      .where(eq(jobs.id, jobId))
-      .for("update");
-    if (!job) return { outcome: "unknown-job" as const };
-    if (job.status === "done") return { outcome: "duplicate" as const };
+    const locked = await lockOpenJob(tx, jobId);
+    if ("outcome" in locked) return { outcome: locked.outcome };
+    const { job } = locked;
     const now = new Date();
     const payload = writeReflectionPayloadSchema.safeParse(job.payload);
     const [row] = payload.success

@@ -1,6 +1,6 @@
 import { InkwellError, type Reflection, type ReflectionPeriod, uuidv7 } from "@inkwell/shared";
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { Database, Tx } from "../db/client.ts";
 import { jobs, reflections, users } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
 import { exportSections, type LoadedExportSection, localDate } from "./export.ts";
@@ -10,8 +10,6 @@ import { dispatchJob, type PipelineDeps } from "./job-dispatch.ts";
 import { schedulableNodes } from "./nodes.ts";
 import { WRITE_REFLECTION_JOB } from "./reflection-jobs.ts";
 import { REFLECTION_JOB, runReflectionJobAtEdge } from "./reflections.ts";
-
-type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export interface ReflectionRequest {
   reflectionId: string;

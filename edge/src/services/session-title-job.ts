@@ -10,6 +10,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/client.ts";
 import { chatMessages, chatSessions, jobs } from "../db/schema/index.ts";
+import { lockOpenJob } from "./job-lock.ts";
 
 /**
  * The `title-session` job: a node's language model names a session from its first messages. The job row
@@ -141,13 +142,9 @@ export async function applySessionTitle(
   result: TitleSessionResult,
 ): Promise<{ outcome: TitleOutcome; userId?: string }> {
   return await db.transaction(async (tx) => {
-    const [job] = await tx
-      .select({ status: jobs.status, userId: jobs.userId, payload: jobs.payload })
-      .from(jobs)
-      .where(eq(jobs.id, jobId))
-      .for("update");
-    if (!job) return { outcome: "unknown-job" as const };
-    if (job.status === "done") return { outcome: "duplicate" as const };
+    const locked = await lockOpenJob(tx, jobId);
+    if ("outcome" in locked) return { outcome: locked.outcome };
+    const { job } = locked;
     const payload = titleSessionPayload.safeParse(job.payload);
     if (!payload.success || payload.data.sessionId !== result.sessionId || !job.userId) {
       return { outcome: "mismatch" as const };

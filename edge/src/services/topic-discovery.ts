@@ -1,14 +1,13 @@
 import { DISCOVER_TOPICS_JOB, type DiscoverTopicsResult, InkwellError, uuidv7 } from "@inkwell/shared";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { Database, Tx } from "../db/client.ts";
 import { entries, entryTopics, jobs, topics, users } from "../db/schema/index.ts";
 import { dispatchJob, eachLimited, type PipelineDeps } from "./job-dispatch.ts";
+import { lockOpenJob } from "./job-lock.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The longest topic name (as for topics a writer makes). */
 const NAME_MAX = 80;
-
-type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export type DiscoveryOutcome = "applied" | "duplicate" | "unknown-job" | "discarded-stale";
 
@@ -45,13 +44,9 @@ export async function applyDiscoveredTopics(
   result: DiscoverTopicsResult,
 ): Promise<{ outcome: DiscoveryOutcome; userId?: string }> {
   return await db.transaction(async (tx) => {
-    const [job] = await tx
-      .select({ status: jobs.status, userId: jobs.userId })
-      .from(jobs)
-      .where(eq(jobs.id, jobId))
-      .for("update");
-    if (!job) return { outcome: "unknown-job" as const };
-    if (job.status === "done") return { outcome: "duplicate" as const };
+    const locked = await lockOpenJob(tx, jobId);
+    if ("outcome" in locked) return { outcome: locked.outcome };
+    const { job } = locked;
     const userId = job.userId;
     if (!userId || result.userId !== userId) {
       await closeJob(tx, jobId, "Result discarded: it was not about this job's writer.");

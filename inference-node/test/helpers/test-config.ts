@@ -1,3 +1,4 @@
+import type { Hardware } from "@inkwell/shared";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { randomSigningKey } from "./qstash-signer.ts";
 
@@ -11,3 +12,11 @@ export function testConfig(env: NodeJS.ProcessEnv = {}): Config {
     ...env,
   });
 }
+
+/** A CPU-only machine, for apps whose tests do not look at hardware. */
+export const testHardware: Hardware = {
+  cpu: { model: "test", cores: 2, arch: "x64" },
+  memory: { totalMiB: 4096, freeMiB: 2048 },
+  cuda: { available: false, reason: "test", gpus: [] },
+  device: "cpu",
+};

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   type ChatStreamEvent,
   chatStreamEventSchema,
@@ -12,45 +9,32 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OllamaStandIn, startOllamaStandIn } from "../../../dev/src/ollama/server.ts";
 import { buildApp } from "../../src/app.ts";
-import { LlamaCppBackend } from "../../src/llm/llama-cpp-backend.ts";
+import type { LlamaCppBackend } from "../../src/llm/llama-cpp-backend.ts";
 import { OllamaBackend } from "../../src/llm/ollama-backend.ts";
 import { type LlmRuntime, llmRuntime } from "../../src/llm/select-backend.ts";
 import { fakeRuntime } from "../helpers/fake-runtime.ts";
+import { loadTinyLlama } from "../helpers/llm-jobs.ts";
 import { randomSigningKey } from "../helpers/qstash-signer.ts";
-import { testConfig } from "../helpers/test-config.ts";
-import { writeTinyLlamaGguf } from "./tiny-gguf.ts";
+import { testConfig, testHardware } from "../helpers/test-config.ts";
 
-const hardware = {
-  cpu: { model: "test", cores: 2, arch: "x64" },
-  memory: { totalMiB: 4096, freeMiB: 2048 },
-  cuda: { available: false, reason: "test", gpus: [] },
-  device: "cpu" as const,
-};
+const hardware = testHardware;
 const nodeToken = randomSigningKey();
-const dir = mkdtempSync(join(tmpdir(), "inkwell-chat-"));
 const runtime = fakeRuntime();
 let standIn: OllamaStandIn;
+let tiny: Awaited<ReturnType<typeof loadTinyLlama>>;
 let llama: LlamaCppBackend;
 const apps: FastifyInstance[] = [];
 
 beforeAll(async () => {
   standIn = await startOllamaStandIn({ models: [{ name: "llama3.2:3b" }] });
-  const gguf = writeTinyLlamaGguf(join(dir, "tiny.gguf"));
-  llama = await LlamaCppBackend.load({
-    modelPath: gguf.path,
-    device: "cpu",
-    contextSize: 256,
-    parallel: 1,
-    threads: 1,
-    log: { info() {}, warn() {} },
-  });
+  tiny = await loadTinyLlama(256);
+  llama = tiny.llama;
 });
 afterAll(async () => {
   for (const app of apps) await app.close();
-  await llama.close();
+  await tiny.close();
   await standIn.close();
   await runtime.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function appWith(llm: LlmRuntime): Promise<FastifyInstance> {

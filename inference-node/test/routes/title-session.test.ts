@@ -1,86 +1,35 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { titleSessionResultSchema } from "@inkwell/shared";
-import Fastify, { type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app.ts";
 import type { Config } from "../../src/config.ts";
-import type { GenerateRequest, LlmBackend } from "../../src/llm/backend.ts";
-import { LlamaCppBackend } from "../../src/llm/llama-cpp-backend.ts";
-import { type LlmRuntime, llmRuntime } from "../../src/llm/select-backend.ts";
-import { errorHandler } from "../../src/plugins/error-handler.ts";
-import { jobRoutes } from "../../src/routes/jobs/index.ts";
+import type { LlmBackend } from "../../src/llm/backend.ts";
+import type { LlamaCppBackend } from "../../src/llm/llama-cpp-backend.ts";
+import { llmRuntime } from "../../src/llm/select-backend.ts";
 import { fakeRuntime } from "../helpers/fake-runtime.ts";
-import { signLikeQstash } from "../helpers/qstash-signer.ts";
-import { testConfig } from "../helpers/test-config.ts";
-import { writeTinyLlamaGguf } from "../llm/tiny-gguf.ts";
-
-/** A backend that answers with a fixed text and records what it was asked. */
-class ScriptedBackend implements LlmBackend {
-  readonly id = "ollama" as const;
-  requests: GenerateRequest[] = [];
-  constructor(private readonly answer: string | Error) {}
-  async health() {
-    return { ok: true };
-  }
-  async *generate(request: GenerateRequest): AsyncIterable<string> {
-    this.requests.push(request);
-    if (this.answer instanceof Error) throw this.answer;
-    for (const piece of this.answer.match(/.{1,4}/gs) ?? []) yield piece;
-  }
-  describe() {
-    return { id: this.id, model: "scripted:1b" };
-  }
-  async close() {}
-}
+import { llmJobApps, loadTinyLlama, ScriptedBackend } from "../helpers/llm-jobs.ts";
+import { testConfig, testHardware } from "../helpers/test-config.ts";
 
 const runtime = fakeRuntime();
-const dir = mkdtempSync(join(tmpdir(), "inkwell-title-"));
-const apps: FastifyInstance[] = [];
 let config: Config;
+let tiny: Awaited<ReturnType<typeof loadTinyLlama>>;
 let llama: LlamaCppBackend;
+const apps = llmJobApps({ config: () => config, runtime, timeoutMs: 20_000 });
 
 beforeAll(async () => {
   config = testConfig();
-  const gguf = writeTinyLlamaGguf(join(dir, "tiny.gguf"));
-  llama = await LlamaCppBackend.load({
-    modelPath: gguf.path,
-    device: "cpu",
-    contextSize: 512,
-    parallel: 1,
-    threads: 1,
-    log: { info() {}, warn() {} },
-  });
+  tiny = await loadTinyLlama(512);
+  llama = tiny.llama;
 });
 afterAll(async () => {
-  for (const app of apps) await app.close();
-  await llama.close();
+  await apps.close();
+  await tiny.close();
   await runtime.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
-async function jobApp(backend: LlmBackend | undefined): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
-  await app.register(errorHandler);
-  const llm: LlmRuntime = llmRuntime(backend, { requested: "auto", timeoutMs: 20_000 });
-  await app.register(jobRoutes, { config, runtime, llm });
-  apps.push(app);
-  return app;
-}
-
-function deliver(app: FastifyInstance, job: unknown, key = config.qstash.currentSigningKey) {
-  const body = JSON.stringify(job);
-  return app.inject({
-    method: "POST",
-    url: "/jobs/title-session",
-    headers: {
-      "content-type": "application/json",
-      "upstash-signature": signLikeQstash({ key, url: `${config.publicUrl}/jobs/title-session`, body }),
-    },
-    payload: body,
-  });
-}
+const jobApp = (backend: LlmBackend | undefined) => apps.app(backend);
+const deliver = (app: FastifyInstance, job: unknown, key?: string) =>
+  apps.deliver(app, "/jobs/title-session", job, key);
 
 const job = {
   jobId: "job_t1",
@@ -167,16 +116,11 @@ describe("POST /jobs/title-session", () => {
 
   it("is registered by the node app under the signed /jobs routes", async () => {
     const node = await buildApp(config, {
-      hardware: {
-        cpu: { model: "test", cores: 2, arch: "x64" },
-        memory: { totalMiB: 4096, freeMiB: 2048 },
-        cuda: { available: false, reason: "test", gpus: [] },
-        device: "cpu",
-      },
+      hardware: testHardware,
       runtime,
       llm: llmRuntime(new ScriptedBackend("{}"), { requested: "ollama", timeoutMs: 1000 }),
     });
-    apps.push(node);
+    apps.track(node);
     expect(node.hasRoute({ method: "POST", url: "/jobs/title-session" })).toBe(true);
   });
 });

@@ -10,14 +10,9 @@ import { discoverTopicsResultSchema } from "../../src/topics/discover-topics-job
 import { discoverTopicsRoute } from "../../src/topics/discover-topics-route.ts";
 import { signLikeQstash } from "../helpers/qstash-signer.ts";
 import { loadBuiltRuntime } from "../helpers/real-runtime.ts";
-import { testConfig } from "../helpers/test-config.ts";
+import { testConfig, testHardware } from "../helpers/test-config.ts";
 
-const hardware = {
-  cpu: { model: "test", cores: 2, arch: "x64" },
-  memory: { totalMiB: 4096, freeMiB: 2048 },
-  cuda: { available: false, reason: "test", gpus: [] },
-  device: "cpu" as const,
-};
+const hardware = testHardware;
 const URL = "http://node.test:8788/jobs/discover-topics";
 
 let runtime: InferenceRuntime;
