@@ -2,12 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type ChatMessage, chatMessageSchema, chatSessionSchema } from "@inkwell/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeTinyLlamaGguf } from "../../../inference-node/test/llm/tiny-gguf.ts";
-import type { RunningNode } from "../../src/stack.ts";
-import { startTestStack } from "../../src/testing/test-stack.ts";
-import { api, type Client, database, eventually, type Sql } from "../pipeline/helpers.ts";
-
-type RunningStack = Awaited<ReturnType<typeof startTestStack>>;
+import { api, type Client, eventually, type Sql } from "../pipeline/helpers.ts";
+import { type RunningStack, startLlmStack } from "./llm-stack.ts";
 
 interface SseEvent {
   event: string;
@@ -66,7 +62,6 @@ function nodeLog(file: string): Record<string, unknown>[] {
 
 describe("chat streaming through the Worker from a real llama.cpp node", () => {
   let stack: RunningStack;
-  let node: RunningNode;
   let sql: Sql;
   let client: Client;
   let logFile: string;
@@ -74,28 +69,7 @@ describe("chat streaming through the Worker from a real llama.cpp node", () => {
   const edge = () => api(stack.edgeUrl);
 
   beforeAll(async () => {
-    stack = await startTestStack(["postgres", "redis", "qstash", "chroma", "edge"], "chat");
-    sql = database(stack.databaseUrl);
-    // A random-weight model never emits end-of-sequence: every answer runs to the edge's token limit,
-    // long enough to disconnect in the middle of it.
-    const gguf = writeTinyLlamaGguf(path.join(stack.dataDir, "tiny-chat.gguf"), { contextLength: 4096 });
-    node = await stack.startNode("llm", {
-      LLM_BACKEND: "llama-cpp",
-      LLAMA_GGUF_PATH: gguf.path,
-      LLM_CONTEXT_SIZE: "4096",
-      LLM_THREADS: "1",
-      HEARTBEAT_INTERVAL_MS: "1000",
-    });
-    logFile = path.join(stack.dataDir, "logs", "node-llm.log");
-    // Chat goes only to a node whose heartbeat reports a language model.
-    await eventually(
-      async () => {
-        const [row] = await sql<{ models: { task: string }[]; status: string }[]>`
-          select models, status from nodes where id = ${node.id}`;
-        return row?.status === "healthy" && row.models.some((m) => m.task === "llm");
-      },
-      { timeoutMs: 30_000, what: "the node's heartbeat with its language model" },
-    );
+    ({ stack, sql, logFile } = await startLlmStack("chat"));
     client = await edge().register();
   }, 240_000);
 
@@ -165,8 +139,13 @@ describe("chat streaming through the Worker from a real llama.cpp node", () => {
     expect(stored[1]).toEqual(message);
   });
 
+  // Local `wrangler dev` loses about one client disconnect in four: neither the response body's cancel
+  // nor request.signal reaches the Worker, so the node runs to its token limit (8 of 28 runs measured;
+  // see cloudflare/workerd#4185). Each retry is a new message and a new disconnect; all of them failing
+  // means disconnects really do not stop generation.
   it("a client that disconnects mid-stream stops generation on the node and leaves the reply incomplete", {
     timeout: 90_000,
+    retry: 4,
   }, async () => {
     const sessionId = await newSession();
     const controller = new AbortController();

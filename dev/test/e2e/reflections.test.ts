@@ -1,12 +1,8 @@
-import path from "node:path";
 import { type Reflection, reflectionSchema } from "@inkwell/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeTinyLlamaGguf } from "../../../inference-node/test/llm/tiny-gguf.ts";
 import type { RunningNode } from "../../src/stack.ts";
-import { startTestStack } from "../../src/testing/test-stack.ts";
-import { api, type Client, database, eventually, type Sql } from "../pipeline/helpers.ts";
-
-type RunningStack = Awaited<ReturnType<typeof startTestStack>>;
+import { api, type Client, eventually, type Sql } from "../pipeline/helpers.ts";
+import { type RunningStack, startLlmStack } from "./llm-stack.ts";
 
 describe("reflections written by a real llama.cpp node through QStash", () => {
   let stack: RunningStack;
@@ -16,27 +12,7 @@ describe("reflections written by a real llama.cpp node through QStash", () => {
   const edge = () => api(stack.edgeUrl);
 
   beforeAll(async () => {
-    stack = await startTestStack(["postgres", "redis", "qstash", "chroma", "edge"], "reflections");
-    sql = database(stack.databaseUrl);
-    // Random weights: the text is noise, but loading, prompting, signing and the round trip are real.
-    const gguf = writeTinyLlamaGguf(path.join(stack.dataDir, "tiny-reflection.gguf"), {
-      contextLength: 4096,
-    });
-    node = await stack.startNode("llm", {
-      LLM_BACKEND: "llama-cpp",
-      LLAMA_GGUF_PATH: gguf.path,
-      LLM_CONTEXT_SIZE: "4096",
-      LLM_THREADS: "1",
-      HEARTBEAT_INTERVAL_MS: "1000",
-    });
-    await eventually(
-      async () => {
-        const [row] = await sql<{ models: { task: string }[]; status: string }[]>`
-          select models, status from nodes where id = ${node.id}`;
-        return row?.status === "healthy" && row.models.some((m) => m.task === "llm");
-      },
-      { timeoutMs: 30_000, what: "the node's heartbeat with its language model" },
-    );
+    ({ stack, node, sql } = await startLlmStack("reflection"));
     client = await edge().register();
   }, 240_000);
 

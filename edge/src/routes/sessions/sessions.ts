@@ -266,10 +266,14 @@ export const sessionRoutes = createRouter()
     const relayReply = async (stream: SSEStreamingApi): Promise<void> => {
       let text = "";
       let aborted = false;
-      stream.onAbort(() => {
+      // Either sign may come first: the runtime cancels the response body, or aborts the request's signal
+      // (some runtime versions only do the second: cloudflare/workerd#6832).
+      const clientGone = () => {
         aborted = true;
         upstream.abort();
-      });
+      };
+      stream.onAbort(clientGone);
+      c.req.raw.signal.addEventListener("abort", clientGone, { once: true });
       try {
         if (llm) {
           for await (const token of llm.tokens) {
