@@ -26,10 +26,15 @@ export interface StreamFigures {
   /** From sending the request to the first token event. */
   ttftP50Ms: number;
   ttftP90Ms: number;
-  /** Tokens after the first, over the time from the first to the last. */
-  tokensPerSecondP50: number;
-  tokensPerSecondMean: number;
-  tokensPerRun: number;
+  /**
+   * Reply text after the first token event, in characters, over the time from the first event to the
+   * last: comparable across paths that put one token or several in an event.
+   */
+  charsPerSecondP50: number;
+  charsPerSecondMean: number;
+  charsPerRun: number;
+  /** Token events per reply: one per token from the node, fewer through the Worker, which joins them. */
+  eventsPerRun: number;
   totalP50Ms: number;
 }
 
@@ -41,7 +46,7 @@ export interface ChatBenchResult {
   worker: StreamFigures;
   direct: StreamFigures;
   /** Worker ÷ direct: above 1 means the path through the Worker is slower. */
-  overhead: { ttftP50Ratio: number; tokensPerSecondRatio: number; totalP50Ratio: number };
+  overhead: { ttftP50Ratio: number; charsPerSecondRatio: number; totalP50Ratio: number };
   note: string;
 }
 
@@ -49,8 +54,29 @@ interface Run {
   ok: boolean;
   ttftMs: number;
   totalMs: number;
-  tokens: number;
-  tokensPerSecond: number;
+  events: number;
+  chars: number;
+  charsPerSecond: number;
+}
+
+const FAILED_RUN: Run = { ok: false, ttftMs: 0, totalMs: 0, events: 0, chars: 0, charsPerSecond: 0 };
+
+/** The text of an SSE `token` event. */
+function sseTokenText(block: string): string | undefined {
+  if (!block.startsWith("event: token")) return undefined;
+  const data = block
+    .split("\n")
+    .filter((line) => line.startsWith("data:"))
+    .map((line) => line.slice(5).trimStart())
+    .join("\n");
+  return (JSON.parse(data) as { text: string }).text;
+}
+
+/** The text of a node NDJSON `token` line. */
+function ndjsonTokenText(line: string): string | undefined {
+  if (!line.includes('"type":"token"')) return undefined;
+  const event = JSON.parse(line) as { type: string; text?: string };
+  return event.type === "token" ? (event.text ?? "") : undefined;
 }
 
 /** Reads a stream of events (SSE blocks or NDJSON lines) and times its token events. */
@@ -58,13 +84,15 @@ async function timeStream(
   started: number,
   body: ReadableStream<Uint8Array>,
   separator: string,
-  isToken: (chunk: string) => boolean,
+  tokenText: (chunk: string) => string | undefined,
 ): Promise<Run> {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   let first = 0;
   let last = 0;
-  let tokens = 0;
+  let events = 0;
+  let chars = 0;
+  let firstChars = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (value) buffer += value;
@@ -72,10 +100,15 @@ async function timeStream(
     while (end >= 0) {
       const chunk = buffer.slice(0, end);
       buffer = buffer.slice(end + separator.length);
-      if (isToken(chunk)) {
+      const text = tokenText(chunk);
+      if (text !== undefined) {
         last = performance.now();
-        if (tokens === 0) first = last;
-        tokens += 1;
+        if (events === 0) {
+          first = last;
+          firstChars = text.length;
+        }
+        events += 1;
+        chars += text.length;
       }
       end = buffer.indexOf(separator);
     }
@@ -83,11 +116,12 @@ async function timeStream(
   }
   const totalMs = performance.now() - started;
   return {
-    ok: tokens > 0,
+    ok: events > 0,
     ttftMs: first - started,
     totalMs,
-    tokens,
-    tokensPerSecond: tokens > 1 ? (tokens - 1) / ((last - first) / 1000) : 0,
+    events,
+    chars,
+    charsPerSecond: last > first ? (chars - firstChars) / ((last - first) / 1000) : 0,
   };
 }
 
@@ -95,7 +129,9 @@ function summarise(runs: Run[]): StreamFigures {
   const ok = runs.filter((r) => r.ok);
   const sorted = (pick: (r: Run) => number) => ok.map(pick).sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 10) / 10;
-  const rates = sorted((r) => r.tokensPerSecond);
+  const rates = sorted((r) => r.charsPerSecond);
+  const perRun = (pick: (r: Run) => number) =>
+    round(ok.reduce((a, r) => a + pick(r), 0) / Math.max(1, ok.length));
   return {
     runs: runs.length,
     errors: runs.length - ok.length,
@@ -111,9 +147,10 @@ function summarise(runs: Run[]): StreamFigures {
         90,
       ),
     ),
-    tokensPerSecondP50: round(percentile(rates, 50)),
-    tokensPerSecondMean: round(rates.reduce((a, b) => a + b, 0) / Math.max(1, rates.length)),
-    tokensPerRun: round(ok.reduce((a, r) => a + r.tokens, 0) / Math.max(1, ok.length)),
+    charsPerSecondP50: round(percentile(rates, 50)),
+    charsPerSecondMean: round(rates.reduce((a, b) => a + b, 0) / Math.max(1, rates.length)),
+    charsPerRun: perRun((r) => r.chars),
+    eventsPerRun: perRun((r) => r.events),
     totalP50Ms: round(
       percentile(
         sorted((r) => r.totalMs),
@@ -196,8 +233,8 @@ export async function chatBench(log: (m: string) => void): Promise<ChatBenchResu
         headers: { ...auth, "Content-Type": "application/json", Accept: "text/event-stream" },
         body: JSON.stringify({ content: message(i) }),
       });
-      if (!res.ok || !res.body) return { ok: false, ttftMs: 0, totalMs: 0, tokens: 0, tokensPerSecond: 0 };
-      return await timeStream(started, res.body, "\n\n", (block) => block.startsWith("event: token"));
+      if (!res.ok || !res.body) return FAILED_RUN;
+      return await timeStream(started, res.body, "\n\n", sseTokenText);
     };
     const signed = async (apiPath: string, body: string) => ({
       "Content-Type": "application/json",
@@ -241,8 +278,8 @@ export async function chatBench(log: (m: string) => void): Promise<ChatBenchResu
         headers: await signed("/v1/chat/stream", body),
         body,
       });
-      if (!res.ok || !res.body) return { ok: false, ttftMs: 0, totalMs: 0, tokens: 0, tokensPerSecond: 0 };
-      return await timeStream(started, res.body, "\n", (line) => line.includes('"type":"token"'));
+      if (!res.ok || !res.body) return FAILED_RUN;
+      return await timeStream(started, res.body, "\n", ndjsonTokenText);
     };
 
     log("warming up both paths");
@@ -271,10 +308,10 @@ export async function chatBench(log: (m: string) => void): Promise<ChatBenchResu
       direct: straight,
       overhead: {
         ttftP50Ratio: ratio(worker.ttftP50Ms, straight.ttftP50Ms),
-        tokensPerSecondRatio: ratio(worker.tokensPerSecondP50, straight.tokensPerSecondP50),
+        charsPerSecondRatio: ratio(worker.charsPerSecondP50, straight.charsPerSecondP50),
         totalP50Ratio: ratio(worker.totalP50Ms, straight.totalP50Ms),
       },
-      note: "Both paths generate from the same prompt (the session type's prompt plus the knowledge passages the node finds for the message; the direct call fetches them before its clock starts). The Worker's time to first token includes its own work before generation: auth, storing the message, the safety check, retrieval (an embedding call to the node) and node selection; its tokens per second include relaying each NDJSON token as an SSE event through wrangler dev.",
+      note: "Both paths generate from the same prompt (the session type's prompt plus the knowledge passages the node finds for the message; the direct call fetches them before its clock starts). The Worker's time to first token includes its own work before generation: auth, storing the message, the safety check, retrieval (an embedding call to the node) and node selection; its text rate includes relaying the node's NDJSON tokens as SSE events (joined within 25 ms) through wrangler dev.",
     };
   } finally {
     await sql.end({ timeout: 2 });

@@ -183,6 +183,21 @@ export interface DiscoveryThresholds {
   minTotal: number;
 }
 
+/** Whether any entry was analysed (written or edited) or deleted since `since`: a new run could differ. */
+async function changedSince(tx: Tx, userId: string, since: Date): Promise<boolean> {
+  const at = since.toISOString();
+  const [row] = await tx.execute<{ changed: boolean }>(sql`
+    select exists (
+      select 1 from entry_analyses a join entries e on e.id = a.entry_id
+      where a.user_id = ${userId}::uuid and e.user_id = ${userId}::uuid and e.deleted_at is null
+        and a.status = 'done' and a.analyzed_at > ${at}::timestamptz
+    ) or exists (
+      select 1 from entries e
+      where e.user_id = ${userId}::uuid and e.deleted_at > ${at}::timestamptz
+    ) as changed`);
+  return row?.changed ?? true;
+}
+
 /** Bounded counts: only whether the thresholds are met matters, so neither reads more rows than needed. */
 async function enoughNewEntries(
   tx: Tx,
@@ -212,6 +227,7 @@ export async function queueTopicDiscovery(
   db: Database,
   userId: string,
   thresholds?: DiscoveryThresholds,
+  options: { reuseUnchanged?: boolean } = {},
 ): Promise<{ jobId: string; created: boolean } | undefined> {
   return await db.transaction(async (tx) => {
     await tx.execute(
@@ -225,6 +241,13 @@ export async function queueTopicDiscovery(
       .orderBy(sql`${jobs.createdAt} desc`)
       .limit(1);
     if (last && (last.status === "queued" || last.status === "running")) {
+      return { jobId: last.id, created: false };
+    }
+    if (
+      options.reuseUnchanged &&
+      last?.status === "done" &&
+      !(await changedSince(tx, userId, last.createdAt))
+    ) {
       return { jobId: last.id, created: false };
     }
     if (thresholds && !(await enoughNewEntries(tx, userId, last?.createdAt ?? null, thresholds))) {
@@ -316,12 +339,16 @@ export async function queueDailyDiscovery(db: Database, minTotal: number): Promi
   }
 }
 
-/** For the writer's own request (`POST /v1/topics/discover`): a run now, or the one already queued. */
+/**
+ * For the writer's own request (`POST /v1/topics/discover`): a run now; or the run already queued or
+ * running; or, when no entry was analysed or deleted since the last run finished, that run (another would
+ * find the same topics).
+ */
 export async function requestTopicDiscovery(
   deps: PipelineDeps,
   userId: string,
 ): Promise<{ jobId: string; created: boolean }> {
-  const queued = await queueTopicDiscovery(deps.db, userId);
+  const queued = await queueTopicDiscovery(deps.db, userId, undefined, { reuseUnchanged: true });
   if (!queued) throw new InkwellError("NOT_FOUND", "No such account.");
   return queued;
 }

@@ -372,6 +372,35 @@ describe("when discovery runs", () => {
     expect(Object.keys(doc.paths["/v1/topics/discover"] ?? {})).toEqual(["post"]);
   });
 
+  it("returns the last finished run while nothing changed, and starts a new one after a new or deleted entry", async () => {
+    const user = await registerUser();
+    const earlier = new Date(Date.now() - 60_000);
+    const ids = await seedAnalysed(user.id, themes.harbour, { analyzedAt: earlier });
+    const discover = async () =>
+      await json<{ jobId: string; created: boolean }>(
+        await call("/v1/topics/discover", { method: "POST", token: user.accessToken }),
+        202,
+      );
+    const last = await runningDiscoveryJob(user.id);
+    expect(await deliverTopics(last, user.id, [topic("harbour, gulls", ids)])).toBe("applied");
+
+    expect(await discover()).toEqual({ jobId: last, created: false });
+
+    await seedAnalysed(user.id, ["A new day by the harbour."]);
+    const afterNew = await discover();
+    expect(afterNew.created).toBe(true);
+
+    // Finish that run too; then a deleted entry is a change as well.
+    await testDb()
+      .update(jobs)
+      .set({ status: "done", finishedAt: new Date() })
+      .where(eq(jobs.id, afterNew.jobId));
+    expect(await discover()).toEqual({ jobId: afterNew.jobId, created: false });
+    const res = await call(`/v1/entries/${ids[0]}`, { method: "DELETE", token: user.accessToken });
+    expect(res.status).toBe(204);
+    expect((await discover()).created).toBe(true);
+  });
+
   it("runs daily for writers with new entries, idempotently", async () => {
     const task = cronTasks.find((t) => t.name === "topic-discovery");
     expect(task?.crons).toEqual(["30 3 * * *"]);

@@ -10,6 +10,7 @@ import {
   updateSessionRequestSchema,
 } from "@inkwell/shared";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
+import { coalesceText } from "../../lib/coalesce-text.ts";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
@@ -29,6 +30,12 @@ import { knowledgeSearch, openLlmStream } from "../../services/chat-llm.ts";
 import { SESSION_TYPES } from "../../services/chat-prompts.ts";
 import { inBackground, pipelineDeps } from "../../services/pipeline-context.ts";
 import { requestSessionTitle } from "../../services/session-titles.ts";
+
+/**
+ * Tokens arriving within this many milliseconds of the last event go out together in the next one: a
+ * fast model streams a few events per frame instead of hundreds per second, and a slow one is unchanged.
+ */
+const TOKEN_EVENT_WINDOW_MS = 25;
 
 const idParam = z.object({ id: z.string().max(64) });
 const guard = () => protect(requireScope("ai"));
@@ -276,10 +283,10 @@ export const sessionRoutes = createRouter()
       c.req.raw.signal.addEventListener("abort", clientGone, { once: true });
       try {
         if (llm) {
-          for await (const token of llm.tokens) {
+          for await (const piece of coalesceText(llm.tokens, TOKEN_EVENT_WINDOW_MS)) {
             if (aborted) break;
-            text += token;
-            await stream.writeSSE({ event: "token", data: JSON.stringify({ text: token }) });
+            text += piece;
+            await stream.writeSSE({ event: "token", data: JSON.stringify({ text: piece }) });
           }
         } else {
           text = fallbackReply(context);

@@ -8,7 +8,10 @@ import { requestTopicDiscovery } from "../../services/topic-discovery.ts";
 
 const acceptedSchema = z.object({
   jobId: z.string(),
-  /** False when a run was already queued or running: its id is returned instead of a second run. */
+  /**
+   * False when a run was already queued or running, or when nothing changed since the last run finished:
+   * that run's id is returned instead of a new run.
+   */
   created: z.boolean(),
 });
 
@@ -20,7 +23,8 @@ const route = createRoute({
   description:
     "Queues a topic discovery run over your entries on an inference node and answers 202 at once; follow " +
     "it with GET /v1/jobs/{jobId}. Runs also start by themselves after enough new entries and once a day. " +
-    "While a run is queued or running, asking again returns that run.",
+    "While a run is queued or running, asking again returns that run; so does asking when no entry was " +
+    "analysed or deleted since the last run finished.",
   security: [{ bearer: [] }],
   middleware: protect(requireScope("ai")),
   responses: {
