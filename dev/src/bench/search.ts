@@ -286,6 +286,23 @@ export async function searchBench(log: (m: string) => void): Promise<SearchBench
     };
 
     const scenarios: SearchScenario[] = [];
+    /** Chroma with and without the writer filter, the node route, then the Worker, for one writer. */
+    const measureScenario = async (
+      scenario: Pick<SearchScenario, "name" | "vectors" | "users" | "userVectors" | "seedSeconds">,
+      user: { id: string; token: string },
+    ) => {
+      const loadAverage = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
+      const chroma = { filtered: await chromaSeries(user.id), unfiltered: await chromaSeries(undefined) };
+      const node = await nodeSeries(user.id);
+      const edge = await edgeSeries(user);
+      scenarios.push({ ...scenario, node, chroma, loadAverage, edge });
+      log(
+        `  chroma p50 ${chroma.filtered.p50Ms} ms (no filter ${chroma.unfiltered.p50Ms} ms), load ${loadAverage}`,
+      );
+      log(
+        `  node p50 ${node.p50Ms} ms p99 ${node.p99Ms} ms; worker p50 ${edge.p50Ms} ms p99 ${edge.p99Ms} ms`,
+      );
+    };
     let held = 0;
     for (const size of sizes) {
       const started = performance.now();
@@ -295,29 +312,9 @@ export async function searchBench(log: (m: string) => void): Promise<SearchBench
       await sql`analyze entries`;
       const seedSeconds = Math.round((performance.now() - started) / 100) / 10;
       log(`measuring at ${size.toLocaleString("en")} vectors of one writer (seeded in ${seedSeconds} s)`);
-      const loadAverage = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
-      const chromaResult = {
-        filtered: await chromaSeries(writer.id),
-        unfiltered: await chromaSeries(undefined),
-      };
-      const nodeResult = await nodeSeries(writer.id);
-      const edgeResult = await edgeSeries(writer);
-      scenarios.push({
-        name: `1 user, ${size / 1000}k`,
-        vectors: size,
-        users: 1,
-        userVectors: size,
-        seedSeconds,
-        node: nodeResult,
-        chroma: chromaResult,
-        loadAverage,
-        edge: edgeResult,
-      });
-      log(
-        `  chroma p50 ${chromaResult.filtered.p50Ms} ms (no filter ${chromaResult.unfiltered.p50Ms} ms), load ${loadAverage}`,
-      );
-      log(
-        `  node p50 ${nodeResult.p50Ms} ms p99 ${nodeResult.p99Ms} ms; worker p50 ${edgeResult.p50Ms} ms p99 ${edgeResult.p99Ms} ms`,
+      await measureScenario(
+        { name: `1 user, ${size / 1000}k`, vectors: size, users: 1, userVectors: size, seedSeconds },
+        writer,
       );
     }
 
@@ -331,29 +328,15 @@ export async function searchBench(log: (m: string) => void): Promise<SearchBench
       await seed.add(crowd.id, perUser, true);
       for (let u = 1; u < 100; u++) await seed.add(uuidv7(), perUser, false);
       const seedSeconds = Math.round((performance.now() - started) / 100) / 10;
-      const loadAverage = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
-      const chromaResult = {
-        filtered: await chromaSeries(crowd.id),
-        unfiltered: await chromaSeries(undefined),
-      };
-      const nodeResult = await nodeSeries(crowd.id);
-      const edgeResult = await edgeSeries(crowd);
-      scenarios.push({
-        name: `100 users, ${total / 1000}k`,
-        vectors: total,
-        users: 100,
-        userVectors: perUser,
-        seedSeconds,
-        node: nodeResult,
-        chroma: chromaResult,
-        loadAverage,
-        edge: edgeResult,
-      });
-      log(
-        `  chroma p50 ${chromaResult.filtered.p50Ms} ms (no filter ${chromaResult.unfiltered.p50Ms} ms), load ${loadAverage}`,
-      );
-      log(
-        `  node p50 ${nodeResult.p50Ms} ms p99 ${nodeResult.p99Ms} ms; worker p50 ${edgeResult.p50Ms} ms p99 ${edgeResult.p99Ms} ms`,
+      await measureScenario(
+        {
+          name: `100 users, ${total / 1000}k`,
+          vectors: total,
+          users: 100,
+          userVectors: perUser,
+          seedSeconds,
+        },
+        crowd,
       );
     }
 
