@@ -10,7 +10,7 @@ import { errorHandler } from "../../src/plugins/error-handler.ts";
 import { jobRoutes } from "../../src/routes/jobs/index.ts";
 import type { InferenceRuntime } from "../../src/runtime/runtime.ts";
 import { writeTinyLlamaGguf } from "../llm/tiny-gguf.ts";
-import { signLikeQstash } from "./qstash-signer.ts";
+import { deliverSigned } from "./qstash-signer.ts";
 
 /** A backend that answers with a fixed text (in small pieces) and records what it was asked. */
 export class ScriptedBackend implements LlmBackend {
@@ -74,21 +74,7 @@ export function llmJobApps(options: { config: () => Config; runtime: InferenceRu
       return app;
     },
     deliver(app: FastifyInstance, path: string, job: unknown, key?: string) {
-      const config = options.config();
-      const body = JSON.stringify(job);
-      return app.inject({
-        method: "POST",
-        url: path,
-        headers: {
-          "content-type": "application/json",
-          "upstash-signature": signLikeQstash({
-            key: key ?? config.qstash.currentSigningKey,
-            url: `${config.publicUrl}${path}`,
-            body,
-          }),
-        },
-        payload: body,
-      });
+      return deliverSigned(app, options.config(), path, job, key);
     },
     /** Keeps an app made elsewhere to be closed with the rest. */
     track(app: FastifyInstance) {

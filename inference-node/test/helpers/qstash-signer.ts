@@ -1,4 +1,6 @@
 import { createHash, createHmac, randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import type { Config } from "../../src/config.ts";
 
 /** A 32-character key like the ones the QStash console hands out. */
 export function randomSigningKey(): string {
@@ -37,4 +39,27 @@ export function signLikeQstash({ key, url, body, expiresIn = 300, issuer = "Upst
   );
   const signature = createHmac("sha256", key).update(`${header}.${claims}`).digest("base64url");
   return `${header}.${claims}.${signature}`;
+}
+
+/**
+ * Delivers a job to one of the node's `/jobs` routes as QStash would: the JSON body, signed for the
+ * node's public URL of that route with the current key (or `key`).
+ */
+export function deliverSigned(
+  app: FastifyInstance,
+  config: Config,
+  path: string,
+  job: unknown,
+  key: string = config.qstash.currentSigningKey,
+) {
+  const body = JSON.stringify(job);
+  return app.inject({
+    method: "POST",
+    url: path,
+    headers: {
+      "content-type": "application/json",
+      "upstash-signature": signLikeQstash({ key, url: `${config.publicUrl}${path}`, body }),
+    },
+    payload: body,
+  });
 }

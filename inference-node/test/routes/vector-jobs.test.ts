@@ -6,7 +6,7 @@ import { errorHandler } from "../../src/plugins/error-handler.ts";
 import { jobRoutes } from "../../src/routes/jobs/index.ts";
 import type { VectorStore } from "../../src/vectors/chroma-store.ts";
 import { fakeRuntime } from "../helpers/fake-runtime.ts";
-import { signLikeQstash } from "../helpers/qstash-signer.ts";
+import { deliverSigned } from "../helpers/qstash-signer.ts";
 import { testConfig } from "../helpers/test-config.ts";
 
 /** Records what the routes ask of the vector store. */
@@ -45,22 +45,7 @@ afterAll(async () => {
   await runtime.close();
 });
 
-function deliver(path: string, job: unknown) {
-  const body = JSON.stringify(job);
-  return app.inject({
-    method: "POST",
-    url: path,
-    headers: {
-      "content-type": "application/json",
-      "upstash-signature": signLikeQstash({
-        key: config.qstash.currentSigningKey,
-        url: `${config.publicUrl}${path}`,
-        body,
-      }),
-    },
-    payload: body,
-  });
-}
+const deliver = (path: string, job: unknown) => deliverSigned(app, config, path, job);
 
 const vector = (entryId: string): VectorRecord => ({
   entryId,
