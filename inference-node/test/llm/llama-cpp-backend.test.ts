@@ -88,10 +88,13 @@ describe("LlamaCppBackend with a real llama.cpp", () => {
   });
 
   it("respects every token limit", async () => {
+    // Greedy, so the answer is the same every run. Its first token ("<") could begin a stop sequence;
+    // node-llama-cpp holds such text back and drops it when the limit ends the answer first, so one
+    // token gives no text (with sampling, sometimes), while three already do.
     for (const maxTokens of [1, 3, 16]) {
-      const { tokens, reason } = await run(ask("write about the week", { maxTokens }));
+      const { tokens, reason } = await run(ask("write about the week", { maxTokens, temperature: 0 }));
       expect(tokens.length).toBeLessThanOrEqual(maxTokens);
-      expect(tokens.length).toBeGreaterThan(0);
+      if (maxTokens > 1) expect(tokens.length).toBeGreaterThan(0);
       expect(reason).toBe("length");
     }
   });
