@@ -140,8 +140,8 @@ describe("chat streaming through the Worker from a real llama.cpp node", () => {
     expect(stored[1]).toEqual(message);
   });
 
-  // Local `wrangler dev` loses about one client disconnect in four: neither the response body's cancel
-  // nor request.signal reaches the Worker, so the node runs to its token limit (8 of 28 runs measured;
+  // Local `wrangler dev` loses about one client disconnect in four: the response body is not cancelled
+  // in the Worker, so the node runs to its token limit (8 of 28 runs measured;
   // see cloudflare/workerd#4185). Each retry is a new message and a new disconnect; all of them failing
   // means disconnects really do not stop generation.
   it("a client that disconnects mid-stream stops generation on the node and leaves the reply incomplete", {

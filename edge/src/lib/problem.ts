@@ -23,6 +23,29 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
   415: "UNSUPPORTED_MEDIA_TYPE",
 };
 
+const SAFE_CODE = /^[A-Z0-9_]{2,40}$/;
+
+/**
+ * What can be logged of an unexpected error without its message (which may quote a query's parameters):
+ * the names and codes along its cause chain, such as a Postgres SQLSTATE (`40P01`) or a driver code
+ * (`CONNECT_TIMEOUT`).
+ */
+export function errorCodes(err: unknown): { code?: string; cause?: string } {
+  const codes: string[] = [];
+  const causes: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && SAFE_CODE.test(code)) codes.push(code);
+    if (depth > 0) causes.push(current.name);
+    current = current.cause;
+  }
+  return {
+    ...(codes.length ? { code: codes.join(">") } : {}),
+    ...(causes.length ? { cause: causes.join(">") } : {}),
+  };
+}
+
 /** The single place that turns any thrown value into an RFC 9457 response. */
 export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
   const requestId = c.get("requestId") ?? "unknown";
@@ -40,6 +63,7 @@ export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
         msg: "unhandled error",
         requestId,
         error: err instanceof Error ? err.name : typeof err,
+        ...errorCodes(err),
       }),
     );
     error = new InkwellError(

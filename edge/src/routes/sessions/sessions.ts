@@ -273,14 +273,11 @@ export const sessionRoutes = createRouter()
     const relayReply = async (stream: SSEStreamingApi): Promise<void> => {
       let text = "";
       let aborted = false;
-      // Either sign may come first: the runtime cancels the response body, or aborts the request's signal
-      // (some runtime versions only do the second: cloudflare/workerd#6832).
-      const clientGone = () => {
+      // The runtime cancels the response body when the client goes away.
+      stream.onAbort(() => {
         aborted = true;
         upstream.abort();
-      };
-      stream.onAbort(clientGone);
-      c.req.raw.signal.addEventListener("abort", clientGone, { once: true });
+      });
       try {
         if (llm) {
           for await (const piece of coalesceText(llm.tokens, TOKEN_EVENT_WINDOW_MS)) {
