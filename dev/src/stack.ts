@@ -417,8 +417,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       QSTASH_NEXT_SIGNING_KEY: secrets.QSTASH_NEXT_SIGNING_KEY,
       EDGE_PUBLIC_URL: stack.edgeUrl,
       NODE_TOKEN_SECRET: secrets.NODE_TOKEN_SECRET,
-      // Test suites share two cores with everything they start: a slow limiter there is load, not an outage.
-      ...(options.persistent ? {} : { RATE_LIMIT_TIMEOUT_MS: "15000" }),
+      // Test suites share two cores with everything they start: a slow limiter or a slow new Postgres
+      // connection there is load, not an outage.
+      ...(options.persistent ? {} : { RATE_LIMIT_TIMEOUT_MS: "15000", DB_CONNECT_TIMEOUT_SECONDS: "30" }),
       ...options.edgeVars,
     };
 

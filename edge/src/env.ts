@@ -20,6 +20,7 @@ export interface Env {
   RATE_LIMIT_USER_PER_MINUTE?: string;
   RATE_LIMIT_IP_PER_MINUTE?: string;
   RATE_LIMIT_TIMEOUT_MS?: string;
+  DB_CONNECT_TIMEOUT_SECONDS?: string;
   VIEW_CACHE?: string;
   RETENTION_DAYS?: string;
   TOPIC_DISCOVERY_MIN_NEW_ENTRIES?: string;
@@ -118,6 +119,8 @@ export const envSchema = z.object({
    * closed, everything else open).
    */
   RATE_LIMIT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  /** How long opening a Postgres connection (through Hyperdrive) may take before the request fails. */
+  DB_CONNECT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(5),
   /** Analysed entries written since a writer's last topic discovery that start the next one. */
   TOPIC_DISCOVERY_MIN_NEW_ENTRIES: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Analysed entries a writer needs before topics are discovered at all (fewer make no clusters). */

@@ -35,7 +35,9 @@ export async function runScheduled(
     console.error(JSON.stringify({ level: "error", msg: "bad environment", problems: parsed.problems }));
     return;
   }
-  const { db } = createDatabase(env.HYPERDRIVE.connectionString);
+  const { db } = createDatabase(env.HYPERDRIVE.connectionString, {
+    connectTimeoutSeconds: parsed.config.DB_CONNECT_TIMEOUT_SECONDS,
+  });
   const base = {
     env,
     config: parsed.config,

@@ -137,7 +137,7 @@ export async function login(email: string, password: string, ip?: string): Promi
 
 /** Direct database access for arranging what the API cannot (an admin, an expired key). */
 export function testDb(): Database {
-  return createDatabase(edgeEnv.HYPERDRIVE.connectionString).db;
+  return createDatabase(edgeEnv.HYPERDRIVE.connectionString, { connectTimeoutSeconds: 30 }).db;
 }
 
 /** A fresh administrator, made the way operators make one (createAdmin), then signed in. */

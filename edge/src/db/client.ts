@@ -10,12 +10,15 @@ export type Database = PostgresJsDatabase<typeof schema>;
  * request finishes, and postgres.js's `end()` on workerd leaves an unhandled "Stream was cancelled"
  * rejection behind on every call (porsager/postgres#1202).
  */
-export function createDatabase(connectionString: string): { db: Database } {
+export function createDatabase(
+  connectionString: string,
+  options: { connectTimeoutSeconds?: number } = {},
+): { db: Database } {
   const sql = postgres(connectionString, {
     max: 5,
     // Hyperdrive caches prepared statements per connection; type fetching costs a round trip.
     fetch_types: false,
-    connect_timeout: 5,
+    connect_timeout: options.connectTimeoutSeconds ?? 5,
     // No idle timer: the runtime closes a request's sockets when the request ends, and a timer that
     // fires after that only tears down an already-dead socket (an unhandled "Stream was cancelled").
     idle_timeout: 0,

@@ -17,7 +17,9 @@ export const init = createMiddleware<AppEnv>(async (c, next) => {
     throw new InkwellError("BAD_ENVIRONMENT", `The server is misconfigured: ${parsed.problems.join("; ")}`);
   }
   const { config } = parsed;
-  const { db } = createDatabase(c.env.HYPERDRIVE.connectionString);
+  const { db } = createDatabase(c.env.HYPERDRIVE.connectionString, {
+    connectTimeoutSeconds: config.DB_CONNECT_TIMEOUT_SECONDS,
+  });
   c.set("services", {
     config,
     db,
