@@ -6,9 +6,9 @@ export type Database = PostgresJsDatabase<typeof schema>;
 
 /**
  * One client per request: Hyperdrive pools the real connections, and a Worker may not share sockets
- * across requests. It is deliberately never `end()`ed: the runtime closes a request's sockets when the
- * request finishes, and postgres.js's `end()` on workerd leaves an unhandled "Stream was cancelled"
- * rejection behind on every call (porsager/postgres#1202).
+ * across requests. It is not `end()`ed when the response is sent, since background work (`waitUntil`)
+ * may still query; the runtime closes the request's sockets when all of it is done. (Closing used to
+ * leave an unhandled rejection behind on workerd, porsager/postgres#1202; patches/ fixes that.)
  */
 export function createDatabase(
   connectionString: string,
@@ -19,8 +19,7 @@ export function createDatabase(
     // Hyperdrive caches prepared statements per connection; type fetching costs a round trip.
     fetch_types: false,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
-    // No idle timer: the runtime closes a request's sockets when the request ends, and a timer that
-    // fires after that only tears down an already-dead socket (an unhandled "Stream was cancelled").
+    // No idle timer: the runtime closes a request's sockets when the request ends.
     idle_timeout: 0,
     onnotice: () => {},
   });

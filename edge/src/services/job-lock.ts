@@ -2,7 +2,8 @@ import { eq } from "drizzle-orm";
 import type { Tx } from "../db/client.ts";
 import { jobs } from "../db/schema/index.ts";
 
-export type JobRow = typeof jobs.$inferSelect;
+const lockedColumns = { status: jobs.status, userId: jobs.userId, payload: jobs.payload };
+export type LockedJob = Pick<typeof jobs.$inferSelect, "status" | "userId" | "payload">;
 
 /**
  * Locks a job row for the node result about to be applied to it. The row lock orders duplicate
@@ -12,8 +13,9 @@ export type JobRow = typeof jobs.$inferSelect;
 export async function lockOpenJob(
   tx: Tx,
   jobId: string,
-): Promise<{ job: JobRow } | { outcome: "unknown-job" | "duplicate" }> {
-  const [job] = await tx.select().from(jobs).where(eq(jobs.id, jobId)).for("update");
+): Promise<{ job: LockedJob } | { outcome: "unknown-job" | "duplicate" }> {
+  // Only what the appliers read: this runs for every analysis result.
+  const [job] = await tx.select(lockedColumns).from(jobs).where(eq(jobs.id, jobId)).for("update");
   if (!job) return { outcome: "unknown-job" };
   if (job.status === "done") return { outcome: "duplicate" };
   return { job };

@@ -183,19 +183,24 @@ export interface DiscoveryThresholds {
   minTotal: number;
 }
 
+/** How many of the writer's live entries were analysed after `after` (ever, when null), counting to `limit`. */
+async function countAnalysed(tx: Tx, userId: string, after: Date | null, limit: number): Promise<number> {
+  const [row] = await tx.execute<{ n: number }>(sql`
+    select count(*)::int as n from (
+      select 1 from entry_analyses a join entries e on e.id = a.entry_id
+      where a.user_id = ${userId}::uuid and a.status = 'done' and e.user_id = ${userId}::uuid
+        and e.deleted_at is null ${after ? sql`and a.analyzed_at > ${after.toISOString()}::timestamptz` : sql``}
+      limit ${limit}) x`);
+  return row?.n ?? 0;
+}
+
 /** Whether any entry was analysed (written or edited) or deleted since `since`: a new run could differ. */
 async function changedSince(tx: Tx, userId: string, since: Date): Promise<boolean> {
-  const at = since.toISOString();
-  const [row] = await tx.execute<{ changed: boolean }>(sql`
-    select exists (
-      select 1 from entry_analyses a join entries e on e.id = a.entry_id
-      where a.user_id = ${userId}::uuid and e.user_id = ${userId}::uuid and e.deleted_at is null
-        and a.status = 'done' and a.analyzed_at > ${at}::timestamptz
-    ) or exists (
-      select 1 from entries e
-      where e.user_id = ${userId}::uuid and e.deleted_at > ${at}::timestamptz
-    ) as changed`);
-  return row?.changed ?? true;
+  if ((await countAnalysed(tx, userId, since, 1)) > 0) return true;
+  const [row] = await tx.execute<{ deleted: boolean }>(sql`
+    select exists (select 1 from entries e
+      where e.user_id = ${userId}::uuid and e.deleted_at > ${since.toISOString()}::timestamptz) as deleted`);
+  return row?.deleted ?? true;
 }
 
 /** Bounded counts: only whether the thresholds are met matters, so neither reads more rows than needed. */
@@ -205,17 +210,9 @@ async function enoughNewEntries(
   since: Date | null,
   thresholds: DiscoveryThresholds,
 ): Promise<boolean> {
-  const analysed = (after: Date | null, limit: number) => sql`
-    select count(*)::int as n from (
-      select 1 from entry_analyses a join entries e on e.id = a.entry_id
-      where a.user_id = ${userId}::uuid and a.status = 'done' and e.user_id = ${userId}::uuid
-        and e.deleted_at is null ${after ? sql`and a.analyzed_at > ${after.toISOString()}::timestamptz` : sql``}
-      limit ${limit}) x`;
-  const [fresh] = await tx.execute<{ n: number }>(analysed(since, thresholds.minNew));
-  if ((fresh?.n ?? 0) < thresholds.minNew) return false;
+  if ((await countAnalysed(tx, userId, since, thresholds.minNew)) < thresholds.minNew) return false;
   if (thresholds.minTotal <= thresholds.minNew && since === null) return true;
-  const [total] = await tx.execute<{ n: number }>(analysed(null, thresholds.minTotal));
-  return (total?.n ?? 0) >= thresholds.minTotal;
+  return (await countAnalysed(tx, userId, null, thresholds.minTotal)) >= thresholds.minTotal;
 }
 
 /**
