@@ -2,7 +2,7 @@
 // Entry point of every root npm script. It needs nothing but Node and npm: it fetches the pinned
 // pnpm when missing, installs the workspace, then hands over to the TypeScript tooling in dev/src/cli.ts.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -21,17 +21,41 @@ function run(command, args, options = {}) {
   return result.status ?? 1;
 }
 
+// The command that runs pnpm from `dir/node_modules/pnpm`, read from the package's own `bin` field
+// rather than a file name inside it (pnpm 12 moved from `bin/pnpm.cjs` to a native binary with a
+// JavaScript wrapper). JavaScript entries run with this Node; anything else is executed directly.
+function pnpmFrom(dir) {
+  const pkgDir = path.join(dir, "node_modules/pnpm");
+  const manifest = path.join(pkgDir, "package.json");
+  if (!existsSync(manifest)) return undefined;
+  let pkg;
+  try {
+    pkg = JSON.parse(readFileSync(manifest, "utf8"));
+  } catch {
+    return undefined;
+  }
+  if (pkg.version !== PNPM_VERSION) return undefined;
+  const bin = typeof pkg.bin === "string" ? pkg.bin : pkg.bin?.pnpm;
+  if (typeof bin !== "string") return undefined;
+  const entry = path.join(pkgDir, bin);
+  if (!existsSync(entry)) return undefined;
+  const command = /\.[cm]?js$/.test(entry) ? [process.execPath, [entry]] : [entry, []];
+  const probe = spawnSync(command[0], [...command[1], "--version"], { encoding: "utf8" });
+  return probe.status === 0 && probe.stdout.trim() === PNPM_VERSION ? command : undefined;
+}
+
+// pnpm always comes from the project's own .tools/, never from PATH: a fresh machine has none, and a
+// global one of another version would install differently.
 function pnpmCommand() {
-  const local = path.join(root, ".tools/node_modules/pnpm/bin/pnpm.cjs");
-  if (existsSync(local)) return [process.execPath, [local]];
-  const probe = spawnSync("pnpm", ["--version"], { encoding: "utf8" });
-  if (probe.status === 0 && probe.stdout.trim() === PNPM_VERSION) return ["pnpm", []];
+  const tools = path.join(root, ".tools");
+  const existing = pnpmFrom(tools);
+  if (existing) return existing;
   console.log(`Fetching pnpm ${PNPM_VERSION} into .tools/ …`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
   const status = run(npm, [
     "install",
     "--prefix",
-    path.join(root, ".tools"),
+    tools,
     "--no-save",
     "--no-package-lock",
     "--no-audit",
@@ -39,11 +63,15 @@ function pnpmCommand() {
     "--loglevel=error",
     `pnpm@${PNPM_VERSION}`,
   ]);
-  if (status !== 0 || !existsSync(local)) {
-    console.error(`Could not install pnpm ${PNPM_VERSION} with npm (exit ${status}).`);
+  const fetched = status === 0 ? pnpmFrom(tools) : undefined;
+  if (!fetched) {
+    console.error(
+      `Could not install pnpm ${PNPM_VERSION} with npm (npm exited ${status}` +
+        `${status === 0 ? ", but .tools/node_modules/pnpm has no working pnpm" : ""}).`,
+    );
     process.exit(1);
   }
-  return [process.execPath, [local]];
+  return fetched;
 }
 
 const [command = "help", ...rest] = process.argv.slice(2);
