@@ -1,13 +1,20 @@
+import path from "node:path";
 import { adminCommand } from "./commands/admin.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { devCommand } from "./commands/dev.ts";
-import { testCommand } from "./commands/test.ts";
+import { migrateCommand } from "./commands/migrate.ts";
+import { testCommand, typecheckCommand } from "./commands/test.ts";
+import { packageDir, repoRoot } from "./lib/paths.ts";
+import { runInherit } from "./lib/run.ts";
 
 const usage = `Usage: npm run <command>
   dev     start the whole local stack (Postgres, Redis, QStash, Chroma, the edge and a node)
   test    lint, type-check and run every test suite against real services
   admin   operator commands: create-admin --email …, promote --email …
   models  list | pull <id> | build-offline | verify the inference node's models
+  db:migrate   apply migrations/ to the database at DATABASE_URL (production or any Postgres)
+  typecheck    type-check every package
+  db:generate  generate a migration from the edge's drizzle schema
   bench   run the benchmarks (npm run bench -- <name> for one); figures go to bench/results/
   eval    search quality (keyword, semantic, hybrid) and topic purity on the written journal set`;
 
@@ -32,6 +39,16 @@ async function main(): Promise<number> {
     }
     case "admin":
       return await adminCommand(args);
+    case "db:migrate":
+      return await migrateCommand();
+    case "typecheck":
+      return await typecheckCommand();
+    case "db:generate":
+      return await runInherit(
+        process.execPath,
+        [path.join(packageDir("drizzle-kit", path.join(repoRoot, "edge")), "bin.cjs"), "generate"],
+        { cwd: path.join(repoRoot, "edge") },
+      );
     default:
       process.stdout.write(`${usage}\n`);
       return command === "help" || command === undefined ? 0 : 1;

@@ -1,6 +1,9 @@
 import { SELF } from "cloudflare:test";
 import { PROBLEM_CONTENT_TYPE, problemSchema, readinessSchema } from "@inkwell/shared";
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { EXPECTED_SCHEMA } from "../src/db/schema-version.ts";
+import { testDb } from "./harness.ts";
 
 describe("GET /health", () => {
   it("answers ok without touching dependencies and carries a request id", async () => {
@@ -32,6 +35,39 @@ describe("GET /health/ready", () => {
     expect(body.checks.queue.status).toBe("ok");
     expect(body.checks.nodes).toMatchObject({ status: "degraded", healthy: 0 });
     expect(body.status).toBe("degraded");
+    expect(body.checks.schema).toMatchObject({
+      status: "ok",
+      expected: EXPECTED_SCHEMA.migration,
+      applied: EXPECTED_SCHEMA.count,
+    });
+  });
+
+  it("answers 503 'schema behind' while the database lacks the Worker's newest migration", async () => {
+    const db = testDb();
+    // Forget the newest migration's record (its tables stay) as a database not yet migrated would,
+    // then put it back.
+    const removed = await db.execute<{ hash: string; created_at: string }>(
+      sql`delete from drizzle.__drizzle_migrations where created_at = ${EXPECTED_SCHEMA.when}
+          returning hash, created_at::text`,
+    );
+    expect(removed).toHaveLength(1);
+    try {
+      const res = await SELF.fetch("http://edge.test/health/ready");
+      expect(res.status).toBe(503);
+      const body = readinessSchema.parse(await res.json());
+      expect(body.status).toBe("fail");
+      expect(body.checks.schema.status).toBe("fail");
+      expect(body.checks.schema.applied).toBe(EXPECTED_SCHEMA.count - 1);
+      expect(body.checks.schema.detail).toMatch(/^Schema behind: .*npm run db:migrate/);
+    } finally {
+      const row = removed[0];
+      if (row) {
+        await db.execute(
+          sql`insert into drizzle.__drizzle_migrations (hash, created_at) values (${row.hash}, ${row.created_at}::bigint)`,
+        );
+      }
+    }
+    expect((await SELF.fetch("http://edge.test/health/ready")).status).toBe(200);
   });
 });
 

@@ -9,7 +9,7 @@ export const readinessCheckSchema = z.object({
 });
 
 /**
- * `fail` (HTTP 503) when the edge cannot do its job: no database or no queue. A missing cache or zero
+ * `fail` (HTTP 503) when the edge cannot do its job: no database, no queue, or a schema behind the edge. A missing cache or zero
  * healthy nodes is `degraded` (HTTP 200): reads go uncached and jobs wait for a node.
  */
 export const readinessSchema = z.object({
@@ -19,6 +19,8 @@ export const readinessSchema = z.object({
     cache: readinessCheckSchema,
     queue: readinessCheckSchema,
     nodes: readinessCheckSchema.extend({ healthy: z.number().int() }),
+    /** `fail` when the database lacks migrations this edge needs ("schema behind"). */
+    schema: readinessCheckSchema.extend({ expected: z.string(), applied: z.number().int() }),
   }),
 });
 export type Readiness = z.infer<typeof readinessSchema>;

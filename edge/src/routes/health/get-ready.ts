@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { ReadinessCheck } from "@inkwell/shared";
 import { and, count, eq, gt, sql } from "drizzle-orm";
 import { nodes } from "../../db/schema/index.ts";
+import { EXPECTED_SCHEMA, readSchemaState } from "../../db/schema-version.ts";
 import type { Services } from "../../hono-env.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { withTimeout } from "../../lib/timeout.ts";
@@ -19,6 +20,10 @@ const readiness = z
       cache: check,
       queue: check,
       nodes: check.extend({ healthy: z.number().int() }),
+      schema: check.extend({
+        expected: z.string().openapi({ description: "The newest migration this Worker was built with" }),
+        applied: z.number().int().openapi({ description: "Migrations the database has applied" }),
+      }),
     }),
   })
   .openapi("Readiness");
@@ -27,7 +32,10 @@ const route = createRoute({
   method: "get",
   path: "/health/ready",
   tags: ["Health"],
-  summary: "Readiness: checks Postgres, Redis, QStash and the inference nodes",
+  summary: "Readiness: checks Postgres, Redis, QStash, the inference nodes and the database schema",
+  description:
+    "`schema` compares the database's applied migrations with the newest one this Worker was built with: " +
+    "a database behind the Worker answers 503 (run `npm run db:migrate` before deploying).",
   responses: {
     200: { description: "Ready (possibly degraded)", content: { "application/json": { schema: readiness } } },
     503: { description: "Not ready", content: { "application/json": { schema: readiness } } },
@@ -69,10 +77,50 @@ async function countHealthyNodes(services: Services): Promise<number> {
   return row?.n ?? 0;
 }
 
+type SchemaCheck = ReadinessCheck & { expected: string; applied: number };
+
+async function checkSchema(services: Services): Promise<SchemaCheck> {
+  const found: { applied: number; state: "current" | "behind" | "ahead" | "missing" } = {
+    applied: 0,
+    state: "missing",
+  };
+  const result = await probe("Postgres", async () => {
+    try {
+      Object.assign(found, await readSchemaState(services.db));
+    } catch (err) {
+      // No migrations table yet: a database nobody has migrated.
+      if (
+        (err as { code?: unknown }).code !== "42P01" &&
+        (err as { cause?: { code?: unknown } }).cause?.code !== "42P01"
+      ) {
+        throw err;
+      }
+    }
+  });
+  const { applied, state } = found;
+  const base = { ...result, expected: EXPECTED_SCHEMA.migration, applied };
+  if (result.status !== "ok") return base;
+  if (state === "behind" || state === "missing") {
+    return {
+      ...base,
+      status: "fail",
+      detail: `Schema behind: the database has ${applied} of the ${EXPECTED_SCHEMA.count} migrations this Worker needs; run npm run db:migrate.`,
+    };
+  }
+  if (state === "ahead") {
+    return {
+      ...base,
+      status: "degraded",
+      detail: "The database has migrations newer than this Worker; deploy the matching Worker.",
+    };
+  }
+  return base;
+}
+
 export const getReady = createRouter().openapi(route, async (c) => {
   const services = c.get("services");
   let healthy = 0;
-  const [database, cache, queue, nodeCheck] = await Promise.all([
+  const [database, cache, queue, nodeCheck, schema] = await Promise.all([
     probe("Postgres", async () => {
       await services.db.execute(sql`select 1`);
     }),
@@ -83,6 +131,7 @@ export const getReady = createRouter().openapi(route, async (c) => {
     probe("Postgres", async () => {
       healthy = await countHealthyNodes(services);
     }),
+    checkSchema(services),
   ]);
   const nodesCheck = {
     ...nodeCheck,
@@ -95,9 +144,9 @@ export const getReady = createRouter().openapi(route, async (c) => {
       : {}),
   };
   if (cache.status === "fail") cache.status = "degraded";
-  const failed = database.status === "fail" || queue.status === "fail";
-  const degraded = cache.status !== "ok" || nodesCheck.status !== "ok";
+  const failed = database.status === "fail" || queue.status === "fail" || schema.status === "fail";
+  const degraded = cache.status !== "ok" || nodesCheck.status !== "ok" || schema.status !== "ok";
   const status = failed ? "fail" : degraded ? "degraded" : "ok";
-  const body = { status, checks: { database, cache, queue, nodes: nodesCheck } } as const;
+  const body = { status, checks: { database, cache, queue, nodes: nodesCheck, schema } } as const;
   return failed ? c.json(body, 503) : c.json(body, 200);
 });
