@@ -56,25 +56,55 @@ export const emotionScoreSchema = z.object({
 });
 export type EmotionScore = z.infer<typeof emotionScoreSchema>;
 
-export const analyzeEntryResultSchema = z.object({
-  jobId: z.string(),
-  entryId: z.string(),
-  contentVersion: z.number().int().nonnegative(),
-  embedding: z.array(z.number()),
-  /** The embedding model; the sentiment and emotion models are listed in `models`. */
-  model: z.string(),
-  dims: z.number().int().positive(),
-  sentiment: sentimentSchema,
-  /** Every label, most likely first. */
-  emotions: z.array(emotionScoreSchema),
-  keywords: z.array(z.string()),
-  safety: safetyResultSchema,
-  models: z.object({ embedding: z.string(), sentiment: z.string(), emotion: z.string() }),
-  /** Whether the node also upserted the vector into Chroma; false sends it back through a reindex later. */
-  indexed: z.boolean().optional(),
-  /** Thinking traps the text shows (cognitive distortions), strongest first; absent from older nodes. */
-  patterns: z.array(distortionPatternSchema).optional(),
-});
+/** Widest embedding a node may return: larger than any model the nodes serve. */
+export const EMBEDDING_MAX_DIMS = 8192;
+export const ANALYSIS_MAX_KEYWORDS = 50;
+export const ANALYSIS_KEYWORD_MAX_CHARS = 200;
+export const ANALYSIS_MAX_PATTERNS = 32;
+export const ANALYSIS_EVIDENCE_MAX_CHARS = 1000;
+const modelIdSchema = z.string().min(1).max(200);
+
+/** No label twice: a repeated label would count twice in every distribution built from it. */
+function distinctLabels(items: readonly { label: string }[]): boolean {
+  return new Set(items.map((i) => i.label)).size === items.length;
+}
+
+/**
+ * A node's answer is untrusted input to the edge: every list and string is bounded, labels come from
+ * closed sets without repeats, and the vector has exactly the dimensions it claims.
+ */
+export const analyzeEntryResultSchema = z
+  .object({
+    jobId: z.string().max(200),
+    entryId: z.string().max(200),
+    contentVersion: z.number().int().nonnegative(),
+    embedding: z.array(z.number()).min(1).max(EMBEDDING_MAX_DIMS),
+    /** The embedding model; the sentiment and emotion models are listed in `models`. */
+    model: modelIdSchema,
+    dims: z.number().int().positive().max(EMBEDDING_MAX_DIMS),
+    sentiment: sentimentSchema,
+    /** Every label, most likely first. */
+    emotions: z
+      .array(emotionScoreSchema)
+      .max(EMOTION_LABELS.length)
+      .refine(distinctLabels, { error: "each emotion label at most once" }),
+    keywords: z.array(z.string().max(ANALYSIS_KEYWORD_MAX_CHARS)).max(ANALYSIS_MAX_KEYWORDS),
+    safety: safetyResultSchema,
+    models: z.object({ embedding: modelIdSchema, sentiment: modelIdSchema, emotion: modelIdSchema }),
+    /** Whether the node also upserted the vector into Chroma; false sends it back through a reindex later. */
+    indexed: z.boolean().optional(),
+    /** Thinking traps the text shows (cognitive distortions), strongest first; absent from older nodes. */
+    patterns: z
+      .array(
+        distortionPatternSchema.refine((p) => p.evidence.length <= ANALYSIS_EVIDENCE_MAX_CHARS, {
+          error: `evidence is at most ${ANALYSIS_EVIDENCE_MAX_CHARS} characters`,
+        }),
+      )
+      .max(ANALYSIS_MAX_PATTERNS)
+      .refine(distinctLabels, { error: "each pattern label at most once" })
+      .optional(),
+  })
+  .refine((r) => r.embedding.length === r.dims, { error: "the embedding must have `dims` numbers" });
 export type AnalyzeEntryResult = z.infer<typeof analyzeEntryResultSchema>;
 
 /** Chroma keeps one collection per embedding model: vectors of different models are not comparable. */

@@ -294,7 +294,7 @@ export type ReflectionJobPayload = z.infer<typeof reflectionJobPayloadSchema>;
 /** What a node hands back for a reflection job: only ids it was given may be cited. */
 export const generatedReflectionSchema = z.object({
   text: z.string().min(1).max(20_000),
-  citations: z.array(z.object({ entryId: z.string() })).max(50),
+  citations: z.array(z.object({ entryId: z.string().max(200) })).max(50),
   model: z.string().max(200),
 });
 export type GeneratedReflection = z.infer<typeof generatedReflectionSchema>;

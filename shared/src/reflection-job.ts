@@ -62,8 +62,8 @@ export type WriteReflectionJob = z.input<typeof writeReflectionJobSchema>;
 
 /** The node's answer: text citing `[entry:ID]`, and the ids it cited (only ids it was given). */
 export const writeReflectionResultSchema = generatedReflectionSchema.extend({
-  jobId: z.string(),
-  reflectionId: z.string(),
+  jobId: z.string().max(200),
+  reflectionId: z.string().max(200),
   finishReason: z.enum(["stop", "length", "timeout"]).optional(),
 });
 export type WriteReflectionResult = z.infer<typeof writeReflectionResultSchema>;

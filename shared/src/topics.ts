@@ -45,23 +45,31 @@ export const discoverTopicsJobSchema = z.object({
 });
 export type DiscoverTopicsJob = z.infer<typeof discoverTopicsJobSchema>;
 
+/** Most topics one run may answer with: more than any clustering of the entries one job carries. */
+export const DISCOVER_TOPICS_MAX_TOPICS = 500;
+
+/** The node's answer is untrusted input: every list and string is bounded. */
 export const discoveredTopicSchema = z.object({
   /** A previous topic's id when this topic continues it, else a new UUID. */
-  id: z.string(),
-  label: z.string(),
-  keywords: z.array(z.string()),
-  centroid: z.array(z.number()),
-  memberIds: z.array(z.string()),
+  id: z.string().max(200),
+  label: z.string().max(200),
+  keywords: z.array(z.string().max(200)).max(50),
+  centroid: z.array(z.number()).max(8192),
+  memberIds: z.array(z.string().max(200)).max(DISCOVER_TOPICS_MAX_ENTRIES),
 });
 export type DiscoveredTopicResult = z.infer<typeof discoveredTopicSchema>;
 
-export const discoverTopicsResultSchema = z.object({
-  jobId: z.string(),
-  userId: z.string(),
-  /** The embedding model the topics' centroids live in. */
-  model: z.string(),
-  topics: z.array(discoveredTopicSchema),
-  /** Previous topic ids that no cluster continued: the edge retires them. */
-  retiredIds: z.array(z.string()),
-});
+export const discoverTopicsResultSchema = z
+  .object({
+    jobId: z.string().max(200),
+    userId: z.string().max(200),
+    /** The embedding model the topics' centroids live in. */
+    model: z.string().max(200),
+    topics: z.array(discoveredTopicSchema).max(DISCOVER_TOPICS_MAX_TOPICS),
+    /** Previous topic ids that no cluster continued: the edge retires them. */
+    retiredIds: z.array(z.string().max(200)).max(DISCOVER_TOPICS_MAX_PREVIOUS),
+  })
+  .refine((r) => new Set(r.topics.map((t) => t.centroid.length).filter((n) => n > 0)).size <= 1, {
+    error: "every centroid lives in the one model's space, so all have the same dimensions",
+  });
 export type DiscoverTopicsResult = z.infer<typeof discoverTopicsResultSchema>;

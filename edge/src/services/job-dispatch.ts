@@ -6,7 +6,7 @@ import {
   type ReindexJob,
 } from "@inkwell/shared";
 import type { Client as QStashClient } from "@upstash/qstash";
-import { and, asc, eq, gt, inArray, isNull, lte } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/client.ts";
 import { entries, entryAnalyses, entryEmbeddings, jobs, users } from "../db/schema/index.ts";
@@ -70,7 +70,7 @@ interface JobKind {
   timeoutSeconds?: number;
 }
 
-const analyzePayload = z.object({ entryId: z.string(), contentVersion: z.number().int() });
+export const analyzePayload = z.object({ entryId: z.string(), contentVersion: z.number().int() });
 const purgePayload = z.object({ entryId: z.string().optional(), entryIds: z.array(z.string()).optional() });
 export const reindexPayload = z.object({
   model: z.string(),
@@ -298,6 +298,8 @@ export async function dispatchJob(
       status: "running",
       attempts: attempt,
       nodeId: node.id,
+      // Until the publish answers, this attempt has no message: a callback arriving first is retried.
+      messageId: null,
       startedAt: now,
       error: null,
       updatedAt: now,
@@ -323,10 +325,15 @@ export async function dispatchJob(
       // Entry text must not sit in QStash's logs.
       redact: { body: true },
     });
+    // Recorded whatever the job's state by now: a callback is only ever applied for a message listed here.
     await db
       .update(jobs)
-      .set({ messageId: published.messageId })
-      .where(and(eq(jobs.id, job.id), eq(jobs.attempts, attempt)));
+      .set({
+        messageId: sql`case when ${jobs.attempts} = ${attempt}::int then ${published.messageId} else ${jobs.messageId} end`,
+        deliveredMessageIds: sql`case when ${published.messageId} = any(${jobs.deliveredMessageIds})
+          then ${jobs.deliveredMessageIds} else array_append(${jobs.deliveredMessageIds}, ${published.messageId}::text) end`,
+      })
+      .where(eq(jobs.id, job.id));
     return { outcome: "published", nodeId: node.id, attempt, messageId: published.messageId };
   } catch (err) {
     const reason = `Could not hand the job to QStash (${describeError(err)}); it is retried shortly.`;

@@ -3,6 +3,7 @@ import {
   analyzeEntryResultSchema,
   DISCOVER_TOPICS_JOB,
   discoverTopicsResultSchema,
+  InkwellError,
   problemSchema,
   purgeVectorsResultSchema,
   REINDEX_PAGE_SIZE,
@@ -13,9 +14,11 @@ import {
 } from "@inkwell/shared";
 import { and, eq, gt, isNull, lte, sql } from "drizzle-orm";
 import { z } from "zod";
+import type { Database, Tx } from "../db/client.ts";
 import { entries, entryAnalyses, entryEmbeddings, jobs, users } from "../db/schema/index.ts";
 import { ANALYZE_ENTRY_JOB, PURGE_ENTRY_VECTORS_JOB } from "./entries.ts";
 import {
+  analyzePayload,
   createReindexJob,
   dispatchJob,
   finishJob,
@@ -53,6 +56,7 @@ export type CallbackOutcome =
   | "discarded-stale"
   | "duplicate"
   | "unknown-job"
+  | "unbound-delivery"
   | "requeued"
   | "failed"
   | "ignored-stale-attempt";
@@ -74,18 +78,68 @@ function parseJson(text: string): unknown {
   }
 }
 
-const sourceSchema = z.object({ jobId: z.string(), attempt: z.number().int().optional() });
+const sourceSchema = z.object({ jobId: z.string().max(200), attempt: z.number().int().optional() });
 
-/** Which job and which attempt a callback is about: from the message QStash delivered, else the answer. */
+/**
+ * Which job and attempt a callback names: from the message the edge published (`sourceBody`), never from
+ * the node's answer (`body`).
+ */
 export function callbackJob(
   callback: QStashCallback,
 ): { jobId: string; attempt: number | undefined } | undefined {
-  for (const candidate of [callback.sourceBody, callback.body]) {
-    if (!candidate) continue;
-    const parsed = sourceSchema.safeParse(parseJson(decodeBase64(candidate)));
-    if (parsed.success) return { jobId: parsed.data.jobId, attempt: parsed.data.attempt };
+  if (!callback.sourceBody) return undefined;
+  const parsed = sourceSchema.safeParse(parseJson(decodeBase64(callback.sourceBody)));
+  return parsed.success ? { jobId: parsed.data.jobId, attempt: parsed.data.attempt } : undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** How long QStash should wait before retrying a callback that arrived before its publish was recorded. */
+const UNRECORDED_RETRY_SECONDS = 5;
+
+type BoundDelivery =
+  | { bound: true; jobId: string; attempt: number | undefined; kind: string; status: string }
+  | { bound: false; outcome: CallbackOutcome; jobId?: string };
+
+/**
+ * Binds a callback to a delivery the edge made. Every node holds the QStash signing keys, so a valid
+ * signature alone proves nothing about which job an answer belongs to; the `sourceMessageId` must be a
+ * message the edge published for the job named by the source body. A node can learn only the message
+ * ids of its own deliveries, so it can answer only for the jobs it was given.
+ */
+async function bindDelivery(db: Database, callback: QStashCallback): Promise<BoundDelivery> {
+  const ref = callbackJob(callback);
+  if (!ref || !UUID.test(ref.jobId)) return { bound: false, outcome: "unknown-job" };
+  const [job] = await db
+    .select({
+      kind: jobs.kind,
+      status: jobs.status,
+      messageId: jobs.messageId,
+      deliveredMessageIds: jobs.deliveredMessageIds,
+    })
+    .from(jobs)
+    .where(eq(jobs.id, ref.jobId))
+    .limit(1);
+  if (!job) return { bound: false, outcome: "unknown-job", jobId: ref.jobId };
+  const messageId = callback.sourceMessageId;
+  if (messageId && job.deliveredMessageIds.includes(messageId)) {
+    return { bound: true, jobId: ref.jobId, attempt: ref.attempt, kind: job.kind, status: job.status };
   }
-  return undefined;
+  if (messageId && job.messageId === null && (job.status === "running" || job.status === "queued")) {
+    // An attempt is claimed but its publish has not been recorded yet (or failed and will be re-sent
+    // with the same deduplication id): QStash retries the callback once the id is known.
+    throw new InkwellError("SERVICE_UNAVAILABLE", "The job's delivery is not recorded yet; retry.", {
+      headers: { "Retry-After": String(UNRECORDED_RETRY_SECONDS) },
+    });
+  }
+  console.warn(
+    JSON.stringify({
+      level: "warn",
+      msg: "callback for a message the edge never published for this job",
+      jobId: ref.jobId,
+    }),
+  );
+  return { bound: false, outcome: "unbound-delivery", jobId: ref.jobId };
 }
 
 /** Why a delivery failed, in words for `GET /v1/jobs/{id}`: a status and the node's problem detail. */
@@ -104,18 +158,44 @@ function failureReason(callback: QStashCallback): { text: string; unreachable: b
   return { text: `the node answered HTTP ${callback.status}${detail}`, unreachable };
 }
 
+/** Vectors of one model must all have its dimensions, or search compares vectors of different spaces. */
+async function knownDims(tx: Tx, model: string): Promise<number | undefined> {
+  const [row] = await tx
+    .select({ dims: entryEmbeddings.dims })
+    .from(entryEmbeddings)
+    .where(eq(entryEmbeddings.model, model))
+    .limit(1);
+  return row?.dims;
+}
+
 async function applyAnalysis(
   deps: PipelineDeps,
   jobId: string,
   result: AnalyzeEntryResult,
-): Promise<{ outcome: CallbackOutcome; userId?: string }> {
+): Promise<{ outcome: CallbackOutcome | "mismatch"; userId?: string }> {
   return await deps.db.transaction(async (tx) => {
     const locked = await lockOpenJob(tx, jobId);
     if ("outcome" in locked) return { outcome: locked.outcome };
+    const { job } = locked;
+    // The job says which entry, which version and whose: the node's answer must agree, and only the
+    // job's own values are used to write.
+    const payload = analyzePayload.safeParse(job.payload);
+    if (
+      !payload.success ||
+      !job.userId ||
+      result.entryId !== payload.data.entryId ||
+      result.contentVersion !== payload.data.contentVersion
+    ) {
+      return { outcome: "mismatch" as const };
+    }
+    const dims = await knownDims(tx, result.model);
+    if (dims !== undefined && dims !== result.dims) return { outcome: "mismatch" as const };
+    const { entryId, contentVersion } = payload.data;
+    const userId = job.userId;
     const now = new Date();
-    // One statement decides staleness: it writes only while the entry is live, its owner exists and its
-    // content is still the version that was analysed. An edit commits a new version on this same row,
-    // so the check and the write cannot interleave with it.
+    // One statement decides staleness: it writes only while the entry is live, belongs to the job's
+    // writer, its owner exists and its content is still the version that was analysed. An edit commits a
+    // new version on this same row, so the check and the write cannot interleave with it.
     const written = await tx
       .update(entryAnalyses)
       .set({
@@ -133,11 +213,13 @@ async function applyAnalysis(
       })
       .where(
         and(
-          eq(entryAnalyses.entryId, result.entryId),
-          eq(entryAnalyses.contentVersion, result.contentVersion),
+          eq(entryAnalyses.entryId, entryId),
+          eq(entryAnalyses.userId, userId),
+          eq(entryAnalyses.contentVersion, contentVersion),
           sql`exists (select 1 from ${entries} join ${users} on ${users.id} = ${entries.userId}
-                      where ${entries.id} = ${result.entryId} and ${entries.deletedAt} is null
-                        and ${users.deletedAt} is null and ${entries.contentVersion} = ${result.contentVersion})`,
+                      where ${entries.id} = ${entryId} and ${entries.userId} = ${userId}
+                        and ${entries.deletedAt} is null and ${users.deletedAt} is null
+                        and ${entries.contentVersion} = ${contentVersion})`,
         ),
       )
       .returning({ userId: entryAnalyses.userId });
@@ -155,12 +237,12 @@ async function applyAnalysis(
       return { outcome: "discarded-stale" as const };
     }
     const embedding = {
-      entryId: result.entryId,
-      userId: row.userId,
+      entryId,
+      userId,
       model: result.model,
       dims: result.dims,
       embedding: result.embedding,
-      contentVersion: result.contentVersion,
+      contentVersion,
       indexedAt: result.indexed ? now : null,
       updatedAt: now,
     };
@@ -177,7 +259,10 @@ async function applyAnalysis(
           indexedAt: embedding.indexedAt,
           updatedAt: now,
         },
-        setWhere: lte(entryEmbeddings.contentVersion, result.contentVersion),
+        setWhere: and(
+          lte(entryEmbeddings.contentVersion, contentVersion),
+          eq(entryEmbeddings.userId, userId),
+        ),
       });
     await tx
       .update(jobs)
@@ -196,7 +281,7 @@ async function applyAnalysis(
         },
       })
       .where(eq(jobs.id, jobId));
-    return { outcome: "applied" as const, userId: row.userId };
+    return { outcome: "applied" as const, userId };
   });
 }
 
@@ -239,14 +324,9 @@ export async function handleSuccessCallback(
   deps: PipelineDeps,
   callback: QStashCallback,
 ): Promise<{ outcome: CallbackOutcome; jobId?: string; userId?: string }> {
-  const ref = callbackJob(callback);
-  if (!ref) return { outcome: "unknown-job" };
-  const [job] = await deps.db
-    .select({ kind: jobs.kind, status: jobs.status })
-    .from(jobs)
-    .where(eq(jobs.id, ref.jobId))
-    .limit(1);
-  if (!job) return { outcome: "unknown-job", jobId: ref.jobId };
+  const ref = await bindDelivery(deps.db, callback);
+  if (!ref.bound) return { outcome: ref.outcome, ...(ref.jobId ? { jobId: ref.jobId } : {}) };
+  const job = ref;
   const answer = parseJson(decodeBase64(callback.body));
   // A 2xx answer the edge cannot use counts as a failed attempt: the job goes to another node.
   const refuse = async (reason: string) => ({
@@ -259,8 +339,12 @@ export async function handleSuccessCallback(
       return await refuse("the node answered with an unreadable result");
     }
     const applied = await applyAnalysis(deps, ref.jobId, result.data);
-    if (applied.outcome === "applied" && applied.userId) await discoverAfterAnalysis(deps, applied.userId);
-    return { ...applied, jobId: ref.jobId };
+    if (applied.outcome === "mismatch") {
+      return await refuse("the node answered for another entry, version or vector space");
+    }
+    const { outcome, userId } = applied;
+    if (outcome === "applied" && userId) await discoverAfterAnalysis(deps, userId);
+    return { outcome, ...(userId ? { userId } : {}), jobId: ref.jobId };
   }
   if (job.kind === DISCOVER_TOPICS_JOB) {
     const result = discoverTopicsResultSchema.safeParse(answer);
@@ -366,8 +450,8 @@ export async function handleFailureCallback(
   deps: PipelineDeps,
   callback: QStashCallback,
 ): Promise<{ outcome: CallbackOutcome; jobId?: string; userId?: string }> {
-  const ref = callbackJob(callback);
-  if (!ref) return { outcome: "unknown-job" };
+  const ref = await bindDelivery(deps.db, callback);
+  if (!ref.bound) return { outcome: ref.outcome, ...(ref.jobId ? { jobId: ref.jobId } : {}) };
   const { text, unreachable } = failureReason(callback);
   return {
     ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, text, unreachable)),

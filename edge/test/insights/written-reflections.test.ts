@@ -25,7 +25,7 @@ import {
 import {
   beat,
   CALLBACK,
-  callbackBody,
+  deliveredCallback,
   FAILURE,
   heartbeat,
   postSigned,
@@ -93,14 +93,14 @@ async function publishedBody(jobId: string): Promise<WriteReflectionJob> {
 }
 
 async function deliver(jobId: string, answer: unknown, attempt = 1): Promise<string> {
-  const res = await postSigned(CALLBACK, callbackBody({ answer, source: { jobId, attempt } }));
+  const res = await postSigned(CALLBACK, await deliveredCallback({ answer, source: { jobId, attempt } }));
   return (await json<{ outcome: string }>(res, 200)).outcome;
 }
 
 async function failDelivery(jobId: string, attempt: number): Promise<string> {
   const res = await postSigned(
     FAILURE,
-    callbackBody({
+    await deliveredCallback({
       status: 503,
       answer: { code: "SERVICE_UNAVAILABLE", detail: "The language model failed" },
       source: { jobId, attempt },

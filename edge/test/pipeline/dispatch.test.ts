@@ -129,6 +129,8 @@ describe("dispatch", () => {
       attempts: 1,
       nodeId: outcome.nodeId,
       messageId: outcome.messageId,
+      // Callbacks are applied only for messages listed here.
+      deliveredMessageIds: [outcome.messageId],
     });
 
     const c = config();
@@ -155,6 +157,8 @@ describe("dispatch", () => {
     await testDb().update(jobs).set({ status: "queued", attempts: 0 }).where(eq(jobs.id, jobId));
     const again = await dispatchJob(deps(), jobId);
     expect(again).toMatchObject({ outcome: "published", messageId: outcome.messageId });
+    const [resent] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
+    expect(resent?.deliveredMessageIds).toEqual([outcome.messageId]);
     // A job that is not queued is left alone (two dispatchers racing publish once).
     expect(await dispatchJob(deps(), jobId)).toEqual({ outcome: "skipped" });
   });

@@ -1,8 +1,8 @@
 import type { AnalyzeEntryResult, CreatedNode, Hardware, NodeHeartbeat } from "@inkwell/shared";
-import { inArray } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { expect } from "vitest";
-import { nodes } from "../../src/db/schema/index.ts";
+import { jobs, nodes } from "../../src/db/schema/index.ts";
 import { call, edgeEnv, type TestUser, testDb } from "../harness.ts";
 
 const encoder = new TextEncoder();
@@ -44,6 +44,8 @@ export const FAILURE = "/internal/qstash/failure";
 export const publicUrl = (path: string) => `${(edgeEnv.EDGE_PUBLIC_URL ?? "").replace(/\/+$/, "")}${path}`;
 
 export interface CallbackInput {
+  /** The QStash message the callback answers; a fresh one (never published by the edge) unless given. */
+  messageId?: string;
   status?: number;
   /** The node's answer (JSON-encoded, then base64, as QStash forwards it). */
   answer?: unknown;
@@ -59,12 +61,37 @@ export function callbackBody(input: CallbackInput): string {
     body: input.answer === undefined ? "" : toBase64(JSON.stringify(input.answer)),
     retried: 0,
     maxRetries: 3,
-    sourceMessageId: `msg_${crypto.randomUUID()}`,
+    sourceMessageId: input.messageId ?? `msg_${crypto.randomUUID()}`,
     url: "http://node.test/jobs/analyze-entry",
     method: "POST",
     ...(input.source ? { sourceBody: toBase64(JSON.stringify(input.source)) } : {}),
     ...(input.error ? { error: input.error } : {}),
   });
+}
+
+/**
+ * Records a QStash message as published for `jobId` (as `dispatchJob` does once QStash accepted it) and
+ * answers its id: the edge applies callbacks only for messages it published for that job.
+ */
+export async function recordDelivery(
+  jobId: string,
+  messageId = `msg_${crypto.randomUUID()}`,
+): Promise<string> {
+  await testDb()
+    .update(jobs)
+    .set({
+      messageId,
+      deliveredMessageIds: sql`array_append(${jobs.deliveredMessageIds}, ${messageId}::text)`,
+    })
+    .where(eq(jobs.id, jobId));
+  return messageId;
+}
+
+/** The callback QStash would post for a delivery of the job named in `source`, recorded as published. */
+export async function deliveredCallback(
+  input: CallbackInput & { source: { jobId: string } },
+): Promise<string> {
+  return callbackBody({ ...input, messageId: input.messageId ?? (await recordDelivery(input.source.jobId)) });
 }
 
 /** Posts a QStash-signed callback (signed correctly unless told otherwise). */

@@ -1,7 +1,7 @@
 import { entrySchema, uuidv7 } from "@inkwell/shared";
 import { eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { entryEmbeddings, jobs } from "../../src/db/schema/index.ts";
+import { entries, entryAnalyses, entryEmbeddings, jobs } from "../../src/db/schema/index.ts";
 import { MAX_ATTEMPTS } from "../../src/services/job-dispatch.ts";
 import { createEntry, json } from "../entries/helpers.ts";
 import {
@@ -17,9 +17,11 @@ import {
   analysisResult,
   CALLBACK,
   callbackBody,
+  deliveredCallback,
   FAILURE,
   postSigned,
   publicUrl,
+  recordDelivery,
   removeTestNodes,
 } from "./helpers.ts";
 
@@ -30,7 +32,7 @@ async function getEntry(user: TestUser, id: string) {
 }
 
 async function deliver(jobId: string, entryId: string, contentVersion: number, attempt = 1) {
-  const body = callbackBody({
+  const body = await deliveredCallback({
     answer: analysisResult(jobId, entryId, contentVersion),
     source: { jobId, attempt, entryId, contentVersion },
   });
@@ -140,7 +142,7 @@ describe("QStash result callback", () => {
   it("refuses forged, tampered, misaddressed and unsigned callbacks with 401 and writes nothing", async () => {
     const user = await registerUser();
     const entry = await createEntry(user, { content: "Nobody but QStash may answer for this." });
-    const body = callbackBody({
+    const body = await deliveredCallback({
       answer: analysisResult(entry.jobId ?? "", entry.id, 1),
       source: { jobId: entry.jobId ?? "", attempt: 1 },
     });
@@ -168,7 +170,7 @@ describe("QStash result callback", () => {
     const user = await registerUser();
     const entry = await createEntry(user, { content: "Big callback." });
     const source = { jobId: entry.jobId ?? "", attempt: 1, padding: "x".repeat(400 * 1024) };
-    const body = callbackBody({ answer: analysisResult(entry.jobId ?? "", entry.id, 1), source });
+    const body = await deliveredCallback({ answer: analysisResult(entry.jobId ?? "", entry.id, 1), source });
     expect(body.length).toBeGreaterThan(256 * 1024);
     expect((await json<{ outcome: string }>(await postSigned(CALLBACK, body), 200)).outcome).toBe("applied");
   });
@@ -183,19 +185,139 @@ describe("QStash result callback", () => {
   });
 });
 
+describe("a node's answer is bound to the job it was given", () => {
+  async function post(body: string) {
+    return await postSigned(CALLBACK, body);
+  }
+  async function outcome(res: Response) {
+    return (await json<{ outcome: string }>(res, 200)).outcome;
+  }
+  async function vectorsOf(entryId: string) {
+    return await testDb().select().from(entryEmbeddings).where(eq(entryEmbeddings.entryId, entryId));
+  }
+
+  it("refuses a result that names another writer's entry: nothing is written there", async () => {
+    const attacker = await registerUser();
+    const victim = await registerUser();
+    const own = await createEntry(attacker, { content: "The job this node was given." });
+    const target = await createEntry(victim, { content: "Someone else's private entry." });
+    const jobId = await jobFor(attacker, own.id, { attempts: 1 });
+    const body = await deliveredCallback({
+      answer: analysisResult(jobId, target.id, 1),
+      source: { jobId, attempt: 1, entryId: own.id, contentVersion: 1 },
+    });
+    expect(await outcome(await post(body))).toBe("requeued");
+    expect((await getEntry(victim, target.id)).analysis.status).toBe("pending");
+    expect(await vectorsOf(target.id)).toEqual([]);
+    expect((await getEntry(attacker, own.id)).analysis.status).toBe("pending");
+  });
+
+  it("refuses a result for another content version than the job's", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Version one." });
+    const jobId = await jobFor(user, entry.id, { attempts: 1, contentVersion: 1 });
+    await testDb().update(entries).set({ contentVersion: 7 }).where(eq(entries.id, entry.id));
+    await testDb()
+      .update(entryAnalyses)
+      .set({ contentVersion: 7 })
+      .where(eq(entryAnalyses.entryId, entry.id));
+    const body = await deliveredCallback({
+      answer: analysisResult(jobId, entry.id, 7),
+      source: { jobId, attempt: 1 },
+    });
+    expect(await outcome(await post(body))).toBe("requeued");
+    expect((await getEntry(user, entry.id)).analysis.status).toBe("pending");
+  });
+
+  it("applies nothing for a message the edge never published for the job (a node minting callbacks)", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Only the delivered message may answer." });
+    const jobId = await jobFor(user, entry.id, { attempts: 1 });
+    await recordDelivery(jobId);
+    const forged = callbackBody({
+      answer: analysisResult(jobId, entry.id, 1),
+      source: { jobId, attempt: 1 },
+    });
+    expect(await outcome(await post(forged))).toBe("unbound-delivery");
+    const failure = callbackBody({ status: 500, source: { jobId, attempt: 1 } });
+    expect(await outcome(await postSigned(FAILURE, failure))).toBe("unbound-delivery");
+    const [row] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
+    expect(row).toMatchObject({ status: "running", attempts: 1 });
+    expect((await getEntry(user, entry.id)).analysis.status).toBe("pending");
+  });
+
+  it("never takes the job from the node's answer: without the delivered message's body nothing is applied", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "The answer names a job; that proves nothing." });
+    const jobId = await jobFor(user, entry.id, { attempts: 1 });
+    const messageId = await recordDelivery(jobId);
+    const body = callbackBody({ messageId, answer: analysisResult(jobId, entry.id, 1) });
+    expect(await outcome(await post(body))).toBe("unknown-job");
+    expect((await getEntry(user, entry.id)).analysis.status).toBe("pending");
+  });
+
+  it("asks QStash to retry a callback that arrives before its publish was recorded", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Faster than the publish's answer." });
+    const jobId = await jobFor(user, entry.id, { attempts: 1 });
+    const early = callbackBody({ answer: analysisResult(jobId, entry.id, 1), source: { jobId, attempt: 1 } });
+    const res = await post(early);
+    await expectProblem(res, 503, "SERVICE_UNAVAILABLE");
+    expect(res.headers.get("Retry-After")).toBeTruthy();
+    expect((await getEntry(user, entry.id)).analysis.status).toBe("pending");
+  });
+
+  it("treats the answer as untrusted: wrong dimensions, another model's space, repeated labels, huge lists", async () => {
+    const user = await registerUser();
+    const bad: ((r: ReturnType<typeof analysisResult>) => unknown)[] = [
+      (r) => ({ ...r, dims: 4 }),
+      (r) => ({ ...r, embedding: [0.5, 0.5, 0.5, 0.5], dims: 4 }),
+      (r) => ({ ...r, emotions: [r.emotions[0], r.emotions[0]] }),
+      (r) => ({ ...r, emotions: [{ label: "smug", score: 1 }] }),
+      (r) => ({ ...r, keywords: Array.from({ length: 5000 }, (_, i) => `word${i}`) }),
+      (r) => ({ ...r, keywords: ["x".repeat(10_000)] }),
+      (r) => ({ ...r, embedding: [], dims: 0 }),
+    ];
+    // Another entry's vector puts test-embed-3d in a 3-dimensional space.
+    const seed = await createEntry(user, { content: "Seeds the model's dimensions." });
+    const seedJob = await jobFor(user, seed.id, { attempts: 1 });
+    expect(
+      await outcome(
+        await post(
+          await deliveredCallback({
+            answer: analysisResult(seedJob, seed.id, 1),
+            source: { jobId: seedJob, attempt: 1 },
+          }),
+        ),
+      ),
+    ).toBe("applied");
+    for (const mutate of bad) {
+      const entry = await createEntry(user, { content: "An answer to doubt." });
+      const jobId = await jobFor(user, entry.id, { attempts: 1 });
+      const body = await deliveredCallback({
+        answer: mutate(analysisResult(jobId, entry.id, 1)),
+        source: { jobId, attempt: 1 },
+      });
+      expect(await outcome(await post(body))).toBe("requeued");
+      expect((await getEntry(user, entry.id)).analysis.status).toBe("pending");
+      expect(await vectorsOf(entry.id)).toEqual([]);
+    }
+  });
+});
+
 describe("QStash failure callback", () => {
   it("re-dispatches a failed attempt, and after the last attempt marks job and entry failed with the reason", async () => {
     const user = await registerUser();
     const entry = await createEntry(user, { content: "A node will fail on this one." });
     const jobId = await jobFor(user, entry.id, { attempts: 1 });
-    const failure = (attempt: number) =>
-      callbackBody({
+    const failure = async (attempt: number) =>
+      await deliveredCallback({
         status: 503,
         answer: { code: "SERVICE_UNAVAILABLE", detail: "The inference node is overloaded" },
         source: { jobId, attempt },
       });
 
-    expect((await json<{ outcome: string }>(await postSigned(FAILURE, failure(1)), 200)).outcome).toBe(
+    expect((await json<{ outcome: string }>(await postSigned(FAILURE, await failure(1)), 200)).outcome).toBe(
       "requeued",
     );
     let [row] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
@@ -205,12 +327,12 @@ describe("QStash failure callback", () => {
 
     // A late failure of an attempt that is not the current one changes nothing.
     await testDb().update(jobs).set({ status: "running", attempts: MAX_ATTEMPTS }).where(eq(jobs.id, jobId));
-    expect((await json<{ outcome: string }>(await postSigned(FAILURE, failure(1)), 200)).outcome).toBe(
+    expect((await json<{ outcome: string }>(await postSigned(FAILURE, await failure(1)), 200)).outcome).toBe(
       "ignored-stale-attempt",
     );
 
     expect(
-      (await json<{ outcome: string }>(await postSigned(FAILURE, failure(MAX_ATTEMPTS)), 200)).outcome,
+      (await json<{ outcome: string }>(await postSigned(FAILURE, await failure(MAX_ATTEMPTS)), 200)).outcome,
     ).toBe("failed");
     [row] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
     expect(row?.status).toBe("failed");
@@ -254,7 +376,11 @@ describe("QStash failure callback", () => {
     const entry = await createEntry(user, { content: "Delivered to a machine that just died." });
     const jobId = await jobFor(user, entry.id, { attempts: 1 });
     await testDb().update(jobs).set({ nodeId: node.id }).where(eq(jobs.id, jobId));
-    const body = callbackBody({ status: 0, error: "connect ECONNREFUSED", source: { jobId, attempt: 1 } });
+    const body = await deliveredCallback({
+      status: 0,
+      error: "connect ECONNREFUSED",
+      source: { jobId, attempt: 1 },
+    });
     expect((await json<{ outcome: string }>(await postSigned(FAILURE, body), 200)).outcome).toBe("requeued");
     const listed = await json<{ items: { id: string; status: string }[] }>(
       await call("/v1/admin/nodes", { token: admin.accessToken }),

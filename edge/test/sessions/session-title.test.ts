@@ -7,7 +7,7 @@ import { call, registerAdmin, registerUser, type TestUser, testDb } from "../har
 import {
   beat,
   CALLBACK,
-  callbackBody,
+  deliveredCallback,
   eventually,
   FAILURE,
   heartbeat,
@@ -72,7 +72,7 @@ function answer(
 async function deliver(jobId: string, sessionId: string, result: unknown, attempt = 1): Promise<string> {
   const res = await postSigned(
     CALLBACK,
-    callbackBody({ answer: result, source: { jobId, attempt, sessionId } }),
+    await deliveredCallback({ answer: result, source: { jobId, attempt, sessionId } }),
   );
   return (await json<{ outcome: string }>(res, 200)).outcome;
 }
@@ -199,7 +199,7 @@ describe("title-session results (QStash callback)", () => {
     expect(named).toBe("Argued, holidays, sister");
     await json(await call(`/v1/jobs/${jobId}`, { token: other.accessToken }), 404);
     // Unsigned or forged callbacks write nothing.
-    const body = callbackBody({ answer: answer(jobId, mine), source: { jobId, attempt: 1 } });
+    const body = await deliveredCallback({ answer: answer(jobId, mine), source: { jobId, attempt: 1 } });
     expect((await postSigned(CALLBACK, body, { key: "sig_not-the-signing-key-0123456789" })).status).toBe(
       401,
     );
@@ -213,7 +213,7 @@ describe("title-session results (QStash callback)", () => {
     const jobId = await runningTitleJob(user, id, 3);
     const res = await postSigned(
       FAILURE,
-      callbackBody({ status: 500, source: { jobId, attempt: 3, sessionId: id } }),
+      await deliveredCallback({ status: 500, source: { jobId, attempt: 3, sessionId: id } }),
     );
     expect((await json<{ outcome: string }>(res, 200)).outcome).toBe("failed");
     expect((await getSession(user, id)).title).toBe("Argued, holidays, sister");

@@ -10,7 +10,7 @@ import { call, callWithEnv, expectProblem, registerUser, testDb } from "../harne
 import {
   analysisResult,
   CALLBACK,
-  callbackBody,
+  deliveredCallback,
   postSigned,
   publicUrl,
   qstashSignature,
@@ -207,7 +207,10 @@ describe("storing a discovery run", () => {
   it("answers an unreadable result as a failed attempt, handed to another node", async () => {
     const user = await registerUser();
     const jobId = await runningDiscoveryJob(user.id);
-    const body = callbackBody({ answer: { jobId, topics: "nope" }, source: { jobId, attempt: 1 } });
+    const body = await deliveredCallback({
+      answer: { jobId, topics: "nope" },
+      source: { jobId, attempt: 1 },
+    });
     const res = await postSigned(CALLBACK, body);
     expect((await json<{ outcome: string }>(res, 200)).outcome).toBe("requeued");
     const [row] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
@@ -302,7 +305,7 @@ describe("the job body", () => {
 
 /** A signed analysis callback, delivered through an app with low discovery thresholds. */
 async function deliverAnalysis(jobId: string, entryId: string): Promise<string> {
-  const body = callbackBody({
+  const body = await deliveredCallback({
     answer: analysisResult(jobId, entryId, 1),
     source: { jobId, attempt: 1, entryId, contentVersion: 1 },
   });

@@ -15,7 +15,7 @@ import type { PipelineDeps } from "../../src/services/job-dispatch.ts";
 import { buildDiscoverTopics } from "../../src/services/topic-discovery-job.ts";
 import { json } from "../entries/helpers.ts";
 import { call, edgeEnv, type TestUser, testDb } from "../harness.ts";
-import { CALLBACK, callbackBody, postSigned } from "../pipeline/helpers.ts";
+import { CALLBACK, deliveredCallback, postSigned } from "../pipeline/helpers.ts";
 
 export const MODEL = "test-embed-3d";
 
@@ -101,7 +101,7 @@ export async function deliverTopics(
   retiredIds: string[] = [],
 ): Promise<string> {
   const answer: DiscoverTopicsResult = { jobId, userId, model: MODEL, topics, retiredIds };
-  const body = callbackBody({ answer, source: { jobId, attempt: 1, userId } });
+  const body = await deliveredCallback({ answer, source: { jobId, attempt: 1, userId } });
   const res = await postSigned(CALLBACK, body);
   return (await json<{ outcome: string }>(res, 200)).outcome;
 }

@@ -23,7 +23,14 @@ export const jobs = pgTable(
     result: jsonb("result").$type<Record<string, unknown>>(),
     attempts: integer("attempts").notNull().default(0),
     nodeId: uuid("node_id").references(() => nodes.id, { onDelete: "set null" }),
+    /** The QStash message of the current attempt; cleared when an attempt is claimed, set once published. */
     messageId: text("message_id"),
+    /**
+     * Every QStash message the edge published for this job. A result or failure callback is applied only
+     * when its `sourceMessageId` is one of these: nodes hold the QStash signing keys and can sign a
+     * callback themselves, but only for deliveries they actually received.
+     */
+    deliveredMessageIds: text("delivered_message_ids").array().notNull().default(sql`'{}'::text[]`),
     /** Why the job waits or failed, in words an operator can act on. */
     error: text("error"),
     availableAt: timestamp("available_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),

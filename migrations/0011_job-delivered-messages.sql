@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "delivered_message_ids" text[] DEFAULT '{}'::text[] NOT NULL;
