@@ -1,9 +1,13 @@
 import { z } from "zod";
 
 /**
- * Crisis-risk detection for journal text: deterministic rules and patterns, no model, so it behaves the
- * same on the edge (workerd) and on every node, and its decisions can be read and tested line by line.
- * It is a safety net that points people to help, not a diagnosis.
+ * Crisis-risk assessment for journal text and chat messages, modelled on the categories of the Columbia
+ * Suicide Severity Rating Scale (C-SSRS): the text is read for signals (passive and active ideation,
+ * intent, plan, method or means, preparatory acts, timing, past attempts, self-harm, abuse, protective
+ * factors) and the level is a documented function of the signals found (`levelFromSignals`, and
+ * docs/safety.md). Pure TypeScript with no runtime imports, so the edge (workerd) and every node give the
+ * same answer; a node adds meaning on top (a prototype bank matched with its sentence encoder) and feeds
+ * what it finds through the same level function. A safety net that points people to help, not a diagnosis.
  */
 
 export const SAFETY_LEVELS = ["none", "low", "moderate", "high", "critical"] as const;
@@ -12,6 +16,27 @@ export type SafetyLevel = z.infer<typeof safetyLevelSchema>;
 
 export const safetyCategories = ["suicidal_ideation", "self_harm", "abuse", "acute_distress"] as const;
 export type SafetyCategory = (typeof safetyCategories)[number];
+
+/** The C-SSRS-style signals the assessment looks for (the same names as the crisis evaluation set). */
+export const SAFETY_SIGNALS = [
+  "passive_ideation",
+  "active_ideation",
+  "intent",
+  "plan",
+  "means",
+  "preparatory",
+  "timing",
+  "past_attempt",
+  "self_harm",
+  "self_harm_urge",
+  "abuse",
+  "abuse_threat",
+  "distress",
+  "history",
+  "protective",
+] as const;
+export const safetySignalSchema = z.enum(SAFETY_SIGNALS);
+export type SafetySignal = z.infer<typeof safetySignalSchema>;
 
 export const safetyResourceSchema = z.object({
   name: z.string(),
@@ -26,6 +51,8 @@ export const safetyResultSchema = z.object({
   /** Why, in the project's words; never a quote of the text. */
   reasons: z.array(z.string()),
   categories: z.array(z.enum(safetyCategories)).optional(),
+  /** The signals the level was derived from. */
+  signals: z.array(safetySignalSchema).optional(),
   /** Present from `moderate` up: where to find help now. */
   resources: z.array(safetyResourceSchema).optional(),
 });
@@ -73,138 +100,6 @@ export const ABUSE_RESOURCES: readonly SafetyResource[] = [
   },
 ];
 
-interface Rule {
-  category: SafetyCategory;
-  level: Exclude<SafetyLevel, "none">;
-  reason: string;
-  pattern: RegExp;
-  /** A negation just before the match ("I would never hurt myself") cancels it. */
-  negatable: boolean;
-}
-
-const SELF = "(?:myself|my self)";
-const rules: readonly Rule[] = [
-  // Plans, means, timing, goodbyes: the signals that make a crisis acute.
-  {
-    category: "suicidal_ideation",
-    level: "critical",
-    reason: "describes a plan or intent to end their life",
-    pattern: new RegExp(
-      String.raw`\b(?:i(?: am|'m)? (?:going to|gonna)|i will|i'll|i(?: have|'ve)? decided to|i(?: am|'m)? planning to|i plan to)\s+(?:kill ${SELF}|end (?:it all|my life|everything)|take my (?:own )?life|commit suicide)`,
-    ),
-    negatable: true,
-  },
-  {
-    category: "suicidal_ideation",
-    level: "critical",
-    reason: "mentions a suicide note or a final goodbye",
-    pattern:
-      /\b(?:suicide note|goodbye (?:letter|note)s?|(?:this is|this will be) my last (?:entry|post|day|night))\b/,
-    negatable: true,
-  },
-  // Active suicidal ideation.
-  {
-    category: "suicidal_ideation",
-    level: "high",
-    reason: "expresses a wish to die or to kill themselves",
-    pattern: new RegExp(
-      String.raw`\b(?:(?:want|wanna|wanted|wish|going|ready|trying) (?:to )?(?:die|be dead|kill ${SELF}|end (?:it all|my life))|kill(?:ing)? ${SELF}|end(?:ing)? my (?:own )?life|take my (?:own )?life|wish i (?:was|were) dead|better off dead|suicidal|suicide|end it all)\b`,
-    ),
-    negatable: true,
-  },
-  {
-    category: "suicidal_ideation",
-    level: "high",
-    reason: "says they do not want to live",
-    pattern:
-      /\b(?:do not|don't|dont|no longer) want to (?:live|be alive|exist|be here)(?: anymore| any more)?\b|\bno reason to (?:live|go on|keep going)\b|\b(?:better off|happier) without me\b/,
-    negatable: false,
-  },
-  // Passive ideation.
-  {
-    category: "suicidal_ideation",
-    level: "moderate",
-    reason: "expresses passive thoughts of not being alive",
-    pattern:
-      /\b(?:wish i could (?:disappear|vanish|sleep forever|just stop existing)|wish i (?:was|were|had) (?:never|not) (?:been )?born|wish i (?:wasn't|weren't) (?:alive|here)|(?:do not|don't|dont) want to wake up|what(?:'s| is) the point (?:of|in) (?:living|life|going on)|nothing (?:left )?to live for|can(?:'t|not) go on)\b/,
-    negatable: false,
-  },
-  // Self-harm.
-  {
-    category: "self_harm",
-    level: "high",
-    reason: "describes harming themselves",
-    pattern: new RegExp(
-      String.raw`\b(?:cut|cutting|burned|burnt|burning|hurt|hurting|harmed|harming|hit|hitting|starving|punished|punishing) ${SELF}\b|\bself[- ]?harm(?:ed|ing)?\b`,
-    ),
-    negatable: true,
-  },
-  {
-    category: "self_harm",
-    level: "moderate",
-    reason: "describes an urge to harm themselves",
-    pattern: new RegExp(
-      String.raw`\b(?:urge|urges|tempted|want|wanted|wanna) (?:to )?(?:cut|hurt|harm|burn) ${SELF}?`,
-    ),
-    negatable: true,
-  },
-  // Abuse.
-  {
-    category: "abuse",
-    level: "high",
-    reason: "describes a threat to their life or being choked",
-    pattern:
-      /\b(?:threatened to kill me|(?:going|gonna) to kill me|choked me|strangled me|afraid for my life|fear for my life)\b/,
-    negatable: true,
-  },
-  {
-    category: "abuse",
-    level: "moderate",
-    reason: "describes being hurt or abused by someone",
-    pattern:
-      /\b(?:he|she|they|my (?:partner|husband|wife|boyfriend|girlfriend|ex|father|mother|dad|mum|mom|stepdad|stepfather|stepmother|brother|sister|uncle|boss|coach))\s+(?:hits|hit|beats|beat|kicked|kicks|slapped|slaps|punched|punches|shoved|pushed|raped|abuses|abused|assaulted|molested|touched) me\b|\b(?:being|been|was|got) (?:abused|raped|molested|sexually assaulted|beaten)\b|\babusive (?:relationship|partner|husband|wife|boyfriend|girlfriend|parent|father|mother)\b/,
-    negatable: true,
-  },
-  // Acute distress.
-  {
-    category: "acute_distress",
-    level: "low",
-    reason: "describes acute distress",
-    pattern:
-      /\b(?:panic attacks?|can(?:'t|not) breathe|can(?:'t|not) stop crying|(?:feel|feeling|am|i'm) (?:so |completely |totally )?(?:hopeless|worthless|desperate)|falling apart|breaking down|can(?:'t|not) (?:take|handle|cope with) (?:it|this) any ?more|unbearable)\b/,
-    negatable: true,
-  },
-];
-
-const protectiveFactors: readonly { reason: string; pattern: RegExp }[] = [
-  {
-    reason: "is talking to someone or getting help",
-    pattern:
-      /\b(?:talked|talking|spoke|speaking|called|texted|reached out) to (?:my |a |the )?(?:therapist|counsell?or|doctor|gp|psychiatrist|friend|family|mum|mom|dad|partner|someone|helpline|hotline|crisis line|988|samaritans)\b|\b(?:getting|got|seeking|asked for) help\b|\bi have a (?:therapist|counsell?or|safety plan)\b/,
-  },
-  {
-    reason: "names reasons to live",
-    pattern:
-      /\b(?:my (?:kids|children|son|daughter|family|partner|dog|cat|pets?) (?:keep|keeps|need|needs) me|reasons? to (?:live|stay|keep going)|i want to (?:live|get better|stay safe))\b/,
-  },
-  {
-    reason: "says they are safe",
-    pattern: /\b(?:i(?: am|'m) safe(?: now)?|i feel safer|i(?: am|'m) not in danger)\b/,
-  },
-];
-
-const NEGATION =
-  /\b(?:never|not|no|don't|dont|do not|didn't|didnt|did not|wouldn't|wouldnt|would not|won't|wont|will not|isn't|am not|i'm not|nor|without)\b(?:\s+\w+){0,3}\s*$/;
-/** "used to", "years ago": past experiences, written about from a safer place. */
-const HISTORICAL =
-  /\b(?:used to|years ago|months ago|in the past|back then|when i was (?:younger|a teenager|a kid|in school))\b/;
-/** Reported speech about media: "the song says …", "a line in the film goes …". */
-const MEDIA_CUE =
-  /\b(?:song|lyrics?|movie|film|book|novel|poem|show|series|character|quote|line|title|album|track|meme)\b[^.!?]{0,40}\b(?:says|said|goes|went|sings|sang|reads|read|called|titled|quoted|about)\b/;
-/** Figures of speech that contain risk words but mean nothing of the kind. */
-const IDIOMS =
-  /\b(?:dying to|died laughing|nearly died of|could have died of|die of (?:boredom|embarrassment|shame)|to die for|killing it|killed it|kill(?:ing)? myself laughing|could kill (?:him|her|them|for)|kill me now)\b/g;
-
 const LEVEL_ORDER: Readonly<Record<SafetyLevel, number>> = {
   none: 0,
   low: 1,
@@ -212,63 +107,902 @@ const LEVEL_ORDER: Readonly<Record<SafetyLevel, number>> = {
   high: 3,
   critical: 4,
 };
-const lower = (level: SafetyLevel): SafetyLevel => {
-  if (level === "critical" || level === "none" || level === "low") return level;
-  return level === "high" ? "moderate" : "low";
-};
+
+export function maxLevel(a: SafetyLevel, b: SafetyLevel): SafetyLevel {
+  return LEVEL_ORDER[a] >= LEVEL_ORDER[b] ? a : b;
+}
+
+export function levelAtLeast(level: SafetyLevel, floor: SafetyLevel): boolean {
+  return LEVEL_ORDER[level] >= LEVEL_ORDER[floor];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Normalisation: one spelling for the many ways people type the same words at their worst.
+
+/** Whole-word rewrites, applied in order on lower-cased text. */
+const SPELLINGS: readonly [RegExp, string][] = [
+  [/[\u2018\u2019\u02bc`´]/g, "'"],
+  [/[\u201c\u201d\u201e«»]/g, '"'],
+  [/[\u2013\u2014]/g, " - "],
+  [/\bi\s*'\s*m\b|\bim\b/g, "i am"],
+  [/\bi\s*'\s*ve\b|\bive\b/g, "i have"],
+  [/\bi\s*'\s*ll\b/g, "i will"],
+  [
+    /\bill (?=(?:just |never |finally |really |actually |not |be |do |go |take |end |make |jump |write |leave |say |give |try |get |have |kill |see |miss |stop |need )\b)/g,
+    "i will ",
+  ],
+  [/\bi\s*'\s*d\b/g, "i would"],
+  [/\bid (?=(?:rather|be|never|just|do|have|like|love|kill|die|want|need)\b)/g, "i would "],
+  [/\bwanna\b/g, "want to"],
+  [/\bwantto\b/g, "want to"],
+  [/\bgonna\b|\bgunna\b|\bfinna\b/g, "going to"],
+  [/\bgotta\b/g, "got to"],
+  [/\btryna\b/g, "trying to"],
+  [/\bhafta\b/g, "have to"],
+  [/\b(do|does|did|is|are|was|were|have|has|had|would|could|should|must)n\s*'?\s*t\b/g, "$1 not"],
+  [/\bcan\s*'?\s*t\b|\bcan not\b/g, "cannot"],
+  [/\bwon\s*'?\s*t\b/g, "will not"],
+  [/\bshan\s*'?\s*t\b/g, "shall not"],
+  [/\bain\s*'?\s*t\b/g, "am not"],
+  [/\b(it|that|there|what|here|who|she|he)\s*'\s*s\b/g, "$1 is"],
+  [/\b(thats|theres|whats|heres)\b/g, "$1-is"],
+  [/\bthats-is\b/g, "that is"],
+  [/\btheres-is\b/g, "there is"],
+  [/\bwhats-is\b/g, "what is"],
+  [/\bheres-is\b/g, "here is"],
+  [/\b(they|we|you)\s*'\s*re\b/g, "$1 are"],
+  [/\b(they|we|you|she|he)\s*'\s*ll\b/g, "$1 will"],
+  [/\b(they|we|you|she|he)\s*'\s*d\b/g, "$1 would"],
+  [/\b(they|we|you)\s*'\s*ve\b/g, "$1 have"],
+  [/\bu\b/g, "you"],
+  [/\bur\b/g, "your"],
+  [/\b(?:cuz|coz|cos|bc|b\/c)\b/g, "because"],
+  [/\brn\b/g, "right now"],
+  [/\btho\b/g, "though"],
+  [/\b(?:tonite|tonight|2nite|2night|tonght|tonigt|tonihgt|toniht|tonigth)\b/g, "tonight"],
+  [
+    /\b(?:tmrw|tmr|tmrow|tmoz|tomoz|tomoro|tomorow|tommorow|tommorrow|tomorrrow|2moro|2morrow|2mrw)\b/g,
+    "tomorrow",
+  ],
+  [/\b(?:wknd|weeknd)\b/g, "weekend"],
+  [/\b(?:pils|pilz|pillz|pillls|pils)\b/g, "pills"],
+  [/\btablests\b|\btabs\b/g, "tablets"],
+  [/\b(?:myslef|myslf|mysefl|mself|meself|myelf|my self)\b/g, "myself"],
+  [/\b(?:sucide|suicde|suiside|suicid|sucicide|suicied|suicde)\b/g, "suicide"],
+  [/\b(?:sucidal|suicdal|suicidel|suisidal|suicidle)\b/g, "suicidal"],
+  [/\b(?:kms)\b/g, "kill myself"],
+  [/\bunalive(?:d)? myself\b|\bself[- ]?delete\b|\bdelete myself\b|\bsewerslide\b/g, "kill myself"],
+  [/\bunaliv(?:e|ing)\b/g, "killing"],
+  [/\b(?:dissapear|disapear|dissappear)\b/g, "disappear"],
+  [/\bany more\b/g, "anymore"],
+  [/\bgood[- ]?by(?:e)?s?\b/g, "goodbye"],
+  [/\b(?:o\.d\.|o\.d|od'd|oded|od)\b/g, "overdose"],
+  [/\b(?:cuting|cuttin)\b/g, "cutting"],
+  [/\b(?:wrsts|wirsts|wrist's)\b/g, "wrists"],
+  [/\balot\b/g, "a lot"],
+  [/\bnite\b/g, "night"],
+  [/[ \t]+/g, " "],
+];
+
+/** Lower case, one apostrophe, expanded contractions and common misspellings. Exported for the node. */
+export function normaliseSafetyText(text: string): string {
+  let out = text.normalize("NFKC").toLowerCase();
+  for (const [pattern, replacement] of SPELLINGS) out = out.replace(pattern, replacement);
+  return out;
+}
 
 /** Removes quoted passages: words someone else wrote or said are not the writer's own state. */
 function stripQuotes(text: string): string {
   return text
-    .replace(/"[^"\n]{1,400}"/g, " ")
-    .replace(/(^|[\s([{:])'(?!(?:s|t|m|re|ve|ll|d)\b)[^\n]{1,400}?'(?![a-z])/g, "$1 ");
+    .replace(/"[^"\n]{1,400}"/g, (m) => " ".repeat(m.length))
+    .replace(/(^|[\s([{:])'(?!(?:s|t|m|re|ve|ll|d)\b)[^'\n]{4,400}?'(?![a-z])/g, (m, lead: string) =>
+      lead.padEnd(m.length, " "),
+    );
 }
 
-function normalise(text: string): string {
-  return text
-    .normalize("NFKC")
-    .toLowerCase()
-    .replace(/[\u2018\u2019]/g, "'")
-    .replace(/[\u201c\u201d]/g, '"')
-    .replace(/[ \t]+/g, " ");
+/**
+ * Figures of speech that contain risk words but mean nothing of the kind; blanked before any rule runs,
+ * so "this commute is killing me" or "I'd die for a coffee" never reach the ideation rules.
+ */
+const IDIOMS: readonly RegExp[] = [
+  /\b(?:is|are|was|were|it is|this is|that is|they are|you are|heat|job|work|commute|shift|kids|feet|back|legs|knees|head|stomach|hangover|traffic|week|day|exam|exams|boss|deadline|deadlines|suspense|cold|shoes) (?:\w+ ){0,2}killing me\b/g,
+  /\bkill(?:s|ing)? me now\b|\bjust kill me\b|\bshoot me now\b/g,
+  /\b(?:dying|died|die) (?:to|for|of|from) (?:boredom|embarrassment|shame|laughter|laughing|cringe|curiosity|thirst|hunger|heat|the heat|a coffee|coffee|a drink|a pint|a nap|a holiday|sleep)\b/g,
+  /\b(?:dying|dying for) (?:to (?:see|try|know|go|tell|meet|read|get|hear|watch|visit)|for (?:a|an|some|the|it|this|that|one))\b/g,
+  /\b(?:i would|i could|would|could) (?:literally |honestly |actually |just )?(?:die|kill) for (?:a|an|some|the|that|this|one|it|him|her|them|my)\b/g,
+  /\bto die for\b|\bdied laughing\b|\bdead tired\b|\bdead on my feet\b|\bdead inside lol\b|\bi am dead (?:lol|lmao|haha)\b|\bi am dead\b(?= ?(?:😂|🤣|💀))/g,
+  /\b(?:kill(?:ed|ing)? it|killing time|kill time|kill (?:an|the|a few) (?:hour|hours|minutes|afternoon|evening)|killed (?:the|that) (?:mood|vibe|conversation|battery|engine|lights))\b/g,
+  /\b(?:kill(?:ed|ing)? myself laughing|laughed myself (?:sick|silly|to death)|bored (?:myself )?to death|scared (?:myself )?to death|worked (?:myself )?to death|worried (?:myself )?sick)\b/g,
+  /\b(?:die|dying|died) of (?:embarrassment|boredom|shame|laughter|cringe)\b|\bcould have died\b(?= (?:of|from|when|laughing))/g,
+  /\boverdos(?:e|ed|ing) on (?:caffeine|coffee|sugar|chocolate|netflix|tv|television|carbs|cake|sun|work|emails|memes)\b/g,
+  /\b(?:my|the|our|his|her) (?:phone|laptop|battery|car|plant|plants|computer|tv|printer|wifi|router|basil|sourdough starter) (?:\w+ ){0,2}(?:died|is dying|is dead|was dead|dies)\b/g,
+  /\bend it with (?:him|her|them)\b|\bend (?:things|it) (?:with|between) (?:\w+ ){0,2}(?:him|her|them|us|my)\b/g,
+  /\b(?:want|wanted|going|gonna|could|would|will) (?:to )?kill (?:him|her|them|you|my (?:brother|sister|boss|flatmate|roommate|husband|wife|partner|mum|mom|dad|kids|son|daughter|neighbou?r|cat|dog))\b(?! myself)/g,
+  /\bdeadline(?:s)?\b|\bdeadlift(?:s|ing)?\b|\bdead ?end\b|\bdead (?:battery|phone|plant|tired|serious|set|heat|last|quiet|easy|good|funny|boring)\b/g,
+  /\b(?:cut|cutting) (?:my |the |a |his |her )?(?:hair|fringe|nails|losses|ties|corners|back|down|out|class|carbs|sugar|cake|bread|onions?|grass|lawn|hedge|price|costs?|budget|deal)\b/g,
+  /\bcut myself (?:a|some|another) (?:slice|piece|break)\b/g,
+  /\bjump(?:ed|ing)? (?:off|from|into) (?:the )?(?:diving board|boat|pier into the (?:sea|water)|high board|rocks into|plane|a plane)\b|\bbungee\b|\bskydiv\w*/g,
+  /\bhang(?:ing|ed)? out\b|\bhang(?:ing|ed)? (?:up|on|in there|the washing|washing|pictures|a picture|the picture|a shelf|curtains)\b/g,
+  /\bthe last (?:straw|minute)\b|\bdrowning in (?:work|paperwork|emails|laundry|marking|admin)\b/g,
+  /\bkiller (?:workout|headache|migraine|playlist|heels|app|feature)\b|\bsuicide (?:squad|run|runs|sprints|drills|doors|blonde)\b/g,
+];
+
+function stripIdioms(text: string): string {
+  let out = text;
+  for (const idiom of IDIOMS) out = out.replace(idiom, (m) => " ".repeat(m.length));
+  return out;
 }
 
-/** Assesses one text. Same input, same answer; nothing is logged or stored. */
-export function assessSafety(text: string): SafetyResult {
-  const cleaned = stripQuotes(normalise(text)).replace(IDIOMS, " ");
-  const sentences = cleaned
-    .split(/[.!?\n;]+/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+// ---------------------------------------------------------------------------------------------------
+// Signal rules.
 
-  let level: SafetyLevel = "none";
-  const reasons = new Set<string>();
-  const categories = new Set<SafetyCategory>();
-  for (const sentence of sentences) {
-    const historical = HISTORICAL.test(sentence);
-    for (const rule of rules) {
-      const match = rule.pattern.exec(sentence);
-      if (!match) continue;
-      const before = sentence.slice(0, match.index);
-      if (rule.negatable && NEGATION.test(before)) continue;
-      if (MEDIA_CUE.test(before)) continue;
-      const ruleLevel = historical ? "low" : rule.level;
-      if (LEVEL_ORDER[ruleLevel] > LEVEL_ORDER[level]) level = ruleLevel;
-      reasons.add(historical ? `${rule.reason} (in the past)` : rule.reason);
-      categories.add(rule.category);
+type Kind =
+  /** A signal about the writer's own present state; negation, others' stories, fiction and the past cancel it. */
+  | "self"
+  /** Abuse: the subject is someone else by nature, so a third-person subject does not cancel it. */
+  | "abuse"
+  /** Protective factors, timing: context words, counted as written. */
+  | "context";
+
+interface SignalRule {
+  signal: SafetySignal;
+  reason: string;
+  pattern: RegExp;
+  kind: Kind;
+  /** The pattern already contains its own negation ("I do not want to live"): a negation does not cancel it. */
+  negated?: boolean;
+  /** Words right after a match that undo it ("killing myself was never an option", "end it with him"). */
+  unless?: RegExp;
+  /**
+   * A cue that is everyday on its own (giving things away, saying goodbye, "my mind is made up", counting
+   * something): it counts only when another risk signal or a second, different weak cue is in the text.
+   */
+  weak?: boolean;
+}
+
+const SELF = "myself";
+/** Up to n filler words between two parts of a phrase. */
+const gap = (n: number) => String.raw`(?:[\w']+ ){0,${n}}`;
+const re = (source: string) => new RegExp(source, "g");
+
+const PILLS = String.raw`(?:pills|tablets|meds|medication|medicine|sleeping pills|sleepers|paracetamol|tylenol|acetaminophen|ibuprofen|painkillers|pain killers|antidepressants|insulin|co-codamol|codeine|opioids|oxy|oxys|xanax|benzos|diazepam|lithium|sertraline|prescriptions?|them all|the lot)`;
+const ENDING = String.raw`(?:kill ${SELF}|end (?:it all|it|my life|my own life|everything|things|this|my suffering)|take my (?:own )?life|die|be dead|not be here|not exist|not wake up|stop living|go through with it|do it|hang ${SELF}|drown ${SELF}|shoot ${SELF}|jump|overdose|off ${SELF})`;
+const WEEKDAY = String.raw`(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|weds|thurs|fri|sat|sun)`;
+
+const RULES: readonly SignalRule[] = [
+  // --- Intent: the writer says they will act.
+  {
+    signal: "intent",
+    reason: "states an intent to end their life",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:i am|i will|i shall|i have|i|going to)\s+(?:\w+ ){0,2}?(?:going to|decided to|planning to|plan to|intend to|ready to|about to|finally going to|gonna|determined to|set on|made up my mind to|choosing to|going through with)\s+(?:\w+ ){0,2}?${ENDING}\b`,
+    ),
+    unless:
+      /^\s*(?:\w+ ){0,1}(?:of|from|with|laughing|for a|for some|on|at work|this (?:project|essay|report))\b/,
+  },
+  {
+    signal: "intent",
+    reason: "states an intent to end their life",
+    kind: "self",
+    pattern: re(
+      String.raw`\bi (?:will|shall|am going to|am) (?:finally |just |actually |really )?(?:kill ${SELF}|end (?:it all|my life|my own life)|take my (?:own )?life|hang ${SELF}|drown ${SELF}|shoot ${SELF})\b`,
+    ),
+  },
+  {
+    signal: "intent",
+    reason: "says they will not be alive or around for long",
+    kind: "self",
+    negated: true,
+    pattern: re(
+      String.raw`\b(?:i )?(?:will|shall|am going to|am) not (?:be )?(?:here|around|alive|seeing|see|make it to|making it to|last|be a burden|be a problem|bother anyone)(?: \w+){0,2}? (?:tomorrow|by|next|much longer|for long|after|anymore|the morning|morning|monday|tuesday|wednesday|thursday|friday|saturday|sunday|christmas|the weekend|my birthday|long)\b|\bwill not be (?:a burden|a problem|here|around) (?:much |for )?(?:longer|long)\b|\bnot going to be (?:here|around) (?:much |for )?(?:longer|long|tomorrow)\b|\bi shall not be seeing\b`,
+    ),
+  },
+  {
+    signal: "intent",
+    reason: "writes a final entry or message",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:this is|this will be|this is going to be|it is|that was|here is) (?:my |the )?(?:very )?(?:last|final) (?:entry|post|page|thing i write|time i (?:will )?write|words|message|goodbye|day|night)\b|\b(?:my|the) (?:last|final) (?:entry|words)\b`,
+    ),
+    unless:
+      /^\s*(?:(?:of|for|in|on) (?:the|this|my|that) (?:year|month|week|term|semester|course|trip|holiday|book|notebook|journal|diary|app|blog|page|series|challenge)|before (?:the|my|we) (?:move|holiday|trip|break))\b/,
+  },
+  {
+    signal: "intent",
+    reason: "says the act is decided or imminent",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:tonight|today|tomorrow|this weekend|it) (?:is|will be) the (?:night|day)\b|\bi am (?:done|finished) (?:with (?:life|living|everything|it all|this world|being alive)|for good)\b|\bit (?:all )?(?:ends|will end|finishes) (?:tonight|today|tomorrow|soon|this week|on \w+)\b|\btonight i (?:finish|end|go)\b|\bi am coming,? \w+\b|\bsee you (?:soon|on the other side),? (?:mum|mom|dad|gran|grandad|nan)\b|\b(?:will not|am not going to|do not|will never) (?:need|be needing|have to (?:face|see|deal with)) (?:\w+ ){0,2}(?:after (?:tonight|today|tomorrow|this|that|the|next|\w+day)|anymore|ever again)\b|\bnot going to need (?:\w+ ){0,2}(?:after|anymore)\b|\bwill not be (?:there|here|around) to (?:see|read|hear|find|open|answer)\b|\bnot waking up (?:tomorrow|again|this time)\b|\b(?:none of it|nothing|it) (?:will )?(?:matters?|matter) (?:after|anymore after) (?:tonight|today|tomorrow|this|\w+day)\b|\bafter \w+ none of it matters\b|\bsomething (?:is going to|will) happen to me\b|\bnext time i would (?:take|do|go|cut) (?:more|deeper|further|it properly)\b|\bnot (?:coming|going) back (?:from (?:it|this|there)|down|up|home)\b`,
+    ),
+  },
+  {
+    signal: "intent",
+    reason: "says their mind is made up",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:i have |i |my )?(?:made up my mind|minds? (?:is )?made up|made my decision|decided|at peace with (?:it|dying|my decision|the decision|this))\b(?! (?:to|on|about|what|which|whether|that i (?:want|need|like))\b)|\bno turning back\b|\b(?:i )?(?:do not|will not|am not going to) turn back\b|\b(?:ok(?:ay)? )?so this is it\b|\bthis is it\W*$|\bi am done\W*$|\bdone\W*$|\bso (?:someone|somebody) knows\b|\b(?:sorry|i am sorry) (?:for everything|to everyone|for all of it|for what)\b|\bthank(?:s| you) for everything\b|\b(?:i am )?(?:never|not) coming back\b|\bone[- ]way ticket\b|\bby \w+ i will be gone\b|\bwill be gone (?:by|before|after)\b|\btied up\b(?= .*\b(?:easier|everyone|for good)\b)`,
+    ),
+  },
+  // --- Plan.
+  {
+    signal: "plan",
+    reason: "describes a plan for how or when",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:i have|i have got|i got|i have made|i made|there is) (?:a |the )?plan\b|\b(?:my|the) plan (?:is|was|for)\b|\b(?:i have |i )?(?:planned|worked out|figured out|picked|chosen|chose) (?:exactly )?(?:how|when|where|the (?:day|date|place|spot|time|way|method)|a (?:day|date|place|spot|time|way))\b|\bset a date\b|\bhow i (?:would|will|am going to|could) do it\b|\bworking out how (?:i would|i will|i could|to) do it\b`,
+    ),
+    unless:
+      /^\s*(?:to (?:get|make|fix|finish|pay|save|move|learn|start|cook)|(?:the )?(?:recipe|route|budget|itinerary|meeting|project|essay|report|party|trip|holiday|wedding|workout))\b/,
+  },
+  {
+    signal: "plan",
+    reason: "thinks about how they would do it",
+    kind: "self",
+    pattern: re(
+      String.raw`\bhow i would (?:actually |really )?(?:go about it|do it|go|end it|make it quick)\b|\bknow (?:exactly )?(?:how|when|where) i (?:am going to|will|would) (?:do it|go|end it)\b|\bhow to make it (?:quicker|quick|faster|painless)\b|\b(?:picked|chosen|chose) (?:the|a) (?:spot|place|day|date) (?:for it|already)\b`,
+    ),
+  },
+  // --- Means: a method, in the words people use for the act, not for everyday life.
+  {
+    signal: "means",
+    reason: "mentions gathering or having the means",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:saved|saving|save|stockpiled|stockpiling|collected|collecting|hoarded|hoarding|stashed|stashing|kept back|keeping back|putting by|put by|been putting|been keeping|been saving|counted|counting|got enough|have enough|there are enough|there is enough|enough) (?:\w+ ){0,3}?${PILLS}\b|\b${PILLS} (?:\w+ ){0,3}(?:saved|stockpiled|hidden|stashed|collected|hoarded|counted|ready|lined up|in the drawer|under (?:my|the) (?:bed|mattress|pillow))\b|\benough ${PILLS}\b|\b(?:all|whole (?:box|packet|bottle|pack) of|every one of) (?:of )?(?:my |the |those |these )?${PILLS}\b|\bthe whole (?:bottle|packet|box|pack|strip)\b|\b(?:lethal|fatal|deadly) (?:dose|amount|quantity)\b|\bhow many (?:\w+ ){0,2}(?:it takes|it would take|would (?:do it|kill|be enough)|to (?:die|take|kill))\b|\ban overdose\b|\boverdos(?:e|ing) on (?:my |the |all )\b|\b(?:take|took|swallow|swallowed|down|neck) (?:\w+ ){0,2}(?:all|them all|the lot|every one)\b`,
+    ),
+    unless:
+      /^\s*(?:of (?:my )?(?:vitamins|antibiotics)|as prescribed|with (?:food|water|breakfast|dinner))\b/,
+  },
+  {
+    signal: "means",
+    reason: "mentions a method",
+    kind: "self",
+    pattern: re(
+      String.raw`\bnoose\b|\b(?:the|a|bought a|got a|have a) rope\b|\brope (?:is|was|in|under|from|around|over|on)\b|\b(?:tie|tied|tying) (?:it|the rope|a knot|a belt|the belt|the cord) (?:to|around|over|on)\b|\b(?:hang|hanging|hanged) ${SELF}\b|\bbelt (?:around|round) my neck\b|\b(?:jump|jumping|throw ${SELF}|step|stepping|walk|walking|lie down) (?:off|from|in front of|into|onto|under) (?:the |a |that |one of the )?(?:bridge|roof|building|cliff|tower|balcony|multi ?storey|car park|overpass|motorway|train|trains|tracks|railway|rail line|lorry|truck|bus|traffic|sea|river|lake|ocean|canal|quarry|edge|platform|window|top floor)\b|\b(?:the )?(?:edge|top|railing|side) of (?:the |a )?(?:bridge|roof|building|cliff|multi ?storey|car park|tower|balcony|platform)\b|\bhigh enough\b|\b(?:my|dad's|his|the|a|grandad's|granddad's|father's) (?:gun|rifle|shotgun|pistol|revolver)\b|\b(?:loaded|load) (?:the |my )?(?:gun|rifle|shotgun|pistol)\b|\bshoot ${SELF}\b|\b(?:slit|slash|open|cut) (?:my |both )?(?:wrists?|throat)\b|\b(?:razor|blade|knife) (?:to|across|on|against|into) (?:my )?(?:wrists?|throat|neck)\b|\b(?:drive|driving|crash|crashing|steer|steering|swerve|swerving|going straight) (?:my car |the car |the van )?(?:into|off|through) (?:a |the )?(?:tree|trees|wall|bridge|cliff|river|oncoming|lorry|barrier|central reservation|reservoir|sea)\b|\b(?:exhaust|hose ?pipe|a hose|charcoal|carbon monoxide|helium|bag over my head)\b|\b(?:drown|drowning) ${SELF}\b|\bwalk(?:ing)? into the (?:sea|river|lake|ocean|water)\b|\bthe (?:pills|tablets|rope|gun|blade|razor|noose|stuff|car|hose) (?:is|are) (?:\w+ ){0,2}(?:ready|waiting|in the|under|hidden|behind|in my|upstairs|downstairs)\b|\b(?:drink|drinking|drank|swallow|swallowing|swallowed|take|taking|bought|buy|buying|got) (?:the |some |a bottle of |the bottle of )?(?:bleach|antifreeze|weed ?killer|rat poison|poison)\b`,
+    ),
+  },
+  // --- Preparatory acts.
+  {
+    signal: "preparatory",
+    reason: "describes preparations such as notes, letters or a will",
+    kind: "self",
+    pattern: re(
+      String.raw`\bsuicide (?:note|letter)s?\b|\bgoodbye (?:letters?|notes?|messages?|texts?|videos?|emails?|posts?)\b|\b(?:last|final) (?:letters?|notes?|messages?|words|wishes|texts?|voicemails?)\b`,
+    ),
+    unless:
+      /^\s*(?:to|for) (?:this|the|my old|our old) (?:flat|house|home|city|job|office|team|school|year|town|country|apartment|class|students|colleagues)\b/,
+  },
+  {
+    signal: "preparatory",
+    reason: "describes writing letters or notes for people",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:wrote|written|writing|write|left|leaving|leave|finished|hid|put|drafted|drafting|recorded|recording) (?:\w+ ){0,3}?(?:letters|notes|a letter|a note|the letter|the note|the letters|the notes|a video|videos|messages) (?:for|to) (?:everyone|each|all|mum|mom|dad|my|the kids|them|her|him|whoever|whoever finds)\b|\bthe (?:notes?|letters?) (?:for \w+ )?(?:is|are) (?:in|on|under|inside|behind)\b|\b(?:a|the) (?:note|letter) (?:for|to) (?:\w+ ){0,2}(?:is|are) (?:in|on|under)\b|\b(?:finished|wrote|written|writing|sealed|addressed) (?:\w+ ){0,2}(?:letters|cards|notes)\W+(?:\w+ ){0,3}one for each\b|\b(?:leaving|left|put|putting) the (?:note|letter|letters|notes) (?:on|in|under|by|where|with)\b`,
+    ),
+    unless:
+      /^\s*(?:to|for) (?:this|the|my old|our old) (?:flat|house|home|city|job|office|team|school|year|town|country|apartment)\b/,
+  },
+  {
+    signal: "preparatory",
+    reason: "describes putting affairs in order",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:put|putting|got|getting|sorted|sorting|have|set|setting) (?:all )?(?:my |our )?(?:affairs|things|finances|paperwork|papers|stuff|life) (?:in|into) order\b|\b(?:wrote|written|writing|made|updated|updating|finished|signed|sorted|sorting|redid|changed) (?:out )?(?:my|a|the) will\b|\b(?:the )?(?:deeds|bank papers|passwords|pin numbers|life insurance|policy documents|insurance papers)\b|\b(?:it is|everything is|its) all (?:arranged|sorted|in order|ready|set)\b|\bi have everything ready\b|\beverything (?:is )?(?:ready|arranged|sorted) (?:now|for|in)\b|\bso (?:they|nobody|no one|mum|mom|dad|\w+) (?:does not|do not|will not|would not) have to (?:break|find|decide|deal|sort|clean|pay|worry)\b|\bcancel(?:led|ed|ling|ing)? (?:the |my )?(?:dentist|gym|subscriptions?|phone contract|appointments?)\b(?= .*\b(?:need|remember|before|so)\b)|\bleft the (?:back |front )?door (?:unlocked|open|on the latch)\b`,
+    ),
+  },
+  {
+    signal: "preparatory",
+    reason: "describes giving belongings away or rehoming pets",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:gave|giving|give|given|handed|handing) (?:away )?(?:all )?(?:my|his|her|the) (?:\w+ ){0,3}?(?:away|to (?:\w+ ){0,2}(?:next door|neighbou?r|sister|brother|friend|cousin|mate|\w+))\b(?= .*\b(?:because|said|told|so|pleased|anymore|wont|will not|need|last)\b|\W*$)|\bgiving (?:away|everything away|my things away|my stuff away)\b|\bgave (?:away|everything away|my stuff away|my things away)\b|\b(?:found|finding|find) (?:a )?(?:new )?home for (?:my |the )?(?:cat|dog|pets?|rabbit|hamster|bird|birds|fish|\w+)\b|\brehom(?:e|ed|ing) (?:my |the )?(?:cat|dog|pets?|\w+)\b|\b(?:\w+ ){0,1}(?:is going|goes|will go) to (?:my |the )?(?:sister|brother|neighbou?r|mum|mom|dad|friend|cousin|nan|gran)\b|\bwho (?:will )?(?:gets?|takes?|should have|can have) my\b|\b(?:to|for) whoever wants them\b|\bsticky notes on everything\b`,
+    ),
+  },
+  {
+    signal: "preparatory",
+    reason: "describes saying goodbye",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:said|say|saying|sent|send|sending|made|make) (?:my |our |a |the )?(?:goodbyes?|farewells?)\b(?! (?:party|drinks|do|lunch|card|at (?:work|the office|the station|the airport)))|\bgoodbye (?:everyone|world|all)\b|\b(?:one|the|a) (?:last|final) (?:time|look|hug|walk|call|visit|cuddle|kiss|goodbye)\b(?! (?:before (?:the|my|we|i) (?:move|holiday|trip|leave for|flight|exam)|of the (?:season|year|term)))|\bfor the (?:last|final) time\b|\blast time (?:i will|i would|i am going to|i) (?:ever )?(?:see|hug|hear|write|talk|speak|walk)\b|\bthank you for (?:everything|listening|being there)\b.{0,40}\b(?:sorry|goodbye|last|forgive)\b|\bplease forgive me\b|\bi am sorry for (?:everything|what i am about to|what i am going to)\b|\btell (?:\w+ ){0,2}i (?:love|loved) (?:them|her|him|you)\b`,
+    ),
+  },
+  {
+    signal: "preparatory",
+    reason: "describes researching a method or a place",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:looked up|looking up|look up|googled|googling|google|searched|searching|search|researched|researching|read up on|reading up on|reading about|read about|checked|checking|check|watched videos on|looked into|looking into|scoped out|went to look at|went up to|went to see|drove to|walked to|visited) (?:\w+ ){0,4}?(?:how many|how much|how long it takes|how high|how tall|how deep|how to (?:tie|hang|die|kill|overdose|do it|make it)|which (?:pills|tablets|meds|drugs|bridge)|what dose|what happens if you (?:take|swallow|jump)|lethal|fatal|painless|least painful|quickest way|fastest way|easiest way|the best way to (?:die|go)|the (?:bridge|roof|multi ?storey|cliff|car park|tracks|top floor)|a (?:bridge|roof|cliff|high place))\b|\bhow many (?:\w+ ){0,2}(?:it takes|it would take|are enough|would be enough|is enough)\b|\b(?:painless|quickest|fastest|easiest|surest) (?:way|method) (?:to die|to go|out)\b|\blooked over the edge\b|\bthe drop (?:is|was|would be) (?:enough|high|far)\b`,
+    ),
+  },
+  // --- Active ideation.
+  {
+    signal: "active_ideation",
+    reason: "expresses a wish to die or to kill themselves",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:want|wants|wanted|wanting|wish|wishing|need|needing|going|ready|trying|tempted|longing|itching|desperate|urge|urges|urge is|planning|thinking|thought|think|thoughts|considering|fantasi[sz]e|fantasi[sz]ing|dream|dreaming) (?:\w+ ){0,2}?(?:to |about |of )?(?:die|dying|be dead|kill ${SELF}|killing ${SELF}|end (?:it all|my life|my own life|everything|it|things|this)|ending (?:it all|my life|my own life|everything|it|things|this)|take my (?:own )?life|taking my (?:own )?life|suicide|hang(?:ing)? ${SELF}|jump(?:ing)? off|overdos(?:e|ing)|not (?:be|being) (?:alive|here) anymore|stop (?:living|existing|breathing)|join (?:him|her|them)|joining (?:him|her|them))\b`,
+    ),
+    unless:
+      /^\s*(?:with (?:him|her|them|my)|between|of (?:boredom|embarrassment|laughter|shame)|laughing|for (?:a|an|some|the)|on (?:a|this|that) (?:high|good) note|early|soon at work|in (?:a|my) (?:game|dream)|it with|things with)\b/,
+  },
+  {
+    signal: "active_ideation",
+    reason: "talks about killing themselves or being suicidal",
+    kind: "self",
+    pattern: re(
+      String.raw`\bsuicidal\b|\b(?:kill|killing|killed) ${SELF}\b|\b(?:end|ending) my (?:own )?life\b|\b(?:take|taking) my (?:own )?life\b|\bend it all\b|\bend it (?:tonight|today|tomorrow|now|soon|this week|this weekend)\b|\b(?:commit|committing|attempt|attempting) suicide\b|\bsuicide (?:is|feels like|seems like) (?:the|my) (?:only|best|answer|way)\b|\b(?:had|have|he had|she had) the right idea\b|\b(?:joining|join|be with) (?:him|her|them|\w+) (?:soon|again|up there|wherever)\b|\bif i had the (?:guts|nerve|courage|balls)\b|\bnot (?:brave|strong) enough to (?:do it|go through with it|end it)\b|\b(?:make|making) (?:that|it) happen (?:myself|on purpose)\b|\bwant(?:s|ed)? to (?:make|let) (?:it|that|the pain|everything) (?:stop|end) (?:for good|forever|permanently)\b|\bend (?:it|things|this) (?:for good|permanently|forever)\b|\b(?:why|how) (?:should|would|do) i (?:keep|stay) (?:living|alive|going)\b`,
+    ),
+    unless: /^\s*(?:laughing|with laughter|in (?:the|a) (?:game|film|movie|book|novel|story))\b/,
+  },
+  // --- Passive ideation.
+  {
+    signal: "passive_ideation",
+    reason: "expresses passive thoughts of not being alive",
+    kind: "self",
+    negated: true,
+    pattern: re(
+      String.raw`\bwish (?:i was|i were|to be|i could be|i had been) (?:dead|gone|never born|not born|not here|not alive|asleep forever)\b|\bwish (?:i|that i) (?:could|would) (?:just )?(?:disappear|vanish|sleep forever|stop existing|not exist|not wake up|fall asleep and (?:never|not) wake up|fade away|cease to exist|go to sleep and (?:never|not) wake up|be gone)\b|\bwish (?:i|that i) (?:had never been|was never|were never|was not|were not|had not been) (?:born|alive|here)\b|\b(?:do|did) not want to (?:wake up|be here|be alive|exist|live|go on|carry on|keep going|be around)\b|\b(?:hope|hoping|pray|praying) (?:that )?(?:i|the lord|god|he|something|someone|a car|a bus|a lorry|a truck)? ?(?:\w+ ){0,2}(?:do not|does not|will not|never|not) (?:wake up|make it|survive|come back)\b|\b(?:hope|hoping|pray|praying|wish|wishing) (?:that )?(?:\w+ ){0,3}(?:takes me|take me|kills me|hits me|ends it|ends me|in my sleep|ends it all)\b|\bif i (?:just )?(?:did not|do not|never|would not) wake up\b|\b(?:do not|did not|would not|will not|wouldnt) (?:really )?(?:care|mind) if i (?:died|did not wake up|was dead|were dead|was gone|got hit|crashed|never woke|do not wake up|died tomorrow)\b|\b(?:do not|would not|will not|would not really) (?:care|mind) if (?:the|my|a|it) (?:\w+ ){0,3}(?:came back bad|was cancer|killed me|took me|hit me|was fatal|was terminal|ended it)\b|\bwhat is the point (?:of|in) (?:living|life|anything|any of it|going on|being alive|me|carrying on|trying|it all|waking up)\b|\b(?:there is )?no point (?:in |to )?(?:living|life|going on|being alive|carrying on|me being here|any of it|anything anymore|waking up|trying anymore|existing)\b|\bnothing (?:left )?to live for\b|\bno reason to (?:live|go on|keep going|stay|be here|wake up|carry on)\b|\b(?:life|living) (?:is not|is no longer|isnt|is not really) worth (?:it|living)\b|\bnot worth living\b|\b(?:everyone|everybody|they|people|my family|the world|my kids|my children|she|he|my wife|my husband|the kids|\w+) (?:\w+ ){0,2}(?:would be|will be|is|are|would have been|might be) (?:so much |much |a lot |far )?(?:better|happier|fine|easier) (?:off )?(?:without me|if i (?:was|were) (?:gone|dead|not here|not around))\b|\b(?:would|will) (?:have )?(?:an easier|a better|an easier) (?:life|time) (?:without me|if i (?:was|were) (?:not|gone))\b|\bbetter off (?:dead|gone|with (?:a|someone) (?:\w+ ){0,3}(?:who is not|that is not|other than) me)\b|\bnobody would (?:miss|notice|care) (?:me|if i)\b|\bi am (?:just )?(?:a burden|a waste of space|a waste of oxygen|better off dead)\b|\b(?:a )?burden (?:to|on) (?:everyone|everybody|my family|them|you|people)\b|\b(?:tired|sick|exhausted) of (?:being alive|living|existing|life|waking up|breathing)\b|\b(?:want|wanted|wish|need) (?:it all|everything|all of it|the world|life) to (?:stop|end|go away|be over)\b|\b(?:want|wanted|wish) to (?:just )?(?:disappear|vanish|not exist|stop existing|cease to exist|go to sleep (?:and|forever)|sleep forever|not be alive|fade away)\b|\bcannot (?:go on|carry on|keep going|do this) (?:anymore|like this|much longer)\b|\bcannot (?:go on|carry on)\b|\b(?:i would|i will) (?:end up )?(?:be )?dead (?:anyway|soon anyway)\b|\bmight as well be (?:dead|sooner|gone)\b|\b(?:thinking|think|thought) (?:about|of) (?:being dead|not existing|not being (?:here|alive)|dying|death|disappearing)\b|\bwould not be the worst thing if i\b|\b(?:would|will) not be (?:missed|here much longer)\b|\bready to go whenever\b|\beasier if i (?:was|were) (?:dead|gone|not here|not around)\b`,
+    ),
+  },
+  // --- Past attempts.
+  {
+    signal: "past_attempt",
+    reason: "mentions a past suicide attempt",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:tried|attempted|tried to) (?:to )?(?:kill ${SELF}|end my life|end it|take my (?:own )?life|hang ${SELF}|overdose|suicide)\b|\b(?:my|the|last|previous|first|second|third) (?:suicide )?attempts?\b(?! (?:at|to (?:bake|make|run|fix|cook|learn|get)|of (?:a|the)))|\bsince i (?:overdosed|attempted|tried)\b|\b(?:survived|after) (?:an|my|the) (?:overdose|attempt)\b|\bstomach pumped\b|\bi overdosed\b`,
+    ),
+  },
+  // --- Self-harm acts and urges.
+  {
+    signal: "self_harm",
+    reason: "describes harming themselves",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:cut|cutting|burned|burnt|burning|hurt|hurting|harmed|harming|hit|hitting|punched|punching|scratched|scratching|bit|biting|carved|carving|punished|punishing|starved|starving|bruised|bruising) ${SELF}\b|\bself[- ]?harm(?:ed|ing)?\b|\b(?:cut|cutting|sliced|slicing|scratched|scratching|burned|burnt|burning|carved|carving) (?:up )?(?:my|both) (?:\w+ ){0,1}(?:arms?|wrists?|thighs?|legs?|skin|stomach|hips?|forearms?|hands?)\b|\brelapsed\b|\bfresh (?:cuts|scars|wounds|burns)\b|\b(?:razor|blade|lighter|iron|compass|scissors|knife|cigarette) (?:to|on|onto|into|against|across) (?:my )?(?:\w+ ){0,1}(?:arms?|wrists?|thighs?|legs?|skin|forearms?|hands?|stomach)\b|\b(?:pressed|held|put|took) (?:the |a |my )?(?:razor|blade|lighter|iron|compass|knife|cigarette) (?:to|on|onto|against|into|across)\b|\b(?:hit|banged|smashed|punched|bashed) (?:my )?(?:head|fist|fists|hand|hands|knuckles) (?:\w+ ){0,2}(?:against|into|on) (?:the )?(?:wall|door|floor|mirror|desk|wardrobe)\b|\b(?:punching|punched|hitting|kicking) (?:the )?(?:\w+ )?(?:wall|walls|door|mirror)\b.{0,40}\b(?:bled|bleeding|split|broke|blood|bruised)\b|\buntil (?:it|i) bled\b|\btill (?:it|i) bled\b|\bmade (?:it|myself) bleed\b`,
+    ),
+    unless:
+      /^\s*(?:shaving|cooking|chopping|on (?:the|a|my)|while|by accident|accidentally|at (?:the )?(?:gym|work|training)|lifting|playing|when i (?:fell|tripped|slipped)|slightly|a bit|out of (?:the|this)|off from)\b/,
+  },
+  {
+    signal: "self_harm_urge",
+    reason: "describes an urge to harm themselves",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:urge|urges|tempted|want|wanted|wanting|craving|crave|itching|close|need|needed|thinking about|thought about) (?:\w+ ){0,2}?(?:to )?(?:cut|cutting|hurt|hurting|harm|harming|burn|burning|punish|punishing|scratch|scratching) (?:${SELF}|again|my (?:arms?|wrists?|thighs?|legs?|skin))\b|\burge to (?:cut|hurt|burn|harm|punish)\b|\b(?:days|weeks|months) clean\b(?= .*\b(?:urge|want|tempted|close|nearly|almost)\b)`,
+    ),
+  },
+  // --- Abuse.
+  {
+    signal: "abuse_threat",
+    reason: "describes a threat to their life or being choked",
+    kind: "abuse",
+    pattern: re(
+      String.raw`\b(?:threatened|threatening|threatens|swore|promised) (?:\w+ ){0,2}(?:to kill me|to hurt me|to end me|he would kill me|she would kill me|to make me disappear)\b|\b(?:he|she|they|my (?:partner|husband|wife|boyfriend|girlfriend|ex|dad|father|stepdad|mum|mom)) (?:\w+ ){0,2}(?:choked|strangled|suffocated|smothered) me\b|\b(?:choked|strangled) me\b|\b(?:hands?|belt|arm) (?:around|round) my (?:neck|throat)\b|\b(?:held|pointed|put) (?:a |the |his |her )?(?:knife|gun|blade) (?:to|at) (?:me|my)\b|\b(?:afraid|scared|fear|frightened|terrified) for my life\b|\b(?:he|she|they) (?:tried|is trying|was trying) to kill me\b|\b(?:he|she) (?:said|says|told me) (?:\w+ ){0,3}(?:nobody|no one) would (?:miss|find|notice) me\b|\b(?:he|she) could (?:arrange|make) that\b|\b(?:he|she) (?:will|would|is going to) kill me (?:if|when|one day)\b(?= .*\b(?:leave|tell|police|find out|go|scared|afraid)\b)`,
+    ),
+  },
+  {
+    signal: "abuse",
+    reason: "describes being hurt or abused by someone",
+    kind: "abuse",
+    pattern: re(
+      String.raw`\b(?:he|she|they|my (?:partner|husband|wife|boyfriend|girlfriend|ex|father|mother|dad|mum|mom|stepdad|stepfather|stepmother|stepmum|brother|sister|uncle|boss|coach|carer|son|daughter|fiance|fiancee))\s+(?:\w+ ){0,2}?(?:hits|hit|beats|beat|kicked|kicks|slapped|slaps|punched|punches|shoved|pushed|threw|raped|abuses|abused|assaulted|molested|grabbed|dragged|pinned|locked|burned|burnt|bit|spat on|headbutted|strangles|chokes|smashed|broke|twisted) (?:me|my (?:arm|wrist|face|head|phone|nose|ribs|things))\b|\b(?:being|been|was|were|got|get|getting) (?:\w+ )?(?:abused|raped|molested|sexually assaulted|beaten|beaten up|hit|groomed|trafficked)\b(?! (?:by (?:a|the) (?:ball|car|bus|wave|door)|in (?:the|a) (?:game|match)))|\babusive (?:relationship|partner|husband|wife|boyfriend|girlfriend|parent|father|mother|home|marriage)\b|\b(?:controls|checks|tracks|monitors) (?:my|all my) (?:money|phone|messages|location|bank)\b(?= .*\b(?:he|she|him|her|partner|husband|wife|boyfriend|girlfriend)\b)|\b(?:he|she) (?:does not|will not|would not) let me (?:leave|see|go out|have|talk)\b|\bbruises? (?:where|that) (?:he|she|they)\b`,
+    ),
+    unless: /^\s*(?:by (?:a|the) (?:ball|car|bus|wave|door)|in (?:the|a) (?:game|match|scrum|tackle))\b/,
+  },
+  // --- More ways people write about acts and means without the words "suicide" or "kill".
+  {
+    signal: "means",
+    reason: "mentions having enough of something to act with",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:a|one|two|three|four|six|\d+) (?:months?|weeks?)'?s? worth\b|\bcounted (?:them|it|the \w+) (?:again|out|twice|up)\b|\b(?:it is|that is|there are|there is|that will be|it will be|it should be) (?:more than )?enough(?: now)?\W*$|\bthere (?:are|is) (?:more than )?enough (?:now|of them)\b|\b(?:the|my) (?:big |sharp |kitchen )?knife\b(?= .*\b(?:holding|hold|thinking|put it back|again|wrist|myself)\b)|\b(?:the|which) train (?:times|timetable)\b|\b(?:goes|go|going) straight through\b|\b(?:drove|walked|went) (?:past|to|up to|back to) the (?:spot|place|bridge|edge|tracks|cliff|top floor|roof|headland|quarry|reservoir)\b|\b(?:the|a) (?:bridge|viaduct|cliff|cliffs|headland|quarry|tracks|level crossing|reservoir|barn|beam|loft hatch)\W*$`,
+    ),
+  },
+  {
+    signal: "means",
+    reason: "describes taking or using a means",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:took|swallowed|taken|take|taking) (?:everything|all of it|the lot|every pill|every tablet|the whole lot|whatever was) (?:in|from|out of) (?:the|my|mum's|dad's) (?:cabinet|cupboard|drawer|box|bottle|packet|tin|bag)\b|\bhandful of (?:\w+ ){0,2}${PILLS}\b|\b(?:in|into) the garage with the (?:door|doors|engine)\b|\bengine running\b(?= .*\b(?:garage|door|shut|closed|hose)\b)|\b(?:stopped|stop) (?:eating and drinking|drinking and eating|taking my (?:insulin|heart pills|blood thinners|meds|medication|tablets)) (?:on purpose|deliberately|for good)\b|\bon purpose\b(?= .*\b(?:crash|drive|speed|meds|tablets|pills|eyes shut|shut my eyes)\b)|\bleaving the life ?jacket\b|\bshut my eyes (?:on|at|while) (?:the )?(?:wheel|motorway|bypass|road|driving)\b`,
+    ),
+  },
+  {
+    signal: "self_harm",
+    reason: "describes harming themselves",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:i |i have |have |i am |am |been |i have been )?(?:cut|cutting|burned|burning|burnt) (?:again|last night|this morning|tonight|today|yesterday|every day|every night|twice|deeper|deep|for the first time|for the first time in|more|worse)\b|\b(?:bite|bit|biting|bitten|scratch|scratched|scratching|pinch|pinched|pinching|punch|punched|punching|hit|hitting|slap|slapped|claw|clawed|clawing|pull|pulled|pulling out) (?:at )?my (?:own )?(?:arms?|hands?|wrists?|legs?|thighs?|skin|face|stomach|head|hair) (?:till|until|so hard|hard|raw|bloody|purple)\b|\btook (?:a|the|my) (?:razor|blade|knife|lighter|compass|scissors) to my\b|\b(?:hand|arm|fingers|palm|wrist) (?:on|onto|against) the (?:hob|stove|iron|cooker|kettle|radiator)\b|\bthe (?:lighter|razor|blade|cutting|burning) thing\b|\bdo (?:worse|more) to myself\b|\bgo deep enough\b|\bhow much further i could go\b|\b(?:new|fresh|more) (?:marks|scars|cuts|burns|bruises) (?:on|under|across) my\b`,
+    ),
+  },
+  {
+    signal: "active_ideation",
+    reason: "says they do not want to live",
+    kind: "self",
+    negated: true,
+    pattern: re(
+      String.raw`\b(?:do|did) not want to (?:live|be alive|exist|be here) (?:anymore|any longer|now)\b|\b(?:do|did) not want to (?:live|be alive|exist)\b|\bbetter off dead\b|\b(?:the|these) (?:dark )?thoughts (?:are|is|came|come|have come|keep coming) (?:back|there|constant|louder|every|again|getting)\b|\b(?:do not|does not|would not|genuinely do not|honestly do not) (?:really )?care (?:if|whether) i (?:live or die|die|lived or died|died|wake up)\b|\bhoping (?:something|someone) (?:happens|hits me|takes me)\b|\bhoping i (?:just )?(?:fade out|fade away|do not wake up|disappear|die|crash)\b|\b(?:thinking|think|thought) (?:about|of) (?:how (?:to|i would) (?:make it quicker|do it|end it|go about it)|walking into the (?:sea|river|water)|(?:just )?going (?:straight )?into the (?:trees|wall|river|sea))\b|\bwhat if i (?:just )?(?:kept going|did not stop|went further|did it)\b|\b(?:tried|try|trying|already tried) (?:twice|once|three times|before)\b`,
+    ),
+  },
+  {
+    signal: "past_attempt",
+    reason: "mentions a past suicide attempt",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:already )?tried (?:twice|once|three times|before)\b|\bfound me (?:with|hanging|in the|on the floor|unconscious|after)\b|\b(?:the|my|a) (?:first|second|third|last) time i tried\b|\btook (?:an|a massive|a big) overdose\b|\b(?:woke|came round) (?:up )?in (?:the )?(?:hospital|a&e|icu|resus)\b`,
+    ),
+  },
+  {
+    signal: "abuse_threat",
+    reason: "describes a threat to their life",
+    kind: "abuse",
+    pattern: re(
+      String.raw`\b(?:he|she|they|him|her|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|father|stepdad|mum|mom|brother|son))(?: say| said| says| told me| will| would| is going to| kept saying| swore)? (?:\w+ ){0,3}?(?:kill|shoot|stab|strangle|drown|bury|break my neck|finish) (?:me|my neck)\b(?= .*\b(?:police|tell|leave|left|go to|gun|loaded|knife|afraid|scared|terrified|next time|one day|nobody will|no one will|passport|kids|dog|himself|herself|again)\b)|\b(?:held|pushed|forced) my head (?:under|into|down)\b|\buntil i blacked out\b|\btill i blacked out\b|\bnext time (?:he|she) (?:will not|would not|is not going to) (?:let me (?:up|go|live|breathe)|stop)\b|\bmake sure i (?:disappear|disappeared|never)\b|\b(?:keeps|kept|keep) (?:it|the gun|a gun) loaded\b`,
+    ),
+  },
+  {
+    signal: "abuse",
+    reason: "describes being hurt or controlled by someone",
+    kind: "abuse",
+    pattern: re(
+      String.raw`\b(?:keeps|kept|keep|started) touching me\b|\b(?:he|she|they|coach|my \w+) (?:\w+ ){0,2}(?:touched|touches|grabbed|groped) (?:me|my)\b|\b(?:took|takes|take|has|hid|hides|kept|keeps) (?:away )?my (?:passport|documents|papers|bank card|wages|money|phone|keys)\b(?= .*\b(?:he|she|him|her|husband|wife|partner|boyfriend|girlfriend|dad|mum)\b)|\b(?:he|she) (?:\w+ ){0,2}(?:smashed|broke|threw) (?:my|me)\b`,
+    ),
+  },
+  // --- Acute distress (a present struggle, not by itself risk to life).
+  {
+    signal: "distress",
+    reason: "describes acute distress",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:panic attacks?|cannot breathe|cannot stop crying|(?:feel|feeling|am|i am) (?:so |completely |totally |utterly |just )?(?:hopeless|worthless|desperate|empty|numb|trapped|broken)|falling apart|breaking down|cannot (?:take|handle|cope with|do) (?:it|this|any of this) anymore|unbearable|at breaking point|i hate myself|hate my life)\b`,
+    ),
+  },
+  {
+    signal: "timing",
+    reason: "names a time when nobody will be around",
+    kind: "context",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:when|while|whilst|once|after) (?:everyone|everybody|they|the house|the kids|mum|dad|my (?:husband|wife|partner|flatmates?|parents|family)|\w+) (?:is|are|has|have|goes|go|falls?|gets?)? ?(?:\w+ ){0,2}(?:asleep|in bed|to bed|out|away|at (?:work|church|school|the \w+|their \w+|his \w+|her \w+)|on (?:holiday|nights|the night shift|shift)|empty|gone)\b|\bthe house (?:is|will be) empty\b|\bnobody (?:will|would) (?:look|find|be|come|notice)\b|\bno one (?:will|would) (?:look|find|be|come|notice)\b`,
+    ),
+  },
+  // --- Timing (a modifier: it matters only close to intent, a plan, a means or preparations).
+  {
+    signal: "timing",
+    reason: "names a time",
+    kind: "context",
+    pattern: re(
+      String.raw`\b(?:tonight|tomorrow(?: night| morning)?|this (?:weekend|evening|afternoon|week|${WEEKDAY})|(?:on |next |by |this |till |until |before )?${WEEKDAY}(?: night| then)?|after (?:work|school|class|college|uni|my shift|the shift|everyone|they|the kids|mum|dad|the funeral|christmas|the holidays|the exam|everyone's)|when (?:everyone|they|the house|the kids|mum|dad|my \w+|\w+) (?:is|are|goes|go|has gone|have gone|falls|fall|is at|are at|go to|leaves|leave) (?:\w+ ){0,2}(?:asleep|to sleep|to bed|out|away|gone|at work|shift|night shift)|once (?:\w+ ){0,2}(?:asleep|in bed|gone|at work|left|out)|at (?:midnight|dawn|\d{1,2}(?::\d\d)? ?(?:am|pm)?)|in (?:an|a few|two|three|\d+) (?:hours?|days?)|before (?:morning|sunrise|dawn|christmas|my birthday|anyone wakes|they get back|the weekend|the end of the (?:week|month))|right now|soon|(?:while|whilst|when) (?:\w+ ){0,2}(?:is|are) (?:away|at work|out|asleep|on holiday|at (?:their|his|her) \w+)|(?:waiting|wait) (?:till|until)|after (?:dark|the wedding|the funeral|her birthday|his birthday|my birthday)|the (?:first|end) of the month|new year's|on my birthday)\b`,
+    ),
+  },
+  // --- Protective factors.
+  {
+    signal: "protective",
+    reason: "is talking to someone or getting help",
+    kind: "context",
+    pattern: re(
+      String.raw`\b(?:talked|talking|spoke|speaking|called|calling|rang|ringing|texted|texting|reached out|told|telling|messaged) (?:to )?(?:my |a |the )?(?:therapist|counsell?or|doctor|gp|psychiatrist|nurse|friend|family|mum|mom|dad|partner|someone|helpline|hotline|crisis (?:line|team)|988|samaritans|shout|sister|brother|\w+ instead)\b|\b(?:getting|got|seeking|asked for|accepting) (?:some )?help\b|\bi have a (?:therapist|counsell?or|safety plan|crisis plan)\b|\b(?:booked|made|have) (?:a |an )?(?:gp|doctor's|doctor|therapy|counselling|psychiatrist) (?:appointment|session)\b|\bsafety plan\b|\b(?:going|went) to (?:a&e|a and e|the er|the hospital|hospital)\b`,
+    ),
+  },
+  {
+    signal: "protective",
+    reason: "names reasons to live",
+    kind: "context",
+    pattern: re(
+      String.raw`\b(?:my )?(?:kids|children|son|daughter|family|partner|dog|cat|pets?|baby|grandkids|\w+) (?:keep|keeps|need|needs|kept) me (?:here|going|alive|safe|from)\b|\breasons? to (?:live|stay|keep going)\b|\bi want to (?:live|get better|stay safe|stay)\b|\b(?:not going to|will not|would not|i will not|i would not|i am not going to) (?:do|act on) (?:anything|it|them)\b|\bthink of (?:their|his|her|my \w+'s) faces?\b`,
+    ),
+  },
+  {
+    signal: "protective",
+    reason: "says they are safe",
+    kind: "context",
+    pattern:
+      /\b(?:i am safe(?: now| tonight)?|i feel safer|i am not in danger|i am staying safe|i am okay now|i am ok now)\b/g,
+  },
+];
+
+// ---------------------------------------------------------------------------------------------------
+// Context: what makes a risk phrase someone else's, imagined, denied or past.
+
+/** Hard boundaries: the end of a sentence or line. */
+const HARD_BREAK = /[.!?\n;:]+/g;
+/** Soft boundaries inside a run-on sentence: a negation or subject before one does not reach past it. */
+const SOFT_BREAK =
+  /,|\s-\s|\b(?:but|and|so|because|though|although|yet|or|then|except|until|unless|while|whereas|cause|instead)\b/g;
+
+const NEGATION =
+  /\b(?:never|not|no|nor|without|no longer|nothing like|far from|stopped|quit|gave up|would rather not|refuse to|refused to)\b(?:\s+[\w']+){0,4}\s*$/;
+/** Phrases with a negation word that do not negate what follows ("I can't stop thinking about …"). */
+const NOT_A_NEGATION =
+  /\b(?:cannot stop|can not stop|could not stop|do not know (?:why|how|if|what|whether|when)|not sure (?:if|whether|why|that|how)|no idea (?:why|how|if)|cannot help|could not help|cannot get (?:rid of|away from|past)|not because|no one|nobody|nothing|no matter|not just|not only|not even|cannot shake|never (?:thought|expected|imagined) i would|do not think i can|cannot see|not today|not anymore|if not|why not|no more|no way out|i did not even)\b/g;
+/** After the phrase: "… is not an option", "… was never the answer". */
+const POST_NEGATION =
+  /^\s*(?:is|was|would be|will be|would never be|feels?|seems?)?\s*(?:not|never|no longer|nowhere near)\b(?! (?:a question|an if|if|whether))|^\s*(?:is not|was not|will not|would not|is never|was never) (?:an option|the answer|something|happening|going to happen)\b|^\s*(?:\w+ ){0,3}(?:do not worry|i promise|i am fine|i am ok|i am okay)\b/;
+
+/** Someone else is the subject: their story, not the writer's state. */
+const THIRD_PERSON_SUBJECT =
+  /\b(?:he|she|they|his|her|their|him|them|you|someone|somebody|people|everyone|a (?:friend|colleague|patient|client|student|man|woman|boy|girl|kid|guy|lady)|the (?:character|narrator|protagonist|hero|heroine|villain|patient|client|main character|girl|boy|man|woman|victim|author|singer|poet|speaker|detective|soldier|guy|lady|teen|teenager)|the (?:eldest|youngest|oldest|middle one|kid|child|pupil|lad|girl|teen)|(?:a|one|another) (?:pupil|student|client|patient|resident|service user)|my (?:friend|mate|best friend|sister|brother|cousin|mum|mom|dad|mother|father|son|daughter|aunt|uncle|nan|gran|grandma|grandad|grandpa|flatmate|roommate|colleague|coworker|co-worker|boss|patient|client|student|neighbou?r|partner|husband|wife|boyfriend|girlfriend|ex|niece|nephew|kid|kids|teacher|therapist)|[a-z]+'s (?:friend|sister|brother|mum|mom|dad|son|daughter))\b/g;
+const FIRST_PERSON = /\b(?:i|me|my|myself|mine)\b/g;
+/** Verbs of reporting: what follows is what someone else said, thought or did. */
+const REPORTED =
+  /\b(?:said|says|told|tells|wrote|writes|texted|posted|admitted|confessed|thinks|thought|felt|feels|wanted|wants|tried|tries|was|is)\b/;
+
+/** Fiction, media, news, school and work: a risk phrase inside one describes, it does not disclose. */
+const FRAME_CUE =
+  /\b(?:novel|story|stories|short story|fiction|fanfic|fan fiction|screenplay|script|scene|chapter|plot|character|characters|protagonist|narrator|villain|heroine|antagonist|episode|season finale|series|show|film|movie|documentary|podcast|play|musical|opera|song|songs|lyric|lyrics|album|track|poem|poetry|verse|line from|quote|quoted|article|news|headline|headlines|report|reported|journalist|paper said|the paper|newspaper|statistics|stats|campaign|awareness|training|module|lecture|seminar|essay|assignment|thesis|dissertation|exam question|case study|textbook|coursework|research|study|patients?|clients?|the ward|on shift|ward round|triage|caller|callers|hotline shift|crisis line shift|game|video game|level|boss fight|meme|joke|sketch|comedian|stand-up|book|books|memoir|biography|writing prompt|prompt|draft|manuscript|workshop|home visit|referral|caseload|safeguarding|disclosed|revision|history|coursework|act \d|shakespeare|awareness)\b/;
+
+/** A frame named just after the phrase: "I want to die (in the game)". */
+const FRAME_AFTER =
+  /^\s*\(?\s*(?:in|on|from|for) (?:the |a |my |this |that )?(?:game|video game|film|movie|book|novel|show|song|story|play|script|episode|chapter|scene|essay)\b/;
+
+/** Past and over: told from a safer place now. */
+const HISTORICAL =
+  /\b(?:used to|years ago|year ago|months ago|decades? ago|in the past|back then|back in|back when|at (?:my|the) lowest|when i was (?:younger|a teenager|a teen|a kid|a child|little|in (?:school|college|uni|my (?:teens|twenties))|\d+|fifteen|sixteen|seventeen|fourteen|thirteen|eighteen|nineteen|twenty)|as a (?:teenager|teen|kid|child)|in (?:high school|secondary school|sixth form|college|uni|university|my teens|my twenties|my first year)|that (?:year|winter|summer|spring|autumn|time in my life)|in (?:19|20)\d\d|(?:i have been|i am|been) (?:\w+ )?(?:clean|free|safe|better|well|sober) (?:for|since)|(?:\w+ )(?:days|weeks|months|years) (?:clean|free|since)|i am (?:in a )?(?:much )?(?:better|good|safe|okay|ok|different) (?:place|now)|(?:i am|i have) recovered|in recovery|survived|i am glad i (?:did not|am still here|stayed|am alive)|still here|looking back|i never thought i would get (?:here|through)|i was (?:\d+|a teenager|a teen|a kid|young|younger|in \w+ school) when|at (?:\d\d|fifteen|sixteen|seventeen|fourteen|nineteen|eighteen|twenty)\b|(?:\w+ )?years (?:since|later|on)|i am \d\d now|the year (?:i|when i|that i)|(?:from|in|since|back in) (?:19|20)\d\d)\b/;
+/** "Last night", "this morning": the past, but too recent to be history. */
+const RECENT =
+  /\b(?:last night|tonight|this morning|this afternoon|this evening|today|yesterday|earlier|just now|again|right now|these days|lately|recently|this week|all week|every night|most nights|most days|at the moment|still|now|keep|keeps|kept|currently)\b/;
+
+interface Match {
+  rule: SignalRule;
+  start: number;
+  end: number;
+}
+
+interface Clause {
+  start: number;
+  end: number;
+}
+
+function breaks(text: string, pattern: RegExp): Clause[] {
+  const out: Clause[] = [];
+  let last = 0;
+  for (const m of text.matchAll(pattern)) {
+    out.push({ start: last, end: m.index });
+    last = m.index + m[0].length;
+  }
+  out.push({ start: last, end: text.length });
+  return out;
+}
+
+function sentenceAt(sentences: readonly Clause[], index: number): Clause {
+  return sentences.find((s) => index >= s.start && index <= s.end) ?? { start: 0, end: index };
+}
+
+/** The words before a match back to the nearest soft or hard boundary, at most `words` of them. */
+function leftClause(text: string, sentence: Clause, index: number, words = 10): string {
+  const before = text.slice(sentence.start, index);
+  let cut = 0;
+  for (const m of before.matchAll(SOFT_BREAK)) cut = m.index + m[0].length;
+  const clause = before.slice(cut).trim().split(/\s+/).filter(Boolean);
+  return clause.slice(-words).join(" ");
+}
+
+function lastIndex(pattern: RegExp, text: string): number {
+  let at = -1;
+  for (const m of text.matchAll(pattern)) at = m.index;
+  return at;
+}
+
+/** Why a match does not describe the writer's own present state, or undefined if it does. */
+function cancelled(text: string, sentences: readonly Clause[], match: Match): string | undefined {
+  const sentence = sentenceAt(sentences, match.start);
+  const clause = leftClause(text, sentence, match.start);
+  const after = text.slice(match.end, Math.min(sentence.end, match.end + 60));
+  const matched = text.slice(match.start, match.end);
+
+  if (match.rule.kind === "context") return undefined;
+  if (!match.rule.negated) {
+    const cleaned = clause.replace(NOT_A_NEGATION, " ");
+    if (NEGATION.test(cleaned)) return "negated";
+  }
+  if (POST_NEGATION.test(after) && match.rule.signal !== "self_harm") return "negated";
+  if (match.rule.unless?.test(after)) return "figure of speech";
+
+  const wholeBefore = text.slice(sentence.start, match.start);
+  if (match.rule.kind === "self") {
+    // The nearest subject before the phrase decides whose state it is ("my friend says she wants to die").
+    const third = lastIndex(THIRD_PERSON_SUBJECT, clause);
+    const first = lastIndex(FIRST_PERSON, clause);
+    const phraseIsMine = /\b(?:i|me|my|myself)\b/.test(matched);
+    if (third >= 0 && third > first && !(phraseIsMine && first >= 0)) {
+      if (!/\bmyself\b|\bmy (?:life|own life)\b/.test(matched) || REPORTED.test(clause.slice(third))) {
+        return "someone else's story";
+      }
+    }
+    // "She told me she …" across a soft boundary: a reporting clause opens the sentence.
+    const opener = wholeBefore.trim();
+    if (
+      first < 0 &&
+      !phraseIsMine &&
+      /\b(?:he|she|they|my \w+|\w+) (?:said|says|told me|tells me|texted|wrote|admitted|confessed)\b/.test(
+        opener,
+      ) &&
+      !/\bi\b/.test(opener.slice(Math.max(0, opener.length - 30)))
+    ) {
+      return "someone else's story";
+    }
+    if (
+      /\b(?:he|she|they|mum|mom|dad|\w+) (?:\w+ )?(?:thinks|thought|is worried|was worried|worries|assumes|assumed|believes|believed|asked (?:me )?(?:if|whether)|asks (?:me )?(?:if|whether)|suspects|is convinced|panicked that|reckons) (?:that )?i\b/.test(
+        clause,
+      )
+    ) {
+      return "someone else's worry";
+    }
+    if (FRAME_AFTER.test(after) || FRAME_CUE.test(after.slice(0, 45))) return "fiction, media or work";
+    if (/\bif i (?:die|do not make it|perish|drop dead|collapse)\b/.test(wholeBefore)) return "a joke or a what-if";
+    if (
+      FRAME_CUE.test(wholeBefore) &&
+      !/\b(?:i feel|i felt|made me|makes me|i want|i wanted|i am|reminded me)\b/.test(wholeBefore)
+    ) {
+      return "fiction, media or work";
     }
   }
+
+  if (match.rule.kind === "self") {
+    const window = `${words(text.slice(sentence.start, match.start), -14)} ${matched} ${words(text.slice(match.end, sentence.end), 10)}`;
+    if (HISTORICAL.test(window) && !RECENT.test(window.replace(/\bstill here\b|\bago today\b/g, " ")))
+      return "in the past";
+  }
+  return undefined;
+}
+
+function words(text: string, n: number): string {
+  const list = text.trim().split(/\s+/).filter(Boolean);
+  return (n < 0 ? list.slice(n) : list.slice(0, n)).join(" ");
+}
+
+/** One found signal: which rule, where (character offsets in the normalised text), and what cancelled it. */
+export interface SignalHit {
+  signal: SafetySignal;
+  reason: string;
+  start: number;
+  end: number;
+  /** Set when the phrase is not the writer's own present state; such hits do not count towards the level. */
+  cancelledBy?: string;
+  /** An everyday cue that counts only with corroboration (see `SignalRule.weak`). */
+  weak?: boolean;
+}
+
+export interface SignalReading {
+  /** The normalised text the offsets refer to. */
+  text: string;
+  hits: SignalHit[];
+}
+
+/** Every rule match in a text, with its context verdict. The level is a separate, pure step. */
+export function readSignals(input: string): SignalReading {
+  const text = stripIdioms(stripQuotes(normaliseSafetyText(input)));
+  const sentences = breaks(text, HARD_BREAK);
+  const hits: SignalHit[] = [];
+  for (const rule of RULES) {
+    for (const m of text.matchAll(rule.pattern)) {
+      if (m[0].trim() === "") continue;
+      const match = { rule, start: m.index, end: m.index + m[0].length };
+      const why = cancelled(text, sentences, match);
+      hits.push({
+        signal: rule.signal,
+        reason: rule.reason,
+        start: match.start,
+        end: match.end,
+        ...(rule.weak ? { weak: true } : {}),
+        ...(why ? { cancelledBy: why } : {}),
+      });
+    }
+  }
+  // A signal cancelled as past still tells the history.
+  const history = hits
+    .filter((hit) => hit.cancelledBy === "in the past" && !hit.weak)
+    .map((hit) => ({ signal: "history" as const, reason: hit.reason, start: hit.start, end: hit.end }));
+  return { text, hits: [...hits, ...history] };
+}
+
+const ACUTE: readonly SafetySignal[] = ["intent", "plan", "means", "preparatory"];
+/** Signals that corroborate an everyday cue. */
+const RISK: readonly SafetySignal[] = [
+  "passive_ideation",
+  "active_ideation",
+  "intent",
+  "plan",
+  "means",
+  "preparatory",
+  "past_attempt",
+  "self_harm",
+  "self_harm_urge",
+];
+/** A move, a trip, a clear-out, a new job: what makes goodbyes and giving things away ordinary. */
+const LIFE_CHANGE =
+  /\b(?:moving|move to|moved to|the move|new (?:flat|house|place|home|job|city|country)|flight|flying|emigrat\w*|relocat\w*|holiday|trip|travel\w*|backpack\w*|gap year|suitcase|packing|packed|boxes|letting agent|estate agent|lease|declutter\w*|clear(?:ed|ing)? out|marie kondo\w*|charity shop|oxfam|car boot|wedding|retire\w*|leaving do|leaving party|farewell|new start|fresh start|abroad|exchange year|semester abroad|visa|deployment|deployed|exchange|eurostar|marathon|half marathon|race day|the race|bib|finish line|graduation|leaving the company|notice period|last day at (?:work|the office))\b/;
+const IDEATION: readonly SafetySignal[] = ["passive_ideation", "active_ideation", "intent"];
+/** How close (in characters) timing must be to an acute signal to count as the time of an act. */
+const TIMING_REACH = 220;
+
+/**
+ * The level as a function of the signals present (docs/safety.md):
+ * - critical: the act is prepared or imminent: intent together with a plan, means, preparations or a
+ *   time; a plan or means together with a time or preparations; preparations together with ideation.
+ * - high: active ideation; intent, a plan, a means or preparatory acts on their own; recent self-harm;
+ *   a past attempt together with present ideation; a threat to life from someone else.
+ * - moderate: passive ideation; an urge to self-harm; abuse; a past attempt told alone.
+ * - low: acute distress; risk that is over (history); a past attempt in recovery.
+ * - none: nothing of the above.
+ * Protective factors are reported but never lower high or critical: a reason to live does not undo a plan.
+ */
+export function levelFromSignals(present: ReadonlySet<SafetySignal>, timedAct = false): SafetyLevel {
+  const has = (s: SafetySignal) => present.has(s);
+  const acute = ACUTE.filter(has).length;
+  const ideation = IDEATION.some(has);
+  if (has("intent") && (acute >= 2 || timedAct)) return "critical";
+  if ((has("plan") || has("means")) && (timedAct || has("preparatory") || (has("plan") && has("means"))))
+    return "critical";
+  if (has("preparatory") && (ideation || has("plan") || has("means") || has("past_attempt")))
+    return "critical";
+  if (acute > 0 || has("active_ideation") || has("self_harm") || has("abuse_threat")) return "high";
+  if ((has("past_attempt") || has("history")) && (has("passive_ideation") || has("self_harm_urge")))
+    return "high";
+  if (has("passive_ideation") || has("self_harm_urge") || has("abuse") || has("past_attempt"))
+    return "moderate";
+  if (has("distress") || has("history")) return "low";
+  return "none";
+}
+
+const CATEGORY_OF: Partial<Record<SafetySignal, SafetyCategory>> = {
+  passive_ideation: "suicidal_ideation",
+  active_ideation: "suicidal_ideation",
+  intent: "suicidal_ideation",
+  plan: "suicidal_ideation",
+  means: "suicidal_ideation",
+  preparatory: "suicidal_ideation",
+  past_attempt: "suicidal_ideation",
+  self_harm: "self_harm",
+  self_harm_urge: "self_harm",
+  abuse: "abuse",
+  abuse_threat: "abuse",
+  distress: "acute_distress",
+};
+
+/** Extra signals a caller found by other means (the node's meaning layer), with where they sit. */
+export interface ExtraSignal {
+  signal: SafetySignal;
+  reason: string;
+  /** Offsets in the original text when known, for pairing timing with an act. */
+  start?: number;
+  end?: number;
+}
+
+/** Turns a reading (plus any extra signals) into the result every caller stores and shows. */
+export function resultFromSignals(reading: SignalReading, extra: readonly ExtraSignal[] = []): SafetyResult {
+  const uncancelled = reading.hits.filter((h) => !h.cancelledBy);
+  // Everyday cues count only with corroboration: a risk signal, or two different such cues in a text that
+  // is not about a move, a trip or a clear-out (where giving things away and goodbyes are just that).
+  const strong =
+    uncancelled.some((h) => !h.weak && RISK.includes(h.signal)) || extra.some((e) => RISK.includes(e.signal));
+  const weakReasons = new Set(uncancelled.filter((h) => h.weak).map((h) => h.reason));
+  const corroborated = strong || (weakReasons.size >= 2 && !LIFE_CHANGE.test(reading.text));
+  const live = uncancelled.filter((h) => !h.weak || corroborated);
+  const present = new Set<SafetySignal>([...live.map((h) => h.signal), ...extra.map((e) => e.signal)]);
+  // Timing counts when it sits near an act (an intent, plan, means or preparation), wherever the sentence breaks.
+  const acts = [...live, ...extra].filter((h) => ACUTE.includes(h.signal));
+  const times = live.filter((h) => h.signal === "timing");
+  const anyPosition = acts.some((a) => a.start === undefined);
+  const timedAct =
+    times.length > 0 &&
+    acts.length > 0 &&
+    (anyPosition ||
+      times.some((t) =>
+        acts.some(
+          (a) =>
+            a.start !== undefined &&
+            a.end !== undefined &&
+            Math.min(Math.abs(t.start - a.end), Math.abs(a.start - t.end)) <= TIMING_REACH,
+        ),
+      ));
+  if (!timedAct) present.delete("timing");
+  const level = levelFromSignals(present, timedAct);
   if (level === "none") return { level, reasons: [] };
 
-  const protective = protectiveFactors.filter((factor) => factor.pattern.test(cleaned));
-  if (protective.length > 0) {
-    level = lower(level);
-    for (const factor of protective) reasons.add(`protective factor: ${factor.reason}`);
+  const reasons = new Set<string>();
+  const categories = new Set<SafetyCategory>();
+  for (const hit of [...live, ...extra]) {
+    if (hit.signal === "timing" && !timedAct) continue;
+    if (hit.signal === "history") {
+      reasons.add(`${hit.reason} (in the past)`);
+      continue;
+    }
+    reasons.add(hit.signal === "protective" ? `protective factor: ${hit.reason}` : hit.reason);
+    const category = CATEGORY_OF[hit.signal];
+    if (category) categories.add(category);
   }
-
-  const result: SafetyResult = { level, reasons: [...reasons], categories: [...categories] };
+  const result: SafetyResult = {
+    level,
+    reasons: [...reasons],
+    categories: [...categories],
+    signals: SAFETY_SIGNALS.filter((s) => present.has(s)),
+  };
   if (LEVEL_ORDER[level] >= LEVEL_ORDER.moderate) {
     result.resources = [...CRISIS_RESOURCES, ...(categories.has("abuse") ? ABUSE_RESOURCES : [])];
   }
   return result;
+}
+
+/** Assesses one text with the rules alone. Same input, same answer; nothing is logged or stored. */
+export function assessSafety(text: string): SafetyResult {
+  return resultFromSignals(readSignals(text));
+}
+
+/** A stretch of the normalised text that a meaning layer reads as one unit. */
+export interface SafetyWindow {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Sentence and clause windows over a reading's text, for matching by meaning: each sentence; two short
+ * neighbours together ("counted them again. it is enough."); and overlapping 18-word windows through a
+ * long run-on sentence, so text without punctuation is read in clause-sized pieces too.
+ */
+export function safetyWindows(reading: SignalReading, maxWindows = 80): SafetyWindow[] {
+  const text = reading.text;
+  const sentences = breaks(text, HARD_BREAK)
+    .map((s) => {
+      const raw = text.slice(s.start, s.end);
+      const lead = raw.length - raw.trimStart().length;
+      return { start: s.start + lead, end: s.start + raw.trimEnd().length };
+    })
+    .filter((s) => /[a-z]/.test(text.slice(s.start, s.end)));
+  const out: SafetyWindow[] = [];
+  const add = (start: number, end: number) => {
+    const piece = text.slice(start, end).replace(/\s+/g, " ").trim();
+    if (piece.length > 0 && !out.some((w) => w.start === start && w.end === end)) out.push({ text: piece, start, end });
+  };
+  const SIZE = 18;
+  const STRIDE = 9;
+  sentences.forEach((s, i) => {
+    const spans = [...text.slice(s.start, s.end).matchAll(/\S+/g)].map((m) => ({
+      start: s.start + m.index,
+      end: s.start + m.index + m[0].length,
+    }));
+    if (spans.length <= SIZE + 4) add(s.start, s.end);
+    else {
+      for (let w = 0; w < spans.length; w += STRIDE) {
+        const last = Math.min(spans.length, w + SIZE) - 1;
+        add((spans[w] as { start: number }).start, (spans[last] as { end: number }).end);
+        if (last === spans.length - 1) break;
+      }
+    }
+    const next = sentences[i + 1];
+    if (next && spans.length <= 12 && next.end - next.start <= 90) add(s.start, next.end);
+  });
+  return out.slice(0, maxWindows);
+}
+
+/**
+ * Whether the rules read a window as not the writer's own present state: a risk phrase in it was cancelled
+ * (negation, someone else's story, fiction or work, the past) and none stands. A meaning layer defers to
+ * this, so a sentence the rules understood as a denial is not flagged by similarity alone.
+ */
+export function windowCancelled(reading: SignalReading, window: SafetyWindow): boolean {
+  const inside = reading.hits.filter(
+    (h) => h.start >= window.start && h.end <= window.end && h.signal !== "timing" && h.signal !== "protective",
+  );
+  const cancelledHere = inside.some((h) => h.cancelledBy);
+  const liveHere = inside.some((h) => !h.cancelledBy && !h.weak && h.signal !== "history");
+  if (cancelledHere && !liveHere) return true;
+  const piece = window.text;
+  if (
+    FRAME_CUE.test(piece) &&
+    !/\b(?:i feel|i felt|made me|makes me|i want|i wanted|i am|reminded me)\b/.test(piece)
+  )
+    return true;
+  if (HISTORICAL.test(piece) && !RECENT.test(piece.replace(/\bago today\b/g, " "))) return true;
+  const third = lastIndex(THIRD_PERSON_SUBJECT, piece);
+  return third >= 0 && !/\b(?:i|me|my|myself)\b/.test(piece);
 }

@@ -1,0 +1,58 @@
+import { assessSafety } from "@inkwell/shared";
+import { SafetyMeaning } from "../../inference-node/src/analysis/safety-meaning.ts";
+import type { MeaningThresholds } from "../../inference-node/src/analysis/safety-thresholds.ts";
+import { loadManifest } from "../src/manifest.ts";
+import { defaultModelsDir } from "../src/paths.ts";
+import { type CrisisItem, type CrisisReport, evaluateCrisis, loadCrisisSet } from "./crisis-set.ts";
+import { availableEmbeddingModels, loadEvalEmbedder } from "./embedding-models.ts";
+
+export interface CrisisModelReport {
+  model: string;
+  /** The thresholds the node uses for this model; absent when it is uncalibrated (rules alone). */
+  thresholds?: MeaningThresholds;
+  report: CrisisReport;
+}
+
+export interface CrisisEvaluation {
+  items: number;
+  rules: CrisisReport;
+  /** Rules plus meaning, per embedding model present (what a node serving that model returns). */
+  models: CrisisModelReport[];
+}
+
+export interface CrisisEvaluationOptions {
+  models?: readonly string[];
+  modelsDir?: string;
+  items?: readonly CrisisItem[];
+  log?: (line: string) => void;
+}
+
+/**
+ * The crisis figures for `npm run eval`: the rules alone (what the edge applies when no node answers) and
+ * rules plus meaning with every embedding model present, through the node's own assessor and backend.
+ */
+export async function evaluateCrisisModels(options: CrisisEvaluationOptions = {}): Promise<CrisisEvaluation> {
+  const log = options.log ?? (() => {});
+  const items = options.items ?? (await loadCrisisSet());
+  const rules = await evaluateCrisis(async (texts) => texts.map((text) => assessSafety(text)), items);
+  const modelsDir = options.modelsDir ?? defaultModelsDir({});
+  const present = await availableEmbeddingModels(loadManifest(), modelsDir);
+  const chosen = options.models ? present.filter((m) => options.models?.includes(m.id)) : present;
+  const models: CrisisModelReport[] = [];
+  for (const entry of chosen) {
+    const embedder = await loadEvalEmbedder(entry, modelsDir, log);
+    try {
+      const meaning = await SafetyMeaning.create({ model: entry.id, embed: (texts) => embedder.embed(texts) });
+      const report = await evaluateCrisis((texts) => meaning.assess(texts), items);
+      models.push({
+        model: entry.id,
+        ...(meaning.thresholds ? { thresholds: meaning.thresholds } : {}),
+        report,
+      });
+      log(`crisis: ${entry.id} evaluated`);
+    } finally {
+      await embedder.close();
+    }
+  }
+  return { items: items.length, rules, models };
+}
