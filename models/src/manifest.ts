@@ -52,6 +52,14 @@ const classifierOutputSchema = z.object({
   activation: z.enum(["none", "softmax", "sigmoid"]),
 });
 
+export const capabilitySchema = z.object({
+  /** Journal-length texts per second, one at a time, on the threads the node gives models. */
+  textsPerSecond: z.number().positive(),
+  /** Memory (MiB) still free once the model is loaded. */
+  freeMemoryMiB: z.number().int().nonnegative(),
+});
+export type Capability = z.infer<typeof capabilitySchema>;
+
 const onnxCommon = {
   id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "must be lowercase kebab-case"),
   displayName: z.string(),
@@ -61,6 +69,12 @@ const onnxCommon = {
   tiers: z.array(z.enum(hardwareTiers)).min(1),
   /** Higher wins when several installed models suit the tier and task. */
   priority: z.number().int(),
+  /**
+   * What the machine must show at start-up before this model is chosen, measured there (a short
+   * benchmark on the loaded model, and the memory still free after loading) instead of guessed from the
+   * tier. Without it, suiting the tier is enough.
+   */
+  requires: capabilitySchema.optional(),
   licence: z.string(),
   attribution: z.string(),
   homepage: z.url().optional(),

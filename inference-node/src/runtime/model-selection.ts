@@ -1,4 +1,4 @@
-import type { HardwareTier, Manifest, OnnxModelEntry } from "@inkwell/models/manifest";
+import type { Capability, HardwareTier, Manifest, OnnxModelEntry } from "@inkwell/models/manifest";
 import { checkModelFiles, type ModelStatus } from "@inkwell/models/verify";
 import { ModelLoadError } from "./errors.ts";
 
@@ -10,6 +10,8 @@ export interface Candidate {
   priority: number;
   outcome: "chosen" | "skipped";
   why: string;
+  /** What this machine showed, for a model whose manifest entry `requires` a measured capability. */
+  measured?: Capability;
 }
 
 export interface TaskDecision {
@@ -26,11 +28,37 @@ export interface ModelSelection {
 
 export type ModelPins = Partial<Record<ServedTask, string>>;
 
+/** Loads a model present on disk and measures what this machine does with it (see `requires`). */
+export type MeasureCapability = (model: OnnxModelEntry) => Promise<Capability>;
+
+/** Why a measured machine falls short of a model's requirements, or undefined when it does not. */
+export function capabilityShortfall(required: Capability, measured: Capability): string | undefined {
+  const problems: string[] = [];
+  if (measured.textsPerSecond < required.textsPerSecond) {
+    problems.push(
+      `runs ${measured.textsPerSecond.toFixed(1)} texts/s here, needs ${required.textsPerSecond}`,
+    );
+  }
+  if (measured.freeMemoryMiB < required.freeMemoryMiB) {
+    problems.push(`${measured.freeMemoryMiB} MiB free after loading, needs ${required.freeMemoryMiB}`);
+  }
+  return problems.length > 0 ? problems.join("; ") : undefined;
+}
+
+const describeCapability = (measured: Capability, required: Capability) =>
+  `measured ${measured.textsPerSecond.toFixed(1)} texts/s (needs ${required.textsPerSecond}) and ${measured.freeMemoryMiB} MiB free (needs ${required.freeMemoryMiB})`;
+
 /**
  * The tier table: for each task, the manifest's ONNX models whose `tiers` include this node's tier,
  * best (`priority`) first. Bigger transformer models suit GPUs and roomy CPUs; the built static models
  * suit every tier and are always there, so they are the floor. The first candidate that is present wins;
  * one that is present but broken stops start-up (an operator would want to know), unlike one never pulled.
+ *
+ * A model whose entry `requires` a capability (USE-lite and the heads over it) is not judged by the tier,
+ * a guess from core count and memory: `measure` loads it and times it on this machine, and it is taken
+ * only if the machine keeps up. A 2-core laptop that runs USE-lite at hundreds of texts a second gets
+ * it; a machine that truly cannot falls through to the static models. Without `measure` such a model is
+ * skipped, never taken on trust.
  */
 export async function selectModels(
   manifest: Manifest,
@@ -39,6 +67,7 @@ export async function selectModels(
   pins: ModelPins = {},
   check: (model: OnnxModelEntry) => Promise<ModelStatus> = (model) =>
     checkModelFiles(model, modelsDir, false),
+  measure?: MeasureCapability,
 ): Promise<ModelSelection> {
   const decisions: TaskDecision[] = [];
   for (const task of servedTasks) {
@@ -92,7 +121,37 @@ export async function selectModels(
         continue;
       }
       const status = await check(model);
-      if (status.state === "ok") {
+      if (status.state === "ok" && model.requires) {
+        if (!measure) {
+          candidates.push({
+            id: model.id,
+            priority: model.priority,
+            outcome: "skipped",
+            why: "needs a start-up measurement, and none was taken",
+          });
+          continue;
+        }
+        const measured = await measure(model);
+        const shortfall = capabilityShortfall(model.requires, measured);
+        if (shortfall) {
+          candidates.push({
+            id: model.id,
+            priority: model.priority,
+            outcome: "skipped",
+            why: `this machine cannot run it well: ${shortfall}`,
+            measured,
+          });
+          continue;
+        }
+        chosen = model.id;
+        candidates.push({
+          id: model.id,
+          priority: model.priority,
+          outcome: "chosen",
+          why: `best ${task} model present; ${describeCapability(measured, model.requires)}`,
+          measured,
+        });
+      } else if (status.state === "ok") {
         chosen = model.id;
         candidates.push({
           id: model.id,

@@ -2,9 +2,16 @@ import type { HardwareTier, Manifest, OnnxModelEntry } from "@inkwell/models/man
 import type { NodeLoad } from "@inkwell/shared";
 import type { InferenceBackend, LabelScore, LoadedModel } from "./backend.ts";
 import { Batcher, type BatcherOptions, type BatchStats, type Timing } from "./batcher.ts";
+import { measureCapability } from "./capability.ts";
 import { ModelLoadError } from "./errors.ts";
 import type { ProviderLogger } from "./execution-providers.ts";
-import { type ModelPins, type ModelSelection, type ServedTask, selectModels } from "./model-selection.ts";
+import {
+  type MeasureCapability,
+  type ModelPins,
+  type ModelSelection,
+  type ServedTask,
+  selectModels,
+} from "./model-selection.ts";
 import { OnnxBackend } from "./onnx-backend.ts";
 
 export interface RuntimeObserver {
@@ -165,9 +172,43 @@ export interface LoadRuntimeOptions {
   log: ProviderLogger;
 }
 
-/** Picks the models for this tier, verifies and loads them (CUDA → CPU), and wraps them in batchers. */
+/**
+ * Picks the models for this machine, verifies and loads them (CUDA → CPU), and wraps them in batchers. A
+ * model that needs a measured capability is loaded once to be measured, and kept if chosen.
+ */
 export async function loadRuntime(options: LoadRuntimeOptions): Promise<InferenceRuntime> {
-  const selection = await selectModels(options.manifest, options.tier, options.modelsDir, options.pins);
+  const tokenizers = new Map();
+  const loadBackend = (entry: OnnxModelEntry) =>
+    OnnxBackend.load(entry, {
+      modelsDir: options.modelsDir,
+      device: options.device,
+      threads: options.threads,
+      maxBatchSize: options.batching.maxBatchSize,
+      log: options.log,
+      tokenizers,
+    });
+  const measuredBackends = new Map<string, OnnxBackend>();
+  const measure: MeasureCapability = async (entry) => {
+    const backend = await loadBackend(entry);
+    measuredBackends.set(entry.id, backend);
+    const measured = await measureCapability(backend);
+    options.log.info({ model: entry.id, ...measured, requires: entry.requires }, "model measured");
+    return measured;
+  };
+  let selection: ModelSelection;
+  try {
+    selection = await selectModels(
+      options.manifest,
+      options.tier,
+      options.modelsDir,
+      options.pins,
+      undefined,
+      measure,
+    );
+  } catch (error) {
+    await Promise.all([...measuredBackends.values()].map((b) => b.close()));
+    throw error;
+  }
   for (const decision of selection.decisions) {
     options.log.info(
       {
@@ -178,7 +219,11 @@ export async function loadRuntime(options: LoadRuntimeOptions): Promise<Inferenc
       "model selected",
     );
   }
-  const tokenizers = new Map();
+  const chosenIds = new Set(selection.decisions.map((d) => d.chosen));
+  // Measured but passed over: this machine cannot run it well, so it must not hold memory either.
+  await Promise.all(
+    [...measuredBackends].filter(([id]) => !chosenIds.has(id)).map(([, backend]) => backend.close()),
+  );
   // Loaded side by side: hashing, tokenizer construction and ORT's session set-up overlap.
   const attempts = await Promise.allSettled(
     selection.decisions.map(async (decision) => {
@@ -186,14 +231,7 @@ export async function loadRuntime(options: LoadRuntimeOptions): Promise<Inferenc
         (m): m is OnnxModelEntry => m.id === decision.chosen && m.format === "onnx",
       );
       if (!entry) throw new ModelLoadError(`Model ${decision.chosen} vanished from the manifest`);
-      const backend = await OnnxBackend.load(entry, {
-        modelsDir: options.modelsDir,
-        device: options.device,
-        threads: options.threads,
-        maxBatchSize: options.batching.maxBatchSize,
-        log: options.log,
-        tokenizers,
-      });
+      const backend = measuredBackends.get(entry.id) ?? (await loadBackend(entry));
       return [decision.task, backend] as const;
     }),
   );

@@ -1,5 +1,6 @@
 import { useLiteBuilder } from "../use-lite/offline-builder.ts";
 import { emotionClassifierBuilder } from "./emotion-classifier.ts";
+import { emotionHeadBuilder, sentimentHeadBuilder } from "./journal-heads.ts";
 import { sentimentClassifierBuilder } from "./sentiment-classifier.ts";
 import { staticEmbeddingBuilder } from "./static-embedding.ts";
 import type { WordVectors } from "./word-vectors.ts";
@@ -52,6 +53,8 @@ export const offlineBuilders: readonly OfflineBuilder[] = [
   sentimentClassifierBuilder,
   emotionClassifierBuilder,
   useLiteBuilder,
+  sentimentHeadBuilder,
+  emotionHeadBuilder,
 ];
 
 /** `builders`, each after the builders it depends on; refuses unknown or circular dependencies. */
