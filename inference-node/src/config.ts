@@ -45,6 +45,7 @@ const envSchema = z.object({
   EDGE_URL: httpUrl().optional(),
   NODE_TOKEN: secret().optional(),
   CHROMA_URL: httpUrl().optional(),
+  CHROMA_TOKEN: secret().optional(),
   HEARTBEAT_INTERVAL_MS: integer(100, 600_000).default(5000),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` }).default("info"),
   INFERENCE_DEVICE: z
@@ -81,6 +82,8 @@ export interface Config {
   /** Present only when both EDGE_URL and NODE_TOKEN are set: the node then heartbeats to the edge. */
   edge: { url: string; token: string } | undefined;
   chromaUrl: string | undefined;
+  /** Sent as x-chroma-token to CHROMA_URL (a token-checking proxy in front of Chroma, or Chroma Cloud). */
+  chromaToken: string | undefined;
   heartbeatIntervalMs: number;
   logLevel: LogLevel;
   inferenceDevice: InferenceDevice;
@@ -163,6 +166,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       message: "is required when EDGE_URL is set (the edge rejects heartbeats without it)",
     });
   }
+  if (input.CHROMA_TOKEN !== undefined && input.CHROMA_URL === undefined) {
+    problems.push({ variable: "CHROMA_URL", message: "is required when CHROMA_TOKEN is set" });
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
   const e = parsed.data;
@@ -178,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
         ? { url: stripTrailingSlashes(e.EDGE_URL), token: e.NODE_TOKEN }
         : undefined,
     chromaUrl: e.CHROMA_URL,
+    chromaToken: e.CHROMA_TOKEN,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     inferenceDevice: e.INFERENCE_DEVICE,

@@ -1,5 +1,5 @@
 import type { EvidenceLevel, KnowledgeDomain, KnowledgePassage } from "@inkwell/shared";
-import { ChromaClient, type Collection, type Where } from "chromadb";
+import type { Collection, Where } from "chromadb";
 import type { KnowledgeCorpus } from "./corpus.ts";
 
 export interface KnowledgeFilter {
@@ -55,16 +55,6 @@ export function memoryIndex(
 /** One collection per embedding model: vectors of different models are not comparable. */
 export function knowledgeCollectionName(model: string): string {
   return `knowledge-${model.replace(/[^a-zA-Z0-9._-]/g, "-")}`;
-}
-
-export function chromaClientFor(url: string): ChromaClient {
-  const parsed = new URL(url);
-  const ssl = parsed.protocol === "https:";
-  return new ChromaClient({
-    host: parsed.hostname,
-    port: parsed.port ? Number(parsed.port) : ssl ? 443 : 80,
-    ssl,
-  });
 }
 
 /** Chroma's `where`: one condition as is, several under $and (Chroma refuses a bare multi-key object). */

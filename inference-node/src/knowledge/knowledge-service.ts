@@ -18,6 +18,7 @@ export interface KnowledgeServiceOptions {
   embedder: Embedder;
   model: string;
   chromaUrl: string | undefined;
+  chromaToken?: string;
   log: SeedLogger;
 }
 

@@ -1,6 +1,7 @@
 import type { Collection } from "chromadb";
+import { chromaClientFor } from "../vectors/chroma-client.ts";
 import type { KnowledgeCorpus } from "./corpus.ts";
-import { chromaClientFor, knowledgeCollectionName, passageEmbeddingText } from "./knowledge-index.ts";
+import { knowledgeCollectionName, passageEmbeddingText } from "./knowledge-index.ts";
 
 export interface Embedder {
   embed(texts: readonly string[]): Promise<{ model: string; vectors: Float32Array[] }>;
@@ -49,6 +50,8 @@ export interface SeedOptions {
   /** The node's embedding model id (names the collection). */
   model: string;
   chromaUrl: string | undefined;
+  /** CHROMA_TOKEN, sent with every request when set. */
+  chromaToken?: string;
   log: SeedLogger;
 }
 
@@ -69,7 +72,7 @@ export async function seedKnowledge(
     return { status: "skipped", reason: "CHROMA_URL is not set" };
   }
   const started = performance.now();
-  const client = chromaClientFor(options.chromaUrl);
+  const client = chromaClientFor(options.chromaUrl, options.chromaToken);
   const name = knowledgeCollectionName(options.model);
   const collection = await client.getOrCreateCollection({
     name,

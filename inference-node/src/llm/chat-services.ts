@@ -42,6 +42,7 @@ export async function loadChatServices(
       embedder: { embed: async (texts) => await runtime.embed(texts) },
       model: embeddingModel,
       chromaUrl: config.chromaUrl,
+      chromaToken: config.chromaToken,
       log,
     });
   return { llm, knowledge, owned: { llm: given.llm === undefined } };

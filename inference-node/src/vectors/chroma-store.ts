@@ -1,5 +1,6 @@
 import { type VectorRecord, vectorCollectionName } from "@inkwell/shared";
-import { ChromaClient, type Collection } from "chromadb";
+import type { Collection } from "chromadb";
+import { chromaClientFor } from "./chroma-client.ts";
 
 export interface VectorStoreLogger {
   info(obj: object, msg: string): void;
@@ -22,18 +23,12 @@ export interface VectorStore {
 
 const COLLECTION_PREFIX = "entries-";
 
-/** Parses CHROMA_URL into the client's host/port/ssl form (its `path` option is deprecated). */
-function clientFor(url: string): ChromaClient {
-  const parsed = new URL(url);
-  const ssl = parsed.protocol === "https:";
-  return new ChromaClient({
-    host: parsed.hostname,
-    port: parsed.port ? Number(parsed.port) : ssl ? 443 : 80,
-    ssl,
-  });
-}
-
-export function createChromaStore(chromaUrl: string | undefined, log: VectorStoreLogger): VectorStore {
+/** `chromaToken` is CHROMA_TOKEN: sent on every request when set. */
+export function createChromaStore(
+  chromaUrl: string | undefined,
+  log: VectorStoreLogger,
+  chromaToken?: string,
+): VectorStore {
   if (!chromaUrl) {
     log.info(
       {},
@@ -46,7 +41,7 @@ export function createChromaStore(chromaUrl: string | undefined, log: VectorStor
       deleteUser: async () => false,
     };
   }
-  const client = clientFor(chromaUrl);
+  const client = chromaClientFor(chromaUrl, chromaToken);
   const collections = new Map<string, Promise<Collection>>();
 
   const collection = (model: string): Promise<Collection> => {

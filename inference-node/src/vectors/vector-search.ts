@@ -1,5 +1,6 @@
 import { type VectorSearchRequest, type VectorSearchResponse, vectorCollectionName } from "@inkwell/shared";
-import { ChromaClient, type Where } from "chromadb";
+import type { ChromaClient, Where } from "chromadb";
+import { chromaClientFor } from "./chroma-client.ts";
 
 export interface VectorSearch {
   readonly enabled: boolean;
@@ -10,20 +11,14 @@ export interface VectorSearch {
  * Nearest-neighbour queries over the entry collections the pipeline maintains. Always filtered to one
  * user inside Chroma, so another person's vectors never even reach this process.
  */
-export function createVectorSearch(chromaUrl: string | undefined): VectorSearch {
+export function createVectorSearch(chromaUrl: string | undefined, chromaToken?: string): VectorSearch {
   if (!chromaUrl) {
     return {
       enabled: false,
       search: async (request) => ({ model: request.model, items: [] }),
     };
   }
-  const parsed = new URL(chromaUrl);
-  const ssl = parsed.protocol === "https:";
-  const client = new ChromaClient({
-    host: parsed.hostname,
-    port: parsed.port ? Number(parsed.port) : ssl ? 443 : 80,
-    ssl,
-  });
+  const client = chromaClientFor(chromaUrl, chromaToken);
   return {
     enabled: true,
     async search(request) {

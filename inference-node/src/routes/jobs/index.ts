@@ -26,7 +26,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (
   fastify,
   { config, runtime, vectors: given, llm },
 ) => {
-  const vectors = given ?? createChromaStore(config.chromaUrl, fastify.log);
+  const vectors = given ?? createChromaStore(config.chromaUrl, fastify.log, config.chromaToken);
   await fastify.register(qstashVerify, {
     currentSigningKey: config.qstash.currentSigningKey,
     nextSigningKey: config.qstash.nextSigningKey,

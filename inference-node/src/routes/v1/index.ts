@@ -18,5 +18,7 @@ export const interactiveRoutes: FastifyPluginAsync<InteractiveRoutesOptions> = a
 ) => {
   await fastify.register(edgeVerify, { nodeToken: config.nodeToken });
   await fastify.register(embedRoute, { runtime });
-  await fastify.register(vectorSearchRoute, { vectors: createVectorSearch(config.chromaUrl) });
+  await fastify.register(vectorSearchRoute, {
+    vectors: createVectorSearch(config.chromaUrl, config.chromaToken),
+  });
 };
