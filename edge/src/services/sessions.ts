@@ -1,5 +1,6 @@
 import { hashToken, InkwellError, type Role, randomToken, uuidv7 } from "@inkwell/shared";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import type { Tx } from "../db/client.ts";
 import { refreshTokens, users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { signAccessToken } from "../lib/access-token.ts";
@@ -66,6 +67,14 @@ export async function rotateRefreshToken(
   const now = new Date();
 
   const outcome = await services.db.transaction(async (tx) => {
+    // Rotation, reuse detection, sign-out and logout-all serialise on the user's row (see lockUser).
+    const [owner] = await tx
+      .select({ userId: refreshTokens.userId })
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, tokenHash))
+      .limit(1);
+    if (!owner) return { kind: "invalid" as const };
+    await lockUser(tx, owner.userId);
     const [spent] = await tx
       .update(refreshTokens)
       .set({ usedAt: now })
@@ -127,21 +136,33 @@ export async function rotateRefreshToken(
   };
 }
 
+/**
+ * Takes the user's row lock for the rest of the transaction. Everything that adds or revokes a user's
+ * refresh tokens takes it first: under READ COMMITTED a revoking UPDATE never sees a row that a
+ * concurrent rotation inserts, so without it a rotation racing logout-all, a password change, a sign-out
+ * or reuse detection could leave its fresh token alive. `NO KEY UPDATE` leaves foreign-key checks of
+ * other writes (entries, jobs) unblocked.
+ */
+async function lockUser(tx: Tx, userId: string): Promise<void> {
+  await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("no key update");
+}
+
 /** Revokes the family the token belongs to (sign out on one device). Unknown tokens are ignored. */
 export async function revokeFamilyOf(services: Services, presented: string): Promise<void> {
   const tokenHash = await hashToken(presented);
-  await services.db
-    .update(refreshTokens)
-    .set({ revokedAt: new Date() })
-    .where(
-      and(
-        isNull(refreshTokens.revokedAt),
-        eq(
-          refreshTokens.familyId,
-          sql`(select ${refreshTokens.familyId} from ${refreshTokens} where ${refreshTokens.tokenHash} = ${tokenHash})`,
-        ),
-      ),
-    );
+  await services.db.transaction(async (tx) => {
+    const [known] = await tx
+      .select({ userId: refreshTokens.userId, familyId: refreshTokens.familyId })
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, tokenHash))
+      .limit(1);
+    if (!known) return;
+    await lockUser(tx, known.userId);
+    await tx
+      .update(refreshTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(refreshTokens.familyId, known.familyId), isNull(refreshTokens.revokedAt)));
+  });
 }
 
 /**
@@ -151,15 +172,17 @@ export async function revokeFamilyOf(services: Services, presented: string): Pro
 export async function endAllSessions(services: Services, userId: string): Promise<void> {
   const now = new Date();
   const state = await services.db.transaction(async (tx) => {
-    await tx
-      .update(refreshTokens)
-      .set({ revokedAt: now })
-      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+    // The version bump comes first: it takes the user's row lock (lockUser), so a rotation in flight
+    // commits its successor before the revoking statement below runs, and that statement sees it.
     const [row] = await tx
       .update(users)
       .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now })
       .where(eq(users.id, userId))
       .returning({ tokenVersion: users.tokenVersion, role: users.role, timezone: users.timezone });
+    await tx
+      .update(refreshTokens)
+      .set({ revokedAt: now })
+      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
     return row;
   });
   if (state) await publishAuthState(services, userId, state);
