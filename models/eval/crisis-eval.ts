@@ -1,6 +1,6 @@
 import { assessSafety } from "@inkwell/shared";
 import { SafetyMeaning } from "../../inference-node/src/analysis/safety-meaning.ts";
-import type { MeaningThresholds } from "../../inference-node/src/analysis/safety-thresholds.ts";
+
 import { loadManifest } from "../src/manifest.ts";
 import { defaultModelsDir } from "../src/paths.ts";
 import { type CrisisItem, type CrisisReport, evaluateCrisis, loadCrisisSet } from "./crisis-set.ts";
@@ -9,7 +9,7 @@ import { availableEmbeddingModels, loadEvalEmbedder } from "./embedding-models.t
 export interface CrisisModelReport {
   model: string;
   /** The thresholds the node uses for this model; absent when it is uncalibrated (rules alone). */
-  thresholds?: MeaningThresholds;
+  thresholds?: { threshold: number };
   report: CrisisReport;
 }
 
@@ -46,7 +46,7 @@ export async function evaluateCrisisModels(options: CrisisEvaluationOptions = {}
       const report = await evaluateCrisis((texts) => meaning.assess(texts), items);
       models.push({
         model: entry.id,
-        ...(meaning.thresholds ? { thresholds: meaning.thresholds } : {}),
+        ...(meaning.head ? { thresholds: { threshold: meaning.head.threshold } } : {}),
         report,
       });
       log(`crisis: ${entry.id} evaluated`);

@@ -223,6 +223,8 @@ const IDIOMS: readonly RegExp[] = [
   /\bcut myself (?:a|some|another) (?:slice|piece|break)\b/g,
   /\bjump(?:ed|ing)? (?:off|from|into) (?:the )?(?:diving board|boat|pier into the (?:sea|water)|high board|rocks into|plane|a plane)\b|\bbungee\b|\bskydiv\w*/g,
   /\bhang(?:ing|ed)? out\b|\bhang(?:ing|ed)? (?:up|on|in there|the washing|washing|pictures|a picture|the picture|a shelf|curtains)\b/g,
+  /\b(?:hungover|hangover|embarrassed|mortified|bored|stuffed|so full|cringing|cringed|awkward|sunburnt)\b[^.!?\n]{0,30}\b(?:wanted|want|could|would|was going|thought i was going) to (?:just )?die\b/g,
+  /\bwanted the (?:ground|floor|earth) to swallow me\b/g,
   /\bthe last (?:straw|minute)\b|\bdrowning in (?:work|paperwork|emails|laundry|marking|admin)\b/g,
   /\bkiller (?:workout|headache|migraine|playlist|heels|app|feature)\b|\bsuicide (?:squad|run|runs|sprints|drills|doors|blonde)\b/g,
 ];
@@ -276,7 +278,7 @@ const RULES: readonly SignalRule[] = [
     reason: "states an intent to end their life",
     kind: "self",
     pattern: re(
-      String.raw`\b(?:i am|i will|i shall|i have|i|going to)\s+(?:\w+ ){0,2}?(?:going to|decided to|planning to|plan to|intend to|ready to|about to|finally going to|gonna|determined to|set on|made up my mind to|choosing to|going through with)\s+(?:\w+ ){0,2}?${ENDING}\b`,
+      String.raw`\b(?:i am|i will|i shall|i have|i|going to)\s+(?:(?!not |never )\w+ ){0,2}?(?:going to|decided to|planning to|plan to|intend to|ready to|about to|finally going to|gonna|determined to|set on|made up my mind to|choosing to|going through with)\s+(?:\w+ ){0,2}?${ENDING}\b`,
     ),
     unless:
       /^\s*(?:\w+ ){0,1}(?:of|from|with|laughing|for a|for some|on|at work|this (?:project|essay|report))\b/,
@@ -351,10 +353,10 @@ const RULES: readonly SignalRule[] = [
     reason: "mentions gathering or having the means",
     kind: "self",
     pattern: re(
-      String.raw`\b(?:saved|saving|save|stockpiled|stockpiling|collected|collecting|hoarded|hoarding|stashed|stashing|kept back|keeping back|putting by|put by|been putting|been keeping|been saving|counted|counting|got enough|have enough|there are enough|there is enough|enough) (?:\w+ ){0,3}?${PILLS}\b|\b${PILLS} (?:\w+ ){0,3}(?:saved|stockpiled|hidden|stashed|collected|hoarded|counted|ready|lined up|in the drawer|under (?:my|the) (?:bed|mattress|pillow))\b|\benough ${PILLS}\b|\b(?:all|whole (?:box|packet|bottle|pack) of|every one of) (?:of )?(?:my |the |those |these )?${PILLS}\b|\bthe whole (?:bottle|packet|box|pack|strip)\b|\b(?:lethal|fatal|deadly) (?:dose|amount|quantity)\b|\bhow many (?:\w+ ){0,2}(?:it takes|it would take|would (?:do it|kill|be enough)|to (?:die|take|kill))\b|\ban overdose\b|\boverdos(?:e|ing) on (?:my |the |all )\b|\b(?:take|took|swallow|swallowed|down|neck) (?:\w+ ){0,2}(?:all|them all|the lot|every one)\b`,
+      String.raw`\b(?:saved|saving|save|stockpiled|stockpiling|collected|collecting|hoarded|hoarding|stashed|stashing|kept back|keeping back|putting by|put by|been putting|been keeping|been saving|got enough|have enough|there are enough|there is enough|enough) (?:\w+ ){0,3}?${PILLS}\b|\b${PILLS} (?:\w+ ){0,3}(?:saved|stockpiled|hidden|stashed|collected|hoarded|counted|ready|lined up|in the drawer|under (?:my|the) (?:bed|mattress|pillow))\b|\benough ${PILLS}\b|\b(?:all|whole (?:box|packet|bottle|pack) of|every one of) (?:of )?(?:my |the |those |these )?${PILLS}\b|\bthe whole (?:bottle|packet|box|pack|strip)\b|\b(?:lethal|fatal|deadly) (?:dose|amount|quantity)\b|\bhow many (?:\w+ ){0,2}(?:it takes|it would take|would (?:do it|kill|be enough)|to (?:die|take|kill))\b|\ban overdose\b|\boverdos(?:e|ing) on (?:my |the |all )\b|\b(?:swallow|swallowed|swallowing|down|downed|neck|necked|take|took|taking) (?:them all|the lot|every single one|all of them at once|the whole lot)\b`,
     ),
     unless:
-      /^\s*(?:of (?:my )?(?:vitamins|antibiotics)|as prescribed|with (?:food|water|breakfast|dinner))\b/,
+      /^\s*(?:of (?:my )?(?:vitamins|antibiotics)|as prescribed|with (?:food|water|breakfast|dinner)|(?:in|into) (?:my |the )?(?:dosette|pill organiser|pill box|organiser|blister)|(?:for|from) the (?:pharmacy|chemist))\b/,
   },
   {
     signal: "means",
@@ -418,8 +420,19 @@ const RULES: readonly SignalRule[] = [
     reason: "describes researching a method or a place",
     kind: "self",
     pattern: re(
-      String.raw`\b(?:looked up|looking up|look up|googled|googling|google|searched|searching|search|researched|researching|read up on|reading up on|reading about|read about|checked|checking|check|watched videos on|looked into|looking into|scoped out|went to look at|went up to|went to see|drove to|walked to|visited) (?:\w+ ){0,4}?(?:how many|how much|how long it takes|how high|how tall|how deep|how to (?:tie|hang|die|kill|overdose|do it|make it)|which (?:pills|tablets|meds|drugs|bridge)|what dose|what happens if you (?:take|swallow|jump)|lethal|fatal|painless|least painful|quickest way|fastest way|easiest way|the best way to (?:die|go)|the (?:bridge|roof|multi ?storey|cliff|car park|tracks|top floor)|a (?:bridge|roof|cliff|high place))\b|\bhow many (?:\w+ ){0,2}(?:it takes|it would take|are enough|would be enough|is enough)\b|\b(?:painless|quickest|fastest|easiest|surest) (?:way|method) (?:to die|to go|out)\b|\blooked over the edge\b|\bthe drop (?:is|was|would be) (?:enough|high|far)\b`,
+      String.raw`\b(?:looked up|looking up|look up|googled|googling|google|searched|searching|search|researched|researching|read up on|reading up on|reading about|read about|checked|checking|check|watched videos on|looked into|looking into|scoped out) (?:\w+ ){0,4}?(?:how many|how much|how long it takes|how high|how tall|how deep|how to (?:tie|hang|die|kill|overdose|do it|make it)|which (?:pills|tablets|meds|drugs|bridge)|what dose|what happens if you (?:take|swallow|jump)|lethal|fatal|painless|least painful|quickest way|fastest way|easiest way|the best way to (?:die|go)|the (?:bridge|roof|multi ?storey|cliff|car park|tracks|top floor)|a (?:bridge|roof|cliff|high place))\b|\bhow many (?:\w+ ){0,2}(?:it takes|it would take|are enough|would be enough|is enough)\b|\b(?:painless|quickest|fastest|easiest|surest) (?:way|method) (?:to die|to go|out)\b|\blooked over the edge\b|\bthe drop (?:is|was|would be) (?:enough|high|far)\b`,
     ),
+  },
+  {
+    signal: "preparatory",
+    reason: "describes visiting a high or dangerous place",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:went to look at|went up to|went to see|drove to|drove out to|walked to|walked up to|visited|stood on|stood at) (?:\w+ ){0,3}?(?:the |a )?(?:bridge|roof|multi ?storey|cliff|cliffs|car park|tracks|top floor|edge|railway|viaduct|quarry|platform)\b`,
+    ),
+    unless:
+      /^\s*(?:\w+ ){0,6}(?:to (?:get|take) (?:a )?photos?|for (?:the|a) (?:view|photo|picture|sunset|sunrise)|with (?:the|my) (?:camera|kids|dog|friends))\b/,
   },
   // --- Active ideation.
   {
@@ -545,7 +558,7 @@ const RULES: readonly SignalRule[] = [
     reason: "describes a threat to their life",
     kind: "abuse",
     pattern: re(
-      String.raw`\b(?:he|she|they|him|her|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|father|stepdad|mum|mom|brother|son))(?: say| said| says| told me| will| would| is going to| kept saying| swore)? (?:\w+ ){0,3}?(?:kill|shoot|stab|strangle|drown|bury|break my neck|finish) (?:me|my neck)\b(?= .*\b(?:police|tell|leave|left|go to|gun|loaded|knife|afraid|scared|terrified|next time|one day|nobody will|no one will|passport|kids|dog|himself|herself|again)\b)|\b(?:held|pushed|forced) my head (?:under|into|down)\b|\buntil i blacked out\b|\btill i blacked out\b|\bnext time (?:he|she) (?:will not|would not|is not going to) (?:let me (?:up|go|live|breathe)|stop)\b|\bmake sure i (?:disappear|disappeared|never)\b|\b(?:keeps|kept|keep) (?:it|the gun|a gun) loaded\b`,
+      String.raw`\b(?:he|she|they|him|her|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|father|stepdad|mum|mom|brother|son))(?: say| said| says| told me| will| would| is going to| kept saying| swore)? (?:\w+ ){0,3}?(?:kill|shoot|stab|strangle|drown|bury|break my neck|finish) (?:me|my neck)\b(?= .*\b(?:police|tell anyone|leave him|leave her|left him|left her|go to|gun|loaded|knife|afraid|scared|terrified|next time|one day|nobody will|no one will|passport|dog|himself|herself)\b)|\b(?:held|pushed|forced) my head (?:under|into|down)\b|\buntil i blacked out\b|\btill i blacked out\b|\bnext time (?:he|she) (?:will not|would not|is not going to) (?:let me (?:up|go|live|breathe)|stop)\b|\bmake sure i (?:disappear|disappeared|never)\b|\b(?:keeps|kept|keep) (?:it|the gun|a gun) loaded\b`,
     ),
   },
   {
@@ -645,10 +658,10 @@ const FRAME_AFTER =
 
 /** Past and over: told from a safer place now. */
 const HISTORICAL =
-  /\b(?:used to|years ago|year ago|months ago|decades? ago|in the past|back then|back in|back when|at (?:my|the) lowest|when i was (?:younger|a teenager|a teen|a kid|a child|little|in (?:school|college|uni|my (?:teens|twenties))|\d+|fifteen|sixteen|seventeen|fourteen|thirteen|eighteen|nineteen|twenty)|as a (?:teenager|teen|kid|child)|in (?:high school|secondary school|sixth form|college|uni|university|my teens|my twenties|my first year)|that (?:year|winter|summer|spring|autumn|time in my life)|in (?:19|20)\d\d|(?:i have been|i am|been) (?:\w+ )?(?:clean|free|safe|better|well|sober) (?:for|since)|(?:\w+ )(?:days|weeks|months|years) (?:clean|free|since)|i am (?:in a )?(?:much )?(?:better|good|safe|okay|ok|different) (?:place|now)|(?:i am|i have) recovered|in recovery|survived|i am glad i (?:did not|am still here|stayed|am alive)|still here|looking back|i never thought i would get (?:here|through)|i was (?:\d+|a teenager|a teen|a kid|young|younger|in \w+ school) when|at (?:\d\d|fifteen|sixteen|seventeen|fourteen|nineteen|eighteen|twenty)\b|(?:\w+ )?years (?:since|later|on)|i am \d\d now|the year (?:i|when i|that i)|(?:from|in|since|back in) (?:19|20)\d\d)\b/;
+  /\b(?:used to|years ago|year ago|months ago|decades? ago|in the past|back then|back in|back when|at (?:my|the) lowest|when i was (?:younger|a teenager|a teen|a kid|a child|little|in (?:school|college|uni|my (?:teens|twenties))|\d+|fifteen|sixteen|seventeen|fourteen|thirteen|eighteen|nineteen|twenty)|as a (?:teenager|teen|kid|child)|when i was (?:at|in) (?:uni|university|school|college|secondary|sixth form)|for (?:about |nearly |almost )?(?:a|one|two|three) years? (?:back|in my)|in (?:high school|secondary school|sixth form|college|uni|university|my teens|my twenties|my first year)|that (?:year|winter|summer|spring|autumn|time in my life)|in (?:19|20)\d\d|(?:i have been|i am|been) (?:\w+ )?(?:clean|free|safe|better|well|sober) (?:for|since)|(?:\w+ )(?:days|weeks|months|years) (?:clean|free|since)|i am (?:in a )?(?:much )?(?:better|good|safe|okay|ok|different) (?:place|now)|(?:i am|i have) recovered|in recovery|survived|i am glad i (?:did not|am still here|stayed|am alive)|still here|looking back|i never thought i would get (?:here|through)|i was (?:\d+|a teenager|a teen|a kid|young|younger|in \w+ school) when|at (?:\d\d|fifteen|sixteen|seventeen|fourteen|nineteen|eighteen|twenty)\b|(?:\w+ )?years (?:since|later|on)|i am \d\d now|the year (?:i|when i|that i)|(?:from|in|since|back in) (?:19|20)\d\d)\b/;
 /** "Last night", "this morning": the past, but too recent to be history. */
 const RECENT =
-  /\b(?:last night|tonight|this morning|this afternoon|this evening|today|yesterday|earlier|just now|again|right now|these days|lately|recently|this week|all week|every night|most nights|most days|at the moment|still|now|keep|keeps|kept|currently)\b/;
+  /\b(?:last night|tonight|this morning|this afternoon|this evening|today|yesterday|earlier|just now|again|right now|these days|lately|recently|this week|all week|every night|most nights|most days|at the moment|still|keep|keeps|kept|currently)\b/;
 
 interface Match {
   rule: SignalRule;
@@ -702,6 +715,11 @@ function cancelled(text: string, sentences: readonly Clause[], match: Match): st
   if (!match.rule.negated) {
     const cleaned = clause.replace(NOT_A_NEGATION, " ");
     if (NEGATION.test(cleaned)) return "negated";
+    if (
+      !/\b(?:not|never)\b/.test(match.rule.pattern.source) &&
+      /\b(?:not|never|no longer)\b/.test(matched.replace(NOT_A_NEGATION, " "))
+    )
+      return "negated";
   }
   if (POST_NEGATION.test(after) && match.rule.signal !== "self_harm") return "negated";
   if (match.rule.unless?.test(after)) return "figure of speech";
@@ -747,8 +765,12 @@ function cancelled(text: string, sentences: readonly Clause[], match: Match): st
   }
 
   if (match.rule.kind === "self") {
-    const window = `${words(text.slice(sentence.start, match.start), -14)} ${matched} ${words(text.slice(match.end, sentence.end), 10)}`;
-    if (HISTORICAL.test(window) && !RECENT.test(window.replace(/\bstill here\b|\bago today\b/g, " ")))
+    // Forward, the past reaches into the next sentence ("I cut myself at school. That was years ago."),
+    // while what makes it present must be in the same sentence.
+    const before = words(text.slice(sentence.start, match.start), -14);
+    const past = `${before} ${matched} ${words(text.slice(match.end), 14)}`;
+    const present = `${before} ${matched} ${words(text.slice(match.end, sentence.end), 10)}`;
+    if (HISTORICAL.test(past) && !RECENT.test(present.replace(/\bstill here\b|\bago today\b/g, " ")))
       return "in the past";
   }
   return undefined;
@@ -1005,4 +1027,17 @@ export function windowCancelled(reading: SignalReading, window: SafetyWindow): b
   if (HISTORICAL.test(piece) && !RECENT.test(piece.replace(/\bago today\b/g, " "))) return true;
   const third = lastIndex(THIRD_PERSON_SUBJECT, piece);
   return third >= 0 && !/\b(?:i|me|my|myself)\b/.test(piece);
+}
+
+/** The node's `POST /v1/safety/assess`: rules plus meaning for one chat message, before any LLM call. */
+export const safetyAssessRequestSchema = z.object({ text: z.string().min(1).max(20_000) });
+export type SafetyAssessRequest = z.infer<typeof safetyAssessRequestSchema>;
+
+/**
+ * One answer from the edge's own rules and a node's rules-plus-meaning reading of the same text: the
+ * higher level wins, so a node can add what the rules missed but never lower what they found.
+ */
+export function mergeSafety(rules: SafetyResult, node: SafetyResult | null | undefined): SafetyResult {
+  if (!node) return rules;
+  return LEVEL_ORDER[node.level] >= LEVEL_ORDER[rules.level] ? node : rules;
 }

@@ -4,6 +4,8 @@ import {
   EDGE_SIGNATURE_HEADER,
   InkwellError,
   knowledgeSearchResponseSchema,
+  type SafetyResult,
+  safetyResultSchema,
   signEdgeRequest,
 } from "@inkwell/shared";
 import type { Services } from "../hono-env.ts";
@@ -154,5 +156,31 @@ export async function knowledgeSearch(
     }));
   } catch {
     return [];
+  }
+}
+
+/** How long a chat message waits for a node's reading before the edge's rules decide alone. */
+const SAFETY_TIMEOUT_MS = 1_500;
+
+/**
+ * A node's rules-plus-meaning assessment of a chat message (the same assessor as entries), or null when no
+ * node answers in time: the caller then relies on its own rules, so a message is always assessed.
+ */
+export async function nodeSafety(services: Services, text: string): Promise<SafetyResult | null> {
+  try {
+    const { data } = await callNode(
+      { db: services.db, config: services.config },
+      {
+        path: "/v1/safety/assess",
+        body: { text },
+        schema: safetyResultSchema,
+        tasks: ["embedding"],
+        timeoutMs: SAFETY_TIMEOUT_MS,
+        maxNodes: 1,
+      },
+    );
+    return data;
+  } catch {
+    return null;
   }
 }

@@ -1,5 +1,6 @@
 import {
   assessSafety,
+  mergeSafety,
   type ChatMessage,
   type ChatSession,
   type Citation,
@@ -266,14 +267,18 @@ export async function prepareReply(
   sessionId: string,
   content: string,
   knowledgeFor: (text: string, limit: number) => Promise<KnowledgePassage[]>,
+  /** A node's rules-plus-meaning assessment; null when no node answered in time (the rules then decide alone). */
+  assessOnNode: (text: string) => Promise<SafetyResult | null> = async () => null,
 ): Promise<ReplyContext> {
   if (content.length > MESSAGE_MAX_CHARS) {
     throw new InkwellError("PAYLOAD_TOO_LARGE", `A message is limited to ${MESSAGE_MAX_CHARS} characters.`, {
       errors: [{ path: "content", message: `longer than ${MESSAGE_MAX_CHARS} characters` }],
     });
   }
+  // The node reads the message while the session is looked up; the edge's rules stand if it cannot.
+  const nodeSafety = assessOnNode(content).catch(() => null);
   const session = await sessionRow(db, userId, sessionId);
-  const safety = assessSafety(content);
+  const safety = mergeSafety(assessSafety(content), await nodeSafety);
   const crisis = safety.level === "high" || safety.level === "critical";
   const now = new Date();
   const [stored] = await db

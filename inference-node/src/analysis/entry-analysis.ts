@@ -1,7 +1,6 @@
 import {
   type AnalyzeEntryJob,
   type AnalyzeEntryResult,
-  assessSafety,
   detectDistortions,
   EMOTION_LABELS,
   type EmotionScore,
@@ -10,6 +9,7 @@ import {
 import type { LabelScore } from "../runtime/backend.ts";
 import type { InferenceRuntime } from "../runtime/runtime.ts";
 import { extractKeywords } from "./keywords.ts";
+import { assessSafetyOnNode } from "./safety-meaning.ts";
 
 /**
  * Binary classifiers (the UCI head, a pulled `distilbert-sst2`) have no neutral output: their polarity
@@ -76,7 +76,7 @@ export async function analyzeEntry(
     sentiment: toSentiment(sentiment.scores[0] ?? []),
     emotions: toEmotions(emotions.scores[0] ?? []),
     keywords: extractKeywords(text),
-    safety: assessSafety(text),
+    safety: await assessSafetyOnNode(runtime, text),
     patterns: detectDistortions(text).patterns,
     models: { embedding: embedding.model, sentiment: sentiment.model, emotion: emotions.model },
   };

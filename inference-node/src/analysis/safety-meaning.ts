@@ -10,7 +10,7 @@ import {
 } from "@inkwell/shared";
 import type { InferenceRuntime } from "../runtime/runtime.ts";
 import { CONTRAST_PROTOTYPES, type MeaningSignal, RISK_PROTOTYPES } from "./safety-prototypes.ts";
-import { MEANING_THRESHOLDS, type MeaningThresholds } from "./safety-thresholds.ts";
+import { MEANING_HEADS, type MeaningHead } from "./safety-heads.ts";
 
 /** What the meaning layer needs from a model: L2-normalised vectors, one per text, in order. */
 export interface SafetyEmbedder {
@@ -18,7 +18,7 @@ export interface SafetyEmbedder {
   embed(texts: readonly string[]): Promise<Float32Array[]>;
 }
 
-interface Prototype {
+export interface Prototype {
   signal: MeaningSignal | null;
   vector: Float32Array;
 }
@@ -26,6 +26,7 @@ interface Prototype {
 /** The best risk and contrast similarity of one window, and which risk signal it was closest to. */
 export interface WindowScore {
   window: SafetyWindow;
+  vector: Float32Array;
   risk: number;
   signal: MeaningSignal;
   contrast: number;
@@ -65,11 +66,11 @@ export class SafetyMeaning {
   private constructor(
     private readonly embedder: SafetyEmbedder,
     private readonly prototypes: Prototype[],
-    readonly thresholds: MeaningThresholds | undefined,
+    readonly head: MeaningHead | undefined,
   ) {}
 
   /** Embeds the bank once; reuse the instance for every text. */
-  static async create(embedder: SafetyEmbedder, thresholds?: MeaningThresholds): Promise<SafetyMeaning> {
+  static async create(embedder: SafetyEmbedder, head?: MeaningHead | null): Promise<SafetyMeaning> {
     const risk = Object.entries(RISK_PROTOTYPES).flatMap(([signal, texts]) =>
       texts.map((text) => ({ signal: signal as MeaningSignal, text })),
     );
@@ -79,7 +80,11 @@ export class SafetyMeaning {
     const all = [...risk, ...contrast];
     const vectors = await embedder.embed(all.map((p) => readSignals(p.text).text));
     const prototypes = all.map((p, i) => ({ signal: p.signal, vector: vectors[i] as Float32Array }));
-    return new SafetyMeaning(embedder, prototypes, thresholds ?? MEANING_THRESHOLDS[embedder.model]);
+    return new SafetyMeaning(
+      embedder,
+      prototypes,
+      head === null ? undefined : (head ?? MEANING_HEADS[embedder.model]),
+    );
   }
 
   /** Window scores for a batch of texts (one embedding call for all their windows). */
@@ -104,26 +109,45 @@ export class SafetyMeaning {
             signal = p.signal;
           }
         }
-        return { window, risk, signal, contrast, cancelled: windowCancelled(reading, window) };
+        return { window, vector, risk, signal, contrast, cancelled: windowCancelled(reading, window) };
       }),
     }));
   }
 
-  /** Rules plus meaning for each text; rules alone for a model without calibrated thresholds. */
+  /** Prototype texts with their signal (null for a safe look-alike) and vectors, for training a head. */
+  bank(): readonly Prototype[] {
+    return this.prototypes;
+  }
+
+  /** Rules plus meaning for each text; rules alone for a model without a trained head. */
   async assess(texts: readonly string[]): Promise<SafetyResult[]> {
-    const thresholds = this.thresholds;
-    if (!thresholds) return texts.map((text) => resultFromSignals(readSignals(text)));
+    const head = this.head;
+    if (!head) return texts.map((text) => resultFromSignals(readSignals(text)));
     const scored = await this.score(texts);
-    return scored.map((s) => combine(s, thresholds));
+    return scored.map((s) => combine(s, head));
   }
 }
 
-/** The windows that count as signals under some thresholds, fed with the rules' own hits to the level function. */
-export function combine(scores: ReadingScores, thresholds: MeaningThresholds): SafetyResult {
+/** The head's probability that a window states risk. */
+export function windowProbability(head: Pick<MeaningHead, "weights" | "bias">, vector: Float32Array): number {
+  let z = head.bias;
+  for (let i = 0; i < vector.length; i++) z += (head.weights[i] ?? 0) * (vector[i] as number);
+  return 1 / (1 + Math.exp(-z));
+}
+
+/**
+ * The windows the head reads as risk (probability at least the head's threshold, and not a window the rules
+ * read as negated, someone else's, fiction or past) become signals, named by their nearest risk prototype,
+ * and go with the rules' own hits into the level function.
+ */
+export function combine(
+  scores: ReadingScores,
+  head: Pick<MeaningHead, "weights" | "bias" | "threshold">,
+): SafetyResult {
   const extra: ExtraSignal[] = [];
   for (const w of scores.windows) {
     if (w.cancelled) continue;
-    if (w.risk < thresholds.risk || w.risk - w.contrast < thresholds.margin) continue;
+    if (windowProbability(head, w.vector) < head.threshold) continue;
     extra.push({ signal: w.signal, reason: REASONS[w.signal], start: w.window.start, end: w.window.end });
   }
   return resultFromSignals(scores.reading, extra);
@@ -150,9 +174,17 @@ export function safetyMeaningFor(runtime: InferenceRuntime): Promise<SafetyMeani
   return meaning;
 }
 
-/** Rules plus meaning for one text on this node. */
+/**
+ * Rules plus meaning for one text on this node. Should the encoder fail, the rules still answer: an
+ * assessment is never lost to a model error.
+ */
 export async function assessSafetyOnNode(runtime: InferenceRuntime, text: string): Promise<SafetyResult> {
-  const meaning = await safetyMeaningFor(runtime);
-  const [result] = await meaning.assess([text]);
-  return result ?? resultFromSignals(readSignals(text));
+  try {
+    const meaning = await safetyMeaningFor(runtime);
+    const [result] = await meaning.assess([text]);
+    if (result) return result;
+  } catch {
+    // Fall through to the rules.
+  }
+  return resultFromSignals(readSignals(text));
 }

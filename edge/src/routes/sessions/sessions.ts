@@ -26,7 +26,7 @@ import {
   storeAssistantMessage,
   updateSession,
 } from "../../services/chat.ts";
-import { knowledgeSearch, openLlmStream } from "../../services/chat-llm.ts";
+import { knowledgeSearch, nodeSafety, openLlmStream } from "../../services/chat-llm.ts";
 import { SESSION_TYPES } from "../../services/chat-prompts.ts";
 import { inBackground, pipelineDeps } from "../../services/pipeline-context.ts";
 import { requestSessionTitle } from "../../services/session-titles.ts";
@@ -246,6 +246,7 @@ export const sessionRoutes = createRouter()
       sessionId,
       c.req.valid("json").content,
       (text, limit) => knowledgeSearch(services, text, limit),
+      (text) => nodeSafety(services, text),
     );
     // After the reply: a few messages in, the session is named by a node's model (a job) or from keywords.
     const titleLater = () =>

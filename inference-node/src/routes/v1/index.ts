@@ -4,6 +4,7 @@ import { edgeVerify } from "../../plugins/edge-verify.ts";
 import type { InferenceRuntime } from "../../runtime/runtime.ts";
 import { createVectorSearch } from "../../vectors/vector-search.ts";
 import { embedRoute } from "./embed.ts";
+import { safetyRoute } from "./safety.ts";
 import { vectorSearchRoute } from "./vector-search.ts";
 
 export interface InteractiveRoutesOptions extends Record<string, unknown> {
@@ -18,6 +19,7 @@ export const interactiveRoutes: FastifyPluginAsync<InteractiveRoutesOptions> = a
 ) => {
   await fastify.register(edgeVerify, { nodeToken: config.nodeToken });
   await fastify.register(embedRoute, { runtime });
+  await fastify.register(safetyRoute, { runtime });
   await fastify.register(vectorSearchRoute, {
     vectors: createVectorSearch(config.chromaUrl, config.chromaToken),
   });

@@ -1,0 +1,190 @@
+import { createHash } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  combine,
+  type ReadingScores,
+  SafetyMeaning,
+  windowProbability,
+} from "../../inference-node/src/analysis/safety-meaning.ts";
+import { loadManifest } from "../src/manifest.ts";
+import { defaultModelsDir } from "../src/paths.ts";
+import { type CrisisItem, type CrisisMetrics, crisisMetrics, loadCrisisSet, split } from "./crisis-set.ts";
+import { availableEmbeddingModels, loadEvalEmbedder } from "./embedding-models.ts";
+
+/**
+ * Trains the meaning layer's logistic head per embedding model on the TRAINING split of the crisis set and
+ * the prototype bank (held-out texts are never loaded), and writes the node's `safety-heads.ts`.
+ *
+ * Items are labelled, windows are not, so the head learns as multiple-instance learning: every window of a
+ * non-crisis item and every safe look-alike is a negative; the risk prototypes are positives, and so is the
+ * window of each crisis item the current head finds most risky (re-chosen over a few rounds). The decision
+ * threshold is chosen out of fold (three folds by id), so it reflects texts the head did not learn from:
+ * the highest high/critical recall whose tricky and ordinary false-alarm rates stay within a budget below
+ * the targets.
+ *
+ *   cd models && ../node_modules/.bin/tsx eval/crisis-head.ts
+ */
+
+const TRICKY_BUDGET = 0.05;
+const ORDINARY_BUDGET = 0.03;
+const ROUNDS = 3;
+const FOLDS = 3;
+
+interface Head {
+  weights: number[];
+  bias: number;
+}
+
+/** L2-regularised logistic regression, full-batch gradient descent, classes weighted to balance. */
+export function trainLogistic(x: readonly Float32Array[], y: readonly number[], l2 = 1e-3, epochs = 400): Head {
+  const dims = x[0]?.length ?? 0;
+  const w = new Float64Array(dims);
+  let b = 0;
+  const pos = y.filter((v) => v === 1).length;
+  const neg = y.length - pos;
+  const weightOf = (label: number) => (label === 1 ? y.length / (2 * Math.max(1, pos)) : y.length / (2 * Math.max(1, neg)));
+  const rate = 2;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const grad = new Float64Array(dims);
+    let gradB = 0;
+    for (let n = 0; n < x.length; n++) {
+      const v = x[n] as Float32Array;
+      let z = b;
+      for (let i = 0; i < dims; i++) z += (w[i] as number) * (v[i] as number);
+      const p = 1 / (1 + Math.exp(-z));
+      const err = (p - (y[n] as number)) * weightOf(y[n] as number);
+      for (let i = 0; i < dims; i++) grad[i] = (grad[i] as number) + err * (v[i] as number);
+      gradB += err;
+    }
+    for (let i = 0; i < dims; i++) w[i] = (w[i] as number) - rate * ((grad[i] as number) / x.length + l2 * (w[i] as number));
+    b -= rate * (gradB / x.length);
+  }
+  return { weights: Array.from(w, (v) => Number(v.toFixed(5))), bias: Number(b.toFixed(5)) };
+}
+
+const atRisk = (item: CrisisItem) => item.group === "crisis" && item.level !== "none" && item.level !== "low";
+
+/** Multiple-instance training over the given items' window scores plus the bank. */
+function trainHead(meaning: SafetyMeaning, items: readonly CrisisItem[], scores: readonly ReadingScores[]): Head {
+  const bank = meaning.bank();
+  const baseX: Float32Array[] = [];
+  const baseY: number[] = [];
+  for (const p of bank) {
+    baseX.push(p.vector);
+    baseY.push(p.signal === null ? 0 : 1);
+  }
+  items.forEach((item, i) => {
+    if (item.group === "crisis") return;
+    for (const w of (scores[i] as ReadingScores).windows) {
+      baseX.push(w.vector);
+      baseY.push(0);
+    }
+  });
+  // Round 0 picks each crisis item's window by prototype similarity; later rounds by the head itself.
+  let head: Head | undefined;
+  for (let round = 0; round < ROUNDS; round++) {
+    const x = [...baseX];
+    const y = [...baseY];
+    items.forEach((item, i) => {
+      if (!atRisk(item)) return;
+      const windows = (scores[i] as ReadingScores).windows.filter((w) => !w.cancelled);
+      let best: (typeof windows)[number] | undefined;
+      let bestScore = -Infinity;
+      for (const w of windows) {
+        const s = head ? windowProbability(head, w.vector) : w.risk - w.contrast;
+        if (s > bestScore) {
+          bestScore = s;
+          best = w;
+        }
+      }
+      if (best) {
+        x.push(best.vector);
+        y.push(1);
+      }
+    });
+    head = trainLogistic(x, y);
+  }
+  return head as Head;
+}
+
+function fold(item: CrisisItem): number {
+  return createHash("sha256").update(`fold:${item.id}`).digest().readUInt32BE(0) % FOLDS;
+}
+
+function compareKeys(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (Math.abs(d) > 1e-9) return d;
+  }
+  return 0;
+}
+
+/** The out-of-fold threshold, and the out-of-fold training figures it gives. */
+function chooseThreshold(
+  items: readonly CrisisItem[],
+  scores: readonly ReadingScores[],
+  heads: readonly Head[],
+): { threshold: number; train: CrisisMetrics } {
+  let best: { threshold: number; train: CrisisMetrics; key: number[] } | undefined;
+  for (let t = 0.3; t <= 0.995; t += 0.01) {
+    const threshold = Number(t.toFixed(2));
+    const train = crisisMetrics(
+      items.map((item, i) => ({
+        item,
+        level: combine(scores[i] as ReadingScores, { ...(heads[fold(item)] as Head), threshold }).level,
+      })),
+      true,
+    );
+    if (train.trickyFalseAlarm > TRICKY_BUDGET || train.ordinaryFalseAlarm > ORDINARY_BUDGET) continue;
+    const key = [train.highRecall, -train.criticalBelowHigh, train.moderateRecall, -train.trickyFalseAlarm, threshold];
+    if (!best || compareKeys(key, best.key) > 0) best = { threshold, train, key };
+  }
+  if (!best) throw new Error("no threshold keeps false alarms within budget");
+  return { threshold: best.threshold, train: best.train };
+}
+
+async function main(): Promise<void> {
+  const modelsDir = defaultModelsDir({});
+  const train = (await loadCrisisSet()).filter((item) => split(item) === "train");
+  const written: string[] = [];
+  for (const entry of await availableEmbeddingModels(loadManifest(), modelsDir)) {
+    const embedder = await loadEvalEmbedder(entry, modelsDir, console.error);
+    try {
+      const meaning = await SafetyMeaning.create({ model: entry.id, embed: (t) => embedder.embed(t) }, null);
+      const scores = await meaning.score(train.map((item) => item.text));
+      const heads = Array.from({ length: FOLDS }, (_, f) => {
+        const keep = train.map((item, i) => ({ item, score: scores[i] as ReadingScores })).filter((r) => fold(r.item) !== f);
+        return trainHead(
+          meaning,
+          keep.map((r) => r.item),
+          keep.map((r) => r.score),
+        );
+      });
+      const { threshold, train: figures } = chooseThreshold(train, scores, heads);
+      const head = trainHead(meaning, train, scores);
+      const { confusion: _, misses, ...summary } = figures;
+      console.log(entry.id, `threshold ${threshold}`, "out-of-fold train:", JSON.stringify(summary));
+      console.log("  missed:", misses?.missed.join(" "), "false alarms:", misses?.falseAlarms.join(" "));
+      written.push(
+        `  "${entry.id}": {\n    threshold: ${threshold},\n    bias: ${head.bias},\n    weights: [${head.weights.join(", ")}],\n  },`,
+      );
+    } finally {
+      await embedder.close();
+    }
+  }
+  const file = path.join(
+    path.dirname(fileURLToPath(import.meta.url)),
+    "../../inference-node/src/analysis/safety-heads.ts",
+  );
+  const source = await readFile(file, "utf8");
+  const updated = source.replace(
+    /export const MEANING_HEADS: Readonly<Record<string, MeaningHead>> = \{[^]*\};\n/,
+    `export const MEANING_HEADS: Readonly<Record<string, MeaningHead>> = {\n${written.join("\n")}\n};\n`,
+  );
+  await writeFile(file, updated);
+  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
