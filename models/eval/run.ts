@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { meanScore, ndcgAtK, RRF_DEFAULT_K, recallAtK, reciprocalRankFusion } from "@inkwell/shared";
@@ -5,6 +6,7 @@ import { discoverTopics, topicPurity } from "../../inference-node/src/topics/dis
 import { type EmbeddingEntry, loadManifest } from "../src/manifest.ts";
 import { ensureOfflineModels } from "../src/offline/build.ts";
 import { defaultModelsDir, modelsPackageDir } from "../src/paths.ts";
+import { evaluateClassifiers, formatClassificationReport } from "./classification.ts";
 import { availableEmbeddingModels, type EvalEmbedder, loadEvalEmbedder } from "./embedding-models.ts";
 import { type EvalSet, embeddingText, evalSetDir, loadEvalSet } from "./eval-set.ts";
 import { keywordRankings } from "./keyword-rankings.ts";
@@ -264,8 +266,32 @@ export function formatReport(report: EvaluationReport): string {
 }
 
 export const resultsFile = path.resolve(modelsPackageDir, "..", "bench", "results", "search-eval.json");
+/** Every `npm run eval` also leaves `eval/results/<date>-<commit>.json`, so runs can be compared over time. */
+export const evalResultsDir = path.resolve(modelsPackageDir, "..", "eval", "results");
 
-/** `npm run eval [-- --model <id>]…`: builds missing offline models, evaluates, prints and saves the report. */
+function currentCommit(): string {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short=10", "HEAD"], {
+      cwd: modelsPackageDir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+      cwd: modelsPackageDir,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    return dirty ? `${commit}-dirty` : commit;
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * `npm run eval [-- --model <id>]…`: builds missing offline models, evaluates search and topics (every
+ * embedding model present) and sentiment and emotions (every classifier present) on the project's own
+ * sets, prints the tables and saves the report.
+ */
 export async function main(args: readonly string[] = []): Promise<number> {
   const models: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -277,18 +303,49 @@ export async function main(args: readonly string[] = []): Promise<number> {
   }
   const log = (line: string) => process.stdout.write(`[eval] ${line}\n`);
   await ensureOfflineModels(log, { progressBars: false });
-  const report = await runEvaluation({
-    log,
-    ...(models.length > 0 ? { models } : {}),
-  });
-  process.stdout.write(`\n${formatReport(report)}\n\n`);
-  for (const model of report.models) {
-    process.stdout.write(
-      `${model.model} topics: ${model.topics.labels.map((t) => `${t.label} [${t.majorityTheme} ${t.size}]`).join("; ")}\n`,
-    );
+  const manifest = loadManifest();
+  const taskOf = (id: string) => manifest.models.find((m) => m.id === id)?.task;
+  const unknown = models.filter((id) => taskOf(id) === undefined);
+  if (unknown.length > 0) {
+    process.stderr.write(`not in the manifest: ${unknown.join(", ")}\n`);
+    return 1;
   }
-  await mkdir(path.dirname(resultsFile), { recursive: true });
-  await writeFile(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`\nresults written to ${path.relative(process.cwd(), resultsFile)}\n`);
+  const embeddingModels = models.filter((id) => taskOf(id) === "embedding");
+  const classifierModels = models.filter((id) => taskOf(id) === "sentiment" || taskOf(id) === "emotion");
+  const runSearch = models.length === 0 || embeddingModels.length > 0;
+  const runClassification = models.length === 0 || classifierModels.length > 0;
+
+  const report = runSearch
+    ? await runEvaluation({ log, ...(embeddingModels.length > 0 ? { models: embeddingModels } : {}) })
+    : undefined;
+  const classification = runClassification
+    ? await evaluateClassifiers({
+        log,
+        ...(classifierModels.length > 0 ? { models: classifierModels } : {}),
+      })
+    : undefined;
+  if (report) {
+    process.stdout.write(`\n## Search and topics\n\n${formatReport(report)}\n\n`);
+    for (const model of report.models) {
+      process.stdout.write(
+        `${model.model} topics: ${model.topics.labels.map((t) => `${t.label} [${t.majorityTheme} ${t.size}]`).join("; ")}\n`,
+      );
+    }
+    await mkdir(path.dirname(resultsFile), { recursive: true });
+    await writeFile(resultsFile, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`\nsearch results written to ${path.relative(process.cwd(), resultsFile)}\n`);
+  }
+  if (classification) {
+    process.stdout.write(`\n## Sentiment and emotions\n\n${formatClassificationReport(classification)}\n`);
+  }
+  const generatedAt = new Date().toISOString();
+  const commit = currentCommit();
+  const file = path.join(evalResultsDir, `${generatedAt.slice(0, 10)}-${commit}.json`);
+  await mkdir(evalResultsDir, { recursive: true });
+  await writeFile(
+    file,
+    `${JSON.stringify({ generatedAt, commit, search: report ?? null, classification: classification ?? null }, null, 2)}\n`,
+  );
+  process.stdout.write(`\nall results written to ${path.relative(process.cwd(), file)}\n`);
   return 0;
 }
