@@ -36,7 +36,8 @@ const integer = (min: number, max: number) =>
 const modelId = () =>
   z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "must be a model id from models/manifest.json");
 
-const envSchema = z.object({
+/** Every variable the node reads; deploy/home/node.env.example is tested against it. */
+export const envSchema = z.object({
   NODE_HOST: z.string().min(1).default("127.0.0.1"),
   NODE_PORT: integer(0, 65535).default(8788),
   NODE_PUBLIC_URL: httpUrl().optional(),
