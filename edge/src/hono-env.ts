@@ -22,6 +22,8 @@ export interface AuthContext {
   timezone: string;
   /** Set when `via` is "api_key". */
   apiKeyId?: string;
+  /** When `via` is "jwt" and the token came from a password sign-in: when the password was checked (s). */
+  authTime?: number;
 }
 
 /** The one Hono context type of the edge. */

@@ -96,6 +96,13 @@ export const authTokensSchema = z.object({
 });
 export type AuthTokens = z.infer<typeof authTokensSchema>;
 
+/** `POST /v1/me/password`: the caller's fresh session, and how many API keys the change revoked. */
+export const passwordChangedSchema = authTokensSchema.extend({
+  /** Every API key of the account is revoked by a password change; this many were. */
+  revokedApiKeys: z.number().int().nonnegative(),
+});
+export type PasswordChanged = z.infer<typeof passwordChangedSchema>;
+
 /** Unknown fields are refused rather than ignored, so `{"role":"admin"}` fails loudly. */
 export const updateMeRequestSchema = z.strictObject({
   displayName: displayNameSchema.nullable().optional(),
@@ -121,6 +128,11 @@ export const createApiKeyRequestSchema = z.object({
     .max(apiScopes.length)
     .transform((scopes) => [...new Set(scopes)]),
   expiresAt: z.iso.datetime({ offset: true, error: "must be an ISO-8601 date-time" }).optional(),
+  /**
+   * The account's password. Required unless the access token comes from a password sign-in in the last
+   * five minutes; a wrong one counts towards the sign-in lockout.
+   */
+  password: presentedPasswordSchema.optional(),
 });
 export type CreateApiKeyRequest = z.infer<typeof createApiKeyRequestSchema>;
 

@@ -14,6 +14,8 @@ export interface AccessTokenSubject {
   role: Role;
   /** The user's token version when the token was issued; see users.tokenVersion. */
   tokenVersion: number;
+  /** When the password was checked (seconds), for tokens issued by a password sign-in only (not refreshes). */
+  authTime?: number | undefined;
 }
 
 export interface SigningKeys {
@@ -29,6 +31,8 @@ const claimsSchema = z.object({
   jti: z.string().min(1),
   iat: z.number(),
   exp: z.number(),
+  /** OIDC's `auth_time`: present only on tokens issued right after the password was checked. */
+  auth_time: z.number().optional(),
 });
 export type AccessTokenClaims = z.infer<typeof claimsSchema>;
 
@@ -38,7 +42,11 @@ export async function signAccessToken(
   now = Date.now(),
 ): Promise<{ token: string; expiresIn: number }> {
   const iat = Math.floor(now / 1000);
-  const token = await new SignJWT({ role: subject.role, ver: subject.tokenVersion })
+  const token = await new SignJWT({
+    role: subject.role,
+    ver: subject.tokenVersion,
+    ...(subject.authTime !== undefined ? { auth_time: subject.authTime } : {}),
+  })
     .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
     .setSubject(subject.userId)
     .setIssuer(TOKEN_ISSUER)

@@ -86,6 +86,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       scopes: state.role === "admin" ? [...SESSION_SCOPES, "admin"] : [...SESSION_SCOPES],
       via: "jwt",
       timezone: state.timezone,
+      ...(claims.auth_time !== undefined ? { authTime: claims.auth_time } : {}),
     };
   }
   c.set("auth", auth);

@@ -4,6 +4,7 @@ import type { Database } from "../db/client.ts";
 import { users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from "../lib/password.ts";
+import { revokeAllApiKeys } from "./api-keys.ts";
 import { endAllSessions } from "./sessions.ts";
 
 /** Failed sign-ins within this window count towards a lock; the lock lasts as long. */
@@ -152,26 +153,40 @@ export async function updateProfile(db: Database, userId: string, patch: UpdateM
 
 /**
  * Sets a new password after checking the current one (a wrong one counts towards the lockout, so a
- * stolen access token cannot be used to guess it), then ends every session: a password change is
- * what people do when they fear someone else is signed in.
+ * stolen access token cannot be used to guess it), then ends every session and revokes every API key:
+ * a password change is what people do when they fear someone else is signed in.
  */
+/**
+ * Checks the signed-in user's password before a sensitive change. A wrong one counts towards the
+ * sign-in lockout (so a stolen access token cannot be used to guess it) and is 400 on `field`.
+ */
+export async function confirmPassword(
+  db: Database,
+  userId: string,
+  password: string,
+  field: string,
+): Promise<UserRow> {
+  const user = await getUser(db, userId);
+  if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) throw locked(user.lockedUntil);
+  const stored = { hash: user.passwordHash, salt: user.passwordSalt, iterations: user.passwordIterations };
+  if (!(await verifyPassword(password, stored))) {
+    const lockedUntil = await recordFailure(db, user.id);
+    if (lockedUntil) throw locked(lockedUntil);
+    throw new InkwellError("VALIDATION_FAILED", "The password is not correct.", {
+      errors: [{ path: field, message: "is not correct" }],
+    });
+  }
+  return user;
+}
+
 export async function changePassword(
   services: Services,
   userId: string,
   currentPassword: string,
   newPassword: string,
-): Promise<UserRow> {
+): Promise<{ user: UserRow; revokedApiKeys: number }> {
   const { db } = services;
-  const user = await getUser(db, userId);
-  if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) throw locked(user.lockedUntil);
-  const stored = { hash: user.passwordHash, salt: user.passwordSalt, iterations: user.passwordIterations };
-  if (!(await verifyPassword(currentPassword, stored))) {
-    const lockedUntil = await recordFailure(db, user.id);
-    if (lockedUntil) throw locked(lockedUntil);
-    throw new InkwellError("VALIDATION_FAILED", "The current password is not correct.", {
-      errors: [{ path: "currentPassword", message: "is not correct" }],
-    });
-  }
+  await confirmPassword(db, userId, currentPassword, "currentPassword");
   const next = await hashPassword(newPassword);
   await db
     .update(users)
@@ -186,5 +201,7 @@ export async function changePassword(
     })
     .where(eq(users.id, userId));
   await endAllSessions(services, userId);
-  return await getUser(db, userId);
+  // Keys are credentials too: whoever the owner fears may hold the password may have minted some.
+  const revokedApiKeys = await revokeAllApiKeys(services, userId);
+  return { user: await getUser(db, userId), revokedApiKeys };
 }

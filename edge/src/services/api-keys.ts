@@ -13,6 +13,7 @@ import { and, count, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { apiKeys } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { type CacheValue, putCache, withCache } from "../lib/cache.ts";
+import { confirmPassword } from "./accounts.ts";
 
 export const API_KEY_PREFIX = "ik_";
 /** `ik_` and 43 base64url characters (32 random bytes). */
@@ -38,14 +39,49 @@ function toApiKeyView(row: ApiKeyRow): ApiKey {
   };
 }
 
+/**
+ * How recent a password sign-in must be for a key to be created without the password again ("sudo
+ * mode"): a session's first minutes, never a token that came from a refresh.
+ */
+export const KEY_CREATION_FRESH_SECONDS = 5 * 60;
+
+/**
+ * A key outlives every session, so minting one needs proof that a person who knows the password is
+ * here: the `password` field, or an access token issued by a password sign-in in the last minutes.
+ * Without either, a stolen 15-minute access token could mint a permanent full-scope key.
+ */
+async function confirmKeyCreator(
+  services: Services,
+  owner: { userId: string; authTime?: number | undefined },
+  password: string | undefined,
+): Promise<void> {
+  if (password !== undefined) {
+    await confirmPassword(services.db, owner.userId, password, "password");
+    return;
+  }
+  const fresh =
+    owner.authTime !== undefined && Date.now() / 1000 - owner.authTime <= KEY_CREATION_FRESH_SECONDS;
+  if (!fresh) {
+    throw new InkwellError("VALIDATION_FAILED", "Creating an API key needs your password.", {
+      errors: [
+        {
+          path: "password",
+          message: `is required unless you signed in with your password in the last ${KEY_CREATION_FRESH_SECONDS / 60} minutes`,
+        },
+      ],
+    });
+  }
+}
+
 export async function createApiKey(
   services: Services,
-  owner: { userId: string; role: Role },
+  owner: { userId: string; role: Role; authTime?: number | undefined },
   input: CreateApiKeyRequest,
 ): Promise<CreatedApiKey> {
   if (input.scopes.includes("admin") && owner.role !== "admin") {
     throw new InkwellError("FORBIDDEN", "Only administrators can create keys with the admin scope.");
   }
+  await confirmKeyCreator(services, owner, input.password);
   const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
   if (expiresAt && expiresAt.getTime() <= Date.now()) {
     throw new InkwellError("VALIDATION_FAILED", "The request did not match the schema.", {
@@ -140,6 +176,21 @@ export async function deleteApiKey(services: Services, userId: string, keyId: st
     // cached before the outage could outlive the delete, for at most the 60 s TTL.
     console.warn(JSON.stringify({ level: "warn", msg: "api key deletion not published to cache" }));
   }
+}
+
+/** Deletes every key of a user (a password change), tombstoning each in the cache; answers how many. */
+export async function revokeAllApiKeys(services: Services, userId: string): Promise<number> {
+  const rows = await services.db
+    .delete(apiKeys)
+    .where(eq(apiKeys.userId, userId))
+    .returning({ keyHash: apiKeys.keyHash });
+  const told = await Promise.all(
+    rows.map((row) => putCache(services.redis, "apiKey", row.keyHash, { deleted: true })),
+  );
+  if (told.includes(false)) {
+    console.warn(JSON.stringify({ level: "warn", msg: "api key revocation not published to cache" }));
+  }
+  return rows.length;
 }
 
 /** Verifies a presented key: shape, hash lookup (cached 60 s, Postgres when Redis is down), expiry. */

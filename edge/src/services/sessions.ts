@@ -26,14 +26,17 @@ function newRefreshToken(): string {
   return `${REFRESH_TOKEN_PREFIX}${randomToken(32)}`;
 }
 
-async function issueAccessToken(services: Services, subject: SessionSubject) {
+async function issueAccessToken(services: Services, subject: SessionSubject, authTime?: number) {
   return await signAccessToken(
-    { userId: subject.id, role: subject.role, tokenVersion: subject.tokenVersion },
+    { userId: subject.id, role: subject.role, tokenVersion: subject.tokenVersion, authTime },
     services.config.JWT_SECRET,
   );
 }
 
-/** Starts a new refresh-token family (one per sign-in) and issues its first pair. */
+/**
+ * Starts a new refresh-token family (one per sign-in) and issues its first pair. Called only right
+ * after the password was checked, so the access token carries `auth_time`.
+ */
 export async function startSession(services: Services, subject: SessionSubject): Promise<SessionTokens> {
   const refreshToken = newRefreshToken();
   await services.db.insert(refreshTokens).values({
@@ -43,7 +46,7 @@ export async function startSession(services: Services, subject: SessionSubject):
     tokenHash: await hashToken(refreshToken),
     expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000),
   });
-  const access = await issueAccessToken(services, subject);
+  const access = await issueAccessToken(services, subject, Math.floor(Date.now() / 1000));
   return { accessToken: access.token, refreshToken, expiresIn: access.expiresIn };
 }
 

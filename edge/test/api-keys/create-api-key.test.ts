@@ -1,12 +1,18 @@
-import { createdApiKeySchema } from "@inkwell/shared";
+import { authTokensSchema, createdApiKeySchema } from "@inkwell/shared";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { users } from "../../src/db/schema/index.ts";
+import { signAccessToken } from "../../src/lib/access-token.ts";
 import {
   call,
   createKey,
+  edgeEnv,
   expectProblem,
   expectValidationPaths,
   registerAdmin,
   registerUser,
+  type TestUser,
+  testDb,
 } from "../harness.ts";
 
 describe.concurrent("POST /v1/api-keys", () => {
@@ -71,5 +77,47 @@ describe.concurrent("POST /v1/api-keys", () => {
     const user = await registerUser();
     const key = await createKey(user, ["entries:read", "entries:write", "ai"]);
     await expectProblem(await call("/v1/api-keys", { token: key.key, body }), 403, "FORBIDDEN");
+  });
+});
+
+describe.concurrent("POST /v1/api-keys needs the password unless the sign-in is minutes old", () => {
+  /** An access token as a refresh issues it: no `auth_time`, so no proof the password was just typed. */
+  async function refreshedToken(user: TestUser): Promise<string> {
+    const res = await call("/v1/auth/refresh", { body: { refreshToken: user.refreshToken } });
+    expect(res.status).toBe(200);
+    return authTokensSchema.parse(await res.json()).accessToken;
+  }
+
+  it("refuses a refreshed session without the password (400 on password) and accepts it with it", async () => {
+    const user = await registerUser();
+    const token = await refreshedToken(user);
+    const body = { name: "stolen-token key", scopes: ["entries:read", "entries:write", "ai"] };
+    expect(await expectValidationPaths(await call("/v1/api-keys", { token, body }))).toEqual(["password"]);
+    const res = await call("/v1/api-keys", { token, body: { ...body, password: user.password } });
+    expect(res.status).toBe(201);
+  });
+
+  it("refuses a session whose password sign-in is older than five minutes", async () => {
+    const user = await registerUser();
+    const now = Date.now();
+    const { token } = await signAccessToken(
+      { userId: user.id, role: "user", tokenVersion: 0, authTime: Math.floor(now / 1000) - 6 * 60 },
+      edgeEnv.JWT_SECRET ?? "",
+      now,
+    );
+    const body = { name: "late", scopes: ["entries:read"] };
+    expect(await expectValidationPaths(await call("/v1/api-keys", { token, body }))).toEqual(["password"]);
+  });
+
+  it("counts a wrong password towards the sign-in lockout", async () => {
+    const user = await registerUser();
+    const token = await refreshedToken(user);
+    const body = { name: "guess", scopes: ["entries:read"], password: "not-the-password" };
+    expect(await expectValidationPaths(await call("/v1/api-keys", { token, body }))).toEqual(["password"]);
+    const [row] = await testDb()
+      .select({ failed: users.failedLoginCount })
+      .from(users)
+      .where(eq(users.id, user.id));
+    expect(row?.failed).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import { authTokensSchema } from "@inkwell/shared";
+import { authTokensSchema, passwordChangedSchema } from "@inkwell/shared";
 import { describe, expect, it } from "vitest";
 import {
   call,
@@ -55,6 +55,26 @@ describe.concurrent("POST /v1/me/password", () => {
     expect(
       await expectValidationPaths(await call("/v1/me/password", { token: user.accessToken, body: {} })),
     ).toEqual(["currentPassword", "newPassword"]);
+  });
+
+  it("revokes every API key of the account and says how many", async () => {
+    const user = await registerUser();
+    const keys = [await createKey(user, ["entries:read"]), await createKey(user, ["ai"])];
+    for (const key of keys) expect((await call("/v1/entries", { token: key.key })).status).not.toBe(401);
+    const res = await call("/v1/me/password", {
+      token: user.accessToken,
+      body: { currentPassword: user.password, newPassword: newPassword() },
+    });
+    expect(res.status).toBe(200);
+    const body = passwordChangedSchema.parse(await res.json());
+    expect(body.revokedApiKeys).toBe(2);
+    for (const key of keys) {
+      await expectProblem(await call("/v1/entries", { token: key.key }), 401, "UNAUTHENTICATED");
+    }
+    const listed = await (await call("/v1/api-keys", { token: body.accessToken })).json<{
+      items: unknown[];
+    }>();
+    expect(listed.items).toEqual([]);
   });
 
   it("needs a token (401) and a session, not an API key (403)", async () => {

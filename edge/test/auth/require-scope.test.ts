@@ -60,6 +60,8 @@ describe.concurrent("auth context and requireScope", () => {
       via: "jwt",
       scopes: ["entries:read", "entries:write", "ai"],
       timezone: "UTC",
+      // A token from a password sign-in says when the password was checked.
+      authTime: expect.any(Number),
     });
   });
 

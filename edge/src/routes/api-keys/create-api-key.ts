@@ -11,7 +11,7 @@ const route = createRoute({
   tags: ["API keys"],
   summary: "Create an API key (the key is shown only in this answer)",
   description:
-    "Needs a signed-in session: an API key cannot create keys. The admin scope is granted only to administrators.",
+    "Needs a signed-in session: an API key cannot create keys. Send `password` unless the access token comes from a password sign-in (login, register, password change) in the last five minutes; without either the answer is 400 on `password`, and a wrong password counts towards the sign-in lockout (423 once locked). The admin scope is granted only to administrators.",
   security: [{ bearer: [] }],
   middleware: protect(requireSession),
   request: {
@@ -19,7 +19,7 @@ const route = createRoute({
   },
   responses: {
     201: { description: "The new key", content: { "application/json": { schema: createdApiKeySchema } } },
-    ...problemResponses(400, 401, 403, 409, 413, 415, 429),
+    ...problemResponses(400, 401, 403, 409, 413, 415, 423, 429),
   },
 });
 

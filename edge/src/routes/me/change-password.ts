@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { authTokensSchema, changePasswordRequestSchema } from "@inkwell/shared";
+import { changePasswordRequestSchema, passwordChangedSchema } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { protect, requireSession } from "../../middleware/auth.ts";
@@ -10,9 +10,9 @@ const route = createRoute({
   method: "post",
   path: "/v1/me/password",
   tags: ["Account"],
-  summary: "Change the password; every other session is signed out",
+  summary: "Change the password; every other session is signed out and every API key revoked",
   description:
-    "Revokes all refresh tokens and access tokens of the account, then answers with a fresh token pair for the caller. A wrong current password is 400 and counts towards the sign-in lockout.",
+    "Revokes all refresh tokens, access tokens and API keys of the account, then answers with a fresh token pair for the caller and `revokedApiKeys`, how many keys were revoked. A wrong current password is 400 and counts towards the sign-in lockout.",
   security: [{ bearer: [] }],
   middleware: protect(requireSession),
   request: {
@@ -21,7 +21,7 @@ const route = createRoute({
   responses: {
     200: {
       description: "Password changed; the caller's new session",
-      content: { "application/json": { schema: authTokensSchema } },
+      content: { "application/json": { schema: passwordChangedSchema } },
     },
     ...problemResponses(400, 401, 403, 413, 415, 423, 429),
   },
@@ -30,7 +30,12 @@ const route = createRoute({
 export const postPassword = createRouter().openapi(route, async (c) => {
   const services = c.get("services");
   const { currentPassword, newPassword } = c.req.valid("json");
-  const user = await changePassword(services, c.get("auth").userId, currentPassword, newPassword);
+  const { user, revokedApiKeys } = await changePassword(
+    services,
+    c.get("auth").userId,
+    currentPassword,
+    newPassword,
+  );
   const tokens = await startSession(services, user);
-  return c.json({ user: toUserView(user), ...tokens, tokenType: "Bearer" as const }, 200);
+  return c.json({ user: toUserView(user), ...tokens, tokenType: "Bearer" as const, revokedApiKeys }, 200);
 });
