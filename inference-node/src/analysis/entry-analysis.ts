@@ -29,8 +29,13 @@ export function toSentiment(scores: readonly LabelScore[]): Sentiment {
   const score = Math.max(-1, Math.min(1, positive - negative));
   let label: Sentiment["label"];
   if (neutral !== undefined) {
+    // An exact tie between good and bad is "no clear lean", which the labelling guide calls neutral.
     label =
-      neutral >= positive && neutral >= negative ? "neutral" : positive > negative ? "positive" : "negative";
+      (neutral >= positive && neutral >= negative) || positive === negative
+        ? "neutral"
+        : positive > negative
+          ? "positive"
+          : "negative";
   } else {
     label = score > NEUTRAL_BAND ? "positive" : score < -NEUTRAL_BAND ? "negative" : "neutral";
   }
