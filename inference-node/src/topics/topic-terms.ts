@@ -22,29 +22,54 @@ whom whose why will with within without won't would wouldn't yes yet you you'd y
 yours yourself actually almost bit day days felt feel feeling feels lot lots maybe minutes morning night
 today tonight tomorrow yesterday week weeks weekend month months year years time times hour hours good bad
 big small new old long right sure okay ok pretty kind sort probably finally again ago every tried try trying
-went told asked still just first second third last since half ten twenty hundred`.split(/\s+/),
+went told asked still just first second third last since ten twenty hundred started start starting
+starts stop stopped stopping finished finish decided realised realized remember remembered noticed managed
+happened spent called came left looked looking turned used using getting trying felt completely together
+tiny simple enough properly exactly honestly suddenly usually instead anyway somehow apparently nearly
+barely especially slightly different real hard easy best better worse worst great nice fine happy glad
+sad upset awful lovely terrible horrible weird strange funny people person everybody somebody anybody
+definitely literally basically totally able afternoon evening hand hands head place part end minute
+looks looked thank thanks mean meant coming whatever someone's today's`.split(/\s+/),
 );
 
 const WORD = /[\p{L}][\p{L}'’-]*/gu;
 
+/** A content word, or a break where a stop word or punctuation stood (phrases never span one). */
+type Token = string | null;
+
+function normalise(raw: string): string {
+  return raw
+    .toLowerCase()
+    .replace(/’/g, "'")
+    .replace(/'s$/, "")
+    .replace(/^[-']+|[-']+$/g, "");
+}
+
+function isContent(word: string): boolean {
+  return word.length >= 3 && !word.includes("'") && !STOPWORDS.has(word);
+}
+
 /** Lower-cased content words of a text, possessives and stopwords dropped. */
 export function contentWords(text: string): string[] {
-  const words: string[] = [];
-  for (const match of text.toLowerCase().matchAll(WORD)) {
-    const word = match[0]
-      .replace(/’/g, "'")
-      .replace(/'s$/, "")
-      .replace(/^[-']+|[-']+$/g, "");
-    if (word.length < 3 || word.includes("'") || STOPWORDS.has(word)) continue;
-    words.push(word);
+  return tokens(text).filter((token): token is string => token !== null);
+}
+
+/** Content words in order, with a break for every stop word and every clause-ending punctuation mark. */
+function tokens(text: string): Token[] {
+  const out: Token[] = [];
+  let last = 0;
+  for (const match of text.matchAll(WORD)) {
+    if (/[.,;:!?()"\n–—]/.test(text.slice(last, match.index))) out.push(null);
+    last = (match.index ?? 0) + match[0].length;
+    const word = normalise(match[0]);
+    out.push(isContent(word) ? word : null);
   }
-  return words;
+  return out;
 }
 
 /**
  * Folds a plural onto its singular when the singular occurs too ("runs" → "run", "boxes" → "box"), so one
- * idea is not split across two label candidates. A dictionary stemmer would also merge "running"; without
- * one, this stays conservative and never invents a word that was not written.
+ * idea is not split across two label candidates.
  */
 export function singularForms(vocabulary: ReadonlySet<string>): Map<string, string> {
   const folded = new Map<string, string>();
@@ -61,36 +86,152 @@ export function singularForms(vocabulary: ReadonlySet<string>): Map<string, stri
   return folded;
 }
 
+/** Past tenses a suffix rule cannot undo, for verbs that name what a journal is about. */
+const IRREGULAR: Readonly<Record<string, string>> = {
+  ran: "run",
+  slept: "sleep",
+  ate: "eat",
+  wrote: "write",
+  written: "write",
+  bought: "buy",
+  sold: "sell",
+  paid: "pay",
+  drove: "drive",
+  flew: "fly",
+  swam: "swim",
+  sang: "sing",
+  drew: "draw",
+  fought: "fight",
+  caught: "catch",
+  taught: "teach",
+  met: "meet",
+  spoke: "speak",
+  broke: "break",
+  broken: "break",
+  woke: "wake",
+  woken: "wake",
+  won: "win",
+  lost: "lose",
+};
+
+/** -ing words that are nouns in their own right: "training" is not "train", "meeting" not "meet". */
+const ING_NOUNS = new Set(
+  "training meeting wedding morning evening building ceiling clothing feeling painting parking reading writing booking funeral spring thing nothing something everything anything string sibling ring king".split(
+    " ",
+  ),
+);
+
 /**
- * Class-based TF-IDF (Grootendorst, BERTopic, 2022): all texts of one cluster are read as one document,
- * and a term weighs tf(t, c) · log(1 + A / f(t)), where tf is the term's share of the cluster's words,
- * A the average number of words per cluster and f(t) the term's count over all clusters. A word frequent in
- * one cluster and rare elsewhere scores high; a word every cluster uses does not.
+ * A word's lemma as far as the journal itself shows it: plurals, -ing and -ed forms fold onto a base form
+ * only when that base was written somewhere in the journal ("running" → "run" when "run" occurs,
+ * "hiked" → "hike"), plus a short table of irregular past tenses. Without a dictionary this stays
+ * conservative and never invents a word nobody wrote.
+ */
+export function lemmaForms(vocabulary: ReadonlySet<string>): Map<string, string> {
+  const lemmas = singularForms(vocabulary);
+  const base = (candidates: string[]) => candidates.find((c) => c.length >= 3 && vocabulary.has(c));
+  for (const word of vocabulary) {
+    if (lemmas.has(word)) continue;
+    const irregular = IRREGULAR[word];
+    if (irregular) {
+      lemmas.set(word, irregular);
+      continue;
+    }
+    let found: string | undefined;
+    if (word.endsWith("ing") && word.length >= 6 && !ING_NOUNS.has(word)) {
+      const stem = word.slice(0, -3);
+      found = base([stem, `${stem}e`, stem.slice(0, -1)].filter((_, i) => i < 2 || /(.)\1$/.test(stem)));
+    } else if (word.endsWith("ied") && word.length >= 5) {
+      found = base([`${word.slice(0, -3)}y`]);
+    } else if (word.endsWith("ed") && word.length >= 5) {
+      const stem = word.slice(0, -2);
+      found = base([stem, `${stem}e`, stem.slice(0, -1)].filter((_, i) => i < 2 || /(.)\1$/.test(stem)));
+    }
+    if (found && found !== word) lemmas.set(word, lemmas.get(found) ?? found);
+  }
+  return lemmas;
+}
+
+/**
+ * Class-based TF-IDF (Grootendorst, BERTopic, 2022) over lemmas and two-word phrases: all texts of one
+ * cluster are read as one document, and a term weighs tf(t, c) · log(1 + A / f(t)), where tf is the share
+ * of the cluster's entries that use the term, A the average number of entries per cluster and f(t) the
+ * number of entries over all clusters that use it. Counting entries rather than words keeps one entry that
+ * repeats a word from speaking for the whole topic. A phrase ("half marathon", "rescue dog") is two
+ * adjacent content words with no stop word or punctuation between them, and counts only when two entries
+ * of the cluster use it. Returns terms best first, each as written most often (a phrase) or as its lemma.
  */
 export function classTfIdf(clusters: readonly (readonly string[])[], topN: number): string[][] {
-  const tokenised = clusters.map((texts) => texts.flatMap(contentWords));
-  const fold = singularForms(new Set(tokenised.flat()));
-  const counts = tokenised.map((words) => {
-    const map = new Map<string, number>();
-    for (const word of words) {
-      const term = fold.get(word) ?? word;
-      map.set(term, (map.get(term) ?? 0) + 1);
+  const tokenised = clusters.map((texts) => texts.map(tokens));
+  const vocabulary = new Set<string>();
+  for (const cluster of tokenised)
+    for (const entry of cluster) for (const token of entry) if (token) vocabulary.add(token);
+  const lemmas = lemmaForms(vocabulary);
+  const lemma = (word: string) => lemmas.get(word) ?? word;
+  // Surface forms of each phrase, so "running club" is shown as written rather than as "run club".
+  const written = new Map<string, Map<string, number>>();
+  const perCluster = tokenised.map((entries) => {
+    const counts = new Map<string, number>();
+    for (const entry of entries) {
+      const seen = new Set<string>();
+      entry.forEach((token, i) => {
+        if (!token) return;
+        seen.add(lemma(token));
+        const next = entry[i + 1];
+        if (!next) return;
+        const key = `${lemma(token)} ${lemma(next)}`;
+        if (lemma(token) === lemma(next)) return;
+        seen.add(key);
+        const forms = written.get(key) ?? new Map<string, number>();
+        forms.set(`${token} ${next}`, (forms.get(`${token} ${next}`) ?? 0) + 1);
+        written.set(key, forms);
+      });
+      for (const term of seen) counts.set(term, (counts.get(term) ?? 0) + 1);
     }
-    return map;
+    return counts;
   });
   const totals = new Map<string, number>();
-  for (const map of counts) for (const [term, n] of map) totals.set(term, (totals.get(term) ?? 0) + n);
-  const wordsPerCluster = counts.map((map) => [...map.values()].reduce((a, b) => a + b, 0));
-  const average = wordsPerCluster.reduce((a, b) => a + b, 0) / Math.max(1, counts.length);
-  return counts.map((map, c) => {
-    const size = Math.max(1, wordsPerCluster[c] ?? 0);
-    // A word written once in the whole cluster is an anecdote, not a theme, unless the cluster is tiny.
-    const minCount = size >= 150 ? 2 : 1;
-    return [...map.entries()]
-      .filter(([, n]) => n >= minCount)
+  for (const counts of perCluster)
+    for (const [term, n] of counts) totals.set(term, (totals.get(term) ?? 0) + n);
+  const average = tokenised.reduce((n, entries) => n + entries.length, 0) / Math.max(1, clusters.length);
+  const display = (term: string) =>
+    [...(written.get(term) ?? new Map([[term, 1]])).entries()].sort(
+      (a, b) => b[1] - a[1] || a[0].localeCompare(b[0]),
+    )[0]?.[0] ?? term;
+  return perCluster.map((counts, c) => {
+    const size = Math.max(1, tokenised[c]?.length ?? 0);
+    // A term one entry used is an anecdote, not a theme, unless the cluster is tiny.
+    const minEntries = size >= 4 ? 2 : 1;
+    return [...counts.entries()]
+      .filter(([term, n]) => n >= (term.includes(" ") ? 2 : minEntries))
       .map(([term, n]) => ({ term, weight: (n / size) * Math.log(1 + average / (totals.get(term) ?? n)) }))
       .sort((a, b) => b.weight - a.weight || a.term.localeCompare(b.term))
       .slice(0, topN)
-      .map(({ term }) => term);
+      .map(({ term }) => display(term));
   });
+}
+
+/**
+ * A label from a topic's ranked terms: the first few, a phrase counting as one term and taking the place of
+ * its own words ("half marathon, pace", not "half marathon, marathon, half"); two terms when one is a
+ * phrase, three otherwise, so a label stays short enough for a chip.
+ */
+export function topicLabel(terms: readonly string[], maxTerms = 3): string {
+  const chosen: string[] = [];
+  const words = new Set<string>();
+  for (const term of terms) {
+    const parts = term.split(" ");
+    if (parts.every((part) => words.has(part))) continue;
+    if (parts.length === 1 && chosen.some((c) => c.split(" ").includes(term))) continue;
+    if (parts.length > 1) {
+      // A phrase replaces a single word already chosen from it.
+      for (let i = chosen.length - 1; i >= 0; i--)
+        if (parts.includes(chosen[i] as string)) chosen.splice(i, 1);
+    }
+    chosen.push(term);
+    for (const part of parts) words.add(part);
+    const limit = chosen.some((c) => c.includes(" ")) ? Math.min(2, maxTerms) : maxTerms;
+    if (chosen.length >= limit) break;
+  }
+  return chosen.slice(0, chosen.some((c) => c.includes(" ")) ? Math.min(2, maxTerms) : maxTerms).join(", ");
 }

@@ -45,31 +45,41 @@ export function cosineDistanceMatrix(vectors: readonly Vector[]): Float64Array {
 }
 
 /**
- * Mean silhouette (Rousseeuw, 1987) of an assignment under a precomputed distance matrix: for each point,
- * (b − a) / max(a, b), a = mean distance to its own cluster, b = to the nearest other cluster. Members of
- * one-point clusters score 0, as in scikit-learn.
+ * Silhouette (Rousseeuw, 1987) of each point under a precomputed distance matrix: (b − a) / max(a, b),
+ * a = mean distance to its own cluster, b = to the nearest other cluster. Members of one-point clusters
+ * score 0, as in scikit-learn. Points labelled −1 (outliers) are skipped and count for no cluster.
  */
-export function meanSilhouette(distances: Float64Array, labels: readonly number[], k: number): number {
+export function silhouetteValues(
+  distances: Float64Array,
+  labels: readonly number[],
+  k: number,
+): Float64Array {
   const n = labels.length;
-  if (k < 2 || n === 0) return 0;
+  const values = new Float64Array(n);
+  if (k < 2 || n === 0) return values;
   const sizes = new Array<number>(k).fill(0);
-  for (const label of labels) sizes[label] = (sizes[label] ?? 0) + 1;
-  let total = 0;
+  for (const label of labels) if (label >= 0) sizes[label] = (sizes[label] ?? 0) + 1;
   const sums = new Float64Array(k);
   for (let i = 0; i < n; i++) {
     const own = labels[i] as number;
-    if ((sizes[own] ?? 0) <= 1) continue;
+    if (own < 0 || (sizes[own] ?? 0) <= 1) continue;
     sums.fill(0);
     for (let j = 0; j < n; j++) {
       const label = labels[j] as number;
-      if (j !== i) sums[label] = (sums[label] as number) + (distances[i * n + j] as number);
+      if (j !== i && label >= 0) sums[label] = (sums[label] as number) + (distances[i * n + j] as number);
     }
     const a = (sums[own] as number) / ((sizes[own] as number) - 1);
     let b = Number.POSITIVE_INFINITY;
     for (let c = 0; c < k; c++) {
       if (c !== own && (sizes[c] ?? 0) > 0) b = Math.min(b, (sums[c] as number) / (sizes[c] as number));
     }
-    if (Number.isFinite(b)) total += (b - a) / Math.max(a, b, Number.EPSILON);
+    if (Number.isFinite(b)) values[i] = (b - a) / Math.max(a, b, Number.EPSILON);
   }
-  return total / n;
+  return values;
+}
+
+/** Mean of `silhouetteValues` over all points. */
+export function meanSilhouette(distances: Float64Array, labels: readonly number[], k: number): number {
+  if (labels.length === 0) return 0;
+  return silhouetteValues(distances, labels, k).reduce((a, b) => a + b, 0) / labels.length;
 }

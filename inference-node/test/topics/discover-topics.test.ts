@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import {
   discoverTopics,
   discoverTopicsInBackground,
+  fewestTopics,
+  smallestTopic,
   type TopicInputEntry,
   topicPurity,
 } from "../../src/topics/discover-topics.ts";
@@ -150,5 +152,16 @@ describe("topicPurity", () => {
       4 / 5,
     );
     expect(topicPurity([], label)).toBe(0);
+  });
+});
+
+describe("how many topics a journal is searched with", () => {
+  it("never starts below a floor that grows with the journal, and raises the smallest topic for large ones", () => {
+    expect(fewestTopics(10)).toBe(2);
+    expect(fewestTopics(50)).toBe(4);
+    expect(fewestTopics(180)).toBe(7);
+    expect(fewestTopics(1000)).toBe(16);
+    expect(smallestTopic(100, 3)).toBe(3);
+    expect(smallestTopic(1000, 3)).toBe(7);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { classTfIdf, contentWords, singularForms } from "../../src/topics/topic-terms.ts";
+import {
+  classTfIdf,
+  contentWords,
+  lemmaForms,
+  singularForms,
+  topicLabel,
+} from "../../src/topics/topic-terms.ts";
 
 describe("contentWords", () => {
   it("keeps lower-cased content words and drops stopwords, possessives and short words", () => {
@@ -41,5 +47,61 @@ describe("classTfIdf", () => {
     expect(running).toContain("legs");
     expect(money?.slice(0, 2).sort()).toEqual(["bills", "rent"]);
     expect(money).not.toContain("canal");
+  });
+});
+
+describe("lemmaForms", () => {
+  it("folds -ing, -ed and irregular forms onto a base the journal wrote, and nothing else", () => {
+    const lemmas = lemmaForms(
+      new Set([
+        "run",
+        "running",
+        "hike",
+        "hiked",
+        "hiking",
+        "plan",
+        "planned",
+        "training",
+        "train",
+        "ran",
+        "slept",
+      ]),
+    );
+    expect(lemmas.get("running")).toBe("run");
+    expect(lemmas.get("hiked")).toBe("hike");
+    expect(lemmas.get("hiking")).toBe("hike");
+    expect(lemmas.get("planned")).toBe("plan");
+    expect(lemmas.get("ran")).toBe("run");
+    expect(lemmas.get("slept")).toBe("sleep");
+    // "training" is a noun of its own, not the train to work.
+    expect(lemmas.has("training")).toBe(false);
+  });
+});
+
+describe("classTfIdf phrases and topicLabel", () => {
+  it("finds a two-word phrase several entries share and lets it stand for its words in the label", () => {
+    const [race, other] = classTfIdf(
+      [
+        [
+          "Signed up for the half marathon in May.",
+          "Half marathon training: eight kilometres, slow.",
+          "Two weeks to the half marathon and my pace is fine.",
+          "Started the day with a stretch.",
+        ],
+        ["Paid the rent late again.", "The rent went up.", "Rent, bills, the landlord."],
+      ],
+      6,
+    );
+    expect(race).toContain("half marathon");
+    expect(race).not.toContain("started");
+    const label = topicLabel(race ?? []);
+    expect(label.startsWith("half marathon")).toBe(true);
+    expect(label.split(", ").length).toBeLessThanOrEqual(2);
+    expect(other?.[0]).toBe("rent");
+  });
+
+  it("labels with up to three single words", () => {
+    expect(topicLabel(["dog", "walk", "vet", "lead"])).toBe("dog, walk, vet");
+    expect(topicLabel(["marathon", "half marathon", "pace"])).toBe("half marathon, pace");
   });
 });
