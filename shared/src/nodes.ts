@@ -41,7 +41,11 @@ export const nodeModelSchema = z.object({
 /** Body of `POST /internal/nodes/heartbeat`, sent by each node every few seconds. */
 export const nodeHeartbeatSchema = z.object({
   version: z.string(),
-  url: z.url().optional(),
+  /**
+   * The URL the node believes it is reachable at. Advisory: the edge keeps delivering to the URL an
+   * administrator registered and only shows a different one to administrators (`reportedUrl`).
+   */
+  url: z.url().max(500).optional(),
   hardware: hardwareSchema,
   models: z.array(nodeModelSchema),
   load: nodeLoadSchema,
@@ -68,6 +72,12 @@ export const createNodeRequestSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: "url must be an absolute http(s) URL" }).max(500),
 });
 export type CreateNodeRequest = z.infer<typeof createNodeRequestSchema>;
+
+/** `PATCH /v1/admin/nodes/{id}`: an administrator moves a node to a new URL. */
+export const updateNodeRequestSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: "url must be an absolute http(s) URL" }).max(500),
+});
+export type UpdateNodeRequest = z.infer<typeof updateNodeRequestSchema>;
 
 /** The answer to a registration: the token is shown this once; the node's NODE_TOKEN. */
 export const createdNodeSchema = z.object({
@@ -101,6 +111,8 @@ export const adminNodeSchema = z.object({
   load: nodeLoadSchema.nullable(),
   /** Jobs this edge has handed to the node that have not answered yet. */
   runningJobs: z.number().int().nonnegative(),
+  /** A URL the node's heartbeat reports that differs from `url`; an administrator decides whether to move it. */
+  reportedUrl: z.string().nullable(),
   createdAt: z.string(),
 });
 export type AdminNode = z.infer<typeof adminNodeSchema>;

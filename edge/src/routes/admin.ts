@@ -6,12 +6,14 @@ import { getAdminJobs } from "./admin/list-jobs.ts";
 import { getNodes } from "./admin/list-nodes.ts";
 import { postReindex } from "./admin/reindex.ts";
 import { retryJob } from "./admin/retry-job.ts";
+import { patchNode } from "./admin/update-node.ts";
 
 /** Operator routes (admin role or `admin` scope): the node pool and the job pipeline. */
 export const adminRoutes = createRouter()
   .route("/", postNode)
   .route("/", getNodes)
   .route("/", drainNode)
+  .route("/", patchNode)
   .route("/", deleteNode)
   .route("/", getAdminJobs)
   .route("/", retryJob)

@@ -9,11 +9,13 @@ import {
   type NodeLoad,
   type NodeStatus,
   nodeTokenSalt,
+  type UpdateNodeRequest,
   uuidv7,
 } from "@inkwell/shared";
 import { and, asc, count, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { jobs, nodes } from "../db/schema/index.ts";
+import type { AppConfig } from "../env.ts";
 
 type NodeRow = typeof nodes.$inferSelect;
 type ModelTask = NodeRow["models"][number]["task"];
@@ -51,11 +53,50 @@ export function nodeStatus(
  * Registers a node. The token is derived from NODE_TOKEN_SECRET and a fresh salt, shown once, and stored
  * only as its SHA-256 (what the heartbeat route looks up) plus the salt (to re-derive it for signing).
  */
+/**
+ * The URL entry text and chat prompts are delivered to: absolute, without a trailing slash, and https
+ * outside development and tests, so nothing on the path can read or reroute them.
+ */
+export function nodeUrl(url: string, environment: AppConfig["ENVIRONMENT"]): string {
+  if (environment === "production" && new URL(url).protocol !== "https:") {
+    throw new InkwellError("VALIDATION_FAILED", "The request did not match the schema.", {
+      errors: [{ path: "url", message: "must be an https URL in production" }],
+    });
+  }
+  return url.replace(/\/+$/, "");
+}
+
+/** An administrator moves a node to a new URL (the only way its URL changes); logged. */
+export async function updateNodeUrl(
+  db: Database,
+  nodeId: string,
+  input: UpdateNodeRequest,
+  environment: AppConfig["ENVIRONMENT"],
+  adminId: string,
+): Promise<void> {
+  const url = nodeUrl(input.url, environment);
+  const [before] = await db.select({ url: nodes.url }).from(nodes).where(eq(nodes.id, nodeId)).limit(1);
+  if (!before) throw new InkwellError("NOT_FOUND", "No node with that id.");
+  await db.update(nodes).set({ url, reportedUrl: null, updatedAt: new Date() }).where(eq(nodes.id, nodeId));
+  console.warn(
+    JSON.stringify({
+      level: "warn",
+      msg: "node url changed by an administrator",
+      nodeId,
+      adminId,
+      from: before.url,
+      to: url,
+    }),
+  );
+}
+
 export async function registerNode(
   db: Database,
   secret: string,
   input: CreateNodeRequest,
+  environment: AppConfig["ENVIRONMENT"],
 ): Promise<CreatedNode> {
+  const url = nodeUrl(input.url, environment);
   const id = uuidv7();
   const salt = nodeTokenSalt();
   const token = await deriveNodeToken(secret, id, salt);
@@ -63,7 +104,7 @@ export async function registerNode(
     await db.insert(nodes).values({
       id,
       name: input.name,
-      url: input.url.replace(/\/+$/, ""),
+      url,
       tokenHash: await hashToken(token),
       tokenSalt: salt,
       status: "offline",
@@ -73,7 +114,7 @@ export async function registerNode(
       throw new InkwellError("CONFLICT", `A node named ${input.name} already exists.`);
     throw err;
   }
-  return { id, name: input.name, url: input.url.replace(/\/+$/, ""), token };
+  return { id, name: input.name, url, token };
 }
 
 function hardwareSummary(hardware: Hardware | null): AdminNode["hardware"] {
@@ -117,6 +158,7 @@ export async function listNodes(db: Database, ttlSeconds: number): Promise<Admin
     models: row.models,
     load: row.load,
     runningJobs: running.get(row.id) ?? 0,
+    reportedUrl: row.reportedUrl,
     createdAt: row.createdAt.toISOString(),
   }));
 }

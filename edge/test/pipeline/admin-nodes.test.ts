@@ -3,7 +3,16 @@ import { eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { nodes } from "../../src/db/schema/index.ts";
-import { call, createKey, expectProblem, registerAdmin, registerUser, testDb } from "../harness.ts";
+import {
+  call,
+  callWithEnv,
+  createKey,
+  expectProblem,
+  expectValidationPaths,
+  registerAdmin,
+  registerUser,
+  testDb,
+} from "../harness.ts";
 import { beat, heartbeat, registerNode, removeTestNodes } from "./helpers.ts";
 
 afterAll(removeTestNodes);
@@ -108,6 +117,57 @@ describe("node registry", () => {
   });
 });
 
+describe("a node's URL is the administrator's", () => {
+  it("a heartbeat cannot move a node: the other URL is only shown to administrators", async () => {
+    const admin = await registerAdmin();
+    const created = await registerNode(admin, undefined, "http://127.0.0.1:9");
+    expect((await beat(created.token, heartbeat({ url: "http://attacker.example/" }))).status).toBe(200);
+    let node = (await nodesOf(admin.accessToken)).find((n) => n.id === created.id);
+    expect(node).toMatchObject({ url: "http://127.0.0.1:9", reportedUrl: "http://attacker.example" });
+    const [row] = await testDb().select().from(nodes).where(eq(nodes.id, created.id));
+    expect(row?.url).toBe("http://127.0.0.1:9");
+    // Reporting the registered URL again clears the report.
+    expect((await beat(created.token, heartbeat({ url: "http://127.0.0.1:9" }))).status).toBe(200);
+    node = (await nodesOf(admin.accessToken)).find((n) => n.id === created.id);
+    expect(node?.reportedUrl).toBeNull();
+  });
+
+  it("an administrator moves it (PATCH), and only to https in production", async () => {
+    const admin = await registerAdmin();
+    const created = await registerNode(admin);
+    const moved = await call(`/v1/admin/nodes/${created.id}`, {
+      method: "PATCH",
+      token: admin.accessToken,
+      body: { url: "https://node-2.example/" },
+    });
+    expect(moved.status).toBe(204);
+    expect((await nodesOf(admin.accessToken)).find((n) => n.id === created.id)?.url).toBe(
+      "https://node-2.example",
+    );
+    await expectProblem(
+      await call("/v1/admin/nodes/0190f000-0000-7000-8000-000000000000", {
+        method: "PATCH",
+        token: admin.accessToken,
+        body: { url: "https://node-3.example" },
+      }),
+      404,
+      "NOT_FOUND",
+    );
+    const production = { ENVIRONMENT: "production" };
+    for (const [method, path, body] of [
+      ["PATCH", `/v1/admin/nodes/${created.id}`, { url: "http://node-2.example" }],
+      [
+        "POST",
+        "/v1/admin/nodes",
+        { name: `plain-${crypto.randomUUID().slice(0, 8)}`, url: "http://n.example" },
+      ],
+    ] as const) {
+      const res = await callWithEnv(production, path, { method, token: admin.accessToken, body });
+      expect(await expectValidationPaths(res)).toEqual(["url"]);
+    }
+  });
+});
+
 describe("operator routes: security", () => {
   const routes: [string, string, unknown?][] = [
     ["POST", "/v1/admin/nodes", { name: "sec-node", url: "http://127.0.0.1:9" }],
@@ -115,6 +175,7 @@ describe("operator routes: security", () => {
     ["POST", "/v1/admin/nodes/0190f000-0000-7000-8000-000000000000/drain"],
     ["DELETE", "/v1/admin/nodes/0190f000-0000-7000-8000-000000000000/drain"],
     ["DELETE", "/v1/admin/nodes/0190f000-0000-7000-8000-000000000000"],
+    ["PATCH", "/v1/admin/nodes/0190f000-0000-7000-8000-000000000000", { url: "https://node.example" }],
     ["GET", "/v1/admin/jobs?status=failed"],
     ["POST", "/v1/admin/jobs/0190f000-0000-7000-8000-000000000000/retry"],
     ["POST", "/v1/admin/reindex", {}],

@@ -9,7 +9,10 @@ export const nodes = pgTable(
   {
     id: id(),
     name: text("name").notNull(),
+    /** Where QStash delivers: set by an administrator only (registration or `PATCH /v1/admin/nodes/{id}`). */
     url: text("url").notNull(),
+    /** A different URL the node's heartbeat reports: shown to administrators, never used for routing. */
+    reportedUrl: text("reported_url"),
     tokenHash: text("token_hash").notNull(),
     /**
      * With NODE_TOKEN_SECRET, re-derives the node's token (`deriveNodeToken`) so the edge can sign its

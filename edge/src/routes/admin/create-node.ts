@@ -10,6 +10,8 @@ const route = createRoute({
   path: "/v1/admin/nodes",
   tags: ["Operators"],
   summary: "Register an inference node; its token (the node's NODE_TOKEN) is shown only in this answer",
+  description:
+    "The URL is where QStash delivers jobs (entry text) and the edge sends chat prompts: https in production. Only an administrator sets or changes it; a node's heartbeat cannot.",
   security: [{ bearer: [] }],
   middleware: adminOnly(),
   request: { body: { required: true, content: { "application/json": { schema: createNodeRequestSchema } } } },
@@ -21,7 +23,7 @@ const route = createRoute({
 
 export const postNode = createRouter().openapi(route, async (c) => {
   const { db, config } = c.get("services");
-  const created = await registerNode(db, config.NODE_TOKEN_SECRET, c.req.valid("json"));
+  const created = await registerNode(db, config.NODE_TOKEN_SECRET, c.req.valid("json"), config.ENVIRONMENT);
   c.header("Cache-Control", "no-store");
   c.header("Location", `/v1/admin/nodes/${created.id}`);
   return c.json(created, 201);

@@ -26,6 +26,8 @@ const HEARTBEAT_INTERVAL_SECONDS = 5;
 export const postHeartbeat = createRouter();
 
 const wasHealthy = new WeakMap<Request, boolean>();
+/** The reported URL before this beat, so a changed report is logged once rather than every beat. */
+const reportedBefore = new WeakMap<Request, string | null>();
 
 // Authenticate before the body is validated, so an unknown caller learns nothing about the schema.
 postHeartbeat.use(route.getRoutingPath(), async (c, next) => {
@@ -40,12 +42,14 @@ postHeartbeat.use(route.getRoutingPath(), async (c, next) => {
       draining: nodes.draining,
       lastHeartbeatAt: nodes.lastHeartbeatAt,
       unreachableSince: nodes.unreachableSince,
+      reportedUrl: nodes.reportedUrl,
     })
     .from(nodes)
     .where(eq(nodes.tokenHash, await hashToken(token)))
     .limit(1);
   if (!node) throw new InkwellError("UNAUTHENTICATED", "The node token is not valid.");
   c.set("nodeId", node.id);
+  reportedBefore.set(c.req.raw, node.reportedUrl);
   // Whether the node was schedulable before this beat: if not, it has just (re)appeared.
   wasHealthy.set(
     c.req.raw,
@@ -59,6 +63,7 @@ postHeartbeat.openapi(route, async (c) => {
   const nodeId = c.get("nodeId");
   const { db } = c.get("services");
   const now = new Date();
+  const reported = beat.url ? beat.url.replace(/\/+$/, "") : null;
   // Load and last beat live in Postgres too: at one beat per node every few seconds that is a handful of
   // tiny writes per second, and the scheduler reads them in the same query as the rest of the node.
   const [row] = await db
@@ -68,7 +73,8 @@ postHeartbeat.openapi(route, async (c) => {
       hardware: beat.hardware,
       models: beat.models,
       load: beat.load,
-      ...(beat.url ? { url: beat.url.replace(/\/+$/, "") } : {}),
+      // The registered URL is the administrator's: a different one a node reports is only shown to them.
+      reportedUrl: sql`case when ${reported}::text is null or ${reported}::text = ${nodes.url} then null else ${reported}::text end`,
       status: sql`case when ${nodes.draining} or ${beat.draining} then 'draining' else 'healthy' end`,
       lastHeartbeatAt: now,
       // A beat proves the node is back, whatever QStash saw before.
@@ -76,7 +82,19 @@ postHeartbeat.openapi(route, async (c) => {
       updatedAt: now,
     })
     .where(eq(nodes.id, nodeId))
-    .returning({ status: nodes.status });
+    .returning({ status: nodes.status, url: nodes.url, reportedUrl: nodes.reportedUrl });
+  if (row?.reportedUrl && row.reportedUrl !== reportedBefore.get(c.req.raw)) {
+    console.warn(
+      JSON.stringify({
+        level: "warn",
+        msg: "node reports a URL other than the registered one; not used until an administrator moves it",
+        requestId: c.get("requestId"),
+        nodeId,
+        registered: row.url,
+        reported: row.reportedUrl,
+      }),
+    );
+  }
   const status = row?.status ?? (beat.draining ? "draining" : "healthy");
   if (status === "healthy" && !wasHealthy.get(c.req.raw)) {
     // Jobs that waited for a node need not wait for the next sweep.
