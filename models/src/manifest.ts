@@ -53,7 +53,7 @@ const classifierOutputSchema = z.object({
 });
 
 export const capabilitySchema = z.object({
-  /** Journal-length texts per second, one at a time, on the threads the node gives models. */
+  /** Journal-length texts per second, one at a time (median run), on the threads the node gives models. */
   textsPerSecond: z.number().positive(),
   /** Memory (MiB) still free once the model is loaded. */
   freeMemoryMiB: z.number().int().nonnegative(),
@@ -75,6 +75,11 @@ const onnxCommon = {
    * tier. Without it, suiting the tier is enough.
    */
   requires: capabilitySchema.optional(),
+  /**
+   * For a head over another model's embeddings (the journal heads over USE-lite): that model's id. The
+   * start-up measurement is taken on the encoder, once, so the encoder and its heads are chosen together.
+   */
+  encoder: z.string().optional(),
   licence: z.string(),
   attribution: z.string(),
   homepage: z.url().optional(),

@@ -70,6 +70,21 @@ export async function selectModels(
   measure?: MeasureCapability,
 ): Promise<ModelSelection> {
   const decisions: TaskDecision[] = [];
+  // One measurement per encoder: a head is measured as the encoder it runs, so USE-lite and the heads
+  // over it are taken or passed over together rather than split by the noise of three timings.
+  const measurements = new Map<string, Promise<Capability>>();
+  const measuredFor = async (model: OnnxModelEntry): Promise<Capability | undefined> => {
+    const target = model.encoder
+      ? manifest.models.find((m): m is OnnxModelEntry => m.id === model.encoder && m.format === "onnx")
+      : model;
+    if (!target || !measure) return undefined;
+    let pending = measurements.get(target.id);
+    if (!pending) {
+      pending = measure(target);
+      measurements.set(target.id, pending);
+    }
+    return await pending;
+  };
   for (const task of servedTasks) {
     const all = manifest.models.filter((m): m is OnnxModelEntry => m.format === "onnx" && m.task === task);
     const pinned = pins[task];
@@ -131,7 +146,16 @@ export async function selectModels(
           });
           continue;
         }
-        const measured = await measure(model);
+        const measured = await measuredFor(model);
+        if (!measured) {
+          candidates.push({
+            id: model.id,
+            priority: model.priority,
+            outcome: "skipped",
+            why: `its encoder ${model.encoder} is not an ONNX model in the manifest`,
+          });
+          continue;
+        }
         const shortfall = capabilityShortfall(model.requires, measured);
         if (shortfall) {
           candidates.push({
