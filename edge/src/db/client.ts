@@ -23,7 +23,49 @@ export function createDatabase(
     idle_timeout: 0,
     onnotice: () => {},
   });
-  return { db: drizzle(sql, { schema }) };
+  const db = drizzle(sql, { schema });
+  return { db: withTransactionRetries(db) };
+}
+
+/** SQLSTATEs that mean "run the transaction again": serialization failure and deadlock. */
+const RETRYABLE_SQLSTATES = new Set(["40001", "40P01"]);
+export const TRANSACTION_ATTEMPTS = 4;
+
+/** The SQLSTATE along an error's cause chain (drizzle wraps the driver's error). */
+export function sqlState(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+export function isRetryableTransactionError(err: unknown): boolean {
+  const state = sqlState(err);
+  return state !== undefined && RETRYABLE_SQLSTATES.has(state);
+}
+
+/**
+ * Every `db.transaction(...)` reruns its callback when Postgres aborts it as a deadlock victim or for a
+ * serialization failure (the work was rolled back, so running it again is the documented remedy), a few
+ * times with a short randomised pause. Callbacks therefore only touch the database: anything sent
+ * elsewhere (QStash, Redis) happens after the commit or through the outbox.
+ */
+export function withTransactionRetries(db: Database): Database {
+  const run = db.transaction.bind(db);
+  const transaction: Database["transaction"] = async (callback, config) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run(callback, config);
+      } catch (err) {
+        if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableTransactionError(err)) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** attempt + Math.random() * 20));
+      }
+    }
+  };
+  return Object.assign(db, { transaction });
 }
 
 /** The handle a `db.transaction(...)` callback receives. */

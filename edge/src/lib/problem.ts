@@ -8,6 +8,7 @@ import {
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { isRetryableTransactionError } from "../db/client.ts";
 import type { AppEnv } from "../hono-env.ts";
 
 export function zodIssues(error: ZodError): ProblemFieldError[] {
@@ -56,6 +57,15 @@ export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
     // Hono raises these for malformed bodies and limits; map them onto our codes.
     const code = HTTP_EXCEPTION_CODES[err.status] ?? (err.status >= 500 ? "INTERNAL" : "VALIDATION_FAILED");
     error = new InkwellError(code, err.status >= 500 ? "Something went wrong on our side." : err.message);
+  } else if (isRetryableTransactionError(err)) {
+    // Retried already (db/client.ts) and still contended: a moment's overload, not a fault; the client
+    // may simply try again.
+    console.warn(
+      JSON.stringify({ level: "warn", msg: "transaction contention", requestId, ...errorCodes(err) }),
+    );
+    error = new InkwellError("SERVICE_UNAVAILABLE", "The service is busy; please retry in a moment.", {
+      headers: { "Retry-After": "1" },
+    });
   } else {
     console.error(
       JSON.stringify({

@@ -21,3 +21,20 @@ describe("errorCodes", () => {
     expect(errorCodes("a string")).toEqual({});
   });
 });
+
+describe("a transaction still contended after its retries", () => {
+  it("answers 503 SERVICE_UNAVAILABLE with Retry-After, never 500", async () => {
+    const { Hono } = await import("hono");
+    const { problemResponse } = await import("../../src/lib/problem.ts");
+    const deadlock = Object.assign(new Error("deadlock detected"), { name: "PostgresError", code: "40P01" });
+    const app = new Hono();
+    app.get("/", () => {
+      throw new Error("Failed query: delete from users ...", { cause: deadlock });
+    });
+    app.onError((err, c) => problemResponse(c as never, err));
+    const res = await app.request("/");
+    expect(res.status).toBe(503);
+    expect(res.headers.get("Retry-After")).toBe("1");
+    expect(await res.json()).toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+  });
+});
