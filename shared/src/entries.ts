@@ -132,7 +132,11 @@ export const searchResultSchema = z.object({
       entry: z.object({
         id: z.string(),
         title: z.string().nullable(),
-        snippet: z.string(),
+        snippet: z
+          .string()
+          .describe(
+            "Safe HTML: the entry's text with `&`, `<`, `>`, `\"` and `'` escaped, and matched words wrapped in `<mark>`; no other markup ever appears.",
+          ),
         occurredAt: z.string(),
       }),
       score: z.number(),

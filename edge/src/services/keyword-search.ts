@@ -1,9 +1,11 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
+import { HEADLINE_OPTIONS, htmlSnippet, SENTINELS } from "../lib/snippet.ts";
 
 export interface KeywordHit {
   id: string;
   title: string | null;
+  /** Safe HTML: the text escaped, matches in `<mark>`. */
   snippet: string;
   occurredAt: string;
   score: number;
@@ -37,8 +39,7 @@ export async function keywordSearch(
         score: number;
       }>(sql`
         select id, title, occurred_at,
-          ts_headline('english', content, ${query},
-            'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter= … ') as snippet,
+          ts_headline('english', translate(content, ${SENTINELS}, ''), ${query}, ${HEADLINE_OPTIONS}) as snippet,
           (ts_rank_cd(search, ${query}, 32) + 0.5 * word_similarity(${options.q}, ${text}))::float8 as score
         from entries
         where user_id = ${userId} and deleted_at is null and ${match}
@@ -48,7 +49,7 @@ export async function keywordSearch(
       return rows.map((row) => ({
         id: row.id,
         title: row.title,
-        snippet: row.snippet,
+        snippet: htmlSnippet(row.snippet),
         occurredAt: new Date(row.occurred_at).toISOString(),
         score: Number(row.score),
       }));

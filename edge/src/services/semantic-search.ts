@@ -3,6 +3,7 @@ import { and, eq, inArray, isNull } from "drizzle-orm";
 import { entries, entryEmbeddings } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { callNode, embedTexts } from "../lib/node-client.ts";
+import { plainSnippet } from "../lib/snippet.ts";
 import { withTimeout } from "../lib/timeout.ts";
 import { type KeywordHit, keywordSearch } from "./keyword-search.ts";
 
@@ -115,7 +116,7 @@ async function hydrate(
   return ranked.flatMap(({ id, score }) => {
     const row = byId.get(id);
     if (!row) return [];
-    const snippet = row.content.length > 240 ? `${row.content.slice(0, 240)}…` : row.content;
+    const snippet = plainSnippet(row.content);
     return [{ entry: { id, title: row.title, snippet, occurredAt: row.occurredAt.toISOString() }, score }];
   });
 }

@@ -33,6 +33,27 @@ describe("topics", () => {
 });
 
 describe("GET /v1/search", () => {
+  it("answers snippets as safe HTML: the entry's markup escaped, only <mark> added", async () => {
+    const user = await registerUser();
+    const hostile =
+      'Dear diary <script>alert("x")</script> my anxiety, 5 <6 & "quoted" \'too\' <img src=x onerror=alert(1)> ' +
+      "<mark>forged</mark> \uE000forged\uE001 and anxiety again.";
+    const entry = await createEntry(user, { content: hostile });
+    for (const mode of ["keyword", "hybrid", "semantic"]) {
+      const page = await json<{ items: { entry: { id: string; snippet: string } }[] }>(
+        await call(`/v1/search?q=anxiety&mode=${mode}`, { token: user.accessToken }),
+        200,
+      );
+      const snippet = page.items.find((i) => i.entry.id === entry.id)?.entry.snippet ?? "";
+      expect(snippet).toContain("<mark>anxiety</mark>");
+      expect(snippet).toContain("5 &lt;6 &amp; &quot;quoted&quot; &#39;too&#39;");
+      // Nothing but <mark> is markup, and only the two real matches are marked.
+      expect(snippet).not.toMatch(/<(?!\/?mark>)/);
+      expect(snippet).not.toMatch(/[\uE000\uE001]/);
+      expect(snippet.match(/<mark>/g)?.length).toBe(2);
+    }
+  });
+
   it("finds by keyword and by a typo, highlights, and never returns deleted entries", async () => {
     const user = await registerUser();
     const t = user.accessToken;
