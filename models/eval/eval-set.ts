@@ -14,7 +14,7 @@ const entrySchema = z.strictObject({
   text: z.string().min(1),
 });
 
-const themeFileSchema = z.strictObject({
+export const themeFileSchema = z.strictObject({
   theme: z.string().regex(/^[a-z]+(-[a-z]+)*$/),
   description: z.string().min(1),
   entries: z.array(entrySchema).min(1),

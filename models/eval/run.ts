@@ -10,6 +10,7 @@ import { evaluateClassifiers, formatClassificationReport } from "./classificatio
 import { availableEmbeddingModels, type EvalEmbedder, loadEvalEmbedder } from "./embedding-models.ts";
 import { type EvalSet, embeddingText, evalSetDir, loadEvalSet } from "./eval-set.ts";
 import { keywordRankings } from "./keyword-rankings.ts";
+import { formatTopicJournals, scoreTopicJournals, type TopicJournalScores } from "./topic-journals.ts";
 
 export const searchModes = ["keyword", "semantic", "hybrid"] as const;
 export type SearchMode = (typeof searchModes)[number];
@@ -38,6 +39,8 @@ export interface ModelResult {
   embedSeconds: number;
   modes: Record<SearchMode, ModeScores>;
   topics: TopicScores;
+  /** Topic discovery on journals of 50–360 entries and 5–16 themes cut from the set (topic-journals.ts). */
+  topicJournals: TopicJournalScores[];
   /** Per query, per mode: recall@10, for finding where a mode loses. */
   perQuery: { id: string; keyword: number; semantic: number; hybrid: number }[];
 }
@@ -172,6 +175,7 @@ async function evaluateModel(
     embedSeconds,
     modes,
     topics: scoreTopics(set, vectors),
+    topicJournals: await scoreTopicJournals(set, vectors, embedder),
     perQuery,
   };
 }
@@ -262,6 +266,7 @@ export function formatReport(report: EvaluationReport): string {
       `| ${model.model} | ${t.topics} | ${fixed(t.purity)} | ${fixed(t.inversePurity)} | ${fixed(t.coverage)} |`,
     );
   }
+  for (const model of report.models) lines.push("", ...formatTopicJournals(model.model, model.topicJournals));
   return lines.join("\n");
 }
 

@@ -102,7 +102,6 @@ const IRREGULAR: Readonly<Record<string, string>> = {
   sang: "sing",
   drew: "draw",
   fought: "fight",
-  caught: "catch",
   taught: "teach",
   met: "meet",
   spoke: "speak",
