@@ -1,5 +1,5 @@
 import { InkwellError, type RegisterRequest, type UpdateMeRequest, type User, uuidv7 } from "@inkwell/shared";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
@@ -65,23 +65,72 @@ export async function createUser(
   return row;
 }
 
-/** Counts a failed password and locks the account once failures pile up inside the window. */
-async function recordFailure(db: Database, userId: string): Promise<Date | null> {
+/**
+ * Reserves one password attempt before the (slow) hash is checked: the attempt is counted as a failure
+ * up front, in one conditional UPDATE that the row lock serialises, and the count is reset only once the
+ * password proves right. Parallel guesses therefore each take a slot, and once the threshold is reached
+ * the rest are refused without being checked. Reading the lock first and writing the failure after the
+ * hash let any number of parallel attempts through. Throws 423 when the account is locked.
+ */
+async function reserveAttempt(db: Database, userId: string): Promise<{ lastChance: Date | null }> {
+  const next = sql`(case when ${users.lastFailedLoginAt} is null
+    or ${users.lastFailedLoginAt} < now() - make_interval(secs => ${LOCKOUT_WINDOW_SECONDS})
+    then 1 else ${users.failedLoginCount} + 1 end)`;
   const [row] = await db
     .update(users)
     .set({
-      failedLoginCount: sql`case when ${users.lastFailedLoginAt} is null
-        or ${users.lastFailedLoginAt} < now() - make_interval(secs => ${LOCKOUT_WINDOW_SECONDS})
-        then 1 else ${users.failedLoginCount} + 1 end`,
+      failedLoginCount: sql`case when ${next} >= ${LOCKOUT_THRESHOLD} then 0 else ${next} end`,
       lastFailedLoginAt: sql`now()`,
+      lockedUntil: sql`case when ${next} >= ${LOCKOUT_THRESHOLD}
+        then now() + make_interval(secs => ${LOCKOUT_SECONDS}) else ${users.lockedUntil} end`,
     })
-    .where(eq(users.id, userId))
-    .returning({ failedLoginCount: users.failedLoginCount });
-  if (!row || row.failedLoginCount < LOCKOUT_THRESHOLD) return null;
-  const until = new Date(Date.now() + LOCKOUT_SECONDS * 1000);
-  await db.update(users).set({ lockedUntil: until, failedLoginCount: 0 }).where(eq(users.id, userId));
-  console.warn(JSON.stringify({ level: "warn", msg: "account locked after failed sign-ins", userId }));
-  return until;
+    .where(and(eq(users.id, userId), or(isNull(users.lockedUntil), lte(users.lockedUntil, sql`now()`))))
+    .returning({ lockedUntil: users.lockedUntil });
+  if (!row) {
+    const [current] = await db
+      .select({ lockedUntil: users.lockedUntil })
+      .from(users)
+      .where(eq(users.id, userId))
+      .limit(1);
+    throw locked(current?.lockedUntil ?? new Date(Date.now() + LOCKOUT_SECONDS * 1000));
+  }
+  // This attempt took the last slot: the account is locked unless the password proves right.
+  const lastChance = row.lockedUntil && row.lockedUntil.getTime() > Date.now() ? row.lockedUntil : null;
+  return { lastChance };
+}
+
+/**
+ * Checks a password against a user's stored hash under the lockout: reserve, verify, then either clear
+ * the reservation (and rehash when the work factor was raised) or leave it counted.
+ */
+async function verifyWithLockout(
+  db: Database,
+  user: UserRow,
+  password: string,
+  wrong: () => InkwellError,
+): Promise<void> {
+  const { lastChance } = await reserveAttempt(db, user.id);
+  const stored = { hash: user.passwordHash, salt: user.passwordSalt, iterations: user.passwordIterations };
+  if (!(await verifyPassword(password, stored))) {
+    if (lastChance) {
+      console.warn(
+        JSON.stringify({ level: "warn", msg: "account locked after failed sign-ins", userId: user.id }),
+      );
+      throw locked(lastChance);
+    }
+    throw wrong();
+  }
+  const changes: Partial<UserRow> = { failedLoginCount: 0, lockedUntil: null, lastFailedLoginAt: null };
+  if (needsRehash(stored)) {
+    // The work factor was raised since this hash was made; the plain password is only here now.
+    const upgraded = await hashPassword(password);
+    Object.assign(changes, {
+      passwordHash: upgraded.hash,
+      passwordSalt: upgraded.salt,
+      passwordIterations: upgraded.iterations,
+    });
+  }
+  await db.update(users).set(changes).where(eq(users.id, user.id));
 }
 
 /**
@@ -98,31 +147,7 @@ export async function checkCredentials(db: Database, email: string, password: st
     await burnPasswordCheck(password);
     throw wrongCredentials();
   }
-  if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) throw locked(user.lockedUntil);
-
-  const stored = { hash: user.passwordHash, salt: user.passwordSalt, iterations: user.passwordIterations };
-  if (!(await verifyPassword(password, stored))) {
-    const lockedUntil = await recordFailure(db, user.id);
-    if (lockedUntil) throw locked(lockedUntil);
-    throw wrongCredentials();
-  }
-
-  const changes: Partial<UserRow> = {};
-  if (user.failedLoginCount > 0 || user.lockedUntil) {
-    Object.assign(changes, { failedLoginCount: 0, lockedUntil: null, lastFailedLoginAt: null });
-  }
-  if (needsRehash(stored)) {
-    // The work factor was raised since this hash was made; the plain password is only here now.
-    const upgraded = await hashPassword(password);
-    Object.assign(changes, {
-      passwordHash: upgraded.hash,
-      passwordSalt: upgraded.salt,
-      passwordIterations: upgraded.iterations,
-    });
-  }
-  if (Object.keys(changes).length > 0) {
-    await db.update(users).set(changes).where(eq(users.id, user.id));
-  }
+  await verifyWithLockout(db, user, password, wrongCredentials);
   return user;
 }
 
@@ -167,15 +192,15 @@ export async function confirmPassword(
   field: string,
 ): Promise<UserRow> {
   const user = await getUser(db, userId);
-  if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) throw locked(user.lockedUntil);
-  const stored = { hash: user.passwordHash, salt: user.passwordSalt, iterations: user.passwordIterations };
-  if (!(await verifyPassword(password, stored))) {
-    const lockedUntil = await recordFailure(db, user.id);
-    if (lockedUntil) throw locked(lockedUntil);
-    throw new InkwellError("VALIDATION_FAILED", "The password is not correct.", {
-      errors: [{ path: field, message: "is not correct" }],
-    });
-  }
+  await verifyWithLockout(
+    db,
+    user,
+    password,
+    () =>
+      new InkwellError("VALIDATION_FAILED", "The password is not correct.", {
+        errors: [{ path: field, message: "is not correct" }],
+      }),
+  );
   return user;
 }
 

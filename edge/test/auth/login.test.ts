@@ -68,6 +68,21 @@ describe.concurrent("POST /v1/auth/login", () => {
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
   });
 
+  it("lets no more than the threshold's guesses through when they arrive all at once", async () => {
+    const user = await registerUser();
+    const answers = await Promise.all(
+      Array.from({ length: 3 * LOCKOUT_THRESHOLD }, (_, i) =>
+        login(user.email, `parallel-${i}-password`, randomIp()),
+      ),
+    );
+    const statuses = answers.map((res) => res.status);
+    // Each attempt reserves its slot before the hash is checked: the first threshold-1 are checked and
+    // wrong, the one that fills the last slot locks the account, and the rest are refused unchecked.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(LOCKOUT_THRESHOLD - 1);
+    expect(statuses.filter((s) => s === 423)).toHaveLength(2 * LOCKOUT_THRESHOLD + 1);
+    await expectProblem(await login(user.email, user.password), 423, "LOCKED");
+  });
+
   it("resets the failure count after a successful sign-in", async () => {
     const user = await registerUser();
     const failures = await Promise.all(
