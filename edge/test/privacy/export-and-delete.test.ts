@@ -2,7 +2,7 @@ import { type ChatMessage, type ChatSession, chatSessionSchema, uuidv7 } from "@
 import { Redis } from "@upstash/redis/cloudflare";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { jobs } from "../../src/db/schema/index.ts";
+import { jobs, users } from "../../src/db/schema/index.ts";
 import { requestReflection } from "../../src/services/reflection-requests.ts";
 import { purgeExpiredEntries } from "../../src/services/retention.ts";
 import { createEntry, createTopic, json } from "../entries/helpers.ts";
@@ -226,6 +226,12 @@ describe("DELETE /v1/me", () => {
         await call("/v1/me", { method: "DELETE", token: user.accessToken, body: {} }),
       ),
     ).toContain("password");
+    // A wrong password here counts towards the sign-in lockout like any other.
+    const [row] = await testDb()
+      .select({ failed: users.failedLoginCount })
+      .from(users)
+      .where(eq(users.id, user.id));
+    expect(row?.failed).toBe(1);
   });
 
   it("removes everything: rows, tokens, keys and cache keys, at once", async () => {

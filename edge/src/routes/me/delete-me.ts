@@ -1,11 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { InkwellError } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
-import { verifyPassword } from "../../lib/password.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { protect, requireSession } from "../../middleware/auth.ts";
 import { deleteAccount } from "../../services/account-deletion.ts";
-import { getUser } from "../../services/accounts.ts";
+import { confirmPassword } from "../../services/accounts.ts";
 import { dispatchJob } from "../../services/job-dispatch.ts";
 import { inBackground, pipelineDeps } from "../../services/pipeline-context.ts";
 
@@ -34,7 +32,7 @@ const route = createRoute({
         "application/json": { schema: z.object({ deleted: z.literal(true), purgeJobId: z.string() }) },
       },
     },
-    ...problemResponses(400, 401, 403, 429),
+    ...problemResponses(400, 401, 403, 423, 429),
   },
 });
 
@@ -43,17 +41,8 @@ export const deleteMe = createRouter().openapi(route, async (c) => {
   const auth = c.get("auth");
   // The password again, not just a token: a stolen access token must not be enough to erase a journal.
   const { password } = c.req.valid("json");
-  const user = await getUser(services.db, auth.userId);
-  const ok = await verifyPassword(password, {
-    hash: user.passwordHash,
-    salt: user.passwordSalt,
-    iterations: user.passwordIterations,
-  });
-  if (!ok) {
-    throw new InkwellError("VALIDATION_FAILED", "The password is not correct.", {
-      errors: [{ path: "password", message: "not correct" }],
-    });
-  }
+  // Counted by the sign-in lockout like every password check, so a stolen token cannot guess with it.
+  await confirmPassword(services.db, auth.userId, password, "password");
   const { purgeJobId } = await deleteAccount(services, auth.userId);
   inBackground(c, "dispatching the vector purge", () => dispatchJob(pipelineDeps(c), purgeJobId));
   return c.json({ deleted: true as const, purgeJobId }, 202);
