@@ -3,6 +3,7 @@ import { defaultModelsDir } from "@inkwell/models/paths";
 import type { Hardware } from "@inkwell/shared";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Registry } from "prom-client";
+import { safetyMeaningFor } from "./analysis/safety-meaning.ts";
 import type { Config } from "./config.ts";
 import { type CudaProbeOptions, detectHardware, nodeTier } from "./hardware.ts";
 import type { KnowledgeService } from "./knowledge/knowledge-service.ts";
@@ -56,6 +57,8 @@ export async function loadNodeRuntime(
     log,
   });
   const warmUpMs = await runtime.warmUp();
+  // The crisis assessor's prototype bank, embedded once with this node's encoder before it listens.
+  await safetyMeaningFor(runtime);
   log.info(
     { warmUpMs, models: runtime.models.map((m) => `${m.task}:${m.id}@${m.device}`) },
     "models warmed up",

@@ -42,7 +42,10 @@ export async function evaluateCrisisModels(options: CrisisEvaluationOptions = {}
   for (const entry of chosen) {
     const embedder = await loadEvalEmbedder(entry, modelsDir, log);
     try {
-      const meaning = await SafetyMeaning.create({ model: entry.id, embed: (texts) => embedder.embed(texts) });
+      const meaning = await SafetyMeaning.create({
+        model: entry.id,
+        embed: (texts) => embedder.embed(texts),
+      });
       const report = await evaluateCrisis((texts) => meaning.assess(texts), items);
       models.push({
         model: entry.id,

@@ -38,13 +38,19 @@ interface Head {
 }
 
 /** L2-regularised logistic regression, full-batch gradient descent, classes weighted to balance. */
-export function trainLogistic(x: readonly Float32Array[], y: readonly number[], l2 = 1e-3, epochs = 400): Head {
+export function trainLogistic(
+  x: readonly Float32Array[],
+  y: readonly number[],
+  l2 = 1e-3,
+  epochs = 400,
+): Head {
   const dims = x[0]?.length ?? 0;
   const w = new Float64Array(dims);
   let b = 0;
   const pos = y.filter((v) => v === 1).length;
   const neg = y.length - pos;
-  const weightOf = (label: number) => (label === 1 ? y.length / (2 * Math.max(1, pos)) : y.length / (2 * Math.max(1, neg)));
+  const weightOf = (label: number) =>
+    label === 1 ? y.length / (2 * Math.max(1, pos)) : y.length / (2 * Math.max(1, neg));
   const rate = 2;
   for (let epoch = 0; epoch < epochs; epoch++) {
     const grad = new Float64Array(dims);
@@ -58,7 +64,8 @@ export function trainLogistic(x: readonly Float32Array[], y: readonly number[], 
       for (let i = 0; i < dims; i++) grad[i] = (grad[i] as number) + err * (v[i] as number);
       gradB += err;
     }
-    for (let i = 0; i < dims; i++) w[i] = (w[i] as number) - rate * ((grad[i] as number) / x.length + l2 * (w[i] as number));
+    for (let i = 0; i < dims; i++)
+      w[i] = (w[i] as number) - rate * ((grad[i] as number) / x.length + l2 * (w[i] as number));
     b -= rate * (gradB / x.length);
   }
   return { weights: Array.from(w, (v) => Number(v.toFixed(5))), bias: Number(b.toFixed(5)) };
@@ -67,7 +74,11 @@ export function trainLogistic(x: readonly Float32Array[], y: readonly number[], 
 const atRisk = (item: CrisisItem) => item.group === "crisis" && item.level !== "none" && item.level !== "low";
 
 /** Multiple-instance training over the given items' window scores plus the bank. */
-function trainHead(meaning: SafetyMeaning, items: readonly CrisisItem[], scores: readonly ReadingScores[]): Head {
+function trainHead(
+  meaning: SafetyMeaning,
+  items: readonly CrisisItem[],
+  scores: readonly ReadingScores[],
+): Head {
   const bank = meaning.bank();
   const baseX: Float32Array[] = [];
   const baseY: number[] = [];
@@ -137,8 +148,20 @@ function chooseThreshold(
       })),
       true,
     );
+    if (process.env.CRISIS_HEAD_CURVE) {
+      const { highRecall, trickyFalseAlarm, ordinaryFalseAlarm, criticalBelowHigh } = train;
+      console.log(
+        JSON.stringify({ threshold, highRecall, trickyFalseAlarm, ordinaryFalseAlarm, criticalBelowHigh }),
+      );
+    }
     if (train.trickyFalseAlarm > TRICKY_BUDGET || train.ordinaryFalseAlarm > ORDINARY_BUDGET) continue;
-    const key = [train.highRecall, -train.criticalBelowHigh, train.moderateRecall, -train.trickyFalseAlarm, threshold];
+    const key = [
+      train.highRecall,
+      -train.criticalBelowHigh,
+      train.moderateRecall,
+      -train.trickyFalseAlarm,
+      threshold,
+    ];
     if (!best || compareKeys(key, best.key) > 0) best = { threshold, train, key };
   }
   if (!best) throw new Error("no threshold keeps false alarms within budget");
@@ -149,13 +172,17 @@ async function main(): Promise<void> {
   const modelsDir = defaultModelsDir({});
   const train = (await loadCrisisSet()).filter((item) => split(item) === "train");
   const written: string[] = [];
+  const only = process.env.CRISIS_HEAD_MODELS?.split(",");
   for (const entry of await availableEmbeddingModels(loadManifest(), modelsDir)) {
+    if (only && !only.includes(entry.id)) continue;
     const embedder = await loadEvalEmbedder(entry, modelsDir, console.error);
     try {
       const meaning = await SafetyMeaning.create({ model: entry.id, embed: (t) => embedder.embed(t) }, null);
       const scores = await meaning.score(train.map((item) => item.text));
       const heads = Array.from({ length: FOLDS }, (_, f) => {
-        const keep = train.map((item, i) => ({ item, score: scores[i] as ReadingScores })).filter((r) => fold(r.item) !== f);
+        const keep = train
+          .map((item, i) => ({ item, score: scores[i] as ReadingScores }))
+          .filter((r) => fold(r.item) !== f);
         return trainHead(
           meaning,
           keep.map((r) => r.item),
@@ -180,7 +207,7 @@ async function main(): Promise<void> {
   );
   const source = await readFile(file, "utf8");
   const updated = source.replace(
-    /export const MEANING_HEADS: Readonly<Record<string, MeaningHead>> = \{[^]*\};\n/,
+    /export const MEANING_HEADS: Readonly<Record<string, MeaningHead>> = \{[\s\S]*\};\n/,
     `export const MEANING_HEADS: Readonly<Record<string, MeaningHead>> = {\n${written.join("\n")}\n};\n`,
   );
   await writeFile(file, updated);

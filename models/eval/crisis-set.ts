@@ -188,7 +188,10 @@ export type CrisisAssess = (texts: readonly string[]) => Promise<readonly Safety
  * embeds many texts at once); held-out texts go to the assessor and nowhere else, and only their figures
  * come back (no ids, no text).
  */
-export async function evaluateCrisis(assess: CrisisAssess, items?: readonly CrisisItem[]): Promise<CrisisReport> {
+export async function evaluateCrisis(
+  assess: CrisisAssess,
+  items?: readonly CrisisItem[],
+): Promise<CrisisReport> {
   const set = items ?? (await loadCrisisSet());
   const results = await assess(set.map((item) => item.text));
   const rows = set.map((item, i) => ({ item, level: results[i]?.level ?? "none" }));

@@ -263,13 +263,11 @@ interface SignalRule {
 }
 
 const SELF = "myself";
-/** Up to n filler words between two parts of a phrase. */
-const gap = (n: number) => String.raw`(?:[\w']+ ){0,${n}}`;
 const re = (source: string) => new RegExp(source, "g");
 
-const PILLS = String.raw`(?:pills|tablets|meds|medication|medicine|sleeping pills|sleepers|paracetamol|tylenol|acetaminophen|ibuprofen|painkillers|pain killers|antidepressants|insulin|co-codamol|codeine|opioids|oxy|oxys|xanax|benzos|diazepam|lithium|sertraline|prescriptions?|them all|the lot)`;
-const ENDING = String.raw`(?:kill ${SELF}|end (?:it all|it|my life|my own life|everything|things|this|my suffering)|take my (?:own )?life|die|be dead|not be here|not exist|not wake up|stop living|go through with it|do it|hang ${SELF}|drown ${SELF}|shoot ${SELF}|jump|overdose|off ${SELF})`;
-const WEEKDAY = String.raw`(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|weds|thurs|fri|sat|sun)`;
+const PILLS = `(?:pills|tablets|meds|medication|medicine|sleeping pills|sleepers|paracetamol|tylenol|acetaminophen|ibuprofen|painkillers|pain killers|antidepressants|insulin|co-codamol|codeine|opioids|oxy|oxys|xanax|benzos|diazepam|lithium|sertraline|prescriptions?|them all|the lot)`;
+const ENDING = `(?:kill ${SELF}|end (?:it all|it|my life|my own life|everything|things|this|my suffering)|take my (?:own )?life|die|be dead|not be here|not exist|not wake up|stop living|go through with it|do it|hang ${SELF}|drown ${SELF}|shoot ${SELF}|jump|overdose|off ${SELF})`;
+const WEEKDAY = `(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|weds|thurs|fri|sat|sun)`;
 
 const RULES: readonly SignalRule[] = [
   // --- Intent: the writer says they will act.
@@ -755,7 +753,8 @@ function cancelled(text: string, sentences: readonly Clause[], match: Match): st
       return "someone else's worry";
     }
     if (FRAME_AFTER.test(after) || FRAME_CUE.test(after.slice(0, 45))) return "fiction, media or work";
-    if (/\bif i (?:die|do not make it|perish|drop dead|collapse)\b/.test(wholeBefore)) return "a joke or a what-if";
+    if (/\bif i (?:die|do not make it|perish|drop dead|collapse)\b/.test(wholeBefore))
+      return "a joke or a what-if";
     if (
       FRAME_CUE.test(wholeBefore) &&
       !/\b(?:i feel|i felt|made me|makes me|i want|i wanted|i am|reminded me)\b/.test(wholeBefore)
@@ -849,7 +848,8 @@ const TIMING_REACH = 220;
 /**
  * The level as a function of the signals present (docs/safety.md):
  * - critical: the act is prepared or imminent: intent together with a plan, means, preparations or a
- *   time; a plan or means together with a time or preparations; preparations together with ideation.
+ *   time; a plan or means together with a time, preparations or each other; preparations together with
+ *   ideation, a time, a plan, a means or a past attempt.
  * - high: active ideation; intent, a plan, a means or preparatory acts on their own; recent self-harm;
  *   a past attempt together with present ideation; a threat to life from someone else.
  * - moderate: passive ideation; an urge to self-harm; abuse; a past attempt told alone.
@@ -864,7 +864,7 @@ export function levelFromSignals(present: ReadonlySet<SafetySignal>, timedAct = 
   if (has("intent") && (acute >= 2 || timedAct)) return "critical";
   if ((has("plan") || has("means")) && (timedAct || has("preparatory") || (has("plan") && has("means"))))
     return "critical";
-  if (has("preparatory") && (ideation || has("plan") || has("means") || has("past_attempt")))
+  if (has("preparatory") && (ideation || timedAct || has("plan") || has("means") || has("past_attempt")))
     return "critical";
   if (acute > 0 || has("active_ideation") || has("self_harm") || has("abuse_threat")) return "high";
   if ((has("past_attempt") || has("history")) && (has("passive_ideation") || has("self_harm_urge")))
@@ -983,7 +983,8 @@ export function safetyWindows(reading: SignalReading, maxWindows = 80): SafetyWi
   const out: SafetyWindow[] = [];
   const add = (start: number, end: number) => {
     const piece = text.slice(start, end).replace(/\s+/g, " ").trim();
-    if (piece.length > 0 && !out.some((w) => w.start === start && w.end === end)) out.push({ text: piece, start, end });
+    if (piece.length > 0 && !out.some((w) => w.start === start && w.end === end))
+      out.push({ text: piece, start, end });
   };
   const SIZE = 18;
   const STRIDE = 9;
@@ -1013,7 +1014,8 @@ export function safetyWindows(reading: SignalReading, maxWindows = 80): SafetyWi
  */
 export function windowCancelled(reading: SignalReading, window: SafetyWindow): boolean {
   const inside = reading.hits.filter(
-    (h) => h.start >= window.start && h.end <= window.end && h.signal !== "timing" && h.signal !== "protective",
+    (h) =>
+      h.start >= window.start && h.end <= window.end && h.signal !== "timing" && h.signal !== "protective",
   );
   const cancelledHere = inside.some((h) => h.cancelledBy);
   const liveHere = inside.some((h) => !h.cancelledBy && !h.weak && h.signal !== "history");

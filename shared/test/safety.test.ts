@@ -1,63 +1,174 @@
 import { describe, expect, it } from "vitest";
-import { assessSafety, type SafetyLevel, safetyResultSchema } from "../src/safety.ts";
+import {
+  assessSafety,
+  levelFromSignals,
+  mergeSafety,
+  readSignals,
+  type SafetyLevel,
+  type SafetySignal,
+  safetyResultSchema,
+  safetyWindows,
+} from "../src/safety.ts";
 
-/** A written set of journal lines and the level each must get. */
-const examples: readonly [string, SafetyLevel][] = [
-  // Nothing to flag.
-  ["Had coffee with Sam and went for a long walk. Good day.", "none"],
-  ["I would never hurt myself.", "none"],
-  ["I don't want to die, I just want this week to end.", "none"],
-  ["I'm not suicidal, just really tired of my job.", "none"],
-  ["The song says 'I want to die' over and over and it's stuck in my head.", "none"],
-  ['My favourite line in the film goes "I want to kill myself" and everyone laughs.', "none"],
-  ["She wrote “I want to die” in her story for class.", "none"],
-  ["I'm dying to see the new exhibition, and I died laughing at Tom's joke.", "none"],
-  ["This cake is to die for. We absolutely killed it at the quiz.", "none"],
-  ["I could kill him for eating my leftovers.", "none"],
-  // Acute distress.
-  ["I had a panic attack on the train and couldn't calm down.", "low"],
-  ["I feel hopeless about the exams.", "low"],
-  ["I can't take it anymore, everything is falling apart at work.", "low"],
-  // Passive ideation and urges.
-  ["Sometimes I wish I could disappear.", "moderate"],
-  ["I don't want to wake up tomorrow.", "moderate"],
-  ["What's the point of living like this?", "moderate"],
-  ["I have the urge to cut again.", "moderate"],
-  ["My boyfriend hit me last night.", "moderate"],
-  // Active ideation, self-harm, danger.
-  ["I want to die.", "high"],
-  ["I don’t want to live anymore.", "high"],
-  ["Everyone would be better off without me.", "high"],
-  ["I cut myself again tonight.", "high"],
+/**
+ * Sentences written for these tests (not taken from the crisis evaluation set), one or more per signal
+ * family and per kind of text that is not risk, with the level each must get.
+ */
+const risk: readonly [string, SafetyLevel][] = [
+  // Passive ideation.
+  ["Some days I wish I could just not wake up.", "moderate"],
+  ["honestly everyone at home would be better off without me", "moderate"],
+  ["whats the point of living like this", "moderate"],
+  // Active ideation.
   ["I keep thinking about killing myself.", "high"],
-  ["He choked me and said he would do it again.", "high"],
-  // Plans, goodbyes.
-  ["I'm going to kill myself tonight.", "critical"],
-  ["I wrote a suicide note and put it in the drawer.", "critical"],
-  ["I have decided to end my life this weekend.", "critical"],
-  // Protective factors lower the level, but never below low, and not a plan.
-  ["I want to die, but I talked to my therapist today and I have a safety plan.", "moderate"],
-  ["Sometimes I wish I could disappear, but my kids keep me going and I'm getting help.", "low"],
-  ["I'm going to kill myself tonight even though I called a helpline.", "critical"],
-  // Past experiences are written about from a safer place.
-  ["Years ago I used to cut myself, I am doing much better now.", "low"],
+  ["i want to die", "high"],
+  ["i dont want to live anymore", "high"],
+  ["wanna die so bad rn", "high"],
+  ["been having suicidal thoughts all week", "high"],
+  // Intent, plan, means, timing, in plain lower case without punctuation.
+  ["im going to end my life tonite", "critical"],
+  ["ive got the pils saved up and im doing it after everyone goes to bed", "critical"],
+  ["the rope is in the garage saturday when the house is empty", "critical"],
+  ["i have been stockpiling my tablets for weeks there are enough now", "high"],
+  ["googled how many paracetamol it takes", "critical"],
+  ["ive worked out exactly how i would do it and the date is friday", "critical"],
+  // Preparatory acts.
+  ["Wrote a suicide note and left it on my desk.", "high"],
+  [
+    "gave my cat to the neighbour and wrote letters for everyone i wont need anything after friday",
+    "critical",
+  ],
+  ["this is my last entry. thank you for everything", "high"],
+  // Past attempts.
+  ["I tried to kill myself two years ago and lately I wish I was dead again.", "high"],
+  // Self-harm acts and urges.
+  ["cut myself again last night", "high"],
+  ["I burned my arm with a lighter on purpose", "high"],
+  ["The urge to cut is so strong tonight.", "moderate"],
+  // Abuse.
+  ["My boyfriend hit me last night.", "moderate"],
+  ["He choked me and said next time he will not stop.", "high"],
 ];
 
-describe("assessSafety", () => {
-  it.each(examples)("%s → %s", (text, level) => {
+const notRisk: readonly [string, SafetyLevel][] = [
+  ["Had coffee with Sam and went for a long walk. Good day.", "none"],
+  // Negation.
+  ["I would never hurt myself.", "none"],
+  ["im not suicidal just really tired of my job", "none"],
+  ["I don't want to die, I just want this week to be over.", "none"],
+  ["I'm not going to kill myself, I just need to vent.", "none"],
+  // Fiction, games, quotes, lyrics, news.
+  ["In the novel the heroine takes her own life in the last chapter.", "none"],
+  ["my character died to a skeleton and i want to die (in the game, obviously)", "none"],
+  ["The song says 'I want to die' over and over and it's stuck in my head.", "none"],
+  ['My favourite line in the film goes "I want to kill myself" and everyone laughs.', "none"],
+  ["Read an article about a man who killed himself after losing his job. So sad.", "none"],
+  // Someone else's story.
+  ["My friend told me she wants to kill herself and I stayed with her until her mum came.", "none"],
+  ["Mum thinks I want to kill myself because of my diary. I don't.", "none"],
+  ["Our patient in bay two took an overdose last night.", "none"],
+  // Recovery, in the past tense.
+  ["Years ago I used to cut myself. I am in a much better place now.", "low"],
+  ["A year ago I wanted to die. This spring I'm planting tomatoes.", "low"],
+  // Idioms and hyperbole.
+  ["this commute is killing me", "none"],
+  ["I'd die for a coffee right now.", "none"],
+  ["I'm dying to see the new exhibition, and I died laughing at Tom's joke.", "none"],
+  ["We absolutely killed it at the quiz. My phone died on the way home.", "none"],
+  ["My boss is going to kill me when she sees the report.", "none"],
+  ["So hungover this morning I wanted to die.", "none"],
+  // Work and study.
+  ["Suicide awareness training at work today, useful and sobering.", "none"],
+  ["Essay on whether Juliet's suicide is an act of agency. 1,500 words to go.", "none"],
+  // Ordinary goodbyes, giving away, counting, places.
+  ["Gave away my books before moving abroad and said goodbye to everyone at the pub.", "none"],
+  ["Counted the tablets in my dosette box and ordered the repeat prescription.", "none"],
+  ["Went up to the top floor of the car park to get a photo of the sunset.", "none"],
+  ["I'm so done with this semester. Done done done.", "none"],
+  // Acute distress alone.
+  ["I had a panic attack on the train and couldn't calm down.", "low"],
+];
+
+describe("assessSafety: signals", () => {
+  it.each(risk)("%s → %s", (text, level) => {
     const result = assessSafety(text);
     expect(safetyResultSchema.parse(result)).toEqual(result);
     expect(result.level).toBe(level);
   });
+});
 
+describe("assessSafety: what is not risk", () => {
+  it.each(notRisk)("%s → %s", (text, level) => {
+    expect(assessSafety(text).level).toBe(level);
+  });
+});
+
+describe("levelFromSignals", () => {
+  const level = (signals: SafetySignal[], timed = false) => levelFromSignals(new Set(signals), timed);
+
+  it("follows the documented table", () => {
+    expect(level([])).toBe("none");
+    expect(level(["distress"])).toBe("low");
+    expect(level(["history"])).toBe("low");
+    expect(level(["passive_ideation"])).toBe("moderate");
+    expect(level(["self_harm_urge"])).toBe("moderate");
+    expect(level(["abuse"])).toBe("moderate");
+    expect(level(["active_ideation"])).toBe("high");
+    expect(level(["self_harm"])).toBe("high");
+    expect(level(["means"])).toBe("high");
+    expect(level(["abuse_threat"])).toBe("high");
+    expect(level(["past_attempt", "passive_ideation"])).toBe("high");
+    expect(level(["means", "timing"], true)).toBe("critical");
+    expect(level(["intent"])).toBe("high");
+    expect(level(["intent", "plan"])).toBe("critical");
+    expect(level(["intent", "plan", "means"])).toBe("critical");
+    expect(level(["plan", "means"])).toBe("critical");
+    expect(level(["preparatory", "active_ideation"])).toBe("critical");
+  });
+
+  it("never lowers high or critical for protective factors", () => {
+    expect(level(["active_ideation", "protective"])).toBe("high");
+    expect(
+      assessSafety("I want to die, but I talked to my therapist today and I have a safety plan.").level,
+    ).toBe("high");
+    const result = assessSafety("im going to kill myself tonight even though i called a helpline");
+    expect(result.level).toBe("critical");
+    expect(result.reasons.some((r) => r.startsWith("protective factor"))).toBe(true);
+  });
+});
+
+describe("readSignals", () => {
+  it("normalises typos and contractions before matching", () => {
+    const reading = readSignals("Im gonna kill myslef tonite, dont stop me");
+    expect(reading.text).toContain("i am going to kill myself tonight");
+    expect(reading.text).toContain("do not");
+  });
+
+  it("keeps a cancelled phrase with the reason, so a meaning layer can defer to it", () => {
+    const hit = readSignals("I would never kill myself.").hits.find((h) => h.signal === "active_ideation");
+    expect(hit?.cancelledBy).toBe("negated");
+  });
+
+  it("reads run-on text in clause windows", () => {
+    const reading = readSignals(
+      "work was fine i made pasta and watched half a film and then i sat on the kitchen floor for an hour thinking nobody would notice if i was gone and the cat came and sat with me",
+    );
+    const windows = safetyWindows(reading);
+    expect(windows.length).toBeGreaterThan(1);
+    for (const w of windows) expect(w.text.split(" ").length).toBeLessThanOrEqual(18);
+  });
+});
+
+describe("results", () => {
   it("offers crisis resources from moderate up, with abuse lines for abuse", () => {
-    expect(assessSafety("I feel hopeless about the exams.").resources).toBeUndefined();
+    expect(assessSafety("I had a panic attack on the train.").resources).toBeUndefined();
     const high = assessSafety("I want to die.");
-    const names = high.resources?.map((r) => r.contact).join(" ") ?? "";
-    expect(names).toContain("988");
-    expect(names).toContain("116 123");
+    const contacts = high.resources?.map((r) => r.contact).join(" ") ?? "";
+    expect(contacts).toContain("988");
+    expect(contacts).toContain("116 123");
     expect(high.resources?.some((r) => r.url === "https://findahelpline.com")).toBe(true);
     expect(high.categories).toEqual(["suicidal_ideation"]);
+    expect(high.signals).toContain("active_ideation");
     const abuse = assessSafety("My boyfriend hit me last night.");
     expect(abuse.categories).toEqual(["abuse"]);
     expect(abuse.resources?.some((r) => r.name.includes("Domestic"))).toBe(true);
@@ -77,5 +188,13 @@ describe("assessSafety", () => {
     expect(assessSafety("")).toEqual({ level: "none", reasons: [] });
     const text = "I want to die. I had a panic attack.";
     expect(assessSafety(text)).toEqual(assessSafety(text));
+  });
+
+  it("merges a node's reading with the rules: the higher level wins", () => {
+    const rules = assessSafety("I had a panic attack.");
+    const node = assessSafety("I want to die.");
+    expect(mergeSafety(rules, node)).toBe(node);
+    expect(mergeSafety(node, rules)).toBe(node);
+    expect(mergeSafety(rules, null)).toBe(rules);
   });
 });

@@ -1,6 +1,5 @@
 import {
   assessSafety,
-  mergeSafety,
   type ChatMessage,
   type ChatSession,
   type Citation,
@@ -8,6 +7,7 @@ import {
   extractCitations,
   InkwellError,
   MESSAGE_MAX_CHARS,
+  mergeSafety,
   type SafetyResult,
   type SessionType,
   uuidv7,

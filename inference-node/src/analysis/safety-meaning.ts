@@ -1,5 +1,7 @@
+import { setImmediate } from "node:timers/promises";
 import {
   type ExtraSignal,
+  normaliseSafetyText,
   readSignals,
   resultFromSignals,
   type SafetyResult,
@@ -9,8 +11,8 @@ import {
   windowCancelled,
 } from "@inkwell/shared";
 import type { InferenceRuntime } from "../runtime/runtime.ts";
-import { CONTRAST_PROTOTYPES, type MeaningSignal, RISK_PROTOTYPES } from "./safety-prototypes.ts";
 import { MEANING_HEADS, type MeaningHead } from "./safety-heads.ts";
+import { CONTRAST_PROTOTYPES, type MeaningSignal, RISK_PROTOTYPES } from "./safety-prototypes.ts";
 
 /** What the meaning layer needs from a model: L2-normalised vectors, one per text, in order. */
 export interface SafetyEmbedder {
@@ -78,7 +80,8 @@ export class SafetyMeaning {
       texts.map((text) => ({ signal: null, text })),
     );
     const all = [...risk, ...contrast];
-    const vectors = await embedder.embed(all.map((p) => readSignals(p.text).text));
+    // The bank is already plain lower-case text: normalising is enough (no rule pass over it at start-up).
+    const vectors = await embedder.embed(all.map((p) => normaliseSafetyText(p.text)));
     const prototypes = all.map((p, i) => ({ signal: p.signal, vector: vectors[i] as Float32Array }));
     return new SafetyMeaning(
       embedder,
@@ -89,7 +92,13 @@ export class SafetyMeaning {
 
   /** Window scores for a batch of texts (one embedding call for all their windows). */
   async score(texts: readonly string[]): Promise<ReadingScores[]> {
-    const readings = texts.map((text) => readSignals(text));
+    // One text at a time, yielding between them: the rule pass is synchronous, and a batch must not stall
+    // the event loop (the node sheds load when it does).
+    const readings: SignalReading[] = [];
+    for (const text of texts) {
+      readings.push(readSignals(text));
+      if (texts.length > 1) await setImmediate();
+    }
     const windows = readings.map((reading) => safetyWindows(reading));
     const flat = windows.flat();
     const vectors = flat.length > 0 ? await this.embedder.embed(flat.map((w) => w.text)) : [];

@@ -10,7 +10,14 @@ import type { SafetySignal } from "@inkwell/shared";
 
 export type MeaningSignal = Extract<
   SafetySignal,
-  "passive_ideation" | "active_ideation" | "intent" | "plan" | "means" | "preparatory" | "self_harm" | "abuse_threat"
+  | "passive_ideation"
+  | "active_ideation"
+  | "intent"
+  | "plan"
+  | "means"
+  | "preparatory"
+  | "self_harm"
+  | "abuse_threat"
 >;
 
 export const RISK_PROTOTYPES: Readonly<Record<MeaningSignal, readonly string[]>> = {

@@ -2,6 +2,7 @@ import { analyzeEntryResultSchema, problemSchema } from "@inkwell/shared";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeEntry } from "../../src/analysis/entry-analysis.ts";
+import { safetyMeaningFor } from "../../src/analysis/safety-meaning.ts";
 import { buildApp } from "../../src/app.ts";
 import type { Config } from "../../src/config.ts";
 import type { InferenceRuntime } from "../../src/runtime/runtime.ts";
@@ -24,6 +25,8 @@ const logLines: string[] = [];
 
 beforeAll(async () => {
   runtime = await loadBuiltRuntime();
+  // As a node does before it listens: the crisis assessor's prototype bank, embedded once.
+  await safetyMeaningFor(runtime);
   config = testConfig({ LOG_LEVEL: "info" });
   const { pino } = await import("pino");
   const logger = pino({ level: "info" }, { write: (line: string) => logLines.push(line) });

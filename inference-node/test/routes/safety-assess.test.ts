@@ -1,0 +1,91 @@
+import { EDGE_SIGNATURE_HEADER, safetyResultSchema, signEdgeRequest } from "@inkwell/shared";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MEANING_HEADS } from "../../src/analysis/safety-heads.ts";
+import { SafetyMeaning, safetyMeaningFor } from "../../src/analysis/safety-meaning.ts";
+import { buildApp } from "../../src/app.ts";
+import type { InferenceRuntime } from "../../src/runtime/runtime.ts";
+import { fakeRuntime } from "../helpers/fake-runtime.ts";
+import { randomSigningKey } from "../helpers/qstash-signer.ts";
+import { loadBuiltRuntime } from "../helpers/real-runtime.ts";
+import { testConfig } from "../helpers/test-config.ts";
+
+const hardware = {
+  cpu: { model: "test", cores: 2, arch: "x64" },
+  memory: { totalMiB: 4096, freeMiB: 2048 },
+  cuda: { available: false, reason: "test", gpus: [] },
+  device: "cpu" as const,
+};
+
+let runtime: InferenceRuntime;
+let app: FastifyInstance;
+const nodeToken = randomSigningKey();
+
+beforeAll(async () => {
+  runtime = await loadBuiltRuntime();
+  await safetyMeaningFor(runtime);
+  app = await buildApp(testConfig({ NODE_TOKEN: nodeToken }), { hardware, runtime });
+});
+afterAll(async () => {
+  await app.close();
+  await runtime.close();
+});
+
+async function assess(text: unknown, signed = true) {
+  const payload = JSON.stringify({ text });
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (signed) {
+    headers[EDGE_SIGNATURE_HEADER] = await signEdgeRequest({
+      nodeToken,
+      method: "POST",
+      path: "/v1/safety/assess",
+      body: payload,
+    });
+  }
+  return app.inject({ method: "POST", url: "/v1/safety/assess", headers, payload });
+}
+
+describe("POST /v1/safety/assess", () => {
+  it("assesses a chat message with rules and meaning", async () => {
+    const risky = await assess("ive saved up the pils and im doing it tonite when everyone is asleep");
+    expect(risky.statusCode).toBe(200);
+    const result = safetyResultSchema.parse(risky.json());
+    expect(result.level).toBe("critical");
+    expect(result.resources?.length).toBeGreaterThan(0);
+
+    const safe = safetyResultSchema.parse(
+      (await assess("this commute is killing me, I'd die for a coffee")).json(),
+    );
+    expect(safe.level).toBe("none");
+  });
+
+  it("refuses unsigned requests and invalid bodies", async () => {
+    expect((await assess("I want to die", false)).statusCode).toBe(401);
+    expect((await assess("")).statusCode).toBe(400);
+  });
+});
+
+describe("the meaning layer", () => {
+  it("embeds the prototype bank once per runtime", async () => {
+    const first = await safetyMeaningFor(runtime);
+    const second = await safetyMeaningFor(runtime);
+    expect(second).toBe(first);
+  });
+
+  it("has a trained head for each offline encoder, sized to its vectors", () => {
+    expect(MEANING_HEADS["use-lite"]?.weights).toHaveLength(512);
+    expect(MEANING_HEADS["inkwell-static-embed-100d"]?.weights).toHaveLength(100);
+  });
+
+  it("falls back to the rules for an encoder without a head", async () => {
+    const fake = fakeRuntime();
+    const meaning = await SafetyMeaning.create({
+      model: "no-head-model",
+      embed: async (texts) => (await fake.embed(texts)).vectors,
+    });
+    expect(meaning.head).toBeUndefined();
+    const [result] = await meaning.assess(["I want to die."]);
+    expect(result?.level).toBe("high");
+    await fake.close();
+  });
+});

@@ -1,0 +1,66 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { type CrisisEvaluation, evaluateCrisisModels } from "../../eval/crisis-eval.ts";
+import { type CrisisItem, type CrisisMetrics, loadCrisisSet, split } from "../../eval/crisis-set.ts";
+
+/**
+ * Floors under the held-out figures of the crisis assessment, so a regression fails CI. They sit a little
+ * under what the current rules and heads reach; raise them as the assessment improves, never lower them to make a change pass.
+ */
+const FLOORS: Record<string, { highRecall: number; trickyFalseAlarm: number; ordinaryFalseAlarm: number }> = {
+  rules: { highRecall: 0.48, trickyFalseAlarm: 0.25, ordinaryFalseAlarm: 0.05 },
+  "use-lite": { highRecall: 0.55, trickyFalseAlarm: 0.25, ordinaryFalseAlarm: 0.05 },
+  "inkwell-static-embed-100d": { highRecall: 0.52, trickyFalseAlarm: 0.27, ordinaryFalseAlarm: 0.05 },
+};
+
+let items: CrisisItem[];
+let evaluation: CrisisEvaluation;
+
+beforeAll(async () => {
+  items = await loadCrisisSet();
+  evaluation = await evaluateCrisisModels({ items, models: ["use-lite", "inkwell-static-embed-100d"] });
+}, 300_000);
+
+describe("the crisis set", () => {
+  it("has the promised size and spread, and a held-out third", () => {
+    expect(items.length).toBeGreaterThanOrEqual(300);
+    const highOrCritical = items.filter((i) => i.level === "high" || i.level === "critical");
+    expect(highOrCritical.length).toBeGreaterThanOrEqual(60);
+    expect(items.filter((i) => i.group === "tricky").length).toBeGreaterThanOrEqual(60);
+    const heldout = items.filter((i) => split(i) === "heldout").length / items.length;
+    expect(heldout).toBeGreaterThan(0.25);
+    expect(heldout).toBeLessThan(0.42);
+  });
+
+  it("splits by id alone", () => {
+    expect(split({ id: "x-1" })).toBe(split({ id: "x-1" }));
+    for (const item of items) expect(split({ id: item.id })).toBe(split(item));
+  });
+});
+
+describe("crisis assessment on the held-out split", () => {
+  const check = (name: string, metrics: CrisisMetrics) => {
+    const floor = FLOORS[name];
+    if (!floor) throw new Error(`no floor for ${name}`);
+    expect(metrics.highRecall, `${name}: high/critical recall`).toBeGreaterThanOrEqual(floor.highRecall);
+    expect(metrics.trickyFalseAlarm, `${name}: tricky false alarms`).toBeLessThanOrEqual(
+      floor.trickyFalseAlarm,
+    );
+    expect(metrics.ordinaryFalseAlarm, `${name}: ordinary false alarms`).toBeLessThanOrEqual(
+      floor.ordinaryFalseAlarm,
+    );
+    // Held-out results carry figures only, never which items they were.
+    expect(metrics.misses).toBeUndefined();
+  };
+
+  it("rules alone (the edge without a node)", () => {
+    check("rules", evaluation.rules.heldout);
+  });
+
+  it.each(["use-lite", "inkwell-static-embed-100d"])("rules plus meaning with %s", (model) => {
+    const found = evaluation.models.find((m) => m.model === model);
+    expect(found?.thresholds, `${model} has a trained head`).toBeDefined();
+    check(model, (found as NonNullable<typeof found>).report.heldout);
+    // Meaning only adds signals: it never finds less than the rules on the same items.
+    expect(found?.report.heldout.highRecall).toBeGreaterThanOrEqual(evaluation.rules.heldout.highRecall);
+  });
+});
