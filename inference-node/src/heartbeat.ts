@@ -100,8 +100,10 @@ export function startHeartbeat(options: HeartbeatOptions): Heartbeat {
 
   function delayAfter(outcome: BeatOutcome): number {
     if (outcome.ok) {
+      // The edge sets the pace (it may lengthen the interval to spare requests); ±10% keeps nodes started
+      // together, or restarted by one deploy, from beating in lockstep.
       const asked = outcome.reply ? outcome.reply.nextHeartbeatInSeconds * 1000 : options.intervalMs;
-      return Math.min(asked, MAX_EDGE_INTERVAL_MS);
+      return Math.round(Math.min(asked, MAX_EDGE_INTERVAL_MS) * (0.9 + Math.random() * 0.2));
     }
     const backoff = Math.min(options.intervalMs * 2 ** Math.min(failures, 16), maxBackoffMs);
     // Jitter keeps a fleet of nodes from hammering an edge that is coming back up in lockstep.

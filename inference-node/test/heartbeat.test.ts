@@ -25,6 +25,7 @@ afterEach(async () => {
   heartbeat = undefined;
   for (const cleanup of cleanups.splice(0)) await cleanup();
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 function options(edgeUrl: string, overrides: Partial<HeartbeatOptions> = {}): HeartbeatOptions {
@@ -139,6 +140,8 @@ describe("heartbeat scheduling", () => {
 
   it("waits as long as the edge asks, and HEARTBEAT_INTERVAL_MS when it does not say", async () => {
     vi.useFakeTimers();
+    // The middle of the jitter range: exactly the interval asked.
+    vi.spyOn(Math, "random").mockReturnValue(0.5);
     const { fn, calls } = fakeFetch([new Response(null, { status: 204 })]);
     heartbeat = startHeartbeat(options("https://edge.test", { fetch: fn, intervalMs: 5000 }));
 
@@ -150,6 +153,28 @@ describe("heartbeat scheduling", () => {
     expect(calls).toHaveLength(2);
 
     await vi.advanceTimersByTimeAsync(29_999);
+    expect(calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toHaveLength(3);
+  });
+
+  it("jitters each wait by up to 10% either way, so nodes drift apart", async () => {
+    vi.useFakeTimers();
+    const random = vi.spyOn(Math, "random");
+    const every10s = () =>
+      Response.json({ nodeId: "node_abc", status: "healthy", nextHeartbeatInSeconds: 10 });
+    const { fn, calls } = fakeFetch([every10s(), every10s(), every10s()]);
+    heartbeat = startHeartbeat(options("https://edge.test", { fetch: fn, intervalMs: 5000 }));
+    // Lowest draw: 9 s after the first beat.
+    random.mockReturnValue(0);
+    await heartbeat.nextBeat();
+    await vi.advanceTimersByTimeAsync(8_999);
+    expect(calls).toHaveLength(1);
+    // Highest draw for the wait after the second beat: 11 s.
+    random.mockReturnValue(0.999_999);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(10_999);
     expect(calls).toHaveLength(2);
     await vi.advanceTimersByTimeAsync(1);
     expect(calls).toHaveLength(3);

@@ -5,6 +5,11 @@ import { nodes } from "../../db/schema/index.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { dispatchWaiting } from "../../services/job-dispatch.ts";
+import {
+  heartbeatIntervalSeconds,
+  heartbeatNeedsWrite,
+  type StoredNode,
+} from "../../services/node-heartbeat.ts";
 import { nodeStatus } from "../../services/nodes.ts";
 import { inBackground, pipelineDeps } from "../../services/pipeline-context.ts";
 
@@ -21,13 +26,11 @@ const route = createRoute({
   },
 });
 
-const HEARTBEAT_INTERVAL_SECONDS = 5;
-
 export const postHeartbeat = createRouter();
 
 const wasHealthy = new WeakMap<Request, boolean>();
-/** The reported URL before this beat, so a changed report is logged once rather than every beat. */
-const reportedBefore = new WeakMap<Request, string | null>();
+/** The node as stored before this beat: what decides whether the beat is written at all. */
+const storedBefore = new WeakMap<Request, StoredNode>();
 
 // Authenticate before the body is validated, so an unknown caller learns nothing about the schema.
 postHeartbeat.use(route.getRoutingPath(), async (c, next) => {
@@ -42,14 +45,19 @@ postHeartbeat.use(route.getRoutingPath(), async (c, next) => {
       draining: nodes.draining,
       lastHeartbeatAt: nodes.lastHeartbeatAt,
       unreachableSince: nodes.unreachableSince,
+      version: nodes.version,
+      url: nodes.url,
       reportedUrl: nodes.reportedUrl,
+      hardware: nodes.hardware,
+      models: nodes.models,
+      load: nodes.load,
     })
     .from(nodes)
     .where(eq(nodes.tokenHash, await hashToken(token)))
     .limit(1);
   if (!node) throw new InkwellError("UNAUTHENTICATED", "The node token is not valid.");
   c.set("nodeId", node.id);
-  reportedBefore.set(c.req.raw, node.reportedUrl);
+  storedBefore.set(c.req.raw, node);
   // Whether the node was schedulable before this beat: if not, it has just (re)appeared.
   wasHealthy.set(
     c.req.raw,
@@ -61,11 +69,16 @@ postHeartbeat.use(route.getRoutingPath(), async (c, next) => {
 postHeartbeat.openapi(route, async (c) => {
   const beat = c.req.valid("json");
   const nodeId = c.get("nodeId");
-  const { db } = c.get("services");
+  const { db, config } = c.get("services");
   const now = new Date();
   const reported = beat.url ? beat.url.replace(/\/+$/, "") : null;
-  // Load and last beat live in Postgres too: at one beat per node every few seconds that is a handful of
-  // tiny writes per second, and the scheduler reads them in the same query as the rest of the node.
+  const nextHeartbeatInSeconds = heartbeatIntervalSeconds(config.NODE_HEARTBEAT_TTL_SECONDS);
+  const stored = storedBefore.get(c.req.raw);
+  // Load and last beat live in Postgres, where the scheduler reads them with the rest of the node; a
+  // beat that changes nothing and finds the stored one recent enough is not written.
+  if (stored && !heartbeatNeedsWrite(stored, beat, now, config.NODE_HEARTBEAT_TTL_SECONDS)) {
+    return c.json({ nodeId, status: stored.status, nextHeartbeatInSeconds }, 200);
+  }
   const [row] = await db
     .update(nodes)
     .set({
@@ -83,7 +96,7 @@ postHeartbeat.openapi(route, async (c) => {
     })
     .where(eq(nodes.id, nodeId))
     .returning({ status: nodes.status, url: nodes.url, reportedUrl: nodes.reportedUrl });
-  if (row?.reportedUrl && row.reportedUrl !== reportedBefore.get(c.req.raw)) {
+  if (row?.reportedUrl && row.reportedUrl !== stored?.reportedUrl) {
     console.warn(
       JSON.stringify({
         level: "warn",
@@ -102,5 +115,5 @@ postHeartbeat.openapi(route, async (c) => {
       dispatchWaiting(pipelineDeps(c), { limit: 200, dueOnly: false }),
     );
   }
-  return c.json({ nodeId, status, nextHeartbeatInSeconds: HEARTBEAT_INTERVAL_SECONDS } as const, 200);
+  return c.json({ nodeId, status, nextHeartbeatInSeconds }, 200);
 });
