@@ -30,7 +30,7 @@ export const init = createMiddleware<AppEnv>(async (c, next) => {
       retry: { retries: 1, backoff: () => 50 },
       enableTelemetry: false,
     }),
-    qstash: new QStashClient({ baseUrl: config.QSTASH_URL, token: config.QSTASH_TOKEN }),
+    qstash: new QStashClient({ baseUrl: config.QSTASH_URL, token: config.QSTASH_TOKEN, devMode: false }),
   });
   await next();
 });

@@ -73,6 +73,8 @@ export const verifyQStashSignature = createMiddleware<AppEnv>(async (c, next) =>
   const receiver = new Receiver({
     currentSigningKey: config.QSTASH_CURRENT_SIGNING_KEY,
     nextSigningKey: config.QSTASH_NEXT_SIGNING_KEY,
+    // Never the public dev-server keys, whatever QSTASH_DEV says: with them anyone could sign a callback.
+    devMode: false,
   });
   let valid = false;
   try {

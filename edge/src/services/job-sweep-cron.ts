@@ -11,7 +11,11 @@ export const jobSweepTask: CronTask = {
   name: "job-sweep",
   crons: ["* * * * *"],
   async run(ctx) {
-    const qstash = new QStashClient({ baseUrl: ctx.config.QSTASH_URL, token: ctx.config.QSTASH_TOKEN });
+    const qstash = new QStashClient({
+      baseUrl: ctx.config.QSTASH_URL,
+      token: ctx.config.QSTASH_TOKEN,
+      devMode: false,
+    });
     const result = await sweepJobs({ db: ctx.db, qstash, config: ctx.config });
     if (result.requeued + result.failed + result.dispatched > 0) {
       console.log(JSON.stringify({ level: "info", msg: "job sweep", ...result }));

@@ -13,7 +13,11 @@ export const weeklyReflectionsTask: CronTask = {
   name: "weekly-reflections",
   crons: ["0 * * * *"],
   async run(ctx) {
-    const qstash = new QStashClient({ baseUrl: ctx.config.QSTASH_URL, token: ctx.config.QSTASH_TOKEN });
+    const qstash = new QStashClient({
+      baseUrl: ctx.config.QSTASH_URL,
+      token: ctx.config.QSTASH_TOKEN,
+      devMode: false,
+    });
     const created = await runWeeklyReflections({ db: ctx.db, qstash, config: ctx.config }, ctx.scheduledTime);
     const recovered = await recoverLostReflections(ctx.db);
     if (recovered > 0) {

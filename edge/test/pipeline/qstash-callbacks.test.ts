@@ -175,6 +175,31 @@ describe("QStash result callback", () => {
     expect((await json<{ outcome: string }>(await postSigned(CALLBACK, body), 200)).outcome).toBe("applied");
   });
 
+  it("never accepts the public QStash dev-server keys, even with QSTASH_DEV set", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Signed with a key everyone knows." });
+    const body = await deliveredCallback({
+      answer: analysisResult(entry.jobId ?? "", entry.id, 1),
+      source: { jobId: entry.jobId ?? "", attempt: 1 },
+    });
+    const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
+    const before = env?.QSTASH_DEV;
+    if (env) env.QSTASH_DEV = "true";
+    try {
+      await expectProblem(
+        await postSigned(CALLBACK, body, { key: "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r" }),
+        401,
+        "UNAUTHENTICATED",
+      );
+    } finally {
+      if (env) {
+        if (before === undefined) delete env.QSTASH_DEV;
+        else env.QSTASH_DEV = before;
+      }
+    }
+    expect((await getEntry(user, entry.id)).analysis.status).toBe("pending");
+  });
+
   it("answers 400 to a signed body that is not a callback", async () => {
     await expectProblem(
       await postSigned(CALLBACK, JSON.stringify({ hello: "world" })),
