@@ -53,28 +53,45 @@ function envExample(text: string): { listed: Set<string>; active: Map<string, st
 }
 const example = envExample(read("node.env.example"));
 
-/** A stage's ENV (its own over its parents') and EXPOSE, following `FROM <earlier stage>`. */
-function dockerStage(target: string): { env: Record<string, string>; expose: number[] } {
+interface DockerStage {
+  env: Record<string, string>;
+  expose: number[];
+  volumes: string[];
+}
+
+/** A stage's ENV (its own over its parents'), EXPOSE and VOLUME, following `FROM <earlier stage>`. */
+function dockerStage(target: string): DockerStage {
   const instructions = DockerfileParser.parse(
     readFileSync(path.join(repoRoot, "Dockerfile.node"), "utf8"),
   ).getInstructions();
-  const stages = new Map<string, { parent: string | null; env: Record<string, string>; expose: number[] }>();
-  let current: { parent: string | null; env: Record<string, string>; expose: number[] } | undefined;
+  const stages = new Map<string, DockerStage & { parent: string | null }>();
+  let current: (DockerStage & { parent: string | null }) | undefined;
   for (const instruction of instructions) {
     if (instruction instanceof From) {
-      current = { parent: instruction.getImageName(), env: {}, expose: [] };
+      current = { parent: instruction.getImageName(), env: {}, expose: [], volumes: [] };
       stages.set(instruction.getBuildStage() ?? `#${stages.size}`, current);
     } else if (current && instruction instanceof Env) {
       for (const p of instruction.getProperties()) current.env[p.getName()] = p.getValue() ?? "";
     } else if (current && instruction.getKeyword() === "EXPOSE") {
       current.expose.push(...instruction.getArguments().map((a) => Number.parseInt(a.getValue(), 10)));
+    } else if (current && instruction.getKeyword() === "VOLUME") {
+      const paths = instruction
+        .getArguments()
+        .map((a) => a.getValue().replace(/^\[?\s*"?|"?\s*,?\s*\]?$/g, ""));
+      current.volumes.push(...paths.filter(Boolean));
     }
   }
   const stage = stages.get(target);
   if (!stage) throw new Error(`Dockerfile.node has no stage named ${target}`);
-  const parent =
-    stage.parent && stages.has(stage.parent) ? dockerStage(stage.parent) : { env: {}, expose: [] };
-  return { env: { ...parent.env, ...stage.env }, expose: stage.expose.length ? stage.expose : parent.expose };
+  const parent: DockerStage =
+    stage.parent && stages.has(stage.parent)
+      ? dockerStage(stage.parent)
+      : { env: {}, expose: [], volumes: [] };
+  return {
+    env: { ...parent.env, ...stage.env },
+    expose: stage.expose.length ? stage.expose : parent.expose,
+    volumes: [...parent.volumes, ...stage.volumes],
+  };
 }
 
 const networksOf = (service: Service): string[] =>
@@ -206,11 +223,19 @@ describe("deploy/home/compose.yaml", () => {
         }
       });
 
+      it("mounts a named volume at every VOLUME the image declares, so its data outlives the container", () => {
+        const targets = (service.volumes ?? []).map((v) => v.split(":")[1]);
+        for (const declared of stage.volumes) expect(targets, declared).toContain(declared);
+      });
+
       it("mounts volumes only at paths the image or its settings name", () => {
         for (const volume of service.volumes ?? []) {
           const [source = "", target = ""] = volume.split(":");
           expect(Object.keys(compose.volumes ?? {}), `${source} is declared`).toContain(source);
-          expect(Object.values(env), `${target} is a path the image or node.env names`).toContain(target);
+          expect(
+            [...Object.values(env), ...stage.volumes],
+            `${target} is a path the image or node.env names`,
+          ).toContain(target);
         }
       });
     });
