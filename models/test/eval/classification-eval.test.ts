@@ -65,11 +65,11 @@ describe("sentiment and emotion floors on the held-out split", () => {
   it("the journal emotion head: top-label macro-F1, every label above chance, two labels when mixed", () => {
     const head = emotion(EMOTION_HEAD_ID);
     expect(head.isDefault).toBe(true);
-    expect(head.macroF1).toBeGreaterThanOrEqual(0.58);
+    expect(head.macroF1).toBeGreaterThanOrEqual(0.6);
     for (const [label, figures] of Object.entries(head.perClass)) {
-      expect(figures.f1, label).toBeGreaterThanOrEqual(0.35);
+      expect(figures.f1, label).toBeGreaterThanOrEqual(0.5);
     }
-    expect(head.topInGold).toBeGreaterThanOrEqual(0.68);
+    expect(head.topInGold).toBeGreaterThanOrEqual(0.7);
     expect(head.setF1).toBeGreaterThanOrEqual(0.66);
     expect(head.macroF1).toBeGreaterThan(emotion("inkwell-emotion-prototypes").macroF1 + 0.2);
   });
