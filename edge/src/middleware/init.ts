@@ -8,13 +8,15 @@ import type { AppEnv } from "../hono-env.ts";
 
 /**
  * Validates the environment once per request and builds the per-request services. A missing or
- * weak secret stops every route but liveness with 500 BAD_ENVIRONMENT, naming the settings only.
+ * weak secret stops every route but liveness with 500 BAD_ENVIRONMENT; the log names the settings
+ * (never their values), the answer names nothing.
  */
 export const init = createMiddleware<AppEnv>(async (c, next) => {
   const parsed = parseEnv(c.env);
   if (!parsed.ok) {
     console.error(JSON.stringify({ level: "error", msg: "bad environment", problems: parsed.problems }));
-    throw new InkwellError("BAD_ENVIRONMENT", `The server is misconfigured: ${parsed.problems.join("; ")}`);
+    // Which settings are wrong is for the operator's log, not for anonymous callers.
+    throw new InkwellError("BAD_ENVIRONMENT", "The server is misconfigured.");
   }
   const { config } = parsed;
   const { db } = createDatabase(c.env.HYPERDRIVE.connectionString, {
