@@ -54,6 +54,15 @@ export function createApp() {
     }),
   );
   app.use("*", secureHeaders());
+  // Tokens, keys and journal text must not be kept by browsers or shared caches: every answer of the
+  // API and of the internal routes is no-store unless its route says otherwise (documentation may be
+  // cached).
+  app.use("*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("Cache-Control") && c.req.path !== "/openapi.json" && c.req.path !== "/docs") {
+      c.res.headers.set("Cache-Control", "no-store");
+    }
+  });
   const publicBodyLimit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: () => {

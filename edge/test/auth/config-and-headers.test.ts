@@ -96,3 +96,24 @@ describe.concurrent("security headers", () => {
     expect(Object.keys(doc.paths["/v1/me"] ?? {}).sort()).toEqual(["delete", "get", "patch"]);
   });
 });
+
+describe.concurrent("Cache-Control", () => {
+  it("is no-store on answers that carry tokens or journal text", async () => {
+    const register = await call("/v1/auth/register", {
+      body: { email: `user-${crypto.randomUUID()}@example.test`, password: "a-long-password-1" },
+    });
+    expect(register.status).toBe(201);
+    expect(register.headers.get("Cache-Control")).toBe("no-store");
+    const { accessToken } = (await register.json()) as { accessToken: string };
+    const created = await call("/v1/entries", { token: accessToken, body: { content: "Private words." } });
+    expect(created.headers.get("Cache-Control")).toBe("no-store");
+    const { id } = (await created.json()) as { id: string };
+    for (const path of [`/v1/entries/${id}`, "/v1/entries", "/v1/search?q=private&mode=keyword", "/v1/me"]) {
+      const res = await call(path, { token: accessToken });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("Cache-Control"), path).toBe("no-store");
+    }
+    const problem = await call("/v1/me");
+    expect(problem.headers.get("Cache-Control")).toBe("no-store");
+  });
+});

@@ -21,6 +21,8 @@ export function entryIdFrom(c: Context<AppEnv>): string {
 export async function withEtag(c: Context<AppEnv>, body: unknown): Promise<string> {
   const etag = await etagOf(body);
   c.header("ETag", etag);
-  c.header("Cache-Control", "private, no-cache");
+  // Journal text is never stored by a browser or proxy; a client that keeps the ETag itself still gets
+  // its 304 from If-None-Match.
+  c.header("Cache-Control", "no-store");
   return etag;
 }
