@@ -1,18 +1,32 @@
 import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { meanScore, ndcgAtK, RRF_DEFAULT_K, recallAtK, reciprocalRankFusion } from "@inkwell/shared";
+import {
+  fuseHybrid,
+  meanScore,
+  ndcgAtK,
+  type QueryKind,
+  queryKind,
+  RRF_DEFAULT_K,
+  recallAtK,
+} from "@inkwell/shared";
 import { discoverTopics, topicPurity } from "../../inference-node/src/topics/discover-topics.ts";
 import { type EmbeddingEntry, loadManifest } from "../src/manifest.ts";
 import { ensureOfflineModels } from "../src/offline/build.ts";
 import { defaultModelsDir, modelsPackageDir } from "../src/paths.ts";
+import { chunkedRanking, embedChunks } from "./chunk-rankings.ts";
 import { evaluateClassifiers, formatClassificationReport } from "./classification.ts";
 import { availableEmbeddingModels, type EvalEmbedder, loadEvalEmbedder } from "./embedding-models.ts";
 import { type EvalSet, embeddingText, evalSetDir, loadEvalSet } from "./eval-set.ts";
 import { keywordRankings } from "./keyword-rankings.ts";
 import { formatTopicJournals, scoreTopicJournals, type TopicJournalScores } from "./topic-journals.ts";
 
-export const searchModes = ["keyword", "semantic", "hybrid"] as const;
+/**
+ * keyword, semantic and hybrid as the API serves them; the `-chunks` modes score each entry by its whole
+ * vector and its best sentence window (`multiVectorScore`), which the API does not serve yet (the node
+ * stores one vector per entry).
+ */
+export const searchModes = ["keyword", "semantic", "hybrid", "semantic-chunks", "hybrid-chunks"] as const;
 export type SearchMode = (typeof searchModes)[number];
 
 export interface ModeScores {
@@ -42,7 +56,9 @@ export interface ModelResult {
   /** Topic discovery on journals of 50–360 entries and 5–16 themes cut from the set (topic-journals.ts). */
   topicJournals: TopicJournalScores[];
   /** Per query, per mode: recall@10, for finding where a mode loses. */
-  perQuery: { id: string; keyword: number; semantic: number; hybrid: number }[];
+  perQuery: ({ id: string; kind: QueryKind } & Record<SearchMode, number>)[];
+  /** Mean recall@10 per query kind (`queryKind`) and mode. */
+  recallByKind: Record<QueryKind, { queries: number } & Record<SearchMode, number>>;
 }
 
 export interface EvaluationReport {
@@ -121,6 +137,21 @@ function scoreTopics(set: EvalSet, vectors: Map<string, Float32Array>): TopicSco
   };
 }
 
+function recallByKind(perQuery: ModelResult["perQuery"]): ModelResult["recallByKind"] {
+  const kinds: QueryKind[] = ["phrase", "sentence"];
+  return Object.fromEntries(
+    kinds.map((kind) => {
+      const rows = perQuery.filter((row) => row.kind === kind);
+      const mean = (mode: SearchMode) =>
+        rows.reduce((sum, row) => sum + row[mode], 0) / Math.max(1, rows.length);
+      return [
+        kind,
+        { queries: rows.length, ...Object.fromEntries(searchModes.map((mode) => [mode, mean(mode)])) },
+      ];
+    }),
+  ) as ModelResult["recallByKind"];
+}
+
 async function evaluateModel(
   set: EvalSet,
   embedder: EvalEmbedder,
@@ -137,11 +168,21 @@ async function evaluateModel(
     vector: entryVectors[i] as Float32Array,
   }));
   const vectors = new Map(documents.map((doc) => [doc.id, doc.vector]));
+  const chunked = await embedChunks(
+    embedder,
+    set.entries.map((entry, i) => ({
+      id: entry.id,
+      text: embeddingText(entry),
+      vector: entryVectors[i] as Float32Array,
+    })),
+  );
 
   const scores: Record<SearchMode, { recall: number[]; ndcg: number[] }> = {
     keyword: { recall: [], ndcg: [] },
     semantic: { recall: [], ndcg: [] },
     hybrid: { recall: [], ndcg: [] },
+    "semantic-chunks": { recall: [], ndcg: [] },
+    "hybrid-chunks": { recall: [], ndcg: [] },
   };
   const perQuery: ModelResult["perQuery"] = [];
   set.queries.forEach((query, q) => {
@@ -149,11 +190,23 @@ async function evaluateModel(
       keyword: keyword.get(query.id) ?? [],
       semantic: cosineRanking(queryVectors[q] as Float32Array, documents).slice(0, candidates),
       hybrid: [],
+      "semantic-chunks": chunkedRanking(queryVectors[q] as Float32Array, chunked).slice(0, candidates),
+      "hybrid-chunks": [],
     };
-    rankings.hybrid = reciprocalRankFusion([rankings.keyword, rankings.semantic], { k: RRF_DEFAULT_K }).map(
+    // The edge's own fusion (weights per query kind, shared/src/search.ts).
+    rankings.hybrid = fuseHybrid(query.text, rankings.keyword, rankings.semantic).map((hit) => hit.id);
+    rankings["hybrid-chunks"] = fuseHybrid(query.text, rankings.keyword, rankings["semantic-chunks"]).map(
       (hit) => hit.id,
     );
-    const row = { id: query.id, keyword: 0, semantic: 0, hybrid: 0 };
+    const row = {
+      id: query.id,
+      kind: queryKind(query.text),
+      keyword: 0,
+      semantic: 0,
+      hybrid: 0,
+      "semantic-chunks": 0,
+      "hybrid-chunks": 0,
+    };
     for (const mode of searchModes) {
       const recall = recallAtK(rankings[mode], query.relevant, K);
       scores[mode].recall.push(recall);
@@ -177,6 +230,7 @@ async function evaluateModel(
     topics: scoreTopics(set, vectors),
     topicJournals: await scoreTopicJournals(set, vectors, embedder),
     perQuery,
+    recallByKind: recallByKind(perQuery),
   };
 }
 
@@ -252,6 +306,18 @@ export function formatReport(report: EvaluationReport): string {
     for (const mode of searchModes) {
       lines.push(
         `| ${name} | ${mode} | ${fixed(model.modes[mode].recallAt10)} | ${fixed(model.modes[mode].ndcgAt10)} |`,
+      );
+    }
+  }
+  lines.push(
+    "",
+    `| model | query kind | queries | ${searchModes.join(" | ")} |`,
+    `| ----- | ---------- | ------- | ${searchModes.map(() => "---").join(" | ")} |`,
+  );
+  for (const model of report.models) {
+    for (const [kind, row] of Object.entries(model.recallByKind)) {
+      lines.push(
+        `| ${model.model} | ${kind} | ${row.queries} | ${searchModes.map((mode) => fixed(row[mode])).join(" | ")} |`,
       );
     }
   }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { meanScore, ndcgAtK, RRF_DEFAULT_K, recallAtK, reciprocalRankFusion } from "../src/search.ts";
+import {
+  fuseHybrid,
+  meanScore,
+  multiVectorScore,
+  ndcgAtK,
+  queryKind,
+  RRF_DEFAULT_K,
+  recallAtK,
+  reciprocalRankFusion,
+  sentenceChunks,
+} from "../src/search.ts";
 
 describe("reciprocalRankFusion", () => {
   it("scores each id by the sum of 1 / (k + rank) over the lists that hold it", () => {
@@ -145,5 +155,40 @@ describe("meanScore", () => {
   it("averages, and is 0 for nothing", () => {
     expect(meanScore([1, 0, 0.5])).toBeCloseTo(0.5);
     expect(meanScore([])).toBe(0);
+  });
+});
+
+describe("hybrid fusion per query kind", () => {
+  it("reads quoted or short queries as phrases and the rest as sentences", () => {
+    expect(queryKind("scattering the ashes")).toBe("phrase");
+    expect(queryKind('"the blue door"')).toBe("phrase");
+    expect(queryKind("feeling burnt out by my job")).toBe("sentence");
+  });
+
+  it("lets keyword matches count less than semantic ranks for a sentence, fully for a phrase", () => {
+    const keyword = ["k1", "k2", "k3"];
+    const semantic = ["s1", "s2", "s3", "k3"];
+    const sentence = fuseHybrid("when did I last feel rested", keyword, semantic).map((h) => h.id);
+    // Found by both lists first; then every semantic hit before a keyword-only one.
+    expect(sentence.slice(0, 5)).toEqual(["k3", "s1", "s2", "s3", "k1"]);
+    const phrase = fuseHybrid("ashes", keyword, semantic).map((h) => h.id);
+    expect(phrase.slice(0, 3)).toEqual(["k3", "k1", "s1"]);
+    expect(fuseHybrid("ashes", keyword, semantic, 2)).toHaveLength(2);
+  });
+});
+
+describe("multi-vector scoring", () => {
+  it("splits an entry into sentences, and a one-sentence entry into none", () => {
+    expect(sentenceChunks("Long week. Ran ten miles on Sunday!\nThe rest was meetings?")).toEqual([
+      "Long week.",
+      "Ran ten miles on Sunday!",
+      "The rest was meetings?",
+    ]);
+    expect(sentenceChunks("Just one sentence here.")).toEqual([]);
+  });
+
+  it("scores an entry by the mean of its whole vector and its best sentence", () => {
+    expect(multiVectorScore(0.4, [])).toBe(0.4);
+    expect(multiVectorScore(0.4, [0.2, 0.8, 0.5])).toBeCloseTo(0.6);
   });
 });

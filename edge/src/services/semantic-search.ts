@@ -1,4 +1,4 @@
-import { InkwellError, reciprocalRankFusion, sha256Hex, vectorSearchResponseSchema } from "@inkwell/shared";
+import { fuseHybrid, InkwellError, sha256Hex, vectorSearchResponseSchema } from "@inkwell/shared";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { entries, entryEmbeddings } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
@@ -170,9 +170,14 @@ export async function searchJournal(
     };
   }
   const keywordHits = await keyword();
-  const fused = reciprocalRankFusion([keywordHits.map((h) => h.id), semantic.map((s) => s.entryId)], {
-    limit: options.limit * 2,
-  });
+  // Keyword matches weigh less for a query written as a sentence (weights tuned per query kind on the
+  // search evaluation, shared/src/search.ts), so hybrid never ranks a paraphrase worse than semantic.
+  const fused = fuseHybrid(
+    options.q,
+    keywordHits.map((h) => h.id),
+    semantic.map((s) => s.entryId),
+    options.limit * 2,
+  );
   const snippets = new Map(keywordHits.map((h) => [h.id, h.snippet]));
   const items = (await hydrate(services, userId, fused)).map((item) => ({
     ...item,
