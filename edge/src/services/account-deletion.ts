@@ -35,14 +35,22 @@ export async function deleteAccount(services: Services, userId: string): Promise
   return { purgeJobId };
 }
 
-/** Removes every Redis key that names the user: cached views and auth state, idempotency records, rate-limit windows. */
+/**
+ * Removes every Redis key that names the user: cached views and auth state, idempotency records,
+ * rate-limit windows, query vectors.
+ */
 async function dropUserKeys(services: Services, userId: string): Promise<void> {
   await withTimeout(
     services.redis.del(`inkwell:cache:authState:${userId}`, `inkwell:uv:${userId}`),
     2_000,
     "Redis",
   ).catch(() => undefined);
-  const patterns = [`inkwell:view:*:${userId}:*`, `inkwell:idem:${userId}:*`, `inkwell:rl:*user:${userId}*`];
+  const patterns = [
+    `inkwell:view:*:${userId}:*`,
+    `inkwell:idem:${userId}:*`,
+    `inkwell:rl:*user:${userId}*`,
+    `inkwell:qemb:${userId}:*`,
+  ];
   try {
     for (const pattern of patterns) {
       let cursor = "0";

@@ -25,13 +25,22 @@ function nodeDeps(services: Services, requestId?: string) {
   return { db: services.db, config: services.config, ...(requestId ? { requestId } : {}) };
 }
 
-/** The query's vector, cached by model and text hash: the same question twice costs one embedding. */
+/**
+ * Where a user's query vector is cached: per user, so another user's cache hit cannot reveal (by timing)
+ * that someone searched for exactly this, and one prefix holds them all for account deletion.
+ */
+export async function queryEmbeddingKey(userId: string, q: string): Promise<string> {
+  return `inkwell:qemb:${userId}:${await sha256Hex(q)}`;
+}
+
+/** The query's vector, cached by user and text hash: the same question twice costs one embedding. */
 async function queryEmbedding(
   services: Services,
+  userId: string,
   q: string,
   requestId?: string,
 ): Promise<{ model: string; embedding: number[] }> {
-  const key = `inkwell:qemb:${await sha256Hex(q)}`;
+  const key = await queryEmbeddingKey(userId, q);
   try {
     const cached = await withTimeout(
       services.redis.get<{ model: string; embedding: number[] }>(key),
@@ -147,7 +156,7 @@ export async function searchJournal(
   }
   let semantic: { entryId: string; score: number }[];
   try {
-    const { model, embedding } = await queryEmbedding(services, options.q, requestId);
+    const { model, embedding } = await queryEmbedding(services, userId, options.q, requestId);
     semantic = await nearest(
       services,
       userId,

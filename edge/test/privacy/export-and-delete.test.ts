@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { jobs, users } from "../../src/db/schema/index.ts";
 import { requestReflection } from "../../src/services/reflection-requests.ts";
 import { purgeExpiredEntries } from "../../src/services/retention.ts";
+import { queryEmbeddingKey } from "../../src/services/semantic-search.ts";
 import { createEntry, createTopic, json } from "../entries/helpers.ts";
 import {
   call,
@@ -242,6 +243,13 @@ describe("DELETE /v1/me", () => {
     // Warm caches so there is something to remove.
     await json(await call(`/v1/entries/${entry.id}`, { token: key.key }), 200);
     await json(await call("/v1/entries", { token: user.accessToken }), 200);
+    // A cached query vector, as a semantic search leaves one: kept per user, so it goes with them.
+    const qemb = await queryEmbeddingKey(user.id, "what worried me");
+    expect(qemb).not.toBe(await queryEmbeddingKey(uuidv7(), "what worried me"));
+    await new Redis({
+      url: edgeEnv.UPSTASH_REDIS_REST_URL ?? "",
+      token: edgeEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
+    }).set(qemb, JSON.stringify({ model: "m", embedding: [1, 0] }), { ex: 600 });
 
     const res = await call("/v1/me", {
       method: "DELETE",
