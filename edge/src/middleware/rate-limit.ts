@@ -18,10 +18,12 @@ export function limitByIp(policy: Exclude<PolicyName, "principal">) {
   });
 }
 
-/** Limits a signed-in caller: per user for access tokens, per key for API keys. Runs after `authenticate`. */
+/**
+ * Limits a signed-in caller per user, whether they come with an access token or any of their API keys:
+ * counted per key, a hundred keys would be a hundred budgets. Runs after `authenticate`.
+ */
 export const limitByPrincipal = createMiddleware<AppEnv>(async (c, next) => {
-  const auth = c.get("auth");
-  const identifier = auth.via === "api_key" ? `key:${auth.apiKeyId}` : `user:${auth.userId}`;
+  const identifier = `user:${c.get("auth").userId}`;
   const headers = await enforceRateLimit(c, policies(c.get("services").config).principal, identifier);
   await next();
   applyHeaders(c.res, headers);

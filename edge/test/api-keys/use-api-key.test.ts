@@ -4,14 +4,19 @@ import { apiKeys } from "../../src/db/schema/index.ts";
 import { call, callWithEnv, createKey, expectProblem, registerUser, testDb } from "../harness.ts";
 
 describe.concurrent("authenticating with an API key", () => {
-  it("authenticates as the key's owner and rate-limits per key", async () => {
+  it("authenticates as the key's owner and counts every key against its owner's one budget", async () => {
     const user = await registerUser();
-    const key = await createKey(user, ["entries:read"]);
-    const res = await call("/v1/me", { token: key.key });
+    // Two requests of the user's session: creating the keys.
+    const keys = [await createKey(user, ["entries:read"]), await createKey(user, ["entries:read"])];
+    const res = await call("/v1/me", { token: keys[0]?.key ?? "" });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: user.id });
     expect(res.headers.get("RateLimit-Limit")).toBe("600");
-    expect(res.headers.get("RateLimit-Remaining")).toBe("599");
+    expect(res.headers.get("RateLimit-Remaining")).toBe("597");
+    const other = await call("/v1/me", { token: keys[1]?.key ?? "" });
+    expect(other.headers.get("RateLimit-Remaining")).toBe("596");
+    const session = await call("/v1/me", { token: user.accessToken });
+    expect(session.headers.get("RateLimit-Remaining")).toBe("595");
   });
 
   it("refuses unknown, malformed and expired keys (401)", async () => {
