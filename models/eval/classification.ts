@@ -100,14 +100,15 @@ export async function evaluateClassifiers(
   const heldOut: JournalPassage[] = corpus.heldOut;
   const texts = heldOut.map((p) => p.text);
 
-  const present: ClassifierEntry[] = [];
+  const available: ClassifierEntry[] = [];
   for (const model of manifest.models.filter(isClassifier)) {
-    if (options.models && !options.models.includes(model.id)) continue;
-    if ((await checkModelFiles(model, modelsDir, false)).state === "ok") present.push(model);
+    if ((await checkModelFiles(model, modelsDir, false)).state === "ok") available.push(model);
   }
-  present.sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
+  available.sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
+  // The default is judged over everything present, even when only some models are evaluated.
   const defaults = new Map<string, string>();
-  for (const model of present) if (!defaults.has(model.task)) defaults.set(model.task, model.id);
+  for (const model of available) if (!defaults.has(model.task)) defaults.set(model.task, model.id);
+  const present = available.filter((model) => !options.models || options.models.includes(model.id));
 
   const report: ClassificationReport = {
     set: {
@@ -204,17 +205,22 @@ export function formatClassificationReport(report: ClassificationReport): string
     `Journal corpus, held-out split: ${set.passages} passages (sentiment ${Object.entries(set.sentiment)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}; ${set.twoEmotions} with two emotions).`,
-    "",
-    ...perClassTable("sentiment model", report.sentiment, JOURNAL_SENTIMENTS),
-    "",
-    ...perClassTable("emotion model (top label)", report.emotion, JOURNAL_EMOTIONS),
-    "",
-    "| emotion model | top label in gold | one-or-two-label set F1 | second-label ratio |",
-    "| --- | --- | --- | --- |",
-    ...report.emotion.map(
-      (r) => `| ${r.model} | ${fixed(r.topInGold)} | ${fixed(r.setF1)} | ${r.secondEmotionRatio} |`,
-    ),
   ];
+  if (report.sentiment.length > 0) {
+    lines.push("", ...perClassTable("sentiment model", report.sentiment, JOURNAL_SENTIMENTS));
+  }
+  if (report.emotion.length > 0) {
+    lines.push(
+      "",
+      ...perClassTable("emotion model (top label)", report.emotion, JOURNAL_EMOTIONS),
+      "",
+      "| emotion model | top label in gold | one-or-two-label set F1 | second-label ratio |",
+      "| --- | --- | --- | --- |",
+      ...report.emotion.map(
+        (r) => `| ${r.model} | ${fixed(r.topInGold)} | ${fixed(r.setF1)} | ${r.secondEmotionRatio} |`,
+      ),
+    );
+  }
   for (const r of report.sentiment) {
     lines.push(
       "",
