@@ -12,7 +12,7 @@ import {
   type SessionType,
   uuidv7,
 } from "@inkwell/shared";
-import { and, asc, count, desc, eq, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { chatMessages, chatSessions, entries } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
@@ -220,14 +220,50 @@ export interface ReplyContext {
   system: string;
 }
 
-/** Any of the message's meaningful words, ranked: a chat message is a sentence, not a search query. */
+/**
+ * Ranked ids of the writer's entries for a message, from the search route's own hybrid search; null when
+ * no meaning-based search was possible (no node to embed the message).
+ */
+export type FindEntries = (text: string, limit: number) => Promise<string[] | null>;
+
+/**
+ * The entries a reply is grounded in: hybrid search first, as `GET /v1/search?mode=hybrid` ranks them, so a
+ * paraphrased message finds the entry it means; without a node, any of the message's meaningful words,
+ * ranked (a chat message is a sentence, not a search query, so the words are ORed).
+ */
 async function relevantEntries(
   db: Database,
   userId: string,
   text: string,
   limit: number,
+  findEntries: FindEntries,
 ): Promise<ContextEntry[]> {
   if (limit === 0) return [];
+  const ids = await findEntries(text, limit).catch(() => null);
+  if (ids && ids.length > 0) {
+    const found = await db
+      .select({
+        id: entries.id,
+        title: entries.title,
+        content: entries.content,
+        occurredAt: entries.occurredAt,
+      })
+      .from(entries)
+      .where(
+        and(
+          eq(entries.userId, userId),
+          sql`${entries.deletedAt} is null`,
+          inArray(entries.id, ids.slice(0, limit)),
+        ),
+      );
+    const byId = new Map(found.map((row) => [row.id, row]));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row
+        ? [{ ...row, content: row.content.slice(0, 1200), occurredAt: row.occurredAt.toISOString() }]
+        : [];
+    });
+  }
   const query = sql`nullif(replace(plainto_tsquery('english', ${text})::text, '&', '|'), '')::tsquery`;
   const rows = await db
     .select({
@@ -269,6 +305,8 @@ export async function prepareReply(
   knowledgeFor: (text: string, limit: number) => Promise<KnowledgePassage[]>,
   /** A node's rules-plus-meaning assessment; null when no node answered in time (the rules then decide alone). */
   assessOnNode: (text: string) => Promise<SafetyResult | null> = async () => null,
+  /** Hybrid search over the writer's entries; without it (or without a node) the message's words are ORed. */
+  findEntries: FindEntries = async () => null,
 ): Promise<ReplyContext> {
   if (content.length > MESSAGE_MAX_CHARS) {
     throw new InkwellError("PAYLOAD_TOO_LARGE", `A message is limited to ${MESSAGE_MAX_CHARS} characters.`, {
@@ -303,7 +341,7 @@ export async function prepareReply(
   const info = SESSION_TYPES[session.type as SessionType];
   const noPatterns: ThinkingPatterns = { entriesLookedAt: 0, patterns: [] };
   const [entryHits, knowledge, patterns, recent] = await Promise.all([
-    crisis ? Promise.resolve([]) : relevantEntries(db, userId, content, info.emphasis.entries),
+    crisis ? Promise.resolve([]) : relevantEntries(db, userId, content, info.emphasis.entries, findEntries),
     crisis ? Promise.resolve([]) : knowledgeFor(content, info.emphasis.knowledge).catch(() => []),
     crisis || !info.emphasis.patterns ? Promise.resolve(noPatterns) : recentThinkingPatterns(db, userId),
     db

@@ -29,6 +29,7 @@ import {
 import { knowledgeSearch, nodeSafety, openLlmStream } from "../../services/chat-llm.ts";
 import { SESSION_TYPES } from "../../services/chat-prompts.ts";
 import { inBackground, pipelineDeps } from "../../services/pipeline-context.ts";
+import { searchJournal } from "../../services/semantic-search.ts";
 import { requestSessionTitle } from "../../services/session-titles.ts";
 
 /**
@@ -247,6 +248,17 @@ export const sessionRoutes = createRouter()
       c.req.valid("json").content,
       (text, limit) => knowledgeSearch(services, text, limit),
       (text) => nodeSafety(services, text),
+      // The search route's hybrid search, so a paraphrased message cites the entries it means.
+      async (text, limit) => {
+        const found = await searchJournal(
+          services,
+          userId,
+          "hybrid",
+          { q: text.slice(0, 500), limit },
+          c.get("requestId"),
+        );
+        return found.degraded ? null : found.items.map((item) => item.entry.id);
+      },
     );
     // After the reply: a few messages in, the session is named by a node's model (a job) or from keywords.
     const titleLater = () =>
