@@ -70,8 +70,16 @@ async function insertJob(
 }
 
 /**
- * Asks for a reflection on the period containing `at`. Asking again for the same period starts it
- * over on the same row (the newest job wins; an older one finishing late changes nothing).
+ * A job of the period younger than this still counts as in flight: asking again joins it. Older ones
+ * are presumed lost (an edge job whose isolate died), and asking again starts over.
+ */
+export const REFLECTION_IN_FLIGHT_MS = 10 * 60_000;
+
+/**
+ * Asks for a reflection on the period containing `at`. While the period's reflection is being written
+ * (its job queued or running, and recent), asking again answers that job rather than queueing another
+ * LLM job: one in-flight reflection per user and period. Otherwise it starts over on the same row (the
+ * newest job wins; an older one finishing late changes nothing).
  */
 export async function requestReflection(
   db: Database,
@@ -79,34 +87,72 @@ export async function requestReflection(
   period: ReflectionPeriod,
   at: Date,
   writer: ReflectionWriter = "edge",
-): Promise<ReflectionRequest> {
+): Promise<ReflectionRequest & { inFlight: boolean }> {
   const timezone = await loadTimezone(db, userId);
   const window = await periodWindow(db, timezone, period, at, 0);
   const input = { userId, period, periodStart: window.start, periodEnd: window.end, timezone };
   return await db.transaction(async (tx) => {
-    const [row] = await tx
+    // A new row is locked by its insert: a concurrent request for the same period waits here, then
+    // finds this one's job in flight below.
+    const [created] = await tx
       .insert(reflections)
       .values({ id: uuidv7(), ...input, status: "pending" })
-      .onConflictDoUpdate({
-        target: [reflections.userId, reflections.period, reflections.periodStart],
-        set: {
-          status: "pending",
-          generated: false,
-          text: null,
-          stats: null,
-          themes: null,
-          citations: [],
-          model: null,
-          error: null,
-          timezone,
-          periodEnd: window.end,
-          updatedAt: new Date(),
-        },
-      })
+      .onConflictDoNothing({ target: [reflections.userId, reflections.period, reflections.periodStart] })
       .returning({ id: reflections.id });
-    if (!row) throw new InkwellError("INTERNAL", "The reflection could not be stored.");
-    const jobId = await insertJob(tx, row.id, input, writer);
-    return { reflectionId: row.id, jobId };
+    if (created) {
+      return {
+        reflectionId: created.id,
+        jobId: await insertJob(tx, created.id, input, writer),
+        inFlight: false,
+      };
+    }
+    const [current] = await tx
+      .select({
+        id: reflections.id,
+        status: reflections.status,
+        jobId: reflections.jobId,
+        jobStatus: jobs.status,
+        jobUpdatedAt: jobs.updatedAt,
+      })
+      .from(reflections)
+      .leftJoin(jobs, eq(jobs.id, reflections.jobId))
+      .where(
+        and(
+          eq(reflections.userId, userId),
+          eq(reflections.period, period),
+          eq(reflections.periodStart, window.start),
+        ),
+      )
+      .for("update", { of: reflections });
+    if (!current) throw new InkwellError("INTERNAL", "The reflection could not be stored.");
+    const inFlight =
+      current.status === "pending" &&
+      current.jobId !== null &&
+      (current.jobStatus === "queued" || current.jobStatus === "running") &&
+      current.jobUpdatedAt !== null &&
+      Date.now() - current.jobUpdatedAt.getTime() < REFLECTION_IN_FLIGHT_MS;
+    if (inFlight && current.jobId) return { reflectionId: current.id, jobId: current.jobId, inFlight: true };
+    await tx
+      .update(reflections)
+      .set({
+        status: "pending",
+        generated: false,
+        text: null,
+        stats: null,
+        themes: null,
+        citations: [],
+        model: null,
+        error: null,
+        timezone,
+        periodEnd: window.end,
+        updatedAt: new Date(),
+      })
+      .where(eq(reflections.id, current.id));
+    return {
+      reflectionId: current.id,
+      jobId: await insertJob(tx, current.id, input, writer),
+      inFlight: false,
+    };
   });
 }
 

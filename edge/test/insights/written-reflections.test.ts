@@ -5,7 +5,7 @@ import {
   writeReflectionJobSchema,
 } from "@inkwell/shared";
 import { Client as QStashClient } from "@upstash/qstash";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { entries, jobs, reflections } from "../../src/db/schema/index.ts";
 import { parseEnv } from "../../src/env.ts";
@@ -233,6 +233,11 @@ describe("reflections written by a node's language model", () => {
     ]);
     await withLlmNode(async () => {
       const first = await askForReflection(user, { period: "week", at: "2025-04-09T00:00:00Z" });
+      // While the first is in flight, asking again would join it: make it look lost, so this asks anew.
+      await testDb()
+        .update(jobs)
+        .set({ updatedAt: new Date(Date.now() - 11 * 60_000) })
+        .where(eq(jobs.id, first.jobId));
       const second = await askForReflection(user, { period: "week", at: "2025-04-10T00:00:00Z" });
       expect(second.reflectionId).toBe(first.reflectionId);
       expect(await deliver(first.jobId, written(first.jobId, first.reflectionId, "Old answer.", []))).toBe(
@@ -344,6 +349,34 @@ describe("reflections without a language model", () => {
     } finally {
       await removeTestNodes();
     }
+  });
+
+  it("keeps one reflection in flight per user and period: asking again joins it, a stale one starts over", async () => {
+    const user = await registerUser();
+    const at = new Date("2025-06-11T00:00:00Z");
+    const first = await requestReflection(testDb(), user.id, "week", at, "node");
+    const again = await Promise.all(
+      Array.from({ length: 5 }, () => requestReflection(testDb(), user.id, "week", at, "node")),
+    );
+    for (const request of again) {
+      expect(request).toMatchObject({ jobId: first.jobId, reflectionId: first.reflectionId, inFlight: true });
+    }
+    const queued = await testDb()
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.userId, user.id), eq(jobs.kind, "write-reflection")));
+    expect(queued).toHaveLength(1);
+    // Another period is its own reflection.
+    const month = await requestReflection(testDb(), user.id, "month", at, "node");
+    expect(month.jobId).not.toBe(first.jobId);
+    // A job untouched for longer than the in-flight window is presumed lost: asking again starts over.
+    await testDb()
+      .update(jobs)
+      .set({ updatedAt: new Date(Date.now() - 11 * 60_000) })
+      .where(eq(jobs.id, first.jobId));
+    const restarted = await requestReflection(testDb(), user.id, "week", at, "node");
+    expect(restarted).toMatchObject({ reflectionId: first.reflectionId, inFlight: false });
+    expect(restarted.jobId).not.toBe(first.jobId);
   });
 
   it("a node job whose language model node went away falls back instead of waiting", async () => {

@@ -49,7 +49,7 @@ export const postReflection = createRouter().openapi(route, async (c) => {
     });
   }
   const writer = await reflectionWriter(deps);
-  const { reflectionId, jobId } = await requestReflection(
+  const { reflectionId, jobId, inFlight } = await requestReflection(
     deps.db,
     c.get("auth").userId,
     body.period,
@@ -57,21 +57,22 @@ export const postReflection = createRouter().openapi(route, async (c) => {
     writer,
   );
   // After the answer: the hand-off to a node (the sweep retries a dispatch that never happens), or the
-  // edge's structured reflection.
-  c.executionCtx.waitUntil(
-    startReflectionJob(deps, jobId).catch((err: unknown) => {
-      // A node's job is retried by the sweep; a lost edge job is recomputed by the next hourly cron run
-      // (or a repeated request). The class only, never values.
-      console.error(
-        JSON.stringify({
-          level: "error",
-          msg: "reflection job failed",
-          jobId,
-          error: err instanceof Error ? err.name : "unknown",
-        }),
-      );
-    }),
-  );
+  // edge's structured reflection. A request that joined a job in flight starts nothing.
+  if (!inFlight)
+    c.executionCtx.waitUntil(
+      startReflectionJob(deps, jobId).catch((err: unknown) => {
+        // A node's job is retried by the sweep; a lost edge job is recomputed by the next hourly cron run
+        // (or a repeated request). The class only, never values.
+        console.error(
+          JSON.stringify({
+            level: "error",
+            msg: "reflection job failed",
+            jobId,
+            error: err instanceof Error ? err.name : "unknown",
+          }),
+        );
+      }),
+    );
   c.header("Location", `/v1/insights/reflections/${reflectionId}`);
   return c.json({ jobId, reflectionId, status: "pending" as const }, 202);
 });
