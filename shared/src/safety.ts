@@ -184,9 +184,25 @@ const SPELLINGS: readonly [RegExp, string][] = [
   [/[ \t]+/g, " "],
 ];
 
+/** Capitalised words that are not names of people: days, months, holidays, places of worship, titles. */
+const NOT_A_NAME =
+  /^(?:I|I'm|I've|I'll|I'd|Im|Ive|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|August|September|October|November|December|Christmas|Easter|Eid|Diwali|God|Lord|Mum|Mom|Dad|Mam|Nan|Gran|Grandad|Grandma|Grandpa|OK|Ok|TV|GP|A|An|The|And|But|So|Then|My|Me)$/;
+
+/**
+ * A capitalised word inside a sentence is usually someone's name ("then Jess said she wants to die"):
+ * it becomes "someone", so the subject check knows the story is another person's.
+ */
+function markNames(text: string): string {
+  return text.replace(/(?<=[a-z,'"] )[A-Z][a-z]+(?:'s)?\b/g, (word) => {
+    const bare = word.replace(/'s$/, "");
+    if (NOT_A_NAME.test(bare)) return word;
+    return word.endsWith("'s") ? "someone's" : "someone";
+  });
+}
+
 /** Lower case, one apostrophe, expanded contractions and common misspellings. Exported for the node. */
 export function normaliseSafetyText(text: string): string {
-  let out = text.normalize("NFKC").toLowerCase();
+  let out = markNames(text.normalize("NFKC")).toLowerCase();
   for (const [pattern, replacement] of SPELLINGS) out = out.replace(pattern, replacement);
   return out;
 }
@@ -225,6 +241,9 @@ const IDIOMS: readonly RegExp[] = [
   /\bhang(?:ing|ed)? out\b|\bhang(?:ing|ed)? (?:up|on|in there|the washing|washing|pictures|a picture|the picture|a shelf|curtains)\b/g,
   /\b(?:hungover|hangover|embarrassed|mortified|bored|stuffed|so full|cringing|cringed|awkward|sunburnt)\b[^.!?\n]{0,30}\b(?:wanted|want|could|would|was going|thought i was going) to (?:just )?die\b/g,
   /\bwanted the (?:ground|floor|earth) to swallow me\b/g,
+  /\b(?:pain|agony|migraine|kidney stones?|labour|contractions|toothache|period pains?|cramps|food poisoning|flu|fever|hangover|seasick|sea ?sickness)\b[^\n]{0,80}?\b(?:wanted|want|could|would|thought i would|thought i was going) to (?:just )?die\b/g,
+  /\bdead (?:asleep|to the world)\b/g,
+  /\bjump(?:ed|ing|s)? (?:off|from) (?:the )?(?:bridge|pier|rocks?|cliffs?|jetty|harbour wall|boat) into (?:the )?(?:water|river|sea|lake|pool|harbour)\b/g,
   /\bthe last (?:straw|minute)\b|\bdrowning in (?:work|paperwork|emails|laundry|marking|admin)\b/g,
   /\bkiller (?:workout|headache|migraine|playlist|heels|app|feature)\b|\bsuicide (?:squad|run|runs|sprints|drills|doors|blonde)\b/g,
 ];
@@ -351,7 +370,7 @@ const RULES: readonly SignalRule[] = [
     reason: "mentions gathering or having the means",
     kind: "self",
     pattern: re(
-      String.raw`\b(?:saved|saving|save|stockpiled|stockpiling|collected|collecting|hoarded|hoarding|stashed|stashing|kept back|keeping back|putting by|put by|been putting|been keeping|been saving|got enough|have enough|there are enough|there is enough|enough) (?:\w+ ){0,3}?${PILLS}\b|\b${PILLS} (?:\w+ ){0,3}(?:saved|stockpiled|hidden|stashed|collected|hoarded|counted|ready|lined up|in the drawer|under (?:my|the) (?:bed|mattress|pillow))\b|\benough ${PILLS}\b|\b(?:all|whole (?:box|packet|bottle|pack) of|every one of) (?:of )?(?:my |the |those |these )?${PILLS}\b|\bthe whole (?:bottle|packet|box|pack|strip)\b|\b(?:lethal|fatal|deadly) (?:dose|amount|quantity)\b|\bhow many (?:\w+ ){0,2}(?:it takes|it would take|would (?:do it|kill|be enough)|to (?:die|take|kill))\b|\ban overdose\b|\boverdos(?:e|ing) on (?:my |the |all )\b|\b(?:swallow|swallowed|swallowing|down|downed|neck|necked|take|took|taking) (?:them all|the lot|every single one|all of them at once|the whole lot)\b`,
+      String.raw`\b(?:saved|saving|save|stockpiled|stockpiling|collected|collecting|hoarded|hoarding|stashed|stashing|kept back|keeping back|putting by|put by|been putting|been keeping|been saving|got enough|have enough|there are enough|there is enough|enough) (?:\w+ ){0,3}?${PILLS}\b|\b${PILLS} (?:\w+ ){0,3}(?:saved|stockpiled|hidden|stashed|collected|hoarded|counted|ready|lined up|in the drawer|under (?:my|the) (?:bed|mattress|pillow))\b|\benough ${PILLS}\b|\b(?:all|whole (?:box|packet|bottle|pack) of|every one of) (?:of )?(?:my |the |those |these )?${PILLS}\b|\bthe whole (?:bottle|packet|box|pack|strip) of (?:my |the |those )?${PILLS}\b|\b(?:lethal|fatal|deadly) (?:dose|amount|quantity)\b|\bhow many (?:\w+ ){0,2}(?:it takes|it would take|would (?:do it|kill|be enough)|to (?:die|take|kill))\b|\ban overdose\b|\boverdos(?:e|ing) on (?:my |the |all )\b|\b(?:swallow|swallowed|swallowing|down|downed|neck|necked|take|took|taking) (?:them all|the lot|every single one|all of them at once|the whole lot)\b`,
     ),
     unless:
       /^\s*(?:of (?:my )?(?:vitamins|antibiotics)|as prescribed|with (?:food|water|breakfast|dinner)|(?:in|into) (?:my |the )?(?:dosette|pill organiser|pill box|organiser|blister)|(?:for|from) the (?:pharmacy|chemist))\b/,
@@ -361,7 +380,24 @@ const RULES: readonly SignalRule[] = [
     reason: "mentions a method",
     kind: "self",
     pattern: re(
-      String.raw`\bnoose\b|\b(?:the|a|bought a|got a|have a) rope\b|\brope (?:is|was|in|under|from|around|over|on)\b|\b(?:tie|tied|tying) (?:it|the rope|a knot|a belt|the belt|the cord) (?:to|around|over|on)\b|\b(?:hang|hanging|hanged) ${SELF}\b|\bbelt (?:around|round) my neck\b|\b(?:jump|jumping|throw ${SELF}|step|stepping|walk|walking|lie down) (?:off|from|in front of|into|onto|under) (?:the |a |that |one of the )?(?:bridge|roof|building|cliff|tower|balcony|multi ?storey|car park|overpass|motorway|train|trains|tracks|railway|rail line|lorry|truck|bus|traffic|sea|river|lake|ocean|canal|quarry|edge|platform|window|top floor)\b|\b(?:the )?(?:edge|top|railing|side) of (?:the |a )?(?:bridge|roof|building|cliff|multi ?storey|car park|tower|balcony|platform)\b|\bhigh enough\b|\b(?:my|dad's|his|the|a|grandad's|granddad's|father's) (?:gun|rifle|shotgun|pistol|revolver)\b|\b(?:loaded|load) (?:the |my )?(?:gun|rifle|shotgun|pistol)\b|\bshoot ${SELF}\b|\b(?:slit|slash|open|cut) (?:my |both )?(?:wrists?|throat)\b|\b(?:razor|blade|knife) (?:to|across|on|against|into) (?:my )?(?:wrists?|throat|neck)\b|\b(?:drive|driving|crash|crashing|steer|steering|swerve|swerving|going straight) (?:my car |the car |the van )?(?:into|off|through) (?:a |the )?(?:tree|trees|wall|bridge|cliff|river|oncoming|lorry|barrier|central reservation|reservoir|sea)\b|\b(?:exhaust|hose ?pipe|a hose|charcoal|carbon monoxide|helium|bag over my head)\b|\b(?:drown|drowning) ${SELF}\b|\bwalk(?:ing)? into the (?:sea|river|lake|ocean|water)\b|\bthe (?:pills|tablets|rope|gun|blade|razor|noose|stuff|car|hose) (?:is|are) (?:\w+ ){0,2}(?:ready|waiting|in the|under|hidden|behind|in my|upstairs|downstairs)\b|\b(?:drink|drinking|drank|swallow|swallowing|swallowed|take|taking|bought|buy|buying|got) (?:the |some |a bottle of |the bottle of )?(?:bleach|antifreeze|weed ?killer|rat poison|poison)\b`,
+      String.raw`\bnoose\b|\b(?:tie|tied|tying) (?:it|the rope|a knot|a belt|the belt|the cord) (?:to|around|over|on)\b|\b(?:hang|hanging|hanged) ${SELF}\b|\bbelt (?:around|round) my neck\b|\b(?:jump|jumping|throw ${SELF}|step|stepping|walk|walking|lie down) (?:off|from|in front of|into|onto|under) (?:the |a |that |one of the )?(?:bridge|roof|building|cliff|tower|balcony|multi ?storey|car park|overpass|motorway|train|trains|tracks|railway|rail line|lorry|truck|bus|traffic|sea|river|lake|ocean|canal|quarry|edge|platform|window|top floor)\b|\bshoot ${SELF}\b|\b(?:slit|slash|open|cut) (?:my |both )?(?:wrists?|throat)\b|\b(?:razor|blade|knife) (?:to|across|on|against|into) (?:my )?(?:wrists?|throat|neck)\b|\b(?:drive|driving|crash|crashing|steer|steering|swerve|swerving|going straight) (?:my car |the car |the van )?(?:into|off|through) (?:a |the )?(?:tree|trees|wall|bridge|cliff|river|oncoming|lorry|barrier|central reservation|reservoir|sea)\b|\b(?:drown|drowning) ${SELF}\b|\bwalk(?:ing)? into the (?:sea|river|lake|ocean|water)\b`,
+    ),
+  },
+  {
+    signal: "means",
+    reason: "mentions something that could be a method",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:the|a|bought a|got a|have a) rope\b|\brope (?:is|was|in|under|from|around|over|on)\b|\b(?:the )?(?:edge|top|railing|side) of (?:the |a )?(?:bridge|roof|building|cliff|multi ?storey|car park|tower|balcony|platform)\b|\bhigh enough\b|\b(?:my|dad's|his|the|a|grandad's|granddad's|father's) (?:gun|rifle|shotgun|pistol|revolver)\b|\b(?:loaded|load) (?:the |my )?(?:gun|rifle|shotgun|pistol)\b|\b(?:exhaust|hose ?pipe|a hose|charcoal|helium)\b|\b(?:drink|drinking|drank|swallow|swallowing|swallowed|take|taking|bought|buy|buying|got) (?:the |some |a bottle of |the bottle of )?(?:bleach|antifreeze|weed ?killer|rat poison|poison)\b`,
+    ),
+  },
+  {
+    signal: "means",
+    reason: "mentions a method that is ready",
+    kind: "self",
+    pattern: re(
+      String.raw`\bcarbon monoxide\b|\bbag over my head\b|\bthe (?:pills|tablets|rope|gun|blade|razor|noose|noose) (?:is|are) (?:\w+ ){0,2}(?:ready|waiting|in the|under|hidden|behind|in my|upstairs|downstairs)\b`,
     ),
   },
   // --- Preparatory acts.
@@ -459,7 +495,7 @@ const RULES: readonly SignalRule[] = [
     kind: "self",
     negated: true,
     pattern: re(
-      String.raw`\bwish (?:i was|i were|to be|i could be|i had been) (?:dead|gone|never born|not born|not here|not alive|asleep forever)\b|\bwish (?:i|that i) (?:could|would) (?:just )?(?:disappear|vanish|sleep forever|stop existing|not exist|not wake up|fall asleep and (?:never|not) wake up|fade away|cease to exist|go to sleep and (?:never|not) wake up|be gone)\b|\bwish (?:i|that i) (?:had never been|was never|were never|was not|were not|had not been) (?:born|alive|here)\b|\b(?:do|did) not want to (?:wake up|be here|be alive|exist|live|go on|carry on|keep going|be around)\b|\b(?:hope|hoping|pray|praying) (?:that )?(?:i|the lord|god|he|something|someone|a car|a bus|a lorry|a truck)? ?(?:\w+ ){0,2}(?:do not|does not|will not|never|not) (?:wake up|make it|survive|come back)\b|\b(?:hope|hoping|pray|praying|wish|wishing) (?:that )?(?:\w+ ){0,3}(?:takes me|take me|kills me|hits me|ends it|ends me|in my sleep|ends it all)\b|\bif i (?:just )?(?:did not|do not|never|would not) wake up\b|\b(?:do not|did not|would not|will not|wouldnt) (?:really )?(?:care|mind) if i (?:died|did not wake up|was dead|were dead|was gone|got hit|crashed|never woke|do not wake up|died tomorrow)\b|\b(?:do not|would not|will not|would not really) (?:care|mind) if (?:the|my|a|it) (?:\w+ ){0,3}(?:came back bad|was cancer|killed me|took me|hit me|was fatal|was terminal|ended it)\b|\bwhat is the point (?:of|in) (?:living|life|anything|any of it|going on|being alive|me|carrying on|trying|it all|waking up)\b|\b(?:there is )?no point (?:in |to )?(?:living|life|going on|being alive|carrying on|me being here|any of it|anything anymore|waking up|trying anymore|existing)\b|\bnothing (?:left )?to live for\b|\bno reason to (?:live|go on|keep going|stay|be here|wake up|carry on)\b|\b(?:life|living) (?:is not|is no longer|isnt|is not really) worth (?:it|living)\b|\bnot worth living\b|\b(?:everyone|everybody|they|people|my family|the world|my kids|my children|she|he|my wife|my husband|the kids|\w+) (?:\w+ ){0,2}(?:would be|will be|is|are|would have been|might be) (?:so much |much |a lot |far )?(?:better|happier|fine|easier) (?:off )?(?:without me|if i (?:was|were) (?:gone|dead|not here|not around))\b|\b(?:would|will) (?:have )?(?:an easier|a better|an easier) (?:life|time) (?:without me|if i (?:was|were) (?:not|gone))\b|\bbetter off (?:dead|gone|with (?:a|someone) (?:\w+ ){0,3}(?:who is not|that is not|other than) me)\b|\bnobody would (?:miss|notice|care) (?:me|if i)\b|\bi am (?:just )?(?:a burden|a waste of space|a waste of oxygen|better off dead)\b|\b(?:a )?burden (?:to|on) (?:everyone|everybody|my family|them|you|people)\b|\b(?:tired|sick|exhausted) of (?:being alive|living|existing|life|waking up|breathing)\b|\b(?:want|wanted|wish|need) (?:it all|everything|all of it|the world|life) to (?:stop|end|go away|be over)\b|\b(?:want|wanted|wish) to (?:just )?(?:disappear|vanish|not exist|stop existing|cease to exist|go to sleep (?:and|forever)|sleep forever|not be alive|fade away)\b|\bcannot (?:go on|carry on|keep going|do this) (?:anymore|like this|much longer)\b|\bcannot (?:go on|carry on)\b|\b(?:i would|i will) (?:end up )?(?:be )?dead (?:anyway|soon anyway)\b|\bmight as well be (?:dead|sooner|gone)\b|\b(?:thinking|think|thought) (?:about|of) (?:being dead|not existing|not being (?:here|alive)|dying|death|disappearing)\b|\bwould not be the worst thing if i\b|\b(?:would|will) not be (?:missed|here much longer)\b|\bready to go whenever\b|\beasier if i (?:was|were) (?:dead|gone|not here|not around)\b`,
+      String.raw`\bwish (?:i was|i were|to be|i could be|i had been) (?:dead|gone|never born|not born|not here|not alive|asleep forever)\b|\bwish (?:i|that i) (?:could|would) (?:just )?(?:disappear|vanish|sleep forever|stop existing|not exist|not wake up|fall asleep and (?:never|not) wake up|fade away|cease to exist|go to sleep and (?:never|not) wake up|be gone)\b|\bwish (?:i|that i) (?:had never been|was never|were never|was not|were not|had not been) (?:born|alive|here)\b|\b(?:do|did) not want to (?:wake up|be here|be alive|exist|live|go on|carry on|keep going|be around)\b|\b(?:hope|hoping|pray|praying) (?:that )?(?:i|the lord|god|he|something|someone|a car|a bus|a lorry|a truck)? ?(?:\w+ ){0,2}(?:do not|does not|will not|never|not) (?:wake up|make it|survive|come back)\b|\b(?:hope|hoping|pray|praying|wish|wishing) (?:that )?(?:\w+ ){0,3}(?:takes me|take me|kills me|hits me|ends it|ends me|in my sleep|ends it all)\b|\bif i (?:just )?(?:did not|do not|never|would not) wake up\b|\b(?:do not|did not|would not|will not|wouldnt) (?:really )?(?:care|mind) if i (?:died|did not wake up|was dead|were dead|was gone|got hit|crashed|never woke|do not wake up|died tomorrow)\b|\b(?:do not|would not|will not|would not really) (?:care|mind) if (?:the|my|a|it) (?:\w+ ){0,3}(?:came back bad|was cancer|killed me|took me|hit me|was fatal|was terminal|ended it)\b|\bwhat is the point (?:of|in) (?:living|life|anything|any of it|going on|being alive|me|carrying on|trying|it all|waking up)\b|\b(?:there is )?no point (?:in |to )?(?:living|life|going on|being alive|carrying on|me being here|any of it|anything anymore|waking up|trying anymore|existing)\b|\bnothing (?:left )?to live for\b|\bno reason to (?:live|go on|keep going|stay|be here|wake up|carry on)\b|\b(?:life|living) (?:is not|is no longer|isnt|is not really) worth (?:it|living)\b|\bnot worth living\b|\b(?:everyone|everybody|they|people|my family|the world|my kids|my children|she|he|my wife|my husband|the kids|\w+) (?:\w+ ){0,2}(?:would be|will be|is|are|would have been|might be) (?:so much |much |a lot |far )?(?:better|happier|fine|easier) (?:off )?(?:without me|if i (?:was|were) (?:gone|dead|not here|not around))\b|\b(?:would|will) (?:have )?(?:an easier|a better|an easier) (?:life|time) (?:without me|if i (?:was|were) (?:not|gone))\b|\bbetter off (?:dead|gone|with (?:a|someone) (?:\w+ ){0,3}(?:who is not|that is not|other than) me)\b|\bnobody would (?:miss|notice|care) (?:me|if i)\b|\bi am (?:just )?(?:a burden|a waste of space|a waste of oxygen|better off dead)\b|\b(?:a )?burden (?:to|on) (?:everyone|everybody|my family|them|you|people)\b|\b(?:tired|sick|exhausted) of (?:being alive|living|existing|life|waking up|breathing)\b|\b(?:want|wanted|wish|need) (?:it all|everything|all of it|the world|life) to (?:stop|end|go away|be over)\b|\b(?:want|wanted|wish) to (?:just )?(?:disappear|vanish|not exist|stop existing|cease to exist|go to sleep (?:and|forever)|sleep forever|not be alive|fade away)\b|\bcannot (?:go on|carry on|keep going|do this) (?:anymore|like this|much longer)\b|\bcannot (?:go on|carry on)\b|\b(?:i would|i will) (?:end up )?(?:be )?dead (?:anyway|soon anyway)\b|\bmight as well be (?:dead|sooner|gone)\b|\b(?:thinking|think|thought) (?:about|of) (?:being dead|not existing|not being (?:here|alive)|disappearing)\b|\bwould not be the worst thing if i\b|\b(?:would|will) not be (?:missed|here much longer)\b|\bready to go whenever\b|\beasier if i (?:was|were) (?:dead|gone|not here|not around)\b`,
     ),
   },
   // --- Past attempts.
@@ -468,7 +504,16 @@ const RULES: readonly SignalRule[] = [
     reason: "mentions a past suicide attempt",
     kind: "self",
     pattern: re(
-      String.raw`\b(?:tried|attempted|tried to) (?:to )?(?:kill ${SELF}|end my life|end it|take my (?:own )?life|hang ${SELF}|overdose|suicide)\b|\b(?:my|the|last|previous|first|second|third) (?:suicide )?attempts?\b(?! (?:at|to (?:bake|make|run|fix|cook|learn|get)|of (?:a|the)))|\bsince i (?:overdosed|attempted|tried)\b|\b(?:survived|after) (?:an|my|the) (?:overdose|attempt)\b|\bstomach pumped\b|\bi overdosed\b`,
+      String.raw`\b(?:tried|attempted|tried to) (?:to )?(?:kill ${SELF}|end my life|end it|take my (?:own )?life|hang ${SELF}|overdose|suicide)\b|\b(?:my|the|last|previous|first|second|third) suicide attempts?\b|\bsince i (?:overdosed|attempted|tried)\b|\b(?:survived|after) (?:an|my|the) (?:overdose|attempt)\b|\bstomach pumped\b|\bi overdosed\b`,
+    ),
+  },
+  {
+    signal: "past_attempt",
+    reason: "mentions what may be a past attempt",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:my|the|last|previous|first|second|third) attempts?\b(?! (?:at|to|of|on|in)\b)`,
     ),
   },
   // --- Self-harm acts and urges.
@@ -477,10 +522,19 @@ const RULES: readonly SignalRule[] = [
     reason: "describes harming themselves",
     kind: "self",
     pattern: re(
-      String.raw`\b(?:cut|cutting|burned|burnt|burning|hurt|hurting|harmed|harming|hit|hitting|punched|punching|scratched|scratching|bit|biting|carved|carving|punished|punishing|starved|starving|bruised|bruising) ${SELF}\b|\bself[- ]?harm(?:ed|ing)?\b|\b(?:cut|cutting|sliced|slicing|scratched|scratching|burned|burnt|burning|carved|carving) (?:up )?(?:my|both) (?:\w+ ){0,1}(?:arms?|wrists?|thighs?|legs?|skin|stomach|hips?|forearms?|hands?)\b|\brelapsed\b|\bfresh (?:cuts|scars|wounds|burns)\b|\b(?:razor|blade|lighter|iron|compass|scissors|knife|cigarette) (?:to|on|onto|into|against|across) (?:my )?(?:\w+ ){0,1}(?:arms?|wrists?|thighs?|legs?|skin|forearms?|hands?|stomach)\b|\b(?:pressed|held|put|took) (?:the |a |my )?(?:razor|blade|lighter|iron|compass|knife|cigarette) (?:to|on|onto|against|into|across)\b|\b(?:hit|banged|smashed|punched|bashed) (?:my )?(?:head|fist|fists|hand|hands|knuckles) (?:\w+ ){0,2}(?:against|into|on) (?:the )?(?:wall|door|floor|mirror|desk|wardrobe)\b|\b(?:punching|punched|hitting|kicking) (?:the )?(?:\w+ )?(?:wall|walls|door|mirror)\b.{0,40}\b(?:bled|bleeding|split|broke|blood|bruised)\b|\buntil (?:it|i) bled\b|\btill (?:it|i) bled\b|\bmade (?:it|myself) bleed\b`,
+      String.raw`\b(?:cut|cutting|burned|burnt|burning|hurt|hurting|harmed|harming|hit|hitting|punched|punching|scratched|scratching|bit|biting|carved|carving|punished|punishing|starved|starving|bruised|bruising) ${SELF}\b|\bself[- ]?harm(?:ed|ing)?\b|\b(?:cut|cutting|sliced|slicing|scratched|scratching|burned|burnt|burning|carved|carving) (?:up )?(?:my|both) (?:\w+ ){0,1}(?:arms?|wrists?|thighs?|legs?|skin|stomach|hips?|forearms?|hands?)\b|\brelapsed\b(?! (?:on|with|into) (?:smoking|drinking|cigarettes|vaping|sugar|the diet|gambling|weed|my diet))|\bfresh (?:cuts|scars|wounds|burns)\b|\b(?:until|till) (?:it|i) bled\b|\b(?:razor|blade|lighter|iron|compass|scissors|knife|cigarette) (?:to|on|onto|into|against|across) (?:my )?(?:\w+ ){0,1}(?:arms?|wrists?|thighs?|legs?|skin|forearms?|hands?|stomach)\b|\b(?:pressed|held|put|took) (?:the |a |my )?(?:razor|blade|lighter|iron|compass|knife|cigarette) (?:to|on|onto|against|into|across)\b|\b(?:hit|banged|smashed|punched|bashed) (?:my )?(?:head|fist|fists|hand|hands|knuckles) (?:\w+ ){0,2}(?:against|into|on) (?:the )?(?:wall|door|floor|mirror|desk|wardrobe)\b|\b(?:punching|punched|hitting|kicking) (?:the )?(?:\w+ )?(?:wall|walls|door|mirror)\b.{0,40}\b(?:bled|bleeding|split|broke|blood|bruised)\b|\bmade myself bleed\b`,
     ),
     unless:
       /^\s*(?:shaving|cooking|chopping|on (?:the|a|my)|while|by accident|accidentally|at (?:the )?(?:gym|work|training)|lifting|playing|when i (?:fell|tripped|slipped)|slightly|a bit|out of (?:the|this)|off from)\b/,
+  },
+  {
+    signal: "self_harm",
+    reason: "describes what may be harming themselves",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\bmade it bleed\b|\b(?:burned|burning|burnt) (?:again|last night|this morning|today|every day|on purpose)\b`,
+    ),
   },
   {
     signal: "self_harm_urge",
@@ -504,9 +558,10 @@ const RULES: readonly SignalRule[] = [
     reason: "describes being hurt or abused by someone",
     kind: "abuse",
     pattern: re(
-      String.raw`\b(?:he|she|they|my (?:partner|husband|wife|boyfriend|girlfriend|ex|father|mother|dad|mum|mom|stepdad|stepfather|stepmother|stepmum|brother|sister|uncle|boss|coach|carer|son|daughter|fiance|fiancee))\s+(?:\w+ ){0,2}?(?:hits|hit|beats|beat|kicked|kicks|slapped|slaps|punched|punches|shoved|pushed|threw|raped|abuses|abused|assaulted|molested|grabbed|dragged|pinned|locked|burned|burnt|bit|spat on|headbutted|strangles|chokes|smashed|broke|twisted) (?:me|my (?:arm|wrist|face|head|phone|nose|ribs|things))\b|\b(?:being|been|was|were|got|get|getting) (?:\w+ )?(?:abused|raped|molested|sexually assaulted|beaten|beaten up|hit|groomed|trafficked)\b(?! (?:by (?:a|the) (?:ball|car|bus|wave|door)|in (?:the|a) (?:game|match)))|\babusive (?:relationship|partner|husband|wife|boyfriend|girlfriend|parent|father|mother|home|marriage)\b|\b(?:controls|checks|tracks|monitors) (?:my|all my) (?:money|phone|messages|location|bank)\b(?= .*\b(?:he|she|him|her|partner|husband|wife|boyfriend|girlfriend)\b)|\b(?:he|she) (?:does not|will not|would not) let me (?:leave|see|go out|have|talk)\b|\bbruises? (?:where|that) (?:he|she|they)\b`,
+      String.raw`\b(?:he|she|they|my (?:partner|husband|wife|boyfriend|girlfriend|ex|father|mother|dad|mum|mom|stepdad|stepfather|stepmother|stepmum|brother|sister|uncle|boss|coach|carer|son|daughter|fiance|fiancee))\s+(?:\w+ ){0,2}?(?:hits|hit|beats|beat|kicked|kicks|slapped|slaps|punched|punches|shoved|pushed|threw|raped|abuses|abused|assaulted|molested|grabbed|dragged|pinned|locked|burned|burnt|bit|spat on|headbutted|strangles|chokes|smashed|broke|twisted) (?:me|my (?:arm|wrist|face|head|phone|nose|ribs|things))\b|\b(?:being|been|was|were|got|get|getting) (?:\w+ )?(?:abused|raped|molested|sexually assaulted|beaten|beaten up|groomed|trafficked)\b(?! (?:by (?:a|the) (?:ball|car|bus|wave|door)|in (?:the|a) (?:game|match)))|\babusive (?:relationship|partner|husband|wife|boyfriend|girlfriend|parent|father|mother|home|marriage)\b|\b(?:controls|checks|tracks|monitors) (?:my|all my) (?:money|phone|messages|location|bank)\b(?= .*\b(?:he|she|him|her|partner|husband|wife|boyfriend|girlfriend)\b)|\b(?:he|she) (?:does not|will not|would not) let me (?:leave|see|go out|have|talk)\b|\bbruises? (?:where|that) (?:he|she|they)\b`,
     ),
-    unless: /^\s*(?:by (?:a|the) (?:ball|car|bus|wave|door)|in (?:the|a) (?:game|match|scrum|tackle))\b/,
+    unless:
+      /^\s*(?:by (?:a|the) (?:\w+ )?(?:ball|car|bus|wave|door|branch)|in (?:the|a) (?:game|match|scrum|tackle)|with (?:a|the) (?:pillow|cushion|ball|snowball|water balloon|nerf|towel)|(?:by accident|accidentally|during (?:the|a) (?:game|match|fight|pillow fight|play)))\b/,
   },
   // --- More ways people write about acts and means without the words "suicide" or "kill".
   {
@@ -531,7 +586,7 @@ const RULES: readonly SignalRule[] = [
     reason: "describes harming themselves",
     kind: "self",
     pattern: re(
-      String.raw`\b(?:i |i have |have |i am |am |been |i have been )?(?:cut|cutting|burned|burning|burnt) (?:again|last night|this morning|tonight|today|yesterday|every day|every night|twice|deeper|deep|for the first time|for the first time in|more|worse)\b|\b(?:bite|bit|biting|bitten|scratch|scratched|scratching|pinch|pinched|pinching|punch|punched|punching|hit|hitting|slap|slapped|claw|clawed|clawing|pull|pulled|pulling out) (?:at )?my (?:own )?(?:arms?|hands?|wrists?|legs?|thighs?|skin|face|stomach|head|hair) (?:till|until|so hard|hard|raw|bloody|purple)\b|\btook (?:a|the|my) (?:razor|blade|knife|lighter|compass|scissors) to my\b|\b(?:hand|arm|fingers|palm|wrist) (?:on|onto|against) the (?:hob|stove|iron|cooker|kettle|radiator)\b|\bthe (?:lighter|razor|blade|cutting|burning) thing\b|\bdo (?:worse|more) to myself\b|\bgo deep enough\b|\bhow much further i could go\b|\b(?:new|fresh|more) (?:marks|scars|cuts|burns|bruises) (?:on|under|across) my\b`,
+      String.raw`\b(?:i |i have |have |i am |am |been |i have been )?(?:cut|cutting) (?:again|last night|this morning|tonight|today|yesterday|every day|every night|twice|deeper|deep|for the first time|for the first time in|more|worse)\b|\b(?:bite|bit|biting|bitten|scratch|scratched|scratching|pinch|pinched|pinching|punch|punched|punching|hit|hitting|slap|slapped|claw|clawed|clawing|pull|pulled|pulling out) (?:at )?my (?:own )?(?:arms?|hands?|wrists?|legs?|thighs?|skin|face|stomach|head|hair) (?:till|until|so hard|hard|raw|bloody|purple)\b|\btook (?:a|the|my) (?:razor|blade|knife|lighter|compass|scissors) to my\b|\b(?:hand|arm|fingers|palm|wrist) (?:on|onto|against) the (?:hob|stove|iron|cooker|kettle|radiator)\b|\bthe (?:lighter|razor|blade|cutting|burning) thing\b|\bdo (?:worse|more) to myself\b|\bgo deep enough\b|\bhow much further i could go\b|\b(?:new|fresh|more) (?:marks|scars|cuts|burns|bruises) (?:on|under|across) my\b`,
     ),
   },
   {
@@ -582,7 +637,7 @@ const RULES: readonly SignalRule[] = [
     kind: "context",
     weak: true,
     pattern: re(
-      String.raw`\b(?:when|while|whilst|once|after) (?:everyone|everybody|they|the house|the kids|mum|dad|my (?:husband|wife|partner|flatmates?|parents|family)|\w+) (?:is|are|has|have|goes|go|falls?|gets?)? ?(?:\w+ ){0,2}(?:asleep|in bed|to bed|out|away|at (?:work|church|school|the \w+|their \w+|his \w+|her \w+)|on (?:holiday|nights|the night shift|shift)|empty|gone)\b|\bthe house (?:is|will be) empty\b|\bnobody (?:will|would) (?:look|find|be|come|notice)\b|\bno one (?:will|would) (?:look|find|be|come|notice)\b`,
+      String.raw`\b(?:when|while|whilst|once|after|till|until) (?:everyone|everybody|they|the house|the kids|mum|dad|my (?:husband|wife|partner|flatmates?|parents|family)|\w+)(?:'s)? (?:is|are|has|have|goes|go|falls?|gets?)? ?(?:\w+ ){0,2}(?:asleep|in bed|to bed|out|away|at (?:work|church|school|the \w+|their \w+|his \w+|her \w+)|on (?:holiday|nights|the night shift|shift)|empty|gone)\b|\bthe house (?:is|will be) empty\b|\b(?:nobody|no one)(?:'s| is| will| would)? (?:ever )?(?:look|find|be|come|notice|up there|around|home)\b`,
     ),
   },
   // --- Timing (a modifier: it matters only close to intent, a plan, a means or preparations).
@@ -636,11 +691,11 @@ const NOT_A_NEGATION =
   /\b(?:cannot stop|can not stop|could not stop|do not know (?:why|how|if|what|whether|when)|not sure (?:if|whether|why|that|how)|no idea (?:why|how|if)|cannot help|could not help|cannot get (?:rid of|away from|past)|not because|no one|nobody|nothing|no matter|not just|not only|not even|cannot shake|never (?:thought|expected|imagined) i would|do not think i can|cannot see|not today|not anymore|if not|why not|no more|no way out|i did not even)\b/g;
 /** After the phrase: "… is not an option", "… was never the answer". */
 const POST_NEGATION =
-  /^\s*(?:is|was|would be|will be|would never be|feels?|seems?)?\s*(?:not|never|no longer|nowhere near)\b(?! (?:a question|an if|if|whether))|^\s*(?:is not|was not|will not|would not|is never|was never) (?:an option|the answer|something|happening|going to happen)\b|^\s*(?:\w+ ){0,3}(?:do not worry|i promise|i am fine|i am ok|i am okay)\b/;
+  /^\s*(?:is|was|would be|will be|would never be|feels?|seems?|has|have|had)?\s*(?:not|never|no longer|nowhere near)\b(?! (?:a question|an if|if|whether))|^\s*(?:is not|was not|will not|would not|is never|was never) (?:an option|the answer|something|happening|going to happen)\b|^\s*(?:\w+ ){0,3}(?:do not worry|i promise|i am fine|i am ok|i am okay)\b/;
 
 /** Someone else is the subject: their story, not the writer's state. */
 const THIRD_PERSON_SUBJECT =
-  /\b(?:he|she|they|his|her|their|him|them|you|someone|somebody|people|everyone|a (?:friend|colleague|patient|client|student|man|woman|boy|girl|kid|guy|lady)|the (?:character|narrator|protagonist|hero|heroine|villain|patient|client|main character|girl|boy|man|woman|victim|author|singer|poet|speaker|detective|soldier|guy|lady|teen|teenager)|the (?:eldest|youngest|oldest|middle one|kid|child|pupil|lad|girl|teen)|(?:a|one|another) (?:pupil|student|client|patient|resident|service user)|my (?:friend|mate|best friend|sister|brother|cousin|mum|mom|dad|mother|father|son|daughter|aunt|uncle|nan|gran|grandma|grandad|grandpa|flatmate|roommate|colleague|coworker|co-worker|boss|patient|client|student|neighbou?r|partner|husband|wife|boyfriend|girlfriend|ex|niece|nephew|kid|kids|teacher|therapist)|[a-z]+'s (?:friend|sister|brother|mum|mom|dad|son|daughter))\b/g;
+  /\b(?:he|she|they|his|her|their|him|them|you|someone|somebody|people|everyone|a (?:friend|colleague|patient|client|student|man|woman|boy|girl|kid|guy|lady)|the (?:character|narrator|protagonist|hero|heroine|villain|patient|client|main character|girl|boy|man|woman|victim|author|singer|poet|speaker|detective|soldier|guy|lady|teen|teenager)|the (?:eldest|youngest|oldest|middle one|kid|child|pupil|lad|girl|teen)|(?:a|one|another) (?:pupil|student|client|patient|resident|service user)|my (?:friend|mate|best friend|sister|brother|cousin|mum|mom|dad|mother|father|son|daughter|aunt|uncle|nan|gran|grandma|grandad|grandpa|flatmate|roommate|colleague|coworker|co-worker|boss|patient|client|student|neighbou?r|partner|husband|wife|boyfriend|girlfriend|ex|niece|nephew|kid|kids|teacher|therapist)|[a-z]+'s (?:friend|sister|brother|mum|mom|dad|son|daughter|boyfriend|girlfriend|husband|wife|partner|cousin|kid|child))\b/g;
 const FIRST_PERSON = /\b(?:i|me|my|myself|mine)\b/g;
 /** Verbs of reporting: what follows is what someone else said, thought or did. */
 const REPORTED =
@@ -656,10 +711,18 @@ const FRAME_AFTER =
 
 /** Past and over: told from a safer place now. */
 const HISTORICAL =
-  /\b(?:used to|years ago|year ago|months ago|decades? ago|in the past|back then|back in|back when|at (?:my|the) lowest|when i was (?:younger|a teenager|a teen|a kid|a child|little|in (?:school|college|uni|my (?:teens|twenties))|\d+|fifteen|sixteen|seventeen|fourteen|thirteen|eighteen|nineteen|twenty)|as a (?:teenager|teen|kid|child)|when i was (?:at|in) (?:uni|university|school|college|secondary|sixth form)|for (?:about |nearly |almost )?(?:a|one|two|three) years? (?:back|in my)|in (?:high school|secondary school|sixth form|college|uni|university|my teens|my twenties|my first year)|that (?:year|winter|summer|spring|autumn|time in my life)|in (?:19|20)\d\d|(?:i have been|i am|been) (?:\w+ )?(?:clean|free|safe|better|well|sober) (?:for|since)|(?:\w+ )(?:days|weeks|months|years) (?:clean|free|since)|i am (?:in a )?(?:much )?(?:better|good|safe|okay|ok|different) (?:place|now)|(?:i am|i have) recovered|in recovery|survived|i am glad i (?:did not|am still here|stayed|am alive)|still here|looking back|i never thought i would get (?:here|through)|i was (?:\d+|a teenager|a teen|a kid|young|younger|in \w+ school) when|at (?:\d\d|fifteen|sixteen|seventeen|fourteen|nineteen|eighteen|twenty)\b|(?:\w+ )?years (?:since|later|on)|i am \d\d now|the year (?:i|when i|that i)|(?:from|in|since|back in) (?:19|20)\d\d)\b/;
+  /\b(?:used to|years ago|year ago|months ago|decades? ago|in the past|back then|back in|back when|at (?:my|the) lowest|when i was (?:younger|a teenager|a teen|a kid|a child|little|in (?:school|college|uni|my (?:teens|twenties))|\d+|fifteen|sixteen|seventeen|fourteen|thirteen|eighteen|nineteen|twenty)|as a (?:teenager|teen|kid|child)|when i was (?:at|in) (?:uni|university|school|college|secondary|sixth form)|for (?:about |nearly |almost )?(?:a|one|two|three) years? (?:back|in my)|in (?:high school|secondary school|sixth form|college|uni|university|my teens|my twenties|my first year)|that (?:year|winter|summer|spring|autumn|time in my life)|in (?:19|20)\d\d|(?:i have been|i am|been) (?:\w+ )?(?:clean|free|safe|better|well|sober) (?:for|since)|(?:\w+ )(?:days|weeks|months|years) (?:clean|free|since)|i am (?:in a )?(?:much )?(?:better|good|safe|okay|ok|different) (?:place|now)|(?:i am|i have) recovered|in recovery|survived|i am glad i (?:did not|am still here|stayed|am alive)|still here|looking back|i never thought i would get (?:here|through)|i was (?:\d+|a teenager|a teen|a kid|young|younger|in \w+ school) when|at (?:\d\d|fifteen|sixteen|seventeen|fourteen|nineteen|eighteen|twenty)\b|(?:years|months) since i (?:last|stopped|quit|was)|years later|years on|i am \d\d now|the year (?:i|when i|that i)|(?:from|in|since|back in) (?:19|20)\d\d)\b/;
+/** An entry about having come through. */
+const RECOVERY =
+  /\b(?:better now|doing (?:much |so much |a lot )?better|doing well|in a (?:much |far )?better place|recovered|recovery|survived|glad i am (?:still )?(?:here|alive)|grateful to be (?:here|alive)|proud of (?:how far|myself|me)|therapy (?:helped|worked|saved)|(?:days|weeks|months|years) (?:clean|free)|came through|got through it|out the other side)\b/;
+const PAST_TENSE = /\b(?:was|were|wanted|tried|thought|felt|used to|had|did|attempted|took|spent)\b/;
+/** Right after the phrase: a laugh or an "only joking" marks dark humour, not disclosure. */
+const JOKE_AFTER =
+  /^[^.!?\n]{0,25}?(?:\blol\b|\blmao\b|\blmfao\b|\bhaha\w*|\bjk\b|\bjust kidding\b|\bonly joking\b|\bjoking\b|😂|🤣|💀|😭|🙃)/u;
+
 /** "Last night", "this morning": the past, but too recent to be history. */
 const RECENT =
-  /\b(?:last night|tonight|this morning|this afternoon|this evening|today|yesterday|earlier|just now|again|right now|these days|lately|recently|this week|all week|every night|most nights|most days|at the moment|still|keep|keeps|kept|currently)\b/;
+  /\b(?:last night|tonight|this morning|this afternoon|this evening|today|yesterday|earlier|just now|again|right now|these days|lately|recently|this week|all week|every night|most nights|most days|at the moment|still|relapsed|relapse|keep|keeps|kept|currently)\b/;
 
 interface Match {
   rule: SignalRule;
@@ -769,8 +832,16 @@ function cancelled(text: string, sentences: readonly Clause[], match: Match): st
     const before = words(text.slice(sentence.start, match.start), -14);
     const past = `${before} ${matched} ${words(text.slice(match.end), 14)}`;
     const present = `${before} ${matched} ${words(text.slice(match.end, sentence.end), 10)}`;
-    if (HISTORICAL.test(past) && !RECENT.test(present.replace(/\bstill here\b|\bago today\b/g, " ")))
-      return "in the past";
+    const isPresent = RECENT.test(present.replace(/\bstill here\b|\bago today\b/g, " "));
+    if (HISTORICAL.test(past) && !isPresent) return "in the past";
+    // Told in the past tense in an entry about recovery: "I was suicidal for a long time; therapy helped."
+    if (!isPresent && RECOVERY.test(text) && PAST_TENSE.test(`${words(before, -4)} ${matched}`)) return "in the past";
+  }
+  if (
+    (match.rule.signal === "active_ideation" || match.rule.signal === "passive_ideation") &&
+    JOKE_AFTER.test(text.slice(match.end, Math.min(text.length, match.end + 40)))
+  ) {
+    return "a joke";
   }
   return undefined;
 }
@@ -837,10 +908,11 @@ const RISK: readonly SafetySignal[] = [
   "past_attempt",
   "self_harm",
   "self_harm_urge",
+  "distress",
 ];
 /** A move, a trip, a clear-out, a new job: what makes goodbyes and giving things away ordinary. */
 const LIFE_CHANGE =
-  /\b(?:moving|move to|moved to|the move|new (?:flat|house|place|home|job|city|country)|flight|flying|emigrat\w*|relocat\w*|holiday|trip|travel\w*|backpack\w*|gap year|suitcase|packing|packed|boxes|letting agent|estate agent|lease|declutter\w*|clear(?:ed|ing)? out|marie kondo\w*|charity shop|oxfam|car boot|wedding|retire\w*|leaving do|leaving party|farewell|new start|fresh start|abroad|exchange year|semester abroad|visa|deployment|deployed|exchange|eurostar|marathon|half marathon|race day|the race|bib|finish line|graduation|leaving the company|notice period|last day at (?:work|the office))\b/;
+  /\b(?:moving|move to|moved to|the move|new (?:flat|house|place|home|job|city|country)|flight|flying|emigrat\w*|relocat\w*|holiday|trip|travel\w*|backpack\w*|gap year|suitcase|packing|packed|boxes|letting agent|estate agent|lease|declutter\w*|clear(?:ed|ing)? out|marie kondo\w*|charity shop|oxfam|car boot|wedding|retire\w*|leaving do|leaving party|farewell|new start|fresh start|abroad|exchange year|semester abroad|visa|deployment|deployed|exchange|eurostar|airport|flies back|marathon|half marathon|race day|the race|bib|finish line|graduation|leaving the company|notice period|last day at (?:work|the office))\b/;
 const IDEATION: readonly SafetySignal[] = ["passive_ideation", "active_ideation", "intent"];
 /** How close (in characters) timing must be to an acute signal to count as the time of an act. */
 const TIMING_REACH = 220;
@@ -907,7 +979,18 @@ export function resultFromSignals(reading: SignalReading, extra: readonly ExtraS
   const strong =
     uncancelled.some((h) => !h.weak && RISK.includes(h.signal)) || extra.some((e) => RISK.includes(e.signal));
   const weakReasons = new Set(uncancelled.filter((h) => h.weak).map((h) => h.reason));
-  const corroborated = strong || (weakReasons.size >= 2 && !LIFE_CHANGE.test(reading.text));
+  // A possible means or preparation (a rope, a high place, pills counted, letters) with a time close to it
+  // is an act with a time; a "plan" with a time is too everyday ("the plan is the gym tonight").
+  const plainTimes = uncancelled.filter((h) => h.signal === "timing" && !h.weak);
+  const timedWeakAct = uncancelled.some(
+    (h) =>
+      h.weak &&
+      h.signal !== "plan" &&
+      ACUTE.includes(h.signal) &&
+      plainTimes.some((t) => Math.min(Math.abs(t.start - h.end), Math.abs(h.start - t.end)) <= TIMING_REACH / 2),
+  );
+  const ordinaryOccasion = LIFE_CHANGE.test(reading.text);
+  const corroborated = strong || (!ordinaryOccasion && (weakReasons.size >= 2 || timedWeakAct));
   const live = uncancelled.filter((h) => !h.weak || corroborated);
   const present = new Set<SafetySignal>([...live.map((h) => h.signal), ...extra.map((e) => e.signal)]);
   // Timing counts when it sits near an act (an intent, plan, means or preparation), wherever the sentence breaks.

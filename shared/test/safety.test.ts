@@ -32,6 +32,7 @@ const risk: readonly [string, SafetyLevel][] = [
   ["i have been stockpiling my tablets for weeks there are enough now", "high"],
   ["googled how many paracetamol it takes", "critical"],
   ["ive worked out exactly how i would do it and the date is friday", "critical"],
+  ["rope is in the shed waiting till the kids are at their dads this weekend", "critical"],
   // Preparatory acts.
   ["Wrote a suicide note and left it on my desk.", "high"],
   [
@@ -67,16 +68,22 @@ const notRisk: readonly [string, SafetyLevel][] = [
   ["My friend told me she wants to kill herself and I stayed with her until her mum came.", "none"],
   ["Mum thinks I want to kill myself because of my diary. I don't.", "none"],
   ["Our patient in bay two took an overdose last night.", "none"],
+  ["Then Jess told me she wants to die and I didn't know what to say.", "none"],
   // Recovery, in the past tense.
   ["Years ago I used to cut myself. I am in a much better place now.", "low"],
   ["A year ago I wanted to die. This spring I'm planting tomatoes.", "low"],
-  // Idioms and hyperbole.
+  ["I was suicidal for most of my twenties. Therapy helped and I'm doing so much better.", "low"],
+  // Idioms, hyperbole and dark humour.
   ["this commute is killing me", "none"],
   ["I'd die for a coffee right now.", "none"],
   ["I'm dying to see the new exhibition, and I died laughing at Tom's joke.", "none"],
   ["We absolutely killed it at the quiz. My phone died on the way home.", "none"],
   ["My boss is going to kill me when she sees the report.", "none"],
   ["So hungover this morning I wanted to die.", "none"],
+  ["The worst pain of my life, the kidney stone. I genuinely wanted to die in A&E.", "none"],
+  ["ugh i want to die lol this group project", "none"],
+  ["He hit me with a pillow during the pillow fight and I laughed so hard.", "none"],
+  ["Bought a new skipping rope, and charcoal for the barbecue.", "none"],
   // Work and study.
   ["Suicide awareness training at work today, useful and sobering.", "none"],
   ["Essay on whether Juliet's suicide is an act of agency. 1,500 words to go.", "none"],

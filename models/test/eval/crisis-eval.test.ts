@@ -7,9 +7,9 @@ import { type CrisisItem, type CrisisMetrics, loadCrisisSet, split } from "../..
  * under what the current rules and heads reach; raise them as the assessment improves, never lower them to make a change pass.
  */
 const FLOORS: Record<string, { highRecall: number; trickyFalseAlarm: number; ordinaryFalseAlarm: number }> = {
-  rules: { highRecall: 0.48, trickyFalseAlarm: 0.25, ordinaryFalseAlarm: 0.05 },
-  "use-lite": { highRecall: 0.55, trickyFalseAlarm: 0.25, ordinaryFalseAlarm: 0.05 },
-  "inkwell-static-embed-100d": { highRecall: 0.52, trickyFalseAlarm: 0.27, ordinaryFalseAlarm: 0.05 },
+  rules: { highRecall: 0.5, trickyFalseAlarm: 0.2, ordinaryFalseAlarm: 0.05 },
+  "use-lite": { highRecall: 0.6, trickyFalseAlarm: 0.2, ordinaryFalseAlarm: 0.05 },
+  "inkwell-static-embed-100d": { highRecall: 0.54, trickyFalseAlarm: 0.22, ordinaryFalseAlarm: 0.05 },
 };
 
 let items: CrisisItem[];
