@@ -835,7 +835,8 @@ function cancelled(text: string, sentences: readonly Clause[], match: Match): st
     const isPresent = RECENT.test(present.replace(/\bstill here\b|\bago today\b/g, " "));
     if (HISTORICAL.test(past) && !isPresent) return "in the past";
     // Told in the past tense in an entry about recovery: "I was suicidal for a long time; therapy helped."
-    if (!isPresent && RECOVERY.test(text) && PAST_TENSE.test(`${words(before, -4)} ${matched}`)) return "in the past";
+    if (!isPresent && RECOVERY.test(text) && PAST_TENSE.test(`${words(before, -4)} ${matched}`))
+      return "in the past";
   }
   if (
     (match.rule.signal === "active_ideation" || match.rule.signal === "passive_ideation") &&
@@ -987,7 +988,9 @@ export function resultFromSignals(reading: SignalReading, extra: readonly ExtraS
       h.weak &&
       h.signal !== "plan" &&
       ACUTE.includes(h.signal) &&
-      plainTimes.some((t) => Math.min(Math.abs(t.start - h.end), Math.abs(h.start - t.end)) <= TIMING_REACH / 2),
+      plainTimes.some(
+        (t) => Math.min(Math.abs(t.start - h.end), Math.abs(h.start - t.end)) <= TIMING_REACH / 2,
+      ),
   );
   const ordinaryOccasion = LIFE_CHANGE.test(reading.text);
   const corroborated = strong || (!ordinaryOccasion && (weakReasons.size >= 2 || timedWeakAct));
