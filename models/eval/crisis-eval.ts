@@ -59,3 +59,26 @@ export async function evaluateCrisisModels(options: CrisisEvaluationOptions = {}
   }
   return { items: items.length, rules, models };
 }
+
+/** `cd models && ../node_modules/.bin/tsx eval/crisis-eval.ts`: the crisis figures per split, one line each. */
+async function main(): Promise<void> {
+  const evaluation = await evaluateCrisisModels({ log: console.error });
+  const rows = [
+    { name: "rules", report: evaluation.rules },
+    ...evaluation.models.map((m) => ({ name: `rules+meaning ${m.model}`, report: m.report })),
+  ];
+  console.log(`crisis set: ${evaluation.items} items`);
+  for (const { name, report } of rows) {
+    for (const splitName of ["train", "heldout"] as const) {
+      const m = report[splitName];
+      console.log(
+        `${name.padEnd(40)} ${splitName.padEnd(8)} high/critical recall ${m.highRecall.toFixed(2)} (${m.highTotal})` +
+          `  critical below high ${m.criticalBelowHigh}/${m.criticalTotal}` +
+          `  tricky false alarms ${m.trickyFalseAlarm.toFixed(2)} (${m.trickyTotal})` +
+          `  ordinary false alarms ${m.ordinaryFalseAlarm.toFixed(2)} (${m.ordinaryTotal})`,
+      );
+    }
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
