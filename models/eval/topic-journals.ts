@@ -173,7 +173,9 @@ export async function scoreTopicJournals(
   const extra = await loadTopicThemes();
   const extraVectors = await embedder.embed(extra.map((entry) => entry.text));
   const all = new Map(vectors);
-  extra.forEach((entry, i) => all.set(entry.id, extraVectors[i] as Float32Array));
+  extra.forEach((entry, i) => {
+    all.set(entry.id, extraVectors[i] as Float32Array);
+  });
   const pool: TopicEntry[] = [
     ...set.entries.map((entry) => ({ id: entry.id, theme: entry.theme, text: embeddingText(entry) })),
     ...extra,
