@@ -1,7 +1,10 @@
 import { type ChatMessage, chatMessageSchema, chatSessionSchema } from "@inkwell/shared";
+import { Redis } from "@upstash/redis/cloudflare";
 import { describe, expect, it } from "vitest";
+import { MAX_REPLIES_PER_USER, replySlotsKey } from "../../src/middleware/reply-slots.ts";
 import { createEntry, json } from "../entries/helpers.ts";
-import { call, createKey, expectProblem, expectValidationPaths, registerUser } from "../harness.ts";
+import { call, createKey, edgeEnv, expectProblem, expectValidationPaths, registerUser } from "../harness.ts";
+import { eventually } from "../pipeline/helpers.ts";
 
 async function newSession(token: string, type = "reflection_buddy"): Promise<string> {
   return chatSessionSchema.parse(await json(await call("/v1/sessions", { token, body: { type } }), 201)).id;
@@ -141,6 +144,48 @@ describe("messages without a language model", () => {
       .map((e) => (JSON.parse(e.data) as { text: string }).text)
       .join("");
     expect(message.content).toBe(streamed);
+  });
+
+  it("caps a user's replies in flight: a fourth is 429, and a finished stream frees its slot", async () => {
+    const user = await registerUser();
+    const t = user.accessToken;
+    const id = await newSession(t);
+    const redis = new Redis({
+      url: edgeEnv.UPSTASH_REDIS_REST_URL ?? "",
+      token: edgeEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
+    });
+    const key = replySlotsKey(user.id);
+    // As if this user had three streams open already.
+    const now = Date.now();
+    for (let i = 0; i < MAX_REPLIES_PER_USER; i++) {
+      await redis.zadd(key, { score: now, member: `open-${i}` });
+    }
+    const send = () =>
+      call(`/v1/sessions/${id}/messages`, {
+        token: t,
+        body: { content: "one more" },
+        headers: { Accept: "text/event-stream" },
+      });
+    const refused = await send();
+    await expectProblem(refused, 429, "RATE_LIMITED");
+    expect(refused.headers.get("Retry-After")).toBeTruthy();
+    // Another user is not affected.
+    const other = await registerUser();
+    const otherSession = await newSession(other.accessToken);
+    expect(
+      (
+        await call(`/v1/sessions/${otherSession}/messages`, {
+          token: other.accessToken,
+          body: { content: "hi" },
+        })
+      ).status,
+    ).toBe(200);
+
+    await redis.zrem(key, "open-0");
+    const res = await send();
+    expect(res.status).toBe(200);
+    await readEvents(res);
+    await eventually(async () => ((await redis.zcard(key)) === MAX_REPLIES_PER_USER - 1 ? true : undefined));
   });
 
   it("attaches crisis resources to a crisis message, whatever else happens", async () => {

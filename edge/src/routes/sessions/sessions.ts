@@ -15,6 +15,7 @@ import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { protect, requireScope } from "../../middleware/auth.ts";
+import { limitConcurrentReplies } from "../../middleware/reply-slots.ts";
 import {
   createSession,
   deleteSession,
@@ -164,7 +165,7 @@ const send = createRoute({
   summary:
     "Send a message; with `Accept: text/event-stream` the reply streams as `token` events and one `done` event carrying the stored message",
   security: [{ bearer: [] }],
-  middleware: guard(),
+  middleware: [...guard(), limitConcurrentReplies],
   request: {
     params: idParam,
     body: { required: true, content: { "application/json": { schema: sendMessageRequestSchema } } },
