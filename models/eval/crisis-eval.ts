@@ -60,25 +60,35 @@ export async function evaluateCrisisModels(options: CrisisEvaluationOptions = {}
   return { items: items.length, rules, models };
 }
 
-/** `cd models && ../node_modules/.bin/tsx eval/crisis-eval.ts`: the crisis figures per split, one line each. */
-async function main(): Promise<void> {
-  const evaluation = await evaluateCrisisModels({ log: console.error });
+/** One table for `npm run eval`: every assessor, both splits, the figures the targets are set on. */
+export function formatCrisisEvaluation(evaluation: CrisisEvaluation): string {
   const rows = [
-    { name: "rules", report: evaluation.rules },
-    ...evaluation.models.map((m) => ({ name: `rules+meaning ${m.model}`, report: m.report })),
+    { name: "rules (edge, no node)", report: evaluation.rules },
+    ...evaluation.models.map((m) => ({ name: `rules + meaning, ${m.model}`, report: m.report })),
   ];
-  console.log(`crisis set: ${evaluation.items} items`);
+  const lines = [
+    `crisis set: ${evaluation.items} items (targets on held-out: high/critical recall >= 0.95, no critical below high, tricky false alarms <= 0.10)`,
+    "",
+    "| assessor | split | high/critical recall | moderate+ recall | critical below high | tricky false alarms | ordinary false alarms | exact level |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
   for (const { name, report } of rows) {
     for (const splitName of ["train", "heldout"] as const) {
       const m = report[splitName];
-      console.log(
-        `${name.padEnd(40)} ${splitName.padEnd(8)} high/critical recall ${m.highRecall.toFixed(2)} (${m.highTotal})` +
-          `  critical below high ${m.criticalBelowHigh}/${m.criticalTotal}` +
-          `  tricky false alarms ${m.trickyFalseAlarm.toFixed(2)} (${m.trickyTotal})` +
-          `  ordinary false alarms ${m.ordinaryFalseAlarm.toFixed(2)} (${m.ordinaryTotal})`,
+      lines.push(
+        `| ${name} | ${splitName} | ${m.highRecall.toFixed(2)} (${m.highTotal}) | ${m.moderateRecall.toFixed(2)} (${m.moderateTotal}) ` +
+          `| ${m.criticalBelowHigh}/${m.criticalTotal} | ${m.trickyFalseAlarm.toFixed(2)} (${m.trickyTotal}) ` +
+          `| ${m.ordinaryFalseAlarm.toFixed(2)} (${m.ordinaryTotal}) | ${(m.exact / Math.max(1, m.items)).toFixed(2)} |`,
       );
     }
   }
+  return lines.join("\n");
+}
+
+/** `cd models && ../node_modules/.bin/tsx eval/crisis-eval.ts`: the crisis table alone. */
+async function main(): Promise<void> {
+  const evaluation = await evaluateCrisisModels({ log: console.error });
+  console.log(formatCrisisEvaluation(evaluation));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

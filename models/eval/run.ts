@@ -16,6 +16,7 @@ import { ensureOfflineModels } from "../src/offline/build.ts";
 import { defaultModelsDir, modelsPackageDir } from "../src/paths.ts";
 import { chunkedRanking, embedChunks } from "./chunk-rankings.ts";
 import { evaluateClassifiers, formatClassificationReport } from "./classification.ts";
+import { evaluateCrisisModels, formatCrisisEvaluation } from "./crisis-eval.ts";
 import { availableEmbeddingModels, type EvalEmbedder, loadEvalEmbedder } from "./embedding-models.ts";
 import { type EvalSet, embeddingText, evalSetDir, loadEvalSet } from "./eval-set.ts";
 import { keywordRankings } from "./keyword-rankings.ts";
@@ -395,6 +396,14 @@ export async function main(args: readonly string[] = []): Promise<number> {
         ...(classifierModels.length > 0 ? { models: classifierModels } : {}),
       })
     : undefined;
+  // Crisis assessment runs whenever the whole evaluation does: it is the figure users depend on most.
+  const crisis =
+    models.length === 0
+      ? await evaluateCrisisModels({ log })
+      : embeddingModels.length > 0
+        ? await evaluateCrisisModels({ log, models: embeddingModels })
+        : undefined;
+  if (crisis) process.stdout.write(`\n## Crisis assessment\n\n${formatCrisisEvaluation(crisis)}\n`);
   if (report) {
     process.stdout.write(`\n## Search and topics\n\n${formatReport(report)}\n\n`);
     for (const model of report.models) {
@@ -415,7 +424,7 @@ export async function main(args: readonly string[] = []): Promise<number> {
   await mkdir(evalResultsDir, { recursive: true });
   await writeFile(
     file,
-    `${JSON.stringify({ generatedAt, commit, search: report ?? null, classification: classification ?? null }, null, 2)}\n`,
+    `${JSON.stringify({ generatedAt, commit, crisis: crisis ?? null, search: report ?? null, classification: classification ?? null }, null, 2)}\n`,
   );
   process.stdout.write(`\nall results written to ${path.relative(process.cwd(), file)}\n`);
   return 0;
