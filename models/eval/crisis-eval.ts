@@ -78,7 +78,7 @@ export function formatCrisisEvaluation(evaluation: CrisisEvaluation): string {
       lines.push(
         `| ${name} | ${splitName} | ${m.highRecall.toFixed(2)} (${m.highTotal}) | ${m.moderateRecall.toFixed(2)} (${m.moderateTotal}) ` +
           `| ${m.criticalBelowHigh}/${m.criticalTotal} | ${m.trickyFalseAlarm.toFixed(2)} (${m.trickyTotal}) ` +
-          `| ${m.ordinaryFalseAlarm.toFixed(2)} (${m.ordinaryTotal}) | ${(m.exact / Math.max(1, m.items)).toFixed(2)} |`,
+          `| ${m.ordinaryFalseAlarm.toFixed(2)} (${m.ordinaryTotal}) | ${m.exact.toFixed(2)} |`,
       );
     }
   }
