@@ -1,7 +1,7 @@
 import { type ChatMessage, chatMessageSchema, chatSessionSchema } from "@inkwell/shared";
 import { Redis } from "@upstash/redis/cloudflare";
 import { describe, expect, it } from "vitest";
-import { MAX_REPLIES_PER_USER, replySlotsKey } from "../../src/middleware/reply-slots.ts";
+import { MAX_REPLIES_PER_USER, replySlotsKey } from "../../src/lib/reply-slots.ts";
 import { createEntry, json } from "../entries/helpers.ts";
 import { call, createKey, edgeEnv, expectProblem, expectValidationPaths, registerUser } from "../harness.ts";
 import { eventually } from "../pipeline/helpers.ts";

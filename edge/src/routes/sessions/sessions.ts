@@ -14,8 +14,8 @@ import { coalesceText } from "../../lib/coalesce-text.ts";
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
+import { holdReplySlot } from "../../lib/reply-slots.ts";
 import { protect, requireScope } from "../../middleware/auth.ts";
-import { limitConcurrentReplies } from "../../middleware/reply-slots.ts";
 import {
   createSession,
   deleteSession,
@@ -165,7 +165,7 @@ const send = createRoute({
   summary:
     "Send a message; with `Accept: text/event-stream` the reply streams as `token` events and one `done` event carrying the stored message",
   security: [{ bearer: [] }],
-  middleware: [...guard(), limitConcurrentReplies],
+  middleware: guard(),
   request: {
     params: idParam,
     body: { required: true, content: { "application/json": { schema: sendMessageRequestSchema } } },
@@ -266,22 +266,34 @@ export const sessionRoutes = createRouter()
       inBackground(c, "requesting a session title", () =>
         requestSessionTitle(pipelineDeps(c), userId, sessionId),
       );
+    // A user has a few replies generating at once at most, streamed or not (the shared model pool).
+    const releaseSlot = await holdReplySlot(services, userId, c.get("requestId"));
     // Aborted when the client goes away: the node stops generating too.
     const upstream = new AbortController();
-    const llm = await openLlmStream(services, context, upstream.signal, c.get("requestId"));
+    let llm: Awaited<ReturnType<typeof openLlmStream>>;
+    try {
+      llm = await openLlmStream(services, context, upstream.signal, c.get("requestId"));
+    } catch (err) {
+      releaseSlot();
+      throw err;
+    }
     const wantsStream = (c.req.header("Accept") ?? "").includes("text/event-stream");
 
     if (!wantsStream) {
-      let text = "";
-      if (llm) for await (const token of llm.tokens) text += token;
-      const reply = await storeAssistantMessage(services.db, userId, context, {
-        content: llm ? text : fallbackReply(context),
-        status: "complete",
-        generated: Boolean(llm),
-        model: llm?.model ?? null,
-      });
-      titleLater();
-      return c.json(reply, 200);
+      try {
+        let text = "";
+        if (llm) for await (const token of llm.tokens) text += token;
+        const reply = await storeAssistantMessage(services.db, userId, context, {
+          content: llm ? text : fallbackReply(context),
+          status: "complete",
+          generated: Boolean(llm),
+          model: llm?.model ?? null,
+        });
+        titleLater();
+        return c.json(reply, 200);
+      } finally {
+        releaseSlot();
+      }
     }
 
     const relayReply = async (stream: SSEStreamingApi): Promise<void> => {
@@ -319,7 +331,7 @@ export const sessionRoutes = createRouter()
     return streamSSE(c, async (stream) => {
       // Under waitUntil: when the client disconnects the runtime cancels the request's own work, and the
       // partial reply must still be stored (as incomplete) after that.
-      const relay = relayReply(stream);
+      const relay = relayReply(stream).finally(releaseSlot);
       c.executionCtx.waitUntil(relay);
       await relay;
     });
