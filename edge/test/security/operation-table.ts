@@ -128,6 +128,11 @@ export const PROTECTED: Record<string, ProtectedRow> = {
   "POST /v1/admin/nodes/{id}/drain": { access: { kind: "admin" }, resource: "node" },
   "DELETE /v1/admin/nodes/{id}/drain": { access: { kind: "admin" }, resource: "node" },
   "DELETE /v1/admin/nodes/{id}": { access: { kind: "admin" }, resource: "node" },
+  "PATCH /v1/admin/nodes/{id}": {
+    access: { kind: "admin" },
+    resource: "node",
+    body: { url: "https://matrix-node.example" },
+  },
   "GET /v1/admin/jobs": { access: { kind: "admin" } },
   "POST /v1/admin/jobs/{id}/retry": { access: { kind: "admin" }, resource: "any-job" },
   "POST /v1/admin/reindex": { access: { kind: "admin" }, body: {} },
