@@ -70,9 +70,13 @@ function toAnalysis(row: EntryRow): EntryAnalysis {
   if (row.discoveredTopics.length > 0) analysis.topics = row.discoveredTopics;
   if (row.model) analysis.model = row.model;
   if (row.analyzedAt) analysis.analyzedAt = row.analyzedAt.toISOString();
-  if (row.analysisStatus === "failed" && row.analysisError) analysis.error = row.analysisError;
+  // The stored reason (node answers, QStash errors) is for administrators; the writer gets a sentence.
+  if (row.analysisStatus === "failed") analysis.error = ANALYSIS_FAILED_NOTE;
   return analysis;
 }
+
+export const ANALYSIS_FAILED_NOTE =
+  "The analysis could not be completed. An administrator can see why and retry it; editing the entry analyses it again.";
 
 export function toEntry(row: EntryRow): Entry {
   return {

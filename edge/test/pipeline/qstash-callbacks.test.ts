@@ -364,6 +364,15 @@ describe("QStash failure callback", () => {
     expect(row?.error).toContain("HTTP 503: The inference node is overloaded");
     const failed = await getEntry(user, entry.id);
     expect(failed.analysis.status).toBe("failed");
+    // The writer gets a fixed sentence; node answers and QStash detail are for administrators.
+    const seen = await json<{ error: string | null }>(
+      await call(`/v1/jobs/${jobId}`, { token: user.accessToken }),
+      200,
+    );
+    for (const text of [seen.error ?? "", JSON.stringify(failed.analysis)]) {
+      expect(text).toContain("An administrator can see why");
+      expect(text).not.toMatch(/HTTP|overloaded|QStash|node answered/);
+    }
 
     // Operators see it, and can retry it.
     const admin = await registerAdmin();

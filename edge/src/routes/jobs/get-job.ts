@@ -6,6 +6,23 @@ import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { protect, requireScope } from "../../middleware/auth.ts";
 
+/**
+ * What a user is told about a job: fixed sentences for waiting and failure (the stored reason names
+ * QStash, node answers and node ids: for administrators, through `/v1/admin/jobs`), and the edge's own
+ * notes on a finished job (a result discarded after an edit, a fallback that was stored instead).
+ */
+export function userFacingJobNote(job: { status: string; error: string | null }): string | null {
+  if (job.status === "queued") {
+    // Says why it waits, so a user can tell "slow" from "stuck".
+    return "Waiting for a healthy inference node; the job runs as soon as one is available.";
+  }
+  if (job.status === "failed") {
+    return "The job could not be completed after several attempts. An administrator can see why and retry it.";
+  }
+  if (job.status === "done") return job.error;
+  return null;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const route = createRoute({
@@ -42,8 +59,7 @@ export const getJob = createRouter().openapi(route, async (c) => {
       entryId: job.entryId,
       createdAt: job.createdAt.toISOString(),
       finishedAt: job.finishedAt?.toISOString() ?? null,
-      // A queued job says why it waits, so a user can tell "slow" from "stuck".
-      error: job.error ?? (job.status === "queued" ? "Waiting to be dispatched to an inference node." : null),
+      error: userFacingJobNote(job),
     },
     200,
   );
