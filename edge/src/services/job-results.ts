@@ -172,7 +172,7 @@ async function applyAnalysis(
   deps: PipelineDeps,
   jobId: string,
   result: AnalyzeEntryResult,
-): Promise<{ outcome: CallbackOutcome | "mismatch"; userId?: string }> {
+): Promise<{ outcome: CallbackOutcome | "mismatch"; userId?: string; purgeJobId?: string }> {
   return await deps.db.transaction(async (tx) => {
     const locked = await lockOpenJob(tx, jobId);
     if ("outcome" in locked) return { outcome: locked.outcome };
@@ -234,7 +234,22 @@ async function applyAnalysis(
           updatedAt: now,
         })
         .where(eq(jobs.id, jobId));
-      return { outcome: "discarded-stale" as const };
+      // The node upserts into Chroma before it answers, so a delivery in flight during the delete may have
+      // put the vector back after the delete's purge ran: an entry that is gone is purged once more.
+      const [live] = await tx
+        .select({ id: entries.id })
+        .from(entries)
+        .where(and(eq(entries.id, entryId), isNull(entries.deletedAt)))
+        .limit(1);
+      if (live) return { outcome: "discarded-stale" as const };
+      const purgeJobId = uuidv7();
+      await tx.insert(jobs).values({
+        id: purgeJobId,
+        userId,
+        kind: PURGE_ENTRY_VECTORS_JOB,
+        payload: { entryIds: [entryId] },
+      });
+      return { outcome: "discarded-stale" as const, purgeJobId };
     }
     const embedding = {
       entryId,
@@ -344,6 +359,7 @@ export async function handleSuccessCallback(
     }
     const { outcome, userId } = applied;
     if (outcome === "applied" && userId) await discoverAfterAnalysis(deps, userId);
+    if (applied.purgeJobId) await dispatchJob(deps, applied.purgeJobId);
     return { outcome, ...(userId ? { userId } : {}), jobId: ref.jobId };
   }
   if (job.kind === DISCOVER_TOPICS_JOB) {

@@ -1,5 +1,5 @@
 import { entrySchema, uuidv7 } from "@inkwell/shared";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { entries, entryAnalyses, entryEmbeddings, jobs } from "../../src/db/schema/index.ts";
 import { MAX_ATTEMPTS } from "../../src/services/job-dispatch.ts";
@@ -137,6 +137,13 @@ describe("QStash result callback", () => {
     expect(
       await testDb().select().from(entryEmbeddings).where(eq(entryEmbeddings.entryId, entry.id)),
     ).toEqual([]);
+    // The node upserted the vector before answering, maybe after the delete's purge: it is purged again.
+    const purges = await testDb()
+      .select({ payload: jobs.payload })
+      .from(jobs)
+      .where(and(eq(jobs.userId, user.id), eq(jobs.kind, "purge-entry-vectors")));
+    expect(purges).toHaveLength(2);
+    expect(purges.map((p) => p.payload)).toContainEqual({ entryIds: [entry.id] });
   });
 
   it("refuses forged, tampered, misaddressed and unsigned callbacks with 401 and writes nothing", async () => {
