@@ -27,6 +27,16 @@ export const REINDEX_JOB = "reindex";
 
 /** A job is handed to a node at most this many times before it is marked failed. */
 export const MAX_ATTEMPTS = 3;
+/**
+ * Kinds retried with a growing delay once out of attempts, never failed: vectors of deleted entries
+ * and accounts must leave the index eventually.
+ */
+export const NEVER_GIVE_UP: ReadonlySet<string> = new Set([PURGE_ENTRY_VECTORS_JOB, PURGE_USER_VECTORS_JOB]);
+
+/** 30 s after the last regular attempt, doubling each time, at most 6 hours. */
+export function purgeRetryDelayMs(attempts: number): number {
+  return Math.min(6 * 3_600_000, 30_000 * 2 ** Math.max(0, attempts - MAX_ATTEMPTS));
+}
 /** QStash's own retries of one delivery (to the same node) before it calls the failure callback. */
 export const QSTASH_RETRIES = 3;
 /** Per delivery; a journal entry takes milliseconds to analyse, so a minute means the node is stuck. */
@@ -451,8 +461,9 @@ export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } 
   let requeued = 0;
   let failed = 0;
   for (const job of expired) {
-    const outOfAttempts = job.attempts >= MAX_ATTEMPTS;
+    const outOfAttempts = job.attempts >= MAX_ATTEMPTS && !NEVER_GIVE_UP.has(job.kind);
     const now = new Date();
+    const backoff = job.attempts >= MAX_ATTEMPTS ? purgeRetryDelayMs(job.attempts) : 0;
     const changed = await db
       .update(jobs)
       .set(
@@ -467,7 +478,7 @@ export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } 
               status: "queued",
               nodeId: null,
               error: "No answer from the node within the lease; dispatching again.",
-              availableAt: now,
+              availableAt: new Date(now.getTime() + backoff),
               updatedAt: now,
             },
       )

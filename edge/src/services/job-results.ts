@@ -25,7 +25,9 @@ import {
   JOB_KINDS,
   MAX_ATTEMPTS,
   markAnalysisFailed,
+  NEVER_GIVE_UP,
   type PipelineDeps,
+  purgeRetryDelayMs,
   REINDEX_JOB,
   reindexPayload,
 } from "./job-dispatch.ts";
@@ -430,6 +432,22 @@ export async function handleFailedAttempt(
       return { outcome: "ignored-stale-attempt" as const };
     const now = new Date();
     const text = `Attempt ${job.attempts} of ${MAX_ATTEMPTS} failed: ${reason}.`;
+    if (job.attempts >= MAX_ATTEMPTS && NEVER_GIVE_UP.has(job.kind)) {
+      // Vectors of deleted entries must leave the index eventually: a purge is never given up, only
+      // retried further and further apart.
+      const delayMs = purgeRetryDelayMs(job.attempts);
+      await tx
+        .update(jobs)
+        .set({
+          status: "queued",
+          nodeId: null,
+          error: `${text} Retrying in ${Math.round(delayMs / 1000)} s.`,
+          availableAt: new Date(now.getTime() + delayMs),
+          updatedAt: now,
+        })
+        .where(eq(jobs.id, jobId));
+      return { outcome: "requeued" as const, job, backingOff: true };
+    }
     if (job.attempts >= MAX_ATTEMPTS) {
       await tx
         .update(jobs)
@@ -457,7 +475,8 @@ export async function handleFailedAttempt(
     const changed = await markAnalysisFailed(db, job, reason);
     return { outcome: "failed", ...(changed && job.userId ? { userId: job.userId } : {}) };
   }
-  await dispatchJob(deps, jobId, { avoidNodeId: job.nodeId });
+  // A job backing off waits for the sweep to find it due.
+  if (!("backingOff" in decided)) await dispatchJob(deps, jobId, { avoidNodeId: job.nodeId });
   return { outcome: "requeued" };
 }
 

@@ -187,7 +187,7 @@ describe("the cron sweep", () => {
     waitUntil: () => {},
   });
 
-  it("dispatches queued jobs whose publish never happened, and recovers or fails jobs lost downstream", async () => {
+  it("dispatches queued jobs whose publish never happened, and recovers jobs lost downstream (a purge out of attempts waits and is retried, never failed)", async () => {
     const admin = await registerAdmin();
     const node = await registerNode(admin);
     await beat(node.token);
@@ -207,7 +207,10 @@ describe("the cron sweep", () => {
     const state = async (id: string) => (await testDb().select().from(jobs).where(eq(jobs.id, id)))[0];
     expect(await state(forgotten)).toMatchObject({ status: "running", attempts: 1 });
     expect(await state(lost)).toMatchObject({ status: "running", attempts: 2 });
-    expect(await state(exhausted)).toMatchObject({ status: "failed" });
+    // A purge is never given up: out of attempts, it waits and is tried again later.
+    const retried = await state(exhausted);
+    expect(retried).toMatchObject({ status: "queued", attempts: MAX_ATTEMPTS });
+    expect(retried?.availableAt.getTime()).toBeGreaterThan(Date.now() + 20_000);
     // Running it again is harmless.
     await jobSweepTask.run(ctx());
     expect(await state(lost)).toMatchObject({ status: "running", attempts: 2 });

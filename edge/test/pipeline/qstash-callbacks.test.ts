@@ -407,6 +407,28 @@ describe("QStash failure callback", () => {
     expect((await getEntry(user, entry.id)).analysis.status).toBe("done");
   });
 
+  it("never gives up a purge: out of attempts it is retried later, further apart each time", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Its vector must leave the index." });
+    const jobId = uuidv7();
+    await testDb()
+      .insert(jobs)
+      .values({
+        id: jobId,
+        userId: user.id,
+        kind: "purge-entry-vectors",
+        status: "running",
+        attempts: MAX_ATTEMPTS,
+        payload: { entryIds: [entry.id] },
+        startedAt: new Date(),
+      });
+    const body = await deliveredCallback({ status: 500, source: { jobId, attempt: MAX_ATTEMPTS } });
+    expect((await json<{ outcome: string }>(await postSigned(FAILURE, body), 200)).outcome).toBe("requeued");
+    const [row] = await testDb().select().from(jobs).where(eq(jobs.id, jobId));
+    expect(row?.status).toBe("queued");
+    expect(row?.availableAt.getTime()).toBeGreaterThan(Date.now() + 20_000);
+  });
+
   it("a node that cannot be reached is kept away from new work until it heartbeats again", async () => {
     const { registerNode, beat } = await import("./helpers.ts");
     const { nodes } = await import("../../src/db/schema/index.ts");
