@@ -27,8 +27,8 @@ import { availableEmbeddingModels, loadEvalEmbedder } from "./embedding-models.t
  *   cd models && ../node_modules/.bin/tsx eval/crisis-head.ts
  */
 
-const TRICKY_BUDGET = 0.05;
-const ORDINARY_BUDGET = 0.03;
+const TRICKY_BUDGET = 0.09;
+const ORDINARY_BUDGET = 0.05;
 const ROUNDS = 3;
 const FOLDS = 3;
 

@@ -5,11 +5,12 @@ import { type CrisisItem, type CrisisMetrics, loadCrisisSet, split } from "../..
 /**
  * Floors under the held-out figures of the crisis assessment, so a regression fails CI. They sit a little
  * under what the current rules and heads reach; raise them as the assessment improves, never lower them to make a change pass.
+ * (They were last set when the set grew from 400 to 710 items with harder, more indirect wording.)
  */
 const FLOORS: Record<string, { highRecall: number; trickyFalseAlarm: number; ordinaryFalseAlarm: number }> = {
-  rules: { highRecall: 0.5, trickyFalseAlarm: 0.2, ordinaryFalseAlarm: 0.05 },
-  "use-lite": { highRecall: 0.6, trickyFalseAlarm: 0.2, ordinaryFalseAlarm: 0.05 },
-  "inkwell-static-embed-100d": { highRecall: 0.54, trickyFalseAlarm: 0.22, ordinaryFalseAlarm: 0.05 },
+  rules: { highRecall: 0.38, trickyFalseAlarm: 0.17, ordinaryFalseAlarm: 0.05 },
+  "use-lite": { highRecall: 0.5, trickyFalseAlarm: 0.17, ordinaryFalseAlarm: 0.05 },
+  "inkwell-static-embed-100d": { highRecall: 0.5, trickyFalseAlarm: 0.17, ordinaryFalseAlarm: 0.06 },
 };
 
 let items: CrisisItem[];
