@@ -11,7 +11,7 @@ import {
   windowCancelled,
 } from "@inkwell/shared";
 import type { InferenceRuntime } from "../runtime/runtime.ts";
-import { MEANING_HEADS, type MeaningHead } from "./safety-heads.ts";
+import { ENTRY_HEADS, MEANING_HEADS, type MeaningHead } from "./safety-heads.ts";
 import { CONTRAST_PROTOTYPES, type MeaningSignal, RISK_PROTOTYPES } from "./safety-prototypes.ts";
 
 /** What the meaning layer needs from a model: L2-normalised vectors, one per text, in order. */
@@ -39,6 +39,10 @@ export interface WindowScore {
 export interface ReadingScores {
   reading: SignalReading;
   windows: WindowScore[];
+  /** The whole text's vector, for the entry head. */
+  entry: Float32Array;
+  /** Length of the text, for the entry signal's span. */
+  length: number;
 }
 
 const REASONS: Record<MeaningSignal, string> = {
@@ -51,6 +55,7 @@ const REASONS: Record<MeaningSignal, string> = {
   self_harm: "reads like harming themselves",
   abuse_threat: "reads like a threat to their life from someone",
 };
+const ENTRY_REASON = "reads, as a whole, like someone thinking of ending their life now";
 
 function dot(a: Float32Array, b: Float32Array): number {
   let sum = 0;
@@ -69,10 +74,15 @@ export class SafetyMeaning {
     private readonly embedder: SafetyEmbedder,
     private readonly prototypes: Prototype[],
     readonly head: MeaningHead | undefined,
+    readonly entryHead: MeaningHead | undefined,
   ) {}
 
   /** Embeds the bank once; reuse the instance for every text. */
-  static async create(embedder: SafetyEmbedder, head?: MeaningHead | null): Promise<SafetyMeaning> {
+  static async create(
+    embedder: SafetyEmbedder,
+    head?: MeaningHead | null,
+    entryHead?: MeaningHead | null,
+  ): Promise<SafetyMeaning> {
     const risk = Object.entries(RISK_PROTOTYPES).flatMap(([signal, texts]) =>
       texts.map((text) => ({ signal: signal as MeaningSignal, text })),
     );
@@ -87,6 +97,7 @@ export class SafetyMeaning {
       embedder,
       prototypes,
       head === null ? undefined : (head ?? MEANING_HEADS[embedder.model]),
+      entryHead === null ? undefined : (entryHead ?? ENTRY_HEADS[embedder.model]),
     );
   }
 
@@ -101,10 +112,14 @@ export class SafetyMeaning {
     }
     const windows = readings.map((reading) => safetyWindows(reading));
     const flat = windows.flat();
-    const vectors = flat.length > 0 ? await this.embedder.embed(flat.map((w) => w.text)) : [];
-    let next = 0;
+    // The whole texts first, then every window, in one call.
+    const wholes = texts.map((text) => normaliseSafetyText(text));
+    const vectors = await this.embedder.embed([...wholes, ...flat.map((w) => w.text)]);
+    let next = texts.length;
     return readings.map((reading, r) => ({
       reading,
+      entry: vectors[r] as Float32Array,
+      length: texts[r]?.length ?? 0,
       windows: (windows[r] ?? []).map((window) => {
         const vector = vectors[next++] as Float32Array;
         let risk = -1;
@@ -133,7 +148,7 @@ export class SafetyMeaning {
     const head = this.head;
     if (!head) return texts.map((text) => resultFromSignals(readSignals(text)));
     const scored = await this.score(texts);
-    return scored.map((s) => combine(s, head));
+    return scored.map((s) => combine(s, head, this.entryHead));
   }
 }
 
@@ -152,8 +167,12 @@ export function windowProbability(head: Pick<MeaningHead, "weights" | "bias">, v
 export function combine(
   scores: ReadingScores,
   head: Pick<MeaningHead, "weights" | "bias" | "threshold">,
+  entryHead?: Pick<MeaningHead, "weights" | "bias" | "threshold">,
 ): SafetyResult {
   const extra: ExtraSignal[] = [];
+  if (entryHead && windowProbability(entryHead, scores.entry) >= entryHead.threshold) {
+    extra.push({ signal: "active_ideation", reason: ENTRY_REASON, start: 0, end: scores.length });
+  }
   for (const w of scores.windows) {
     if (w.cancelled) continue;
     if (windowProbability(head, w.vector) < head.threshold) continue;

@@ -9,8 +9,8 @@ import { type CrisisItem, type CrisisMetrics, loadCrisisSet, split } from "../..
  */
 const FLOORS: Record<string, { highRecall: number; trickyFalseAlarm: number; ordinaryFalseAlarm: number }> = {
   rules: { highRecall: 0.38, trickyFalseAlarm: 0.17, ordinaryFalseAlarm: 0.05 },
-  "use-lite": { highRecall: 0.5, trickyFalseAlarm: 0.17, ordinaryFalseAlarm: 0.05 },
-  "inkwell-static-embed-100d": { highRecall: 0.5, trickyFalseAlarm: 0.17, ordinaryFalseAlarm: 0.06 },
+  "use-lite": { highRecall: 0.6, trickyFalseAlarm: 0.17, ordinaryFalseAlarm: 0.05 },
+  "inkwell-static-embed-100d": { highRecall: 0.46, trickyFalseAlarm: 0.17, ordinaryFalseAlarm: 0.05 },
 };
 
 let items: CrisisItem[];
