@@ -341,7 +341,7 @@ const RULES: readonly SignalRule[] = [
     kind: "self",
     weak: true,
     pattern: re(
-      String.raw`\b(?:i have |i |my )?(?:made up my mind|minds? (?:is )?made up|made my decision|decided|at peace with (?:it|dying|my decision|the decision|this))\b(?! (?:to|on|about|what|which|whether|that i (?:want|need|like))\b)|\bno turning back\b|\b(?:i )?(?:do not|will not|am not going to) turn back\b|\b(?:ok(?:ay)? )?so this is it\b|\bthis is it\W*$|\bi am done\W*$|\bdone\W*$|\bso (?:someone|somebody) knows\b|\b(?:sorry|i am sorry) (?:for everything|to everyone|for all of it|for what)\b|\bthank(?:s| you) for everything\b|\b(?:i am )?(?:never|not) coming back\b|\bone[- ]way ticket\b|\bby \w+ i will be gone\b|\bwill be gone (?:by|before|after)\b|\btied up\b(?= .*\b(?:easier|everyone|for good)\b)`,
+      String.raw`\b(?:i have |i |my )?(?:made up my mind|minds? (?:is )?made up|made my decision|decided|at peace with (?:it|dying|my decision|the decision|this))\b(?! (?:to|on|about|what|which|whether|that i (?:want|need|like))\b)|\bno turning back\b|\b(?:i )?(?:do not|will not|am not going to) turn back\b|\b(?:ok(?:ay)? )?so this is it\b|\bthis is it\W*$|\bi am done\W*$|\bdone\W*$|\bso (?:someone|somebody) knows\b|\b(?:sorry|i am sorry) (?:for everything|to everyone|for all of it|for what)\b|\bthank(?:s| you) for everything\b|\b(?:i am )?(?:never|not) coming back\b|\bone[- ]way ticket\b|\bby \w+ i will be gone\b|\bwill be gone (?:by|before|after)\b|\btied up\b(?= [^\n]{0,200}?\b(?:easier|everyone|for good)\b)`,
     ),
   },
   // --- Plan.
@@ -428,7 +428,7 @@ const RULES: readonly SignalRule[] = [
     kind: "self",
     weak: true,
     pattern: re(
-      String.raw`\b(?:put|putting|got|getting|sorted|sorting|have|set|setting) (?:all )?(?:my |our )?(?:affairs|things|finances|paperwork|papers|stuff|life) (?:in|into) order\b|\b(?:wrote|written|writing|made|updated|updating|finished|signed|sorted|sorting|redid|changed) (?:out )?(?:my|a|the) will\b|\b(?:the )?(?:deeds|bank papers|passwords|pin numbers|life insurance|policy documents|insurance papers)\b|\b(?:it is|everything is|its) all (?:arranged|sorted|in order|ready|set)\b|\bi have everything ready\b|\beverything (?:is )?(?:ready|arranged|sorted) (?:now|for|in)\b|\bso (?:they|nobody|no one|mum|mom|dad|\w+) (?:does not|do not|will not|would not) have to (?:break|find|decide|deal|sort|clean|pay|worry)\b|\bcancel(?:led|ed|ling|ing)? (?:the |my )?(?:dentist|gym|subscriptions?|phone contract|appointments?)\b(?= .*\b(?:need|remember|before|so)\b)|\bleft the (?:back |front )?door (?:unlocked|open|on the latch)\b`,
+      String.raw`\b(?:put|putting|got|getting|sorted|sorting|have|set|setting) (?:all )?(?:my |our )?(?:affairs|things|finances|paperwork|papers|stuff|life) (?:in|into) order\b|\b(?:wrote|written|writing|made|updated|updating|finished|signed|sorted|sorting|redid|changed) (?:out )?(?:my|a|the) will\b|\b(?:the )?(?:deeds|bank papers|passwords|pin numbers|life insurance|policy documents|insurance papers)\b|\b(?:it is|everything is|its) all (?:arranged|sorted|in order|ready|set)\b|\bi have everything ready\b|\beverything (?:is )?(?:ready|arranged|sorted) (?:now|for|in)\b|\bso (?:they|nobody|no one|mum|mom|dad|\w+) (?:does not|do not|will not|would not) have to (?:break|find|decide|deal|sort|clean|pay|worry)\b|\bcancel(?:led|ed|ling|ing)? (?:the |my )?(?:dentist|gym|subscriptions?|phone contract|appointments?)\b(?= [^\n]{0,200}?\b(?:need|remember|before|so)\b)|\bleft the (?:back |front )?door (?:unlocked|open|on the latch)\b`,
     ),
   },
   {
@@ -437,7 +437,7 @@ const RULES: readonly SignalRule[] = [
     kind: "self",
     weak: true,
     pattern: re(
-      String.raw`\b(?:gave|giving|give|given|handed|handing) (?:away )?(?:all )?(?:my|his|her|the) (?:\w+ ){0,3}?(?:away|to (?:\w+ ){0,2}(?:next door|neighbou?r|sister|brother|friend|cousin|mate|\w+))\b(?= .*\b(?:because|said|told|so|pleased|anymore|wont|will not|need|last)\b|\W*$)|\bgiving (?:away|everything away|my things away|my stuff away)\b|\bgave (?:away|everything away|my stuff away|my things away)\b|\b(?:found|finding|find) (?:a )?(?:new )?home for (?:my |the )?(?:cat|dog|pets?|rabbit|hamster|bird|birds|fish|\w+)\b|\brehom(?:e|ed|ing) (?:my |the )?(?:cat|dog|pets?|\w+)\b|\b(?:\w+ ){0,1}(?:is going|goes|will go) to (?:my |the )?(?:sister|brother|neighbou?r|mum|mom|dad|friend|cousin|nan|gran)\b|\bwho (?:will )?(?:gets?|takes?|should have|can have) my\b|\b(?:to|for) whoever wants them\b|\bsticky notes on everything\b`,
+      String.raw`\b(?:gave|giving|give|given|handed|handing) (?:away )?(?:all )?(?:my|his|her|the) (?:\w+ ){0,3}?(?:away|to (?:\w+ ){0,2}(?:next door|neighbou?r|sister|brother|friend|cousin|mate|\w+))\b(?= [^\n]{0,200}?\b(?:because|said|told|so|pleased|anymore|wont|will not|need|last)\b|\W*$)|\bgiving (?:away|everything away|my things away|my stuff away)\b|\bgave (?:away|everything away|my stuff away|my things away)\b|\b(?:found|finding|find) (?:a )?(?:new )?home for (?:my |the )?(?:cat|dog|pets?|rabbit|hamster|bird|birds|fish|\w+)\b|\brehom(?:e|ed|ing) (?:my |the )?(?:cat|dog|pets?|\w+)\b|\b(?:\w+ ){0,1}(?:is going|goes|will go) to (?:my |the )?(?:sister|brother|neighbou?r|mum|mom|dad|friend|cousin|nan|gran)\b|\bwho (?:will )?(?:gets?|takes?|should have|can have) my\b|\b(?:to|for) whoever wants them\b|\bsticky notes on everything\b`,
     ),
   },
   {
@@ -541,7 +541,7 @@ const RULES: readonly SignalRule[] = [
     reason: "describes an urge to harm themselves",
     kind: "self",
     pattern: re(
-      String.raw`\b(?:urge|urges|tempted|want|wanted|wanting|craving|crave|itching|close|need|needed|thinking about|thought about) (?:\w+ ){0,2}?(?:to )?(?:cut|cutting|hurt|hurting|harm|harming|burn|burning|punish|punishing|scratch|scratching) (?:${SELF}|again|my (?:arms?|wrists?|thighs?|legs?|skin))\b|\burge to (?:cut|hurt|burn|harm|punish)\b|\b(?:days|weeks|months) clean\b(?= .*\b(?:urge|want|tempted|close|nearly|almost)\b)`,
+      String.raw`\b(?:urge|urges|tempted|want|wanted|wanting|craving|crave|itching|close|need|needed|thinking about|thought about) (?:\w+ ){0,2}?(?:to )?(?:cut|cutting|hurt|hurting|harm|harming|burn|burning|punish|punishing|scratch|scratching) (?:${SELF}|again|my (?:arms?|wrists?|thighs?|legs?|skin))\b|\burge to (?:cut|hurt|burn|harm|punish)\b|\b(?:days|weeks|months) clean\b(?= [^\n]{0,200}?\b(?:urge|want|tempted|close|nearly|almost)\b)`,
     ),
   },
   // --- Abuse.
@@ -550,7 +550,7 @@ const RULES: readonly SignalRule[] = [
     reason: "describes a threat to their life or being choked",
     kind: "abuse",
     pattern: re(
-      String.raw`\b(?:threatened|threatening|threatens|swore|promised) (?:\w+ ){0,2}(?:to kill me|to hurt me|to end me|he would kill me|she would kill me|to make me disappear)\b|\b(?:he|she|they|my (?:partner|husband|wife|boyfriend|girlfriend|ex|dad|father|stepdad|mum|mom)) (?:\w+ ){0,2}(?:choked|strangled|suffocated|smothered) me\b|\b(?:choked|strangled) me\b|\b(?:hands?|belt|arm) (?:around|round) my (?:neck|throat)\b|\b(?:held|pointed|put) (?:a |the |his |her )?(?:knife|gun|blade) (?:to|at) (?:me|my)\b|\b(?:afraid|scared|fear|frightened|terrified) for my life\b|\b(?:he|she|they) (?:tried|is trying|was trying) to kill me\b|\b(?:he|she) (?:said|says|told me) (?:\w+ ){0,3}(?:nobody|no one) would (?:miss|find|notice) me\b|\b(?:he|she) could (?:arrange|make) that\b|\b(?:he|she) (?:will|would|is going to) kill me (?:if|when|one day)\b(?= .*\b(?:leave|tell|police|find out|go|scared|afraid)\b)`,
+      String.raw`\b(?:threatened|threatening|threatens|swore|promised) (?:\w+ ){0,2}(?:to kill me|to hurt me|to end me|he would kill me|she would kill me|to make me disappear)\b|\b(?:he|she|they|my (?:partner|husband|wife|boyfriend|girlfriend|ex|dad|father|stepdad|mum|mom)) (?:\w+ ){0,2}(?:choked|strangled|suffocated|smothered) me\b|\b(?:choked|strangled) me\b|\b(?:hands?|belt|arm) (?:around|round) my (?:neck|throat)\b|\b(?:held|pointed|put) (?:a |the |his |her )?(?:knife|gun|blade) (?:to|at) (?:me|my)\b|\b(?:afraid|scared|fear|frightened|terrified) for my life\b|\b(?:he|she|they) (?:tried|is trying|was trying) to kill me\b|\b(?:he|she) (?:said|says|told me) (?:\w+ ){0,3}(?:nobody|no one) would (?:miss|find|notice) me\b|\b(?:he|she) could (?:arrange|make) that\b|\b(?:he|she) (?:will|would|is going to) kill me (?:if|when|one day)\b(?= [^\n]{0,200}?\b(?:leave|tell|police|find out|go|scared|afraid)\b)`,
     ),
   },
   {
@@ -558,7 +558,7 @@ const RULES: readonly SignalRule[] = [
     reason: "describes being hurt or abused by someone",
     kind: "abuse",
     pattern: re(
-      String.raw`\b(?:he|she|they|my (?:partner|husband|wife|boyfriend|girlfriend|ex|father|mother|dad|mum|mom|stepdad|stepfather|stepmother|stepmum|brother|sister|uncle|boss|coach|carer|son|daughter|fiance|fiancee))\s+(?:\w+ ){0,2}?(?:hits|hit|beats|beat|kicked|kicks|slapped|slaps|punched|punches|shoved|pushed|threw|raped|abuses|abused|assaulted|molested|grabbed|dragged|pinned|locked|burned|burnt|bit|spat on|headbutted|strangles|chokes|smashed|broke|twisted) (?:me|my (?:arm|wrist|face|head|phone|nose|ribs|things))\b|\b(?:being|been|was|were|got|get|getting) (?:\w+ )?(?:abused|raped|molested|sexually assaulted|beaten|beaten up|groomed|trafficked)\b(?! (?:by (?:a|the) (?:ball|car|bus|wave|door)|in (?:the|a) (?:game|match)))|\babusive (?:relationship|partner|husband|wife|boyfriend|girlfriend|parent|father|mother|home|marriage)\b|\b(?:controls|checks|tracks|monitors) (?:my|all my) (?:money|phone|messages|location|bank)\b(?= .*\b(?:he|she|him|her|partner|husband|wife|boyfriend|girlfriend)\b)|\b(?:he|she) (?:does not|will not|would not) let me (?:leave|see|go out|have|talk)\b|\bbruises? (?:where|that) (?:he|she|they)\b`,
+      String.raw`\b(?:he|she|they|my (?:partner|husband|wife|boyfriend|girlfriend|ex|father|mother|dad|mum|mom|stepdad|stepfather|stepmother|stepmum|brother|sister|uncle|boss|coach|carer|son|daughter|fiance|fiancee))\s+(?:\w+ ){0,2}?(?:hits|hit|beats|beat|kicked|kicks|slapped|slaps|punched|punches|shoved|pushed|threw|raped|abuses|abused|assaulted|molested|grabbed|dragged|pinned|locked|burned|burnt|bit|spat on|headbutted|strangles|chokes|smashed|broke|twisted) (?:me|my (?:arm|wrist|face|head|phone|nose|ribs|things))\b|\b(?:being|been|was|were|got|get|getting) (?:\w+ )?(?:abused|raped|molested|sexually assaulted|beaten|beaten up|groomed|trafficked)\b(?! (?:by (?:a|the) (?:ball|car|bus|wave|door)|in (?:the|a) (?:game|match)))|\babusive (?:relationship|partner|husband|wife|boyfriend|girlfriend|parent|father|mother|home|marriage)\b|\b(?:controls|checks|tracks|monitors) (?:my|all my) (?:money|phone|messages|location|bank)\b(?= [^\n]{0,200}?\b(?:he|she|him|her|partner|husband|wife|boyfriend|girlfriend)\b)|\b(?:he|she) (?:does not|will not|would not) let me (?:leave|see|go out|have|talk)\b|\bbruises? (?:where|that) (?:he|she|they)\b`,
     ),
     unless:
       /^\s*(?:by (?:a|the) (?:\w+ )?(?:ball|car|bus|wave|door|branch)|in (?:the|a) (?:game|match|scrum|tackle)|with (?:a|the) (?:pillow|cushion|ball|snowball|water balloon|nerf|towel)|(?:by accident|accidentally|during (?:the|a) (?:game|match|fight|pillow fight|play)))\b/,
@@ -570,7 +570,7 @@ const RULES: readonly SignalRule[] = [
     kind: "self",
     weak: true,
     pattern: re(
-      String.raw`\b(?:a|one|two|three|four|six|\d+) (?:months?|weeks?)'?s? worth\b|\bcounted (?:them|it|the \w+) (?:again|out|twice|up)\b|\b(?:it is|that is|there are|there is|that will be|it will be|it should be) (?:more than )?enough(?: now)?\W*$|\bthere (?:are|is) (?:more than )?enough (?:now|of them)\b|\b(?:the|my) (?:big |sharp |kitchen )?knife\b(?= .*\b(?:holding|hold|thinking|put it back|again|wrist|myself)\b)|\b(?:the|which) train (?:times|timetable)\b|\b(?:goes|go|going) straight through\b|\b(?:drove|walked|went) (?:past|to|up to|back to) the (?:spot|place|bridge|edge|tracks|cliff|top floor|roof|headland|quarry|reservoir)\b|\b(?:the|a) (?:bridge|viaduct|cliff|cliffs|headland|quarry|tracks|level crossing|reservoir|barn|beam|loft hatch)\W*$`,
+      String.raw`\b(?:a|one|two|three|four|six|\d+) (?:months?|weeks?)'?s? worth\b|\bcounted (?:them|it|the \w+) (?:again|out|twice|up)\b|\b(?:it is|that is|there are|there is|that will be|it will be|it should be) (?:more than )?enough(?: now)?\W*$|\bthere (?:are|is) (?:more than )?enough (?:now|of them)\b|\b(?:the|my) (?:big |sharp |kitchen )?knife\b(?= [^\n]{0,200}?\b(?:holding|hold|thinking|put it back|again|wrist|myself)\b)|\b(?:the|which) train (?:times|timetable)\b|\b(?:goes|go|going) straight through\b|\b(?:drove|walked|went) (?:past|to|up to|back to) the (?:spot|place|bridge|edge|tracks|cliff|top floor|roof|headland|quarry|reservoir)\b|\b(?:the|a) (?:bridge|viaduct|cliff|cliffs|headland|quarry|tracks|level crossing|reservoir|barn|beam|loft hatch)\W*$`,
     ),
   },
   {
@@ -578,7 +578,7 @@ const RULES: readonly SignalRule[] = [
     reason: "describes taking or using a means",
     kind: "self",
     pattern: re(
-      String.raw`\b(?:took|swallowed|taken|take|taking) (?:everything|all of it|the lot|every pill|every tablet|the whole lot|whatever was) (?:in|from|out of) (?:the|my|mum's|dad's) (?:cabinet|cupboard|drawer|box|bottle|packet|tin|bag)\b|\bhandful of (?:\w+ ){0,2}${PILLS}\b|\b(?:in|into) the garage with the (?:door|doors|engine)\b|\bengine running\b(?= .*\b(?:garage|door|shut|closed|hose)\b)|\b(?:stopped|stop) (?:eating and drinking|drinking and eating|taking my (?:insulin|heart pills|blood thinners|meds|medication|tablets)) (?:on purpose|deliberately|for good)\b|\bon purpose\b(?= .*\b(?:crash|drive|speed|meds|tablets|pills|eyes shut|shut my eyes)\b)|\bleaving the life ?jacket\b|\bshut my eyes (?:on|at|while) (?:the )?(?:wheel|motorway|bypass|road|driving)\b`,
+      String.raw`\b(?:took|swallowed|taken|take|taking) (?:everything|all of it|the lot|every pill|every tablet|the whole lot|whatever was) (?:in|from|out of) (?:the|my|mum's|dad's) (?:cabinet|cupboard|drawer|box|bottle|packet|tin|bag)\b|\bhandful of (?:\w+ ){0,2}${PILLS}\b|\b(?:in|into) the garage with the (?:door|doors|engine)\b|\bengine running\b(?= [^\n]{0,200}?\b(?:garage|door|shut|closed|hose)\b)|\b(?:stopped|stop) (?:eating and drinking|drinking and eating|taking my (?:insulin|heart pills|blood thinners|meds|medication|tablets)) (?:on purpose|deliberately|for good)\b|\bon purpose\b(?= [^\n]{0,200}?\b(?:crash|drive|speed|meds|tablets|pills|eyes shut|shut my eyes)\b)|\bleaving the life ?jacket\b|\bshut my eyes (?:on|at|while) (?:the )?(?:wheel|motorway|bypass|road|driving)\b`,
     ),
   },
   {
@@ -611,7 +611,7 @@ const RULES: readonly SignalRule[] = [
     reason: "describes a threat to their life",
     kind: "abuse",
     pattern: re(
-      String.raw`\b(?:he|she|they|him|her|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|father|stepdad|mum|mom|brother|son))(?: say| said| says| told me| will| would| is going to| kept saying| swore)? (?:\w+ ){0,3}?(?:kill|shoot|stab|strangle|drown|bury|break my neck|finish) (?:me|my neck)\b(?= .*\b(?:police|tell anyone|leave him|leave her|left him|left her|go to|gun|loaded|knife|afraid|scared|terrified|next time|one day|nobody will|no one will|passport|dog|himself|herself)\b)|\b(?:held|pushed|forced) my head (?:under|into|down)\b|\buntil i blacked out\b|\btill i blacked out\b|\bnext time (?:he|she) (?:will not|would not|is not going to) (?:let me (?:up|go|live|breathe)|stop)\b|\bmake sure i (?:disappear|disappeared|never)\b|\b(?:keeps|kept|keep) (?:it|the gun|a gun) loaded\b`,
+      String.raw`\b(?:he|she|they|him|her|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|father|stepdad|mum|mom|brother|son))(?: say| said| says| told me| will| would| is going to| kept saying| swore)? (?:\w+ ){0,3}?(?:kill|shoot|stab|strangle|drown|bury|break my neck|finish) (?:me|my neck)\b(?= [^\n]{0,200}?\b(?:police|tell anyone|leave him|leave her|left him|left her|go to|gun|loaded|knife|afraid|scared|terrified|next time|one day|nobody will|no one will|passport|dog|himself|herself)\b)|\b(?:held|pushed|forced) my head (?:under|into|down)\b|\buntil i blacked out\b|\btill i blacked out\b|\bnext time (?:he|she) (?:will not|would not|is not going to) (?:let me (?:up|go|live|breathe)|stop)\b|\bmake sure i (?:disappear|disappeared|never)\b|\b(?:keeps|kept|keep) (?:it|the gun|a gun) loaded\b`,
     ),
   },
   {
@@ -619,7 +619,7 @@ const RULES: readonly SignalRule[] = [
     reason: "describes being hurt or controlled by someone",
     kind: "abuse",
     pattern: re(
-      String.raw`\b(?:keeps|kept|keep|started) touching me\b|\b(?:he|she|they|coach|my \w+) (?:\w+ ){0,2}(?:touched|touches|grabbed|groped) (?:me|my)\b|\b(?:took|takes|take|has|hid|hides|kept|keeps) (?:away )?my (?:passport|documents|papers|bank card|wages|money|phone|keys)\b(?= .*\b(?:he|she|him|her|husband|wife|partner|boyfriend|girlfriend|dad|mum)\b)|\b(?:he|she) (?:\w+ ){0,2}(?:smashed|broke|threw) (?:my|me)\b`,
+      String.raw`\b(?:keeps|kept|keep|started) touching me\b|\b(?:he|she|they|coach|my \w+) (?:\w+ ){0,2}(?:touched|touches|grabbed|groped) (?:me|my)\b|\b(?:took|takes|take|has|hid|hides|kept|keeps) (?:away )?my (?:passport|documents|papers|bank card|wages|money|phone|keys)\b(?= [^\n]{0,200}?\b(?:he|she|him|her|husband|wife|partner|boyfriend|girlfriend|dad|mum)\b)|\b(?:he|she) (?:\w+ ){0,2}(?:smashed|broke|threw) (?:my|me)\b`,
     ),
   },
   // --- Acute distress (a present struggle, not by itself risk to life).

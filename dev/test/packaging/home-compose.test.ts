@@ -9,7 +9,7 @@ import { repoRoot } from "../../src/lib/paths.ts";
 
 /**
  * deploy/home/ checked against what it runs: the node's configuration schema, Dockerfile.node's stages,
- * and the paths the edge calls on a node. No Docker engine runs here, so this reads the files the way
+ * and the paths the edge calls on a node. It needs no Docker engine: it reads the files the way
  * Compose and cloudflared would and checks that they agree with each other.
  */
 

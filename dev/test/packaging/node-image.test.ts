@@ -14,7 +14,7 @@ import {
 } from "../../src/packaging/dockerfile-replay.ts";
 
 /**
- * Dockerfile.node's CPU image, built the only way this machine can: its steps replayed from a build
+ * Dockerfile.node's CPU image, built without a Docker engine: its steps replayed from a build
  * context holding just what the repository sends, with the Node.js major version the image uses. A
  * `COPY` that misses a file the build needs, a lockfile the frozen install rejects, or a node that cannot
  * start from what the image holds fails here.
