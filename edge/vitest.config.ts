@@ -26,7 +26,9 @@ export default defineConfig({
     // One retry, for sign-in tests only ever seen failing when a loaded two-core machine made a single
     // request take many seconds; a test that fails twice still fails the run.
     retry: 1,
-    testTimeout: 30_000,
+    // Generous: the suites share one workerd isolate, and on two loaded cores a test's requests queue
+    // behind other files' (password hashing at 100k PBKDF2 iterations among them).
+    testTimeout: 90_000,
     hookTimeout: 120_000,
   },
 });
