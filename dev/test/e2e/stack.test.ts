@@ -2,6 +2,7 @@ import { readinessSchema } from "@inkwell/shared";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInkwellClient } from "../../../edge/src/client.ts";
+import { waitForHttp } from "../../src/lib/ports.ts";
 import { startTestStack } from "../../src/testing/test-stack.ts";
 
 type RunningStack = Awaited<ReturnType<typeof startTestStack>>;
@@ -116,6 +117,8 @@ describe("the whole local stack", () => {
   });
 
   it("runs a node that reports this machine's hardware", async () => {
+    // The node sheds load (503) while it is busy warming up its models; wait until it answers.
+    await waitForHttp(`${stack.nodeUrl}/info`, { timeoutMs: 60_000 });
     const res = await fetch(`${stack.nodeUrl}/info`);
     expect(res.status).toBe(200);
     const info = (await res.json()) as { hardware: { cpu: { cores: number }; cuda: { available: boolean } } };

@@ -184,11 +184,12 @@ describe("the job pipeline, end to end", () => {
       (await post(await qstashSignature(stack.edgeVars.QSTASH_CURRENT_SIGNING_KEY ?? "", url, `${body} `)))
         .status,
     ).toBe(401);
-    // Genuinely signed but for a job already done: a duplicate, nothing is written.
+    // Genuinely signed, but not a delivery the edge published for this job (no message of its own):
+    // refused as unbound, nothing is written.
     const replay = await post(
       await qstashSignature(stack.edgeVars.QSTASH_CURRENT_SIGNING_KEY ?? "", url, body),
     );
-    expect(await replay.json()).toMatchObject({ outcome: "duplicate" });
+    expect(await replay.json()).toMatchObject({ outcome: "unbound-delivery" });
     const [after] = await sql<
       { analyzed_at: Date; updated_at: Date }[]
     >`select analyzed_at, updated_at from entry_analyses where entry_id = ${entry.id}`;
