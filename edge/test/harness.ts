@@ -135,9 +135,16 @@ export async function login(email: string, password: string, ip?: string): Promi
   return await call("/v1/auth/login", { body: { email, password }, ...(ip ? { ip } : {}) });
 }
 
-/** Direct database access for arranging what the API cannot (an admin, an expired key). */
+let sharedDb: Database | undefined;
+
+/**
+ * Direct database access for arranging what the API cannot (an admin, an expired key). One client for
+ * the whole run: a client per call was never closed, and across the suites the idle connections used up
+ * Postgres' connection limit (53300, too many connections).
+ */
 export function testDb(): Database {
-  return createDatabase(edgeEnv.HYPERDRIVE.connectionString, { connectTimeoutSeconds: 30 }).db;
+  sharedDb ??= createDatabase(edgeEnv.HYPERDRIVE.connectionString, { connectTimeoutSeconds: 30 }).db;
+  return sharedDb;
 }
 
 /** A fresh administrator, made the way operators make one (createAdmin), then signed in. */
