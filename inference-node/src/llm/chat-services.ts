@@ -48,17 +48,30 @@ export async function loadChatServices(
   return { llm, knowledge, owned: { llm: given.llm === undefined } };
 }
 
+const SEED_WAIT_MS = 30_000;
+
 export interface ChatRoutesOptions extends Record<string, unknown> {
   config: Config;
   services: ChatServices;
 }
 
-/** `/v1/chat/stream` and `/v1/knowledge/*`; seeds the knowledge base once the app is ready, without blocking it. */
+/**
+ * `/v1/chat/stream` and `/v1/knowledge/*`. Seeds the knowledge base before the node listens (and so before
+ * its first heartbeat), for at most {@link SEED_WAIT_MS}: embedding the corpus keeps the event loop busy,
+ * and a node that took traffic meanwhile answered slowly. A slower seed goes on in the background.
+ */
 export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (fastify, { config, services }) => {
   await fastify.register(llmRoutes, { nodeToken: config.nodeToken, llm: services.llm });
   await fastify.register(knowledgeRoutes, { nodeToken: config.nodeToken, knowledge: services.knowledge });
   fastify.addHook("onReady", async () => {
-    void services.knowledge.seed();
+    const seeding = services.knowledge.seed();
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, SEED_WAIT_MS);
+      timer.unref();
+    });
+    await Promise.race([seeding, waited]);
+    clearTimeout(timer);
   });
   if (services.owned.llm) {
     fastify.addHook("onClose", async () => {
