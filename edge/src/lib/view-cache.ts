@@ -98,12 +98,19 @@ export async function withUserCache<N extends ViewNamespace>(
   return value;
 }
 
+/** A missed invalidation shows a writer their old journal: it gets longer than a read, and a second try. */
+const INVALIDATE_TIMEOUT_MS = 3_000;
+const INVALIDATE_ATTEMPTS = 2;
+
 /** After a committed write: every cached view of this user is invalid from now on. */
 export async function invalidateUserViews(redis: Redis, userId: string): Promise<void> {
-  try {
-    await withTimeout(redis.incr(versionKey(userId)), TIMEOUT_MS, "Redis");
-  } catch (err) {
-    // Old views then live until their TTL (at most a few minutes); the write itself has succeeded.
-    warn("invalidate", err);
+  for (let attempt = 1; attempt <= INVALIDATE_ATTEMPTS; attempt++) {
+    try {
+      await withTimeout(redis.incr(versionKey(userId)), INVALIDATE_TIMEOUT_MS, "Redis");
+      return;
+    } catch (err) {
+      // After the last try, old views live until their TTL (at most a few minutes); the write itself has succeeded.
+      if (attempt === INVALIDATE_ATTEMPTS) warn("invalidate", err);
+    }
   }
 }
