@@ -1,6 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { entryEmbeddingText } from "@inkwell/shared";
 import { z } from "zod";
 
 export const evalSetDir = path.dirname(fileURLToPath(import.meta.url));
@@ -99,7 +100,7 @@ export async function loadEvalSet(dir: string = evalSetDir): Promise<EvalSet> {
   return { themes, entries, queries };
 }
 
-/** What the node embeds for an entry: the title, a blank line, then the content (see entry-analysis.ts). */
+/** What the node embeds for an entry: the title, a blank line, then the content (`entryEmbeddingText`). */
 export function embeddingText(entry: Pick<EvalEntry, "title" | "content">): string {
-  return entry.title ? `${entry.title}\n\n${entry.content}` : entry.content;
+  return entryEmbeddingText(entry);
 }

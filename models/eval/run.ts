@@ -23,9 +23,9 @@ import { keywordRankings } from "./keyword-rankings.ts";
 import { formatTopicJournals, scoreTopicJournals, type TopicJournalScores } from "./topic-journals.ts";
 
 /**
- * keyword, semantic and hybrid as the API serves them; the `-chunks` modes score each entry by its whole
- * vector and its best sentence window (`multiVectorScore`), which the API does not serve yet (the node
- * stores one vector per entry).
+ * keyword, semantic and hybrid over whole-entry vectors; the `-chunks` modes score each entry by its whole
+ * vector and its best sentence window (`multiVectorScore`), as the API serves semantic and hybrid search
+ * (the node stores every entry's sentence windows beside its vector).
  */
 export const searchModes = ["keyword", "semantic", "hybrid", "semantic-chunks", "hybrid-chunks"] as const;
 export type SearchMode = (typeof searchModes)[number];
@@ -173,7 +173,8 @@ async function evaluateModel(
     embedder,
     set.entries.map((entry, i) => ({
       id: entry.id,
-      text: embeddingText(entry),
+      title: entry.title,
+      content: entry.content,
       vector: entryVectors[i] as Float32Array,
     })),
   );

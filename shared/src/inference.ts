@@ -107,9 +107,20 @@ export const analyzeEntryResultSchema = z
   .refine((r) => r.embedding.length === r.dims, { error: "the embedding must have `dims` numbers" });
 export type AnalyzeEntryResult = z.infer<typeof analyzeEntryResultSchema>;
 
+const collectionSafe = (model: string) => model.replace(/[^a-zA-Z0-9._-]/g, "-");
+
 /** Chroma keeps one collection per embedding model: vectors of different models are not comparable. */
 export function vectorCollectionName(model: string): string {
-  return `entries-${model.replace(/[^a-zA-Z0-9._-]/g, "-")}`;
+  return `entries-${collectionSafe(model)}`;
+}
+
+/**
+ * The sentence windows (`sentenceChunks`) of long entries, per model beside the whole-entry vectors: a
+ * collection of their own, so a nearest-entry query never meets a sentence and a window never takes an
+ * entry's place among the top results.
+ */
+export function chunkCollectionName(model: string): string {
+  return `entry-chunks-${collectionSafe(model)}`;
 }
 
 /** `POST /jobs/purge-entry-vectors` (QStash): removes vectors of deleted entries, or every vector of a user. */

@@ -1,6 +1,7 @@
 /**
- * Pure ranking helpers shared by the edge's hybrid search and the offline search-quality evaluation, so
- * the numbers the evaluation reports are produced by the same fusion the API serves. No runtime imports.
+ * Pure ranking helpers shared by the edge's hybrid search, the node's vector search and the offline
+ * search-quality evaluation, so the numbers the evaluation reports are produced by the same windows,
+ * scoring and fusion the API serves. No runtime imports.
  */
 
 /** One ranked list of ids, best first, and how much it counts in a fusion. */
@@ -122,6 +123,27 @@ export function sentenceChunks(text: string): string[] {
     .map((sentence) => sentence.trim())
     .filter((sentence) => sentence.length > 0);
   return sentences.length > 1 ? sentences : [];
+}
+
+/** What a node embeds as an entry's whole vector: the title, a blank line, then the content. */
+export function entryEmbeddingText(entry: { title?: string | undefined; content: string }): string {
+  return entry.title ? `${entry.title}\n\n${entry.content}` : entry.content;
+}
+
+/**
+ * Windows kept per entry at most. Journal entries have tens of sentences; the cap bounds what one pasted
+ * document (100,000 characters split at every line break) costs a node in model time and index space, and
+ * the entry's whole vector still stands for the rest.
+ */
+export const MAX_CHUNKS_PER_ENTRY = 512;
+
+/**
+ * An entry's sentence windows as a node embeds and stores them and the search evaluation scores them:
+ * `sentenceChunks` of its whole vector's text (so a title is a window of its own), at most
+ * `MAX_CHUNKS_PER_ENTRY`.
+ */
+export function entryChunks(entry: { title?: string | undefined; content: string }): string[] {
+  return sentenceChunks(entryEmbeddingText(entry)).slice(0, MAX_CHUNKS_PER_ENTRY);
 }
 
 /**

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  entryChunks,
   fuseHybrid,
+  MAX_CHUNKS_PER_ENTRY,
   meanScore,
   multiVectorScore,
   ndcgAtK,
@@ -185,6 +187,15 @@ describe("multi-vector scoring", () => {
       "The rest was meetings?",
     ]);
     expect(sentenceChunks("Just one sentence here.")).toEqual([]);
+  });
+
+  it("cuts an entry's windows from the text its whole vector embeds, title first, at most 512", () => {
+    expect(entryChunks({ title: "Sunday", content: "Ran ten miles." })).toEqual(["Sunday", "Ran ten miles."]);
+    expect(entryChunks({ content: "Ran ten miles." })).toEqual([]);
+    const pasted = Array.from({ length: 600 }, (_, i) => `Line ${i}`).join("\n");
+    const windows = entryChunks({ content: pasted });
+    expect(windows).toHaveLength(MAX_CHUNKS_PER_ENTRY);
+    expect(windows.at(-1)).toBe(`Line ${MAX_CHUNKS_PER_ENTRY - 1}`);
   });
 
   it("scores an entry by the mean of its whole vector and its best sentence", () => {

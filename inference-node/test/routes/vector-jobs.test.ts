@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Config } from "../../src/config.ts";
 import { errorHandler } from "../../src/plugins/error-handler.ts";
 import { jobRoutes } from "../../src/routes/jobs/index.ts";
-import type { VectorStore } from "../../src/vectors/chroma-store.ts";
+import type { EntryChunks, VectorStore } from "../../src/vectors/chroma-store.ts";
 import { fakeRuntime } from "../helpers/fake-runtime.ts";
 import { deliverSigned } from "../helpers/qstash-signer.ts";
 import { testConfig } from "../helpers/test-config.ts";
@@ -17,6 +17,9 @@ class RecordingStore implements VectorStore {
   deletedUsers: string[] = [];
   async upsert(model: string, records: readonly VectorRecord[]) {
     this.upserts.push({ model, records });
+    return true;
+  }
+  async replaceChunks(_model: string, _chunks: EntryChunks) {
     return true;
   }
   async deleteEntries(ids: readonly string[]) {

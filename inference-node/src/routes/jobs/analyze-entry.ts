@@ -2,6 +2,7 @@ import {
   type AnalyzeEntryJob,
   type AnalyzeEntryResult,
   analyzeEntryJobSchema,
+  entryChunks,
   InkwellError,
 } from "@inkwell/shared";
 import type { FastifyBaseLogger, FastifyPluginAsync } from "fastify";
@@ -9,10 +10,14 @@ import { analyzeEntry } from "../../analysis/entry-analysis.ts";
 import { zodFieldErrors } from "../../plugins/error-handler.ts";
 import type { InferenceRuntime } from "../../runtime/runtime.ts";
 import type { VectorStore } from "../../vectors/chroma-store.ts";
+import { embedChunkTexts } from "../../vectors/entry-chunks.ts";
 
 export interface AnalyzeEntryRouteOptions extends Record<string, unknown> {
   runtime: InferenceRuntime;
-  /** Where the entry's vector is upserted; without one the result says `indexed: false`. */
+  /**
+   * Where the entry's vector and its sentence windows are written; without one the windows are not
+   * embedded at all and the result says `indexed: false`.
+   */
   vectors?: VectorStore;
 }
 
@@ -29,8 +34,15 @@ export const analyzeEntryRoute: FastifyPluginAsync<AnalyzeEntryRouteOptions> = a
       });
     }
     const started = performance.now();
-    const analysis = await analyzeEntry(runtime, parsed.data);
-    const result = { ...analysis, indexed: await indexVector(vectors, parsed.data, analysis, request.log) };
+    // Only the index keeps the windows (Postgres on the edge stores the whole vector), so without one they
+    // are not worth a model call.
+    const chunkTexts = vectors?.enabled ? entryChunks(parsed.data) : [];
+    const [analysis, chunkEmbeddings] = await Promise.all([
+      analyzeEntry(runtime, parsed.data),
+      embedChunkTexts(runtime, chunkTexts),
+    ]);
+    const indexed = await indexVectors(vectors, parsed.data, analysis, chunkEmbeddings, request.log);
+    const result = { ...analysis, indexed };
     // Ids, sizes and outcomes only: an entry's text and what it says about its writer stay out of logs.
     request.log.info(
       {
@@ -38,6 +50,7 @@ export const analyzeEntryRoute: FastifyPluginAsync<AnalyzeEntryRouteOptions> = a
         entryId: result.entryId,
         chars: parsed.data.content.length,
         safety: result.safety.level,
+        chunks: chunkEmbeddings.length,
         indexed: result.indexed,
         ms: Math.round(performance.now() - started),
       },
@@ -48,28 +61,31 @@ export const analyzeEntryRoute: FastifyPluginAsync<AnalyzeEntryRouteOptions> = a
 };
 
 /**
- * Upserts the entry's vector into Chroma. Postgres (on the edge) keeps the vector whatever happens here,
- * so a Chroma failure is logged and reported as not indexed rather than failing the analysis; the edge
- * sends such vectors back through a reindex.
+ * Upserts the entry's vector and replaces its sentence windows in Chroma. Postgres (on the edge) keeps the
+ * vector whatever happens here, so a Chroma failure is logged and reported as not indexed rather than
+ * failing the analysis; the edge sends such vectors back through a reindex.
  */
-async function indexVector(
+async function indexVectors(
   vectors: VectorStore | undefined,
   job: AnalyzeEntryJob,
   result: AnalyzeEntryResult,
+  chunkEmbeddings: number[][],
   log: FastifyBaseLogger,
 ): Promise<boolean> {
   if (!vectors?.enabled) return false;
+  const entry = {
+    entryId: job.entryId,
+    userId: job.userId,
+    occurredAt: job.occurredAt ?? new Date().toISOString(),
+  };
   try {
-    return await vectors.upsert(result.model, [
-      {
-        entryId: job.entryId,
-        userId: job.userId,
-        occurredAt: job.occurredAt ?? new Date().toISOString(),
-        embedding: result.embedding,
-      },
-    ]);
+    const whole = await vectors.upsert(result.model, [{ ...entry, embedding: result.embedding }]);
+    // After the whole vector, so a window found by search always has an entry to score; replaced even when
+    // there are none now, so an entry edited down to one sentence keeps no windows of its longer past.
+    const windows = await vectors.replaceChunks(result.model, { ...entry, embeddings: chunkEmbeddings });
+    return whole && windows;
   } catch (error) {
-    log.warn({ jobId: job.jobId, err: (error as Error).message }, "could not upsert the vector into Chroma");
+    log.warn({ jobId: job.jobId, err: (error as Error).message }, "could not write the vectors into Chroma");
     return false;
   }
 }
