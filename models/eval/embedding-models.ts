@@ -1,6 +1,6 @@
 import os from "node:os";
 import { OnnxBackend } from "../../inference-node/src/runtime/onnx-backend.ts";
-import type { EmbeddingEntry, Manifest, ModelEntry } from "../src/manifest.ts";
+import { type EmbeddingEntry, loadManifest, type Manifest, type ModelEntry } from "../src/manifest.ts";
 import { checkModelFiles } from "../src/verify.ts";
 
 export interface EvalEmbedder {
@@ -29,6 +29,24 @@ export async function availableEmbeddingModels(
     if (status.state === "ok") present.push(model);
   }
   return present.sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
+}
+
+/**
+ * The present embedding models and those of them to evaluate: the named ones (an error names any that is
+ * missing), or every one present when none is named.
+ */
+export async function chooseEmbeddingModels(
+  modelsDir: string,
+  ids?: readonly string[],
+): Promise<{ present: EmbeddingEntry[]; chosen: EmbeddingEntry[] }> {
+  const present = await availableEmbeddingModels(loadManifest(), modelsDir);
+  const missing = (ids ?? []).filter((id) => !present.some((model) => model.id === id));
+  if (missing.length > 0) {
+    throw new Error(`embedding model(s) not present in ${modelsDir}: ${missing.join(", ")}`);
+  }
+  const chosen = ids ? present.filter((model) => ids.includes(model.id)) : present;
+  if (chosen.length === 0) throw new Error(`no embedding model is present in ${modelsDir}`);
+  return { present, chosen };
 }
 
 /**

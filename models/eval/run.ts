@@ -10,17 +10,25 @@ import {
   RRF_DEFAULT_K,
   recallAtK,
 } from "@inkwell/shared";
-import { discoverTopics, topicPurity } from "../../inference-node/src/topics/discover-topics.ts";
 import { type EmbeddingEntry, loadManifest } from "../src/manifest.ts";
 import { ensureOfflineModels } from "../src/offline/build.ts";
 import { defaultModelsDir, modelsPackageDir } from "../src/paths.ts";
 import { chunkedRanking, embedChunks } from "./chunk-rankings.ts";
 import { evaluateClassifiers, formatClassificationReport } from "./classification.ts";
 import { evaluateCrisisModels, formatCrisisEvaluation } from "./crisis-eval.ts";
-import { availableEmbeddingModels, type EvalEmbedder, loadEvalEmbedder } from "./embedding-models.ts";
+import { chooseEmbeddingModels, type EvalEmbedder, loadEvalEmbedder } from "./embedding-models.ts";
 import { type EvalSet, embeddingText, evalSetDir, loadEvalSet } from "./eval-set.ts";
 import { keywordRankings } from "./keyword-rankings.ts";
-import { formatTopicJournals, scoreTopicJournals, type TopicJournalScores } from "./topic-journals.ts";
+import {
+  evalSetTopicEntries,
+  evaluateTopics,
+  formatTopicEvaluation,
+  formatTopicJournals,
+  scoreTopicJournals,
+  scoreTopics,
+  type TopicJournalScores,
+  type TopicScores,
+} from "./topic-journals.ts";
 
 /**
  * keyword, semantic and hybrid over whole-entry vectors; the `-chunks` modes score each entry by its whole
@@ -33,17 +41,6 @@ export type SearchMode = (typeof searchModes)[number];
 export interface ModeScores {
   recallAt10: number;
   ndcgAt10: number;
-}
-
-export interface TopicScores {
-  topics: number;
-  /** Share of clustered entries whose topic's majority theme is their own. */
-  purity: number;
-  /** Share of each theme's entries that sit in that theme's largest topic (penalises splitting a theme). */
-  inversePurity: number;
-  /** Share of entries placed in some topic (the rest were in clusters below the minimum size). */
-  coverage: number;
-  labels: { label: string; size: number; majorityTheme: string; majorityShare: number }[];
 }
 
 export interface ModelResult {
@@ -95,47 +92,6 @@ function cosineRanking(
     })
     .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
     .map((hit) => hit.id);
-}
-
-function scoreTopics(set: EvalSet, vectors: Map<string, Float32Array>): TopicScores {
-  const themeOf = new Map(set.entries.map((entry) => [entry.id, entry.theme]));
-  let counter = 0;
-  const topics = discoverTopics(
-    {
-      entries: set.entries.map((entry) => ({
-        id: entry.id,
-        text: embeddingText(entry),
-        embedding: vectors.get(entry.id) ?? new Float32Array(),
-      })),
-    },
-    { newId: () => `topic-${++counter}` },
-  );
-  const clustered = topics.reduce((n, topic) => n + topic.memberIds.length, 0);
-  // Inverse purity: for each theme, the most of its entries that any single topic holds.
-  const bestPerTheme = new Map<string, number>();
-  const labels = topics.map((topic) => {
-    const counts = new Map<string, number>();
-    for (const id of topic.memberIds) {
-      const theme = themeOf.get(id) ?? "?";
-      counts.set(theme, (counts.get(theme) ?? 0) + 1);
-    }
-    for (const [theme, n] of counts) bestPerTheme.set(theme, Math.max(bestPerTheme.get(theme) ?? 0, n));
-    const [majorityTheme, majority] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["?", 0];
-    return {
-      label: topic.label,
-      size: topic.memberIds.length,
-      majorityTheme,
-      majorityShare: majority / Math.max(1, topic.memberIds.length),
-    };
-  });
-  const inverse = [...bestPerTheme.values()].reduce((a, b) => a + b, 0) / Math.max(1, set.entries.length);
-  return {
-    topics: topics.length,
-    purity: topicPurity(topics, (id) => themeOf.get(id)),
-    inversePurity: inverse,
-    coverage: clustered / Math.max(1, set.entries.length),
-    labels,
-  };
 }
 
 function recallByKind(perQuery: ModelResult["perQuery"]): ModelResult["recallByKind"] {
@@ -229,7 +185,7 @@ async function evaluateModel(
     isDefault,
     embedSeconds,
     modes,
-    topics: scoreTopics(set, vectors),
+    topics: scoreTopics(evalSetTopicEntries(set), vectors),
     topicJournals: await scoreTopicJournals(set, vectors, embedder),
     perQuery,
     recallByKind: recallByKind(perQuery),
@@ -246,14 +202,8 @@ export async function runEvaluation(options: EvaluationOptions = {}): Promise<Ev
   const modelsDir = options.modelsDir ?? defaultModelsDir();
   const candidates = options.candidates ?? 50;
   const set = await loadEvalSet(evalSetDir);
-  const present = await availableEmbeddingModels(loadManifest(), modelsDir);
+  const { present, chosen } = await chooseEmbeddingModels(modelsDir, options.models);
   const defaultId = defaultModelId(present);
-  const chosen = options.models ? present.filter((model) => options.models?.includes(model.id)) : present;
-  const missing = (options.models ?? []).filter((id) => !present.some((model) => model.id === id));
-  if (missing.length > 0) {
-    throw new Error(`embedding model(s) not present in ${modelsDir}: ${missing.join(", ")}`);
-  }
-  if (chosen.length === 0) throw new Error(`no embedding model is present in ${modelsDir}`);
 
   const keywordStarted = performance.now();
   const keyword = await keywordRankings(set.entries, set.queries, {
@@ -367,10 +317,14 @@ function currentCommit(): string {
  */
 export async function main(args: readonly string[] = []): Promise<number> {
   const models: string[] = [];
+  let topicsOnly = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--model" && args[i + 1]) models.push(args[++i] as string);
+    else if (args[i] === "--topics") topicsOnly = true;
     else {
-      process.stderr.write(`unknown argument ${args[i]}; usage: npm run eval [-- --model <id>]…\n`);
+      process.stderr.write(
+        `unknown argument ${args[i]}; usage: npm run eval [-- [--topics] [--model <id>]…]\n`,
+      );
       return 1;
     }
   }
@@ -382,6 +336,17 @@ export async function main(args: readonly string[] = []): Promise<number> {
   if (unknown.length > 0) {
     process.stderr.write(`not in the manifest: ${unknown.join(", ")}\n`);
     return 1;
+  }
+  if (topicsOnly) {
+    // Topic discovery alone: seconds rather than the whole run, and no Postgres for keyword search.
+    const others = models.filter((id) => taskOf(id) !== "embedding");
+    if (others.length > 0) {
+      process.stderr.write(`--topics evaluates embedding models only, not ${others.join(", ")}\n`);
+      return 1;
+    }
+    const results = await evaluateTopics({ log, ...(models.length > 0 ? { models } : {}) });
+    for (const result of results) process.stdout.write(`\n${formatTopicEvaluation(result).join("\n")}\n`);
+    return 0;
   }
   const embeddingModels = models.filter((id) => taskOf(id) === "embedding");
   const classifierModels = models.filter((id) => taskOf(id) === "sentiment" || taskOf(id) === "emotion");

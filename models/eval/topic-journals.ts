@@ -2,8 +2,9 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { discoverTopics, topicPurity } from "../../inference-node/src/topics/discover-topics.ts";
-import type { EvalEmbedder } from "./embedding-models.ts";
-import { type EvalSet, embeddingText, evalSetDir, themeFileSchema } from "./eval-set.ts";
+import { defaultModelsDir } from "../src/paths.ts";
+import { chooseEmbeddingModels, type EvalEmbedder, loadEvalEmbedder } from "./embedding-models.ts";
+import { type EvalSet, embeddingText, evalSetDir, loadEvalSet, themeFileSchema } from "./eval-set.ts";
 
 /**
  * Topic discovery on journals of different sizes and theme counts, cut from the written evaluation set
@@ -39,6 +40,11 @@ export interface TopicJournalScores extends TopicScores {
   /** |topics − themes| / themes ≤ 0.3. */
   countWithin30: boolean;
   seconds: number;
+}
+
+/** The written set's entries as topic discovery reads them: id, theme and the text the node embeds. */
+export function evalSetTopicEntries(set: EvalSet): TopicEntry[] {
+  return set.entries.map((entry) => ({ id: entry.id, theme: entry.theme, text: embeddingText(entry) }));
 }
 
 /** Journal shapes: themes × entries per theme (50 to 360 entries, 5 to 16 themes). */
@@ -176,10 +182,7 @@ export async function scoreTopicJournals(
   extra.forEach((entry, i) => {
     all.set(entry.id, extraVectors[i] as Float32Array);
   });
-  const pool: TopicEntry[] = [
-    ...set.entries.map((entry) => ({ id: entry.id, theme: entry.theme, text: embeddingText(entry) })),
-    ...extra,
-  ];
+  const pool: TopicEntry[] = [...evalSetTopicEntries(set), ...extra];
   return topicJournals(pool).map((journal) => {
     const started = performance.now();
     const scores = scoreTopics(journal.entries, all);
@@ -220,4 +223,57 @@ export function formatTopicJournals(model: string, journals: readonly TopicJourn
     );
   }
   return lines;
+}
+
+export interface TopicEvaluation {
+  model: string;
+  /** Discovery on the whole written set (every theme, 336 entries). */
+  topics: TopicScores;
+  journals: TopicJournalScores[];
+}
+
+/**
+ * Topic discovery alone, without search, classifiers or crisis assessment (`npm run eval -- --topics`):
+ * the whole set and every journal shape, for each embedding model present or the ones named.
+ */
+export async function evaluateTopics(
+  options: { models?: readonly string[]; modelsDir?: string; log?: (line: string) => void } = {},
+): Promise<TopicEvaluation[]> {
+  const log = options.log ?? (() => {});
+  const modelsDir = options.modelsDir ?? defaultModelsDir();
+  const set = await loadEvalSet(evalSetDir);
+  const { chosen } = await chooseEmbeddingModels(modelsDir, options.models);
+  const results: TopicEvaluation[] = [];
+  for (const model of chosen) {
+    log(`${model.id}: embedding ${set.entries.length} entries for topics`);
+    const embedder = await loadEvalEmbedder(model, modelsDir, log);
+    try {
+      const entries = evalSetTopicEntries(set);
+      const embedded = await embedder.embed(entries.map((entry) => entry.text));
+      const vectors = new Map(entries.map((entry, i) => [entry.id, embedded[i] as Float32Array]));
+      results.push({
+        model: model.id,
+        topics: scoreTopics(entries, vectors),
+        journals: await scoreTopicJournals(set, vectors, embedder),
+      });
+    } finally {
+      await embedder.close();
+    }
+  }
+  return results;
+}
+
+/** The whole-set row, the journal table and the labels of each journal's topics. */
+export function formatTopicEvaluation(result: TopicEvaluation): string[] {
+  const t = result.topics;
+  return [
+    `Whole set (${result.model}): ${t.topics} topics, purity ${fixed(t.purity)}, inverse purity ${fixed(t.inversePurity)}, coverage ${fixed(t.coverage)}`,
+    "",
+    ...formatTopicJournals(result.model, result.journals),
+    "",
+    ...result.journals.map(
+      (j) =>
+        `${j.name} (${j.split}): ${j.labels.map((l) => `${l.label} [${l.majorityTheme} ${l.size}]`).join("; ")}`,
+    ),
+  ];
 }

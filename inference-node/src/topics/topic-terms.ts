@@ -199,14 +199,17 @@ export function classTfIdf(clusters: readonly (readonly string[])[], topN: numbe
     )[0]?.[0] ?? term;
   return perCluster.map((counts, c) => {
     const size = Math.max(1, tokenised[c]?.length ?? 0);
-    // A term one entry used is an anecdote, not a theme, unless the cluster is tiny.
-    const minEntries = size >= 4 ? 2 : 1;
-    return [...counts.entries()]
-      .filter(([term, n]) => n >= (term.includes(" ") ? 2 : minEntries))
-      .map(([term, n]) => ({ term, weight: (n / size) * Math.log(1 + average / (totals.get(term) ?? n)) }))
-      .sort((a, b) => b.weight - a.weight || a.term.localeCompare(b.term))
-      .slice(0, topN)
-      .map(({ term }) => display(term));
+    const ranked = (minEntries: number) =>
+      [...counts.entries()]
+        .filter(([term, n]) => n >= (term.includes(" ") ? 2 : minEntries))
+        .map(([term, n]) => ({ term, weight: (n / size) * Math.log(1 + average / (totals.get(term) ?? n)) }))
+        .sort((a, b) => b.weight - a.weight || a.term.localeCompare(b.term))
+        .slice(0, topN)
+        .map(({ term }) => display(term));
+    // A term one entry used is an anecdote, not a theme, unless the cluster is tiny; a cluster whose
+    // entries share no content word at all still gets its most particular words rather than no label.
+    const shared = ranked(size >= 4 ? 2 : 1);
+    return shared.length > 0 ? shared : ranked(1);
   });
 }
 

@@ -138,6 +138,29 @@ describe("discoverTopics", () => {
     expect(topics.every((t) => t.memberIds.length >= 5)).toBe(true);
   });
 
+  it("keeps every entry of a journal whose themes stand apart", () => {
+    const entries = journal(8);
+    const topics = discoverTopics({ entries }, { newId: sequentialIds() });
+    expect(topics.reduce((n, topic) => n + topic.memberIds.length, 0)).toBe(entries.length);
+  });
+
+  it("leaves the entries the runs disagree on without a topic when themes overlap, within the budget", () => {
+    const random = noise(11);
+    // Three themes whose entries stray far from their axis, as a writer's subjects blur into each other.
+    const entries = Object.values(themes).flatMap((theme, t) =>
+      Array.from({ length: 20 }, (_, i) => {
+        const embedding = Array.from({ length: 16 }, () => 1.6 * random());
+        embedding[theme.axis] = (embedding[theme.axis] as number) + 1;
+        return { id: `o-${t}-${i}`, text: theme.words, embedding };
+      }),
+    );
+    const topics = discoverTopics({ entries }, { newId: sequentialIds() });
+    const placed = topics.reduce((n, topic) => n + topic.memberIds.length, 0);
+    expect(placed).toBeLessThan(entries.length);
+    expect(placed).toBeGreaterThanOrEqual(Math.ceil(0.85 * entries.length));
+    expect(topics.every((topic) => topic.memberIds.length >= 3)).toBe(true);
+  });
+
   it("refuses embeddings of different lengths", () => {
     const entries = journal(3);
     entries[1] = { id: "odd", text: "x", embedding: [1, 2, 3] };

@@ -48,6 +48,23 @@ describe("classTfIdf", () => {
     expect(money?.slice(0, 2).sort()).toEqual(["bills", "rent"]);
     expect(money).not.toContain("canal");
   });
+
+  it("still names a cluster whose entries share no word, from words one entry used", () => {
+    const [, scattered] = classTfIdf(
+      [
+        ["Long run by the canal.", "Interval run at the track.", "Easy run, canal again."],
+        [
+          "Quarterly review went badly.",
+          "Manager moved the deadline.",
+          "Laptop crashed before the presentation.",
+          "Inbox overflowing again.",
+        ],
+      ],
+      3,
+    );
+    expect(scattered).toHaveLength(3);
+    expect(scattered?.every((term) => term.length > 0)).toBe(true);
+  });
 });
 
 describe("lemmaForms", () => {

@@ -97,27 +97,34 @@ describe("search quality floors", () => {
   });
 
   it("topic discovery on the default model mostly follows the themes", () => {
-    // Measured 0.624 purity with 12 topics, 0.887 coverage (use-lite, all 336 entries).
+    // Measured 0.738 purity with 12 topics, 0.851 coverage (use-lite, all 336 entries); 0.624 purity and
+    // 0.887 coverage before the leave-one-out refinement and the agreement rule for outliers.
     const { topics } = result(offlineModels[0] as string);
-    expect(topics.topics).toBeGreaterThanOrEqual(8);
-    expect(topics.purity).toBeGreaterThan(0.5);
+    expect(topics.topics).toBeGreaterThanOrEqual(10);
+    expect(topics.purity).toBeGreaterThan(0.72);
     expect(topics.coverage).toBeGreaterThan(0.85);
   });
 
   it("topic discovery finds about as many topics as themes on journals of every size", () => {
     // Measured on ten journals of 50-360 entries and 5-16 themes (use-lite): the topic count within ±30 %
-    // of the theme count on 9 of 10, mean purity 0.721 (tuning themes) and 0.735 (held-out themes),
-    // coverage 0.76-0.94. Before the floor on k, silhouette alone collapsed some journals to 2-3 topics.
+    // of the theme count on 9 of 10, mean purity 0.734 (tuning themes) and 0.749 (held-out themes), purity
+    // 0.573-0.923, coverage 0.850-0.963; 7 of 10 reach every target (count, purity ≥ 0.7, coverage ≥ 0.8).
+    // Before the floor on k, silhouette alone collapsed some journals to 2-3 topics.
     const { topicJournals } = result(offlineModels[0] as string);
     expect(topicJournals.length).toBeGreaterThanOrEqual(10);
     expect(topicJournals.filter((j) => j.countWithin30).length).toBeGreaterThanOrEqual(8);
     for (const journal of topicJournals) {
       expect(journal.topics, journal.name).toBeGreaterThanOrEqual(Math.floor(journal.themes / 2));
-      expect(journal.purity, journal.name).toBeGreaterThanOrEqual(0.5);
-      expect(journal.coverage, journal.name).toBeGreaterThanOrEqual(0.75);
+      expect(journal.purity, journal.name).toBeGreaterThanOrEqual(0.55);
+      expect(journal.coverage, journal.name).toBeGreaterThanOrEqual(0.84);
     }
-    const heldOut = topicJournals.filter((j) => j.split === "held-out");
-    const meanPurity = heldOut.reduce((sum, j) => sum + j.purity, 0) / heldOut.length;
-    expect(meanPurity).toBeGreaterThanOrEqual(0.68);
+    const onTarget = topicJournals.filter((j) => j.countWithin30 && j.purity >= 0.7 && j.coverage >= 0.8);
+    expect(onTarget.length).toBeGreaterThanOrEqual(7);
+    const meanPurity = (split: "tuning" | "held-out") => {
+      const rows = topicJournals.filter((j) => j.split === split);
+      return rows.reduce((sum, j) => sum + j.purity, 0) / rows.length;
+    };
+    expect(meanPurity("tuning")).toBeGreaterThanOrEqual(0.72);
+    expect(meanPurity("held-out")).toBeGreaterThanOrEqual(0.73);
   });
 });
