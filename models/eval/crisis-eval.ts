@@ -1,4 +1,4 @@
-import { assessSafety } from "@inkwell/shared";
+import { assessSafety, assessSafetyByRules } from "@inkwell/shared";
 import { SafetyMeaning } from "../../inference-node/src/analysis/safety-meaning.ts";
 
 import { loadManifest } from "../src/manifest.ts";
@@ -15,6 +15,9 @@ export interface CrisisModelReport {
 
 export interface CrisisEvaluation {
   items: number;
+  /** The hand-written rules alone. */
+  rulesOnly: CrisisReport;
+  /** Rules plus the lexical reader: what the edge answers when no node does. */
   rules: CrisisReport;
   /** Rules plus meaning, per embedding model present (what a node serving that model returns). */
   models: CrisisModelReport[];
@@ -28,12 +31,16 @@ export interface CrisisEvaluationOptions {
 }
 
 /**
- * The crisis figures for `npm run eval`: the rules alone (what the edge applies when no node answers) and
- * rules plus meaning with every embedding model present, through the node's own assessor and backend.
+ * The crisis figures for `npm run eval`: the rules alone, rules plus the lexical reader (what the edge applies
+ * when no node answers), and rules plus lexical plus meaning with every embedding model present, through the node's own assessor and backend.
  */
 export async function evaluateCrisisModels(options: CrisisEvaluationOptions = {}): Promise<CrisisEvaluation> {
   const log = options.log ?? (() => {});
   const items = options.items ?? (await loadCrisisSet());
+  const rulesOnly = await evaluateCrisis(
+    async (texts) => texts.map((text) => assessSafetyByRules(text)),
+    items,
+  );
   const rules = await evaluateCrisis(async (texts) => texts.map((text) => assessSafety(text)), items);
   const modelsDir = options.modelsDir ?? defaultModelsDir({});
   const present = await availableEmbeddingModels(loadManifest(), modelsDir);
@@ -57,13 +64,14 @@ export async function evaluateCrisisModels(options: CrisisEvaluationOptions = {}
       await embedder.close();
     }
   }
-  return { items: items.length, rules, models };
+  return { items: items.length, rulesOnly, rules, models };
 }
 
 /** One table for `npm run eval`: every assessor, both splits, the figures the targets are set on. */
 export function formatCrisisEvaluation(evaluation: CrisisEvaluation): string {
   const rows = [
-    { name: "rules (edge, no node)", report: evaluation.rules },
+    { name: "rules alone", report: evaluation.rulesOnly },
+    { name: "rules + lexical (edge, no node)", report: evaluation.rules },
     ...evaluation.models.map((m) => ({ name: `rules + meaning, ${m.model}`, report: m.report })),
   ];
   const lines = [

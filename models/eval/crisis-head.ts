@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +9,16 @@ import {
 } from "../../inference-node/src/analysis/safety-meaning.ts";
 import { loadManifest } from "../src/manifest.ts";
 import { defaultModelsDir } from "../src/paths.ts";
-import { type CrisisItem, type CrisisMetrics, crisisMetrics, loadCrisisSet, split } from "./crisis-set.ts";
+import { everydayNegatives, outOfFoldLexical } from "./crisis-lexical.ts";
+import {
+  type CrisisItem,
+  type CrisisMetrics,
+  crisisMetrics,
+  CRISIS_FOLDS as FOLDS,
+  crisisFold as fold,
+  loadCrisisSet,
+  split,
+} from "./crisis-set.ts";
 import { availableEmbeddingModels, loadEvalEmbedder } from "./embedding-models.ts";
 
 /**
@@ -21,16 +29,16 @@ import { availableEmbeddingModels, loadEvalEmbedder } from "./embedding-models.t
  * non-crisis item and every safe look-alike is a negative; the risk prototypes are positives, and so is the
  * window of each crisis item the current head finds most risky (re-chosen over a few rounds). The decision
  * threshold is chosen out of fold (three folds by id), so it reflects texts the head did not learn from:
- * the highest high/critical recall whose tricky and ordinary false-alarm rates stay within a budget below
- * the targets.
+ * the highest high/critical recall that adds at most a small budget of tricky and ordinary false alarms to
+ * those of the rules and the lexical reader.
  *
  *   cd models && ../node_modules/.bin/tsx eval/crisis-head.ts
  */
 
-const TRICKY_BUDGET = 0.09;
-const ORDINARY_BUDGET = 0.05;
+/** What the heads may add to the false alarms of the rules and the lexical reader (tricky, ordinary items). */
+const TRICKY_BUDGET = 0.015;
+const ORDINARY_BUDGET = 0.02;
 const ROUNDS = 3;
-const FOLDS = 3;
 
 interface Head {
   weights: number[];
@@ -120,10 +128,6 @@ function trainHead(
   return head as Head;
 }
 
-function fold(item: CrisisItem): number {
-  return createHash("sha256").update(`fold:${item.id}`).digest().readUInt32BE(0) % FOLDS;
-}
-
 function compareKeys(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < a.length; i++) {
     const d = (a[i] as number) - (b[i] as number);
@@ -131,6 +135,9 @@ function compareKeys(a: readonly number[], b: readonly number[]): number {
   }
   return 0;
 }
+
+/** A head that never fires: the rules and the lexical reader alone. */
+const NEVER = { weights: [], bias: -100, threshold: 1.01 };
 
 const highOrCritical = (item: CrisisItem) => item.level === "high" || item.level === "critical";
 
@@ -145,6 +152,10 @@ function chooseThresholds(
   entryHeads: readonly Head[],
 ): { threshold: number; entryThreshold: number; train: CrisisMetrics } {
   let best: { threshold: number; entryThreshold: number; train: CrisisMetrics; key: number[] } | undefined;
+  const base = crisisMetrics(
+    items.map((item, i) => ({ item, level: combine(scores[i] as ReadingScores, NEVER, NEVER).level })),
+    false,
+  );
   const grid = [...Array.from({ length: 22 }, (_, i) => Number((0.8 + i * 0.01).toFixed(2))), 1.01];
   const entryGrid = [...Array.from({ length: 50 }, (_, i) => Number((0.5 + i * 0.01).toFixed(2))), 1.01];
   for (const threshold of grid) {
@@ -160,7 +171,8 @@ function chooseThresholds(
         })),
         true,
       );
-      if (train.trickyFalseAlarm > TRICKY_BUDGET || train.ordinaryFalseAlarm > ORDINARY_BUDGET) continue;
+      if (train.trickyFalseAlarm > base.trickyFalseAlarm + TRICKY_BUDGET) continue;
+      if (train.ordinaryFalseAlarm > base.ordinaryFalseAlarm + ORDINARY_BUDGET) continue;
       const key = [
         train.highRecall,
         -train.criticalBelowHigh,
@@ -195,6 +207,12 @@ async function main(): Promise<void> {
     try {
       const meaning = await SafetyMeaning.create({ model: entry.id, embed: (t) => embedder.embed(t) }, null);
       const scores = await meaning.score(train.map((item) => item.text));
+      // The shipped lexical reader learnt from these very items: thresholds are chosen on its out-of-fold
+      // probabilities, as they are for the heads.
+      const lexical = outOfFoldLexical(train, await everydayNegatives());
+      scores.forEach((s, i) => {
+        s.lexical = lexical.items[i] as number;
+      });
       const heads = Array.from({ length: FOLDS }, (_, f) => {
         const keep = train
           .map((item, i) => ({ item, score: scores[i] as ReadingScores }))

@@ -40,6 +40,12 @@ export function split(item: Pick<CrisisItem, "id">): CrisisSplit {
   return digest.readUInt32BE(0) % 3 === 0 ? "heldout" : "train";
 }
 
+/** Folds for out-of-fold choices inside the training split (the heads' and the lexical reader's alike). */
+export const CRISIS_FOLDS = 3;
+export function crisisFold(item: Pick<CrisisItem, "id">): number {
+  return createHash("sha256").update(`fold:${item.id}`).digest().readUInt32BE(0) % CRISIS_FOLDS;
+}
+
 /** Every `*.jsonl` file in the set, checked line by line; a bad line fails the load with its file and line. */
 export async function loadCrisisSet(dir: string = crisisSetDir): Promise<CrisisItem[]> {
   const files = (await readdir(dir)).filter((name) => name.endsWith(".jsonl")).sort();

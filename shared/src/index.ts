@@ -14,6 +14,7 @@ export * from "./nodes.ts";
 export * from "./pagination.ts";
 export * from "./reflection-job.ts";
 export * from "./safety.ts";
+export * from "./safety-lexical.ts";
 export * from "./search.ts";
 export * from "./session-title.ts";
 export * from "./sessions.ts";

@@ -1,12 +1,14 @@
 import { z } from "zod";
+import { LEXICAL_MODEL, lexicalProbability, lexicalTokens } from "./safety-lexical.ts";
 
 /**
  * Crisis-risk assessment for journal text and chat messages, modelled on the categories of the Columbia
  * Suicide Severity Rating Scale (C-SSRS): the text is read for signals (passive and active ideation,
  * intent, plan, method or means, preparatory acts, timing, past attempts, self-harm, abuse, protective
  * factors) and the level is a documented function of the signals found (`levelFromSignals`, and
- * docs/safety.md). Pure TypeScript with no runtime imports, so the edge (workerd) and every node give the
- * same answer; a node adds meaning on top (a prototype bank matched with its sentence encoder) and feeds
+ * docs/safety.md). Pure TypeScript with no runtime dependencies, so the edge (workerd) and every node give the
+ * same answer. A lexical reader (`safety-lexical.ts`, weights trained on the project's crisis set) reads the
+ * whole text for wording the rules never saw; a node adds meaning on top (a prototype bank matched with its sentence encoder) and feeds
  * what it finds through the same level function. A safety net that points people to help, not a diagnosis.
  */
 
@@ -380,7 +382,7 @@ const RULES: readonly SignalRule[] = [
     reason: "mentions a method",
     kind: "self",
     pattern: re(
-      String.raw`\bnoose\b|\b(?:tie|tied|tying) (?:it|the rope|a knot|a belt|the belt|the cord) (?:to|around|over|on)\b|\b(?:hang|hanging|hanged) ${SELF}\b|\bbelt (?:around|round) my neck\b|\b(?:jump|jumping|throw ${SELF}|step|stepping|walk|walking|lie down) (?:off|from|in front of|into|onto|under) (?:the |a |that |one of the )?(?:bridge|roof|building|cliff|tower|balcony|multi ?storey|car park|overpass|motorway|train|trains|tracks|railway|rail line|lorry|truck|bus|traffic|sea|river|lake|ocean|canal|quarry|edge|platform|window|top floor)\b|\bshoot ${SELF}\b|\b(?:slit|slash|open|cut) (?:my |both )?(?:wrists?|throat)\b|\b(?:razor|blade|knife) (?:to|across|on|against|into) (?:my )?(?:wrists?|throat|neck)\b|\b(?:drive|driving|crash|crashing|steer|steering|swerve|swerving|going straight) (?:my car |the car |the van )?(?:into|off|through) (?:a |the )?(?:tree|trees|wall|bridge|cliff|river|oncoming|lorry|barrier|central reservation|reservoir|sea)\b|\b(?:drown|drowning) ${SELF}\b|\bwalk(?:ing)? into the (?:sea|river|lake|ocean|water)\b`,
+      String.raw`\bnoose\b|\b(?:tie|tied|tying) (?:it|the rope|a knot|a belt|the belt|the cord) (?:to|around|over|on)\b|\b(?:hang|hanging|hanged) ${SELF}\b|\bbelt (?:around|round) my neck\b|\b(?:jump|jumping|throw ${SELF}|step|stepping|walk|walking|lie down) (?:off|from|in front of|into|onto|under) (?:the |a |that |one of the |an? )?(?:[\w.:']+ ){0,2}?(?:bridge|roof|building|cliff|tower|balcony|multi ?storey|car park|overpass|motorway|train|trains|tracks|railway|rail line|lorry|truck|bus|traffic|sea|river|lake|ocean|canal|quarry|edge|platform|window|top floor)\b|\bshoot ${SELF}\b|\b(?:slit|slash|open|cut) (?:my |both )?(?:wrists?|throat)\b|\b(?:razor|blade|knife) (?:to|across|on|against|into) (?:my )?(?:wrists?|throat|neck)\b|\b(?:drive|driving|crash|crashing|steer|steering|swerve|swerving|going straight) (?:my car |the car |the van )?(?:into|off|through) (?:a |the )?(?:tree|trees|wall|bridge|cliff|river|oncoming|lorry|barrier|central reservation|reservoir|sea)\b|\b(?:drown|drowning) ${SELF}\b|\bwalk(?:ing)? into the (?:sea|river|lake|ocean|water)\b`,
     ),
   },
   {
@@ -488,6 +490,32 @@ const RULES: readonly SignalRule[] = [
     ),
     unless: /^\s*(?:laughing|with laughter|in (?:the|a) (?:game|film|movie|book|novel|story))\b/,
   },
+  {
+    signal: "active_ideation",
+    reason: "thinks about ways of ending their life",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:thinking|thought|thinks|planning|researching|looking up|looked up|working out|worked out|figured out|figuring out|settled|decided on) (?:\w+ ){0,3}?(?:ways|the way|how|the how|methods?) (?:i (?:could|would|might|can|will) )?(?:to )?(?:do it|end it|finish it|end things|die|go through with it|finish my life|not wake up)\b|\b(?:idea|thought|thoughts) of (?:ending (?:it|it all|things|my life)|dying|being dead|not being here|killing ${SELF})\b(?! (?:terrifies|scares|horrifies|frightens) me)|\b(?:eat|eating|ate) (?:my|a|the) (?:gun|bullet|pistol|rifle|revolver)\b|\bfinish (?:my life|${SELF} off)\b|\bi (?:should|ought to|deserve to) (?:just )?(?:die|be dead|not be alive|not be here|not exist)\b|\bso close to (?:doing (?:it|something)|ending it|going through with it)\b|\b(?:end|ending) (?:it|it all|my life) (?:on|after|before|once|by) (?:the |my |his |her |this |next )?(?:\d+\w*|monday|tuesday|wednesday|thursday|friday|saturday|sunday|funeral|anniversary|birthday|exams?|weekend|payday|christmas|new year)\b`,
+    ),
+    unless:
+      /^\s*(?:with (?:him|her|them)|between us|on (?:a|this|that) (?:high|good) note|better|faster|quicker|properly|right|cheaper|differently|without|at work|for (?:the|my|our|work|school|class))\b/,
+  },
+  {
+    signal: "means",
+    reason: "describes lying down on a railway line or road",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:lie|lying|lay|laying|sit|sitting) down on (?:the )?(?:line|lines|tracks|rails|railway|motorway|dual carriageway|level crossing)\b|\b(?:walk|walking|step|stepping) (?:out )?into (?:the )?(?:traffic|oncoming|motorway|path of)\b`,
+    ),
+  },
+  {
+    signal: "self_harm",
+    reason: "describes hurting themselves on purpose",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:did not|have not|had not|stopped|refused to|refusing to) eat(?:ing)? (?:anything )?(?:for )?(?:\w+ ){0,3}on purpose\b|\b(?:slammed|crushed|burned|burnt|banged|hit|smashed|jammed) my (?:own )?(?:\w+ ){0,1}(?:fingers?|hands?|arms?|head|wrists?|legs?) (?:\w+ ){0,3}(?:till|until) (?:i|it) (?:cried|bled|bruised|could not|broke|went numb)\b|\b(?:punched|hit|smashed|kicked) (?:the )?(?:\w+ )?(?:wall|mirror|door|window) on purpose\b`,
+    ),
+  },
   // --- Passive ideation.
   {
     signal: "passive_ideation",
@@ -495,7 +523,7 @@ const RULES: readonly SignalRule[] = [
     kind: "self",
     negated: true,
     pattern: re(
-      String.raw`\bwish (?:i was|i were|to be|i could be|i had been) (?:dead|gone|never born|not born|not here|not alive|asleep forever)\b|\bwish (?:i|that i) (?:could|would) (?:just )?(?:disappear|vanish|sleep forever|stop existing|not exist|not wake up|fall asleep and (?:never|not) wake up|fade away|cease to exist|go to sleep and (?:never|not) wake up|be gone)\b|\bwish (?:i|that i) (?:had never been|was never|were never|was not|were not|had not been) (?:born|alive|here)\b|\b(?:do|did) not want to (?:wake up|be here|be alive|exist|live|go on|carry on|keep going|be around)\b|\b(?:hope|hoping|pray|praying) (?:that )?(?:i|the lord|god|he|something|someone|a car|a bus|a lorry|a truck)? ?(?:\w+ ){0,2}(?:do not|does not|will not|never|not) (?:wake up|make it|survive|come back)\b|\b(?:hope|hoping|pray|praying|wish|wishing) (?:that )?(?:\w+ ){0,3}(?:takes me|take me|kills me|hits me|ends it|ends me|in my sleep|ends it all)\b|\bif i (?:just )?(?:did not|do not|never|would not) wake up\b|\b(?:do not|did not|would not|will not|wouldnt) (?:really )?(?:care|mind) if i (?:died|did not wake up|was dead|were dead|was gone|got hit|crashed|never woke|do not wake up|died tomorrow)\b|\b(?:do not|would not|will not|would not really) (?:care|mind) if (?:the|my|a|it) (?:\w+ ){0,3}(?:came back bad|was cancer|killed me|took me|hit me|was fatal|was terminal|ended it)\b|\bwhat is the point (?:of|in) (?:living|life|anything|any of it|going on|being alive|me|carrying on|trying|it all|waking up)\b|\b(?:there is )?no point (?:in |to )?(?:living|life|going on|being alive|carrying on|me being here|any of it|anything anymore|waking up|trying anymore|existing)\b|\bnothing (?:left )?to live for\b|\bno reason to (?:live|go on|keep going|stay|be here|wake up|carry on)\b|\b(?:life|living) (?:is not|is no longer|isnt|is not really) worth (?:it|living)\b|\bnot worth living\b|\b(?:everyone|everybody|they|people|my family|the world|my kids|my children|she|he|my wife|my husband|the kids|\w+) (?:\w+ ){0,2}(?:would be|will be|is|are|would have been|might be) (?:so much |much |a lot |far )?(?:better|happier|fine|easier) (?:off )?(?:without me|if i (?:was|were) (?:gone|dead|not here|not around))\b|\b(?:would|will) (?:have )?(?:an easier|a better|an easier) (?:life|time) (?:without me|if i (?:was|were) (?:not|gone))\b|\bbetter off (?:dead|gone|with (?:a|someone) (?:\w+ ){0,3}(?:who is not|that is not|other than) me)\b|\bnobody would (?:miss|notice|care) (?:me|if i)\b|\bi am (?:just )?(?:a burden|a waste of space|a waste of oxygen|better off dead)\b|\b(?:a )?burden (?:to|on) (?:everyone|everybody|my family|them|you|people)\b|\b(?:tired|sick|exhausted) of (?:being alive|living|existing|life|waking up|breathing)\b|\b(?:want|wanted|wish|need) (?:it all|everything|all of it|the world|life) to (?:stop|end|go away|be over)\b|\b(?:want|wanted|wish) to (?:just )?(?:disappear|vanish|not exist|stop existing|cease to exist|go to sleep (?:and|forever)|sleep forever|not be alive|fade away)\b|\bcannot (?:go on|carry on|keep going|do this) (?:anymore|like this|much longer)\b|\bcannot (?:go on|carry on)\b|\b(?:i would|i will) (?:end up )?(?:be )?dead (?:anyway|soon anyway)\b|\bmight as well be (?:dead|sooner|gone)\b|\b(?:thinking|think|thought) (?:about|of) (?:being dead|not existing|not being (?:here|alive)|disappearing)\b|\bwould not be the worst thing if i\b|\b(?:would|will) not be (?:missed|here much longer)\b|\bready to go whenever\b|\beasier if i (?:was|were) (?:dead|gone|not here|not around)\b`,
+      String.raw`\bwish (?:i was|i were|to be|i could be|i had been) (?:dead|gone|never born|not born|not here|not alive|asleep forever)\b|\bwish (?:i|that i) (?:could|would) (?:just )?(?:disappear|vanish|sleep forever|stop existing|not exist|not wake up|fall asleep and (?:never|not) wake up|fade away|cease to exist|go to sleep and (?:never|not) wake up|be gone)\b|\bwish (?:i|that i) (?:had never been|was never|were never|was not|were not|had not been) (?:born|alive|here)\b|\b(?:do|did) not want to (?:wake up|be here|be alive|exist|live|go on|carry on|keep going|be around)\b|\b(?:hope|hoping|pray|praying) (?:that )?(?:i|the lord|god|he|something|someone|a car|a bus|a lorry|a truck)? ?(?:\w+ ){0,2}(?:do not|does not|will not|never|not) (?:wake up|make it|survive|come back)\b|\b(?:hope|hoping|pray|praying|wish|wishing) (?:that )?(?:\w+ ){0,3}(?:takes me|take me|kills me|hits me|ends it|ends me|in my sleep|ends it all)\b|\bif i (?:just )?(?:did not|do not|never|would not) wake up\b|\b(?:do not|did not|would not|will not|wouldnt) (?:really )?(?:care|mind) if i (?:died|did not wake up|was dead|were dead|was gone|got hit|crashed|never woke|do not wake up|died tomorrow)\b|\b(?:do not|would not|will not|would not really) (?:care|mind) if (?:the|my|a|it) (?:\w+ ){0,3}(?:came back bad|was cancer|killed me|took me|hit me|was fatal|was terminal|ended it)\b|\bwhat is the point (?:of|in) (?:living|life|anything|any of it|going on|being alive|me|carrying on|trying|it all|waking up)\b|\b(?:there is )?no point (?:in |to )?(?:living|life|going on|being alive|carrying on|me being here|any of it|anything anymore|waking up|trying anymore|existing)\b|\bnothing (?:left )?to live for\b|\bno reason to (?:live|go on|keep going|stay|be here|wake up|carry on)\b|\b(?:life|living) (?:is not|is no longer|isnt|is not really) worth (?:it|living)\b|\bnot worth living\b|\b(?:everyone|everybody|they|people|my family|the world|my kids|my children|she|he|my wife|my husband|the kids|\w+) (?:\w+ ){0,2}(?:would be|will be|is|are|would have been|might be) (?:so much |much |a lot |far )?(?:better|happier|fine|easier) (?:off )?(?:without me|if i (?:was|were) (?:gone|dead|not here|not around))\b|\b(?:would|will) (?:have )?(?:an easier|a better|an easier) (?:life|time) (?:without me|if i (?:was|were) (?:not|gone))\b|\bbetter off (?:dead|gone|with (?:a|someone) (?:\w+ ){0,3}(?:who is not|that is not|other than) me)\b|\bnobody would (?:miss|notice|care) (?:me|if i)\b|\bi am (?:just )?(?:a burden|a waste of space|a waste of oxygen|better off dead)\b|\b(?:a )?burden (?:to|on) (?:everyone|everybody|my family|them|you|people)\b|\b(?:tired|sick|exhausted) of (?:being alive|living|existing|life|waking up|breathing)\b|\b(?:want|wanted|wanting|wish|wishing|need|needing) (?:it all|everything|all of it|the world|life) to (?:stop|end|go away|be over)(?: for good| forever| now)?\b|\b(?:hate|loathe|despise|sick of|tired of) being alive\b|\b(?:want|wanted|wish) to (?:just )?(?:disappear|vanish|not exist|stop existing|cease to exist|go to sleep (?:and|forever)|sleep forever|not be alive|fade away)\b|\bcannot (?:go on|carry on|keep going|do this) (?:anymore|like this|much longer)\b|\bcannot (?:go on|carry on)\b|\b(?:i would|i will) (?:end up )?(?:be )?dead (?:anyway|soon anyway)\b|\bmight as well be (?:dead|sooner|gone)\b|\b(?:thinking|think|thought) (?:about|of) (?:being dead|not existing|not being (?:here|alive)|disappearing)\b|\bwould not be the worst thing if i\b|\b(?:would|will) not be (?:missed|here much longer)\b|\bready to go whenever\b|\beasier if i (?:was|were) (?:dead|gone|not here|not around)\b`,
     ),
   },
   // --- Past attempts.
@@ -513,7 +541,7 @@ const RULES: readonly SignalRule[] = [
     kind: "self",
     weak: true,
     pattern: re(
-      String.raw`\b(?:my|the|last|previous|first|second|third) attempts?\b(?! (?:at|to|of|on|in)\b)`,
+      String.raw`\b(?:my|the|last|previous|first|second|third|two|three|several|both|\d+) attempts?\b(?! (?:at|to|of|on|in)\b)`,
     ),
   },
   // --- Self-harm acts and urges.
@@ -691,7 +719,7 @@ const NOT_A_NEGATION =
   /\b(?:cannot stop|can not stop|could not stop|do not know (?:why|how|if|what|whether|when)|not sure (?:if|whether|why|that|how)|no idea (?:why|how|if)|cannot help|could not help|cannot get (?:rid of|away from|past)|not because|no one|nobody|nothing|no matter|not just|not only|not even|cannot shake|never (?:thought|expected|imagined) i would|do not think i can|cannot see|not today|not anymore|if not|why not|no more|no way out|i did not even)\b/g;
 /** After the phrase: "… is not an option", "… was never the answer". */
 const POST_NEGATION =
-  /^\s*(?:is|was|would be|will be|would never be|feels?|seems?|has|have|had)?\s*(?:not|never|no longer|nowhere near)\b(?! (?:a question|an if|if|whether))|^\s*(?:is not|was not|will not|would not|is never|was never) (?:an option|the answer|something|happening|going to happen)\b|^\s*(?:\w+ ){0,3}(?:do not worry|i promise|i am fine|i am ok|i am okay)\b/;
+  /^\s*(?:is|was|would be|will be|would never be|feels?|seems?|has|have|had)?\s*(?:not|never|no longer|nowhere near)\b(?! (?:a question|an if|if|whether))|^\s*(?:is not|was not|will not|would not|is never|was never) (?:an option|the answer|something|happening|going to happen)\b|^\s*(?:\w+ ){0,3}(?:do not worry|i promise|i am fine|i am ok|i am okay)\b(?! with)/;
 
 /** Someone else is the subject: their story, not the writer's state. */
 const THIRD_PERSON_SUBJECT =
@@ -1040,8 +1068,65 @@ export function resultFromSignals(reading: SignalReading, extra: readonly ExtraS
   return result;
 }
 
-/** Assesses one text with the rules alone. Same input, same answer; nothing is logged or stored. */
+/**
+ * What the lexical reader reads: the rules' normalised text (quotes and idioms already blanked) with every
+ * phrase the rules read as not the writer's present state (negated, someone else's, fiction, past) blanked
+ * too, so "mum thinks i want to die" does not read as the writer's own wish.
+ */
+export function lexicalText(reading: SignalReading): string {
+  let text = reading.text;
+  for (const hit of reading.hits) {
+    if (!hit.cancelledBy) continue;
+    text = text.slice(0, hit.start) + " ".repeat(hit.end - hit.start) + text.slice(hit.end);
+  }
+  return text;
+}
+
+const WHOLE_TEXT_MIN_WORDS = 8;
+
+export const LEXICAL_REASON = "reads, as a whole, like someone thinking of ending their life now";
+
+/**
+ * The signal a whole-text reader (the lexical reader, or a node's entry head) adds at or above its threshold:
+ * active ideation, so the level is at least high. Not when the rules found risk phrases and read every one
+ * as not the writer's present state, nor when all they found is abuse: the wording that made the text look
+ * risky is already explained. A text of a few words needs some cue the rules saw as well.
+ */
+export function wholeTextSignals(
+  reading: SignalReading,
+  probability: number,
+  threshold: number,
+): ExtraSignal[] {
+  if (probability < threshold) return [];
+  const live = reading.hits.filter((h) => !h.cancelledBy && h.signal !== "protective");
+  // A few words are too little for a reader of the whole text to go on alone ("why do i keep doing
+  // this"): under WHOLE_TEXT_MIN_WORDS it needs some cue the rules saw too.
+  if (live.length === 0 && lexicalTokens(reading.text).length < WHOLE_TEXT_MIN_WORDS) return [];
+  const risk = reading.hits.filter((h) => RISK.includes(h.signal) && !h.weak);
+  if (risk.length > 0 && risk.every((h) => h.cancelledBy)) return [];
+  // Abuse alone is named by the rules already (with its own resources); the reader adds nothing to it.
+  const strong = live.filter((h) => !h.weak && !["timing", "history", "distress"].includes(h.signal));
+  if (strong.length > 0 && strong.every((h) => h.signal === "abuse" || h.signal === "abuse_threat"))
+    return [];
+  return [{ signal: "active_ideation", reason: LEXICAL_REASON, start: 0, end: reading.text.length }];
+}
+
+/** The lexical reader's probability for a reading, with the shipped model. */
+export function lexicalRisk(reading: SignalReading): number {
+  return lexicalProbability(LEXICAL_MODEL, lexicalText(reading));
+}
+
+/**
+ * Assesses one text with the rules and the lexical reader (no model files needed: what the edge answers
+ * when no node does). Same input, same answer; nothing is logged or stored.
+ */
 export function assessSafety(text: string): SafetyResult {
+  const reading = readSignals(text);
+  return resultFromSignals(reading, wholeTextSignals(reading, lexicalRisk(reading), LEXICAL_MODEL.threshold));
+}
+
+/** The rules alone, without the lexical reader: for measuring what each part contributes. */
+export function assessSafetyByRules(text: string): SafetyResult {
   return resultFromSignals(readSignals(text));
 }
 

@@ -1,6 +1,9 @@
 import { setImmediate } from "node:timers/promises";
 import {
+  assessSafety,
   type ExtraSignal,
+  LEXICAL_MODEL,
+  lexicalRisk,
   normaliseSafetyText,
   readSignals,
   resultFromSignals,
@@ -8,6 +11,7 @@ import {
   type SafetyWindow,
   type SignalReading,
   safetyWindows,
+  wholeTextSignals,
   windowCancelled,
 } from "@inkwell/shared";
 import type { InferenceRuntime } from "../runtime/runtime.ts";
@@ -43,6 +47,8 @@ export interface ReadingScores {
   entry: Float32Array;
   /** Length of the text, for the entry signal's span. */
   length: number;
+  /** The lexical reader's probability that the whole text reads as high or critical risk. */
+  lexical: number;
 }
 
 const REASONS: Record<MeaningSignal, string> = {
@@ -55,7 +61,6 @@ const REASONS: Record<MeaningSignal, string> = {
   self_harm: "reads like harming themselves",
   abuse_threat: "reads like a threat to their life from someone",
 };
-const ENTRY_REASON = "reads, as a whole, like someone thinking of ending their life now";
 
 function dot(a: Float32Array, b: Float32Array): number {
   let sum = 0;
@@ -120,6 +125,7 @@ export class SafetyMeaning {
       reading,
       entry: vectors[r] as Float32Array,
       length: texts[r]?.length ?? 0,
+      lexical: lexicalRisk(reading),
       windows: (windows[r] ?? []).map((window) => {
         const vector = vectors[next++] as Float32Array;
         let risk = -1;
@@ -146,7 +152,7 @@ export class SafetyMeaning {
   /** Rules plus meaning for each text; rules alone for a model without a trained head. */
   async assess(texts: readonly string[]): Promise<SafetyResult[]> {
     const head = this.head;
-    if (!head) return texts.map((text) => resultFromSignals(readSignals(text)));
+    if (!head) return texts.map((text) => assessSafety(text));
     const scored = await this.score(texts);
     return scored.map((s) => combine(s, head, this.entryHead));
   }
@@ -160,7 +166,9 @@ export function windowProbability(head: Pick<MeaningHead, "weights" | "bias">, v
 }
 
 /**
- * The windows the head reads as risk (probability at least the head's threshold, and not a window the rules
+ * The whole text reads as risk when the lexical reader alone reaches its own threshold (so a node never
+ * finds less than the edge), or when the mean of the entry head's and the lexical reader's probabilities
+ * reaches the entry head's threshold (the two read different things: meaning and wording). The windows the head reads as risk (probability at least the head's threshold, and not a window the rules
  * read as negated, someone else's, fiction or past) become signals, named by their nearest risk prototype,
  * and go with the rules' own hits into the level function.
  */
@@ -169,10 +177,15 @@ export function combine(
   head: Pick<MeaningHead, "weights" | "bias" | "threshold">,
   entryHead?: Pick<MeaningHead, "weights" | "bias" | "threshold">,
 ): SafetyResult {
-  const extra: ExtraSignal[] = [];
-  if (entryHead && windowProbability(entryHead, scores.entry) >= entryHead.threshold) {
-    extra.push({ signal: "active_ideation", reason: ENTRY_REASON, start: 0, end: scores.length });
-  }
+  const lexical = wholeTextSignals(scores.reading, scores.lexical, LEXICAL_MODEL.threshold);
+  const joint = entryHead
+    ? wholeTextSignals(
+        scores.reading,
+        (windowProbability(entryHead, scores.entry) + scores.lexical) / 2,
+        entryHead.threshold,
+      )
+    : [];
+  const extra: ExtraSignal[] = lexical.length > 0 ? lexical : joint;
   for (const w of scores.windows) {
     if (w.cancelled) continue;
     if (windowProbability(head, w.vector) < head.threshold) continue;
@@ -212,7 +225,7 @@ export async function assessSafetyOnNode(runtime: InferenceRuntime, text: string
     const [result] = await meaning.assess([text]);
     if (result) return result;
   } catch {
-    // Fall through to the rules.
+    // Fall through to the rules and the lexical reader.
   }
-  return resultFromSignals(readSignals(text));
+  return assessSafety(text);
 }

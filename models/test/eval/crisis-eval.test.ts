@@ -5,12 +5,14 @@ import { type CrisisItem, type CrisisMetrics, loadCrisisSet, split } from "../..
 /**
  * Floors under the held-out figures of the crisis assessment, so a regression fails CI. They sit a little
  * under what the current rules and heads reach; raise them as the assessment improves, never lower them to make a change pass.
- * (They were last set when the set grew from 400 to 710 items with harder, more indirect wording.)
+ * (They were last set when the set grew from 710 to 1,850 items, the new ones with more plainly written
+ * plans, buried risk in long entries and short everyday notes, and the lexical reader joined the rules.)
  */
 const FLOORS: Record<string, { highRecall: number; trickyFalseAlarm: number; ordinaryFalseAlarm: number }> = {
-  rules: { highRecall: 0.38, trickyFalseAlarm: 0.17, ordinaryFalseAlarm: 0.05 },
-  "use-lite": { highRecall: 0.6, trickyFalseAlarm: 0.17, ordinaryFalseAlarm: 0.05 },
-  "inkwell-static-embed-100d": { highRecall: 0.46, trickyFalseAlarm: 0.17, ordinaryFalseAlarm: 0.05 },
+  "rules alone": { highRecall: 0.3, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
+  rules: { highRecall: 0.56, trickyFalseAlarm: 0.11, ordinaryFalseAlarm: 0.05 },
+  "use-lite": { highRecall: 0.68, trickyFalseAlarm: 0.13, ordinaryFalseAlarm: 0.05 },
+  "inkwell-static-embed-100d": { highRecall: 0.65, trickyFalseAlarm: 0.13, ordinaryFalseAlarm: 0.06 },
 };
 
 let items: CrisisItem[];
@@ -53,15 +55,20 @@ describe("crisis assessment on the held-out split", () => {
     expect(metrics.misses).toBeUndefined();
   };
 
-  it("rules alone (the edge without a node)", () => {
+  it("rules alone", () => {
+    check("rules alone", evaluation.rulesOnly.heldout);
+  });
+
+  it("rules and the lexical reader (the edge without a node), which finds more than the rules alone", () => {
     check("rules", evaluation.rules.heldout);
+    expect(evaluation.rules.heldout.highRecall).toBeGreaterThan(evaluation.rulesOnly.heldout.highRecall);
   });
 
   it.each(["use-lite", "inkwell-static-embed-100d"])("rules plus meaning with %s", (model) => {
     const found = evaluation.models.find((m) => m.model === model);
     expect(found?.thresholds, `${model} has a trained head`).toBeDefined();
     check(model, (found as NonNullable<typeof found>).report.heldout);
-    // Meaning only adds signals: it never finds less than the rules on the same items.
+    // Meaning only adds signals: a node never finds less than the edge on the same items.
     expect(found?.report.heldout.highRecall).toBeGreaterThanOrEqual(evaluation.rules.heldout.highRecall);
   });
 });
