@@ -5,14 +5,15 @@ import { type CrisisItem, type CrisisMetrics, loadCrisisSet, split } from "../..
 /**
  * Floors under the held-out figures of the crisis assessment, so a regression fails CI. They sit a little
  * under what the current rules and heads reach; raise them as the assessment improves, never lower them to make a change pass.
- * (They were last set when the set grew from 710 to 1,850 items, the new ones with more plainly written
- * plans, buried risk in long entries and short everyday notes, and the lexical reader joined the rules.)
+ * (They were last set when the set grew from 2,250 to 2,850 items with more oblique preparations and their
+ * everyday look-alikes, the hardest kind for every reader: on the earlier items' held-out share the node's
+ * figures stayed level (USE-lite 0.71), while the whole held-out share reads lower.)
  */
 const FLOORS: Record<string, { highRecall: number; trickyFalseAlarm: number; ordinaryFalseAlarm: number }> = {
-  "rules alone": { highRecall: 0.3, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
-  rules: { highRecall: 0.56, trickyFalseAlarm: 0.11, ordinaryFalseAlarm: 0.05 },
-  "use-lite": { highRecall: 0.68, trickyFalseAlarm: 0.13, ordinaryFalseAlarm: 0.05 },
-  "inkwell-static-embed-100d": { highRecall: 0.65, trickyFalseAlarm: 0.13, ordinaryFalseAlarm: 0.06 },
+  "rules alone": { highRecall: 0.28, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
+  rules: { highRecall: 0.5, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
+  "use-lite": { highRecall: 0.65, trickyFalseAlarm: 0.12, ordinaryFalseAlarm: 0.05 },
+  "inkwell-static-embed-100d": { highRecall: 0.64, trickyFalseAlarm: 0.12, ordinaryFalseAlarm: 0.06 },
 };
 
 let items: CrisisItem[];
