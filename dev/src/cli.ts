@@ -16,7 +16,8 @@ const usage = `Usage: npm run <command>
   typecheck    type-check every package
   db:generate  generate a migration from the edge's drizzle schema
   bench   run the benchmarks (npm run bench -- <name> for one); figures go to bench/results/
-  eval    search quality (keyword, semantic, hybrid) and topic purity on the written journal set`;
+  eval    crisis assessment, sentiment and emotions, search quality and topics on the project's own
+          evaluation sets (npm run eval -- --topics for topics alone); figures go to eval/results/`;
 
 async function main(): Promise<number> {
   const [command, ...args] = process.argv.slice(2);
