@@ -106,7 +106,7 @@ export function toModel(trained: { bias: number; weights: Float64Array }, thresh
 
 /** Rules plus the lexical reader at a given probability and threshold: what the edge answers alone. */
 export function withLexical(reading: SignalReading, probability: number, threshold: number): SafetyResult {
-  return resultFromSignals(reading, wholeTextSignals(reading, probability, threshold));
+  return resultFromSignals(reading, wholeTextSignals(reading, probability, threshold, { lexical: true }));
 }
 
 /** A journal passage used as a negative: everyday writing, sad and hard days included. */
@@ -172,8 +172,8 @@ function chooseThreshold(
     items.map((item, i) => ({ item, level: resultFromSignals(readings[i] as SignalReading).level })),
     false,
   );
-  for (let t = 0.3; t <= 0.99; t += 0.01) {
-    const threshold = Number(t.toFixed(2));
+  for (let step = 30; step <= 99; step++) {
+    const threshold = step / 100;
     const metrics = crisisMetrics(
       items.map((item, i) => ({
         item,

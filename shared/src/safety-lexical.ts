@@ -11,7 +11,7 @@ import weights from "./safety-lexical.weights.json" with { type: "json" };
 /** Buckets of the hashed feature space; the trained weights are stored sparsely over it. */
 export const LEXICAL_DIMS = 1 << 15;
 
-/** About five words' worth of features: a text shorter than that weighs as little as its length says. */
+/** About eight words' worth of features: a text shorter than that weighs as little as its length says. */
 const MIN_FEATURES = 80;
 
 export interface LexicalModel {
@@ -24,13 +24,16 @@ export interface LexicalModel {
   threshold: number;
 }
 
-const lexicalModelSchema = z.object({
-  dims: z.number().int().positive(),
-  bias: z.number(),
-  threshold: z.number(),
-  indices: z.array(z.number().int().nonnegative()),
-  values: z.array(z.number()),
-});
+const lexicalModelSchema = z
+  .object({
+    dims: z.number().int().positive(),
+    bias: z.number(),
+    threshold: z.number().gt(0).lte(1.01),
+    indices: z.array(z.number().int().nonnegative()),
+    values: z.array(z.number()),
+  })
+  .refine((m) => m.indices.length === m.values.length, "indices and values differ in length")
+  .refine((m) => m.indices.every((i) => i < m.dims), "an index lies outside the feature space");
 
 /**
  * The shipped model: written by `cd models && ../node_modules/.bin/tsx eval/crisis-lexical.ts` from the crisis

@@ -1088,26 +1088,34 @@ export const LEXICAL_REASON = "reads, as a whole, like someone thinking of endin
 
 /**
  * The signal a whole-text reader (the lexical reader, or a node's entry head) adds at or above its threshold:
- * active ideation, so the level is at least high. Not when the rules found risk phrases and read every one
- * as not the writer's present state, nor when all they found is abuse: the wording that made the text look
- * risky is already explained. A text of a few words needs some cue the rules saw as well.
+ * active ideation, so the level is at least high. A text of a few words needs some cue the rules saw as
+ * well. The lexical reader alone (`lexical: true`) also stays silent when every risk phrase the rules found
+ * is someone else's, fiction or a joke (the wording that made the text look risky is explained), and when
+ * all the rules found is abuse; never for a negated or past phrase, since "don't worry, i won't" and a past
+ * attempt beside present preparations are exactly what must not be explained away.
  */
 export function wholeTextSignals(
   reading: SignalReading,
   probability: number,
   threshold: number,
+  options: { lexical?: boolean } = {},
 ): ExtraSignal[] {
-  if (probability < threshold) return [];
+  // NaN (a broken model) never reads as risk or as safe by accident: it adds nothing, the rules still answer.
+  if (!(probability >= threshold)) return [];
   const live = reading.hits.filter((h) => !h.cancelledBy && h.signal !== "protective");
   // A few words are too little for a reader of the whole text to go on alone ("why do i keep doing
   // this"): under WHOLE_TEXT_MIN_WORDS it needs some cue the rules saw too.
   if (live.length === 0 && lexicalTokens(reading.text).length < WHOLE_TEXT_MIN_WORDS) return [];
-  const risk = reading.hits.filter((h) => RISK.includes(h.signal) && !h.weak);
-  if (risk.length > 0 && risk.every((h) => h.cancelledBy)) return [];
-  // Abuse alone is named by the rules already (with its own resources); the reader adds nothing to it.
-  const strong = live.filter((h) => !h.weak && !["timing", "history", "distress"].includes(h.signal));
-  if (strong.length > 0 && strong.every((h) => h.signal === "abuse" || h.signal === "abuse_threat"))
-    return [];
+  if (options.lexical) {
+    const risk = reading.hits.filter((h) => RISK.includes(h.signal) && !h.weak);
+    const explained = (h: SignalHit) =>
+      h.cancelledBy !== undefined && h.cancelledBy !== "negated" && h.cancelledBy !== "in the past";
+    if (risk.length > 0 && risk.every(explained)) return [];
+    // Abuse alone is named by the rules already (with its own resources).
+    const strong = live.filter((h) => !h.weak && !["timing", "history", "distress"].includes(h.signal));
+    if (strong.length > 0 && strong.every((h) => h.signal === "abuse" || h.signal === "abuse_threat"))
+      return [];
+  }
   return [{ signal: "active_ideation", reason: LEXICAL_REASON, start: 0, end: reading.text.length }];
 }
 

@@ -74,15 +74,40 @@ describe("the shipped lexical model", () => {
     }
   });
 
-  it("does not fire on a few words with no cue the rules saw, nor on abuse alone", () => {
+  it("does not fire on a few words with no cue the rules saw, nor (the lexical reader) on abuse alone", () => {
     const reading = readSignals("why do i keep doing this");
     expect(wholeTextSignals(reading, 0.99, 0.5)).toEqual([]);
     const abuse = readSignals("my boyfriend hit me last night and i am scared to go home after work");
-    expect(wholeTextSignals(abuse, 0.99, 0.5)).toEqual([]);
+    expect(wholeTextSignals(abuse, 0.99, 0.5, { lexical: true })).toEqual([]);
+    expect(wholeTextSignals(abuse, 0.99, 0.5)).toHaveLength(1);
   });
 
-  it("is deterministic", () => {
+  it("is not explained away by a negated or past phrase: masking and a past attempt beside preparations", () => {
+    const preparations =
+      "gave my guitar to my cousin and wrote the kids a letter each. i feel calm now that i know";
+    for (const opening of [
+      "I'm not going to kill myself, don't worry.",
+      "I tried to kill myself when I was 16.",
+    ]) {
+      const reading = readSignals(`${opening} ${preparations}`);
+      expect(
+        reading.hits.some((h) => h.cancelledBy),
+        opening,
+      ).toBe(true);
+      expect(wholeTextSignals(reading, 0.99, 0.5, { lexical: true }), opening).toHaveLength(1);
+    }
+  });
+
+  it("is explained away when every risk phrase is someone else's", () => {
+    const reading = readSignals(
+      "mum thinks i want to kill myself because of my diary, which is silly really",
+    );
+    expect(wholeTextSignals(reading, 0.99, 0.5, { lexical: true })).toEqual([]);
+  });
+
+  it("adds nothing for a probability that is not a number", () => {
     const reading = readSignals("nobody will have to put up with me after friday, it is all sorted");
-    expect(lexicalRisk(reading)).toBe(lexicalRisk(readSignals(reading.text)));
+    expect(wholeTextSignals(reading, Number.NaN, 0.5)).toEqual([]);
+    expect(lexicalRisk(reading)).toBeGreaterThanOrEqual(0);
   });
 });

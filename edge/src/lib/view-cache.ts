@@ -99,7 +99,7 @@ export async function withUserCache<N extends ViewNamespace>(
 }
 
 /** A missed invalidation shows a writer their old journal: it gets longer than a read, and a second try. */
-const INVALIDATE_TIMEOUT_MS = 3_000;
+const INVALIDATE_TIMEOUT_MS = 1_500;
 const INVALIDATE_ATTEMPTS = 2;
 
 /** After a committed write: every cached view of this user is invalid from now on. */

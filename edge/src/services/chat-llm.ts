@@ -159,12 +159,12 @@ export async function knowledgeSearch(
   }
 }
 
-/** How long a chat message waits for a node's reading before the edge's rules decide alone. */
+/** How long a chat message waits for a node's reading before the edge's own assessment decides alone. */
 const SAFETY_TIMEOUT_MS = 1_500;
 
 /**
  * A node's rules-plus-meaning assessment of a chat message (the same assessor as entries), or null when no
- * node answers in time: the caller then relies on its own rules, so a message is always assessed.
+ * node answers in time: the caller then relies on its own rules and lexical reader, so a message is always assessed.
  */
 export async function nodeSafety(services: Services, text: string): Promise<SafetyResult | null> {
   try {

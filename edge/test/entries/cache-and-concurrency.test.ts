@@ -47,7 +47,7 @@ describe("cached views never show stale data", () => {
 
 describe("concurrent writers", () => {
   // A short write burst: enough parallel clients to interleave every write path (row locks on the topic's
-  // count, the outbox, cache invalidation), few enough that a loaded two-core machine finishes in time.
+  // count, the outbox, cache invalidation), few enough to finish well inside the test's time.
   it("60 entries from 12 parallel clients: 60 rows, 60 jobs, exact counts", async () => {
     const clients = 12;
     const perClient = 5;

@@ -2,7 +2,7 @@
  * Per-model logistic heads for the meaning layer (`safety-meaning.ts`), trained on the crisis set's
  * training split and the prototype bank by `models/eval/crisis-head.ts`, which writes this file. A model
  * without an entry (a pulled transformer nobody trained a head for yet, a test double) is assessed by the
- * rules alone.
+ * rules and the lexical reader.
  */
 export interface MeaningHead {
   /** One weight per embedding dimension. */
@@ -91,7 +91,7 @@ export const MEANING_HEADS: Readonly<Record<string, MeaningHead>> = {
  */
 export const ENTRY_HEADS: Readonly<Record<string, MeaningHead>> = {
   "use-lite": {
-    threshold: 0.64,
+    threshold: 0.65,
     bias: -1.91506,
     weights: [
       -0.02965, 0.92652, 1.09327, -0.25954, 1.16521, 0.02213, -0.37706, 0.26637, -0.44052, -0.31341, 0.91289,
@@ -145,7 +145,7 @@ export const ENTRY_HEADS: Readonly<Record<string, MeaningHead>> = {
     ],
   },
   "inkwell-static-embed-100d": {
-    threshold: 0.64,
+    threshold: 0.65,
     bias: -1.7815,
     weights: [
       -0.00013, -1.08427, 0.32038, -1.188, 0.02508, -1.27623, -0.39478, 1.68127, -0.69416, -0.75895, 0.15133,

@@ -149,7 +149,7 @@ export class SafetyMeaning {
     return this.prototypes;
   }
 
-  /** Rules plus meaning for each text; rules alone for a model without a trained head. */
+  /** Rules plus meaning for each text; rules and the lexical reader for a model without a trained head. */
   async assess(texts: readonly string[]): Promise<SafetyResult[]> {
     const head = this.head;
     if (!head) return texts.map((text) => assessSafety(text));
@@ -177,7 +177,9 @@ export function combine(
   head: Pick<MeaningHead, "weights" | "bias" | "threshold">,
   entryHead?: Pick<MeaningHead, "weights" | "bias" | "threshold">,
 ): SafetyResult {
-  const lexical = wholeTextSignals(scores.reading, scores.lexical, LEXICAL_MODEL.threshold);
+  const lexical = wholeTextSignals(scores.reading, scores.lexical, LEXICAL_MODEL.threshold, {
+    lexical: true,
+  });
   const joint = entryHead
     ? wholeTextSignals(
         scores.reading,

@@ -39,7 +39,12 @@ export const analyzeEntryRoute: FastifyPluginAsync<AnalyzeEntryRouteOptions> = a
     const chunkTexts = vectors?.enabled ? entryChunks(parsed.data) : [];
     const [analysis, chunkEmbeddings] = await Promise.all([
       analyzeEntry(runtime, parsed.data),
-      embedChunkTexts(runtime, chunkTexts),
+      // The windows only serve search: their failure (a full queue on a long entry) must never hold back the
+      // analysis and its safety level. The entry is then reported as not indexed, and a reindex repairs it.
+      embedChunkTexts(runtime, chunkTexts).catch((error: unknown) => {
+        request.log.warn({ err: (error as Error).message }, "could not embed the entry's sentence windows");
+        return null;
+      }),
     ]);
     const indexed = await indexVectors(vectors, parsed.data, analysis, chunkEmbeddings, request.log);
     const result = { ...analysis, indexed };
@@ -50,7 +55,7 @@ export const analyzeEntryRoute: FastifyPluginAsync<AnalyzeEntryRouteOptions> = a
         entryId: result.entryId,
         chars: parsed.data.content.length,
         safety: result.safety.level,
-        chunks: chunkEmbeddings.length,
+        chunks: chunkEmbeddings?.length ?? null,
         indexed: result.indexed,
         ms: Math.round(performance.now() - started),
       },
@@ -69,7 +74,7 @@ async function indexVectors(
   vectors: VectorStore | undefined,
   job: AnalyzeEntryJob,
   result: AnalyzeEntryResult,
-  chunkEmbeddings: number[][],
+  chunkEmbeddings: number[][] | null,
   log: FastifyBaseLogger,
 ): Promise<boolean> {
   if (!vectors?.enabled) return false;
@@ -82,6 +87,7 @@ async function indexVectors(
     const whole = await vectors.upsert(result.model, [{ ...entry, embedding: result.embedding }]);
     // After the whole vector, so a window found by search always has an entry to score; replaced even when
     // there are none now, so an entry edited down to one sentence keeps no windows of its longer past.
+    if (chunkEmbeddings === null) return false;
     const windows = await vectors.replaceChunks(result.model, { ...entry, embeddings: chunkEmbeddings });
     return whole && windows;
   } catch (error) {
