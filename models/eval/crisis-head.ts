@@ -11,6 +11,7 @@ import { loadManifest } from "../src/manifest.ts";
 import { defaultModelsDir } from "../src/paths.ts";
 import { everydayNegatives, outOfFoldLexical } from "./crisis-lexical.ts";
 import {
+  balancedClassWeights,
   type CrisisItem,
   type CrisisMetrics,
   crisisMetrics,
@@ -55,10 +56,8 @@ export function trainLogistic(
   const dims = x[0]?.length ?? 0;
   const w = new Float64Array(dims);
   let b = 0;
-  const pos = y.filter((v) => v === 1).length;
-  const neg = y.length - pos;
-  const weightOf = (label: number) =>
-    label === 1 ? y.length / (2 * Math.max(1, pos)) : y.length / (2 * Math.max(1, neg));
+  const classWeight = balancedClassWeights(y);
+  const weightOf = (label: number) => classWeight[label === 1 ? 1 : 0];
   const rate = 2;
   for (let epoch = 0; epoch < epochs; epoch++) {
     const grad = new Float64Array(dims);

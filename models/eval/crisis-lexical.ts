@@ -17,6 +17,7 @@ import {
 } from "@inkwell/shared";
 import { loadJournalCorpus } from "../src/offline/journal-corpus.ts";
 import {
+  balancedClassWeights,
   CRISIS_FOLDS,
   type CrisisItem,
   type CrisisMetrics,
@@ -61,9 +62,7 @@ export function trainSparseLogistic(
   const g2 = new Float64Array(dims).fill(1e-8);
   let b = 0;
   let gb2 = 1e-8;
-  const pos = y.filter((v) => v === 1).length;
-  const neg = y.length - pos;
-  const classWeight = [y.length / (2 * Math.max(1, neg)), y.length / (2 * Math.max(1, pos))];
+  const classWeight = balancedClassWeights(y);
   const rate = 0.5;
   for (let epoch = 0; epoch < epochs; epoch++) {
     const grad = new Float64Array(dims);

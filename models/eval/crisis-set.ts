@@ -46,6 +46,13 @@ export function crisisFold(item: Pick<CrisisItem, "id">): number {
   return createHash("sha256").update(`fold:${item.id}`).digest().readUInt32BE(0) % CRISIS_FOLDS;
 }
 
+/** Weights that make both classes of 0/1 labels count as much in a loss: [negative, positive]. */
+export function balancedClassWeights(labels: readonly number[]): [number, number] {
+  const positive = labels.filter((v) => v === 1).length;
+  const negative = labels.length - positive;
+  return [labels.length / (2 * Math.max(1, negative)), labels.length / (2 * Math.max(1, positive))];
+}
+
 /** Every `*.jsonl` file in the set, checked line by line; a bad line fails the load with its file and line. */
 export async function loadCrisisSet(dir: string = crisisSetDir): Promise<CrisisItem[]> {
   const files = (await readdir(dir)).filter((name) => name.endsWith(".jsonl")).sort();
