@@ -11,3 +11,4 @@ export * from "./reflections.ts";
 export * from "./refresh-tokens.ts";
 export * from "./topics.ts";
 export * from "./users.ts";
+export * from "./vector-tombstones.ts";
