@@ -9,6 +9,7 @@ export * from "./health.ts";
 export * from "./inference.ts";
 export * from "./insights.ts";
 export * from "./knowledge.ts";
+export * from "./node-pool.ts";
 export * from "./node-token.ts";
 export * from "./nodes.ts";
 export * from "./pagination.ts";

@@ -6,6 +6,7 @@ export * from "./entry-analyses.ts";
 export * from "./entry-embeddings.ts";
 export * from "./entry-topics.ts";
 export * from "./jobs.ts";
+export * from "./node-join-secrets.ts";
 export * from "./nodes.ts";
 export * from "./reflections.ts";
 export * from "./refresh-tokens.ts";

@@ -1,7 +1,18 @@
 import type { Hardware, NodeLoad } from "@inkwell/shared";
 import { sql } from "drizzle-orm";
-import { boolean, check, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  check,
+  index,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { id, timestamps } from "./columns.ts";
+import { nodeJoinSecrets } from "./node-join-secrets.ts";
 
 /** Inference nodes registered by an operator; the token is shown once and only its hash is kept. */
 export const nodes = pgTable(
@@ -36,11 +47,15 @@ export const nodes = pgTable(
      * proves it is back, instead of receiving jobs until its heartbeat goes stale.
      */
     unreachableSince: timestamp("unreachable_since", { withTimezone: true, mode: "date" }),
+    /** The join secret a replica enrolled with; null for a node an administrator registered by hand. */
+    joinSecretId: uuid("join_secret_id").references(() => nodeJoinSecrets.id, { onDelete: "set null" }),
     ...timestamps,
   },
   (t) => [
     uniqueIndex("nodes_name_idx").on(t.name),
     uniqueIndex("nodes_token_hash_idx").on(t.tokenHash),
+    // A replica that enrolls again (a restart) gets its node back by URL rather than a new one.
+    index("nodes_join_secret_url_idx").on(t.joinSecretId, t.url),
     check("nodes_status_check", sql`${t.status} in ('healthy', 'draining', 'offline')`),
   ],
 );
