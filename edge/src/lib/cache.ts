@@ -37,7 +37,7 @@ export type CacheValue<N extends CacheNamespace> = z.infer<(typeof cacheNamespac
 /** A cache that is slow must cost less than the query it saves. */
 const CACHE_TIMEOUT_MS = 1_000;
 
-function cacheKey(ns: CacheNamespace, key: string): string {
+export function cacheKey(ns: CacheNamespace, key: string): string {
   return `inkwell:cache:${ns}:${key}`;
 }
 

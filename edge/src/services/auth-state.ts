@@ -1,7 +1,8 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
-import { type CacheValue, putCache, withCache } from "../lib/cache.ts";
+import { type CacheValue, cacheKey, cacheNamespaces, withCache } from "../lib/cache.ts";
+import { withTimeout } from "../lib/timeout.ts";
 
 export type AuthState = CacheValue<"authState">;
 
@@ -21,10 +22,45 @@ export async function loadAuthState(services: Services, userId: string): Promise
   });
 }
 
-/** Tells the cache about a change at once, so revoked tokens do not live on until the TTL. */
-export async function publishAuthState(services: Services, userId: string, state: AuthState): Promise<void> {
-  const told = await putCache(services.redis, "authState", userId, state);
-  if (!told) {
+/**
+ * Writes the state unless the cache already holds a newer token version, in one step on the Redis
+ * side. A writer that read the row before a sign-out everywhere (a profile change racing logout-all)
+ * would otherwise put the old version back, and the tokens logout-all revoked would work again until
+ * the TTL. A cached value that is not this shape is overwritten.
+ */
+const PUBLISH_UNLESS_NEWER = `
+local cached = redis.call("GET", KEYS[1])
+if cached then
+  local ok, decoded = pcall(cjson.decode, cached)
+  if ok and type(decoded) == "table" and type(decoded.tokenVersion) == "number"
+    and decoded.tokenVersion > tonumber(ARGV[2]) then
+    return 0
+  end
+end
+redis.call("SET", KEYS[1], ARGV[1], "EX", ARGV[3])
+return 1
+`;
+
+/**
+ * Tells the cache about a change at once, so revoked tokens do not live on until the TTL. A state
+ * older than the cached one (by token version) is dropped rather than written.
+ */
+export async function publishAuthState(
+  services: Pick<Services, "redis">,
+  userId: string,
+  state: AuthState,
+): Promise<void> {
+  try {
+    await withTimeout(
+      services.redis.eval(
+        PUBLISH_UNLESS_NEWER,
+        [cacheKey("authState", userId)],
+        [JSON.stringify(state), String(state.tokenVersion), String(cacheNamespaces.authState.ttlSeconds)],
+      ),
+      1_000,
+      "Redis",
+    );
+  } catch {
     // Redis is down: readers fall back to Postgres, which already has the change. Only a reader
     // holding a value cached before the outage can see the old state, for at most the TTL.
     console.warn(JSON.stringify({ level: "warn", msg: "auth state not published to cache" }));

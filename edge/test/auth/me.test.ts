@@ -1,6 +1,19 @@
 import { userSchema } from "@inkwell/shared";
+import { Redis } from "@upstash/redis/cloudflare";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { call, createKey, expectProblem, expectValidationPaths, registerUser } from "../harness.ts";
+import { users } from "../../src/db/schema/index.ts";
+import { cacheKey } from "../../src/lib/cache.ts";
+import { publishAuthState } from "../../src/services/auth-state.ts";
+import {
+  call,
+  createKey,
+  edgeEnv,
+  expectProblem,
+  expectValidationPaths,
+  registerUser,
+  testDb,
+} from "../harness.ts";
 
 describe.concurrent("GET /v1/me", () => {
   it("returns the caller's account", async () => {
@@ -78,6 +91,48 @@ describe.concurrent("PATCH /v1/me", () => {
     const escalation = await expectValidationPaths(await patch({ role: "admin" }));
     expect(escalation).toEqual(["(root)"]);
     expect(await (await call("/v1/me", { token: user.accessToken })).json()).toMatchObject({ role: "user" });
+  });
+
+  it("a time-zone change that read the account before a sign-out everywhere does not revive old tokens", async () => {
+    const user = await registerUser();
+    // What PATCH /v1/me publishes when its UPDATE ran just before logout-all bumped the token version:
+    // the account as it was, with the time zone just set.
+    const [before] = await testDb()
+      .select({ tokenVersion: users.tokenVersion, role: users.role })
+      .from(users)
+      .where(eq(users.id, user.id));
+    expect((await call("/v1/me", { token: user.accessToken })).status).toBe(200);
+    expect((await call("/v1/auth/logout-all", { method: "POST", token: user.accessToken })).status).toBe(204);
+    const redis = new Redis({
+      url: edgeEnv.UPSTASH_REDIS_REST_URL ?? "",
+      token: edgeEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
+    });
+    await publishAuthState({ redis }, user.id, {
+      tokenVersion: before?.tokenVersion ?? 0,
+      role: before?.role ?? "user",
+      timezone: "Asia/Tokyo",
+    });
+    // The late write lost: the token logout-all revoked stays revoked.
+    await expectProblem(await call("/v1/me", { token: user.accessToken }), 401, "UNAUTHENTICATED");
+  });
+
+  it("a time-zone change reaches auth at once and keeps the session working", async () => {
+    const user = await registerUser({ timezone: "UTC" });
+    expect((await call("/v1/me", { token: user.accessToken })).status).toBe(200);
+    const res = await call("/v1/me", {
+      method: "PATCH",
+      token: user.accessToken,
+      body: { timezone: "Pacific/Auckland" },
+    });
+    expect(res.status).toBe(200);
+    const redis = new Redis({
+      url: edgeEnv.UPSTASH_REDIS_REST_URL ?? "",
+      token: edgeEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
+    });
+    expect(await redis.get(cacheKey("authState", user.id))).toMatchObject({
+      timezone: "Pacific/Auckland",
+    });
+    expect((await call("/v1/me", { token: user.accessToken })).status).toBe(200);
   });
 
   it("needs a token (401) and a session, not an API key (403)", async () => {
