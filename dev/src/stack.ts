@@ -151,6 +151,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       EDGE_URL: options.edgeUrl,
       NODE_TOKEN: token,
       CHROMA_URL: options.chromaUrl,
+      // The local Chroma has no token-checking proxy in front of it, which only development allows.
+      ENVIRONMENT: "development",
       QSTASH_CURRENT_SIGNING_KEY: options.secrets.QSTASH_CURRENT_SIGNING_KEY,
       QSTASH_NEXT_SIGNING_KEY: options.secrets.QSTASH_NEXT_SIGNING_KEY,
       HEARTBEAT_INTERVAL_MS: "5000",

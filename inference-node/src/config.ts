@@ -7,6 +7,10 @@ export type InferenceDevice = (typeof inferenceDevices)[number];
 export const llmBackends = ["auto", "ollama", "llama-cpp", "none"] as const;
 export type LlmBackendChoice = (typeof llmBackends)[number];
 
+/** As on the edge: `production` unless told otherwise, so a forgotten variable errs on the safe side. */
+export const environments = ["development", "test", "production"] as const;
+export type Environment = (typeof environments)[number];
+
 export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof logLevels)[number];
 
@@ -38,6 +42,9 @@ const modelId = () =>
 
 /** Every variable the node reads; deploy/home/node.env.example is tested against it. */
 export const envSchema = z.object({
+  ENVIRONMENT: z
+    .enum(environments, { error: `must be one of ${environments.join(", ")}` })
+    .default("production"),
   NODE_HOST: z.string().min(1).default("127.0.0.1"),
   NODE_PORT: integer(0, 65535).default(8788),
   NODE_PUBLIC_URL: httpUrl().optional(),
@@ -73,6 +80,7 @@ export const envSchema = z.object({
 const envKeys = Object.keys(envSchema.shape) as (keyof z.input<typeof envSchema>)[];
 
 export interface Config {
+  environment: Environment;
   host: string;
   port: number;
   /** Base URL QStash delivers to; signatures are bound to it, so it must match what the edge publishes. */
@@ -170,11 +178,28 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (input.CHROMA_TOKEN !== undefined && input.CHROMA_URL === undefined) {
     problems.push({ variable: "CHROMA_URL", message: "is required when CHROMA_TOKEN is set" });
   }
+  // Chroma checks no credentials of its own: whoever reaches it reads and rewrites every journal's vectors.
+  // Outside development it must sit behind a token-checking proxy on a private network.
+  const environment = parsed.success ? parsed.data.ENVIRONMENT : input.ENVIRONMENT;
+  if (
+    input.CHROMA_URL !== undefined &&
+    input.CHROMA_TOKEN === undefined &&
+    !problems.some((problem) => problem.variable === "CHROMA_URL") &&
+    environment !== "development" &&
+    environment !== "test"
+  ) {
+    problems.push({
+      variable: "CHROMA_TOKEN",
+      message:
+        "is required when CHROMA_URL is set outside development (put Chroma behind a token-checking proxy on a private network, as deploy/home/ does)",
+    });
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
   const e = parsed.data;
   const publicUrl = e.NODE_PUBLIC_URL ?? `http://${hostForUrl(e.NODE_HOST)}:${e.NODE_PORT}`;
   return {
+    environment: e.ENVIRONMENT,
     host: e.NODE_HOST,
     port: e.NODE_PORT,
     publicUrl: stripTrailingSlashes(publicUrl),

@@ -101,6 +101,7 @@ describe("loadConfig", () => {
       NODE_PORT: "9000",
       INFERENCE_DEVICE: "cuda",
       CHROMA_URL: "http://127.0.0.1:8000",
+      CHROMA_TOKEN: randomSigningKey(),
     });
     expect(config.edge).toEqual({ url: "https://edge.example", token });
     expect(config.publicUrl).toBe("https://gpu.home.example/inkwell");

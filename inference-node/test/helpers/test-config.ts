@@ -9,6 +9,8 @@ export function testConfig(env: NodeJS.ProcessEnv = {}): Config {
     QSTASH_NEXT_SIGNING_KEY: randomSigningKey(),
     NODE_PUBLIC_URL: "http://node.test:8788",
     LOG_LEVEL: "silent",
+    // Tests run a local Chroma without the token-checking proxy a production node must have.
+    ENVIRONMENT: "test",
     ...env,
   });
 }

@@ -83,7 +83,9 @@ describe("CHROMA_TOKEN", () => {
     expect(loadConfig({ ...keys, CHROMA_URL: "http://chroma:8000", CHROMA_TOKEN: token }).chromaToken).toBe(
       token,
     );
-    expect(loadConfig({ ...keys, CHROMA_URL: "http://chroma:8000" }).chromaToken).toBeUndefined();
+    expect(
+      loadConfig({ ...keys, ENVIRONMENT: "development", CHROMA_URL: "http://chroma:8000" }).chromaToken,
+    ).toBeUndefined();
     expect(() => loadConfig({ ...keys, CHROMA_URL: "http://chroma:8000", CHROMA_TOKEN: "short" })).toThrow(
       /CHROMA_TOKEN: is too weak/,
     );
@@ -93,5 +95,27 @@ describe("CHROMA_TOKEN", () => {
     } catch (error) {
       expect((error as ConfigError).variables).toEqual(["CHROMA_URL"]);
     }
+  });
+
+  it("is required with CHROMA_URL outside development: the node refuses to start without it", () => {
+    const keys = {
+      QSTASH_CURRENT_SIGNING_KEY: randomSigningKey(),
+      QSTASH_NEXT_SIGNING_KEY: randomSigningKey(),
+      CHROMA_URL: "http://chroma:8000",
+    };
+    for (const environment of [{}, { ENVIRONMENT: "production" }]) {
+      try {
+        loadConfig({ ...keys, ...environment });
+        expect.unreachable("CHROMA_URL without CHROMA_TOKEN must be refused in production");
+      } catch (error) {
+        expect((error as ConfigError).variables).toEqual(["CHROMA_TOKEN"]);
+        expect((error as Error).message).toMatch(/private network/);
+      }
+    }
+    // Development and tests run a local Chroma without the proxy; a node without Chroma needs no token.
+    expect(loadConfig({ ...keys, ENVIRONMENT: "development" }).environment).toBe("development");
+    expect(loadConfig({ ...keys, ENVIRONMENT: "test" }).chromaUrl).toBe("http://chroma:8000");
+    const { CHROMA_URL: _unset, ...withoutChroma } = keys;
+    expect(loadConfig(withoutChroma).environment).toBe("production");
   });
 });
