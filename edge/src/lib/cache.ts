@@ -2,6 +2,7 @@ import { apiScopeSchema, roleSchema } from "@inkwell/shared";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { z } from "zod";
 import { withTimeout } from "./timeout.ts";
+import { userKeys } from "./user-keys.ts";
 
 /**
  * Typed cache namespaces. Every value is re-validated on read, so a value written by an older
@@ -38,6 +39,8 @@ export type CacheValue<N extends CacheNamespace> = z.infer<(typeof cacheNamespac
 const CACHE_TIMEOUT_MS = 1_000;
 
 export function cacheKey(ns: CacheNamespace, key: string): string {
+  // A user's auth state lives under the user's prefix, where account deletion removes it.
+  if (ns === "authState") return userKeys.authState(key);
   return `inkwell:cache:${ns}:${key}`;
 }
 

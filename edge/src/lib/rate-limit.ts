@@ -2,6 +2,7 @@ import { InkwellError } from "@inkwell/shared";
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Context } from "hono";
 import type { AppEnv, Services } from "../hono-env.ts";
+import { userKeys } from "./user-keys.ts";
 
 type Window = `${number} ${"s" | "m" | "h"}`;
 
@@ -38,6 +39,39 @@ export function policies(config: Services["config"]) {
 }
 export type PolicyName = keyof ReturnType<typeof policies>;
 
+/** A user's own budget, kept under the user's Redis prefix so that it goes with the account. */
+export function principalLimit(config: Services["config"], userId: string) {
+  const policy: RateLimitPolicy = policies(config).principal;
+  return { policy, keyPrefix: `${userKeys.rateLimit(userId)}:${policy.name}`, identifier: "user" };
+}
+
+/** Where a policy's windows live unless the caller names a prefix (per-user limits live with the user). */
+export function rateLimitPrefix(policy: RateLimitPolicy): string {
+  return `inkwell:rl:${policy.name}`;
+}
+
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+function windowMs(window: Window): number {
+  const [amount = "0", unit = "s"] = window.split(" ");
+  return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+}
+
+/**
+ * The Redis keys a sliding-window limit for `identifier` can hold at `now`: the limiter counts in
+ * `<prefix>:<identifier>:<window number>` for the current and the previous window and lets older ones
+ * expire; the next window is included for clocks a little ahead of this one.
+ */
+export function rateLimitWindowKeys(
+  policy: RateLimitPolicy,
+  keyPrefix: string,
+  identifier: string,
+  now = Date.now(),
+): string[] {
+  const current = Math.floor(now / windowMs(policy.window));
+  return [current - 1, current, current + 1].map((n) => `${keyPrefix}:${identifier}:${n}`);
+}
+
 /**
  * Counts one request against `policy` for `identifier` (sliding window in Redis) and returns the
  * RateLimit headers for the response. Throws 429 when the budget is spent and 503 when a fail-closed
@@ -47,11 +81,12 @@ export async function enforceRateLimit(
   c: Context<AppEnv>,
   policy: RateLimitPolicy,
   identifier: string,
+  keyPrefix = rateLimitPrefix(policy),
 ): Promise<Record<string, string> | undefined> {
   const limiter = new Ratelimit({
     redis: c.get("services").redis,
     limiter: Ratelimit.slidingWindow(policy.limit, policy.window),
-    prefix: `inkwell:rl:${policy.name}`,
+    prefix: keyPrefix,
     // The library's in-memory block list only works as a module global, which a Worker must not keep.
     ephemeralCache: false,
     analytics: false,

@@ -1,13 +1,14 @@
 import { InkwellError } from "@inkwell/shared";
 import type { Services } from "../hono-env.ts";
 import { withTimeout } from "./timeout.ts";
+import { userKeys } from "./user-keys.ts";
 
 /** Chat replies one user may have generating at once (streamed or not) on the shared model pool. */
 export const MAX_REPLIES_PER_USER = 3;
 /** A slot older than this is presumed abandoned (an isolate that died mid-stream) and no longer counts. */
 export const REPLY_SLOT_TTL_MS = 5 * 60_000;
 
-export const replySlotsKey = (userId: string) => `inkwell:replies:${userId}`;
+export const replySlotsKey = (userId: string) => userKeys.replySlots(userId);
 
 /**
  * Takes one of the user's reply slots, or answers 429 when all are held; resolves to the release. Each
@@ -16,7 +17,11 @@ export const replySlotsKey = (userId: string) => `inkwell:replies:${userId}`;
  * session is known to be the caller's, so requests that end in 404 never count. Redis being down fails
  * open, like the other limits.
  */
-export async function holdReplySlot(services: Services, userId: string, slot: string): Promise<() => void> {
+export async function holdReplySlot(
+  services: Pick<Services, "redis">,
+  userId: string,
+  slot: string,
+): Promise<() => void> {
   const { redis } = services;
   const key = replySlotsKey(userId);
   const now = Date.now();

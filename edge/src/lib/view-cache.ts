@@ -11,6 +11,7 @@ import {
 import type { Redis } from "@upstash/redis/cloudflare";
 import { z } from "zod";
 import { withTimeout } from "./timeout.ts";
+import { setUserKey, userKey, userKeys } from "./user-keys.ts";
 
 /**
  * Per-user views of the journal. Each cached value lives under the user's current version; a write
@@ -35,9 +36,9 @@ export type ViewNamespace = keyof typeof viewNamespaces;
 export type ViewValue<N extends ViewNamespace> = z.infer<(typeof viewNamespaces)[N]["schema"]>;
 
 const TIMEOUT_MS = 1_000;
-const versionKey = (userId: string) => `inkwell:uv:${userId}`;
+const versionKey = (userId: string) => userKeys.viewVersion(userId);
 const viewKey = (ns: ViewNamespace, userId: string, version: number, key: string) =>
-  `inkwell:view:${ns}:${userId}:${version}:${key}`;
+  userKey(userId, "view", ns, version, key);
 
 function warn(op: string, err: unknown): void {
   console.warn(
@@ -84,13 +85,11 @@ export async function withUserCache<N extends ViewNamespace>(
   const value = await loader();
   if (value !== null) {
     try {
-      await withTimeout(
-        redis.set(viewKey(ns, userId, version, key), JSON.stringify(value), {
-          ex: viewNamespaces[ns].ttlSeconds,
-        }),
-        TIMEOUT_MS,
-        "Redis",
-      );
+      // Indexed under the user: cached views hold journal text, and account deletion must find them.
+      await setUserKey(redis, userId, viewKey(ns, userId, version, key), JSON.stringify(value), {
+        ttlSeconds: viewNamespaces[ns].ttlSeconds,
+        timeoutMs: TIMEOUT_MS,
+      });
     } catch (err) {
       warn("fill", err);
     }

@@ -71,7 +71,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       apiKeyId: key.id,
       timezone: state.timezone,
     };
-    afterResponse(c, touchApiKey(services, key.id));
+    afterResponse(c, touchApiKey(services, key));
   } else {
     const claims = await verifyAccessToken(token, {
       current: services.config.JWT_SECRET,

@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import type { AppEnv } from "../hono-env.ts";
 import { withTimeout } from "../lib/timeout.ts";
+import { setUserKey, userKey } from "../lib/user-keys.ts";
 
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,255}$/;
 const PENDING_TTL_SECONDS = 60;
@@ -38,19 +39,16 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const userId = c.get("auth").userId;
   const body = await c.req.text();
   const fingerprint = await sha256Hex(`${c.req.method} ${c.req.path}\n${body}`);
-  const redisKey = `inkwell:idem:${userId}:${await sha256Hex(key)}`;
+  // Under the user's prefix and in their index: stored answers can hold journal text.
+  const redisKey = userKey(userId, "idem", await sha256Hex(key));
 
   let claimed: boolean;
   try {
-    const set = await withTimeout(
-      redis.set(redisKey, JSON.stringify({ state: "pending", fingerprint }), {
-        nx: true,
-        ex: PENDING_TTL_SECONDS,
-      }),
-      TIMEOUT_MS,
-      "Redis",
-    );
-    claimed = set === "OK";
+    claimed = await setUserKey(redis, userId, redisKey, JSON.stringify({ state: "pending", fingerprint }), {
+      nx: true,
+      ttlSeconds: PENDING_TTL_SECONDS,
+      timeoutMs: TIMEOUT_MS,
+    });
     if (!claimed) {
       const parsed = recordSchema.safeParse(
         await withTimeout(redis.get<unknown>(redisKey), TIMEOUT_MS, "Redis"),
@@ -100,11 +98,10 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
       body: await c.res.clone().text(),
       contentType: c.res.headers.get("Content-Type"),
     };
-    await withTimeout(
-      redis.set(redisKey, JSON.stringify(stored), { ex: STORED_TTL_SECONDS }),
-      TIMEOUT_MS,
-      "Redis",
-    );
+    await setUserKey(redis, userId, redisKey, JSON.stringify(stored), {
+      ttlSeconds: STORED_TTL_SECONDS,
+      timeoutMs: TIMEOUT_MS,
+    });
   } catch {
     console.warn(
       JSON.stringify({ level: "warn", msg: "idempotency store unavailable", requestId: c.get("requestId") }),

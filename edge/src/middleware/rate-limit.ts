@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../hono-env.ts";
 import { clientIp } from "../lib/client-ip.ts";
-import { enforceRateLimit, type PolicyName, policies } from "../lib/rate-limit.ts";
+import { enforceRateLimit, type PolicyName, policies, principalLimit } from "../lib/rate-limit.ts";
 
 function applyHeaders(res: Response, headers: Record<string, string> | undefined): void {
   if (!headers) return;
@@ -23,8 +23,8 @@ export function limitByIp(policy: Exclude<PolicyName, "principal">) {
  * counted per key, a hundred keys would be a hundred budgets. Runs after `authenticate`.
  */
 export const limitByPrincipal = createMiddleware<AppEnv>(async (c, next) => {
-  const identifier = `user:${c.get("auth").userId}`;
-  const headers = await enforceRateLimit(c, policies(c.get("services").config).principal, identifier);
+  const { policy, keyPrefix, identifier } = principalLimit(c.get("services").config, c.get("auth").userId);
+  const headers = await enforceRateLimit(c, policy, identifier, keyPrefix);
   await next();
   applyHeaders(c.res, headers);
 });

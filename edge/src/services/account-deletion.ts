@@ -3,7 +3,9 @@ import { eq } from "drizzle-orm";
 import { apiKeys, jobs, users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { putCache } from "../lib/cache.ts";
-import { withTimeout } from "../lib/timeout.ts";
+import { principalLimit, rateLimitWindowKeys } from "../lib/rate-limit.ts";
+import { dropUserKeys } from "../lib/user-keys.ts";
+import { tombstoneUser } from "./vector-tombstones.ts";
 
 export const PURGE_USER_VECTORS_JOB = "purge-user-vectors";
 
@@ -12,7 +14,9 @@ export const PURGE_USER_VECTORS_JOB = "purge-user-vectors";
  * hangs off it (entries, analyses, embeddings, topics, reflections, sessions, tokens, keys, jobs). A
  * purge job that does not reference the user row survives it and removes the vectors from Chroma on
  * the nodes. Caches are told before the call returns, so no token or key works a moment longer, and
- * any job still in flight for this user finds no rows to write into when it lands.
+ * any job still in flight for this user finds no rows to write into when it lands. Every Redis key of
+ * the user (cached views and auth state, idempotency records, query vectors, rate-limit windows, reply
+ * slots) goes in one step: they live under the user's prefix, the varying ones named in the user's index.
  */
 export async function deleteAccount(services: Services, userId: string): Promise<{ purgeJobId: string }> {
   const { db, redis } = services;
@@ -23,51 +27,22 @@ export async function deleteAccount(services: Services, userId: string): Promise
       .from(apiKeys)
       .where(eq(apiKeys.userId, userId));
     await tx.delete(users).where(eq(users.id, userId));
+    // Results in flight for the writer lose their job rows here; the tombstone lets them purge again.
+    await tombstoneUser(tx, userId);
     // Deliberately without userId: the row must outlive the user it cleans up after.
     await tx.insert(jobs).values({ id: purgeJobId, kind: PURGE_USER_VECTORS_JOB, payload: { userId } });
     return keys.map((k) => k.keyHash);
   });
 
-  // Key tombstones hold no user id; the user's own cached auth state is removed outright, so the next
-  // request reads Postgres, finds no user and refuses the token.
+  // Key tombstones hold no user id; the user's own keys (cached auth state among them) are removed
+  // outright, so the next request reads Postgres, finds no user and refuses the token.
   await Promise.all(keyHashes.map((hash) => putCache(redis, "apiKey", hash, { deleted: true })));
-  await dropUserKeys(services, userId);
-  return { purgeJobId };
-}
-
-/**
- * Removes every Redis key that names the user: cached views and auth state, idempotency records,
- * rate-limit windows, query vectors.
- */
-async function dropUserKeys(services: Services, userId: string): Promise<void> {
-  await withTimeout(
-    services.redis.del(`inkwell:cache:authState:${userId}`, `inkwell:uv:${userId}`),
-    2_000,
-    "Redis",
-  ).catch(() => undefined);
-  const patterns = [
-    `inkwell:view:*:${userId}:*`,
-    `inkwell:idem:${userId}:*`,
-    `inkwell:rl:*user:${userId}*`,
-    `inkwell:qemb:${userId}:*`,
-  ];
   try {
-    for (const pattern of patterns) {
-      let cursor = "0";
-      // Bounded: a user's key count is small, and a scan that runs long is cut off by the timeout.
-      for (let rounds = 0; rounds < 100; rounds++) {
-        const [next, keys] = await withTimeout(
-          services.redis.scan(cursor, { match: pattern, count: 500 }),
-          2_000,
-          "Redis",
-        );
-        if (keys.length > 0) await withTimeout(services.redis.del(...keys), 2_000, "Redis");
-        cursor = String(next);
-        if (cursor === "0") break;
-      }
-    }
+    const { policy, keyPrefix, identifier } = principalLimit(services.config, userId);
+    await dropUserKeys(redis, userId, rateLimitWindowKeys(policy, keyPrefix, identifier), 5_000);
   } catch {
-    // What is left expires with its TTL (minutes) and is unreachable: the version key moved on.
+    // What is left expires with its TTL (a day at most) and is unreachable: no token of the user works.
     console.warn(JSON.stringify({ level: "warn", msg: "could not drop cached keys of a deleted account" }));
   }
+  return { purgeJobId };
 }

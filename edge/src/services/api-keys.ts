@@ -13,6 +13,7 @@ import { and, count, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { apiKeys } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { type CacheValue, putCache, withCache } from "../lib/cache.ts";
+import { setUserKey, userKey } from "../lib/user-keys.ts";
 import { confirmPassword } from "./accounts.ts";
 
 export const API_KEY_PREFIX = "ik_";
@@ -228,13 +229,21 @@ export async function verifyApiKey(services: Services, presented: string): Promi
  * Records that a key was used, at most once a minute: Redis SET NX throttles, and the conditional
  * update keeps the promise even when Redis is down. Meant for `waitUntil`, off the response path.
  */
-export async function touchApiKey(services: Services, keyId: string): Promise<void> {
+export async function touchApiKey(services: Services, key: { id: string; userId: string }): Promise<void> {
+  const keyId = key.id;
   try {
-    const first = await services.redis.set(`inkwell:apikey-used:${keyId}`, "1", {
-      nx: true,
-      ex: LAST_USED_RESOLUTION_SECONDS,
-    });
-    if (first === null) return;
+    const first = await setUserKey(
+      services.redis,
+      key.userId,
+      userKey(key.userId, "apikey-used", keyId),
+      "1",
+      {
+        nx: true,
+        ttlSeconds: LAST_USED_RESOLUTION_SECONDS,
+        timeoutMs: 1_000,
+      },
+    );
+    if (!first) return;
   } catch {
     // Fall through: the update below is conditional anyway.
   }

@@ -5,6 +5,7 @@ import type { Services } from "../hono-env.ts";
 import { callNode, embedTexts } from "../lib/node-client.ts";
 import { plainSnippet } from "../lib/snippet.ts";
 import { withTimeout } from "../lib/timeout.ts";
+import { setUserKey, userKey } from "../lib/user-keys.ts";
 import { type KeywordHit, keywordSearch } from "./keyword-search.ts";
 
 export interface SearchOptions {
@@ -30,7 +31,7 @@ function nodeDeps(services: Services, requestId?: string) {
  * that someone searched for exactly this, and one prefix holds them all for account deletion.
  */
 export async function queryEmbeddingKey(userId: string, q: string): Promise<string> {
-  return `inkwell:qemb:${userId}:${await sha256Hex(q)}`;
+  return userKey(userId, "qemb", await sha256Hex(q));
 }
 
 /** The query's vector, cached by user and text hash: the same question twice costs one embedding. */
@@ -53,16 +54,25 @@ async function queryEmbedding(
   }
   const result = await embedTexts(nodeDeps(services, requestId), [q]);
   const value = { model: result.model, embedding: result.embeddings[0] ?? [] };
+  await cacheQueryEmbedding(services, userId, q, value);
+  return value;
+}
+
+/** Keeps a query's vector for a day, indexed under the user so that it goes with the account. */
+export async function cacheQueryEmbedding(
+  services: Pick<Services, "redis">,
+  userId: string,
+  q: string,
+  value: { model: string; embedding: number[] },
+): Promise<void> {
   try {
-    await withTimeout(
-      services.redis.set(`${key}`, JSON.stringify(value), { ex: QUERY_EMBEDDING_TTL_SECONDS }),
-      1_000,
-      "Redis",
-    );
+    await setUserKey(services.redis, userId, await queryEmbeddingKey(userId, q), JSON.stringify(value), {
+      ttlSeconds: QUERY_EMBEDDING_TTL_SECONDS,
+      timeoutMs: 1_000,
+    });
   } catch {
     // Only a cache.
   }
-  return value;
 }
 
 async function nearest(

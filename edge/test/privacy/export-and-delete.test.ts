@@ -3,12 +3,14 @@ import { Redis } from "@upstash/redis/cloudflare";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { jobs, users } from "../../src/db/schema/index.ts";
+import { holdReplySlot } from "../../src/lib/reply-slots.ts";
 import { requestReflection } from "../../src/services/reflection-requests.ts";
 import { purgeExpiredEntries } from "../../src/services/retention.ts";
-import { queryEmbeddingKey } from "../../src/services/semantic-search.ts";
+import { cacheQueryEmbedding, queryEmbeddingKey } from "../../src/services/semantic-search.ts";
 import { createEntry, createTopic, json } from "../entries/helpers.ts";
 import {
   call,
+  callWithEnv,
   createKey,
   edgeEnv,
   expectProblem,
@@ -35,16 +37,20 @@ async function say(user: TestUser, sessionId: string, content: string): Promise<
   );
 }
 
-/** Every Redis key naming the user. */
-async function redisKeysOf(userId: string): Promise<string[]> {
-  const redis = new Redis({
+function testRedis(): Redis {
+  return new Redis({
     url: edgeEnv.UPSTASH_REDIS_REST_URL ?? "",
     token: edgeEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
   });
+}
+
+/** Every Redis key naming `id` (a user's or one of their keys'), found by scanning the whole keyspace. */
+async function redisKeysOf(id: string): Promise<string[]> {
+  const redis = testRedis();
   const found: string[] = [];
   let cursor = "0";
   do {
-    const [next, keys] = await redis.scan(cursor, { match: `*${userId}*`, count: 1000 });
+    const [next, keys] = await redis.scan(cursor, { match: `*${id}*`, count: 1000 });
     found.push(...keys);
     cursor = String(next);
   } while (cursor !== "0");
@@ -246,10 +252,10 @@ describe("DELETE /v1/me", () => {
     // A cached query vector, as a semantic search leaves one: kept per user, so it goes with them.
     const qemb = await queryEmbeddingKey(user.id, "what worried me");
     expect(qemb).not.toBe(await queryEmbeddingKey(uuidv7(), "what worried me"));
-    await new Redis({
-      url: edgeEnv.UPSTASH_REDIS_REST_URL ?? "",
-      token: edgeEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
-    }).set(qemb, JSON.stringify({ model: "m", embedding: [1, 0] }), { ex: 600 });
+    await cacheQueryEmbedding({ redis: testRedis() }, user.id, "what worried me", {
+      model: "m",
+      embedding: [1, 0],
+    });
 
     const res = await call("/v1/me", {
       method: "DELETE",
@@ -283,6 +289,39 @@ describe("DELETE /v1/me", () => {
     expect(purge[0]).toMatchObject({ kind: "purge-user-vectors", payload: { userId: user.id } });
 
     expect(await redisKeysOf(user.id)).toEqual([]);
+  });
+
+  it("leaves no Redis key of the account behind: idempotency records, views, limits, reply slots, key use", async () => {
+    const user = await registerUser();
+    const key = await createKey(user, ["entries:read", "entries:write"]);
+    // An idempotent write stores its answer (the entry's text) for a day.
+    const stored = await call("/v1/entries", {
+      token: key.key,
+      body: { content: "A private thought kept for replay." },
+      headers: { "Idempotency-Key": "before-leaving-1" },
+    });
+    expect(stored.status).toBe(201);
+    // Through a context that waits for background work, so the key's last-use mark is written too.
+    expect((await callWithEnv({}, "/v1/entries", { token: key.key })).status).toBe(200);
+    expect((await call("/v1/entries", { token: user.accessToken })).status).toBe(200);
+    await cacheQueryEmbedding({ redis: testRedis() }, user.id, "a private thought", {
+      model: "m",
+      embedding: [0, 1],
+    });
+    // A chat reply still being written when the account goes.
+    await holdReplySlot({ redis: testRedis() }, user.id, "reply-in-flight");
+    const before = [...(await redisKeysOf(user.id)), ...(await redisKeysOf(key.id))];
+    expect(before.length).toBeGreaterThanOrEqual(6);
+
+    const res = await call("/v1/me", {
+      method: "DELETE",
+      token: user.accessToken,
+      body: { password: user.password },
+    });
+    await json(res, 202);
+
+    expect(await redisKeysOf(user.id)).toEqual([]);
+    expect(await redisKeysOf(key.id)).toEqual([]);
   });
 
   it("results of jobs still in flight when the account goes are dropped; nothing comes back", async () => {
