@@ -12,6 +12,7 @@ import { requestId } from "./middleware/request-id.ts";
 import { docsPage } from "./routes/docs.ts";
 import { getHealth } from "./routes/health/get-health.ts";
 import { getReady } from "./routes/health/get-ready.ts";
+import { postEnroll } from "./routes/internal/post-enroll.ts";
 import { postHeartbeat } from "./routes/internal/post-heartbeat.ts";
 import { postQStashCallback, postQStashFailure } from "./routes/internal/qstash-callback.ts";
 
@@ -93,6 +94,7 @@ export function createApp() {
   });
   app.route("/", getReady);
   app.route("/", postHeartbeat);
+  app.route("/", postEnroll);
   app.route("/", postQStashCallback);
   app.route("/", postQStashFailure);
 
@@ -100,6 +102,7 @@ export function createApp() {
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "nodeToken", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "joinSecret", { type: "http", scheme: "bearer" });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

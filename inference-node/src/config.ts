@@ -1,4 +1,6 @@
 import { isIP } from "node:net";
+import { hostname as machineHostname } from "node:os";
+import { JOIN_SECRET_PREFIX } from "@inkwell/shared";
 import { z } from "zod";
 
 export const inferenceDevices = ["auto", "cpu", "cuda"] as const;
@@ -52,6 +54,18 @@ export const envSchema = z.object({
   QSTASH_NEXT_SIGNING_KEY: secret(),
   EDGE_URL: httpUrl().optional(),
   NODE_TOKEN: secret().optional(),
+  NODE_JOIN_SECRET: secret()
+    .refine((value) => value.startsWith(JOIN_SECRET_PREFIX), {
+      error: `must be a join secret from POST /v1/admin/join-secrets (it starts with ${JOIN_SECRET_PREFIX})`,
+    })
+    .optional(),
+  NODE_NAME: z
+    .string()
+    .regex(
+      /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/,
+      "must be letters, digits, dot, dash and underscore (at most 63)",
+    )
+    .optional(),
   CHROMA_URL: httpUrl().optional(),
   CHROMA_TOKEN: secret().optional(),
   HEARTBEAT_INTERVAL_MS: integer(100, 600_000).default(5000),
@@ -90,6 +104,11 @@ export interface Config {
   qstash: { currentSigningKey: string; nextSigningKey: string };
   /** Present only when both EDGE_URL and NODE_TOKEN are set: the node then heartbeats to the edge. */
   edge: { url: string; token: string } | undefined;
+  /**
+   * Present when EDGE_URL and NODE_JOIN_SECRET are set: the node enrolls at start-up and gets its own id
+   * and token (`withEnrollment` fills `edge` and `nodeToken` in), so one env file starts any number of replicas.
+   */
+  enrollment: { edgeUrl: string; joinSecret: string; name: string } | undefined;
   chromaUrl: string | undefined;
   /** Sent as x-chroma-token to CHROMA_URL (a token-checking proxy in front of Chroma, or Chroma Cloud). */
   chromaToken: string | undefined;
@@ -153,12 +172,36 @@ function stripTrailingSlashes(url: string): string {
   return url.replace(/\/+$/, "");
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv): Config {
+/** A host name as a node name and a URL label: lower case, anything else a dash, at most 63 characters. */
+export function replicaName(hostname: string): string {
+  const cleaned = hostname
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[^a-z0-9]+/, "")
+    .slice(0, 63);
+  return cleaned || "node";
+}
+
+/**
+ * `{hostname}` in NODE_PUBLIC_URL stands for the replica's name (NODE_NAME, else the machine's host name),
+ * so replicas started from one env file each give their own URL: `https://{hostname}.nodes.example.com`.
+ */
+const HOSTNAME_PLACEHOLDER = "{hostname}";
+
+export function loadConfig(env: NodeJS.ProcessEnv, machine: { hostname?: string } = {}): Config {
   // `FOO=` in an env file or compose file means "not set", not "set to the empty string".
   const input: Record<string, string> = {};
   for (const key of envKeys) {
     const value = env[key]?.trim();
     if (value) input[key] = value;
+  }
+  const name = input.NODE_NAME ?? replicaName(machine.hostname ?? machineHostname());
+  if (input.NODE_PUBLIC_URL?.includes(HOSTNAME_PLACEHOLDER)) {
+    input.NODE_PUBLIC_URL = input.NODE_PUBLIC_URL.replaceAll(
+      HOSTNAME_PLACEHOLDER,
+      // A DNS label: no dots or underscores.
+      replicaName(name).replace(/[._]+/g, "-"),
+    );
   }
 
   const parsed = envSchema.safeParse(input);
@@ -169,11 +212,25 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
         message: issue.message,
       }));
   // Checked by hand rather than with a refinement so it is reported together with the other problems.
-  if (input.EDGE_URL !== undefined && input.NODE_TOKEN === undefined) {
+  if (
+    input.EDGE_URL !== undefined &&
+    input.NODE_TOKEN === undefined &&
+    input.NODE_JOIN_SECRET === undefined
+  ) {
     problems.push({
       variable: "NODE_TOKEN",
-      message: "is required when EDGE_URL is set (the edge rejects heartbeats without it)",
+      message:
+        "is required when EDGE_URL is set (the edge rejects heartbeats without it), unless NODE_JOIN_SECRET is set",
     });
+  }
+  if (input.NODE_TOKEN !== undefined && input.NODE_JOIN_SECRET !== undefined) {
+    problems.push({
+      variable: "NODE_JOIN_SECRET",
+      message: "cannot be set together with NODE_TOKEN: a node either was registered or enrolls itself",
+    });
+  }
+  if (input.NODE_JOIN_SECRET !== undefined && input.EDGE_URL === undefined) {
+    problems.push({ variable: "EDGE_URL", message: "is required when NODE_JOIN_SECRET is set" });
   }
   if (input.CHROMA_TOKEN !== undefined && input.CHROMA_URL === undefined) {
     problems.push({ variable: "CHROMA_URL", message: "is required when CHROMA_TOKEN is set" });
@@ -209,6 +266,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       e.EDGE_URL !== undefined && e.NODE_TOKEN !== undefined
         ? { url: stripTrailingSlashes(e.EDGE_URL), token: e.NODE_TOKEN }
         : undefined,
+    enrollment:
+      e.EDGE_URL !== undefined && e.NODE_JOIN_SECRET !== undefined
+        ? { edgeUrl: stripTrailingSlashes(e.EDGE_URL), joinSecret: e.NODE_JOIN_SECRET, name }
+        : undefined,
     chromaUrl: e.CHROMA_URL,
     chromaToken: e.CHROMA_TOKEN,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
@@ -240,4 +301,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       timeoutMs: e.LLM_TIMEOUT_MS,
     },
   };
+}
+
+/** The configuration once the node has enrolled: it heartbeats and verifies the edge with its own token. */
+export function withEnrollment(config: Config, token: string): Config {
+  if (!config.enrollment) return config;
+  return { ...config, edge: { url: config.enrollment.edgeUrl, token }, nodeToken: token };
 }

@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { buildApp, loadNodeRuntime } from "./app.ts";
-import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { type Config, ConfigError, loadConfig, withEnrollment } from "./config.ts";
+import { EnrollmentRefused, enroll } from "./enrollment.ts";
 import { detectHardware, readMemory } from "./hardware.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
 import { createNodeState } from "./node-state.ts";
@@ -27,7 +28,7 @@ function readConfig(): Config {
 
 async function main(): Promise<void> {
   // Before anything else, so a misconfigured node never listens.
-  const config = readConfig();
+  let config = readConfig();
   const logger = pino({ level: config.logLevel });
 
   if (config.publicUrlDerived && (config.host === "0.0.0.0" || config.host === "::")) {
@@ -39,6 +40,23 @@ async function main(): Promise<void> {
   }
 
   const state = createNodeState();
+  if (config.enrollment) {
+    // Before the routes exist: they verify the edge's signatures with the token enrollment hands out.
+    try {
+      const enrolled = await enroll({
+        edgeUrl: config.enrollment.edgeUrl,
+        joinSecret: config.enrollment.joinSecret,
+        name: config.enrollment.name,
+        publicUrl: config.publicUrl,
+        log: logger,
+      });
+      config = withEnrollment(config, enrolled.token);
+      state.nodeId = enrolled.nodeId;
+    } catch (error) {
+      if (error instanceof EnrollmentRefused) fail(`inference node cannot enroll: ${error.message}`);
+      throw error;
+    }
+  }
   const hardware = await detectHardware(config.inferenceDevice, { log: logger });
   logger.info(
     { device: hardware.device, cpu: hardware.cpu, gpus: hardware.cuda.gpus.map((gpu) => gpu.name) },

@@ -1,14 +1,18 @@
 import { createRouter } from "../lib/openapi.ts";
+import { postJoinSecret } from "./admin/create-join-secret.ts";
 import { postNode } from "./admin/create-node.ts";
 import { deleteNode } from "./admin/delete-node.ts";
 import { drainNode } from "./admin/drain-node.ts";
+import { getPool } from "./admin/get-pool.ts";
 import { getAdminJobs } from "./admin/list-jobs.ts";
+import { getJoinSecrets } from "./admin/list-join-secrets.ts";
 import { getNodes } from "./admin/list-nodes.ts";
 import { postReindex } from "./admin/reindex.ts";
 import { retryJob } from "./admin/retry-job.ts";
+import { deleteJoinSecret } from "./admin/revoke-join-secret.ts";
 import { patchNode } from "./admin/update-node.ts";
 
-/** Operator routes (admin role or `admin` scope): the node pool and the job pipeline. */
+/** Operator routes (admin role or `admin` scope): the node pool, its enrollment and autoscaling signal, and the job pipeline. */
 export const adminRoutes = createRouter()
   .route("/", postNode)
   .route("/", getNodes)
@@ -17,4 +21,8 @@ export const adminRoutes = createRouter()
   .route("/", deleteNode)
   .route("/", getAdminJobs)
   .route("/", retryJob)
-  .route("/", postReindex);
+  .route("/", postReindex)
+  .route("/", postJoinSecret)
+  .route("/", getJoinSecrets)
+  .route("/", deleteJoinSecret)
+  .route("/", getPool);

@@ -267,6 +267,17 @@ export async function registerMatrixNode(admin: TestUser): Promise<{ id: string;
   return node;
 }
 
+/** A join secret that allows only a host nothing listens on. */
+export async function createMatrixJoinSecret(admin: TestUser): Promise<{ id: string; secret: string }> {
+  const res = await call("/v1/admin/join-secrets", {
+    token: admin.accessToken,
+    body: { name: `matrix-${crypto.randomUUID().slice(0, 8)}`, allowedHosts: ["127.0.0.1:9"] },
+  });
+  const text = await res.text();
+  expect(res.status, text).toBe(201);
+  return JSON.parse(text) as { id: string; secret: string };
+}
+
 /** Other suites (search, chat) expect no node to answer: leave none behind. */
 export async function removeMatrixNodes(): Promise<void> {
   const ids = [...madeNodes];

@@ -2,6 +2,7 @@ import type { ErrorCode, NodeHeartbeat } from "@inkwell/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, registerAdmin, registerUser, type TestUser } from "../harness.ts";
 import {
+  createMatrixJoinSecret,
   expectRefusal,
   expiredAccessToken,
   expiredKey,
@@ -98,7 +99,7 @@ beforeAll(async () => {
     await call("/v1/entries", { token: a.accessToken, body: { content: "Only A may read this entry." } }),
     201,
   );
-  const [apiKey, topic, session, reflection, node, adminKey] = await Promise.all([
+  const [apiKey, topic, session, reflection, node, adminKey, joinSecret] = await Promise.all([
     mintKey(a, ["entries:read"], "owned by A"),
     created<{ id: string }>(
       await call("/v1/topics", { token: a.accessToken, body: { name: `A's topic ${crypto.randomUUID()}` } }),
@@ -114,6 +115,7 @@ beforeAll(async () => {
     ),
     registerMatrixNode(admin),
     mintKey(admin, [...NON_ADMIN_SCOPES], "admin's key without the admin scope"),
+    createMatrixJoinSecret(admin),
   ]);
 
   const readsOk = (path: string) => async () => (await call(path, { token: a.accessToken })).status === 200;
@@ -137,6 +139,7 @@ beforeAll(async () => {
       reflection: reflection.reflectionId,
       node: node.id,
       "any-job": entry.jobId,
+      "join-secret": joinSecret.id,
     },
     stillThere: {
       "api-key": async () => {
@@ -434,7 +437,7 @@ describe.concurrent("every /v1 operation refuses a caller without its scope or r
 const idOps = protectedOps.filter((op) => op.pathParams.length > 0);
 const tenantOps = idOps.filter((op) => {
   const resource = row(op).resource;
-  return resource !== "node" && resource !== "any-job";
+  return resource !== "node" && resource !== "any-job" && resource !== "join-secret";
 });
 
 /** The token that may use the operation on its own resources: A, or the admin on operator routes. */
@@ -567,6 +570,65 @@ const NODE_TOKEN_CASES: InternalCase[] = [
   },
 ];
 
+function enrollBody(): { name: string; url: string } {
+  return { name: "matrix-replica", url: "http://127.0.0.1:9" };
+}
+
+const JOIN_SECRET_CASES: InternalCase[] = [
+  { name: "no secret", run: async (op) => await call(op.path, { body: enrollBody() }) },
+  {
+    name: "no secret and a body that is not an enrollment",
+    run: async (op) => await call(op.path, { body: "{not json" }),
+  },
+  {
+    name: "a malformed Authorization header",
+    run: async (op) =>
+      await call(op.path, { body: enrollBody(), headers: { Authorization: "Basic bm9kZTpub2Rl" } }),
+  },
+  {
+    name: "a forged join secret",
+    run: async (op) =>
+      await call(op.path, { body: enrollBody(), token: `njs_${crypto.randomUUID().replaceAll("-", "")}` }),
+  },
+  {
+    name: "a node's token",
+    run: async (op) => {
+      const node = await registerMatrixNode(fx.admin);
+      return await call(op.path, { body: enrollBody(), token: node.token });
+    },
+  },
+  {
+    name: "a user's access token",
+    run: async (op) => await call(op.path, { body: enrollBody(), token: fx.admin.accessToken }),
+  },
+  {
+    name: "an admin's API key",
+    run: async (op) => await call(op.path, { body: enrollBody(), token: fx.adminKeyWithoutAdmin }),
+  },
+  {
+    name: "a join secret the admin revoked",
+    run: async (op) => {
+      const joinSecret = await createMatrixJoinSecret(fx.admin);
+      const revoked = await call(`/v1/admin/join-secrets/${joinSecret.id}`, {
+        method: "DELETE",
+        token: fx.admin.accessToken,
+      });
+      expect(revoked.status).toBe(204);
+      return await call(op.path, { body: enrollBody(), token: joinSecret.secret });
+    },
+  },
+  {
+    name: "a valid join secret and a URL outside its allowed hosts",
+    run: async (op) => {
+      const joinSecret = await createMatrixJoinSecret(fx.admin);
+      return await call(op.path, {
+        body: { name: "matrix-replica", url: "https://elsewhere.example" },
+        token: joinSecret.secret,
+      });
+    },
+  },
+];
+
 /** The other QStash route, for signatures that name the wrong URL. */
 function otherSignedPath(op: Operation): string {
   const other = internalOps.find((o) => o.path !== op.path && INTERNAL[o.key] === "qstash-signature");
@@ -636,7 +698,10 @@ const QSTASH_CASES: InternalCase[] = [
 
 describe.concurrent("every internal route refuses callers it cannot verify with 401/403", () => {
   for (const op of internalOps) {
-    const cases: Case[] = (INTERNAL[op.key] === "node-token" ? NODE_TOKEN_CASES : QSTASH_CASES).map((c) => ({
+    const auth = INTERNAL[op.key];
+    const internalCases =
+      auth === "node-token" ? NODE_TOKEN_CASES : auth === "join-secret" ? JOIN_SECRET_CASES : QSTASH_CASES;
+    const cases: Case[] = internalCases.map((c) => ({
       name: `${c.name} → refused`,
       run: async () => {
         await expectRefusal(await c.run(op), REFUSED, fx.secrets);

@@ -28,7 +28,7 @@ export type Access =
 export type ResourceKind = "api-key" | "entry" | "topic" | "job" | "session" | "reflection";
 
 /** Operator-wide resources: an admin sees every one, so "another user's id" has no meaning there. */
-export type OperatorResource = "node" | "any-job";
+export type OperatorResource = "node" | "any-job" | "join-secret";
 
 export interface ProtectedRow {
   access: Access;
@@ -136,6 +136,14 @@ export const PROTECTED: Record<string, ProtectedRow> = {
   "GET /v1/admin/jobs": { access: { kind: "admin" } },
   "POST /v1/admin/jobs/{id}/retry": { access: { kind: "admin" }, resource: "any-job" },
   "POST /v1/admin/reindex": { access: { kind: "admin" }, body: {} },
+  "POST /v1/admin/join-secrets": {
+    access: { kind: "admin" },
+    body: { name: "matrix", allowedHosts: ["127.0.0.1:*"] },
+  },
+  "GET /v1/admin/join-secrets": { access: { kind: "admin" } },
+  "DELETE /v1/admin/join-secrets/{id}": { access: { kind: "admin" }, resource: "join-secret" },
+  "GET /v1/admin/pool": { access: { kind: "admin" } },
+  "GET /v1/admin/pool/metrics": { access: { kind: "admin" } },
 };
 
 /** Operations anyone may call, each with the reason; their own suites cover what they do. */
@@ -152,10 +160,11 @@ export const PUBLIC: Record<string, string> = {
 export const UNDOCUMENTED_PUBLIC = ["/openapi.json", "/docs"] as const;
 
 /** How an internal route knows its caller. */
-export type InternalAuth = "qstash-signature" | "node-token";
+export type InternalAuth = "qstash-signature" | "node-token" | "join-secret";
 
 export const INTERNAL: Record<string, InternalAuth> = {
   "POST /internal/nodes/heartbeat": "node-token",
+  "POST /internal/nodes/enroll": "join-secret",
   "POST /internal/qstash/callback": "qstash-signature",
   "POST /internal/qstash/failure": "qstash-signature",
 };
