@@ -20,6 +20,8 @@ export interface Env {
   RATE_LIMIT_USER_PER_MINUTE?: string;
   RATE_LIMIT_IP_PER_MINUTE?: string;
   RATE_LIMIT_TIMEOUT_MS?: string;
+  RATE_LIMIT_AUTH_FAILURES_PER_10_MINUTES?: string;
+  READINESS_CACHE_SECONDS?: string;
   DB_CONNECT_TIMEOUT_SECONDS?: string;
   VIEW_CACHE?: string;
   RETENTION_DAYS?: string;
@@ -114,6 +116,13 @@ export const envSchema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(600),
   /** Requests per minute from one address to anonymous routes (sign-in has its own, stricter limits). */
   RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  /**
+   * Credentials from one address that may be looked up and not found in ten minutes (unknown API keys,
+   * signed-out sessions, unknown node tokens); after that the address gets 429 before any lookup.
+   */
+  RATE_LIMIT_AUTH_FAILURES_PER_10_MINUTES: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** Seconds one readiness answer is reused (0: every probe checks every dependency). */
+  READINESS_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   /**
    * How long the rate limiter may take before it counts as unavailable (sign-in and sign-up then fail
    * closed, everything else open).

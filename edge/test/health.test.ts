@@ -1,9 +1,10 @@
 import { SELF } from "cloudflare:test";
 import { PROBLEM_CONTENT_TYPE, problemSchema, readinessSchema } from "@inkwell/shared";
+import { Redis } from "@upstash/redis/cloudflare";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { EXPECTED_SCHEMA } from "../src/db/schema-version.ts";
-import { testDb } from "./harness.ts";
+import { callWithEnv, edgeEnv, testDb } from "./harness.ts";
 
 describe("GET /health", () => {
   it("answers ok without touching dependencies and carries a request id", async () => {
@@ -52,7 +53,8 @@ describe("GET /health/ready", () => {
     );
     expect(removed).toHaveLength(1);
     try {
-      const res = await SELF.fetch("http://edge.test/health/ready");
+      // Uncached: the shared answer may have been taken before the record went.
+      const res = await callWithEnv({ READINESS_CACHE_SECONDS: "0" }, "/health/ready");
       expect(res.status).toBe(503);
       const body = readinessSchema.parse(await res.json());
       expect(body.status).toBe("fail");
@@ -67,7 +69,39 @@ describe("GET /health/ready", () => {
         );
       }
     }
-    expect((await SELF.fetch("http://edge.test/health/ready")).status).toBe(200);
+    expect((await callWithEnv({ READINESS_CACHE_SECONDS: "0" }, "/health/ready")).status).toBe(200);
+  });
+
+  it("reuses one answer for READINESS_CACHE_SECONDS: callers in that time cost no probes", async () => {
+    const cached = { READINESS_CACHE_SECONDS: "60" };
+    const redis = new Redis({
+      url: edgeEnv.UPSTASH_REDIS_REST_URL ?? "",
+      token: edgeEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
+    });
+    // Start from no kept answer, so this one is kept for the minute asked for.
+    await redis.del("inkwell:readiness");
+    expect((await callWithEnv(cached, "/health/ready")).status).toBe(200);
+    const db = testDb();
+    const removed = await db.execute<{ hash: string; created_at: string }>(
+      sql`delete from drizzle.__drizzle_migrations where created_at = ${EXPECTED_SCHEMA.when}
+          returning hash, created_at::text`,
+    );
+    expect(removed).toHaveLength(1);
+    try {
+      // The database is now behind, but the answer kept from before is what callers get.
+      const again = await callWithEnv(cached, "/health/ready");
+      expect(again.status).toBe(200);
+      expect(readinessSchema.parse(await again.json()).checks.schema.status).toBe("ok");
+      expect((await callWithEnv({ READINESS_CACHE_SECONDS: "0" }, "/health/ready")).status).toBe(503);
+    } finally {
+      const row = removed[0];
+      if (row) {
+        await db.execute(
+          sql`insert into drizzle.__drizzle_migrations (hash, created_at) values (${row.hash}, ${row.created_at}::bigint)`,
+        );
+      }
+      await redis.del("inkwell:readiness");
+    }
   });
 });
 

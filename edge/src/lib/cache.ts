@@ -17,7 +17,10 @@ export const cacheNamespaces = {
     ttlSeconds: 30,
     schema: z.object({ tokenVersion: z.number().int(), role: roleSchema, timezone: z.string() }),
   },
-  /** API-key verification by key hash; a tombstone marks a key deleted until the TTL passes. */
+  /**
+   * API-key verification by key hash; a tombstone marks a key deleted, or one Postgres does not know,
+   * until the TTL passes.
+   */
   apiKey: {
     ttlSeconds: 60,
     schema: z.union([

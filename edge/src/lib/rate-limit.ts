@@ -2,6 +2,7 @@ import { InkwellError } from "@inkwell/shared";
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Context } from "hono";
 import type { AppEnv, Services } from "../hono-env.ts";
+import { withTimeout } from "./timeout.ts";
 import { userKeys } from "./user-keys.ts";
 
 type Window = `${number} ${"s" | "m" | "h"}`;
@@ -33,6 +34,17 @@ export function policies(config: Services["config"]) {
       name: "principal",
       limit: config.RATE_LIMIT_USER_PER_MINUTE,
       window: "1 m",
+      whenUnavailable: "open",
+    },
+    /**
+     * Credentials from one address that were looked up and not found (API keys, revoked sessions, node
+     * tokens). Once spent, that address's unknown credentials are refused before any lookup. Open when
+     * Redis is down: the lookups then cost Postgres, as they did before the limit existed.
+     */
+    authFailures: {
+      name: "authfail",
+      limit: config.RATE_LIMIT_AUTH_FAILURES_PER_10_MINUTES,
+      window: "10 m",
       whenUnavailable: "open",
     },
   } as const satisfies Record<string, RateLimitPolicy>;
@@ -72,6 +84,55 @@ export function rateLimitWindowKeys(
   return [current - 1, current, current + 1].map((n) => `${keyPrefix}:${identifier}:${n}`);
 }
 
+function newLimiter(c: Context<AppEnv>, policy: RateLimitPolicy, keyPrefix: string): Ratelimit {
+  return new Ratelimit({
+    redis: c.get("services").redis,
+    limiter: Ratelimit.slidingWindow(policy.limit, policy.window),
+    prefix: keyPrefix,
+    // The library's in-memory block list only works as a module global, which a Worker must not keep.
+    ephemeralCache: false,
+    analytics: false,
+    enableTelemetry: false,
+    // A limiter that cannot answer this fast is treated as unavailable.
+    timeout: c.get("services").config.RATE_LIMIT_TIMEOUT_MS,
+  });
+}
+
+function tooMany(resetAt: number, limit: number): InkwellError {
+  const resetSeconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
+  return new InkwellError("RATE_LIMITED", `Too many requests; try again in ${resetSeconds} seconds.`, {
+    headers: {
+      "RateLimit-Limit": String(limit),
+      "RateLimit-Remaining": "0",
+      "RateLimit-Reset": String(resetSeconds),
+      "Retry-After": String(resetSeconds),
+    },
+  });
+}
+
+/**
+ * 429 when `identifier` has spent its budget under `policy`, without counting this request; nothing
+ * when it has not or when the limiter cannot answer (only fail-open policies are peeked at).
+ */
+export async function refuseWhenSpent(
+  c: Context<AppEnv>,
+  policy: RateLimitPolicy,
+  identifier: string,
+): Promise<void> {
+  let left: { remaining: number; reset: number; limit: number };
+  try {
+    left = await withTimeout(
+      newLimiter(c, policy, rateLimitPrefix(policy)).getRemaining(identifier),
+      c.get("services").config.RATE_LIMIT_TIMEOUT_MS,
+      "Redis",
+    );
+  } catch {
+    console.warn(JSON.stringify({ level: "warn", msg: "rate limiter unavailable", policy: policy.name }));
+    return;
+  }
+  if (left.remaining <= 0) throw tooMany(left.reset, left.limit);
+}
+
 /**
  * Counts one request against `policy` for `identifier` (sliding window in Redis) and returns the
  * RateLimit headers for the response. Throws 429 when the budget is spent and 503 when a fail-closed
@@ -83,17 +144,7 @@ export async function enforceRateLimit(
   identifier: string,
   keyPrefix = rateLimitPrefix(policy),
 ): Promise<Record<string, string> | undefined> {
-  const limiter = new Ratelimit({
-    redis: c.get("services").redis,
-    limiter: Ratelimit.slidingWindow(policy.limit, policy.window),
-    prefix: keyPrefix,
-    // The library's in-memory block list only works as a module global, which a Worker must not keep.
-    ephemeralCache: false,
-    analytics: false,
-    enableTelemetry: false,
-    // A limiter that cannot answer this fast is treated as unavailable.
-    timeout: c.get("services").config.RATE_LIMIT_TIMEOUT_MS,
-  });
+  const limiter = newLimiter(c, policy, keyPrefix);
   let result: Awaited<ReturnType<Ratelimit["limit"]>> | undefined;
   try {
     result = await limiter.limit(identifier);
@@ -119,10 +170,6 @@ export async function enforceRateLimit(
     "RateLimit-Remaining": String(Math.max(0, result.remaining)),
     "RateLimit-Reset": String(resetSeconds),
   };
-  if (!result.success) {
-    throw new InkwellError("RATE_LIMITED", `Too many requests; try again in ${resetSeconds} seconds.`, {
-      headers: { ...headers, "Retry-After": String(resetSeconds) },
-    });
-  }
+  if (!result.success) throw tooMany(result.reset, result.limit);
   return headers;
 }

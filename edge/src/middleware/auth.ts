@@ -3,8 +3,15 @@ import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, AuthContext } from "../hono-env.ts";
 import { verifyAccessToken } from "../lib/access-token.ts";
-import { API_KEY_PREFIX, touchApiKey, verifyApiKey } from "../services/api-keys.ts";
+import {
+  API_KEY_PREFIX,
+  isApiKeyShaped,
+  touchApiKey,
+  type VerifiedApiKey,
+  verifyApiKey,
+} from "../services/api-keys.ts";
 import { loadAuthState } from "../services/auth-state.ts";
+import { failAuthentication, refuseAddressOverFailureBudget } from "./auth-failures.ts";
 import { limitByPrincipal } from "./rate-limit.ts";
 
 /** A signed-in person may do everything a key could, except administration unless they are an admin. */
@@ -59,9 +66,19 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c);
   let auth: AuthContext;
   if (token.startsWith(API_KEY_PREFIX)) {
-    const key = await verifyApiKey(services, token);
+    let key: VerifiedApiKey;
+    try {
+      // An address that keeps presenting unknown keys is refused before Postgres is asked again.
+      key = await verifyApiKey(services, token, { beforeLookup: () => refuseAddressOverFailureBudget(c) });
+    } catch (err) {
+      // Malformed keys cost nothing and are not counted; unknown, revoked and expired ones are.
+      if (err instanceof InkwellError && err.code === "UNAUTHENTICATED" && isApiKeyShaped(token)) {
+        return await failAuthentication(c, err);
+      }
+      throw err;
+    }
     const state = await loadAuthState(services, key.userId);
-    if (!state) throw sessionEnded();
+    if (!state) return await failAuthentication(c, sessionEnded());
     auth = {
       userId: key.userId,
       role: state.role,
@@ -78,7 +95,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       previous: services.config.JWT_PREVIOUS_SECRET,
     });
     const state = await loadAuthState(services, claims.sub);
-    if (!state || state.tokenVersion !== claims.ver) throw sessionEnded();
+    if (!state || state.tokenVersion !== claims.ver) return await failAuthentication(c, sessionEnded());
     auth = {
       userId: claims.sub,
       // The live role, not the claim: a demotion takes effect within the cache TTL, not at token expiry.

@@ -194,15 +194,30 @@ export async function revokeAllApiKeys(services: Services, userId: string): Prom
   return rows.length;
 }
 
-/** Verifies a presented key: shape, hash lookup (cached 60 s, Postgres when Redis is down), expiry. */
-export async function verifyApiKey(services: Services, presented: string): Promise<VerifiedApiKey> {
+/** Whether a presented token has the shape of an API key this server issues. */
+export function isApiKeyShaped(presented: string): boolean {
+  return API_KEY_SHAPE.test(presented);
+}
+
+/**
+ * Verifies a presented key: shape, hash lookup (cached 60 s, Postgres when Redis is down), expiry.
+ * A key Postgres does not know is cached as a tombstone too, so repeating it costs no query; keys are
+ * random, so no key created later can be hidden by one. `beforeLookup` runs (and may throw) only when
+ * Postgres is about to be asked.
+ */
+export async function verifyApiKey(
+  services: Services,
+  presented: string,
+  options: { beforeLookup?: () => Promise<void> } = {},
+): Promise<VerifiedApiKey> {
   const invalid = new InkwellError("UNAUTHENTICATED", "The API key is not valid.", {
     headers: { "WWW-Authenticate": 'Bearer realm="inkwell", error="invalid_token"' },
   });
   // Malformed keys never reach the database or the cache.
-  if (!API_KEY_SHAPE.test(presented)) throw invalid;
+  if (!isApiKeyShaped(presented)) throw invalid;
   const keyHash = await hashToken(presented);
   const entry = await withCache(services.redis, "apiKey", keyHash, async () => {
+    await options.beforeLookup?.();
     const [row] = await services.db
       .select({
         id: apiKeys.id,
@@ -213,7 +228,7 @@ export async function verifyApiKey(services: Services, presented: string): Promi
       .from(apiKeys)
       .where(eq(apiKeys.keyHash, keyHash))
       .limit(1);
-    if (!row) return null;
+    if (!row) return { deleted: true as const };
     return { ...row, scopes: row.scopes as ApiScope[], expiresAt: row.expiresAt?.getTime() ?? null };
   });
   if (!entry || "deleted" in entry) throw invalid;

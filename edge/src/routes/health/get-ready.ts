@@ -35,7 +35,8 @@ const route = createRoute({
   summary: "Readiness: checks Postgres, Redis, QStash, the inference nodes and the database schema",
   description:
     "`schema` compares the database's applied migrations with the newest one this Worker was built with: " +
-    "a database behind the Worker answers 503 (run `npm run db:migrate` before deploying).",
+    "a database behind the Worker answers 503 (run `npm run db:migrate` before deploying). One answer is reused " +
+    "for `READINESS_CACHE_SECONDS` (5 by default).",
   responses: {
     200: { description: "Ready (possibly degraded)", content: { "application/json": { schema: readiness } } },
     503: { description: "Not ready", content: { "application/json": { schema: readiness } } },
@@ -117,8 +118,46 @@ async function checkSchema(services: Services): Promise<SchemaCheck> {
   return base;
 }
 
+/** One readiness answer, reused for READINESS_CACHE_SECONDS by every caller. */
+const READINESS_KEY = "inkwell:readiness";
+type Readiness = z.infer<typeof readiness>;
+
+async function cachedReadiness(services: Services): Promise<Readiness | undefined> {
+  if (services.config.READINESS_CACHE_SECONDS === 0) return undefined;
+  try {
+    const parsed = readiness.safeParse(
+      await withTimeout(services.redis.get<unknown>(READINESS_KEY), 1_000, "Redis"),
+    );
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    // Redis is down: check everything, which will say so.
+    return undefined;
+  }
+}
+
+async function keepReadiness(services: Services, body: Readiness): Promise<void> {
+  if (services.config.READINESS_CACHE_SECONDS === 0) return;
+  try {
+    await withTimeout(
+      services.redis.set(READINESS_KEY, JSON.stringify(body), {
+        ex: services.config.READINESS_CACHE_SECONDS,
+      }),
+      1_000,
+      "Redis",
+    );
+  } catch {
+    // Only a cache.
+  }
+}
+
+/**
+ * Probing costs a query, a Redis round trip and a QStash call; anyone may ask, so the answer is kept for
+ * a few seconds and every caller in that time gets the same one.
+ */
 export const getReady = createRouter().openapi(route, async (c) => {
   const services = c.get("services");
+  const cached = await cachedReadiness(services);
+  if (cached) return cached.status === "fail" ? c.json(cached, 503) : c.json(cached, 200);
   let healthy = 0;
   const [database, cache, queue, nodeCheck, schema] = await Promise.all([
     probe("Postgres", async () => {
@@ -148,5 +187,6 @@ export const getReady = createRouter().openapi(route, async (c) => {
   const degraded = cache.status !== "ok" || nodesCheck.status !== "ok" || schema.status !== "ok";
   const status = failed ? "fail" : degraded ? "degraded" : "ok";
   const body = { status, checks: { database, cache, queue, nodes: nodesCheck, schema } } as const;
+  await keepReadiness(services, body);
   return failed ? c.json(body, 503) : c.json(body, 200);
 });

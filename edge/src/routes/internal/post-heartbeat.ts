@@ -4,6 +4,7 @@ import { eq, sql } from "drizzle-orm";
 import { nodes } from "../../db/schema/index.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
+import { failAuthentication, refuseAddressOverFailureBudget } from "../../middleware/auth-failures.ts";
 import { dispatchWaiting } from "../../services/job-dispatch.ts";
 import {
   heartbeatIntervalSeconds,
@@ -37,6 +38,8 @@ postHeartbeat.use(route.getRoutingPath(), async (c, next) => {
   const header = c.req.header("Authorization") ?? "";
   const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
   if (!token) throw new InkwellError("UNAUTHENTICATED", "A node token is required.");
+  // An address that keeps presenting unknown tokens is refused before Postgres is asked again.
+  await refuseAddressOverFailureBudget(c);
   const [node] = await c
     .get("services")
     .db.select({
@@ -55,7 +58,8 @@ postHeartbeat.use(route.getRoutingPath(), async (c, next) => {
     .from(nodes)
     .where(eq(nodes.tokenHash, await hashToken(token)))
     .limit(1);
-  if (!node) throw new InkwellError("UNAUTHENTICATED", "The node token is not valid.");
+  if (!node)
+    return await failAuthentication(c, new InkwellError("UNAUTHENTICATED", "The node token is not valid."));
   c.set("nodeId", node.id);
   storedBefore.set(c.req.raw, node);
   // Whether the node was schedulable before this beat: if not, it has just (re)appeared.
