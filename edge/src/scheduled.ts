@@ -4,6 +4,7 @@ import { jobSweepTask } from "./services/job-sweep-cron.ts";
 import { weeklyReflectionsTask } from "./services/reflections-cron.ts";
 import { retentionTask } from "./services/retention.ts";
 import { topicDiscoveryTask } from "./services/topic-discovery-cron.ts";
+import { vectorReconciliationTask } from "./services/vector-reconciliation.ts";
 
 /** What a cron task gets: the validated config and a database client for this invocation. */
 export interface CronContext {
@@ -22,7 +23,13 @@ export interface CronTask {
 }
 
 /** Every scheduled task of the edge. Tasks are idempotent: running one twice does no harm. */
-export const cronTasks: CronTask[] = [retentionTask, weeklyReflectionsTask, jobSweepTask, topicDiscoveryTask];
+export const cronTasks: CronTask[] = [
+  retentionTask,
+  weeklyReflectionsTask,
+  jobSweepTask,
+  topicDiscoveryTask,
+  vectorReconciliationTask,
+];
 
 /** The Worker's `scheduled` handler: runs the tasks registered for the firing cron, each isolated. */
 export async function runScheduled(

@@ -152,6 +152,12 @@ export const vectorRecordSchema = z.object({
   userId: z.string().min(1).max(200),
   occurredAt: z.string(),
   embedding: z.array(z.number()).min(1).max(8192),
+  /**
+   * The entry's content version the vector was computed from. Chroma keeps it beside the vector and
+   * refuses a write older than what it holds, so a late delivery never replaces a newer vector.
+   * Absent from older edges: then the vector only fills a place that holds no versioned vector.
+   */
+  contentVersion: z.number().int().nonnegative().optional(),
 });
 export type VectorRecord = z.infer<typeof vectorRecordSchema>;
 
@@ -172,3 +178,44 @@ export const reindexResultSchema = z.object({
   indexed: z.boolean(),
 });
 export type ReindexResult = z.infer<typeof reindexResultSchema>;
+
+/** Vector records one `POST /jobs/list-vectors` page reads from Chroma. */
+export const LIST_VECTORS_PAGE_SIZE = 500;
+
+/** Where a listing of the node's Chroma goes on: a collection, and how many of its records were read. */
+export const vectorListCursorSchema = z.object({
+  collection: z.string().min(1).max(300),
+  offset: z.number().int().nonnegative(),
+});
+export type VectorListCursor = z.infer<typeof vectorListCursorSchema>;
+
+/**
+ * `POST /jobs/list-vectors` (QStash): one page of what the shared Chroma holds (entry vectors and sentence
+ * windows alike), for the edge to check against Postgres; `cursor: null` starts at the first collection.
+ */
+export const listVectorsJobSchema = z.object({
+  jobId: z.string().min(1).max(200),
+  attempt: z.number().int().positive().optional(),
+  cursor: vectorListCursorSchema.nullable(),
+  limit: z.number().int().positive().max(LIST_VECTORS_PAGE_SIZE),
+});
+export type ListVectorsJob = z.infer<typeof listVectorsJobSchema>;
+
+export const listedVectorSchema = z.object({
+  entryId: z.string().min(1).max(200),
+  userId: z.string().min(1).max(200),
+  /** Null for a vector written before versions were kept. */
+  contentVersion: z.number().int().nonnegative().nullable(),
+});
+export type ListedVector = z.infer<typeof listedVectorSchema>;
+
+export const listVectorsResultSchema = z.object({
+  jobId: z.string(),
+  /** False when the node has no CHROMA_URL: nothing was listed, and the edge must ask another node. */
+  indexed: z.boolean(),
+  /** One per entry the page's records belong to (an entry's windows are listed once). */
+  items: z.array(listedVectorSchema).max(LIST_VECTORS_PAGE_SIZE),
+  /** Where the next page starts; null once every collection has been read. */
+  next: vectorListCursorSchema.nullable(),
+});
+export type ListVectorsResult = z.infer<typeof listVectorsResultSchema>;

@@ -12,6 +12,7 @@ import { and, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.ts";
 import { entries, entryAnalyses, entryEmbeddings, entryTopics, jobs, topics } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
+import { tombstoneEntries } from "./vector-tombstones.ts";
 
 export const ANALYZE_ENTRY_JOB = "analyze-entry";
 export const PURGE_ENTRY_VECTORS_JOB = "purge-entry-vectors";
@@ -278,6 +279,8 @@ export async function setFavorite(
 /**
  * Soft delete: the row stays for the retention period. Its embedding (the vectors' source of truth)
  * goes now, so no reindex can bring the vector back; the copy in Chroma is purged by the returned job.
+ * The tombstone tells results and reindex pages in flight that the entry is gone. The purge job names
+ * the writer but not the entry: the entry's hard delete at the end of retention must not take it along.
  */
 export async function deleteEntry(db: Database, userId: string, entryId: string): Promise<string> {
   return await db.transaction(async (tx) => {
@@ -288,11 +291,11 @@ export async function deleteEntry(db: Database, userId: string, entryId: string)
       .returning({ id: entries.id });
     if (deleted.length === 0) throw new InkwellError("NOT_FOUND", "No entry with that id.");
     await tx.delete(entryEmbeddings).where(eq(entryEmbeddings.entryId, entryId));
+    await tombstoneEntries(tx, userId, [entryId]);
     const jobId = uuidv7();
     await tx.insert(jobs).values({
       id: jobId,
       userId,
-      entryId,
       kind: PURGE_ENTRY_VECTORS_JOB,
       payload: { entryId },
     });

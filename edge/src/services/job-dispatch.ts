@@ -9,7 +9,14 @@ import type { Client as QStashClient } from "@upstash/qstash";
 import { and, asc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/client.ts";
-import { entries, entryAnalyses, entryEmbeddings, jobs, users } from "../db/schema/index.ts";
+import {
+  entries,
+  entryAnalyses,
+  entryEmbeddings,
+  jobs,
+  users,
+  vectorTombstones,
+} from "../db/schema/index.ts";
 import type { AppConfig } from "../env.ts";
 import { PURGE_USER_VECTORS_JOB } from "./account-deletion.ts";
 import { ANALYZE_ENTRY_JOB, PURGE_ENTRY_VECTORS_JOB } from "./entries.ts";
@@ -22,6 +29,7 @@ import {
 } from "./reflection-jobs.ts";
 import { buildTitleSession, TITLE_SESSION_JOB, titleSessionWithoutNode } from "./session-title-job.ts";
 import { buildDiscoverTopics } from "./topic-discovery-job.ts";
+import { buildReconcileVectors, RECONCILE_VECTORS_JOB } from "./vector-reconciliation.ts";
 
 export const REINDEX_JOB = "reindex";
 
@@ -88,6 +96,8 @@ export const reindexPayload = z.object({
   /** Filled in when the page is built: the last entry of the page and how many it had. */
   pageEnd: z.string().optional(),
   pageCount: z.number().int().optional(),
+  /** The page's writers: an account deleted while the page was in flight is purged again. */
+  userIds: z.array(z.string()).optional(),
 });
 
 async function buildAnalyzeEntry(db: Database, job: JobRow, attempt: number): Promise<Built> {
@@ -149,15 +159,20 @@ async function buildReindex(db: Database, job: JobRow, attempt: number): Promise
       userId: entryEmbeddings.userId,
       dims: entryEmbeddings.dims,
       embedding: entryEmbeddings.embedding,
+      contentVersion: entryEmbeddings.contentVersion,
       occurredAt: entries.occurredAt,
     })
     .from(entryEmbeddings)
     .innerJoin(entries, eq(entries.id, entryEmbeddings.entryId))
+    .innerJoin(users, eq(users.id, entries.userId))
     .where(
       and(
         eq(entryEmbeddings.model, payload.model),
         isNull(entries.deletedAt),
+        isNull(users.deletedAt),
         payload.after ? gt(entryEmbeddings.entryId, payload.after) : undefined,
+        // A tombstoned entry never goes back into the index, whatever its rows say.
+        sql`not exists (select 1 from ${vectorTombstones} where ${vectorTombstones.entryId} = ${entryEmbeddings.entryId})`,
       ),
     )
     .orderBy(asc(entryEmbeddings.entryId))
@@ -166,7 +181,14 @@ async function buildReindex(db: Database, job: JobRow, attempt: number): Promise
   if (!last) return { kind: "finish", note: "Nothing (more) to reindex." };
   await db
     .update(jobs)
-    .set({ payload: { ...payload, pageEnd: last.entryId, pageCount: rows.length } })
+    .set({
+      payload: {
+        ...payload,
+        pageEnd: last.entryId,
+        pageCount: rows.length,
+        userIds: [...new Set(rows.map((r) => r.userId))],
+      },
+    })
     .where(eq(jobs.id, job.id));
   const body: ReindexJob = {
     jobId: job.id,
@@ -178,6 +200,7 @@ async function buildReindex(db: Database, job: JobRow, attempt: number): Promise
       userId: r.userId,
       occurredAt: r.occurredAt.toISOString(),
       embedding: r.embedding,
+      contentVersion: r.contentVersion,
     })),
   };
   return { kind: "publish", body };
@@ -201,6 +224,8 @@ export const JOB_KINDS: Record<string, JobKind> = {
   [PURGE_ENTRY_VECTORS_JOB]: { path: "/jobs/purge-entry-vectors", tasks: [], build: buildPurge },
   [REINDEX_JOB]: { path: "/jobs/reindex", tasks: [], build: buildReindex },
   [PURGE_USER_VECTORS_JOB]: { path: "/jobs/purge-entry-vectors", tasks: [], build: buildPurgeUser },
+  // Any node with a vector store; one without answers `indexed: false` and the page goes to another.
+  [RECONCILE_VECTORS_JOB]: { path: "/jobs/list-vectors", tasks: [], build: buildReconcileVectors },
   // One writer's topics: the node embeds what comes without a vector, so it must serve an embedding model.
   [DISCOVER_TOPICS_JOB]: { path: "/jobs/discover-topics", tasks: ["embedding"], build: buildDiscoverTopics },
   [TITLE_SESSION_JOB]: {
@@ -493,8 +518,35 @@ export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } 
       requeued += 1;
     }
   }
+  requeued += await requeueFailedPurges(db);
   const dispatched = await dispatchWaiting(deps, { limit: options.limit ?? 200, dueOnly: true });
   return { requeued, failed, dispatched };
+}
+
+/**
+ * Purges an older edge let fail after three attempts: deleted entries' vectors stayed in Chroma for good.
+ * They go back to the queue (a few per sweep), retried further apart from then on like any purge.
+ */
+async function requeueFailedPurges(db: Database): Promise<number> {
+  const now = new Date();
+  const stuck = db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(and(eq(jobs.status, "failed"), inArray(jobs.kind, [...NEVER_GIVE_UP])))
+    .limit(50);
+  const requeued = await db
+    .update(jobs)
+    .set({
+      status: "queued",
+      nodeId: null,
+      finishedAt: null,
+      error: "A vector purge is never given up: queued again.",
+      availableAt: now,
+      updatedAt: now,
+    })
+    .where(and(inArray(jobs.id, stuck), eq(jobs.status, "failed")))
+    .returning({ id: jobs.id });
+  return requeued.length;
 }
 
 /** The entry shows `failed` with the reason, unless it has been edited since (then a newer job owns it). */

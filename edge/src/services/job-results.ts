@@ -4,6 +4,7 @@ import {
   DISCOVER_TOPICS_JOB,
   discoverTopicsResultSchema,
   InkwellError,
+  listVectorsResultSchema,
   problemSchema,
   purgeVectorsResultSchema,
   REINDEX_PAGE_SIZE,
@@ -36,6 +37,8 @@ import { markUnreachable } from "./nodes.ts";
 import { applyWrittenReflection, WRITE_REFLECTION_JOB } from "./reflection-jobs.ts";
 import { applySessionTitle, TITLE_SESSION_JOB } from "./session-title-job.ts";
 import { applyDiscoveredTopics, discoverAfterAnalysis } from "./topic-discovery.ts";
+import { applyReconcilePage, RECONCILE_VECTORS_JOB } from "./vector-reconciliation.ts";
+import { purgeDeletedSince, purgeForOrphanedDelivery } from "./vector-tombstones.ts";
 
 /**
  * The body QStash posts to `Upstash-Callback` and `Upstash-Failure-Callback`: the destination's answer
@@ -144,6 +147,17 @@ async function bindDelivery(db: Database, callback: QStashCallback): Promise<Bou
   return { bound: false, outcome: "unbound-delivery", jobId: ref.jobId };
 }
 
+/**
+ * A callback for a job that no longer exists: deleting an account removes its writer's jobs, but an
+ * analysis delivered just before may have written its vector after the account's purge ran. The message
+ * the edge published names the entry and the writer; if either has a tombstone, it is purged again.
+ */
+async function purgeAfterLostJob(deps: PipelineDeps, callback: QStashCallback): Promise<void> {
+  if (!callback.sourceBody) return;
+  const purges = await purgeForOrphanedDelivery(deps.db, parseJson(decodeBase64(callback.sourceBody)));
+  for (const purgeJobId of purges) await dispatchJob(deps, purgeJobId);
+}
+
 /** Why a delivery failed, in words for `GET /v1/jobs/{id}`: a status and the node's problem detail. */
 function failureReason(callback: QStashCallback): { text: string; unreachable: boolean } {
   // No HTTP answer, or a tunnel/proxy saying the origin is gone: the node itself is not there.
@@ -241,7 +255,8 @@ async function applyAnalysis(
       const [live] = await tx
         .select({ id: entries.id })
         .from(entries)
-        .where(and(eq(entries.id, entryId), isNull(entries.deletedAt)))
+        .innerJoin(users, eq(users.id, entries.userId))
+        .where(and(eq(entries.id, entryId), isNull(entries.deletedAt), isNull(users.deletedAt)))
         .limit(1);
       if (live) return { outcome: "discarded-stale" as const };
       const purgeJobId = uuidv7();
@@ -308,12 +323,30 @@ async function applyReindex(deps: PipelineDeps, jobId: string, indexed: boolean)
   if (!job) return "unknown-job";
   if (job.status === "done") return "duplicate";
   const payload = reindexPayload.parse(job.payload);
-  const done = await db
-    .update(jobs)
-    .set({ status: "done", error: null, finishedAt: new Date(), updatedAt: new Date(), result: { indexed } })
-    .where(and(eq(jobs.id, jobId), sql`${jobs.status} <> 'done'`))
-    .returning({ id: jobs.id });
-  if (done.length === 0) return "duplicate";
+  const purges = await db.transaction(async (tx) => {
+    const done = await tx
+      .update(jobs)
+      .set({
+        status: "done",
+        error: null,
+        finishedAt: new Date(),
+        updatedAt: new Date(),
+        result: { indexed },
+      })
+      .where(and(eq(jobs.id, jobId), sql`${jobs.status} <> 'done'`))
+      .returning({ id: jobs.id });
+    if (done.length === 0) return undefined;
+    // The page was read before the node wrote it: an entry or an account of the page deleted meanwhile
+    // had its purge run maybe before this write, so it is purged once more.
+    if (!payload.pageEnd) return [];
+    return await purgeDeletedSince(tx, {
+      since: job.createdAt,
+      entryRange: { after: payload.after ?? null, through: payload.pageEnd },
+      userIds: payload.userIds ?? [],
+    });
+  });
+  if (purges === undefined) return "duplicate";
+  for (const purgeJobId of purges) await dispatchJob(deps, purgeJobId);
   if (indexed && payload.pageEnd) {
     await db
       .update(entryEmbeddings)
@@ -342,7 +375,10 @@ export async function handleSuccessCallback(
   callback: QStashCallback,
 ): Promise<{ outcome: CallbackOutcome; jobId?: string; userId?: string }> {
   const ref = await bindDelivery(deps.db, callback);
-  if (!ref.bound) return { outcome: ref.outcome, ...(ref.jobId ? { jobId: ref.jobId } : {}) };
+  if (!ref.bound) {
+    if (ref.outcome === "unknown-job") await purgeAfterLostJob(deps, callback);
+    return { outcome: ref.outcome, ...(ref.jobId ? { jobId: ref.jobId } : {}) };
+  }
   const job = ref;
   const answer = parseJson(decodeBase64(callback.body));
   // A 2xx answer the edge cannot use counts as a failed attempt: the job goes to another node.
@@ -400,6 +436,15 @@ export async function handleSuccessCallback(
     }
     const applied = await applyWrittenReflection(deps.db, ref.jobId, result.data);
     return { ...applied, jobId: ref.jobId };
+  }
+  if (job.kind === RECONCILE_VECTORS_JOB) {
+    const result = listVectorsResultSchema.safeParse(answer);
+    if (!result.success || result.data.jobId !== ref.jobId || !result.data.indexed) {
+      return await refuse("the node has no vector store (CHROMA_URL) or answered an unreadable listing");
+    }
+    const applied = await applyReconcilePage(deps.db, ref.jobId, result.data);
+    for (const next of applied.dispatch) await dispatchJob(deps, next);
+    return { outcome: applied.outcome, jobId: ref.jobId };
   }
   if (job.kind === REINDEX_JOB) {
     const result = reindexResultSchema.safeParse(answer);
@@ -486,7 +531,10 @@ export async function handleFailureCallback(
   callback: QStashCallback,
 ): Promise<{ outcome: CallbackOutcome; jobId?: string; userId?: string }> {
   const ref = await bindDelivery(deps.db, callback);
-  if (!ref.bound) return { outcome: ref.outcome, ...(ref.jobId ? { jobId: ref.jobId } : {}) };
+  if (!ref.bound) {
+    if (ref.outcome === "unknown-job") await purgeAfterLostJob(deps, callback);
+    return { outcome: ref.outcome, ...(ref.jobId ? { jobId: ref.jobId } : {}) };
+  }
   const { text, unreachable } = failureReason(callback);
   return {
     ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, text, unreachable)),

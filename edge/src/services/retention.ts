@@ -1,10 +1,14 @@
 import { and, isNotNull, lt } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { entries } from "../db/schema/index.ts";
+import { pruneTombstones, queueEntryPurges, tombstoneEntries } from "./vector-tombstones.ts";
 
 /**
  * Soft-deleted entries are kept for a grace period (undo, a late sync), then removed for good with
- * everything that hangs off them. Their vectors already left the index when they were deleted.
+ * everything that hangs off them. Their vectors left the index when they were deleted; one more purge
+ * goes out with the hard delete all the same, in the same transaction, for whatever a late write or a
+ * purge lost with an older edge's cascade put back (the minute sweep hands it to a node). Answers how
+ * many entries went.
  */
 export async function purgeExpiredEntries(
   db: Database,
@@ -12,11 +16,20 @@ export async function purgeExpiredEntries(
   now = new Date(),
 ): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
-  const purged = await db
-    .delete(entries)
-    .where(and(isNotNull(entries.deletedAt), lt(entries.deletedAt, cutoff)))
-    .returning({ id: entries.id });
-  return purged.length;
+  return await db.transaction(async (tx) => {
+    const purged = await tx
+      .delete(entries)
+      .where(and(isNotNull(entries.deletedAt), lt(entries.deletedAt, cutoff)))
+      .returning({ id: entries.id, userId: entries.userId });
+    const byUser = new Map<string, string[]>();
+    for (const row of purged) byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row.id]);
+    for (const [userId, ids] of byUser) await tombstoneEntries(tx, userId, ids);
+    await queueEntryPurges(
+      tx,
+      purged.map((row) => row.id),
+    );
+    return purged.length;
+  });
 }
 
 /** Hourly; each run removes whatever has passed the retention period since the last. */
@@ -24,8 +37,12 @@ export const retentionTask = {
   name: "retention",
   crons: ["0 * * * *"],
   async run(ctx: { db: Database; config: { RETENTION_DAYS: number }; scheduledTime: Date }): Promise<void> {
-    const purged = await purgeExpiredEntries(ctx.db, ctx.config.RETENTION_DAYS, ctx.scheduledTime);
-    if (purged > 0)
-      console.log(JSON.stringify({ level: "info", msg: "retention purged deleted entries", count: purged }));
+    const count = await purgeExpiredEntries(ctx.db, ctx.config.RETENTION_DAYS, ctx.scheduledTime);
+    const pruned = await pruneTombstones(ctx.db, ctx.scheduledTime);
+    if (count > 0 || pruned > 0) {
+      console.log(
+        JSON.stringify({ level: "info", msg: "retention purged deleted entries", count, tombstones: pruned }),
+      );
+    }
   },
 };

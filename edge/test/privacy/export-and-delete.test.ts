@@ -2,7 +2,7 @@ import { type ChatMessage, type ChatSession, chatSessionSchema, uuidv7 } from "@
 import { Redis } from "@upstash/redis/cloudflare";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { jobs, users } from "../../src/db/schema/index.ts";
+import { jobs, users, vectorTombstones } from "../../src/db/schema/index.ts";
 import { holdReplySlot } from "../../src/lib/reply-slots.ts";
 import { requestReflection } from "../../src/services/reflection-requests.ts";
 import { purgeExpiredEntries } from "../../src/services/retention.ts";
@@ -388,12 +388,19 @@ describe("DELETE /v1/me", () => {
       expect((await json<{ outcome: string }>(failure, 200)).outcome).toBe("unknown-job");
     }
 
-    // Every table, every column: the only row that still names the user is the job purging their vectors.
+    // Every table, every column: the only rows that still name the user are the job purging their
+    // vectors and the account's tombstone (its id and when, nothing else), which lets a late write be
+    // purged again and goes with the retention sweep.
     const hits = await rowsMentioning(user.id);
-    expect(hits.map((h) => h.table)).toEqual(["jobs"]);
+    expect(hits.map((h) => h.table).sort()).toEqual(["jobs", "vector_tombstones"]);
     const [purge] = await testDb().select().from(jobs).where(eq(jobs.id, purgeJobId));
     expect(purge).toMatchObject({ kind: "purge-user-vectors", userId: null, payload: { userId: user.id } });
-    expect(hits[0]?.row).toContain(purgeJobId);
+    expect(hits.find((h) => h.table === "jobs")?.row).toContain(purgeJobId);
+    const [tombstone] = await testDb()
+      .select()
+      .from(vectorTombstones)
+      .where(eq(vectorTombstones.userId, user.id));
+    expect(tombstone).toMatchObject({ userId: user.id, entryId: null });
     // Nor does any of the account's data survive under its own ids.
     for (const id of [entry.id, session, reflection.reflectionId])
       expect(await rowsMentioning(id)).toEqual([]);
