@@ -30,6 +30,9 @@ class RecordingStore implements VectorStore {
     this.deletedUsers.push(userId);
     return true;
   }
+  async list() {
+    return { items: [], next: null };
+  }
 }
 
 let app: FastifyInstance;

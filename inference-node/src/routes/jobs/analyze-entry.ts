@@ -82,6 +82,8 @@ async function indexVectors(
     entryId: job.entryId,
     userId: job.userId,
     occurredAt: job.occurredAt ?? new Date().toISOString(),
+    // Kept beside the vector and its windows: a delivery of an older text that lands late is refused.
+    contentVersion: job.contentVersion,
   };
   try {
     const whole = await vectors.upsert(result.model, [{ ...entry, embedding: result.embedding }]);

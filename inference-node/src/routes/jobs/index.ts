@@ -7,6 +7,7 @@ import { discoverTopicsRoute } from "../../topics/discover-topics-route.ts";
 import { createChromaStore, type VectorStore } from "../../vectors/chroma-store.ts";
 import { analyzeEntryRoute } from "./analyze-entry.ts";
 import { echoJobRoute } from "./echo.ts";
+import { listVectorsRoute } from "./list-vectors.ts";
 import { purgeEntryVectorsRoute } from "./purge-entry-vectors.ts";
 import { reindexRoute } from "./reindex.ts";
 import { titleSessionRoute } from "./title-session.ts";
@@ -36,6 +37,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (
   await fastify.register(analyzeEntryRoute, { runtime, vectors });
   await fastify.register(purgeEntryVectorsRoute, { vectors });
   await fastify.register(reindexRoute, { vectors });
+  await fastify.register(listVectorsRoute, { vectors });
   await fastify.register(titleSessionRoute, { llm });
   await fastify.register(writeReflectionRoute, { llm });
   await fastify.register(discoverTopicsRoute, { runtime });
