@@ -4,6 +4,7 @@ import {
   detectDistortions,
   EMOTION_LABELS,
   type EmotionScore,
+  entryEmbeddingText,
   type Sentiment,
 } from "@inkwell/shared";
 import type { LabelScore } from "../runtime/backend.ts";
@@ -65,7 +66,7 @@ export async function analyzeEntry(
   runtime: InferenceRuntime,
   job: AnalyzeEntryJob,
 ): Promise<AnalyzeEntryResult> {
-  const text = job.title ? `${job.title}\n\n${job.content}` : job.content;
+  const text = entryEmbeddingText(job);
   const [embedding, sentiment, emotions] = await Promise.all([
     runtime.embed([text]),
     runtime.classify("sentiment", [text]),
