@@ -379,6 +379,11 @@ function weakCallers(access: Access): WeakCaller[] {
           token: () => fx.keyWith(NON_ADMIN_SCOPES.filter((s) => s !== access.scope)),
         },
       ];
+    case "all-scopes":
+      return access.scopes.map((missing) => ({
+        name: `an API key with every scope but ${missing}`,
+        token: () => fx.keyWith(NON_ADMIN_SCOPES.filter((s) => s !== missing)),
+      }));
     case "any-scope":
       return [
         {

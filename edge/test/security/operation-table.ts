@@ -12,6 +12,8 @@ import type { ApiScope } from "@inkwell/shared";
 export type Access =
   /** Needs this scope: a key holding every other non-admin scope gets 403. */
   | { kind: "scope"; scope: Exclude<ApiScope, "admin"> }
+  /** Needs every one of these scopes: a key lacking any one of them gets 403. */
+  | { kind: "all-scopes"; scopes: Exclude<ApiScope, "admin">[] }
   /** Needs any one of these scopes: a key holding none of them gets 403. */
   | { kind: "any-scope"; scopes: Exclude<ApiScope, "admin">[] }
   /** Needs a signed-in person (an access token): any API key gets 403. */
@@ -48,7 +50,8 @@ export const PROTECTED: Record<string, ProtectedRow> = {
     access: { kind: "session" },
     body: { currentPassword: "not-the-password", newPassword: "matrix-new-password-1" },
   },
-  "GET /v1/me/export": { access: { kind: "scope", scope: "entries:read" } },
+  // The export holds chat transcripts as well as entries: a key reads it only if it could read both.
+  "GET /v1/me/export": { access: { kind: "all-scopes", scopes: ["entries:read", "ai"] } },
 
   "POST /v1/api-keys": { access: { kind: "session" }, body: { name: "matrix", scopes: ["entries:read"] } },
   "GET /v1/api-keys": { access: { kind: "session" } },

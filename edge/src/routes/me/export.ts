@@ -10,8 +10,11 @@ const route = createRoute({
   path: "/v1/me/export",
   tags: ["Account"],
   summary: "Everything you have, as one JSON document or one Markdown document, streamed",
+  description:
+    "Holds entries and chat transcripts, so an API key needs both `entries:read` and `ai` (docs/scopes.md).",
   security: [{ bearer: [] }],
-  middleware: protect(requireScope("entries:read")),
+  // Chat sessions are otherwise readable only with `ai`: an `entries:read` key must not read them here.
+  middleware: protect(requireScope("entries:read"), requireScope("ai")),
   request: {
     query: z.object({
       format: z.enum(["json", "markdown"], { error: "format must be json or markdown" }).default("json"),
