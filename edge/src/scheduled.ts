@@ -4,7 +4,7 @@ import { jobSweepTask } from "./services/job-sweep-cron.ts";
 import { weeklyReflectionsTask } from "./services/reflections-cron.ts";
 import { retentionTask } from "./services/retention.ts";
 import { topicDiscoveryTask } from "./services/topic-discovery-cron.ts";
-import { vectorReconciliationTask } from "./services/vector-reconciliation.ts";
+import { vectorReconciliationTask } from "./services/vector-reconciliation-cron.ts";
 
 /** What a cron task gets: the validated config and a database client for this invocation. */
 export interface CronContext {

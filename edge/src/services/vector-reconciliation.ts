@@ -9,7 +9,6 @@ import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/client.ts";
 import { entries, entryEmbeddings, jobs, users } from "../db/schema/index.ts";
-import type { CronTask } from "../scheduled.ts";
 import { lockOpenJob } from "./job-lock.ts";
 import { queueEntryPurges } from "./vector-tombstones.ts";
 
@@ -125,18 +124,3 @@ export async function applyReconcilePage(
     return { outcome: "applied", dispatch };
   });
 }
-
-/**
- * Daily at 03:30 UTC (a quiet hour, on a trigger the edge already has): a reconciliation pass is queued
- * and the minute sweep hands its pages to nodes. Bounded work per delivery: one page of
- * LIST_VECTORS_PAGE_SIZE records.
- */
-export const vectorReconciliationTask: CronTask = {
-  name: "vector-reconciliation",
-  crons: ["30 3 * * *"],
-  async run(ctx) {
-    if (await queueReconciliation(ctx.db)) {
-      console.log(JSON.stringify({ level: "info", msg: "vector reconciliation queued" }));
-    }
-  },
-};
