@@ -1,5 +1,4 @@
 import { loadManifest } from "@inkwell/models/manifest";
-import { defaultModelsDir } from "@inkwell/models/paths";
 import type { Hardware } from "@inkwell/shared";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Registry } from "prom-client";
@@ -18,6 +17,7 @@ import { healthRoute } from "./routes/health.ts";
 import { infoRoute } from "./routes/info.ts";
 import { jobRoutes } from "./routes/jobs/index.ts";
 import { interactiveRoutes } from "./routes/v1/index.ts";
+import { nodeModelDirs } from "./runtime/model-dirs.ts";
 import { type InferenceRuntime, loadRuntime } from "./runtime/runtime.ts";
 import { NODE_VERSION } from "./version.ts";
 
@@ -48,7 +48,7 @@ export async function loadNodeRuntime(
 ): Promise<InferenceRuntime> {
   const runtime = await loadRuntime({
     manifest: loadManifest(),
-    modelsDir: config.models.dir ?? defaultModelsDir({}),
+    modelDirs: nodeModelDirs(config.models),
     tier: nodeTier(hardware),
     device: hardware.device,
     threads: hardware.cpu.cores,

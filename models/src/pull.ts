@@ -5,10 +5,9 @@ import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import cliProgress from "cli-progress";
 import { MODEL_RECORD_FILE, type ModelRecord, readModelRecord, sha256File } from "./files.ts";
 import { findModel, type Manifest, type RemoteFile } from "./manifest.ts";
-import { defaultModelsDir } from "./paths.ts";
+import { pulledModelsDir } from "./paths.ts";
 
 export type Log = (message: string) => void;
 
@@ -34,6 +33,25 @@ async function sizeOf(file: string): Promise<number | undefined> {
 }
 
 const human = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+type ProgressBar = {
+  start(total: number, value: number, payload: Record<string, string>): void;
+  update(value: number, payload: Record<string, string>): void;
+  stop(): void;
+};
+
+/**
+ * A terminal progress bar, or none where cli-progress is not installed: it is a development dependency,
+ * and the node images pull models without it.
+ */
+async function progressBar(format: string): Promise<ProgressBar | undefined> {
+  try {
+    const { default: cliProgress } = await import("cli-progress");
+    return new cliProgress.SingleBar({ format, hideCursor: true }, cliProgress.Presets.shades_classic);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Downloads one file into `<dest>.part`, resuming from what is already there with an HTTP Range request,
@@ -83,10 +101,7 @@ export async function downloadFile(
     }
     const start = append ? have : 0;
     const bar = options.progressBars
-      ? new cliProgress.SingleBar(
-          { format: `  ${file.path} [{bar}] {percentage}% {value_mb}/{total_mb} MB`, hideCursor: true },
-          cliProgress.Presets.shades_classic,
-        )
+      ? await progressBar(`  ${file.path} [{bar}] {percentage}% {value_mb}/{total_mb} MB`)
       : undefined;
     let received = start;
     const toMb = (n: number) => (n / 1024 / 1024).toFixed(1);
@@ -144,7 +159,10 @@ function defaultRunOllama(args: string[]): Promise<number> {
   });
 }
 
-/** `npm run models -- pull <id>`: fetches a remote model's files into `<modelsDir>/<id>/`, verified. */
+/**
+ * `npm run models -- pull <id>`: fetches a remote model's files into `<modelsDir>/<id>/`, verified.
+ * `modelsDir` defaults to the pulled-models folder (PULLED_MODELS_DIR), never the image's built-in one.
+ */
 export async function pullModel(
   manifest: Manifest,
   id: string,
@@ -163,7 +181,7 @@ export async function pullModel(
     return undefined;
   }
 
-  const modelsDir = options.modelsDir ?? defaultModelsDir();
+  const modelsDir = options.modelsDir ?? pulledModelsDir();
   const dir = path.join(modelsDir, id);
   const recordFile = path.join(dir, MODEL_RECORD_FILE);
   const previous = await readModelRecord(recordFile);

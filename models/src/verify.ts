@@ -65,3 +65,27 @@ export async function checkModelFiles(
 export async function verifyModels(manifest: Manifest, modelsDir: string): Promise<ModelStatus[]> {
   return await Promise.all(manifest.models.map((model) => checkModelFiles(model, modelsDir, true)));
 }
+
+export interface LocatedModel {
+  status: ModelStatus;
+  /** The folder (of those searched) that holds the model; the first one when it is nowhere. */
+  modelsDir: string;
+}
+
+/**
+ * Finds a model in the first of `dirs` that holds any of it. A copy that is there but broken is reported,
+ * not passed over for the next folder: an operator who pulled a model expects that copy to be used.
+ */
+export async function locateModel(
+  model: ModelEntry,
+  dirs: readonly string[],
+  deep: boolean,
+): Promise<LocatedModel> {
+  const first = dirs[0];
+  if (first === undefined) throw new Error("locateModel needs at least one models folder");
+  for (const modelsDir of dirs) {
+    const status = await checkModelFiles(model, modelsDir, deep);
+    if (status.state !== "absent") return { status, modelsDir };
+  }
+  return { status: { id: model.id, state: "absent" }, modelsDir: first };
+}

@@ -1,11 +1,11 @@
 import { loadManifest } from "@inkwell/models/manifest";
-import { defaultModelsDir } from "@inkwell/models/paths";
 import type { Hardware } from "@inkwell/shared";
 import type { FastifyBaseLogger, FastifyPluginAsync } from "fastify";
 import type { Config } from "../config.ts";
 import { loadKnowledgeCorpus } from "../knowledge/corpus.ts";
 import { knowledgeRoutes } from "../knowledge/knowledge-routes.ts";
 import { createKnowledgeService, type KnowledgeService } from "../knowledge/knowledge-service.ts";
+import { nodeModelDirs } from "../runtime/model-dirs.ts";
 import type { InferenceRuntime } from "../runtime/runtime.ts";
 import { llmRoutes } from "./llm-routes.ts";
 import { type LlmRuntime, selectLlmBackend } from "./select-backend.ts";
@@ -31,7 +31,7 @@ export async function loadChatServices(
       config: config.llm,
       device: hardware.device,
       manifest: loadManifest(),
-      modelsDir: config.models.dir ?? defaultModelsDir({}),
+      modelDirs: nodeModelDirs(config.models),
       log,
     }));
   const embeddingModel = runtime.models.find((m) => m.task === "embedding")?.id ?? "unknown";

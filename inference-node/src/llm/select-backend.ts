@@ -52,11 +52,14 @@ export function llmRuntime(
   };
 }
 
-/** The GGUF to load: LLAMA_GGUF_PATH, else the best manifest GGUF already pulled into the models folder. */
+/**
+ * The GGUF to load: LLAMA_GGUF_PATH, else the best manifest GGUF in the models folders (searched in order:
+ * pulled, then built-in, as for the other models).
+ */
 export function findGguf(
   config: Config["llm"],
   manifest: Manifest,
-  modelsDir: string,
+  modelDirs: readonly string[],
 ): { path: string; id?: string } | undefined {
   if (config.ggufPath) return existsSync(config.ggufPath) ? { path: config.ggufPath } : undefined;
   const candidates = manifest.models
@@ -66,8 +69,10 @@ export function findGguf(
     if (model.format !== "gguf") continue;
     const file = model.files[0];
     if (!file) continue;
-    const path = join(modelsDir, model.id, file.path);
-    if (existsSync(path)) return { path, id: model.id };
+    for (const modelsDir of modelDirs) {
+      const path = join(modelsDir, model.id, file.path);
+      if (existsSync(path)) return { path, id: model.id };
+    }
   }
   return undefined;
 }
@@ -76,7 +81,8 @@ export interface SelectLlmOptions {
   config: Config["llm"];
   device: "cuda" | "cpu";
   manifest: Manifest;
-  modelsDir: string;
+  /** The models folders, searched in order (see nodeModelDirs). */
+  modelDirs: readonly string[];
   log: LlmLogger;
 }
 
@@ -132,7 +138,7 @@ export async function selectLlmBackend(options: SelectLlmOptions): Promise<LlmRu
   }
 
   // Reached for auto (after Ollama) and for an explicit llama-cpp.
-  const gguf = findGguf(config, options.manifest, options.modelsDir);
+  const gguf = findGguf(config, options.manifest, options.modelDirs);
   if (!gguf) {
     const why = config.ggufPath
       ? `LLAMA_GGUF_PATH ${config.ggufPath} does not exist`

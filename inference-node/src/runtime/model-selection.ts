@@ -1,5 +1,5 @@
 import type { Capability, HardwareTier, Manifest, OnnxModelEntry } from "@inkwell/models/manifest";
-import { checkModelFiles, type ModelStatus } from "@inkwell/models/verify";
+import { locateModel, type ModelStatus } from "@inkwell/models/verify";
 import { ModelLoadError } from "./errors.ts";
 
 export const servedTasks = ["embedding", "sentiment", "emotion"] as const;
@@ -53,6 +53,7 @@ const describeCapability = (measured: Capability, required: Capability) =>
  * best (`priority`) first. Bigger transformer models suit GPUs and roomy CPUs; the built static models
  * suit every tier and are always there, so they are the floor. The first candidate that is present wins;
  * one that is present but broken stops start-up (an operator would want to know), unlike one never pulled.
+ * `modelDirs` are searched in order (pulled, then built-in): a model is taken from the first that holds it.
  *
  * A model whose entry `requires` a capability (USE-lite and the heads over it) is not judged by the tier,
  * a guess from core count and memory: `measure` loads it and times it on this machine, and it is taken
@@ -63,10 +64,10 @@ const describeCapability = (measured: Capability, required: Capability) =>
 export async function selectModels(
   manifest: Manifest,
   tier: HardwareTier,
-  modelsDir: string,
+  modelDirs: readonly string[],
   pins: ModelPins = {},
-  check: (model: OnnxModelEntry) => Promise<ModelStatus> = (model) =>
-    checkModelFiles(model, modelsDir, false),
+  check: (model: OnnxModelEntry) => Promise<ModelStatus> = async (model) =>
+    (await locateModel(model, modelDirs, false)).status,
   measure?: MeasureCapability,
 ): Promise<ModelSelection> {
   const decisions: TaskDecision[] = [];
@@ -190,7 +191,7 @@ export async function selectModels(
           model.source === "remote"
             ? `npm run models -- pull ${model.id}`
             : "npm run models -- build-offline";
-        problems.push(`${modelsDir}/${model.id}/${model.files[0]?.path ?? ""} (${hint})`);
+        problems.push(`${model.id}/${model.files[0]?.path ?? ""} in ${modelDirs.join(" or ")} (${hint})`);
         candidates.push({
           id: model.id,
           priority: model.priority,

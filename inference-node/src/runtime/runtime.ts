@@ -1,4 +1,5 @@
 import type { HardwareTier, Manifest, OnnxModelEntry } from "@inkwell/models/manifest";
+import { type LocatedModel, locateModel } from "@inkwell/models/verify";
 import type { NodeLoad } from "@inkwell/shared";
 import type { InferenceBackend, LabelScore, LoadedModel } from "./backend.ts";
 import { Batcher, type BatcherOptions, type BatchStats, type Timing } from "./batcher.ts";
@@ -163,7 +164,8 @@ export function createRuntime(
 
 export interface LoadRuntimeOptions {
   manifest: Manifest;
-  modelsDir: string;
+  /** Searched in order for each model: the pulled folder, then the built-in one (see nodeModelDirs). */
+  modelDirs: readonly string[];
   tier: HardwareTier;
   device: "cuda" | "cpu";
   threads: number;
@@ -178,9 +180,19 @@ export interface LoadRuntimeOptions {
  */
 export async function loadRuntime(options: LoadRuntimeOptions): Promise<InferenceRuntime> {
   const tokenizers = new Map();
-  const loadBackend = (entry: OnnxModelEntry) =>
-    OnnxBackend.load(entry, {
-      modelsDir: options.modelsDir,
+  // Each model's folder, found once: selection checks it and loading reads from the same place.
+  const located = new Map<string, Promise<LocatedModel>>();
+  const locate = (entry: OnnxModelEntry) => {
+    let pending = located.get(entry.id);
+    if (!pending) {
+      pending = locateModel(entry, options.modelDirs, false);
+      located.set(entry.id, pending);
+    }
+    return pending;
+  };
+  const loadBackend = async (entry: OnnxModelEntry) =>
+    await OnnxBackend.load(entry, {
+      modelsDir: (await locate(entry)).modelsDir,
       device: options.device,
       threads: options.threads,
       maxBatchSize: options.batching.maxBatchSize,
@@ -200,9 +212,9 @@ export async function loadRuntime(options: LoadRuntimeOptions): Promise<Inferenc
     selection = await selectModels(
       options.manifest,
       options.tier,
-      options.modelsDir,
+      options.modelDirs,
       options.pins,
-      undefined,
+      async (entry) => (await locate(entry)).status,
       measure,
     );
   } catch (error) {
@@ -214,6 +226,8 @@ export async function loadRuntime(options: LoadRuntimeOptions): Promise<Inferenc
       {
         task: decision.task,
         model: decision.chosen,
+        // Pulled or built in: which copy of the model this node runs.
+        folder: (await located.get(decision.chosen))?.modelsDir,
         skipped: decision.candidates.filter((c) => c.outcome === "skipped").map((c) => `${c.id}: ${c.why}`),
       },
       "model selected",

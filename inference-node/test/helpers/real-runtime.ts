@@ -29,7 +29,7 @@ export async function loadBuiltRuntime(
 ): Promise<InferenceRuntime> {
   return await loadRuntime({
     manifest: loadManifest(),
-    modelsDir: defaultModelsDir({}),
+    modelDirs: [defaultModelsDir({})],
     tier: "cpu-small",
     device: "cpu",
     threads: 2,

@@ -31,7 +31,7 @@ const select = (env: NodeJS.ProcessEnv, modelsDir = emptyModels) =>
     config: testConfig({ LLM_THREADS: "1", ...env }).llm,
     device: "cpu",
     manifest,
-    modelsDir,
+    modelDirs: [modelsDir],
     log: silent,
   });
 
@@ -69,8 +69,8 @@ describe("choosing the LLM backend at boot", () => {
     if (entry?.format !== "gguf") throw new Error("the manifest has no GGUF model");
     mkdirSync(join(modelsDir, entry.id), { recursive: true });
     writeTinyLlamaGguf(join(modelsDir, entry.id, entry.files[0]?.path ?? "model.gguf"));
-    expect(findGguf(testConfig().llm, manifest, modelsDir)).toMatchObject({ id: entry.id });
-    expect(findGguf(testConfig().llm, manifest, emptyModels)).toBeUndefined();
+    expect(findGguf(testConfig().llm, manifest, [modelsDir])).toMatchObject({ id: entry.id });
+    expect(findGguf(testConfig().llm, manifest, [emptyModels])).toBeUndefined();
     const llm = await select({ LLM_BACKEND: "llama-cpp" }, modelsDir);
     try {
       expect(llm.backend?.describe().model).toBe(entry.id);

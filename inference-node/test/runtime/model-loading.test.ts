@@ -25,7 +25,7 @@ afterEach(async () => {
 const load = (modelsDir: string, tier: "cpu-small" | "cpu" | "gpu" = "cpu-small") =>
   loadRuntime({
     manifest: loadManifest(),
-    modelsDir,
+    modelDirs: [modelsDir],
     tier,
     device: "cpu",
     threads: 1,
@@ -74,7 +74,7 @@ describe("the tier table", () => {
         ? ({ id: model.id, state: "ok", files: 3 } as const)
         : ({ id: model.id, state: "absent" } as const);
 
-    const gpu = await selectModels(manifest, "gpu", dir, {}, check);
+    const gpu = await selectModels(manifest, "gpu", [dir], {}, check);
     const embedding = gpu.decisions.find((d) => d.task === "embedding");
     expect(embedding?.chosen).toBe("all-minilm-l6-v2");
     expect(embedding?.candidates[0]).toMatchObject({
@@ -83,19 +83,19 @@ describe("the tier table", () => {
       why: expect.stringContaining("pull bge-small-en-v1.5"),
     });
 
-    const small = await selectModels(manifest, "cpu-small", dir, {}, check);
+    const small = await selectModels(manifest, "cpu-small", [dir], {}, check);
     expect(small.decisions.map((d) => d.chosen)).toEqual(offline);
     expect(small.decisions[0]?.candidates.find((c) => c.id === "all-minilm-l6-v2")?.why).toBe(
       "suits cpu, gpu, not cpu-small",
     );
 
-    const pinned = await selectModels(manifest, "gpu", dir, { embedding: STATIC }, check);
+    const pinned = await selectModels(manifest, "gpu", [dir], { embedding: STATIC }, check);
     expect(pinned.decisions[0]).toMatchObject({
       chosen: STATIC,
       candidates: [{ why: "pinned by configuration" }],
     });
     await expect(
-      selectModels(manifest, "gpu", dir, { embedding: "bge-small-en-v1.5" }, check),
+      selectModels(manifest, "gpu", [dir], { embedding: "bge-small-en-v1.5" }, check),
     ).rejects.toThrow(/pull bge-small-en-v1.5/);
   });
 });

@@ -30,7 +30,7 @@ describe("choosing models by measured capability", () => {
   it("gives a 2-core machine (tier cpu-small) USE-lite and the journal heads when it runs them fast enough", async () => {
     // ~9 texts/s is what USE-lite did on the 2-core development VM with seven times more work than cores.
     const { measure, measured } = measuring({ textsPerSecond: 9, freeMemoryMiB: 2048 });
-    const selection = await selectModels(manifest, "cpu-small", "/models", {}, check, measure);
+    const selection = await selectModels(manifest, "cpu-small", ["/models"], {}, check, measure);
     expect(chosen(selection)).toEqual({
       embedding: "use-lite",
       sentiment: "inkwell-sentiment-use-lite",
@@ -48,7 +48,7 @@ describe("choosing models by measured capability", () => {
 
   it("keeps the static models for a machine that truly cannot run the encoder, saying why", async () => {
     const slow = measuring({ textsPerSecond: 2, freeMemoryMiB: 2048 });
-    const tooSlow = await selectModels(manifest, "cpu-small", "/models", {}, check, slow.measure);
+    const tooSlow = await selectModels(manifest, "cpu-small", ["/models"], {}, check, slow.measure);
     expect(chosen(tooSlow)).toEqual({
       embedding: "inkwell-static-embed-100d",
       sentiment: "inkwell-sentiment-uci",
@@ -59,7 +59,7 @@ describe("choosing models by measured capability", () => {
     );
 
     const cramped = measuring({ textsPerSecond: 500, freeMemoryMiB: 40 });
-    const noMemory = await selectModels(manifest, "cpu", "/models", {}, check, cramped.measure);
+    const noMemory = await selectModels(manifest, "cpu", ["/models"], {}, check, cramped.measure);
     expect(chosen(noMemory).embedding).toBe("inkwell-static-embed-100d");
     expect(noMemory.decisions[0]?.candidates.find((c) => c.id === "use-lite")?.why).toMatch(
       /40 MiB free after loading, needs \d+/,
@@ -67,7 +67,7 @@ describe("choosing models by measured capability", () => {
   });
 
   it("never takes a model that needs a measurement without one, and does not measure a pinned model", async () => {
-    const unmeasured = await selectModels(manifest, "cpu", "/models", {}, check);
+    const unmeasured = await selectModels(manifest, "cpu", ["/models"], {}, check);
     expect(chosen(unmeasured).embedding).toBe("inkwell-static-embed-100d");
 
     const { measure, measured } = measuring({ textsPerSecond: 1, freeMemoryMiB: 0 });
@@ -76,7 +76,7 @@ describe("choosing models by measured capability", () => {
       sentiment: "inkwell-sentiment-use-lite",
       emotion: "inkwell-emotion-use-lite",
     };
-    const pinned = await selectModels(manifest, "cpu-small", "/models", pins, check, measure);
+    const pinned = await selectModels(manifest, "cpu-small", ["/models"], pins, check, measure);
     expect(chosen(pinned)).toEqual(pins);
     expect(measured).toEqual([]);
   });
@@ -87,9 +87,9 @@ describe("choosing models by measured capability", () => {
         ? ({ id: model.id, state: "ok", files: 3 } as const)
         : ({ id: model.id, state: "absent" } as const);
     const { measure } = measuring({ textsPerSecond: 300, freeMemoryMiB: 8000 });
-    const cpu = await selectModels(manifest, "cpu", "/models", {}, withPulled, measure);
+    const cpu = await selectModels(manifest, "cpu", ["/models"], {}, withPulled, measure);
     expect(chosen(cpu).sentiment).toBe("distilbert-sst2");
-    const small = await selectModels(manifest, "cpu-small", "/models", {}, withPulled, measure);
+    const small = await selectModels(manifest, "cpu-small", ["/models"], {}, withPulled, measure);
     expect(chosen(small).sentiment).toBe("inkwell-sentiment-use-lite");
   });
 });
