@@ -4,6 +4,7 @@ import { randomToken } from "@inkwell/shared";
 /** Every secret the local stack needs; generated randomly, never defaulted. */
 export interface StackSecrets {
   JWT_SECRET: string;
+  PASSWORD_PEPPER: string;
   UPSTASH_REDIS_REST_TOKEN: string;
   QSTASH_TOKEN: string;
   QSTASH_CURRENT_SIGNING_KEY: string;
@@ -13,6 +14,7 @@ export interface StackSecrets {
 
 const SECRET_NAMES = [
   "JWT_SECRET",
+  "PASSWORD_PEPPER",
   "UPSTASH_REDIS_REST_TOKEN",
   "QSTASH_TOKEN",
   "QSTASH_CURRENT_SIGNING_KEY",
@@ -23,6 +25,7 @@ const SECRET_NAMES = [
 export function generateSecrets(): StackSecrets {
   return {
     JWT_SECRET: randomToken(48),
+    PASSWORD_PEPPER: randomToken(48),
     UPSTASH_REDIS_REST_TOKEN: randomToken(32),
     QSTASH_TOKEN: randomToken(32),
     QSTASH_CURRENT_SIGNING_KEY: `sig_${randomToken(32)}`,

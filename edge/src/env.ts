@@ -7,6 +7,9 @@ export interface Env {
   ENVIRONMENT?: string;
   JWT_SECRET?: string;
   JWT_PREVIOUS_SECRET?: string;
+  PASSWORD_PEPPER?: string;
+  PASSWORD_PEPPER_VERSION?: string;
+  PASSWORD_PREVIOUS_PEPPER?: string;
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
   QSTASH_URL?: string;
@@ -94,6 +97,12 @@ export const envSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
   JWT_SECRET: secret(32),
   JWT_PREVIOUS_SECRET: secret(32).optional(),
+  /** Keyed into every password hash (HMAC before PBKDF2); kept out of Postgres, so a copied table is not enough. */
+  PASSWORD_PEPPER: secret(32),
+  /** Stored with each hash; raise it by one when PASSWORD_PEPPER changes. */
+  PASSWORD_PEPPER_VERSION: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  /** While rotating: the pepper of version PASSWORD_PEPPER_VERSION - 1, so its hashes still verify. */
+  PASSWORD_PREVIOUS_PEPPER: secret(32).optional(),
   UPSTASH_REDIS_REST_URL: httpUrl,
   UPSTASH_REDIS_REST_TOKEN: secret(24),
   QSTASH_URL: httpUrl.default("https://qstash.upstash.io"),
@@ -148,6 +157,19 @@ export function parseEnv(env: Env): ConfigResult {
       parsed.data.JWT_PREVIOUS_SECRET === parsed.data.JWT_SECRET
     ) {
       return { ok: false, problems: ["JWT_PREVIOUS_SECRET: must differ from JWT_SECRET"] };
+    }
+    if (parsed.data.PASSWORD_PREVIOUS_PEPPER !== undefined) {
+      if (parsed.data.PASSWORD_PREVIOUS_PEPPER === parsed.data.PASSWORD_PEPPER) {
+        return { ok: false, problems: ["PASSWORD_PREVIOUS_PEPPER: must differ from PASSWORD_PEPPER"] };
+      }
+      if (parsed.data.PASSWORD_PEPPER_VERSION < 2) {
+        return {
+          ok: false,
+          problems: [
+            "PASSWORD_PEPPER_VERSION: must be raised (to 2 or more) when PASSWORD_PREVIOUS_PEPPER is set",
+          ],
+        };
+      }
     }
     if (!env.HYPERDRIVE?.connectionString) {
       return { ok: false, problems: ["HYPERDRIVE: binding is missing"] };

@@ -11,7 +11,8 @@ import {
 import { expect } from "vitest";
 import { createApp } from "../src/app.ts";
 import { createDatabase, type Database } from "../src/db/client.ts";
-import type { Env } from "../src/env.ts";
+import { type Env, parseEnv } from "../src/env.ts";
+import { type Peppers, peppersFromConfig } from "../src/lib/password.ts";
 import { createAdmin } from "../src/services/admin-bootstrap.ts";
 
 export const BASE_URL = "http://edge.test";
@@ -147,11 +148,18 @@ export function testDb(): Database {
   return sharedDb;
 }
 
+/** The password peppers the Worker under test hashes with, for arranging users outside the Worker. */
+export function testPeppers(): Peppers {
+  const parsed = parseEnv(edgeEnv);
+  if (!parsed.ok) throw new Error(`the test bindings are invalid: ${parsed.problems.join("; ")}`);
+  return peppersFromConfig(parsed.config);
+}
+
 /** A fresh administrator, made the way operators make one (createAdmin), then signed in. */
 export async function registerAdmin(): Promise<TestUser> {
   const email = uniqueEmail();
   const password = newPassword();
-  await createAdmin(testDb(), { email, password });
+  await createAdmin(testDb(), testPeppers(), { email, password });
   const body = await expectTokens(await login(email, password), 200);
   return {
     id: body.user.id,

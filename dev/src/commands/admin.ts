@@ -1,12 +1,16 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { InkwellError } from "@inkwell/shared";
 import { createDatabase } from "../../../edge/src/db/client.ts";
+import { envSchema } from "../../../edge/src/env.ts";
+import { type Peppers, peppersFromConfig } from "../../../edge/src/lib/password.ts";
 import { createAdmin, promoteToAdmin } from "../../../edge/src/services/admin-bootstrap.ts";
 import { portsFromEnv } from "../config.ts";
-import { dataRoot } from "../lib/paths.ts";
+import { dataRoot, repoRoot } from "../lib/paths.ts";
 import { startPostgres } from "../postgres/embedded.ts";
 import { migrateDatabase } from "../postgres/migrate.ts";
+import { loadOrCreateDevSecrets, parseDotenv } from "../secrets.ts";
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
 
@@ -14,7 +18,32 @@ const usage = `Usage:
   npm run admin -- create-admin --email you@example.com   (password read from INKWELL_ADMIN_PASSWORD or stdin)
   npm run admin -- promote --email you@example.com
 
-Works on DATABASE_URL when set, otherwise on the local development database (.data/dev).`;
+Works on DATABASE_URL when set, otherwise on the local development database (.data/dev).
+create-admin hashes with the Worker's PASSWORD_PEPPER (and PASSWORD_PEPPER_VERSION): from the environment
+when DATABASE_URL is set, otherwise from .dev.vars, as \`npm run dev\` does.`;
+
+const pepperSettings = envSchema.pick({
+  PASSWORD_PEPPER: true,
+  PASSWORD_PEPPER_VERSION: true,
+  PASSWORD_PREVIOUS_PEPPER: true,
+});
+
+/**
+ * The pepper the Worker hashes with: an admin hashed with any other could never sign in. A deployed
+ * database needs it in the environment; the development one uses .dev.vars, which `npm run dev` reads.
+ */
+function peppersFor(deployed: boolean): Peppers | string {
+  let source: Record<string, string | undefined> = process.env;
+  if (!deployed && !process.env.PASSWORD_PEPPER) {
+    const devVars = path.join(repoRoot, ".dev.vars");
+    loadOrCreateDevSecrets(devVars);
+    source = parseDotenv(readFileSync(devVars, "utf8"));
+  }
+  const parsed = pepperSettings.safeParse(source);
+  if (parsed.success) return peppersFromConfig(parsed.data);
+  // Names the setting, never its value.
+  return `Set the Worker's password pepper: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}.`;
+}
 
 async function readPassword(): Promise<string> {
   const fromEnv = process.env.INKWELL_ADMIN_PASSWORD;
@@ -38,6 +67,11 @@ export async function adminCommand(args: string[]): Promise<number> {
     return sub === undefined || sub === "help" ? 0 : 1;
   }
   let url = process.env.DATABASE_URL;
+  const peppers = sub === "create-admin" ? peppersFor(url !== undefined) : undefined;
+  if (typeof peppers === "string") {
+    say(`✖ ${peppers}`);
+    return 1;
+  }
   let stop: (() => Promise<void>) | undefined;
   if (!url) {
     // The development database; started just for this command when `npm run dev` is not running.
@@ -66,7 +100,8 @@ export async function adminCommand(args: string[]): Promise<number> {
       const user = await promoteToAdmin(db, values.email);
       say(`${user.email} is now an administrator.`);
     } else {
-      const admin = await createAdmin(db, { email: values.email, password: await readPassword() });
+      if (!peppers) throw new Error("create-admin runs with the password pepper");
+      const admin = await createAdmin(db, peppers, { email: values.email, password: await readPassword() });
       say(`Created administrator ${admin.email} (${admin.id}). Sign in with POST /v1/auth/login.`);
     }
     return 0;

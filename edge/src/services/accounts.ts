@@ -3,7 +3,15 @@ import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
-import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from "../lib/password.ts";
+import {
+  burnPasswordCheck,
+  hashPassword,
+  needsRehash,
+  type PasswordHash,
+  type Peppers,
+  peppersFromConfig,
+  verifyPassword,
+} from "../lib/password.ts";
 import { revokeAllApiKeys } from "./api-keys.ts";
 import { endAllSessions } from "./sessions.ts";
 
@@ -42,10 +50,11 @@ function locked(until: Date): InkwellError {
 /** Creates a user; the email is already lower-cased by the schema. 409 when it is taken. */
 export async function createUser(
   db: Database,
+  peppers: Peppers,
   input: RegisterRequest,
   role: UserRow["role"] = "user",
 ): Promise<UserRow> {
-  const password = await hashPassword(input.password);
+  const password = await hashPassword(input.password, peppers);
   const [row] = await db
     .insert(users)
     .values({
@@ -57,6 +66,7 @@ export async function createUser(
       passwordHash: password.hash,
       passwordSalt: password.salt,
       passwordIterations: password.iterations,
+      passwordPepperVersion: password.pepperVersion,
     })
     // The unique index on lower(email) decides, so two racing sign-ups cannot both win.
     .onConflictDoNothing()
@@ -105,13 +115,19 @@ async function reserveAttempt(db: Database, userId: string): Promise<{ lastChanc
  */
 async function verifyWithLockout(
   db: Database,
+  peppers: Peppers,
   user: UserRow,
   password: string,
   wrong: () => InkwellError,
 ): Promise<void> {
   const { lastChance } = await reserveAttempt(db, user.id);
-  const stored = { hash: user.passwordHash, salt: user.passwordSalt, iterations: user.passwordIterations };
-  if (!(await verifyPassword(password, stored))) {
+  const stored: PasswordHash = {
+    hash: user.passwordHash,
+    salt: user.passwordSalt,
+    iterations: user.passwordIterations,
+    pepperVersion: user.passwordPepperVersion,
+  };
+  if (!(await verifyPassword(password, stored, peppers))) {
     if (lastChance) {
       console.warn(
         JSON.stringify({ level: "warn", msg: "account locked after failed sign-ins", userId: user.id }),
@@ -121,13 +137,15 @@ async function verifyWithLockout(
     throw wrong();
   }
   const changes: Partial<UserRow> = { failedLoginCount: 0, lockedUntil: null, lastFailedLoginAt: null };
-  if (needsRehash(stored)) {
-    // The work factor was raised since this hash was made; the plain password is only here now.
-    const upgraded = await hashPassword(password);
+  if (needsRehash(stored, peppers)) {
+    // The work factor was raised or the pepper changed since this hash was made; the plain password
+    // is only here now.
+    const upgraded = await hashPassword(password, peppers);
     Object.assign(changes, {
       passwordHash: upgraded.hash,
       passwordSalt: upgraded.salt,
       passwordIterations: upgraded.iterations,
+      passwordPepperVersion: upgraded.pepperVersion,
     });
   }
   await db.update(users).set(changes).where(eq(users.id, user.id));
@@ -137,17 +155,22 @@ async function verifyWithLockout(
  * Checks a password for an account, with lockout. Unknown emails cost the same hash as known ones
  * and fail with the same answer, so neither the body nor the timing tells them apart.
  */
-export async function checkCredentials(db: Database, email: string, password: string): Promise<UserRow> {
+export async function checkCredentials(
+  db: Database,
+  peppers: Peppers,
+  email: string,
+  password: string,
+): Promise<UserRow> {
   const [user] = await db
     .select()
     .from(users)
     .where(and(eq(sql`lower(${users.email})`, email.toLowerCase()), isNull(users.deletedAt)))
     .limit(1);
   if (!user) {
-    await burnPasswordCheck(password);
+    await burnPasswordCheck(password, peppers);
     throw wrongCredentials();
   }
-  await verifyWithLockout(db, user, password, wrongCredentials);
+  await verifyWithLockout(db, peppers, user, password, wrongCredentials);
   return user;
 }
 
@@ -187,6 +210,7 @@ export async function updateProfile(db: Database, userId: string, patch: UpdateM
  */
 export async function confirmPassword(
   db: Database,
+  peppers: Peppers,
   userId: string,
   password: string,
   field: string,
@@ -194,6 +218,7 @@ export async function confirmPassword(
   const user = await getUser(db, userId);
   await verifyWithLockout(
     db,
+    peppers,
     user,
     password,
     () =>
@@ -211,14 +236,16 @@ export async function changePassword(
   newPassword: string,
 ): Promise<{ user: UserRow; revokedApiKeys: number }> {
   const { db } = services;
-  await confirmPassword(db, userId, currentPassword, "currentPassword");
-  const next = await hashPassword(newPassword);
+  const peppers = peppersFromConfig(services.config);
+  await confirmPassword(db, peppers, userId, currentPassword, "currentPassword");
+  const next = await hashPassword(newPassword, peppers);
   await db
     .update(users)
     .set({
       passwordHash: next.hash,
       passwordSalt: next.salt,
       passwordIterations: next.iterations,
+      passwordPepperVersion: next.pepperVersion,
       failedLoginCount: 0,
       lockedUntil: null,
       lastFailedLoginAt: null,

@@ -3,6 +3,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/client.ts";
 import { users } from "../db/schema/index.ts";
+import type { Peppers } from "../lib/password.ts";
 import { createUser } from "./accounts.ts";
 
 const createAdminSchema = z.object({
@@ -27,15 +28,17 @@ function invalid(error: z.ZodError): InkwellError {
  * There is no default account and no default password: the operator supplies both, under the same
  * rules as sign-up. Throws InkwellError VALIDATION_FAILED for a bad email or a short password and
  * CONFLICT when the email is taken (use `promoteToAdmin` for an existing account).
- * Runs in Node as well as workerd: it needs only WebCrypto and a drizzle client.
+ * Runs in Node as well as workerd: it needs only WebCrypto, a drizzle client and the Worker's password
+ * pepper (PASSWORD_PEPPER), without which the Worker could not verify the password.
  */
 export async function createAdmin(
   db: Database,
+  peppers: Peppers,
   input: CreateAdminInput,
 ): Promise<{ id: string; email: string; role: "admin" }> {
   const parsed = createAdminSchema.safeParse(input);
   if (!parsed.success) throw invalid(parsed.error);
-  const user = await createUser(db, parsed.data, "admin");
+  const user = await createUser(db, peppers, parsed.data, "admin");
   return { id: user.id, email: user.email, role: "admin" };
 }
 

@@ -13,6 +13,7 @@ import { and, count, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { apiKeys } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { type CacheValue, putCache, withCache } from "../lib/cache.ts";
+import { peppersFromConfig } from "../lib/password.ts";
 import { setUserKey, userKey } from "../lib/user-keys.ts";
 import { confirmPassword } from "./accounts.ts";
 
@@ -57,7 +58,13 @@ async function confirmKeyCreator(
   password: string | undefined,
 ): Promise<void> {
   if (password !== undefined) {
-    await confirmPassword(services.db, owner.userId, password, "password");
+    await confirmPassword(
+      services.db,
+      peppersFromConfig(services.config),
+      owner.userId,
+      password,
+      "password",
+    );
     return;
   }
   const fresh =

@@ -30,6 +30,25 @@ describe("configuration", () => {
     expect(cors.problem.detail).not.toContain("CORS_ORIGINS");
     expect(cors.log).toContain("CORS_ORIGINS");
   });
+
+  it("refuses to run without a strong password pepper, or with a rotation it cannot tell apart", async () => {
+    const missing = await misconfigured({ PASSWORD_PEPPER: undefined });
+    expect(missing.problem.detail).toBe("The server is misconfigured.");
+    expect(missing.log).toContain("PASSWORD_PEPPER");
+    const short = await misconfigured({ PASSWORD_PEPPER: "pepper-too-short-123" });
+    expect(short.log).toContain("PASSWORD_PEPPER");
+    expect(short.log).not.toContain("pepper-too-short-123");
+    const pepper = "Hq3#vN8$kP1@zR6!mW9&tY4*cJ2^fL7%";
+    const same = await misconfigured({
+      PASSWORD_PEPPER: pepper,
+      PASSWORD_PEPPER_VERSION: "2",
+      PASSWORD_PREVIOUS_PEPPER: pepper,
+    });
+    expect(same.log).toContain("PASSWORD_PREVIOUS_PEPPER");
+    // A previous pepper needs a raised version, or old and new hashes would carry the same one.
+    const notRaised = await misconfigured({ PASSWORD_PREVIOUS_PEPPER: pepper, PASSWORD_PEPPER_VERSION: "1" });
+    expect(notRaised.log).toContain("PASSWORD_PEPPER_VERSION");
+  });
 });
 
 describe.concurrent("CORS", () => {

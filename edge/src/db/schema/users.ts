@@ -16,6 +16,11 @@ export const users = pgTable(
     passwordSalt: text("password_salt").notNull(),
     /** Stored per user so the work factor can be raised later and old hashes upgraded on login. */
     passwordIterations: integer("password_iterations").notNull(),
+    /**
+     * The PASSWORD_PEPPER_VERSION the hash was made with; 0 for hashes from before the pepper, which
+     * still verify and are rehashed with the current pepper at the next sign-in.
+     */
+    passwordPepperVersion: integer("password_pepper_version").notNull().default(0),
     failedLoginCount: integer("failed_login_count").notNull().default(0),
     /** Failures older than the lockout window no longer count towards a lock. */
     lastFailedLoginAt: timestamp("last_failed_login_at", { withTimezone: true, mode: "date" }),

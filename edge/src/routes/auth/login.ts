@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { authTokensSchema, loginRequestSchema } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
+import { peppersFromConfig } from "../../lib/password.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { limitByIp } from "../../middleware/rate-limit.ts";
 import { checkCredentials, toUserView } from "../../services/accounts.ts";
@@ -24,7 +25,7 @@ const route = createRoute({
 export const login = createRouter().openapi(route, async (c) => {
   const services = c.get("services");
   const { email, password } = c.req.valid("json");
-  const user = await checkCredentials(services.db, email, password);
+  const user = await checkCredentials(services.db, peppersFromConfig(services.config), email, password);
   const tokens = await startSession(services, user);
   return c.json({ user: toUserView(user), ...tokens, tokenType: "Bearer" as const }, 200);
 });

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../../lib/openapi.ts";
+import { peppersFromConfig } from "../../lib/password.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { protect, requireSession } from "../../middleware/auth.ts";
 import { deleteAccount } from "../../services/account-deletion.ts";
@@ -42,7 +43,7 @@ export const deleteMe = createRouter().openapi(route, async (c) => {
   // The password again, not just a token: a stolen access token must not be enough to erase a journal.
   const { password } = c.req.valid("json");
   // Counted by the sign-in lockout like every password check, so a stolen token cannot guess with it.
-  await confirmPassword(services.db, auth.userId, password, "password");
+  await confirmPassword(services.db, peppersFromConfig(services.config), auth.userId, password, "password");
   const { purgeJobId } = await deleteAccount(services, auth.userId);
   inBackground(c, "dispatching the vector purge", () => dispatchJob(pipelineDeps(c), purgeJobId));
   return c.json({ deleted: true as const, purgeJobId }, 202);

@@ -1,0 +1,1 @@
+ALTER TABLE "users" ADD COLUMN "password_pepper_version" integer DEFAULT 0 NOT NULL;
