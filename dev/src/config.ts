@@ -7,6 +7,7 @@ const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).de
 export const portsSchema = z.object({
   EDGE_PORT: port(8787),
   NODE_PORT: port(8788),
+  NODE_ADMIN_PORT: port(9464),
   POSTGRES_PORT: port(54329),
   REDIS_PORT: port(6390),
   UPSTASH_REST_PORT: port(8079),
@@ -24,6 +25,7 @@ export function portsFromEnv(env: NodeJS.ProcessEnv): StackPorts {
   return {
     edge: p.EDGE_PORT,
     node: p.NODE_PORT,
+    nodeAdmin: p.NODE_ADMIN_PORT,
     postgres: p.POSTGRES_PORT,
     redis: p.REDIS_PORT,
     redisRest: p.UPSTASH_REST_PORT,

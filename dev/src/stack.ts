@@ -22,6 +22,8 @@ export interface StackPorts {
   chroma: number;
   edge: number;
   node: number;
+  /** The node's private listener: /info and /metrics. */
+  nodeAdmin: number;
 }
 
 export type StackPart = "postgres" | "redis" | "qstash" | "chroma" | "edge" | "node";
@@ -54,6 +56,8 @@ export interface Stack {
   chromaUrl: string;
   edgeUrl: string;
   nodeUrl: string;
+  /** The local node's /info and /metrics (its private listener). */
+  nodeAdminUrl: string;
   /** Bindings and vars the Worker runs with. */
   edgeVars: Record<string, string>;
   /** Registers and starts one more inference node (needs the edge and Chroma parts). */
@@ -67,6 +71,8 @@ export interface RunningNode {
   id: string;
   name: string;
   url: string;
+  /** Its private listener: /info and /metrics. */
+  adminUrl: string;
   /** Graceful stop: a final draining heartbeat, then in-flight work finishes. */
   stop(): Promise<void>;
   /** SIGKILL: the node vanishes mid-work, as a crashed machine would. */
@@ -117,6 +123,8 @@ async function registerNode(
 export interface NodeOptions {
   name: string;
   port: number;
+  /** NODE_ADMIN_PORT: where it serves /info and /metrics. */
+  adminPort: number;
   databaseUrl: string;
   edgeUrl: string;
   chromaUrl: string;
@@ -130,6 +138,7 @@ export interface NodeOptions {
 /** Registers an inference node with the edge's database and starts it; resolves once it answers /health. */
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   await assertPortFree(LOCAL, options.port, "NODE_PORT");
+  await assertPortFree(LOCAL, options.adminPort, "NODE_ADMIN_PORT");
   const url = `http://${LOCAL}:${options.port}`;
   const { id, token } = await registerNode(
     options.databaseUrl,
@@ -147,6 +156,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       ...process.env,
       NODE_HOST: LOCAL,
       NODE_PORT: String(options.port),
+      NODE_ADMIN_HOST: LOCAL,
+      NODE_ADMIN_PORT: String(options.adminPort),
       NODE_PUBLIC_URL: url,
       EDGE_URL: options.edgeUrl,
       NODE_TOKEN: token,
@@ -177,6 +188,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     id,
     name: options.name,
     url,
+    adminUrl: `http://${LOCAL}:${options.adminPort}`,
     stop: () => node.stop(),
     kill: () => node.kill(),
     freeze: () => node.signal("SIGSTOP"),
@@ -308,12 +320,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     chromaUrl: "",
     edgeUrl: "",
     nodeUrl: "",
+    nodeAdminUrl: "",
     edgeVars: {},
     startNode: async (name, env) => {
       if (!stack.edgeUrl || !stack.chromaUrl) throw new Error("startNode needs the edge and chroma parts");
       const node = await startNode({
         name,
         port: await freePort(),
+        adminPort: await freePort(),
         databaseUrl: stack.databaseUrl,
         edgeUrl: stack.edgeUrl,
         chromaUrl: stack.chromaUrl,
@@ -408,6 +422,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     stack.edgeUrl = `http://${LOCAL}:${ports.edge}`;
     stack.nodeUrl = `http://${LOCAL}:${ports.node}`;
+    stack.nodeAdminUrl = `http://${LOCAL}:${ports.nodeAdmin}`;
     stack.edgeVars = {
       ENVIRONMENT: options.persistent ? "development" : "test",
       JWT_SECRET: secrets.JWT_SECRET,
@@ -443,6 +458,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const node = await startNode({
         name: "local",
         port: ports.node,
+        adminPort: ports.nodeAdmin,
         databaseUrl: stack.databaseUrl,
         edgeUrl: stack.edgeUrl,
         chromaUrl: stack.chromaUrl,

@@ -1,7 +1,7 @@
 import { loadManifest } from "@inkwell/models/manifest";
 import type { Hardware } from "@inkwell/shared";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
-import type { Registry } from "prom-client";
+import { Registry } from "prom-client";
 import { safetyMeaningFor } from "./analysis/safety-meaning.ts";
 import type { Config } from "./config.ts";
 import { type CudaProbeOptions, detectHardware, nodeTier } from "./hardware.ts";
@@ -10,7 +10,7 @@ import { chatRoutes, loadChatServices } from "./llm/chat-services.ts";
 import type { LlmRuntime } from "./llm/select-backend.ts";
 import { createNodeState, type NodeState } from "./node-state.ts";
 import { errorHandler } from "./plugins/error-handler.ts";
-import { metrics } from "./plugins/metrics.ts";
+import { metrics, metricsRoute } from "./plugins/metrics.ts";
 import { genRequestId, requestId } from "./plugins/request-id.ts";
 import { loadShedding } from "./plugins/under-pressure.ts";
 import { healthRoute } from "./routes/health.ts";
@@ -20,6 +20,16 @@ import { interactiveRoutes } from "./routes/v1/index.ts";
 import { nodeModelDirs } from "./runtime/model-dirs.ts";
 import { type InferenceRuntime, loadRuntime } from "./runtime/runtime.ts";
 import { NODE_VERSION } from "./version.ts";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /**
+     * The node's private app, /info and /metrics: `server.ts` listens with it on NODE_ADMIN_HOST and
+     * NODE_ADMIN_PORT, and closing the public app closes it too.
+     */
+    admin: FastifyInstance;
+  }
+}
 
 export interface AppDeps {
   /** Already detected hardware (server.ts detects once for app and heartbeat); detected here if absent. */
@@ -78,7 +88,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logController: new LogController({
       requestIdLogLabel: "requestId",
       // Docker health checks and Prometheus scrapes would otherwise drown out the job log lines.
-      disableRequestLogging: (request) => request.url === "/health" || request.url === "/metrics",
+      disableRequestLogging: (request) => request.url === "/health",
     }),
     // The body is JSON job payloads; journal entries are far smaller than this.
     bodyLimit: 1024 * 1024,
@@ -103,22 +113,35 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     ...(llmModel ? [{ id: llmModel, task: "llm" as const }] : []),
   ];
 
+  const registry = deps.metricsRegistry ?? new Registry();
   await app.register(loadShedding);
-  await app.register(metrics, {
-    version: NODE_VERSION,
-    device: hardware.device,
-    runtime,
-    ...(deps.metricsRegistry ? { registry: deps.metricsRegistry } : {}),
-  });
+  await app.register(metrics, { version: NODE_VERSION, device: hardware.device, runtime, registry });
   await app.register(requestId);
 
   await app.register(errorHandler);
 
+  // Liveness stays public: container health checks and the local stack probe it, and it says only "ok".
   await app.register(healthRoute);
-  await app.register(infoRoute, { hardware, state, runtime, batching: config.batching, llm: chat.llm });
   await app.register(jobRoutes, { config, runtime, llm: chat.llm });
   await app.register(interactiveRoutes, { config, runtime });
   await app.register(chatRoutes, { config, services: chat });
+
+  // What this node runs, on which hardware, and how loaded it is: for its operator and Prometheus, not
+  // for whoever finds the public URL, so the public app answers 404 for these.
+  const admin = Fastify({
+    // Marked, so its "Server listening at" line is told apart from the public one's.
+    loggerInstance: app.log.child({ listener: "admin" }),
+    genReqId: genRequestId,
+    logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: () => true }),
+  });
+  await admin.register(requestId);
+  await admin.register(errorHandler);
+  await admin.register(infoRoute, { hardware, state, runtime, batching: config.batching, llm: chat.llm });
+  await admin.register(metricsRoute, { registry });
+  app.decorate("admin", admin);
+  app.addHook("onClose", async () => {
+    await admin.close();
+  });
 
   return app;
 }

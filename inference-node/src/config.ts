@@ -49,6 +49,9 @@ export const envSchema = z.object({
     .default("production"),
   NODE_HOST: z.string().min(1).default("127.0.0.1"),
   NODE_PORT: integer(0, 65535).default(8788),
+  /** /info and /metrics are served only here: loopback by default, never on the public URL. */
+  NODE_ADMIN_HOST: z.string().min(1).default("127.0.0.1"),
+  NODE_ADMIN_PORT: integer(0, 65535).default(9464),
   NODE_PUBLIC_URL: httpUrl().optional(),
   QSTASH_CURRENT_SIGNING_KEY: secret(),
   QSTASH_NEXT_SIGNING_KEY: secret(),
@@ -98,6 +101,11 @@ export interface Config {
   environment: Environment;
   host: string;
   port: number;
+  /**
+   * The private listener for operators and Prometheus (/info, /metrics): what the node runs, on which
+   * hardware, and its load are nobody else's business, so the public listener answers 404 for them.
+   */
+  admin: { host: string; port: number };
   /** Base URL QStash delivers to; signatures are bound to it, so it must match what the edge publishes. */
   publicUrl: string;
   /** True when NODE_PUBLIC_URL was derived from host and port rather than set. */
@@ -235,6 +243,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { hostname?: string 
   if (input.NODE_JOIN_SECRET !== undefined && input.EDGE_URL === undefined) {
     problems.push({ variable: "EDGE_URL", message: "is required when NODE_JOIN_SECRET is set" });
   }
+  if (
+    parsed.success &&
+    parsed.data.NODE_ADMIN_PORT !== 0 &&
+    parsed.data.NODE_ADMIN_PORT === parsed.data.NODE_PORT
+  ) {
+    problems.push({
+      variable: "NODE_ADMIN_PORT",
+      message: "must differ from NODE_PORT: /info and /metrics get a listener of their own",
+    });
+  }
   if (input.CHROMA_TOKEN !== undefined && input.CHROMA_URL === undefined) {
     problems.push({ variable: "CHROMA_URL", message: "is required when CHROMA_TOKEN is set" });
   }
@@ -262,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, machine: { hostname?: string 
     environment: e.ENVIRONMENT,
     host: e.NODE_HOST,
     port: e.NODE_PORT,
+    admin: { host: e.NODE_ADMIN_HOST, port: e.NODE_ADMIN_PORT },
     publicUrl: stripTrailingSlashes(publicUrl),
     publicUrlDerived: e.NODE_PUBLIC_URL === undefined,
     qstash: { currentSigningKey: e.QSTASH_CURRENT_SIGNING_KEY, nextSigningKey: e.QSTASH_NEXT_SIGNING_KEY },

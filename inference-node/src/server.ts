@@ -4,6 +4,7 @@ import { type Config, ConfigError, loadConfig, withEnrollment } from "./config.t
 import { EnrollmentRefused, enroll } from "./enrollment.ts";
 import { detectHardware, readMemory } from "./hardware.ts";
 import { type Heartbeat, startHeartbeat } from "./heartbeat.ts";
+import { ListenError, listenAll } from "./listen.ts";
 import { createNodeState } from "./node-state.ts";
 import { ModelLoadError } from "./runtime/errors.ts";
 import type { InferenceRuntime } from "./runtime/runtime.ts";
@@ -76,22 +77,12 @@ async function main(): Promise<void> {
     await runtime.close();
   });
   try {
-    await app.listen({ host: config.host, port: config.port });
+    await listenAll(app, config);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") {
-      fail(
-        `Port ${config.port} on ${config.host} is already in use; stop the other process or set NODE_PORT.`,
-      );
-    }
-    if (code === "EACCES") {
-      fail(`Not allowed to listen on port ${config.port}; choose a port above 1023 with NODE_PORT.`);
-    }
-    if (code === "EADDRNOTAVAIL") {
-      fail(`${config.host} is not an address of this machine; fix NODE_HOST.`);
-    }
+    if (error instanceof ListenError) fail(error.message);
     throw error;
   }
+  logger.info({ addresses: app.admin.addresses() }, "/info and /metrics listening (private)");
 
   let heartbeat: Heartbeat | undefined;
   if (config.edge) {

@@ -39,7 +39,7 @@ describe("GET /health", () => {
 describe("GET /info", () => {
   it("reports this machine's real hardware, without CUDA here", async () => {
     app = await buildApp(testConfig(), { runtime });
-    const response = await app.inject({ method: "GET", url: "/info" });
+    const response = await app.admin.inject({ method: "GET", url: "/info" });
     expect(response.statusCode).toBe(200);
     const info = response.json();
     const hardware = hardwareSchema.parse(info.hardware);
@@ -62,7 +62,7 @@ describe("GET /info", () => {
     app = await buildApp(testConfig(), { runtime, hardware: gpuBox, state });
     state.nodeId = "node_123";
     now += 65_400;
-    const response = await app.inject({ method: "GET", url: "/info" });
+    const response = await app.admin.inject({ method: "GET", url: "/info" });
     expect(response.json()).toMatchObject({
       nodeId: "node_123",
       device: "cuda",
@@ -131,7 +131,7 @@ describe("GET /metrics", () => {
     app = await buildApp(testConfig(), { runtime, hardware: gpuBox });
     await app.inject({ method: "GET", url: "/health" });
     await app.inject({ method: "GET", url: "/does-not-exist" });
-    const response = await app.inject({ method: "GET", url: "/metrics" });
+    const response = await app.admin.inject({ method: "GET", url: "/metrics" });
     expect(response.statusCode).toBe(200);
     expect(response.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(response.body).toContain("# TYPE inkwell_node_http_requests_total counter");

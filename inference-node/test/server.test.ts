@@ -21,7 +21,8 @@ afterEach(() => {
 function startServer(env: Record<string, string>) {
   const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
     cwd: nodeDir,
-    env: { PATH: process.env.PATH ?? "", ...env },
+    // A free port for /info and /metrics unless a test names one: test files run side by side.
+    env: { PATH: process.env.PATH ?? "", NODE_ADMIN_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -30,13 +31,17 @@ function startServer(env: Record<string, string>) {
     stderr += chunk.toString();
   });
   const exited = once(child, "exit").then(([code]) => ({ code: code as number | null, stderr }));
-  // Resolves with the URL from Fastify's "Server listening at" log line, i.e. once the port is bound.
+  // Resolves with the URLs from Fastify's "Server listening at" log lines, i.e. once both ports are bound:
+  // the public listener's and the private one's (/info, /metrics), whose lines say listener "admin".
   const listening = () =>
-    new Promise<string>((resolve, reject) => {
+    new Promise<{ url: string; adminUrl: string }>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout! });
+      const found: { url?: string; adminUrl?: string } = {};
       lines.on("line", (line) => {
         const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-        if (match?.[1]) resolve(match[1]);
+        if (!match?.[1]) return;
+        found[line.includes('"listener":"admin"') ? "adminUrl" : "url"] = match[1];
+        if (found.url && found.adminUrl) resolve({ url: found.url, adminUrl: found.adminUrl });
       });
       void exited.then(({ code }) =>
         reject(new Error(`server exited with ${code} before listening: ${stderr}`)),
@@ -72,6 +77,11 @@ describe("server.ts", () => {
       expect(stderr.trim()).toBe(
         `Port ${port} on 127.0.0.1 is already in use; stop the other process or set NODE_PORT.`,
       );
+      const admin = await startServer({ ...keys(), NODE_PORT: "0", NODE_ADMIN_PORT: String(port) }).exited;
+      expect(admin.code).toBe(1);
+      expect(admin.stderr.trim()).toBe(
+        `Port ${port} on 127.0.0.1 is already in use; stop the other process or set NODE_ADMIN_PORT.`,
+      );
     } finally {
       blocker.close();
     }
@@ -89,11 +99,16 @@ describe("server.ts", () => {
         NODE_PUBLIC_URL: "http://node.test:8788",
         HEARTBEAT_INTERVAL_MS: "60000",
       });
-      const base = await listening();
+      const { url: base, adminUrl } = await listening();
       await edge.waitFor(1);
       const health = await fetch(`${base}/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ status: "ok" });
+      // /info and /metrics only on the private listener; the public port answers 404 for them.
+      for (const p of ["/info", "/metrics"]) {
+        expect((await fetch(`${base}${p}`)).status, p).toBe(404);
+        expect((await fetch(`${adminUrl}${p}`)).status, p).toBe(200);
+      }
 
       child.kill("SIGTERM");
       const { code } = await exited;

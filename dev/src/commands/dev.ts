@@ -82,7 +82,7 @@ Inkwell is running (ready in ${seconds} s).
 
   Edge API     ${stack.edgeUrl}        (docs: ${stack.edgeUrl}/docs)
   Readiness    curl ${stack.edgeUrl}/health/ready
-  Node         ${stack.nodeUrl}/info
+  Node         ${stack.nodeUrl}/health   (hardware, models: ${stack.nodeAdminUrl}/info; Prometheus: ${stack.nodeAdminUrl}/metrics)
   Logs         ${path.join(dataRoot, "dev", "logs")}
 
 Get a token:

@@ -87,6 +87,7 @@ export async function freeStackPorts(): Promise<{
   chroma: number;
   edge: number;
   node: number;
+  nodeAdmin: number;
 }> {
   return {
     postgres: await freePort(),
@@ -96,5 +97,6 @@ export async function freeStackPorts(): Promise<{
     chroma: await freePort(),
     edge: await freePort(),
     node: await freePort(),
+    nodeAdmin: await freePort(),
   };
 }

@@ -116,13 +116,16 @@ describe("the whole local stack", () => {
     expect((await client.v1.entries[":id"].$get({ param: { id: entry.id } })).status).toBe(404);
   });
 
-  it("runs a node that reports this machine's hardware", async () => {
+  it("runs a node that reports this machine's hardware on its private listener only", async () => {
     // The node sheds load (503) while it is busy warming up its models; wait until it answers.
-    await waitForHttp(`${stack.nodeUrl}/info`, { timeoutMs: 60_000 });
-    const res = await fetch(`${stack.nodeUrl}/info`);
+    await waitForHttp(`${stack.nodeAdminUrl}/info`, { timeoutMs: 60_000 });
+    const res = await fetch(`${stack.nodeAdminUrl}/info`);
     expect(res.status).toBe(200);
     const info = (await res.json()) as { hardware: { cpu: { cores: number }; cuda: { available: boolean } } };
     expect(info.hardware.cpu.cores).toBeGreaterThan(0);
+    expect((await fetch(`${stack.nodeAdminUrl}/metrics`)).status).toBe(200);
+    // The public URL, which QStash and the edge call, tells nobody what runs there.
+    for (const p of ["/info", "/metrics"]) expect((await fetch(`${stack.nodeUrl}${p}`)).status, p).toBe(404);
   });
 
   it("leaves no process behind once stopped", async () => {

@@ -196,9 +196,11 @@ describe("deploy/home/compose.yaml", () => {
       });
 
       it("listens on the port the image exposes, publishes it on loopback only, and the tunnel targets it", () => {
-        const { port } = loadConfig(env);
+        const { port, admin } = loadConfig(env);
         expect(stage.expose).toEqual([port]);
-        expect(service.ports).toEqual([`127.0.0.1:${port}:${port}`]);
+        // The private listener (/info, /metrics) too, on loopback only; the tunnel never targets it.
+        expect(admin.port).not.toBe(port);
+        expect(service.ports).toEqual([`127.0.0.1:${port}:${port}`, `127.0.0.1:${admin.port}:${admin.port}`]);
         const ingress = tunnelIngress();
         for (const rule of ingress.slice(0, -1)) expect(new URL(rule.service).port).toBe(String(port));
       });

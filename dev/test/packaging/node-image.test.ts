@@ -141,6 +141,8 @@ describe("Dockerfile.node (cpu)", () => {
         PATH: binDirs.join(path.delimiter),
         NODE_HOST: "127.0.0.1",
         NODE_PORT: String(port),
+        // /info and /metrics on a free port of their own, so a running `npm run dev` node does not collide.
+        NODE_ADMIN_PORT: "0",
         QSTASH_CURRENT_SIGNING_KEY: "sig_image_test_current_3f9a1c",
         QSTASH_NEXT_SIGNING_KEY: "sig_image_test_next_7d2b8e4a",
         LLM_BACKEND: "none",

@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { FastifyPluginAsync } from "fastify";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from "prom-client";
 import type { InferenceRuntime } from "../runtime/runtime.ts";
 import { globalPlugin } from "./global-plugin.ts";
 
@@ -7,12 +8,12 @@ export interface MetricsOptions extends Record<string, unknown> {
   device: string;
   /** The models' batchers; their queue, batch sizes, latencies and errors are exported when given. */
   runtime?: InferenceRuntime;
-  /** A fresh registry per app by default, so several apps in one process (tests) do not collide. */
-  registry?: Registry;
+  /** One registry per app, so several apps in one process (tests) do not collide; `metricsRoute` serves it. */
+  registry: Registry;
 }
 
 export const metrics = globalPlugin<MetricsOptions>("metrics", async (fastify, options) => {
-  const registry = options.registry ?? new Registry();
+  const registry = options.registry;
   collectDefaultMetrics({ register: registry });
 
   const labelNames = ["method", "route", "status_code"] as const;
@@ -106,8 +107,11 @@ export const metrics = globalPlugin<MetricsOptions>("metrics", async (fastify, o
     requests.inc(labels);
     duration.observe(labels, reply.elapsedTime / 1000);
   });
+});
 
+/** Prometheus' scrape target, on the node's private listener only (config `admin`). */
+export const metricsRoute: FastifyPluginAsync<{ registry: Registry }> = async (fastify, { registry }) => {
   fastify.get("/metrics", async (_request, reply) => {
     return reply.type(registry.contentType).send(await registry.metrics());
   });
-});
+};

@@ -136,7 +136,7 @@ describe("POST /v1/chat/stream", () => {
     });
     expect(response.statusCode).toBe(503);
     expect(problemSchema.parse(response.json()).code).toBe("SERVICE_UNAVAILABLE");
-    const info = await app.inject({ method: "GET", url: "/info" });
+    const info = await app.admin.inject({ method: "GET", url: "/info" });
     expect(info.json().llm).toMatchObject({ requested: "none", backend: "none" });
   });
 
@@ -210,7 +210,7 @@ describe("POST /v1/chat/stream", () => {
 
   it("shows the backend in /info", async () => {
     const app = await appWith(ollamaLlm());
-    const info = (await app.inject({ method: "GET", url: "/info" })).json();
+    const info = (await app.admin.inject({ method: "GET", url: "/info" })).json();
     expect(info.llm).toMatchObject({
       requested: "ollama",
       backend: "ollama",

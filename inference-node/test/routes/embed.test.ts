@@ -143,7 +143,7 @@ describe("a full queue", () => {
       expect(refused.response.statusCode).toBe(503);
       expect(refused.response.headers["retry-after"]).toBe("1");
       expect(problemSchema.parse(refused.response.json()).code).toBe("SERVICE_UNAVAILABLE");
-      const metrics = await small.inject({ method: "GET", url: "/metrics" });
+      const metrics = await small.admin.inject({ method: "GET", url: "/metrics" });
       expect(metrics.body).toMatch(/^inkwell_node_queue_depth 2$/m);
       gate.resolve();
       expect((await busy).vectors).toEqual([new Float32Array([1, 3])]);
