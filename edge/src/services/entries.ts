@@ -245,6 +245,7 @@ export async function updateEntry(
         sentimentScore: null,
         emotions: null,
         keywords: null,
+        patterns: null,
         safetyLevel: null,
         model: null,
         error: null,

@@ -1,6 +1,8 @@
 import { jobSchema } from "@inkwell/shared";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { call, createKey, expectProblem, expectValidationPaths, registerUser } from "../harness.ts";
+import { entryAnalyses } from "../../src/db/schema/index.ts";
+import { call, createKey, expectProblem, expectValidationPaths, registerUser, testDb } from "../harness.ts";
 import { createEntry, createTopic, json, listAll } from "./helpers.ts";
 
 describe("POST /v1/entries", () => {
@@ -232,6 +234,40 @@ describe("PATCH and DELETE /v1/entries/{id}", () => {
     expect(edited.jobId).toBeTruthy();
     expect(edited.jobId).not.toBe(entry.jobId);
     expect(edited.analysis.status).toBe("pending");
+  });
+
+  it("an edit clears every finding about the old text, thinking patterns included, until the new analysis lands", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "everyone at work must think i am useless" });
+    await testDb()
+      .update(entryAnalyses)
+      .set({
+        status: "done",
+        sentimentLabel: "negative",
+        sentimentScore: 0.9,
+        keywords: ["work"],
+        patterns: [{ label: "mind_reading", score: 0.8, evidence: "must think i am useless" }],
+        analyzedAt: new Date(),
+      })
+      .where(eq(entryAnalyses.entryId, entry.id));
+    const before = await json<{ analysis: { patterns?: unknown[] } }>(
+      await call(`/v1/entries/${entry.id}`, { token: user.accessToken }),
+      200,
+    );
+    expect(before.analysis.patterns).toHaveLength(1);
+    await json(
+      await call(`/v1/entries/${entry.id}`, {
+        method: "PATCH",
+        token: user.accessToken,
+        body: { content: "had a calm lunch in the park" },
+      }),
+      200,
+    );
+    const after = await json<{ analysis: Record<string, unknown> }>(
+      await call(`/v1/entries/${entry.id}`, { token: user.accessToken }),
+      200,
+    );
+    expect(after.analysis).toEqual({ status: "pending" });
   });
 
   it("deletes: gone from reads and lists, and a second delete is 404", async () => {
