@@ -1,9 +1,8 @@
-import { InkwellError } from "@inkwell/shared";
+import { type DiscoverTopicsResult, discoverTopicsJobSchema, InkwellError } from "@inkwell/shared";
 import type { FastifyPluginAsync } from "fastify";
 import { zodFieldErrors } from "../plugins/error-handler.ts";
 import type { InferenceRuntime } from "../runtime/runtime.ts";
 import { discoverTopicsInBackground } from "./discover-topics.ts";
-import { type DiscoverTopicsResult, discoverTopicsJobSchema } from "./discover-topics-job.ts";
 
 export interface DiscoverTopicsRouteOptions extends Record<string, unknown> {
   runtime: InferenceRuntime;

@@ -1,4 +1,4 @@
-import { problemSchema } from "@inkwell/shared";
+import { discoverTopicsResultSchema, problemSchema } from "@inkwell/shared";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../../src/app.ts";
@@ -6,7 +6,6 @@ import type { Config } from "../../src/config.ts";
 import { errorHandler } from "../../src/plugins/error-handler.ts";
 import { qstashVerify } from "../../src/plugins/qstash-verify.ts";
 import type { InferenceRuntime } from "../../src/runtime/runtime.ts";
-import { discoverTopicsResultSchema } from "../../src/topics/discover-topics-job.ts";
 import { discoverTopicsRoute } from "../../src/topics/discover-topics-route.ts";
 import { signLikeQstash } from "../helpers/qstash-signer.ts";
 import { loadBuiltRuntime } from "../helpers/real-runtime.ts";
