@@ -113,9 +113,9 @@ export const envSchema = z.object({
   /** Derives every node's token (and so the key the edge signs its requests to that node with). */
   NODE_TOKEN_SECRET: secret(32),
   NODE_HEARTBEAT_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
-  /** Per-user view cache of entries and topics in Redis; `off` only to measure what it saves. */
   /** Days a deleted entry is kept before it is removed for good. */
   RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /** Per-user view cache of entries and topics in Redis; `off` only to measure what it saves. */
   VIEW_CACHE: z
     .enum(["on", "off"], { error: "must be on or off" })
     .default("on")
