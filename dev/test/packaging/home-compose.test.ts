@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { DockerfileParser, Env, From } from "dockerfile-ast";
+import { Copy, DockerfileParser, Env, From, type Instruction } from "dockerfile-ast";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { envSchema, loadConfig } from "../../../inference-node/src/config.ts";
+import { nodeModelDirs } from "../../../inference-node/src/runtime/model-dirs.ts";
 import { repoRoot } from "../../src/lib/paths.ts";
 
 /**
@@ -27,6 +28,8 @@ interface Service {
   networks?: string[] | Record<string, { aliases?: string[] } | null>;
   command?: string;
   deploy?: unknown;
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string[] };
 }
 interface ComposeFile {
   services: Record<string, Service>;
@@ -93,6 +96,25 @@ function dockerStage(target: string): DockerStage {
     volumes: [...parent.volumes, ...stage.volumes],
   };
 }
+
+/** One stage's own instructions (not its parents'), for the final image stages, which start from base images. */
+function stageInstructions(target: string): Instruction[] {
+  const instructions = DockerfileParser.parse(
+    readFileSync(path.join(repoRoot, "Dockerfile.node"), "utf8"),
+  ).getInstructions();
+  const start = instructions.findIndex((i) => i instanceof From && i.getBuildStage() === target);
+  if (start < 0) throw new Error(`Dockerfile.node has no stage named ${target}`);
+  const end = instructions.findIndex((i, n) => n > start && i instanceof From);
+  return instructions.slice(start + 1, end < 0 ? undefined : end);
+}
+
+/** Variables an image sets for Node.js or the NVIDIA runtime rather than for the node's own configuration. */
+const runtimeEnv = new Set([
+  "NODE_ENV",
+  "NODE_OPTIONS",
+  "NVIDIA_VISIBLE_DEVICES",
+  "NVIDIA_DRIVER_CAPABILITIES",
+]);
 
 const networksOf = (service: Service): string[] =>
   Array.isArray(service.networks) ? service.networks : Object.keys(service.networks ?? {});
@@ -240,19 +262,47 @@ describe("deploy/home/compose.yaml", () => {
           ).toContain(target);
         }
       });
+
+      it("keeps pulled models on a volume at PULLED_MODELS_DIR, searched before the built-in models it cannot hide", () => {
+        const config = loadConfig(env);
+        const pulled = stage.env.PULLED_MODELS_DIR ?? "";
+        const builtIn = stage.env.MODELS_DIR ?? "";
+        expect([pulled, builtIn]).toEqual(["/data/models", "/app/models"]);
+        expect(service.volumes).toContain(`pulled-models:${pulled}`);
+        for (const volume of service.volumes ?? []) {
+          const target = volume.split(":")[1] ?? "";
+          expect(`${builtIn}/`.startsWith(`${target}/`), `${target} would hide ${builtIn}`).toBe(false);
+        }
+        expect(nodeModelDirs(config.models)).toEqual([pulled, builtIn]);
+      });
     });
   }
 
-  it("keeps Ollama's models on a volume at the GPU image's OLLAMA_MODELS, and wires the node to it", () => {
+  it("runs a pinned Ollama in the gpu profile, its model store on a volume, and wires the GPU node to it", () => {
+    const ollama = compose.services.ollama ?? {};
+    expect(ollama.image).toMatch(/^ollama\/ollama:\d+\.\d+\.\d+$/);
+    expect(ollama.profiles).toEqual(["gpu"]);
+    // The official image keeps its models under /root/.ollama.
+    expect(ollama.volumes).toEqual(["ollama-models:/root/.ollama"]);
+    expect(ollama.ports).toBeUndefined();
+    expect(ollama.healthcheck?.test).toEqual(["CMD", "ollama", "list"]);
+
     const gpu = nodeServices.find(([, s]) => s.build?.target === "gpu")?.[1] ?? {};
     const stage = dockerStage("gpu");
-    expect(stage.env.OLLAMA_MODELS).toBeTruthy();
-    expect(gpu.volumes).toContain(`ollama-models:${stage.env.OLLAMA_MODELS}`);
-    const ollamaPort = (stage.env.OLLAMA_HOST ?? "").split(":")[1];
-    expect(new URL(gpu.environment?.OLLAMA_URL ?? "").port).toBe(ollamaPort);
-    expect(gpu.deploy).toMatchObject({
-      resources: { reservations: { devices: [{ driver: "nvidia", capabilities: ["gpu"] }] } },
-    });
+    const config = loadConfig({ ...stage.env, ...filledIn(example.active), ...gpu.environment });
+    expect(config.llm.backend).toBe("ollama");
+    const url = new URL(config.llm.ollamaUrl ?? "");
+    expect([url.hostname, url.port]).toEqual(["ollama", "11434"]);
+    // The image's own default names the same server, so `docker run` beside an `ollama` container works too.
+    expect(stage.env.OLLAMA_URL).toBe(gpu.environment?.OLLAMA_URL);
+    expect(networksOf(gpu).filter((n) => networksOf(ollama).includes(n)).length).toBeGreaterThan(0);
+    // LLM_BACKEND=ollama refuses to start without an answering Ollama.
+    expect(gpu.depends_on).toMatchObject({ ollama: { condition: "service_healthy" } });
+    for (const service of [gpu, ollama]) {
+      expect(service.deploy).toMatchObject({
+        resources: { reservations: { devices: [{ driver: "nvidia", capabilities: ["gpu"] }] } },
+      });
+    }
   });
 
   it("keeps Chroma's data on a volume at the image's persist path, on a network of its own", () => {
@@ -288,6 +338,120 @@ describe("deploy/home/compose.yaml", () => {
     const used = services.flatMap(([, s]) => (s.volumes ?? []).map((v) => v.split(":")[0] ?? ""));
     const named = used.filter((v) => !v.startsWith("."));
     expect(new Set(named)).toEqual(new Set(Object.keys(compose.volumes ?? {})));
+  });
+});
+
+describe("Dockerfile.node's image stages", () => {
+  for (const target of ["cpu", "gpu"]) {
+    describe(target, () => {
+      const stage = dockerStage(target);
+      const own = stageInstructions(target);
+
+      it("sets only variables the node's configuration schema knows (besides Node's and NVIDIA's own)", () => {
+        const unknown = Object.keys(stage.env).filter((k) => !(k in envSchema.shape) && !runtimeEnv.has(k));
+        expect(unknown).toEqual([]);
+        // The image's values pass the node's own checks (with the two settings every node must be given).
+        const signingKeys = { QSTASH_CURRENT_SIGNING_KEY: "", QSTASH_NEXT_SIGNING_KEY: "" };
+        expect(() =>
+          loadConfig({ ...stage.env, ...filledIn(new Map(Object.entries(signingKeys))) }),
+        ).not.toThrow();
+      });
+
+      it("runs as the unprivileged node user, who owns the pulled models' folder but not the built-in models", () => {
+        const users = own.filter((i) => i.getKeyword() === "USER").map((i) => i.getArgumentsContent());
+        expect(users).toEqual(["node"]);
+        const copies = own.filter((i): i is Copy => i instanceof Copy);
+        const destination = (copy: Copy) => copy.getArguments().at(-1)?.getValue() ?? "";
+        const chown = (copy: Copy) =>
+          copy
+            .getFlags()
+            .find((f) => f.getName() === "chown")
+            ?.getValue();
+        const workdir = own.findLast((i) => i.getKeyword() === "WORKDIR")?.getArgumentsContent() ?? "/";
+        const absolute = (dest: string) => path.posix.resolve(workdir, dest);
+        const pulled = copies.filter((c) => absolute(destination(c)) === stage.env.PULLED_MODELS_DIR);
+        expect(pulled.map(chown)).toEqual(["node:node"]);
+        const builtIn = copies.filter((c) => absolute(destination(c)) === stage.env.MODELS_DIR);
+        expect(builtIn.length).toBe(1);
+        expect(builtIn.map(chown)).toEqual([undefined]);
+        // Every COPY comes before USER, so it is the image, not the user, that decides ownership.
+        const userAt = own.findIndex((i) => i.getKeyword() === "USER");
+        for (const copy of copies) expect(own.indexOf(copy)).toBeLessThan(userAt);
+      });
+    });
+  }
+});
+
+/** The shell lines of README's Docker section, continuation lines joined, comments dropped. */
+function readmeDockerLines(): string[][] {
+  const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
+  const section = readme.slice(
+    readme.indexOf("\n## Docker\n"),
+    readme.indexOf("\n## ", readme.indexOf("\n## Docker\n") + 1),
+  );
+  const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+  return blocks
+    .join("\n")
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .map((line) => line.replace(/\s+#.*$/, "").trim())
+    .filter((line) => line.startsWith("docker "))
+    .map((line) => line.split(/\s+/));
+}
+
+/** `docker run` flags this test reads: -v, -e, --name, --network, --gpus; the image is the last word. */
+function dockerRun(words: string[]) {
+  const flags = { volumes: [] as string[], env: [] as string[], name: "", network: "", gpus: false };
+  for (let i = 2; i < words.length - 1; i++) {
+    const [flag, value = ""] = [words[i], words[i + 1]];
+    if (flag === "-v") flags.volumes.push(value);
+    else if (flag === "-e") flags.env.push(value);
+    else if (flag === "--name") flags.name = value;
+    else if (flag === "--network") flags.network = value;
+    else if (flag === "--gpus") flags.gpus = true;
+  }
+  return { ...flags, image: words.at(-1) ?? "" };
+}
+
+describe("README's docker build and docker run lines", () => {
+  const lines = readmeDockerLines();
+  const builds = new Map(
+    lines
+      .filter((w) => w[1] === "build")
+      .map((w) => [w[w.indexOf("-t") + 1] ?? "", w[w.indexOf("--target") + 1] ?? ""] as const),
+  );
+  const runs = lines.filter((w) => w[1] === "run").map(dockerRun);
+  const nodeRuns = runs.filter((r) => builds.has(r.image));
+
+  it("runs each image the lines above build, for both targets", () => {
+    expect([...builds.values()].sort()).toEqual(["cpu", "gpu"]);
+    expect(nodeRuns.map((r) => builds.get(r.image)).sort()).toEqual(["cpu", "gpu"]);
+  });
+
+  it("mounts the pulled models' volume at the image's PULLED_MODELS_DIR, never over MODELS_DIR", () => {
+    for (const run of nodeRuns) {
+      const stage = dockerStage(builds.get(run.image) ?? "");
+      const targets = run.volumes.map((v) => v.split(":")[1] ?? "");
+      expect(targets, run.image).toEqual([stage.env.PULLED_MODELS_DIR]);
+      for (const target of targets) expect(`${stage.env.MODELS_DIR}/`.startsWith(`${target}/`)).toBe(false);
+      for (const assignment of run.env)
+        expect(envSchema.shape).toHaveProperty(assignment.split("=")[0] ?? "");
+    }
+  });
+
+  it("starts the same pinned Ollama as compose.yaml, where the GPU image's OLLAMA_URL finds it", () => {
+    const ollama = runs.find((r) => r.image.startsWith("ollama/ollama:"));
+    expect(ollama?.image).toBe(compose.services.ollama?.image);
+    expect(ollama?.volumes.map((v) => v.split(":")[1])).toEqual(
+      compose.services.ollama?.volumes?.map((v) => v.split(":")[1]),
+    );
+    const gpuNode = nodeRuns.find((r) => builds.get(r.image) === "gpu");
+    const url = new URL(dockerStage("gpu").env.OLLAMA_URL ?? "");
+    expect(url.hostname).toBe(ollama?.name);
+    expect(gpuNode?.network).toBeTruthy();
+    expect(gpuNode?.network).toBe(ollama?.network);
+    expect(lines.some((w) => w.join(" ") === `docker network create ${gpuNode?.network}`)).toBe(true);
+    expect(gpuNode?.gpus && ollama?.gpus).toBe(true);
   });
 });
 

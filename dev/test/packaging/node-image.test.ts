@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataRoot, repoRoot } from "../../src/lib/paths.ts";
@@ -114,6 +114,9 @@ describe("Dockerfile.node (cpu)", () => {
     const total = diskUsage(image.root);
     const modules = diskUsage(path.join(app, "node_modules"));
     const models = diskUsage(modelsDir);
+    // The pulled models' folder exists apart from the built-in one, empty, for a volume to be mounted on.
+    expect(image.env.PULLED_MODELS_DIR).toBe("/data/models");
+    expect(readdirSync(path.join(image.root, image.env.PULLED_MODELS_DIR ?? ""))).toEqual([]);
     say(
       `install size: ${(total / 1e6).toFixed(0)} MB in all (node_modules ${(modules / 1e6).toFixed(0)} MB, ` +
         `models ${(models / 1e6).toFixed(0)} MB, dist ${(diskUsage(path.join(app, "dist")) / 1e6).toFixed(1)} MB), on top of the base image`,
@@ -138,6 +141,10 @@ describe("Dockerfile.node (cpu)", () => {
         ...image.env,
         // The image's absolute paths live under the replayed root here.
         ...(image.env.MODELS_DIR ? { MODELS_DIR: path.join(image.root, image.env.MODELS_DIR) } : {}),
+        // Empty, as a freshly mounted volume is: the built-in models must still be found.
+        ...(image.env.PULLED_MODELS_DIR
+          ? { PULLED_MODELS_DIR: path.join(image.root, image.env.PULLED_MODELS_DIR) }
+          : {}),
         PATH: binDirs.join(path.delimiter),
         NODE_HOST: "127.0.0.1",
         NODE_PORT: String(port),
@@ -170,4 +177,21 @@ describe("Dockerfile.node (cpu)", () => {
       child.kill("SIGTERM");
     }
   }, 180_000);
+
+  it("pulls models from inside the image, into PULLED_MODELS_DIR, with no development dependency", () => {
+    const pulled = path.join(image.root, image.env.PULLED_MODELS_DIR ?? "/data/models");
+    const run = (args: string[]) =>
+      spawnSync(path.join(imageNodeBin, "node"), ["dist/pull-models.js", ...args], {
+        cwd: path.join(image.root, image.workdir),
+        env: { ...process.env, ...image.env, PULLED_MODELS_DIR: pulled },
+        encoding: "utf8",
+      });
+    // The whole module graph loads from the deployed folder (cli-progress, a devDependency, is absent).
+    const unknown = run(["no-such-model"]);
+    expect(unknown.status, unknown.stderr).toBe(1);
+    expect(unknown.stderr).toContain("No model no-such-model in the manifest");
+    const built = run(["inkwell-static-embed-100d"]);
+    expect(built.stderr).toContain("built locally, not downloaded");
+    expect(readdirSync(pulled)).toEqual([]);
+  });
 });
