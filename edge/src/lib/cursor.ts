@@ -58,3 +58,43 @@ export async function decodeCursor(secret: string, cursor: string): Promise<Posi
   }
   throw invalid();
 }
+
+/**
+ * Cursors for lists not ordered by time (topics by name, nodes by name, session types in their fixed
+ * order): the position is the sort key of the last item, and the list's name is signed with it, so a
+ * cursor from one list is refused by another.
+ */
+export async function encodeKeyCursor(secret: string, list: string, key: readonly string[]): Promise<string> {
+  const payload = base64url(encoder.encode(JSON.stringify([list, ...key])));
+  return `${payload}.${await hmac(secret, payload)}`;
+}
+
+export async function decodeKeyCursor(
+  secret: string,
+  list: string,
+  cursor: string,
+  length: number,
+): Promise<string[]> {
+  const invalid = new InkwellError(
+    "VALIDATION_FAILED",
+    "The cursor is not valid; use nextCursor exactly as a page of this list returned it.",
+    { errors: [{ path: "cursor", message: "not a cursor this API issued for this list" }] },
+  );
+  const [payload, signature] = cursor.split(".");
+  if (!payload || !signature || (await hmac(secret, payload)) !== signature) throw invalid;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(fromBase64url(payload)));
+  } catch {
+    throw invalid;
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== length + 1 ||
+    parsed[0] !== list ||
+    !parsed.every((part) => typeof part === "string")
+  ) {
+    throw invalid;
+  }
+  return parsed.slice(1) as string[];
+}

@@ -9,7 +9,7 @@ import {
   writingInsightsSchema,
 } from "@inkwell/shared";
 import type { Redis } from "@upstash/redis/cloudflare";
-import { z } from "zod";
+import type { z } from "zod";
 import { withTimeout } from "./timeout.ts";
 import { setUserKey, userKey, userKeys } from "./user-keys.ts";
 
@@ -21,7 +21,8 @@ import { setUserKey, userKey, userKeys } from "./user-keys.ts";
 export const viewNamespaces = {
   entry: { ttlSeconds: 300, schema: entrySchema },
   entryList: { ttlSeconds: 120, schema: pageSchema(entrySchema) },
-  topicList: { ttlSeconds: 120, schema: z.array(topicSchema) },
+  topicList: { ttlSeconds: 120, schema: pageSchema(topicSchema) },
+  topic: { ttlSeconds: 300, schema: topicSchema },
   topicEntries: { ttlSeconds: 120, schema: pageSchema(entrySchema) },
   // Insights aggregate a whole history; any write bumps the version, so the TTL only bounds staleness
   // of "now"-relative figures (keys carry the writer's zone and local date).

@@ -11,6 +11,7 @@ import { search } from "./search/search.ts";
 import { postTopic } from "./topics/create-topic.ts";
 import { removeTopic } from "./topics/delete-topic.ts";
 import { postTopicDiscovery } from "./topics/discover-topics.ts";
+import { getTopicById } from "./topics/get-topic.ts";
 import { getTopics } from "./topics/list-topics.ts";
 import { getTopicEntries } from "./topics/topic-entries.ts";
 import { patchTopic } from "./topics/update-topic.ts";
@@ -30,6 +31,7 @@ export const journalRoutes = createRouter()
   .route("/", getTopics)
   .route("/", postTopic)
   .route("/", postTopicDiscovery)
+  .route("/", getTopicById)
   .route("/", patchTopic)
   .route("/", removeTopic)
   .route("/", getTopicEntries)

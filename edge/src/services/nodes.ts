@@ -139,14 +139,33 @@ async function runningJobsByNode(db: Database, nodeIds: string[]): Promise<Map<s
   return new Map(rows.flatMap((r) => (r.nodeId ? [[r.nodeId, Number(r.n)] as const] : [])));
 }
 
-export async function listNodes(db: Database, ttlSeconds: number): Promise<AdminNode[]> {
-  const rows = await db.select().from(nodes).orderBy(asc(nodes.name));
+/** Where a page of nodes starts: after the node with this name and id. */
+export type NodePosition = [name: string, id: string];
+
+/** A page of nodes by name; `last` is the position to continue after, or null on the last page. */
+export async function listNodes(
+  db: Database,
+  ttlSeconds: number,
+  page: { limit: number; after?: NodePosition | undefined },
+): Promise<{ items: AdminNode[]; last: NodePosition | null }> {
+  const fetched = await db
+    .select()
+    .from(nodes)
+    .where(
+      page.after ? sql`(${nodes.name}, ${nodes.id}) > (${page.after[0]}, ${page.after[1]}::uuid)` : undefined,
+    )
+    .orderBy(asc(nodes.name), asc(nodes.id))
+    .limit(page.limit + 1);
+  const rows = fetched.slice(0, page.limit);
+  const lastRow = rows.at(-1);
+  const last: NodePosition | null =
+    fetched.length > page.limit && lastRow ? [lastRow.name, lastRow.id] : null;
   const running = await runningJobsByNode(
     db,
     rows.map((r) => r.id),
   );
   const now = new Date();
-  return rows.map((row) => ({
+  const items = rows.map((row) => ({
     id: row.id,
     name: row.name,
     url: row.url,
@@ -161,6 +180,7 @@ export async function listNodes(db: Database, ttlSeconds: number): Promise<Admin
     reportedUrl: row.reportedUrl,
     createdAt: row.createdAt.toISOString(),
   }));
+  return { items, last };
 }
 
 /** Stops new work reaching the node; what it already has finishes and its results are accepted. */

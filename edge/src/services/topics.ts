@@ -10,8 +10,21 @@ function direction(last: number, previous: number): "up" | "down" | "flat" {
   return last > previous ? "up" : "down";
 }
 
+/** Where a page of topics starts: after the topic with this sort key (kind, lower-cased name, id). */
+export type TopicPosition = [kind: string, name: string, id: string];
+
 /** Counts come from the join table at read time, so concurrent writers can never make them drift. */
 export async function listTopics(db: Database, userId: string, onlyId?: string): Promise<Topic[]> {
+  const rows = await queryTopics(db, userId, onlyId ? { onlyId } : {});
+  return rows.map((row) => row.topic);
+}
+
+async function queryTopics(
+  db: Database,
+  userId: string,
+  options: { onlyId?: string; limit?: number; after?: TopicPosition },
+): Promise<{ topic: Topic; position: TopicPosition }[]> {
+  const { onlyId, limit, after } = options;
   const rows = await db
     .select({
       id: topics.id,
@@ -22,6 +35,8 @@ export async function listTopics(db: Database, userId: string, onlyId?: string):
       keywords: topics.keywords,
       createdAt: topics.createdAt,
       updatedAt: topics.updatedAt,
+      // The sort key as Postgres lower-cases it, so a cursor continues exactly where the page ended.
+      sortName: sql<string>`lower(${topics.name})`,
       entryCount: sql<number>`count(${entries.id})::int`,
       last30: sql<number>`(count(${entries.id}) filter (where ${entries.occurredAt} >= now() - interval '30 days'))::int`,
       previous30: sql<number>`(count(${entries.id}) filter (where ${entries.occurredAt} >= now() - interval '60 days' and ${entries.occurredAt} < now() - interval '30 days'))::int`,
@@ -29,30 +44,60 @@ export async function listTopics(db: Database, userId: string, onlyId?: string):
     .from(topics)
     .leftJoin(entryTopics, eq(entryTopics.topicId, topics.id))
     .leftJoin(entries, and(eq(entries.id, entryTopics.entryId), sql`${entries.deletedAt} is null`))
-    .where(and(eq(topics.userId, userId), onlyId ? eq(topics.id, onlyId) : undefined))
+    .where(
+      and(
+        eq(topics.userId, userId),
+        onlyId ? eq(topics.id, onlyId) : undefined,
+        after
+          ? sql`(${topics.kind}, lower(${topics.name}), ${topics.id}) > (${after[0]}, ${after[1]}, ${after[2]}::uuid)`
+          : undefined,
+      ),
+    )
     .groupBy(topics.id)
-    .orderBy(asc(topics.kind), asc(sql`lower(${topics.name})`), asc(topics.id));
+    .orderBy(asc(topics.kind), asc(sql`lower(${topics.name})`), asc(topics.id))
+    .limit(limit ?? Number.MAX_SAFE_INTEGER);
   return rows.map((row) => ({
-    id: row.id,
-    name: row.name,
-    description: row.description,
-    color: row.color,
-    kind: row.kind,
-    keywords: row.keywords ?? [],
-    entryCount: row.entryCount,
-    trend: {
-      last30Days: row.last30,
-      previous30Days: row.previous30,
-      direction: direction(row.last30, row.previous30),
+    position: [row.kind, row.sortName, row.id],
+    topic: {
+      id: row.id,
+      name: row.name,
+      description: row.description,
+      color: row.color,
+      kind: row.kind,
+      keywords: row.keywords ?? [],
+      entryCount: row.entryCount,
+      trend: {
+        last30Days: row.last30,
+        previous30Days: row.previous30,
+        direction: direction(row.last30, row.previous30),
+      },
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
     },
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
   }));
 }
 
 export function assertTopicId(id: string): string {
   if (!UUID.test(id)) throw new InkwellError("NOT_FOUND", "No topic with that id.");
   return id;
+}
+
+/** One page in list order; `last` is the position to continue after, or null on the last page. */
+export async function listTopicPage(
+  db: Database,
+  userId: string,
+  options: { limit: number; after?: TopicPosition | undefined },
+): Promise<{ items: Topic[]; last: TopicPosition | null }> {
+  const rows = await queryTopics(db, userId, {
+    limit: options.limit + 1,
+    ...(options.after ? { after: options.after } : {}),
+  });
+  const page = rows.slice(0, options.limit);
+  const lastRow = page.at(-1);
+  return {
+    items: page.map((row) => row.topic),
+    last: rows.length > options.limit && lastRow ? lastRow.position : null,
+  };
 }
 
 export async function getTopic(db: Database, userId: string, id: string): Promise<Topic> {

@@ -41,7 +41,7 @@ async function enrolled(res: Response) {
 }
 
 async function nodesOf(admin: TestUser) {
-  const res = await call("/v1/admin/nodes", { token: admin.accessToken });
+  const res = await call("/v1/admin/nodes?limit=100", { token: admin.accessToken });
   expect(res.status).toBe(200);
   return z.object({ items: z.array(adminNodeSchema) }).parse(await res.json()).items;
 }

@@ -446,7 +446,7 @@ describe("QStash failure callback", () => {
     });
     expect((await json<{ outcome: string }>(await postSigned(FAILURE, body), 200)).outcome).toBe("requeued");
     const listed = await json<{ items: { id: string; status: string }[] }>(
-      await call("/v1/admin/nodes", { token: admin.accessToken }),
+      await call("/v1/admin/nodes?limit=100", { token: admin.accessToken }),
       200,
     );
     expect(listed.items.find((n) => n.id === node.id)?.status).toBe("offline");

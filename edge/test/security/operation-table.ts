@@ -79,6 +79,7 @@ export const PROTECTED: Record<string, ProtectedRow> = {
   "GET /v1/topics": { access: { kind: "scope", scope: "entries:read" } },
   "POST /v1/topics": { access: { kind: "scope", scope: "entries:write" }, body: { name: "matrix topic" } },
   "POST /v1/topics/discover": { access: { kind: "scope", scope: "ai" } },
+  "GET /v1/topics/{id}": { access: { kind: "scope", scope: "entries:read" }, resource: "topic" },
   "PATCH /v1/topics/{id}": {
     access: { kind: "scope", scope: "entries:write" },
     body: { name: "renamed by someone else" },

@@ -49,6 +49,36 @@ describe("chat sessions", () => {
     for (const t of body.items) expect(t.description.length).toBeGreaterThan(10);
   });
 
+  it("pages the session types with limit and cursor, and refuses a cursor it did not issue", async () => {
+    const user = await registerUser();
+    const t = user.accessToken;
+    type TypesPage = { items: { type: string }[]; nextCursor: string | null };
+    const first = await json<TypesPage>(await call("/v1/sessions/types?limit=2", { token: t }), 200);
+    expect(first.items.map((i) => i.type)).toEqual(["reflection_buddy", "inner_voice"]);
+    const second = await json<TypesPage>(
+      await call(`/v1/sessions/types?limit=2&cursor=${encodeURIComponent(first.nextCursor ?? "")}`, {
+        token: t,
+      }),
+      200,
+    );
+    expect(second.items.map((i) => i.type)).toEqual(["growth_challenge", "pattern_detective"]);
+    const third = await json<TypesPage>(
+      await call(`/v1/sessions/types?limit=2&cursor=${encodeURIComponent(second.nextCursor ?? "")}`, {
+        token: t,
+      }),
+      200,
+    );
+    expect(third).toEqual({ items: [expect.objectContaining({ type: "free_chat" })], nextCursor: null });
+    const whole = await json<TypesPage>(await call("/v1/sessions/types", { token: t }), 200);
+    expect(whole.nextCursor).toBeNull();
+    expect(await expectValidationPaths(await call("/v1/sessions/types?limit=0", { token: t }))).toContain(
+      "limit",
+    );
+    expect(
+      await expectValidationPaths(await call("/v1/sessions/types?cursor=made.up", { token: t })),
+    ).toContain("cursor");
+  });
+
   it("creates, lists, renames and deletes a session; deleting removes its messages", async () => {
     const user = await registerUser();
     const t = user.accessToken;

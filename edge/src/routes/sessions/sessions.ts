@@ -11,7 +11,7 @@ import {
 } from "@inkwell/shared";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import { coalesceText } from "../../lib/coalesce-text.ts";
-import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
+import { decodeCursor, decodeKeyCursor, encodeCursor, encodeKeyCursor } from "../../lib/cursor.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { holdReplySlot } from "../../lib/reply-slots.ts";
@@ -49,22 +49,24 @@ const listTypes = createRoute({
   summary: "The kinds of conversation you can start",
   security: [{ bearer: [] }],
   middleware: guard(),
+  request: { query: pageQuerySchema },
   responses: {
     200: {
-      description: "Session types",
+      description: "Session types, in a fixed order, a page at a time",
       content: {
         "application/json": {
-          schema: z.object({
-            items: z.array(
-              z.object({ type: z.enum(sessionTypes), name: z.string(), description: z.string() }),
-            ),
-          }),
+          schema: pageSchema(
+            z.object({ type: z.enum(sessionTypes), name: z.string(), description: z.string() }),
+          ),
         },
       },
     },
-    ...problemResponses(401, 403, 429),
+    ...problemResponses(400, 401, 403, 429),
   },
 });
+
+/** The name the session-type list's cursors are signed for. */
+const SESSION_TYPE_CURSOR = "session-types";
 
 const create = createRoute({
   method: "post",
@@ -183,18 +185,29 @@ const send = createRoute({
 });
 
 export const sessionRoutes = createRouter()
-  .openapi(listTypes, (c) =>
-    c.json(
-      {
-        items: Object.values(SESSION_TYPES).map(({ type, name, description }) => ({
-          type,
-          name,
-          description,
-        })),
-      },
-      200,
-    ),
-  )
+  .openapi(listTypes, async (c) => {
+    const secret = c.get("services").config.JWT_SECRET;
+    const { limit, cursor } = c.req.valid("query");
+    const all = Object.values(SESSION_TYPES).map(({ type, name, description }) => ({
+      type,
+      name,
+      description,
+    }));
+    let start = 0;
+    if (cursor) {
+      const [afterType] = await decodeKeyCursor(secret, SESSION_TYPE_CURSOR, cursor, 1);
+      // A type removed since the cursor was issued: the list has moved on, so the page is empty.
+      const index = all.findIndex((item) => item.type === afterType);
+      start = index === -1 ? all.length : index + 1;
+    }
+    const items = all.slice(start, start + limit);
+    const last = items.at(-1);
+    const nextCursor =
+      start + limit < all.length && last
+        ? await encodeKeyCursor(secret, SESSION_TYPE_CURSOR, [last.type])
+        : null;
+    return c.json({ items, nextCursor }, 200);
+  })
   .openapi(create, async (c) => {
     const session = await createSession(c.get("services").db, c.get("auth").userId, c.req.valid("json"));
     c.header("Location", `/v1/sessions/${session.id}`);
