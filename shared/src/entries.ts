@@ -107,6 +107,21 @@ const booleanQuery = z
   .enum(["true", "false"], { error: "must be true or false" })
   .transform((v) => v === "true");
 
+/** `?mood=7` (exactly) or `?mood=3-6` (from 3 to 6, inclusive), on the 1..10 mood scale. */
+const moodQuery = z
+  .string()
+  .trim()
+  .regex(/^\d{1,2}(-\d{1,2})?$/, { error: "must be a mood (1 to 10) or a range such as 3-6" })
+  .transform((value, ctx) => {
+    const [min = 0, max = min] = value.split("-").map(Number);
+    if (min < 1 || max > 10 || min > max) {
+      ctx.addIssue({ code: "custom", message: "must be a mood from 1 to 10, or a range low-high within it" });
+      return z.NEVER;
+    }
+    return { min, max };
+  })
+  .describe("A mood (1..10) or an inclusive range such as 3-6; entries without a mood never match");
+
 export const listEntriesQuerySchema = z.object({
   from: isoDateTime.optional(),
   to: isoDateTime.optional(),
@@ -114,6 +129,9 @@ export const listEntriesQuerySchema = z.object({
   topicId: z.uuid({ error: "must be a topic id" }).optional(),
   favorite: booleanQuery.optional(),
   q: z.string().trim().min(1).max(500).optional(),
+  mood: moodQuery.optional(),
+  /** The analysis' sentiment label; entries still pending (or failed) never match. */
+  sentiment: z.enum(sentimentLabels, { error: `must be one of ${sentimentLabels.join(", ")}` }).optional(),
 });
 export type ListEntriesQuery = z.infer<typeof listEntriesQuerySchema>;
 

@@ -331,6 +331,11 @@ export async function listEntries(
     );
   }
   if (options.q) conditions.push(sql`${entries.search} @@ websearch_to_tsquery('english', ${options.q})`);
+  if (options.mood) {
+    conditions.push(sql`${entries.mood} between ${options.mood.min} and ${options.mood.max}`);
+  }
+  // The left-joined analysis: a pending or failed one has no label and so never matches.
+  if (options.sentiment) conditions.push(eq(entryAnalyses.sentimentLabel, options.sentiment));
   if (options.after) {
     conditions.push(
       sql`(${entries.occurredAt}, ${entries.id}) < (${new Date(options.after.at).toISOString()}::timestamptz, ${options.after.id}::uuid)`,

@@ -13,7 +13,8 @@ const route = createRoute({
   method: "get",
   path: "/v1/entries",
   tags: ["Entries"],
-  summary: "List entries, newest first, with filters and keyword search (q)",
+  summary:
+    "List entries, newest first, with filters (dates, tag, topic, favourite, mood, sentiment) and keyword search (q)",
   security: [{ bearer: [] }],
   middleware: protect(requireScope("entries:read")),
   request: { query: listEntriesQuerySchema.extend(pageQuerySchema.shape) },
@@ -39,6 +40,8 @@ export const getEntries = createRouter().openapi(route, async (c) => {
     query.topicId,
     query.favorite,
     query.q,
+    query.mood,
+    query.sentiment,
     query.limit,
     query.cursor,
   ]);
