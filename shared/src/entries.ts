@@ -98,7 +98,10 @@ export const entrySchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   analysis: entryAnalysisSchema,
-  /** The analysis job created by this write, when it created one. */
+  /**
+   * The analysis job (`GET /v1/jobs/{id}`): on a write's answer when the write started one, and on every
+   * read while `analysis.status` is `pending`.
+   */
   jobId: z.string().optional(),
 });
 export type Entry = z.infer<typeof entrySchema>;

@@ -125,6 +125,23 @@ export function requireScope(scope: ApiScope) {
 }
 
 /**
+ * 403 unless the caller holds one of `scopes` (none of them `admin`). Reading reflections is reading the
+ * journal (`entries:read`) but the contract also files reflections under `ai`; either is enough to read.
+ */
+export function requireAnyScope(...scopes: Exclude<ApiScope, "admin">[]) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (!scopes.some((scope) => c.get("auth").scopes.includes(scope))) {
+      throw new InkwellError("FORBIDDEN", `This operation needs one of the scopes ${scopes.join(", ")}.`, {
+        headers: {
+          "WWW-Authenticate": `${CHALLENGE}, error="insufficient_scope", scope="${scopes.join(" ")}"`,
+        },
+      });
+    }
+    await next();
+  });
+}
+
+/**
  * 403 for API keys: managing keys, passwords and sessions needs a person signed in, so a leaked key
  * cannot mint more keys or lock its owner out.
  */

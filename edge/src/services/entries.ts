@@ -29,6 +29,12 @@ const discoveredTopicsOf = sql<
   { id: string; name: string }[]
 >`coalesce((select json_agg(json_build_object('id', ${topics.id}, 'name', ${topics.name}) order by ${topics.name}, ${topics.id}) from ${entryTopics} join ${topics} on ${topics.id} = ${entryTopics.topicId} and ${topics.kind} = 'discovered' where ${entryTopics.entryId} = ${entries.id}), '[]'::json)`;
 
+// While the analysis is pending, the job that will answer it (the latest, after an edit), so a reader
+// can poll GET /v1/jobs/{id} as the writer who created the entry could.
+const pendingJobIdOf = sql<
+  string | null
+>`case when ${entryAnalyses.status} = 'pending' then (select ${jobs.id} from ${jobs} where ${jobs.entryId} = ${entries.id} and ${jobs.kind} = ${ANALYZE_ENTRY_JOB} order by ${jobs.createdAt} desc, ${jobs.id} desc limit 1) end`;
+
 const entryColumns = {
   id: entries.id,
   title: entries.title,
@@ -52,6 +58,7 @@ const entryColumns = {
   model: entryAnalyses.model,
   analyzedAt: entryAnalyses.analyzedAt,
   analysisError: entryAnalyses.error,
+  pendingJobId: pendingJobIdOf,
 };
 
 function selectEntries(db: Executor) {
@@ -93,6 +100,7 @@ export function toEntry(row: EntryRow): Entry {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     analysis: toAnalysis(row),
+    ...(row.pendingJobId ? { jobId: row.pendingJobId } : {}),
   };
 }
 

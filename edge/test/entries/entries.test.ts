@@ -208,7 +208,8 @@ describe("PATCH and DELETE /v1/entries/{id}", () => {
       200,
     );
     expect(moodOnly.mood).toBe(4);
-    expect(moodOnly.jobId).toBeUndefined();
+    // No new analysis: the answer names the one still pending from the create.
+    expect(moodOnly.jobId).toBe(entry.jobId);
     await expectProblem(
       await call(`/v1/entries/${entry.id}`, {
         method: "PATCH",

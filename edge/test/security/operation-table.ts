@@ -88,7 +88,12 @@ export const PROTECTED: Record<string, ProtectedRow> = {
   "DELETE /v1/topics/{id}": { access: { kind: "scope", scope: "entries:write" }, resource: "topic" },
   "GET /v1/topics/{id}/entries": { access: { kind: "scope", scope: "entries:read" }, resource: "topic" },
 
-  "GET /v1/jobs/{id}": { access: { kind: "scope", scope: "entries:read" }, resource: "job" },
+  // The matrix's job is an entry's analysis: entries:read or the entries:write that started it reads it.
+  // An ai key reads the jobs ai starts instead (reflections, discovery, titles; test/jobs/get-job.test.ts).
+  "GET /v1/jobs/{id}": {
+    access: { kind: "any-scope", scopes: ["entries:read", "entries:write"] },
+    resource: "job",
+  },
   "GET /v1/search": { access: { kind: "scope", scope: "ai" } },
 
   "GET /v1/sessions/types": { access: { kind: "scope", scope: "ai" } },

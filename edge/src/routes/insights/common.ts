@@ -1,6 +1,5 @@
-import { type ApiScope, InkwellError, isValidTimeZone } from "@inkwell/shared";
+import { InkwellError, isValidTimeZone } from "@inkwell/shared";
 import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../hono-env.ts";
 import { type ViewNamespace, type ViewValue, withUserCache } from "../../lib/view-cache.ts";
 import { localDateOf } from "../../services/insights-range.ts";
@@ -12,23 +11,6 @@ export function reflectionIdFrom(c: Context<AppEnv>): string {
   const id = c.req.param("id") ?? "";
   if (!UUID.test(id)) throw new InkwellError("NOT_FOUND", "No reflection with that id.");
   return id;
-}
-
-/**
- * 403 unless the caller holds one of `scopes`. Reading reflections is reading the journal
- * (`entries:read`) but the contract also files reflections under `ai`; either is enough to read.
- */
-export function requireAnyScope(...scopes: ApiScope[]) {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    if (!scopes.some((scope) => c.get("auth").scopes.includes(scope))) {
-      throw new InkwellError("FORBIDDEN", `This operation needs one of the scopes ${scopes.join(", ")}.`, {
-        headers: {
-          "WWW-Authenticate": `Bearer realm="inkwell", error="insufficient_scope", scope="${scopes.join(" ")}"`,
-        },
-      });
-    }
-    await next();
-  });
 }
 
 /** What every insight loader gets: the caller, their zone and "now" as one value for the whole request. */

@@ -2,9 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { InkwellError, reflectionSchema } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
-import { protect } from "../../middleware/auth.ts";
+import { protect, requireAnyScope } from "../../middleware/auth.ts";
 import { findReflection } from "../../services/reflection-requests.ts";
-import { reflectionIdFrom, requireAnyScope } from "./common.ts";
+import { reflectionIdFrom } from "./common.ts";
 
 const route = createRoute({
   method: "get",

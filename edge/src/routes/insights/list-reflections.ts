@@ -3,9 +3,8 @@ import { listReflectionsQuerySchema, pageQuerySchema, pageSchema, reflectionSche
 import { decodeCursor, encodeCursor } from "../../lib/cursor.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
-import { protect } from "../../middleware/auth.ts";
+import { protect, requireAnyScope } from "../../middleware/auth.ts";
 import { listReflections } from "../../services/reflection-requests.ts";
-import { requireAnyScope } from "./common.ts";
 
 const route = createRoute({
   method: "get",
