@@ -18,7 +18,7 @@ export interface CrisisEvaluation {
   /** The hand-written rules alone. */
   rulesOnly: CrisisReport;
   /** Rules plus the lexical reader: what the edge answers when no node does. */
-  rules: CrisisReport;
+  edge: CrisisReport;
   /** Rules plus meaning, per embedding model present (what a node serving that model returns). */
   models: CrisisModelReport[];
 }
@@ -41,7 +41,7 @@ export async function evaluateCrisisModels(options: CrisisEvaluationOptions = {}
     async (texts) => texts.map((text) => assessSafetyByRules(text)),
     items,
   );
-  const rules = await evaluateCrisis(async (texts) => texts.map((text) => assessSafety(text)), items);
+  const edge = await evaluateCrisis(async (texts) => texts.map((text) => assessSafety(text)), items);
   const modelsDir = options.modelsDir ?? defaultModelsDir({});
   const present = await availableEmbeddingModels(loadManifest(), modelsDir);
   const chosen = options.models ? present.filter((m) => options.models?.includes(m.id)) : present;
@@ -64,14 +64,14 @@ export async function evaluateCrisisModels(options: CrisisEvaluationOptions = {}
       await embedder.close();
     }
   }
-  return { items: items.length, rulesOnly, rules, models };
+  return { items: items.length, rulesOnly, edge, models };
 }
 
 /** One table for `npm run eval`: every assessor, both splits, the figures the targets are set on. */
 export function formatCrisisEvaluation(evaluation: CrisisEvaluation): string {
   const rows = [
     { name: "rules alone", report: evaluation.rulesOnly },
-    { name: "rules + lexical (edge, no node)", report: evaluation.rules },
+    { name: "rules + lexical (edge, no node)", report: evaluation.edge },
     ...evaluation.models.map((m) => ({ name: `rules + meaning, ${m.model}`, report: m.report })),
   ];
   const lines = [

@@ -15,7 +15,8 @@ import {
   windowCancelled,
 } from "@inkwell/shared";
 import type { InferenceRuntime } from "../runtime/runtime.ts";
-import { ENTRY_HEADS, MEANING_HEADS, type MeaningHead } from "./safety-heads.ts";
+import { ENTRY_HEADS, type EntryHead, entryProbability } from "./safety-entry-head.ts";
+import { MEANING_HEADS, type MeaningHead } from "./safety-heads.ts";
 import { CONTRAST_PROTOTYPES, type MeaningSignal, RISK_PROTOTYPES } from "./safety-prototypes.ts";
 
 /** What the meaning layer needs from a model: L2-normalised vectors, one per text, in order. */
@@ -79,14 +80,14 @@ export class SafetyMeaning {
     private readonly embedder: SafetyEmbedder,
     private readonly prototypes: Prototype[],
     readonly head: MeaningHead | undefined,
-    readonly entryHead: MeaningHead | undefined,
+    readonly entryHead: EntryHead | undefined,
   ) {}
 
   /** Embeds the bank once; reuse the instance for every text. */
   static async create(
     embedder: SafetyEmbedder,
     head?: MeaningHead | null,
-    entryHead?: MeaningHead | null,
+    entryHead?: EntryHead | null,
   ): Promise<SafetyMeaning> {
     const risk = Object.entries(RISK_PROTOTYPES).flatMap(([signal, texts]) =>
       texts.map((text) => ({ signal: signal as MeaningSignal, text })),
@@ -175,7 +176,7 @@ export function windowProbability(head: Pick<MeaningHead, "weights" | "bias">, v
 export function combine(
   scores: ReadingScores,
   head: Pick<MeaningHead, "weights" | "bias" | "threshold">,
-  entryHead?: Pick<MeaningHead, "weights" | "bias" | "threshold">,
+  entryHead?: EntryHead,
 ): SafetyResult {
   const lexical = wholeTextSignals(scores.reading, scores.lexical, LEXICAL_MODEL.threshold, {
     lexical: true,
@@ -183,7 +184,7 @@ export function combine(
   const joint = entryHead
     ? wholeTextSignals(
         scores.reading,
-        (windowProbability(entryHead, scores.entry) + scores.lexical) / 2,
+        (entryProbability(entryHead, scores.entry) + scores.lexical) / 2,
         entryHead.threshold,
       )
     : [];

@@ -1,6 +1,7 @@
 import { EDGE_SIGNATURE_HEADER, safetyResultSchema, signEdgeRequest } from "@inkwell/shared";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ENTRY_HEADS, type EntryHead, entryProbability } from "../../src/analysis/safety-entry-head.ts";
 import { MEANING_HEADS } from "../../src/analysis/safety-heads.ts";
 import { SafetyMeaning, safetyMeaningFor } from "../../src/analysis/safety-meaning.ts";
 import { buildApp } from "../../src/app.ts";
@@ -75,6 +76,26 @@ describe("the meaning layer", () => {
   it("has a trained head for each offline encoder, sized to its vectors", () => {
     expect(MEANING_HEADS["use-lite"]?.weights).toHaveLength(512);
     expect(MEANING_HEADS["inkwell-static-embed-100d"]?.weights).toHaveLength(100);
+    expect(ENTRY_HEADS["use-lite"]?.dims).toBe(512);
+    expect(ENTRY_HEADS["inkwell-static-embed-100d"]?.dims).toBe(100);
+  });
+
+  it("reads a whole text with the entry head's ensemble, and a vector of the wrong size as no answer", () => {
+    const head: EntryHead = {
+      dims: 2,
+      threshold: 0.5,
+      members: [
+        // Hidden units: relu(x0) and relu(-x0); the output weighs the first up and the second down.
+        { w1: [1, 0, -1, 0], b1: [0, 0], w2: [4, -4], b2: 0 },
+        { w1: [0, 0, 0, 0], b1: [0, 0], w2: [1, 1], b2: 0 },
+      ],
+    };
+    const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+    expect(entryProbability(head, Float32Array.from([0.5, 0]))).toBeCloseTo((sigmoid(2) + 0.5) / 2, 6);
+    expect(entryProbability(head, Float32Array.from([-0.5, 0]))).toBeCloseTo((sigmoid(-2) + 0.5) / 2, 6);
+    expect(entryProbability(head, Float32Array.from([1, 0, 0]))).toBeNaN();
+    const useLite = ENTRY_HEADS["use-lite"] as EntryHead;
+    expect(entryProbability(useLite, new Float32Array(100))).toBeNaN();
   });
 
   it("falls back to the rules for an encoder without a head", async () => {

@@ -1,0 +1,64 @@
+import { z } from "zod";
+import weights from "./safety-entry-heads.weights.json" with { type: "json" };
+
+/**
+ * The entry head of the crisis assessment: per embedding model, a small ensemble of one-hidden-layer
+ * networks over the vector of the whole text (normalised, as the rules read it). Indirect wording spreads
+ * risk over a text (goodbyes, affairs put in order, a calm after deciding) that no single clause states,
+ * and a linear read of the vector missed much of it. Trained on the crisis set's training split by
+ * `models/eval/crisis-head.ts`, which writes `safety-entry-heads.weights.json`; the threshold is chosen
+ * out of fold and applies to the mean of this head's and the lexical reader's probabilities.
+ */
+export interface EntryNetwork {
+  /** Hidden units × input dimensions, row by row (input scaling is folded in). */
+  w1: readonly number[];
+  b1: readonly number[];
+  w2: readonly number[];
+  b2: number;
+}
+
+export interface EntryHead {
+  dims: number;
+  threshold: number;
+  members: readonly EntryNetwork[];
+}
+
+const networkSchema = z.object({
+  w1: z.array(z.number()),
+  b1: z.array(z.number()).min(1),
+  w2: z.array(z.number()),
+  b2: z.number(),
+});
+
+const entryHeadSchema = z
+  .object({
+    dims: z.number().int().positive(),
+    threshold: z.number().gt(0).lte(1.01),
+    members: z.array(networkSchema).min(1),
+  })
+  .refine(
+    (h) => h.members.every((m) => m.w2.length === m.b1.length && m.w1.length === m.b1.length * h.dims),
+    "a network's layers do not fit its input size",
+  );
+
+export const ENTRY_HEADS: Readonly<Record<string, EntryHead>> = z
+  .record(z.string(), entryHeadSchema)
+  .parse(weights);
+
+/** The ensemble's mean probability that the whole text reads as high or critical risk. */
+export function entryProbability(head: EntryHead, vector: Float32Array): number {
+  if (vector.length !== head.dims) return Number.NaN;
+  let sum = 0;
+  for (const m of head.members) {
+    let z = m.b2;
+    const hidden = m.b1.length;
+    for (let h = 0; h < hidden; h++) {
+      let a = m.b1[h] as number;
+      const row = h * head.dims;
+      for (let i = 0; i < head.dims; i++) a += (m.w1[row + i] as number) * (vector[i] as number);
+      if (a > 0) z += a * (m.w2[h] as number);
+    }
+    sum += 1 / (1 + Math.exp(-z));
+  }
+  return sum / head.members.length;
+}
