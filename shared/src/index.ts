@@ -9,6 +9,8 @@ export * from "./health.ts";
 export * from "./inference.ts";
 export * from "./insights.ts";
 export * from "./knowledge.ts";
+export * from "./knowledge-catalog.ts";
+export * from "./knowledge-issue-match.ts";
 export * from "./node-pool.ts";
 export * from "./node-token.ts";
 export * from "./nodes.ts";

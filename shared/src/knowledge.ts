@@ -229,6 +229,17 @@ export const knowledgeTechniqueSchema = z.object({
 export const knowledgeTechniquesResponseSchema = z.object({
   issue: knowledgeIssueSchema,
   techniques: z.array(knowledgeTechniqueSchema),
+  /**
+   * How the public route read a free-text `issue`: the text as given, the known word or phrase it
+   * matched, and whether that was the issue's name, a word for it or a near spelling.
+   */
+  matched: z
+    .object({
+      query: z.string(),
+      term: z.string(),
+      by: z.enum(["issue", "synonym", "spelling"]),
+    })
+    .optional(),
 });
 export type KnowledgeTechniquesResponse = z.infer<typeof knowledgeTechniquesResponseSchema>;
 

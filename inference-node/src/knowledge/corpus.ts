@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   type KnowledgeFile,
-  type KnowledgeIssue,
   type KnowledgePassage,
   type KnowledgeTechniquesRequest,
   type KnowledgeTechniquesResponse,
   knowledgeCorpusSchema,
+  rankTechniques,
 } from "@inkwell/shared";
 
 /** The corpus ships with the node, next to `src/`. */
@@ -59,39 +59,10 @@ export function corpusFromFiles(files: KnowledgeFile[]): KnowledgeCorpus {
   return { files: sorted, passages, hash, byId: new Map(passages.map((p) => [p.id, p])) };
 }
 
-const evidenceRank = { high: 0, medium: 1, low: 2 } as const;
-
-/** Techniques the corpus offers for one issue, each with the passages behind it, best-evidenced first. */
+/** Techniques the corpus offers for one issue: the same ranking the edge applies to its catalog. */
 export function techniquesForIssue(
   corpus: KnowledgeCorpus,
   request: KnowledgeTechniquesRequest,
 ): KnowledgeTechniquesResponse {
-  const matches = corpus.passages
-    .filter((p) => p.applications.includes(request.issue as KnowledgeIssue))
-    .filter((p) => request.domain === undefined || p.domain === request.domain)
-    .filter((p) => request.evidenceLevel === undefined || p.evidenceLevel === request.evidenceLevel)
-    .filter((p) => request.minCredibility === undefined || p.credibility >= request.minCredibility)
-    .sort(
-      (a, b) =>
-        evidenceRank[a.evidenceLevel] - evidenceRank[b.evidenceLevel] ||
-        b.credibility - a.credibility ||
-        a.id.localeCompare(b.id),
-    );
-  const techniques = new Map<string, KnowledgeTechniquesResponse["techniques"][number]>();
-  for (const passage of matches) {
-    for (const name of passage.techniques) {
-      const key = name.toLowerCase();
-      const entry = techniques.get(key) ?? { name, passages: [] };
-      entry.passages.push({
-        id: passage.id,
-        title: passage.title,
-        domain: passage.domain,
-        evidenceLevel: passage.evidenceLevel,
-        credibility: passage.credibility,
-      });
-      techniques.set(key, entry);
-    }
-  }
-  // Map order is insertion order, which already follows the evidence ranking of each technique's best passage.
-  return { issue: request.issue, techniques: [...techniques.values()] };
+  return rankTechniques(corpus.passages, request);
 }

@@ -1,12 +1,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  catalogDomains,
   EVIDENCE_LEVELS,
+  InkwellError,
   KNOWLEDGE_DOMAINS,
   KNOWLEDGE_ISSUES,
   KNOWLEDGE_SEARCH_MAX_LIMIT,
+  knowledgeCatalog,
   knowledgeDomainsResponseSchema,
   knowledgeSearchResponseSchema,
   knowledgeTechniquesResponseSchema,
+  matchKnowledgeIssue,
+  rankTechniques,
 } from "@inkwell/shared";
 import type { Context } from "hono";
 import type { AppEnv } from "../../hono-env.ts";
@@ -30,7 +35,8 @@ const domainsRoute = createRoute({
   method: "get",
   path: "/v1/psychology/domains",
   tags: ["Psychology knowledge base"],
-  summary: "The knowledge base's domains and how many passages each holds",
+  summary:
+    "The knowledge base's domains and how many passages each holds (answered by the edge, no node needed)",
   security: [{ bearer: [] }],
   middleware: protect(requireScope("ai")),
   responses: {
@@ -38,7 +44,7 @@ const domainsRoute = createRoute({
       description: "Domains",
       content: { "application/json": { schema: knowledgeDomainsResponseSchema } },
     },
-    ...problemResponses(401, 403, 429, 502, 503, 504),
+    ...problemResponses(401, 403, 429),
   },
 });
 
@@ -69,12 +75,18 @@ const techniquesRoute = createRoute({
   method: "get",
   path: "/v1/psychology/techniques",
   tags: ["Psychology knowledge base"],
-  summary: "Techniques the knowledge base describes for an issue (e.g. rumination, anxiety)",
+  summary:
+    "Techniques the knowledge base describes for an issue (e.g. rumination, anxiety, or in your own words)",
+  description: `\`issue\` is free text, matched to the closest known issue (${KNOWLEDGE_ISSUES.join(", ")}): by name, by a word for it ("overthinking" → rumination, "can't sleep" → insomnia) or by a near spelling; \`issue\` and \`matched\` in the answer say which. A text that matches none answers 400 naming the known issues. Answered by the edge, no node needed.`,
   security: [{ bearer: [] }],
   middleware: protect(requireScope("ai")),
   request: {
     query: z.object({
-      issue: z.enum(KNOWLEDGE_ISSUES, { error: `issue must be one of ${KNOWLEDGE_ISSUES.join(", ")}` }),
+      issue: z
+        .string({ error: "issue is required" })
+        .trim()
+        .min(1, { error: "issue cannot be empty" })
+        .max(200, { error: "issue is at most 200 characters" }),
       ...filters,
     }),
   },
@@ -83,21 +95,16 @@ const techniquesRoute = createRoute({
       description: "Techniques",
       content: { "application/json": { schema: knowledgeTechniquesResponseSchema } },
     },
-    ...problemResponses(400, 401, 403, 429, 502, 503, 504),
+    ...problemResponses(400, 401, 403, 429),
   },
 });
 
-/** The knowledge base lives on the nodes (embedded there); the edge forwards signed, filtered queries. */
+/**
+ * Search needs the knowledge base's embeddings, which live on the nodes: the edge forwards signed,
+ * filtered queries. Domains and techniques are static data, answered from the catalog in shared.
+ */
 export const psychologyRoutes = createRouter()
-  .openapi(domainsRoute, async (c) => {
-    const { data } = await callNode(deps(c), {
-      path: "/v1/knowledge/domains",
-      body: {},
-      schema: knowledgeDomainsResponseSchema,
-      tasks: ["embedding"],
-    });
-    return c.json(data, 200);
-  })
+  .openapi(domainsRoute, (c) => c.json(catalogDomains(), 200))
   .openapi(searchRoute, async (c) => {
     const { q, ...rest } = c.req.valid("query");
     const { data } = await callNode(deps(c), {
@@ -108,12 +115,16 @@ export const psychologyRoutes = createRouter()
     });
     return c.json(data, 200);
   })
-  .openapi(techniquesRoute, async (c) => {
-    const { data } = await callNode(deps(c), {
-      path: "/v1/knowledge/techniques",
-      body: c.req.valid("query"),
-      schema: knowledgeTechniquesResponseSchema,
-      tasks: ["embedding"],
-    });
-    return c.json(data, 200);
+  .openapi(techniquesRoute, (c) => {
+    const { issue: query, ...rest } = c.req.valid("query");
+    const match = matchKnowledgeIssue(query);
+    if (!match) {
+      throw new InkwellError(
+        "VALIDATION_FAILED",
+        `"${query.slice(0, 60)}" matches no issue the knowledge base knows; try one of ${KNOWLEDGE_ISSUES.join(", ")}.`,
+        { errors: [{ path: "issue", message: `matches no known issue (${KNOWLEDGE_ISSUES.join(", ")})` }] },
+      );
+    }
+    const answer = rankTechniques(knowledgeCatalog().passages, { issue: match.issue, ...rest });
+    return c.json({ ...answer, matched: { query, term: match.term, by: match.by } }, 200);
   });
