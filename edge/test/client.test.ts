@@ -1,0 +1,55 @@
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createInkwellClient } from "../src/client.ts";
+import { BASE_URL, randomIp, registerUser } from "./harness.ts";
+
+/** The typed client, talking to the Worker under test as a client on its own address would. */
+function client(token: string) {
+  const ip = randomIp();
+  return createInkwellClient(BASE_URL, {
+    token,
+    fetch: (input, init) => {
+      const request = new Request(input, init);
+      request.headers.set("CF-Connecting-IP", ip);
+      return SELF.fetch(request);
+    },
+  });
+}
+
+describe("the typed client", () => {
+  it("pages topics, reads one, filters entries by mood, polls the entry's job and asks for techniques", async () => {
+    const user = await registerUser();
+    const api = client(user.accessToken);
+    for (const name of ["Sleep", "Work", "Family"]) {
+      expect((await api.v1.topics.$post({ json: { name } })).status).toBe(201);
+    }
+    const first = await api.v1.topics.$get({ query: { limit: "2" } });
+    expect(first.status).toBe(200);
+    if (first.status !== 200) return;
+    const page = await first.json();
+    expect(page.items.map((t) => t.name)).toEqual(["Family", "Sleep"]);
+    const rest = await api.v1.topics.$get({ query: { limit: "2", cursor: page.nextCursor ?? "" } });
+    if (rest.status !== 200) throw new Error(`status ${rest.status}`);
+    expect((await rest.json()).items.map((t) => t.name)).toEqual(["Work"]);
+
+    const id = page.items[0]?.id ?? "";
+    const one = await api.v1.topics[":id"].$get({ param: { id } });
+    if (one.status !== 200) throw new Error(`status ${one.status}`);
+    expect((await one.json()).name).toBe("Family");
+
+    const created = await api.v1.entries.$post({ json: { content: "A calm evening.", mood: 7 } });
+    if (created.status !== 201) throw new Error(`status ${created.status}`);
+    const entry = await created.json();
+    const listed = await api.v1.entries.$get({ query: { mood: "6-8" } });
+    if (listed.status !== 200) throw new Error(`status ${listed.status}`);
+    const items = (await listed.json()).items;
+    expect(items.map((e) => e.id)).toEqual([entry.id]);
+    expect(items[0]?.jobId).toBe(entry.jobId);
+    const job = await api.v1.jobs[":id"].$get({ param: { id: entry.jobId ?? "" } });
+    expect(job.status).toBe(200);
+
+    const techniques = await api.v1.psychology.techniques.$get({ query: { issue: "overthinking" } });
+    if (techniques.status !== 200) throw new Error(`status ${techniques.status}`);
+    expect((await techniques.json()).issue).toBe("rumination");
+  });
+});
