@@ -39,13 +39,11 @@ export async function queueEntryPurges(tx: Database | Tx, entryIds: readonly str
   const unique = [...new Set(entryIds)];
   for (let start = 0; start < unique.length; start += PURGE_BATCH) {
     const id = uuidv7();
-    await tx
-      .insert(jobs)
-      .values({
-        id,
-        kind: PURGE_ENTRY_VECTORS_JOB,
-        payload: { entryIds: unique.slice(start, start + PURGE_BATCH) },
-      });
+    await tx.insert(jobs).values({
+      id,
+      kind: PURGE_ENTRY_VECTORS_JOB,
+      payload: { entryIds: unique.slice(start, start + PURGE_BATCH) },
+    });
     ids.push(id);
   }
   return ids;
