@@ -6,7 +6,7 @@ import { type CrisisItem, type CrisisMetrics, loadCrisisSet, split } from "../..
  * Floors under the held-out figures of the crisis assessment, so a regression fails CI. They sit a little
  * under what the current rules and heads reach; raise them as the assessment improves, never lower them to make a change pass.
  * (Last set at 3,650 items, when the entry head became a small network: held out, USE-lite 0.74 with tricky
- * false alarms 0.09, the edge 0.54, the static model 0.64. The static model's floor was lowered from 0.64:
+ * false alarms 0.10, the edge 0.56, the static model 0.64. The static model's floor was lowered from 0.64:
  * its network head reads the larger set worse than the linear head read the smaller one; USE-lite is the
  * default wherever a node can run it.)
  */
