@@ -5,7 +5,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { publicApi } from "./api.ts";
 import { parseCorsOrigins } from "./env.ts";
 import type { AppEnv } from "./hono-env.ts";
-import { createRouter } from "./lib/openapi.ts";
+import { createRouter, withIdempotencyKeyHeader } from "./lib/openapi.ts";
 import { problemResponse } from "./lib/problem.ts";
 import { init } from "./middleware/init.ts";
 import { requestId } from "./middleware/request-id.ts";
@@ -103,14 +103,20 @@ export function createApp() {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "nodeToken", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "joinSecret", { type: "http", scheme: "bearer" });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Inkwell API",
-      version: "1.0.0",
-      description: "Journaling with analysis, search by meaning, insights and grounded chat.",
-    },
-  });
+  app.get("/openapi.json", (c) =>
+    c.json(
+      withIdempotencyKeyHeader(
+        app.getOpenAPI31Document({
+          openapi: "3.1.0",
+          info: {
+            title: "Inkwell API",
+            version: "1.0.0",
+            description: "Journaling with analysis, search by meaning, insights and grounded chat.",
+          },
+        }),
+      ),
+    ),
+  );
   app.route("/", docsPage);
 
   app.notFound((c) =>

@@ -15,3 +15,34 @@ export function createRouter(): OpenAPIHono<AppEnv> {
     },
   });
 }
+
+/** The header every authenticated POST honours (`protect()` installs the middleware). */
+export const IDEMPOTENCY_KEY_PARAMETER = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description:
+    "Makes the POST safe to retry: a repeat with the same key and body within 24 hours replays the first " +
+    "response (with `Idempotent-Replayed: true`) instead of running again, a streamed chat reply included; " +
+    "the same key with another body, or while the first request is still running, answers 409 CONFLICT. " +
+    "Keys are per user and per route.",
+  schema: { type: "string", pattern: "^[A-Za-z0-9._:-]{1,255}$" },
+} as const;
+
+interface OperationLike {
+  security?: Record<string, unknown>[];
+  parameters?: unknown[];
+}
+
+/**
+ * Adds `Idempotency-Key` to every POST that a signed-in caller makes (bearer security): those are the
+ * routes behind `protect()`, so the document and the middleware cannot drift apart.
+ */
+export function withIdempotencyKeyHeader<T extends { paths?: Record<string, unknown> }>(document: T): T {
+  for (const item of Object.values(document.paths ?? {})) {
+    const post = (item as { post?: OperationLike }).post;
+    if (!post?.security?.some((requirement) => "bearer" in requirement)) continue;
+    post.parameters = [...(post.parameters ?? []), IDEMPOTENCY_KEY_PARAMETER];
+  }
+  return document;
+}

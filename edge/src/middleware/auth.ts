@@ -12,6 +12,7 @@ import {
 } from "../services/api-keys.ts";
 import { loadAuthState } from "../services/auth-state.ts";
 import { failAuthentication, refuseAddressOverFailureBudget } from "./auth-failures.ts";
+import { idempotency } from "./idempotency.ts";
 import { limitByPrincipal } from "./rate-limit.ts";
 
 /** A signed-in person may do everything a key could, except administration unless they are an admin. */
@@ -157,8 +158,9 @@ export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
 
 /**
  * The middleware chain of every protected route: authenticate, then the per-caller rate limit
- * (so wrong-scope attempts count too), then the route's own guards.
+ * (so wrong-scope attempts count too), then the route's own guards, then `Idempotency-Key` (POST only):
+ * last, so a refused caller never claims a key, and in one place, so no POST route can forget it.
  */
 export function protect(...guards: MiddlewareHandler<AppEnv>[]): MiddlewareHandler<AppEnv>[] {
-  return [authenticate, limitByPrincipal, ...guards];
+  return [authenticate, limitByPrincipal, ...guards, idempotency];
 }

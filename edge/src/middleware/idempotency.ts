@@ -1,4 +1,4 @@
-import { InkwellError, sha256Hex } from "@inkwell/shared";
+import { InkwellError, sha256Hex, toHex } from "@inkwell/shared";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import type { AppEnv } from "../hono-env.ts";
@@ -7,8 +7,11 @@ import { setUserKey, userKey } from "../lib/user-keys.ts";
 
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,255}$/;
 const PENDING_TTL_SECONDS = 60;
+/** A streamed reply holds its key this long at most (a reply slot's lifetime): a retry meanwhile is a 409. */
+const STREAMING_TTL_SECONDS = 5 * 60;
 const STORED_TTL_SECONDS = 24 * 60 * 60;
 const TIMEOUT_MS = 1_000;
+const encoder = new TextEncoder();
 
 const recordSchema = z.union([
   z.object({ state: z.literal("pending"), fingerprint: z.string() }),
@@ -21,11 +24,45 @@ const recordSchema = z.union([
   }),
 ]);
 
+/** Where a user's record for one key on one route lives: keys are scoped per user and per route. */
+export async function idempotencyRecordKey(
+  userId: string,
+  method: string,
+  path: string,
+  key: string,
+): Promise<string> {
+  return userKey(userId, "idem", await sha256Hex(`${method} ${path}\n${key}`));
+}
+
 /**
- * `Idempotency-Key` on POST (Stripe's semantics): the first response to a key is stored for a day and
- * replayed for a repeat with the same body; the same key with another body is a 409, and so is a
- * repeat while the first is still running. Keys are per user. When Redis is unreachable the request
- * runs without the guarantee rather than failing.
+ * What a repeat must match to be the same request. Keyed (HMAC with the Worker's secret) because a body
+ * can hold passwords (a password change): a plain hash in Redis could be guessed offline.
+ */
+export async function idempotencyFingerprint(
+  secret: string,
+  method: string,
+  path: string,
+  body: string,
+): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(`${method} ${path}\n${body}`)));
+}
+
+/**
+ * `Idempotency-Key` on every authenticated POST (Stripe's semantics; `protect()` installs it): the first
+ * response to a key is stored for a day and replayed for a repeat with the same body; the same key with
+ * another body is a 409, and so is a repeat while the first is still running. Keys are per user and per
+ * route (method and path), so one key may be reused on another route. Thrown errors and 5xx answers are
+ * not stored: a retry runs again. A streamed answer (SSE) holds the key while it streams and is stored as
+ * the events sent, so a retry replays them instead of running the model again; a stream the client left
+ * early is stored as far as it got. When Redis is unreachable the request runs without the guarantee
+ * rather than failing.
  */
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("Idempotency-Key");
@@ -35,12 +72,16 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
       errors: [{ path: "Idempotency-Key", message: "invalid" }],
     });
   }
-  const { redis } = c.get("services");
+  const { redis, config } = c.get("services");
   const userId = c.get("auth").userId;
   const body = await c.req.text();
-  const fingerprint = await sha256Hex(`${c.req.method} ${c.req.path}\n${body}`);
+  const fingerprint = await idempotencyFingerprint(config.JWT_SECRET, c.req.method, c.req.path, body);
   // Under the user's prefix and in their index: stored answers can hold journal text.
-  const redisKey = userKey(userId, "idem", await sha256Hex(key));
+  const redisKey = await idempotencyRecordKey(userId, c.req.method, c.req.path, key);
+  const warn = () =>
+    console.warn(
+      JSON.stringify({ level: "warn", msg: "idempotency store unavailable", requestId: c.get("requestId") }),
+    );
 
   let claimed: boolean;
   try {
@@ -78,11 +119,17 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
     }
   } catch (err) {
     if (err instanceof InkwellError) throw err;
-    console.warn(
-      JSON.stringify({ level: "warn", msg: "idempotency store unavailable", requestId: c.get("requestId") }),
-    );
+    warn();
     return next();
   }
+
+  const store = async (status: number, text: string, contentType: string | null) => {
+    const stored = { state: "done" as const, fingerprint, status, body: text, contentType };
+    await setUserKey(redis, userId, redisKey, JSON.stringify(stored), {
+      ttlSeconds: STORED_TTL_SECONDS,
+      timeoutMs: TIMEOUT_MS,
+    });
+  };
 
   await next();
   try {
@@ -91,20 +138,65 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
       await withTimeout(redis.del(redisKey), TIMEOUT_MS, "Redis");
       return;
     }
-    const stored = {
-      state: "done" as const,
-      fingerprint,
-      status: c.res.status,
-      body: await c.res.clone().text(),
-      contentType: c.res.headers.get("Content-Type"),
-    };
-    await setUserKey(redis, userId, redisKey, JSON.stringify(stored), {
-      ttlSeconds: STORED_TTL_SECONDS,
-      timeoutMs: TIMEOUT_MS,
-    });
+    const contentType = c.res.headers.get("Content-Type");
+    if (contentType?.startsWith("text/event-stream") && c.res.body) {
+      // Reading the body here would hold the whole stream back; it is recorded as it passes instead.
+      await setUserKey(redis, userId, redisKey, JSON.stringify({ state: "pending", fingerprint }), {
+        ttlSeconds: STREAMING_TTL_SECONDS,
+        timeoutMs: TIMEOUT_MS,
+      });
+      const { status } = c.res;
+      c.res = new Response(
+        recordStream(c.res.body, (text) => store(status, text, contentType).catch(warn)),
+        c.res,
+      );
+      return;
+    }
+    await store(c.res.status, await c.res.clone().text(), contentType);
   } catch {
-    console.warn(
-      JSON.stringify({ level: "warn", msg: "idempotency store unavailable", requestId: c.get("requestId") }),
-    );
+    warn();
   }
 });
+
+/**
+ * Passes a response body through and hands its text to `settle` once, when it ends or when the client
+ * cancels it (with what was sent so far); the cancel reaches the source, so the route sees the client go.
+ */
+function recordStream(
+  source: ReadableStream<Uint8Array>,
+  settle: (text: string) => Promise<void>,
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let settled = false;
+  const finish = async () => {
+    if (settled) return;
+    settled = true;
+    await settle(text + decoder.decode());
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        await finish();
+        controller.error(err);
+        return;
+      }
+      if (chunk.done) {
+        // Stored before the client sees the end, so a retry after a finished stream always replays it.
+        await finish();
+        controller.close();
+        return;
+      }
+      text += decoder.decode(chunk.value, { stream: true });
+      controller.enqueue(chunk.value);
+    },
+    async cancel(reason) {
+      await reader.cancel(reason).catch(() => undefined);
+      await finish();
+    },
+  });
+}

@@ -4,7 +4,6 @@ import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { invalidateUserViews } from "../../lib/view-cache.ts";
 import { protect, requireScope } from "../../middleware/auth.ts";
-import { idempotency } from "../../middleware/idempotency.ts";
 import { createEntry } from "../../services/entries.ts";
 import { dispatchJob } from "../../services/job-dispatch.ts";
 import { inBackground, pipelineDeps } from "../../services/pipeline-context.ts";
@@ -16,7 +15,7 @@ const route = createRoute({
   tags: ["Entries"],
   summary: "Write an entry; its analysis is queued in the same transaction",
   security: [{ bearer: [] }],
-  middleware: [...protect(requireScope("entries:write")), idempotency],
+  middleware: protect(requireScope("entries:write")),
   request: {
     body: { required: true, content: { "application/json": { schema: createEntryRequestSchema } } },
   },

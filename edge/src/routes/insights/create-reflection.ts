@@ -3,7 +3,6 @@ import { createReflectionRequestSchema, InkwellError } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { protect, requireScope } from "../../middleware/auth.ts";
-import { idempotency } from "../../middleware/idempotency.ts";
 import { pipelineDeps } from "../../services/pipeline-context.ts";
 import {
   reflectionWriter,
@@ -28,7 +27,7 @@ const route = createRoute({
     "otherwise, or when writing fails for good, the edge computes a structured one (`generated: false`). " +
     "Asking again for the same period recomputes it on the same reflection.",
   security: [{ bearer: [] }],
-  middleware: [...protect(requireScope("ai")), idempotency],
+  middleware: protect(requireScope("ai")),
   request: {
     body: { required: true, content: { "application/json": { schema: createReflectionRequestSchema } } },
   },

@@ -4,7 +4,6 @@ import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { invalidateUserViews } from "../../lib/view-cache.ts";
 import { protect, requireScope } from "../../middleware/auth.ts";
-import { idempotency } from "../../middleware/idempotency.ts";
 import { createTopic } from "../../services/topics.ts";
 import { topicJson } from "./list-topics.ts";
 
@@ -14,7 +13,7 @@ const route = createRoute({
   tags: ["Topics"],
   summary: "Make a topic",
   security: [{ bearer: [] }],
-  middleware: [...protect(requireScope("entries:write")), idempotency],
+  middleware: protect(requireScope("entries:write")),
   request: {
     body: { required: true, content: { "application/json": { schema: createTopicRequestSchema } } },
   },
