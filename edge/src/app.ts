@@ -7,6 +7,7 @@ import { parseCorsOrigins } from "./env.ts";
 import type { AppEnv } from "./hono-env.ts";
 import { createRouter, withIdempotencyKeyHeader } from "./lib/openapi.ts";
 import { problemResponse } from "./lib/problem.ts";
+import { CREDENTIAL_ISSUING_POSTS } from "./middleware/idempotency.ts";
 import { init } from "./middleware/init.ts";
 import { requestId } from "./middleware/request-id.ts";
 import { docsPage } from "./routes/docs.ts";
@@ -114,6 +115,7 @@ export function createApp() {
             description: "Journaling with analysis, search by meaning, insights and grounded chat.",
           },
         }),
+        CREDENTIAL_ISSUING_POSTS,
       ),
     ),
   );

@@ -36,12 +36,17 @@ interface OperationLike {
 
 /**
  * Adds `Idempotency-Key` to every POST that a signed-in caller makes (bearer security): those are the
- * routes behind `protect()`, so the document and the middleware cannot drift apart.
+ * routes behind `protect()`, so the document and the middleware cannot drift apart, less `except` (the
+ * routes whose answers hand out credentials, which are never stored).
  */
-export function withIdempotencyKeyHeader<T extends { paths?: Record<string, unknown> }>(document: T): T {
-  for (const item of Object.values(document.paths ?? {})) {
+export function withIdempotencyKeyHeader<T extends { paths?: Record<string, unknown> }>(
+  document: T,
+  except: ReadonlySet<string> = new Set(),
+): T {
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
     const post = (item as { post?: OperationLike }).post;
     if (!post?.security?.some((requirement) => "bearer" in requirement)) continue;
+    if (except.has(path)) continue;
     post.parameters = [...(post.parameters ?? []), IDEMPOTENCY_KEY_PARAMETER];
   }
   return document;

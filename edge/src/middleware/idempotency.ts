@@ -61,12 +61,27 @@ export async function idempotencyFingerprint(
  * route (method and path), so one key may be reused on another route. Thrown errors and 5xx answers are
  * not stored: a retry runs again. A streamed answer (SSE) holds the key while it streams and is stored as
  * the events sent, so a retry replays them instead of running the model again; a stream the client left
- * early is stored as far as it got. When Redis is unreachable the request runs without the guarantee
+ * early is stored as far as it got. Answers that hand out credentials are never stored
+ * (`CREDENTIAL_ISSUING_POSTS`). When Redis is unreachable the request runs without the guarantee
  * rather than failing.
  */
+/**
+ * POSTs whose answer hands out a credential (an API key, fresh tokens, a join secret, a node token). Their
+ * answers are never stored, so a third party holding Redis never holds a working credential: the key is
+ * ignored there and a retry runs again (revoke what a retry made twice).
+ */
+export const CREDENTIAL_ISSUING_POSTS: ReadonlySet<string> = new Set([
+  "/v1/api-keys",
+  "/v1/me/password",
+  "/v1/auth/logout-all",
+  "/v1/admin/join-secrets",
+  "/v1/admin/nodes",
+]);
+
 export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const key = c.req.header("Idempotency-Key");
   if (key === undefined || c.req.method !== "POST") return next();
+  if (CREDENTIAL_ISSUING_POSTS.has(c.req.path)) return next();
   if (!KEY_PATTERN.test(key)) {
     throw new InkwellError("VALIDATION_FAILED", "Idempotency-Key must be 1-255 letters, digits or . _ : -", {
       errors: [{ path: "Idempotency-Key", message: "invalid" }],

@@ -7,7 +7,11 @@ import {
 } from "@inkwell/shared";
 import { Redis } from "@upstash/redis/cloudflare";
 import { describe, expect, it } from "vitest";
-import { idempotencyFingerprint, idempotencyRecordKey } from "../../src/middleware/idempotency.ts";
+import {
+  CREDENTIAL_ISSUING_POSTS,
+  idempotencyFingerprint,
+  idempotencyRecordKey,
+} from "../../src/middleware/idempotency.ts";
 import { json } from "../entries/helpers.ts";
 import { call, edgeEnv, expectProblem, registerUser, type TestUser } from "../harness.ts";
 
@@ -154,20 +158,25 @@ describe.concurrent("Idempotency-Key on every authenticated POST", () => {
     expect(topic.headers.get("Idempotent-Replayed")).toBeNull();
   });
 
-  it("replays a created API key (shown once) and creates one key", async () => {
+  it("never stores an answer that hands out a credential: a retried API-key create runs again", async () => {
     const user = await registerUser();
     const key = `idem-${crypto.randomUUID()}`;
     const body = { name: "retried", scopes: ["entries:read"] };
     const first = await json<{ id: string; key: string }>(await post(user, "/v1/api-keys", body, key), 201);
     const again = await json<{ id: string; key: string }>(await post(user, "/v1/api-keys", body, key), 201);
-    expect(again).toEqual(first);
+    expect(again.id).not.toBe(first.id);
+    const redis = new Redis({
+      url: edgeEnv.UPSTASH_REDIS_REST_URL ?? "",
+      token: edgeEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
+    });
+    expect(await redis.get(await idempotencyRecordKey(user.id, "POST", "/v1/api-keys", key))).toBeNull();
     const listed = pageSchema(apiKeySchema).parse(
       await json(await call("/v1/api-keys", { token: user.accessToken }), 200),
     );
-    expect(listed.items.map((k) => k.id)).toEqual([first.id]);
+    expect(listed.items.map((k) => k.id).sort()).toEqual([first.id, again.id].sort());
   });
 
-  it("declares the header on every authenticated POST of the OpenAPI document, and only there", async () => {
+  it("declares the header on every authenticated POST of the OpenAPI document but those handing out credentials, and only there", async () => {
     const doc = await json<{
       paths: Record<
         string,
@@ -184,7 +193,9 @@ describe.concurrent("Idempotency-Key on every authenticated POST", () => {
           authenticatedPosts.push(`${method} ${path}`);
       }
     }
-    expect(declaring.sort()).toEqual(authenticatedPosts.sort());
+    const credentialPosts = [...CREDENTIAL_ISSUING_POSTS].map((path) => `post ${path}`);
+    for (const op of credentialPosts) expect(authenticatedPosts).toContain(op);
+    expect(declaring.sort()).toEqual(authenticatedPosts.filter((op) => !credentialPosts.includes(op)).sort());
     for (const op of [
       "post /v1/entries",
       "post /v1/sessions",
@@ -192,7 +203,6 @@ describe.concurrent("Idempotency-Key on every authenticated POST", () => {
       "post /v1/insights/reflections",
       "post /v1/topics",
       "post /v1/topics/discover",
-      "post /v1/api-keys",
     ]) {
       expect(declaring).toContain(op);
     }
