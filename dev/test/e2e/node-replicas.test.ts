@@ -59,6 +59,9 @@ describe("three replicas from one env file", () => {
           EDGE_URL: stack.edgeUrl,
           NODE_JOIN_SECRET: secret,
           NODE_HOST: "127.0.0.1",
+          // Replicas here share one host's loopback, so each takes a free port for its private listener
+          // (in containers every replica has 9464 of its own).
+          NODE_ADMIN_PORT: "0",
           CHROMA_URL: stack.chromaUrl,
           QSTASH_CURRENT_SIGNING_KEY: stack.edgeVars.QSTASH_CURRENT_SIGNING_KEY ?? "",
           QSTASH_NEXT_SIGNING_KEY: stack.edgeVars.QSTASH_NEXT_SIGNING_KEY ?? "",
