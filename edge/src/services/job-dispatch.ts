@@ -8,7 +8,7 @@ import {
 import type { Client as QStashClient } from "@upstash/qstash";
 import { and, asc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Database } from "../db/client.ts";
+import type { Database, Tx } from "../db/client.ts";
 import {
   entries,
   entryAnalyses,
@@ -574,7 +574,7 @@ export async function markAnalysisFailed(
 
 /** Creates the first page job of a reindex of `model` (later pages follow as each one lands). */
 export async function createReindexJob(
-  db: Database,
+  db: Database | Tx,
   model: string,
   after: string | null,
   jobId: string,

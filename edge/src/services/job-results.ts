@@ -323,6 +323,9 @@ async function applyReindex(deps: PipelineDeps, jobId: string, indexed: boolean)
   if (!job) return "unknown-job";
   if (job.status === "done") return "duplicate";
   const payload = reindexPayload.parse(job.payload);
+  // A full page means there may be more: the next page is a job of its own, so each is retried alone. It
+  // is written in the transaction that finishes this page, so the pass never looks finished between pages.
+  const next = payload.pageEnd && payload.pageCount === REINDEX_PAGE_SIZE ? uuidv7() : undefined;
   const purges = await db.transaction(async (tx) => {
     const done = await tx
       .update(jobs)
@@ -336,6 +339,7 @@ async function applyReindex(deps: PipelineDeps, jobId: string, indexed: boolean)
       .where(and(eq(jobs.id, jobId), sql`${jobs.status} <> 'done'`))
       .returning({ id: jobs.id });
     if (done.length === 0) return undefined;
+    if (next && payload.pageEnd) await createReindexJob(tx, payload.model, payload.pageEnd, next);
     // The page was read before the node wrote it: an entry or an account of the page deleted meanwhile
     // had its purge run maybe before this write, so it is purged once more.
     if (!payload.pageEnd) return [];
@@ -360,12 +364,7 @@ async function applyReindex(deps: PipelineDeps, jobId: string, indexed: boolean)
         ),
       );
   }
-  // A full page means there may be more: the next page is a job of its own, so each is retried alone.
-  if (payload.pageEnd && payload.pageCount === REINDEX_PAGE_SIZE) {
-    const next = uuidv7();
-    await createReindexJob(db, payload.model, payload.pageEnd, next);
-    await dispatchJob(deps, next);
-  }
+  if (next) await dispatchJob(deps, next);
   return "applied";
 }
 
