@@ -9,6 +9,7 @@ import {
   windowProbability,
 } from "../../inference-node/src/analysis/safety-meaning.ts";
 import { loadManifest } from "../src/manifest.ts";
+import { seededRandom } from "../src/offline/sentiment-data.ts";
 import { defaultModelsDir } from "../src/paths.ts";
 import { everydayNegatives, outOfFoldLexical } from "./crisis-lexical.ts";
 import {
@@ -190,18 +191,6 @@ function chooseThresholds(
   }
   if (!best) throw new Error("no thresholds keep false alarms within budget");
   return { threshold: best.threshold, entryThreshold: best.entryThreshold, train: best.train };
-}
-
-/** mulberry32: a small seeded generator, so the same data gives the same weights on every machine. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ENTRY_HIDDEN = 32;
