@@ -382,13 +382,13 @@ describe("Dockerfile.node's image stages", () => {
   }
 });
 
-/** The shell lines of README's Docker section, continuation lines joined, comments dropped. */
-function readmeDockerLines(): string[][] {
-  const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
-  const section = readme.slice(
-    readme.indexOf("\n## Docker\n"),
-    readme.indexOf("\n## ", readme.indexOf("\n## Docker\n") + 1),
-  );
+/** The shell lines of the Docker section of docs/inference-node.md, continuation lines joined, comments dropped. */
+function documentedDockerLines(): string[][] {
+  const doc = readFileSync(path.join(repoRoot, "docs/inference-node.md"), "utf8");
+  const start = doc.indexOf("\n## Docker\n");
+  if (start < 0) throw new Error('docs/inference-node.md has no "## Docker" section');
+  const end = doc.indexOf("\n## ", start + 1);
+  const section = doc.slice(start, end < 0 ? undefined : end);
   const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
   return blocks
     .join("\n")
@@ -413,8 +413,8 @@ function dockerRun(words: string[]) {
   return { ...flags, image: words.at(-1) ?? "" };
 }
 
-describe("README's docker build and docker run lines", () => {
-  const lines = readmeDockerLines();
+describe("docs/inference-node.md's docker build and docker run lines", () => {
+  const lines = documentedDockerLines();
   const builds = new Map(
     lines
       .filter((w) => w[1] === "build")
