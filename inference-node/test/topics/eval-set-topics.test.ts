@@ -68,7 +68,7 @@ describe("topic discovery on the evaluation journal (use-lite)", () => {
     );
     expect(topics.length).toBeGreaterThanOrEqual(8);
     expect(topics.length).toBeLessThanOrEqual(20);
-    // Measured 0.738 (README, "Search quality"); the floor leaves room for model rebuilds.
+    // Measured 0.738 (docs/search.md, "Search quality"); the floor leaves room for model rebuilds.
     expect(topicPurity(topics, themeOf)).toBeGreaterThan(0.65);
     // A theme can share a topic with a neighbour (travel and moving house both pack bags and catch
     // trains), so most themes (six of these eight), not all, must have a topic of their own labelled with their words.

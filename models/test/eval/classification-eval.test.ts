@@ -48,7 +48,7 @@ describe("the journal corpus", () => {
 });
 
 describe("sentiment and emotion floors on the held-out split", () => {
-  // Measured figures are in the README ("Sentiment and emotions"); each floor sits a margin below, so a
+  // Measured figures are in docs/models.md ("Sentiment and emotions"); each floor sits a margin below, so a
   // regression in the corpus loader, the heads, the export or the node's reading of scores fails here.
   it("the journal sentiment head: macro-F1 and every class, neutral included", () => {
     const head = sentiment(SENTIMENT_HEAD_ID);
