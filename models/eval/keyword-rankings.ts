@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { HYBRID_FUSION, queryKind } from "@inkwell/shared";
 import { freePort } from "../../dev/src/lib/ports.ts";
 import { startPostgres } from "../../dev/src/postgres/embedded.ts";
 import { migrateDatabase } from "../../dev/src/postgres/migrate.ts";
@@ -26,6 +27,12 @@ export function evalUuid(id: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** Keyword rankings per query id: keyword mode's, and the keyword side of hybrid search's. */
+export interface KeywordRankings {
+  keyword: Map<string, string[]>;
+  hybrid: Map<string, string[]>;
+}
+
 /**
  * Keyword mode exactly as the API serves it: the entries go into a real Postgres with the project's
  * migrations (generated tsvector column, GIN and trigram indexes), and every query runs through the edge's
@@ -35,7 +42,7 @@ export async function keywordRankings(
   entries: readonly EvalEntry[],
   queries: readonly EvalQuery[],
   options: KeywordRankingOptions,
-): Promise<Map<string, string[]>> {
+): Promise<KeywordRankings> {
   let stop: (() => Promise<void>) | undefined;
   let url = options.databaseUrl;
   if (!url) {
@@ -73,12 +80,17 @@ export async function keywordRankings(
       }));
       await db.insert(entriesTable).values(rows);
       options.log(`keyword: ${rows.length} entries in Postgres, ${queries.length} queries`);
-      const rankings = new Map<string, string[]>();
+      const rankings: KeywordRankings = { keyword: new Map(), hybrid: new Map() };
+      const ids = (hits: readonly { id: string }[]) => hits.map((hit) => byUuid.get(hit.id) ?? hit.id);
       for (const query of queries) {
-        const hits = await keywordSearch(db, userId, { q: query.text, limit: options.limit });
-        rankings.set(
+        const all = await keywordSearch(db, userId, { q: query.text, limit: options.limit });
+        rankings.keyword.set(query.id, ids(all));
+        const match = HYBRID_FUSION[queryKind(query.text)].keywordMatch;
+        rankings.hybrid.set(
           query.id,
-          hits.map((hit) => byUuid.get(hit.id) ?? hit.id),
+          match === "all"
+            ? ids(all)
+            : ids(await keywordSearch(db, userId, { q: query.text, limit: options.limit, match })),
         );
       }
       return rankings;

@@ -18,7 +18,7 @@ import { evaluateClassifiers, formatClassificationReport } from "./classificatio
 import { evaluateCrisisModels, formatCrisisEvaluation } from "./crisis-eval.ts";
 import { chooseEmbeddingModels, type EvalEmbedder, loadEvalEmbedder } from "./embedding-models.ts";
 import { type EvalSet, embeddingText, evalSetDir, loadEvalSet } from "./eval-set.ts";
-import { keywordRankings } from "./keyword-rankings.ts";
+import { type KeywordRankings, keywordRankings } from "./keyword-rankings.ts";
 import {
   evalSetTopicEntries,
   evaluateTopics,
@@ -112,7 +112,7 @@ function recallByKind(perQuery: ModelResult["perQuery"]): ModelResult["recallByK
 async function evaluateModel(
   set: EvalSet,
   embedder: EvalEmbedder,
-  keyword: Map<string, string[]>,
+  keyword: KeywordRankings,
   candidates: number,
   isDefault: boolean,
 ): Promise<ModelResult> {
@@ -145,15 +145,17 @@ async function evaluateModel(
   const perQuery: ModelResult["perQuery"] = [];
   set.queries.forEach((query, q) => {
     const rankings: Record<SearchMode, string[]> = {
-      keyword: keyword.get(query.id) ?? [],
+      keyword: keyword.keyword.get(query.id) ?? [],
       semantic: cosineRanking(queryVectors[q] as Float32Array, documents).slice(0, candidates),
       hybrid: [],
       "semantic-chunks": chunkedRanking(queryVectors[q] as Float32Array, chunked).slice(0, candidates),
       "hybrid-chunks": [],
     };
     // The edge's own fusion (weights per query kind, shared/src/search.ts).
-    rankings.hybrid = fuseHybrid(query.text, rankings.keyword, rankings.semantic).map((hit) => hit.id);
-    rankings["hybrid-chunks"] = fuseHybrid(query.text, rankings.keyword, rankings["semantic-chunks"]).map(
+    // The keyword side as hybrid search reads the query (all of a phrase's words, any of a sentence's).
+    const keywordSide = keyword.hybrid.get(query.id) ?? [];
+    rankings.hybrid = fuseHybrid(query.text, keywordSide, rankings.semantic).map((hit) => hit.id);
+    rankings["hybrid-chunks"] = fuseHybrid(query.text, keywordSide, rankings["semantic-chunks"]).map(
       (hit) => hit.id,
     );
     const row = {

@@ -23,6 +23,8 @@ import {
   type ThinkingPatterns,
 } from "./chat-patterns.ts";
 import { CRISIS_PROMPT, SESSION_TYPES } from "./chat-prompts.ts";
+import { anyWordQuery } from "./keyword-search.ts";
+import { lockWriter } from "./writer-locks.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const notFound = () => new InkwellError("NOT_FOUND", "No session with that id.");
@@ -264,7 +266,7 @@ async function relevantEntries(
         : [];
     });
   }
-  const query = sql`nullif(replace(plainto_tsquery('english', ${text})::text, '&', '|'), '')::tsquery`;
+  const query = anyWordQuery(text);
   const rows = await db
     .select({
       id: entries.id,
@@ -287,6 +289,37 @@ async function relevantEntries(
 
 /** ~4 characters a token: enough to keep a prompt inside a small model's window. */
 const HISTORY_BUDGET_CHARS = 6_000;
+
+type NewMessage = Omit<typeof chatMessages.$inferInsert, "id" | "sessionId" | "userId" | "createdAt">;
+
+/**
+ * Stores one message and marks its session active, in one transaction and in the lock order
+ * (writer-locks.ts): the writer's row, then the session, then the new message. A session deleted while
+ * the reply was written, or an account deleted meanwhile, is answered 404.
+ */
+async function storeMessage(
+  db: Database,
+  userId: string,
+  sessionId: string,
+  message: NewMessage,
+): Promise<typeof chatMessages.$inferSelect> {
+  return await db.transaction(async (tx) => {
+    if (!(await lockWriter(tx, userId))) throw notFound();
+    const now = new Date();
+    const [session] = await tx
+      .update(chatSessions)
+      .set({ lastMessageAt: now, updatedAt: now })
+      .where(and(eq(chatSessions.id, sessionId), eq(chatSessions.userId, userId)))
+      .returning({ id: chatSessions.id });
+    if (!session) throw notFound();
+    const [row] = await tx
+      .insert(chatMessages)
+      .values({ ...message, id: uuidv7(), sessionId, userId, createdAt: now })
+      .returning();
+    if (!row) throw new InkwellError("INTERNAL", "The message was not stored.");
+    return row;
+  });
+}
 
 function escapeData(text: string): string {
   return text.replaceAll("<", "‹").replaceAll(">", "›");
@@ -318,25 +351,12 @@ export async function prepareReply(
   const session = await sessionRow(db, userId, sessionId);
   const safety = mergeSafety(assessSafety(content), await nodeSafety);
   const crisis = safety.level === "high" || safety.level === "critical";
-  const now = new Date();
-  const [stored] = await db
-    .insert(chatMessages)
-    .values({
-      id: uuidv7(),
-      sessionId,
-      userId,
-      role: "user",
-      content,
-      safety: { level: safety.level },
-      generated: false,
-      createdAt: now,
-    })
-    .returning();
-  await db
-    .update(chatSessions)
-    .set({ lastMessageAt: now, updatedAt: now })
-    .where(eq(chatSessions.id, sessionId));
-  if (!stored) throw new InkwellError("INTERNAL", "The message was not stored.");
+  const stored = await storeMessage(db, userId, sessionId, {
+    role: "user",
+    content,
+    safety: { level: safety.level },
+    generated: false,
+  });
 
   const info = SESSION_TYPES[session.type as SessionType];
   const noPatterns: ThinkingPatterns = { entriesLookedAt: 0, patterns: [] };
@@ -443,27 +463,14 @@ export async function storeAssistantMessage(
     ]),
     knowledge: new Set(context.knowledge.map((k) => k.id)),
   });
-  const now = new Date();
-  const [row] = await db
-    .insert(chatMessages)
-    .values({
-      id: uuidv7(),
-      sessionId: context.session.id,
-      userId,
-      role: "assistant",
-      content: reply.content,
-      status: reply.status,
-      citations,
-      safety: replySafety(context),
-      generated: reply.generated,
-      model: reply.model,
-      createdAt: now,
-    })
-    .returning();
-  await db
-    .update(chatSessions)
-    .set({ lastMessageAt: now, updatedAt: now })
-    .where(eq(chatSessions.id, context.session.id));
-  if (!row) throw new InkwellError("INTERNAL", "The reply was not stored.");
+  const row = await storeMessage(db, userId, context.session.id, {
+    role: "assistant",
+    content: reply.content,
+    status: reply.status,
+    citations,
+    safety: replySafety(context),
+    generated: reply.generated,
+    model: reply.model,
+  });
   return toMessage(row);
 }

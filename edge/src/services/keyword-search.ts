@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { HEADLINE_OPTIONS, htmlSnippet, SENTINELS } from "../lib/snippet.ts";
 
@@ -12,15 +12,38 @@ export interface KeywordHit {
 }
 
 /**
+ * Which of the query's words an entry must contain: `all` (web-search syntax: quotes, `or`, `-word`), as
+ * keyword search answers; `any`, ranked by how many and how densely, as hybrid search's keyword side reads a
+ * query written as a sentence, whose every word an entry rarely shares.
+ */
+export type KeywordMatch = "all" | "any";
+
+/**
+ * A query matching entries with any of the text's words (stemmed, stop words dropped). A text of stop words
+ * alone gives the empty query, which matches nothing, as keyword mode's does.
+ */
+export function anyWordQuery(text: string): SQL {
+  return sql`coalesce(nullif(replace(plainto_tsquery('english', ${text})::text, '&', '|'), '')::tsquery, ''::tsquery)`;
+}
+
+/**
  * Postgres full-text search (title weighted above content), falling back to trigram word similarity so a typo
  * ("anxeity") still finds "anxiety". Ranked by text rank plus similarity, newest first on ties.
  */
 export async function keywordSearch(
   db: Database,
   userId: string,
-  options: { q: string; limit: number; from?: string | undefined; to?: string | undefined },
+  options: {
+    q: string;
+    limit: number;
+    from?: string | undefined;
+    to?: string | undefined;
+    /** Default `all`. */
+    match?: KeywordMatch;
+  },
 ): Promise<KeywordHit[]> {
-  const query = sql`websearch_to_tsquery('english', ${options.q})`;
+  const query =
+    options.match === "any" ? anyWordQuery(options.q) : sql`websearch_to_tsquery('english', ${options.q})`;
   const text = sql`(coalesce(title, '') || ' ' || content)`;
   const from = options.from
     ? sql`and occurred_at >= ${new Date(options.from).toISOString()}::timestamptz`

@@ -1,4 +1,11 @@
-import { fuseHybrid, InkwellError, sha256Hex, vectorSearchResponseSchema } from "@inkwell/shared";
+import {
+  fuseHybrid,
+  HYBRID_FUSION,
+  InkwellError,
+  queryKind,
+  sha256Hex,
+  vectorSearchResponseSchema,
+} from "@inkwell/shared";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { entries, entryEmbeddings } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
@@ -6,7 +13,7 @@ import { callNode, embedTexts } from "../lib/node-client.ts";
 import { plainSnippet } from "../lib/snippet.ts";
 import { withTimeout } from "../lib/timeout.ts";
 import { setUserKey, userKey } from "../lib/user-keys.ts";
-import { type KeywordHit, keywordSearch } from "./keyword-search.ts";
+import { type KeywordHit, type KeywordMatch, keywordSearch } from "./keyword-search.ts";
 
 export interface SearchOptions {
   q: string;
@@ -158,8 +165,8 @@ export async function searchJournal(
   options: SearchOptions,
   requestId?: string,
 ): Promise<SearchOutcome> {
-  const keyword = async () =>
-    await keywordSearch(services.db, userId, { ...options, limit: Math.max(options.limit, 50) });
+  const keyword = async (match: KeywordMatch = "all") =>
+    await keywordSearch(services.db, userId, { ...options, limit: Math.max(options.limit, 50), match });
   if (mode === "keyword") {
     const hits = (await keyword()).slice(0, options.limit);
     return { items: hits.map(({ score, ...entry }) => ({ entry, score })), degraded: false };
@@ -188,9 +195,10 @@ export async function searchJournal(
       degraded: false,
     };
   }
-  const keywordHits = await keyword();
-  // Keyword matches weigh less for a query written as a sentence (weights tuned per query kind on the
-  // search evaluation, shared/src/search.ts), so hybrid never ranks a paraphrase worse than semantic.
+  // A query written as a sentence is matched on any of its words (its every word is rarely in one entry),
+  // and those matches weigh less than semantic ranks (settings per query kind tuned on the search
+  // evaluation, shared/src/search.ts).
+  const keywordHits = await keyword(HYBRID_FUSION[queryKind(options.q)].keywordMatch);
   const fused = fuseHybrid(
     options.q,
     keywordHits.map((h) => h.id),

@@ -1,5 +1,7 @@
+import { HYBRID_FUSION, queryKind } from "@inkwell/shared";
 import { describe, expect, it } from "vitest";
-import { call, expectProblem, expectValidationPaths, registerUser } from "../harness.ts";
+import { keywordSearch } from "../../src/services/keyword-search.ts";
+import { call, expectProblem, expectValidationPaths, registerUser, testDb } from "../harness.ts";
 import { createEntry, createTopic, json } from "./helpers.ts";
 
 describe("topics", () => {
@@ -88,5 +90,31 @@ describe("GET /v1/search", () => {
     expect(semantic.degraded).toBe(true);
     expect(semantic.items).toHaveLength(1);
     expect(await expectValidationPaths(await call("/v1/search?q=", { token: t }))).toContain("q");
+  });
+});
+
+describe("hybrid search's keyword side", () => {
+  it("reads a query written as a sentence as any of its words, ranked by how many an entry holds", async () => {
+    const user = await registerUser();
+    const both = await createEntry(user, {
+      content: "Long run by the river this morning, my knee ached on the hills.",
+    });
+    const one = await createEntry(user, { content: "The river was high after the storm." });
+    await createEntry(user, { content: "Baked bread with Sam; the crust came out perfect." });
+    const other = await registerUser();
+    await createEntry(other, { content: "A run by the river with a sore knee." });
+
+    const q = "that time my knee hurt on a run along the river";
+    expect(queryKind(q)).toBe("sentence");
+    expect(HYBRID_FUSION.sentence.keywordMatch).toBe("any");
+    const db = testDb();
+    const any = await keywordSearch(db, user.id, { q, limit: 10, match: "any" });
+    expect(any.map((h) => h.id)).toEqual([both.id, one.id]);
+    expect(any[0]?.snippet).toContain("<mark>");
+    // A query of stop words alone reads as keyword mode reads it (only the typo fallback can match).
+    const stopWords = "that it was on the";
+    expect(await keywordSearch(db, user.id, { q: stopWords, limit: 10, match: "any" })).toEqual(
+      await keywordSearch(db, user.id, { q: stopWords, limit: 10, match: "all" }),
+    );
   });
 });

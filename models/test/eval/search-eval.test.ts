@@ -75,25 +75,34 @@ describe("search quality floors", () => {
     ).toBe(true);
   });
 
-  it("hybrid is never worse than semantic search on a query written as a sentence", () => {
-    // Measured 0.665 hybrid against 0.638 semantic recall@10 (use-lite): keyword matches weigh 0.3 for a
-    // sentence (shared/src/search.ts); with plain RRF 6 paraphrased queries lost to semantic search.
+  it("hybrid finds more than semantic search on queries written as sentences", () => {
+    // Measured 0.683 hybrid against 0.629 semantic recall@10 on the 105 sentence queries (use-lite), 17
+    // queries better and 5 worse; with entries scored by their best sentence 0.716 against 0.678, 16 better
+    // and 6 worse. A sentence's keyword side matches any of its words at 0.3 of a semantic rank
+    // (shared/src/search.ts); matching all its words, as keyword mode does, it added 0.008.
     const { perQuery, modes, recallByKind } = result(offlineModels[0] as string);
-    const worse = perQuery
-      .filter((q) => q.kind === "sentence" && q.hybrid < q.semantic - 1e-9)
-      .map((q) => q.id);
-    expect(worse).toEqual([]);
-    expect(recallByKind.sentence.hybrid).toBeGreaterThanOrEqual(recallByKind.sentence.semantic);
-    expect(modes.hybrid.recallAt10).toBeGreaterThanOrEqual(0.64);
+    const sentences = perQuery.filter((q) => q.kind === "sentence");
+    for (const [hybrid, semantic] of [
+      ["hybrid", "semantic"],
+      ["hybrid-chunks", "semantic-chunks"],
+    ] as const) {
+      expect(recallByKind.sentence[hybrid]).toBeGreaterThanOrEqual(recallByKind.sentence[semantic] + 0.03);
+      const worse = sentences.filter((q) => q[hybrid] < q[semantic] - 1e-9).length;
+      const better = sentences.filter((q) => q[hybrid] > q[semantic] + 1e-9).length;
+      expect(worse, hybrid).toBeLessThanOrEqual(8);
+      expect(better, hybrid).toBeGreaterThanOrEqual(2 * worse);
+    }
+    expect(modes.hybrid.recallAt10).toBeGreaterThanOrEqual(0.67);
     expect(modes.hybrid.ndcgAt10).toBeGreaterThanOrEqual(modes.semantic.ndcgAt10);
   });
 
   it("scoring entries by their best sentence as well finds more than their whole vector alone", () => {
-    // Measured 0.683 semantic-chunks and 0.691 hybrid-chunks recall@10 (use-lite), against 0.638 and 0.665.
+    // Measured 0.683 semantic-chunks and 0.719 hybrid-chunks recall@10 (use-lite), against 0.638 and 0.688:
+    // hybrid-chunks is what GET /v1/search?mode=hybrid serves.
     const { modes } = result(offlineModels[0] as string);
     expect(modes["semantic-chunks"].recallAt10).toBeGreaterThanOrEqual(0.66);
     expect(modes["semantic-chunks"].recallAt10).toBeGreaterThan(modes.semantic.recallAt10);
-    expect(modes["hybrid-chunks"].recallAt10).toBeGreaterThanOrEqual(0.67);
+    expect(modes["hybrid-chunks"].recallAt10).toBeGreaterThanOrEqual(0.7);
   });
 
   it("topic discovery on the default model mostly follows the themes", () => {
