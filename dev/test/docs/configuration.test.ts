@@ -36,10 +36,10 @@ const sorted = (names: Iterable<string>) => [...new Set(names)].sort();
 /** Every .ts file under a folder, concatenated: where the tooling reads its variables. */
 function sources(dir: string): string {
   const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith(".ts")) {
-      out.push(readFileSync(path.join(entry.parentPath, entry.name), "utf8"));
-    }
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(sources(full));
+    else if (entry.isFile() && entry.name.endsWith(".ts")) out.push(readFileSync(full, "utf8"));
   }
   return out.join("\n");
 }
