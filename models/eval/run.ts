@@ -247,7 +247,7 @@ export async function runEvaluation(options: EvaluationOptions = {}): Promise<Ev
 
 const fixed = (value: number) => value.toFixed(3);
 
-/** The report as Markdown tables (also what the README's "Search quality" section shows). */
+/** The report as Markdown tables (also what docs/search.md's "Search quality" section shows). */
 export function formatReport(report: EvaluationReport): string {
   const lines = [
     `${report.set.entries} entries in ${report.set.themes} themes, ${report.set.queries} queries (${report.set.judgements} judgements); k = ${report.settings.k}, RRF k = ${report.settings.rrfK}, ${report.settings.candidates} candidates per mode.`,

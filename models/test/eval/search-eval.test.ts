@@ -43,7 +43,7 @@ describe("the evaluation set", () => {
 });
 
 describe("search quality floors", () => {
-  // Measured values are in the README ("Search quality"); each floor sits a margin below them, so a
+  // Measured values are in docs/search.md ("Search quality"); each floor sits a margin below them, so a
   // regression in the models, the keyword SQL or the fusion fails here instead of going unnoticed.
   it("hybrid beats keyword search for the default offline model", () => {
     const { modes } = result(offlineModels[0] as string);
