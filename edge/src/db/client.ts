@@ -12,7 +12,7 @@ export type Database = PostgresJsDatabase<typeof schema>;
  */
 export function createDatabase(
   connectionString: string,
-  options: { connectTimeoutSeconds?: number } = {},
+  options: { connectTimeoutSeconds?: number; transactionAttempts?: number } = {},
 ): { db: Database } {
   const sql = postgres(connectionString, {
     max: 5,
@@ -24,7 +24,7 @@ export function createDatabase(
     onnotice: () => {},
   });
   const db = drizzle(sql, { schema });
-  return { db: withTransactionRetries(db) };
+  return { db: withTransactionRetries(db, options.transactionAttempts) };
 }
 
 /** SQLSTATEs that mean "run the transaction again": serialization failure and deadlock. */
@@ -51,16 +51,17 @@ export function isRetryableTransactionError(err: unknown): boolean {
  * Every `db.transaction(...)` reruns its callback when Postgres aborts it as a deadlock victim or for a
  * serialization failure (the work was rolled back, so running it again is the documented remedy), a few
  * times with a short randomised pause. Callbacks therefore only touch the database: anything sent
- * elsewhere (QStash, Redis) happens after the commit or through the outbox.
+ * elsewhere (QStash, Redis) happens after the commit or through the outbox. Retries are the fallback:
+ * the lock order (services/writer-locks.ts) is what keeps the edge's own transactions from deadlocking.
  */
-export function withTransactionRetries(db: Database): Database {
+export function withTransactionRetries(db: Database, attempts = TRANSACTION_ATTEMPTS): Database {
   const run = db.transaction.bind(db);
   const transaction: Database["transaction"] = async (callback, config) => {
     for (let attempt = 1; ; attempt++) {
       try {
         return await run(callback, config);
       } catch (err) {
-        if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableTransactionError(err)) throw err;
+        if (attempt >= attempts || !isRetryableTransactionError(err)) throw err;
         await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** attempt + Math.random() * 20));
       }
     }

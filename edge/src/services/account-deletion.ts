@@ -6,6 +6,7 @@ import { putCache } from "../lib/cache.ts";
 import { principalLimit, rateLimitWindowKeys } from "../lib/rate-limit.ts";
 import { dropUserKeys } from "../lib/user-keys.ts";
 import { tombstoneUser } from "./vector-tombstones.ts";
+import { lockWriter } from "./writer-locks.ts";
 
 export const PURGE_USER_VECTORS_JOB = "purge-user-vectors";
 
@@ -22,6 +23,10 @@ export async function deleteAccount(services: Services, userId: string): Promise
   const { db, redis } = services;
   const purgeJobId = uuidv7();
   const keyHashes = await db.transaction(async (tx) => {
+    // The user's row first, as every write of the writer's rows takes it first (writer-locks.ts): writes
+    // under way finish before the cascade starts, later ones wait and then find the account gone, and no
+    // API key can be added between reading the keys and the delete.
+    await lockWriter(tx, userId, "update");
     const keys = await tx
       .select({ keyHash: apiKeys.keyHash })
       .from(apiKeys)

@@ -8,11 +8,12 @@ import {
   type UpdateEntryRequest,
   uuidv7,
 } from "@inkwell/shared";
-import { and, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.ts";
 import { entries, entryAnalyses, entryEmbeddings, entryTopics, jobs, topics } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
 import { tombstoneEntries } from "./vector-tombstones.ts";
+import { requireWriter } from "./writer-locks.ts";
 
 export const ANALYZE_ENTRY_JOB = "analyze-entry";
 export const PURGE_ENTRY_VECTORS_JOB = "purge-entry-vectors";
@@ -113,13 +114,19 @@ export async function findEntry(db: Executor, userId: string, entryId: string): 
   return row ? toEntry(row) : null;
 }
 
-/** Every topic id must be one of this user's topics; a foreign or unknown id is answered like a missing one. */
+/**
+ * Every topic id must be one of this user's topics; a foreign or unknown id is answered like a missing one.
+ * The topics are key-share locked (after the entry, writer-locks.ts), so none is deleted before the links
+ * to it are written.
+ */
 async function assertOwnTopics(tx: Tx, userId: string, topicIds: string[]): Promise<void> {
   if (topicIds.length === 0) return;
   const found = await tx
     .select({ id: topics.id })
     .from(topics)
-    .where(and(eq(topics.userId, userId), inArray(topics.id, topicIds)));
+    .where(and(eq(topics.userId, userId), inArray(topics.id, topicIds)))
+    .orderBy(asc(topics.id))
+    .for("key share");
   const known = new Set(found.map((t) => t.id));
   const missing = topicIds.filter((id) => !known.has(id));
   if (missing.length > 0) {
@@ -160,6 +167,7 @@ export async function createEntry(db: Database, userId: string, input: CreateEnt
   const entryId = uuidv7();
   const now = new Date();
   const jobId = await db.transaction(async (tx) => {
+    await requireWriter(tx, userId);
     await assertOwnTopics(tx, userId, input.topicIds ?? []);
     await tx.insert(entries).values({
       id: entryId,
@@ -198,6 +206,7 @@ export async function updateEntry(
 ): Promise<Entry> {
   contentTooLarge(patch.content);
   const jobId = await db.transaction(async (tx) => {
+    await requireWriter(tx, userId);
     const [locked] = await tx
       .select({
         id: entries.id,
@@ -293,6 +302,7 @@ export async function setFavorite(
  */
 export async function deleteEntry(db: Database, userId: string, entryId: string): Promise<string> {
   return await db.transaction(async (tx) => {
+    await requireWriter(tx, userId);
     const deleted = await tx
       .update(entries)
       .set({ deletedAt: new Date(), updatedAt: new Date() })

@@ -32,7 +32,7 @@ import {
   REINDEX_JOB,
   reindexPayload,
 } from "./job-dispatch.ts";
-import { lockOpenJob } from "./job-lock.ts";
+import { lockJobOwners, lockOpenJob } from "./job-lock.ts";
 import { markUnreachable } from "./nodes.ts";
 import { applyWrittenReflection, WRITE_REFLECTION_JOB } from "./reflection-jobs.ts";
 import { applySessionTitle, TITLE_SESSION_JOB } from "./session-title-job.ts";
@@ -469,6 +469,7 @@ export async function handleFailedAttempt(
 ): Promise<{ outcome: CallbackOutcome; userId?: string }> {
   const { db } = deps;
   const decided = await db.transaction(async (tx) => {
+    if (!(await lockJobOwners(tx, jobId))) return { outcome: "unknown-job" as const };
     const [job] = await tx.select().from(jobs).where(eq(jobs.id, jobId)).for("update");
     if (!job) return { outcome: "unknown-job" as const };
     if (job.status !== "running") return { outcome: "ignored-stale-attempt" as const };

@@ -10,6 +10,7 @@ import { dispatchJob, type PipelineDeps } from "./job-dispatch.ts";
 import { schedulableNodes } from "./nodes.ts";
 import { WRITE_REFLECTION_JOB } from "./reflection-jobs.ts";
 import { REFLECTION_JOB, runReflectionJobAtEdge } from "./reflections.ts";
+import { lockWriter, requireWriter } from "./writer-locks.ts";
 
 export interface ReflectionRequest {
   reflectionId: string;
@@ -92,6 +93,7 @@ export async function requestReflection(
   const window = await periodWindow(db, timezone, period, at, 0);
   const input = { userId, period, periodStart: window.start, periodEnd: window.end, timezone };
   return await db.transaction(async (tx) => {
+    await requireWriter(tx, userId);
     // A new row is locked by its insert: a concurrent request for the same period waits here, then
     // finds this one's job in flight below.
     const [created] = await tx
@@ -190,6 +192,7 @@ export async function createDueWeeklyReflections(
       timezone: user.timezone,
     };
     const jobId = await db.transaction(async (tx) => {
+      if (!(await lockWriter(tx, user.userId))) return null;
       const [row] = await tx
         .insert(reflections)
         .values({ id: uuidv7(), ...input, status: "pending" })

@@ -9,6 +9,7 @@ import type { Database } from "../db/client.ts";
 import { jobs, reflections } from "../db/schema/index.ts";
 import { analysedBy, emotionDistribution, isoUtc, liveEntriesIn, topicLinksBy } from "./insights.ts";
 import { round4OrNull } from "./insights-range.ts";
+import { lockJobOwners } from "./job-lock.ts";
 
 /** Everything the structured reflection is made of, as SQL aggregates it; never entry text. */
 export interface ReflectionFacts {
@@ -238,10 +239,8 @@ export async function runReflectionJobAtEdge(
     const facts = await loadReflectionFacts(db, row.userId, row, now);
     const built = buildStructuredReflection(facts);
     await db.transaction(async (tx) => {
-      await tx
-        .update(reflections)
-        .set({ status: "done", generated: false, ...built, model: null, error: null, updatedAt: new Date() })
-        .where(and(eq(reflections.id, row.id), eq(reflections.jobId, jobId)));
+      // Writer, then job, then reflection (writer-locks.ts), as a node's result for this job is applied.
+      if (!(await lockJobOwners(tx, jobId))) return;
       await tx
         .update(jobs)
         .set({
@@ -253,6 +252,10 @@ export async function runReflectionJobAtEdge(
           result: { reflectionId: row.id, generated: false },
         })
         .where(eq(jobs.id, jobId));
+      await tx
+        .update(reflections)
+        .set({ status: "done", generated: false, ...built, model: null, error: null, updatedAt: new Date() })
+        .where(and(eq(reflections.id, row.id), eq(reflections.jobId, jobId)));
     });
   } catch (err) {
     const reason = "The reflection could not be computed; request it again.";

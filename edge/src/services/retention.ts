@@ -1,7 +1,8 @@
-import { and, isNotNull, lt } from "drizzle-orm";
+import { and, inArray, isNotNull, lt } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { entries } from "../db/schema/index.ts";
 import { pruneTombstones, queueEntryPurges, tombstoneEntries } from "./vector-tombstones.ts";
+import { lockWriters } from "./writer-locks.ts";
 
 /**
  * Soft-deleted entries are kept for a grace period (undo, a late sync), then removed for good with
@@ -16,10 +17,19 @@ export async function purgeExpiredEntries(
   now = new Date(),
 ): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
+  const expired = and(isNotNull(entries.deletedAt), lt(entries.deletedAt, cutoff));
   return await db.transaction(async (tx) => {
+    // The writers' rows first (writer-locks.ts): the hard delete cascades to analyses and jobs, and an
+    // account deletion or a result landing for one of these writers must not hold those meanwhile.
+    const owners = await tx.selectDistinct({ userId: entries.userId }).from(entries).where(expired);
+    const writers = await lockWriters(
+      tx,
+      owners.map((row) => row.userId),
+    );
+    if (writers.length === 0) return 0;
     const purged = await tx
       .delete(entries)
-      .where(and(isNotNull(entries.deletedAt), lt(entries.deletedAt, cutoff)))
+      .where(and(expired, inArray(entries.userId, writers)))
       .returning({ id: entries.id, userId: entries.userId });
     const byUser = new Map<string, string[]>();
     for (const row of purged) byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row.id]);

@@ -4,6 +4,7 @@ import { chatMessages, chatSessions, jobs } from "../db/schema/index.ts";
 import { dispatchJob, type PipelineDeps } from "./job-dispatch.ts";
 import { schedulableNodes } from "./nodes.ts";
 import { keywordTitle, TITLE_SESSION_JOB } from "./session-title-job.ts";
+import { lockWriter } from "./writer-locks.ts";
 
 export type TitleRequest = "not-due" | "queued" | "titled-from-keywords";
 
@@ -46,6 +47,7 @@ export async function requestSessionTitle(
 
   const jobId = uuidv7();
   const queued = await db.transaction(async (tx) => {
+    if (!(await lockWriter(tx, userId))) return false;
     const claimed = await tx
       .update(chatSessions)
       .set({ titleJobId: jobId })

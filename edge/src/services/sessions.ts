@@ -5,6 +5,7 @@ import { refreshTokens, users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { signAccessToken } from "../lib/access-token.ts";
 import { publishAuthState } from "./auth-state.ts";
+import { lockWriter } from "./writer-locks.ts";
 
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
 /** Recognisable in logs and secret scanners, and never confused with an API key (`ik_`). */
@@ -140,14 +141,14 @@ export async function rotateRefreshToken(
 }
 
 /**
- * Takes the user's row lock for the rest of the transaction. Everything that adds or revokes a user's
- * refresh tokens takes it first: under READ COMMITTED a revoking UPDATE never sees a row that a
- * concurrent rotation inserts, so without it a rotation racing logout-all, a password change, a sign-out
- * or reuse detection could leave its fresh token alive. `NO KEY UPDATE` leaves foreign-key checks of
- * other writes (entries, jobs) unblocked.
+ * Takes the user's row lock for the rest of the transaction (first, as writer-locks.ts orders it).
+ * Everything that adds or revokes a user's refresh tokens takes it first: under READ COMMITTED a revoking
+ * UPDATE never sees a row that a concurrent rotation inserts, so without it a rotation racing logout-all,
+ * a password change, a sign-out or reuse detection could leave its fresh token alive. `NO KEY UPDATE`
+ * serialises these among themselves and leaves other writes (their KEY SHARE lock) unblocked.
  */
 async function lockUser(tx: Tx, userId: string): Promise<void> {
-  await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("no key update");
+  await lockWriter(tx, userId, "no key update");
 }
 
 /** Revokes the family the token belongs to (sign out on one device). Unknown tokens are ignored. */

@@ -4,6 +4,7 @@ import type { Database, Tx } from "../db/client.ts";
 import { entries, entryTopics, jobs, topics, users } from "../db/schema/index.ts";
 import { dispatchJob, eachLimited, type PipelineDeps } from "./job-dispatch.ts";
 import { lockOpenJob } from "./job-lock.ts";
+import { lockWriter } from "./writer-locks.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The longest topic name (as for topics a writer makes). */
@@ -52,12 +53,12 @@ export async function applyDiscoveredTopics(
       await closeJob(tx, jobId, "Result discarded: it was not about this job's writer.");
       return { outcome: "discarded-stale" as const };
     }
-    // A share lock: an account deletion waits for this write, or this write finds the account gone.
+    // The writer's row is locked already (lockOpenJob): an account deletion waits for this write, or the
+    // job went with the account. An account only marked deleted gets nothing written.
     const [user] = await tx
       .select({ id: users.id })
       .from(users)
-      .where(and(eq(users.id, userId), isNull(users.deletedAt)))
-      .for("share");
+      .where(and(eq(users.id, userId), isNull(users.deletedAt)));
     if (!user) {
       await closeJob(tx, jobId, "Result discarded: the account was deleted meanwhile.");
       return { outcome: "discarded-stale" as const };
@@ -227,6 +228,8 @@ export async function queueTopicDiscovery(
   options: { reuseUnchanged?: boolean } = {},
 ): Promise<{ jobId: string; created: boolean } | undefined> {
   return await db.transaction(async (tx) => {
+    // The writer's row first (writer-locks.ts), then the per-writer advisory lock.
+    if (!(await lockWriter(tx, userId))) return undefined;
     await tx.execute(
       sql`select pg_advisory_xact_lock(hashtextextended(${`inkwell:discover-topics:${userId}`}, 0))`,
     );
@@ -250,11 +253,6 @@ export async function queueTopicDiscovery(
     if (thresholds && !(await enoughNewEntries(tx, userId, last?.createdAt ?? null, thresholds))) {
       return undefined;
     }
-    const [user] = await tx
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.id, userId), isNull(users.deletedAt)));
-    if (!user) return undefined;
     const jobId = uuidv7();
     await tx.insert(jobs).values({ id: jobId, userId, kind: DISCOVER_TOPICS_JOB, payload: {} });
     return { jobId, created: true };

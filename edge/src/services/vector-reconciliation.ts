@@ -11,6 +11,7 @@ import type { Database } from "../db/client.ts";
 import { entries, entryEmbeddings, jobs, users } from "../db/schema/index.ts";
 import { lockOpenJob } from "./job-lock.ts";
 import { queueEntryPurges } from "./vector-tombstones.ts";
+import { lockEntries, lockWriters } from "./writer-locks.ts";
 
 /**
  * Postgres ↔ Chroma reconciliation. Chroma is only an index of Postgres, but writes reach it from
@@ -88,6 +89,12 @@ export async function applyReconcilePage(
     const orphanIds = [...new Set(orphans.map((item) => item.entryId))];
     const misfiled = orphanIds.filter((id) => owner.has(id));
     if (misfiled.length > 0) {
+      // Other writers' rows: their users rows, then their entries, before the embeddings (writer-locks.ts).
+      await lockWriters(
+        tx,
+        misfiled.flatMap((id) => owner.get(id) ?? []),
+      );
+      await lockEntries(tx, misfiled);
       await tx
         .update(entryEmbeddings)
         .set({ indexedAt: null })

@@ -1,6 +1,9 @@
 import { sql } from "drizzle-orm";
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { TRANSACTION_ATTEMPTS } from "../../src/db/client.ts";
+import type { AppEnv } from "../../src/hono-env.ts";
+import { problemResponse } from "../../src/lib/problem.ts";
 import { testDb } from "../harness.ts";
 
 function latch(): { open: () => void; opened: Promise<void> } {
@@ -57,5 +60,27 @@ describe("db.transaction", () => {
       }),
     ).rejects.toThrow();
     expect(runs).toBe(1);
+  });
+
+  it("gives up after its attempts when Postgres keeps aborting it, and the API answers 503 with Retry-After", async () => {
+    const db = testDb();
+    let runs = 0;
+    const app = new Hono<AppEnv>();
+    app.post("/", async (c) => {
+      await db.transaction(async (tx) => {
+        runs += 1;
+        // Postgres itself raises the deadlock SQLSTATE on every attempt.
+        await tx.execute(
+          sql`do $$ begin raise exception 'deadlock detected' using errcode = '40P01'; end $$`,
+        );
+      });
+      return c.body(null, 204);
+    });
+    app.onError((err, c) => problemResponse(c, err));
+    const res = await app.request("/", { method: "POST" });
+    expect(runs).toBe(TRANSACTION_ATTEMPTS);
+    expect(res.status).toBe(503);
+    expect(res.headers.get("Retry-After")).toBe("1");
+    expect(await res.json()).toMatchObject({ code: "SERVICE_UNAVAILABLE" });
   });
 });
