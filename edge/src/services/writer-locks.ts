@@ -10,10 +10,11 @@ import { entries, users } from "../db/schema/index.ts";
  *
  *   1. the writer's `users` row (`lockWriter`), before any other row of theirs is read for update or
  *      written; several writers' rows in id order (`lockWriters`);
- *   2. the writer's entries (`lockEntries`, id order), and the topics an entry is linked to;
+ *   2. the writer's entries (`lockEntries`, id order); an edit then key-share locks the topics it links
+ *      the entry to;
  *   3. job rows;
- *   4. everything else of the writer: analyses, embeddings, topics, reflections, chat sessions and
- *      messages, refresh tokens, API keys. Rows a statement creates need no place in the order: no
+ *   4. everything else of the writer: analyses, embeddings, the discovered topics a discovery result
+ *      replaces, reflections, chat sessions and messages, refresh tokens, API keys. Rows a statement creates need no place in the order: no
  *      other transaction can wait on a row it cannot see yet. The KEY SHARE lock a foreign-key check
  *      takes on an entry later in a transaction (an entry topic linked) may come after step 3: it
  *      conflicts only with removing the entry for good, and what does that holds the writer's lock.
