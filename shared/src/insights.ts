@@ -149,6 +149,168 @@ export const topicInsightsSchema = rangeSchema.extend({
 });
 export type TopicInsights = z.infer<typeof topicInsightsSchema>;
 
+/** A whole-number query option, `min..max`, with its default. */
+function wholeNumberParam(min: number, max: number, fallback: number) {
+  return z.coerce
+    .number({ error: "must be a number" })
+    .int({ error: "must be a whole number" })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` })
+    .default(fallback);
+}
+
+/**
+ * Mood of a group of entries, measured as the mood series measures it: the entries' own 1..10 mood
+ * (over those that have one) and the mean sentiment of their finished analyses.
+ */
+const moodFigureFields = {
+  entryCount: z.number().int(),
+  moodCount: z.number().int(),
+  /** Mean of the entries' own 1..10 mood; null when none has one. */
+  avgMood: z.number().nullable(),
+  analyzedCount: z.number().int(),
+  /** Mean analysed sentiment (-1..1) over finished analyses; null when there are none. */
+  avgSentiment: z.number().nullable(),
+};
+export const moodFiguresSchema = z.object(moodFigureFields);
+export type MoodFigures = z.infer<typeof moodFiguresSchema>;
+
+export const moodByTimeSchema = rangeSchema.extend({
+  /** ISO weekdays of the entries' local time, Monday (1) first, always seven items. */
+  byWeekday: z.array(
+    z.object({ weekday: z.number().int(), name: z.enum(weekdayNames), ...moodFigureFields }),
+  ),
+  /** Local hours 0..23, always 24 items. */
+  byHour: z.array(z.object({ hour: z.number().int(), ...moodFigureFields })),
+});
+export type MoodByTime = z.infer<typeof moodByTimeSchema>;
+
+export const moodTopicsQuerySchema = insightRangeQuerySchema.extend({ limit: wholeNumberParam(1, 50, 10) });
+export type MoodTopicsQuery = z.infer<typeof moodTopicsQuerySchema>;
+
+export const moodTopicsSchema = rangeSchema.extend({
+  /** Every entry of the range, with or without a topic: the baseline the deltas compare against. */
+  overall: moodFiguresSchema,
+  /** Topics with entries in range, most entries first. */
+  items: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      kind: z.enum(["user", "discovered"]),
+      color: z.string().nullable(),
+      ...moodFigureFields,
+      /** avgMood - overall.avgMood, when both exist. */
+      moodDelta: z.number().nullable(),
+      /** avgSentiment - overall.avgSentiment, when both exist. */
+      sentimentDelta: z.number().nullable(),
+    }),
+  ),
+});
+export type MoodTopics = z.infer<typeof moodTopicsSchema>;
+
+/** Windows for mood stability: a day holds a single daily mean, so it has no spread of its own. */
+export const stabilityBuckets = ["week", "month"] as const;
+export const moodStabilityQuerySchema = insightRangeQuerySchema.extend({
+  bucket: z.enum(stabilityBuckets, { error: "must be week or month" }).default("week"),
+});
+export type MoodStabilityQuery = z.infer<typeof moodStabilityQuerySchema>;
+
+/** How much one measure moved from local day to local day (each day is the mean of its entries). */
+export const variabilitySchema = z.object({
+  /** Local days with a value. */
+  days: z.number().int(),
+  mean: z.number().nullable(),
+  /** Sample standard deviation of the daily values; null under two days. */
+  sd: z.number().nullable(),
+  /** Root mean square of the changes between consecutive calendar days that both have a value. */
+  rmssd: z.number().nullable(),
+  /** How many such pairs of consecutive days there were. */
+  pairs: z.number().int(),
+  min: z.number().nullable(),
+  max: z.number().nullable(),
+});
+export type Variability = z.infer<typeof variabilitySchema>;
+
+const stabilityFields = { mood: variabilitySchema, sentiment: variabilitySchema };
+
+export const moodStabilitySchema = rangeSchema.extend({
+  bucket: z.enum(stabilityBuckets),
+  /** The whole range as one window. */
+  overall: z.object(stabilityFields),
+  /** Every local week or month the range touches, quiet ones with zeros and nulls. */
+  items: z.array(z.object({ ...bucketStartFields, ...stabilityFields })),
+});
+export type MoodStability = z.infer<typeof moodStabilitySchema>;
+
+/** Lower bounds of the word-count bins; each bin runs up to the next bound, the last one has none. */
+export const wordCountBinBounds = [0, 50, 100, 250, 500, 1000, 2000] as const;
+
+export const wordCountsSchema = rangeSchema.extend({
+  entryCount: z.number().int(),
+  totalWords: z.number().int(),
+  mean: z.number().nullable(),
+  /** Percentiles of the entries' word counts (linear interpolation); null without entries. */
+  p25: z.number().nullable(),
+  median: z.number().nullable(),
+  p75: z.number().nullable(),
+  p90: z.number().nullable(),
+  min: z.number().int().nullable(),
+  max: z.number().int().nullable(),
+  /** Always one item per bound: `min <= wordCount < max` (`max` null for the last, open bin). */
+  bins: z.array(
+    z.object({
+      min: z.number().int(),
+      max: z.number().int().nullable(),
+      count: z.number().int(),
+      /** count / entryCount; 0 without entries. */
+      share: z.number(),
+    }),
+  ),
+});
+export type WordCounts = z.infer<typeof wordCountsSchema>;
+
+export const streaksQuerySchema = z.object({
+  /** How many streaks of each kind, longest first. */
+  limit: wholeNumberParam(1, 10, 3),
+  /** A day whose mean mood is at least this is a good day. */
+  goodMood: wholeNumberParam(1, 10, 7),
+  /** A day whose mean mood is at most this is a low day; must be below goodMood. */
+  lowMood: wholeNumberParam(1, 10, 4),
+});
+export type StreaksQuery = z.infer<typeof streaksQuerySchema>;
+
+const streakSchema = z.object({
+  /** First and last local date of the run, `YYYY-MM-DD`. */
+  start: z.string(),
+  end: z.string(),
+  days: z.number().int(),
+  entries: z.number().int(),
+});
+
+const moodStreakSchema = streakSchema.extend({
+  /** Mean of the entries' own mood over the run. */
+  avgMood: z.number(),
+});
+
+export const streakInsightsSchema = z.object({
+  timezone: z.string(),
+  goodMood: z.number().int(),
+  lowMood: z.number().int(),
+  writing: z.object({
+    /** Longest runs of consecutive local days with an entry (ties: the most recent first). */
+    best: z.array(streakSchema),
+    /** Longest runs of days without an entry between two writing days. */
+    gaps: z.array(z.object({ start: z.string(), end: z.string(), days: z.number().int() })),
+  }),
+  mood: z.object({
+    /** Longest runs of consecutive local days, each with a mean mood of at least goodMood. */
+    best: z.array(moodStreakSchema),
+    /** Longest runs of consecutive local days, each with a mean mood of at most lowMood. */
+    worst: z.array(moodStreakSchema),
+  }),
+});
+export type StreakInsights = z.infer<typeof streakInsightsSchema>;
+
 const periodWindowSchema = z.object({
   start: z.string(),
   end: z.string(),

@@ -2,10 +2,15 @@ import {
   emotionInsightsSchema,
   entrySchema,
   growthInsightsSchema,
+  moodByTimeSchema,
   moodInsightsSchema,
+  moodStabilitySchema,
+  moodTopicsSchema,
   pageSchema,
+  streakInsightsSchema,
   topicInsightsSchema,
   topicSchema,
+  wordCountsSchema,
   writingInsightsSchema,
 } from "@inkwell/shared";
 import type { Redis } from "@upstash/redis/cloudflare";
@@ -31,6 +36,11 @@ export const viewNamespaces = {
   insightsWriting: { ttlSeconds: 300, schema: writingInsightsSchema },
   insightsTopics: { ttlSeconds: 300, schema: topicInsightsSchema },
   insightsGrowth: { ttlSeconds: 300, schema: growthInsightsSchema },
+  insightsMoodByTime: { ttlSeconds: 300, schema: moodByTimeSchema },
+  insightsMoodTopics: { ttlSeconds: 300, schema: moodTopicsSchema },
+  insightsMoodStability: { ttlSeconds: 300, schema: moodStabilitySchema },
+  insightsWordCounts: { ttlSeconds: 300, schema: wordCountsSchema },
+  insightsStreaks: { ttlSeconds: 300, schema: streakInsightsSchema },
 } as const;
 
 export type ViewNamespace = keyof typeof viewNamespaces;

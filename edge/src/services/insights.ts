@@ -21,7 +21,7 @@ import { type InsightRange, round4, round4OrNull } from "./insights-range.ts";
 const BUCKETS: readonly InsightBucket[] = ["day", "week", "month"];
 
 /** The bucket goes into SQL as a literal (date_trunc needs the same expression in SELECT and GROUP BY). */
-function bucketLiteral(bucket: InsightBucket): SQL {
+export function bucketLiteral(bucket: InsightBucket): SQL {
   if (!BUCKETS.includes(bucket)) throw new Error("unknown bucket");
   return sql.raw(`'${bucket}'`);
 }
@@ -75,7 +75,7 @@ export function bucketSeriesSql(timezone: string, bucket: InsightBucket, range: 
     order by g.local_start`;
 }
 
-async function bucketSeries(
+export async function bucketSeries(
   db: Database,
   timezone: string,
   bucket: InsightBucket,

@@ -1,4 +1,14 @@
-import type { EmotionInsights, MoodInsights, TopicInsights, WritingInsights } from "@inkwell/shared";
+import type {
+  EmotionInsights,
+  MoodByTime,
+  MoodInsights,
+  MoodStability,
+  MoodTopics,
+  StreakInsights,
+  TopicInsights,
+  WordCounts,
+  WritingInsights,
+} from "@inkwell/shared";
 import { describe, expect, it } from "vitest";
 import { call, createKey, expectProblem, expectValidationPaths, registerUser } from "../harness.ts";
 import { getJson, q, seedEntries, seedTopic } from "./helpers.ts";
@@ -10,6 +20,11 @@ const reads = [
   "/v1/insights/writing",
   `/v1/insights/topics${range}`,
   "/v1/insights/growth?period=month&at=2025-01-15T00:00:00Z",
+  `/v1/insights/mood/by-time${range}`,
+  `/v1/insights/mood/topics${range}`,
+  `/v1/insights/mood/stability${range}`,
+  `/v1/insights/word-counts${range}`,
+  "/v1/insights/streaks",
 ];
 
 describe("insights security", () => {
@@ -68,9 +83,28 @@ describe("insights security", () => {
     expect((await getJson<EmotionInsights>(`/v1/insights/emotions${range}`, b)).items).toEqual([]);
     expect((await getJson<WritingInsights>("/v1/insights/writing", b)).totalEntries).toBe(0);
     expect((await getJson<TopicInsights>(`/v1/insights/topics${range}`, b)).items).toEqual([]);
+    const byTime = await getJson<MoodByTime>(`/v1/insights/mood/by-time${range}`, b);
+    expect([...byTime.byWeekday, ...byTime.byHour].every((s) => s.entryCount === 0)).toBe(true);
+    const moodTopics = await getJson<MoodTopics>(`/v1/insights/mood/topics${range}`, b);
+    expect(moodTopics.items).toEqual([]);
+    expect(moodTopics.overall.entryCount).toBe(0);
+    const stability = await getJson<MoodStability>(`/v1/insights/mood/stability${range}`, b);
+    expect(stability.overall.mood.days).toBe(0);
+    expect((await getJson<WordCounts>(`/v1/insights/word-counts${range}`, b)).entryCount).toBe(0);
+    const streaks = await getJson<StreakInsights>("/v1/insights/streaks?goodMood=8", b);
+    expect([streaks.writing.best, streaks.mood.best]).toEqual([[], []]);
     // And A does see them, so the zeros above are tenancy, not a broken query.
     expect((await getJson<WritingInsights>("/v1/insights/writing", a)).totalWords).toBe(42);
     expect((await getJson<TopicInsights>(`/v1/insights/topics${range}`, a)).items).toHaveLength(1);
+    expect((await getJson<MoodTopics>(`/v1/insights/mood/topics${range}`, a)).items).toHaveLength(1);
+    expect((await getJson<MoodStability>(`/v1/insights/mood/stability${range}`, a)).overall.mood.mean).toBe(
+      9,
+    );
+    expect((await getJson<WordCounts>(`/v1/insights/word-counts${range}`, a)).totalWords).toBe(42);
+    const own = await getJson<StreakInsights>("/v1/insights/streaks?goodMood=8", a);
+    expect(own.mood.best).toEqual([
+      { start: "2025-01-10", end: "2025-01-10", days: 1, entries: 1, avgMood: 9 },
+    ]);
   });
 
   it("a reflection id that is not ours or not an id is 404", async () => {
@@ -105,6 +139,25 @@ describe("insights validation (400)", () => {
     expect(await paths(`/v1/insights/topics${q({ limit: "0" })}`)).toEqual(["limit"]);
     expect(await paths(`/v1/insights/topics${q({ to: "not a date" })}`)).toEqual(["to"]);
     expect(await paths(`/v1/insights/growth${q({ period: "year" })}`)).toEqual(["period"]);
+    expect(await paths(`/v1/insights/mood/by-time${q({ from: "yesterday" })}`)).toEqual(["from"]);
+    expect(
+      await paths(
+        `/v1/insights/mood/by-time${q({ from: "2025-02-01T00:00:00Z", to: "2025-01-01T00:00:00Z" })}`,
+      ),
+    ).toEqual(["from"]);
+    expect(await paths(`/v1/insights/mood/topics${q({ limit: "51" })}`)).toEqual(["limit"]);
+    expect(await paths(`/v1/insights/mood/topics${q({ limit: "two" })}`)).toEqual(["limit"]);
+    expect(await paths(`/v1/insights/mood/stability${q({ bucket: "day" })}`)).toEqual(["bucket"]);
+    expect(
+      await paths(
+        `/v1/insights/mood/stability${q({ from: "2000-01-01T00:00:00Z", to: "2020-01-01T00:00:00Z" })}`,
+      ),
+    ).toEqual(["from"]);
+    expect(await paths(`/v1/insights/word-counts${q({ to: "not a date" })}`)).toEqual(["to"]);
+    expect(await paths(`/v1/insights/streaks${q({ limit: "0" })}`)).toEqual(["limit"]);
+    expect(await paths(`/v1/insights/streaks${q({ goodMood: "11" })}`)).toEqual(["goodMood"]);
+    expect(await paths(`/v1/insights/streaks${q({ lowMood: "2.5" })}`)).toEqual(["lowMood"]);
+    expect(await paths(`/v1/insights/streaks${q({ lowMood: "7", goodMood: "7" })}`)).toEqual(["lowMood"]);
     expect(await paths("/v1/insights/reflections?period=day")).toEqual(["period"]);
     expect(await paths("/v1/insights/reflections?cursor=forged")).toEqual(["cursor"]);
     const post = (body: unknown) => ({ ...t, body });

@@ -122,6 +122,11 @@ export const PROTECTED: Record<string, ProtectedRow> = {
   "GET /v1/insights/writing": { access: { kind: "scope", scope: "entries:read" } },
   "GET /v1/insights/topics": { access: { kind: "scope", scope: "entries:read" } },
   "GET /v1/insights/growth": { access: { kind: "scope", scope: "entries:read" } },
+  "GET /v1/insights/mood/by-time": { access: { kind: "scope", scope: "entries:read" } },
+  "GET /v1/insights/mood/topics": { access: { kind: "scope", scope: "entries:read" } },
+  "GET /v1/insights/mood/stability": { access: { kind: "scope", scope: "entries:read" } },
+  "GET /v1/insights/word-counts": { access: { kind: "scope", scope: "entries:read" } },
+  "GET /v1/insights/streaks": { access: { kind: "scope", scope: "entries:read" } },
   "POST /v1/insights/reflections": { access: { kind: "scope", scope: "ai" }, body: { period: "week" } },
   "GET /v1/insights/reflections": { access: { kind: "any-scope", scopes: ["entries:read", "ai"] } },
   "GET /v1/insights/reflections/{id}": {
