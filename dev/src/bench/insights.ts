@@ -59,6 +59,11 @@ const ENDPOINTS = {
   writing: "/v1/insights/writing",
   topics: "/v1/insights/topics?from=2024-06-01T00:00:00Z&to=2025-06-01T00:00:00Z&bucket=week",
   growth: "/v1/insights/growth?period=month&at=2025-03-15T00:00:00Z",
+  moodByTime: "/v1/insights/mood/by-time?from=2024-06-01T00:00:00Z&to=2025-06-01T00:00:00Z",
+  moodTopics: "/v1/insights/mood/topics?from=2024-06-01T00:00:00Z&to=2025-06-01T00:00:00Z",
+  moodStability: "/v1/insights/mood/stability?from=2024-06-01T00:00:00Z&to=2025-06-01T00:00:00Z&bucket=week",
+  wordCounts: "/v1/insights/word-counts?from=2024-06-01T00:00:00Z&to=2025-06-01T00:00:00Z",
+  streaks: "/v1/insights/streaks",
 } as const;
 
 type EndpointName = keyof typeof ENDPOINTS;

@@ -1,6 +1,13 @@
 import { type SQL, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { emotionsSql, moodSql, topicCountsSql, writingSql } from "../../src/services/insights.ts";
+import {
+  moodByTimeSql,
+  moodOverallSql,
+  moodStabilitySql,
+  moodTopicsSql,
+} from "../../src/services/insights-mood-patterns.ts";
+import { streaksSql, wordCountsSql } from "../../src/services/insights-writing-patterns.ts";
 import { registerUser, testDb } from "../harness.ts";
 import { seedTopic } from "./helpers.ts";
 
@@ -99,6 +106,26 @@ describe("insight queries use the indexes (EXPLAIN)", () => {
 
   it("writing habits over the whole history", async () => {
     const nodes = await planOf(writingSql(userId, "Europe/Berlin", new Date()));
+    expect(uses(nodes, "entries_user_occurred_idx")).toBe(true);
+    expect(bigTableScans(nodes)).toEqual([]);
+  });
+
+  it("mood patterns and word counts for a month", async () => {
+    for (const query of [
+      moodByTimeSql(userId, "Europe/Berlin", month),
+      moodTopicsSql(userId, month, 10),
+      moodOverallSql(userId, month),
+      moodStabilitySql(userId, "Europe/Berlin", "week", month),
+      wordCountsSql(userId, month),
+    ]) {
+      const nodes = await planOf(query);
+      expect(uses(nodes, "entries_user_occurred_idx")).toBe(true);
+      expect(bigTableScans(nodes)).toEqual([]);
+    }
+  });
+
+  it("streaks over the whole history", async () => {
+    const nodes = await planOf(streaksSql(userId, "Europe/Berlin", 3, 7, 4));
     expect(uses(nodes, "entries_user_occurred_idx")).toBe(true);
     expect(bigTableScans(nodes)).toEqual([]);
   });

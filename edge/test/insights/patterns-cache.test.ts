@@ -126,3 +126,30 @@ describe("the typed client reads the pattern insights", () => {
     expect(refused.status).toBe(400);
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("declares every pattern route with its query options, answer schema and problems", async () => {
+    interface Operation {
+      parameters?: { name: string; in: string }[];
+      responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+      security?: unknown[];
+    }
+    const doc = await (await call("/openapi.json")).json<{ paths: Record<string, { get?: Operation }> }>();
+    const expected: Record<string, string[]> = {
+      "/v1/insights/mood/by-time": ["from", "to"],
+      "/v1/insights/mood/topics": ["from", "to", "limit"],
+      "/v1/insights/mood/stability": ["from", "to", "bucket"],
+      "/v1/insights/word-counts": ["from", "to"],
+      "/v1/insights/streaks": ["limit", "goodMood", "lowMood"],
+    };
+    for (const [path, params] of Object.entries(expected)) {
+      const op = doc.paths[path]?.get;
+      expect(op, path).toBeDefined();
+      const query = (op?.parameters ?? []).filter((p) => p.in === "query").map((p) => p.name);
+      expect(query.sort(), path).toEqual([...params].sort());
+      expect(op?.responses["200"]?.content?.["application/json"]?.schema, path).toBeDefined();
+      expect(op?.responses["400"]?.content?.["application/problem+json"], path).toBeDefined();
+      expect(op?.security, path).toEqual([{ bearer: [] }]);
+    }
+  });
+});
