@@ -8,7 +8,10 @@ import {
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
-import { isRetryableTransactionError } from "../db/client.ts";
+import { isRetryableTransactionError, sqlState } from "../db/client.ts";
+
+const FOREIGN_KEY_VIOLATION = "23503";
+
 import type { AppEnv } from "../hono-env.ts";
 
 export function zodIssues(error: ZodError): ProblemFieldError[] {
@@ -66,6 +69,10 @@ export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
     error = new InkwellError("SERVICE_UNAVAILABLE", "The service is busy; please retry in a moment.", {
       headers: { "Retry-After": "1" },
     });
+  } else if (sqlState(err) === FOREIGN_KEY_VIOLATION) {
+    // A write that names a row deleted meanwhile (its account, a topic, a session) by a request that won
+    // the race: the client's view is out of date, nothing failed on our side.
+    error = new InkwellError("CONFLICT", "Something this request refers to was removed meanwhile.");
   } else {
     console.error(
       JSON.stringify({

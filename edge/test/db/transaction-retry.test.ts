@@ -83,4 +83,20 @@ describe("db.transaction", () => {
     expect(res.headers.get("Retry-After")).toBe("1");
     expect(await res.json()).toMatchObject({ code: "SERVICE_UNAVAILABLE" });
   });
+
+  it("a write whose parent row was deleted meanwhile answers 409, not 500", async () => {
+    // A create racing the writer's own account deletion (or a topic's) fails its foreign-key check.
+    const db = testDb();
+    const app = new Hono<AppEnv>();
+    app.post("/", async (c) => {
+      await db.execute(
+        sql`do $$ begin raise exception 'insert or update violates foreign key constraint' using errcode = '23503'; end $$`,
+      );
+      return c.body(null, 204);
+    });
+    app.onError((err, c) => problemResponse(c, err));
+    const res = await app.request("/", { method: "POST" });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ code: "CONFLICT" });
+  });
 });
