@@ -4,6 +4,7 @@ export * from "./crypto.ts";
 export * from "./distortions.ts";
 export * from "./edge-signature.ts";
 export * from "./entries.ts";
+export * from "./entry-versions.ts";
 export * from "./errors.ts";
 export * from "./health.ts";
 export * from "./inference.ts";

@@ -3,8 +3,12 @@ import { postEntry } from "./entries/create-entry.ts";
 import { removeEntry } from "./entries/delete-entry.ts";
 import { favorite } from "./entries/favorite.ts";
 import { getEntry } from "./entries/get-entry.ts";
+import { getEntryVersion } from "./entries/get-version.ts";
 import { getEntries } from "./entries/list-entries.ts";
+import { getEntryVersions } from "./entries/list-versions.ts";
+import { postEntryReanalysis } from "./entries/reanalyze-entry.ts";
 import { getRelated } from "./entries/related-entries.ts";
+import { postEntryVersionRestore } from "./entries/restore-version.ts";
 import { patchEntry } from "./entries/update-entry.ts";
 import { getJob } from "./jobs/get-job.ts";
 import { search } from "./search/search.ts";
@@ -28,6 +32,10 @@ export const journalRoutes = createRouter()
   .route("/", removeEntry)
   .route("/", favorite)
   .route("/", getRelated)
+  .route("/", getEntryVersions)
+  .route("/", getEntryVersion)
+  .route("/", postEntryVersionRestore)
+  .route("/", postEntryReanalysis)
   .route("/", getTopics)
   .route("/", postTopic)
   .route("/", postTopicDiscovery)

@@ -12,6 +12,7 @@ import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm"
 import type { Database, Tx } from "../db/client.ts";
 import { entries, entryAnalyses, entryEmbeddings, entryTopics, jobs, topics } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
+import { recordVersion, versionText } from "./entry-versions.ts";
 import { tombstoneEntries } from "./vector-tombstones.ts";
 import { requireWriter } from "./writer-locks.ts";
 
@@ -166,23 +167,30 @@ export async function createEntry(db: Database, userId: string, input: CreateEnt
   contentTooLarge(input.content);
   const entryId = uuidv7();
   const now = new Date();
+  const title = input.title ?? null;
+  const wordCount = countWords(`${title ?? ""} ${input.content}`);
   const jobId = await db.transaction(async (tx) => {
     await requireWriter(tx, userId);
     await assertOwnTopics(tx, userId, input.topicIds ?? []);
     await tx.insert(entries).values({
       id: entryId,
       userId,
-      title: input.title ?? null,
+      title,
       content: input.content,
       mood: input.mood ?? null,
       tags: input.tags ?? [],
-      wordCount: countWords(`${input.title ?? ""} ${input.content}`),
+      wordCount,
       // Millisecond precision, the same as the cursors that page through these rows.
       occurredAt: input.occurredAt ? new Date(input.occurredAt) : now,
       createdAt: now,
       updatedAt: now,
     });
     await tx.insert(entryAnalyses).values({ entryId, userId, status: "pending", contentVersion: 1 });
+    await recordVersion(
+      tx,
+      { entryId, userId, version: 1, at: now },
+      { title, content: input.content, wordCount },
+    );
     if (input.topicIds?.length) {
       await tx.insert(entryTopics).values(input.topicIds.map((topicId) => ({ entryId, topicId, userId })));
     }
@@ -193,9 +201,40 @@ export async function createEntry(db: Database, userId: string, input: CreateEnt
   return { ...entry, jobId };
 }
 
+/** The analysis of text that no longer exists goes back to pending, for the version now analysed. */
+async function resetAnalysis(tx: Tx, entryId: string, version: number): Promise<void> {
+  await tx
+    .update(entryAnalyses)
+    .set({
+      status: "pending",
+      contentVersion: version,
+      sentimentLabel: null,
+      sentimentScore: null,
+      emotions: null,
+      keywords: null,
+      patterns: null,
+      safetyLevel: null,
+      model: null,
+      error: null,
+      analyzedAt: null,
+      updatedAt: new Date(),
+    })
+    .where(eq(entryAnalyses.entryId, entryId));
+}
+
+export interface UpdateOptions {
+  /**
+   * Bring back this stored version's title and content: a new version, analysed again like any edit,
+   * even when the text equals the current one (a restore is always recorded). Other fields of the
+   * patch still apply.
+   */
+  restoreVersion?: number;
+}
+
 /**
  * Applies a change under a row lock. `precondition` sees the current representation first, so an
- * `If-Match` check and the write cannot interleave with another writer.
+ * `If-Match` check and the write cannot interleave with another writer. A change of title or content
+ * writes the next version (`entry_versions`) in the same transaction.
  */
 export async function updateEntry(
   db: Database,
@@ -203,6 +242,7 @@ export async function updateEntry(
   entryId: string,
   patch: UpdateEntryRequest,
   precondition: (current: Entry) => Promise<void>,
+  options: UpdateOptions = {},
 ): Promise<Entry> {
   contentTooLarge(patch.content);
   const jobId = await db.transaction(async (tx) => {
@@ -226,10 +266,18 @@ export async function updateEntry(
     await precondition(current);
     if (patch.topicIds) await assertOwnTopics(tx, userId, patch.topicIds);
 
-    const content = patch.content ?? locked.content;
-    const title = patch.title === undefined ? locked.title : patch.title;
-    const contentChanged = content !== locked.content || title !== locked.title;
+    const { restoreVersion } = options;
+    const restored =
+      restoreVersion === undefined ? undefined : await versionText(tx, entryId, restoreVersion);
+    if (restoreVersion !== undefined && !restored) {
+      throw new InkwellError("NOT_FOUND", `That entry has no version ${restoreVersion}.`);
+    }
+    const content = restored?.content ?? patch.content ?? locked.content;
+    const title = restored ? restored.title : patch.title === undefined ? locked.title : patch.title;
+    const contentChanged = restored !== undefined || content !== locked.content || title !== locked.title;
     const version = contentChanged ? locked.version + 1 : locked.version;
+    const wordCount = countWords(`${title ?? ""} ${content}`);
+    const now = new Date();
     await tx
       .update(entries)
       .set({
@@ -239,9 +287,9 @@ export async function updateEntry(
         ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
         ...(patch.favorite !== undefined ? { favorite: patch.favorite } : {}),
         ...(patch.occurredAt !== undefined ? { occurredAt: new Date(patch.occurredAt) } : {}),
-        wordCount: countWords(`${title ?? ""} ${content}`),
+        wordCount,
         contentVersion: version,
-        updatedAt: new Date(),
+        updatedAt: now,
       })
       .where(eq(entries.id, entryId));
     if (patch.topicIds) {
@@ -251,30 +299,49 @@ export async function updateEntry(
       }
     }
     if (!contentChanged) return undefined;
+    await recordVersion(
+      tx,
+      { entryId, userId, version, restoredFrom: restoreVersion ?? null, at: now },
+      { title, content, wordCount },
+    );
     // The old analysis describes text that no longer exists: it goes back to pending, and a result
     // computed for the old version is discarded when it lands.
-    await tx
-      .update(entryAnalyses)
-      .set({
-        status: "pending",
-        contentVersion: version,
-        sentimentLabel: null,
-        sentimentScore: null,
-        emotions: null,
-        keywords: null,
-        patterns: null,
-        safetyLevel: null,
-        model: null,
-        error: null,
-        analyzedAt: null,
-        updatedAt: new Date(),
-      })
-      .where(eq(entryAnalyses.entryId, entryId));
+    await resetAnalysis(tx, entryId, version);
     return await enqueueAnalysis(tx, userId, entryId, version);
   });
   const entry = await findEntry(db, userId, entryId);
   if (!entry) throw new InkwellError("NOT_FOUND", "No entry with that id.");
   return jobId ? { ...entry, jobId } : entry;
+}
+
+/**
+ * Queues a fresh analysis of the entry's current text, the way an edit does, without a new version:
+ * the result lands for the same `contentVersion`. While the analysis is pending, its job is answered
+ * instead (`created: false`), so asking twice never analyses twice.
+ */
+export async function requestReanalysis(
+  db: Database,
+  userId: string,
+  entryId: string,
+): Promise<{ jobId: string; created: boolean }> {
+  return await db.transaction(async (tx) => {
+    await requireWriter(tx, userId);
+    // The same lock an edit takes, so a reanalysis and an edit of the entry run one after the other.
+    const [locked] = await tx
+      .select({ version: entries.contentVersion })
+      .from(entries)
+      .where(and(ownedLive(userId), eq(entries.id, entryId)))
+      .for("no key update");
+    if (!locked) throw new InkwellError("NOT_FOUND", "No entry with that id.");
+    const [pending] = await tx
+      .select({ jobId: pendingJobIdOf })
+      .from(entries)
+      .leftJoin(entryAnalyses, eq(entryAnalyses.entryId, entries.id))
+      .where(eq(entries.id, entryId));
+    if (pending?.jobId) return { jobId: pending.jobId, created: false };
+    await resetAnalysis(tx, entryId, locked.version);
+    return { jobId: await enqueueAnalysis(tx, userId, entryId, locked.version), created: true };
+  });
 }
 
 export async function setFavorite(

@@ -67,9 +67,12 @@ export async function loadOperations(): Promise<Operation[]> {
   return operations;
 }
 
-/** The path with every `{param}` filled in (every id-taking path of the API names its param `id`). */
-export function fillPath(path: string, id: string): string {
-  return path.replace(/\{[^}]+\}/g, encodeURIComponent(id));
+/**
+ * The path with `{id}` filled in (every id-taking path of the API names its owner's resource `id`) and
+ * any other `{param}` from `params` (an entry's `{version}`), else with the id as well.
+ */
+export function fillPath(path: string, id: string, params: Record<string, string> = {}): string {
+  return path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? id));
 }
 
 // ---------------------------------------------------------------- refusals

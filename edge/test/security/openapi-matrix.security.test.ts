@@ -194,11 +194,11 @@ async function send(
   op: Operation,
   options: { id?: string; authorization?: string; body?: unknown },
 ): Promise<Response> {
-  const r = PROTECTED[op.key] ?? {};
+  const r: Partial<ProtectedRow> = PROTECTED[op.key] ?? {};
   const body = "body" in options ? options.body : "body" in r ? r.body : undefined;
   const headers: Record<string, string> = {};
   if (options.authorization) headers.Authorization = options.authorization;
-  return await call(fillPath(op.path, options.id ?? crypto.randomUUID()), {
+  return await call(fillPath(op.path, options.id ?? crypto.randomUUID(), r.params), {
     method: op.method,
     headers,
     ...(body === undefined ? {} : { body }),
@@ -249,7 +249,7 @@ describe("the document and the table agree", () => {
       expect(
         op.pathParams.map((p) => p.name),
         op.key,
-      ).toEqual(op.path.includes("{") ? ["id"] : []);
+      ).toEqual(op.path.includes("{") ? ["id", ...Object.keys(r.params ?? {})] : []);
       expect(r.resource !== undefined, `${op.key}: resource`).toBe(op.pathParams.length > 0);
     }
   });

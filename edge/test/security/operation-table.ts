@@ -38,6 +38,8 @@ export interface ProtectedRow {
   body?: unknown;
   /** For paths with `{id}`. */
   resource?: ResourceKind | OperatorResource;
+  /** Values for the path's other parameters (`{version}`), which the resource made as A has. */
+  params?: Record<string, string>;
 }
 
 export const PROTECTED: Record<string, ProtectedRow> = {
@@ -75,6 +77,19 @@ export const PROTECTED: Record<string, ProtectedRow> = {
     resource: "entry",
   },
   "GET /v1/entries/{id}/related": { access: { kind: "scope", scope: "entries:read" }, resource: "entry" },
+  "GET /v1/entries/{id}/versions": { access: { kind: "scope", scope: "entries:read" }, resource: "entry" },
+  // Version 1 is the text A's entry was created with.
+  "GET /v1/entries/{id}/versions/{version}": {
+    access: { kind: "scope", scope: "entries:read" },
+    resource: "entry",
+    params: { version: "1" },
+  },
+  "POST /v1/entries/{id}/versions/{version}/restore": {
+    access: { kind: "scope", scope: "entries:write" },
+    resource: "entry",
+    params: { version: "1" },
+  },
+  "POST /v1/entries/{id}/reanalyze": { access: { kind: "scope", scope: "entries:write" }, resource: "entry" },
 
   "GET /v1/topics": { access: { kind: "scope", scope: "entries:read" } },
   "POST /v1/topics": { access: { kind: "scope", scope: "entries:write" }, body: { name: "matrix topic" } },

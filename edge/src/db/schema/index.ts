@@ -5,6 +5,7 @@ export * from "./entries.ts";
 export * from "./entry-analyses.ts";
 export * from "./entry-embeddings.ts";
 export * from "./entry-topics.ts";
+export * from "./entry-versions.ts";
 export * from "./jobs.ts";
 export * from "./node-join-secrets.ts";
 export * from "./nodes.ts";

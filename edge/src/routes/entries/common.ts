@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { entrySchema, InkwellError } from "@inkwell/shared";
+import { entrySchema, entryVersionParamSchema, InkwellError } from "@inkwell/shared";
 import type { Context } from "hono";
 import type { AppEnv } from "../../hono-env.ts";
 import { etagOf } from "../../lib/etag.ts";
@@ -8,6 +8,11 @@ export const entryJson = entrySchema;
 
 /** Ids are opaque: anything that is not one of ours is simply not found. */
 export const idParam = z.object({ id: z.string().max(64).openapi({ description: "Entry id" }) });
+
+/** `/v1/entries/{id}/versions/{version}`. */
+export const versionParams = idParam.extend({
+  version: entryVersionParamSchema.describe("Version number, from 1"),
+});
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
