@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { EntryHead, EntryNetwork } from "../../inference-node/src/analysis/safety-entry-head.ts";
 import {
   combine,
+  entryHeadProbability,
   type ReadingScores,
   SafetyMeaning,
   windowProbability,
@@ -151,13 +152,22 @@ const highOrCritical = (item: CrisisItem) => item.level === "high" || item.level
  * The window and entry heads' thresholds, chosen together out of fold on top of the rules: the highest
  * high/critical recall within the false-alarm budget (a head may end up never firing, threshold above 1).
  */
+interface ThresholdChoice {
+  threshold: number;
+  entryThreshold: number;
+  train: CrisisMetrics;
+  key: number[];
+}
+
 function chooseThresholds(
   items: readonly CrisisItem[],
   scores: readonly ReadingScores[],
   heads: readonly Head[],
   entryHeads: readonly EntryHead[],
-): { threshold: number; entryThreshold: number; train: CrisisMetrics } {
-  let best: { threshold: number; entryThreshold: number; train: CrisisMetrics; key: number[] } | undefined;
+  /** Each item's out-of-fold entry-head probability (its fold's head, whole text or windows). */
+  entryP: readonly number[],
+): ThresholdChoice {
+  let best: ThresholdChoice | undefined;
   const base = crisisMetrics(
     items.map((item, i) => ({ item, level: combine(scores[i] as ReadingScores, NEVER, NEVER_ENTRY).level })),
     false,
@@ -173,6 +183,7 @@ function chooseThresholds(
             scores[i] as ReadingScores,
             { ...(heads[fold(item)] as Head), threshold },
             { ...(entryHeads[fold(item)] as EntryHead), threshold: entryThreshold },
+            entryP[i],
           ).level,
         })),
         true,
@@ -190,7 +201,7 @@ function chooseThresholds(
     }
   }
   if (!best) throw new Error("no thresholds keep false alarms within budget");
-  return { threshold: best.threshold, entryThreshold: best.entryThreshold, train: best.train };
+  return best;
 }
 
 const ENTRY_HIDDEN = 32;
@@ -355,19 +366,34 @@ async function main(): Promise<void> {
           keep.map((r) => scores[r.i] as ReadingScores),
         );
       });
-      const entryChoice = chooseThresholds(train, scores, heads, entryHeads);
-      const { threshold, train: figures } = entryChoice;
-      const entryHead = trainEntryHead(train, scores);
-      {
-        const { confusion: _c, misses: _m, ...entrySummary } = entryChoice.train;
+      // The entry head reads the whole text, or the whole text and each window (highest wins): both are
+      // scored out of fold and the better within the budget is shipped.
+      const choices = ([false, true] as const).map((windows) => {
+        const entryP = train.map((item, i) =>
+          entryHeadProbability(
+            { ...(entryHeads[fold(item)] as EntryHead), windows },
+            scores[i] as ReadingScores,
+          ),
+        );
+        const choice = chooseThresholds(train, scores, heads, entryHeads, entryP);
+        const { confusion: _c, misses: _m, ...entrySummary } = choice.train;
         console.log(
           entry.id,
-          `entry threshold ${entryChoice.entryThreshold}`,
+          `entry head ${windows ? "with windows" : "whole text"}, threshold ${choice.entryThreshold}`,
           "out-of-fold train:",
           JSON.stringify(entrySummary),
         );
-      }
-      shippedEntryHeads[entry.id] = { ...entryHead, threshold: entryChoice.entryThreshold };
+        return { windows, choice };
+      });
+      const chosen = choices.reduce((a, b) => (compareKeys(b.choice.key, a.choice.key) > 0 ? b : a));
+      const entryChoice = chosen.choice;
+      const { threshold, train: figures } = entryChoice;
+      const entryHead = trainEntryHead(train, scores);
+      shippedEntryHeads[entry.id] = {
+        ...entryHead,
+        threshold: entryChoice.entryThreshold,
+        ...(chosen.windows ? { windows: true } : {}),
+      };
       const { confusion: _, misses, ...summary } = figures;
       console.log(entry.id, `threshold ${threshold}`, "out-of-fold train:", JSON.stringify(summary));
       console.log("  missed:", misses?.missed.join(" "), "false alarms:", misses?.falseAlarms.join(" "));

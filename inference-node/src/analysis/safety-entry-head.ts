@@ -21,6 +21,12 @@ export interface EntryHead {
   dims: number;
   threshold: number;
   members: readonly EntryNetwork[];
+  /**
+   * Also read every sentence window the rules did not explain away (negated, someone else's, fiction,
+   * past) and take the highest probability, so one or two sentences of risk inside a long entry about an
+   * ordinary day are read as they would be on their own. Chosen out of fold by the trainer.
+   */
+  windows?: boolean;
 }
 
 const networkSchema = z.object({
@@ -35,6 +41,7 @@ const entryHeadSchema = z
     dims: z.number().int().positive(),
     threshold: z.number().gt(0).lte(1.01),
     members: z.array(networkSchema).min(1),
+    windows: z.boolean().optional(),
   })
   .refine(
     (h) => h.members.every((m) => m.w2.length === m.b1.length && m.w1.length === m.b1.length * h.dims),

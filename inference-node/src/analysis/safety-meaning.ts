@@ -159,6 +159,22 @@ export class SafetyMeaning {
   }
 }
 
+/**
+ * The entry head's probability that the text reads as high or critical risk: its whole vector's, or, for a
+ * head that reads windows, the highest of that and each window's the rules did not cancel.
+ */
+export function entryHeadProbability(
+  head: EntryHead,
+  scores: Pick<ReadingScores, "entry" | "windows">,
+): number {
+  let p = entryProbability(head, scores.entry);
+  if (!head.windows) return p;
+  for (const w of scores.windows) {
+    if (!w.cancelled) p = Math.max(p, entryProbability(head, w.vector));
+  }
+  return p;
+}
+
 /** The head's probability that a window states risk. */
 export function windowProbability(head: Pick<MeaningHead, "weights" | "bias">, vector: Float32Array): number {
   let z = head.bias;
@@ -177,6 +193,8 @@ export function combine(
   scores: ReadingScores,
   head: Pick<MeaningHead, "weights" | "bias" | "threshold">,
   entryHead?: EntryHead,
+  /** The entry head's probability when the caller has it already (`entryHeadProbability`). */
+  entryP?: number,
 ): SafetyResult {
   const lexical = wholeTextSignals(scores.reading, scores.lexical, LEXICAL_MODEL.threshold, {
     lexical: true,
@@ -184,7 +202,7 @@ export function combine(
   const joint = entryHead
     ? wholeTextSignals(
         scores.reading,
-        (entryProbability(entryHead, scores.entry) + scores.lexical) / 2,
+        ((entryP ?? entryHeadProbability(entryHead, scores)) + scores.lexical) / 2,
         entryHead.threshold,
       )
     : [];

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENTRY_HEADS, type EntryHead, entryProbability } from "../../src/analysis/safety-entry-head.ts";
 import { MEANING_HEADS } from "../../src/analysis/safety-heads.ts";
-import { SafetyMeaning, safetyMeaningFor } from "../../src/analysis/safety-meaning.ts";
+import { entryHeadProbability, SafetyMeaning, safetyMeaningFor } from "../../src/analysis/safety-meaning.ts";
 import { buildApp } from "../../src/app.ts";
 import type { InferenceRuntime } from "../../src/runtime/runtime.ts";
 import { fakeRuntime } from "../helpers/fake-runtime.ts";
@@ -96,6 +96,27 @@ describe("the meaning layer", () => {
     expect(entryProbability(head, Float32Array.from([1, 0, 0]))).toBeNaN();
     const useLite = ENTRY_HEADS["use-lite"] as EntryHead;
     expect(entryProbability(useLite, new Float32Array(100))).toBeNaN();
+  });
+
+  it("a head that reads windows takes the riskiest window the rules did not explain away", () => {
+    const members = [{ w1: [1, 0, -1, 0], b1: [0, 0], w2: [4, -4], b2: 0 }];
+    const window = (x: number, cancelled: boolean) => ({
+      window: { text: "", start: 0, end: 0 },
+      vector: Float32Array.from([x, 0]),
+      risk: 0,
+      contrast: 0,
+      signal: "plan" as const,
+      cancelled,
+    });
+    const scores = {
+      entry: Float32Array.from([-0.5, 0]),
+      windows: [window(0.25, false), window(1, true)],
+    };
+    const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+    const whole: EntryHead = { dims: 2, threshold: 0.5, members };
+    expect(entryHeadProbability(whole, scores)).toBeCloseTo(sigmoid(-2), 6);
+    // The cancelled window (negated, someone else's, fiction, past) never counts.
+    expect(entryHeadProbability({ ...whole, windows: true }, scores)).toBeCloseTo(sigmoid(1), 6);
   });
 
   it("falls back to the rules for an encoder without a head", async () => {

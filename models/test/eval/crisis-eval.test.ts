@@ -5,16 +5,18 @@ import { type CrisisItem, type CrisisMetrics, loadCrisisSet, split } from "../..
 /**
  * Floors under the held-out figures of the crisis assessment, so a regression fails CI. They sit a little
  * under what the current rules and heads reach; raise them as the assessment improves, never lower them to make a change pass.
- * (Last set at 3,650 items, when the entry head became a small network: held out, USE-lite 0.74 with tricky
- * false alarms 0.10, the edge 0.56, the static model 0.64. The static model's floor was lowered from 0.64:
- * its network head reads the larger set worse than the linear head read the smaller one; USE-lite is the
- * default wherever a node can run it.)
+ * (Last set at 4,350 items, after 700 items whose look-alikes share the risk items' means and times ("the
+ * car is in the garage for its mot tomorrow after work") and a retraining on the larger training split:
+ * held out, USE-lite 0.72 with tricky false alarms 0.10, the edge 0.56 with 0.08, the static model 0.66 with
+ * 0.11. The heads trained on 3,650 items read the enlarged set at 0.75 with 0.11 tricky false alarms for
+ * USE-lite; the static model's tricky ceiling rose from 0.11 to 0.12 with the harder look-alikes. USE-lite
+ * is the default wherever a node can run it.)
  */
 const FLOORS: Record<string, { highRecall: number; trickyFalseAlarm: number; ordinaryFalseAlarm: number }> = {
   "rules alone": { highRecall: 0.28, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
   edge: { highRecall: 0.5, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
   "use-lite": { highRecall: 0.7, trickyFalseAlarm: 0.11, ordinaryFalseAlarm: 0.04 },
-  "inkwell-static-embed-100d": { highRecall: 0.6, trickyFalseAlarm: 0.11, ordinaryFalseAlarm: 0.05 },
+  "inkwell-static-embed-100d": { highRecall: 0.62, trickyFalseAlarm: 0.12, ordinaryFalseAlarm: 0.05 },
 };
 
 let items: CrisisItem[];
