@@ -52,4 +52,37 @@ describe("the typed client", () => {
     if (techniques.status !== 200) throw new Error(`status ${techniques.status}`);
     expect((await techniques.json()).issue).toBe("rumination");
   });
+
+  it("edits an entry, pages its versions, reads and restores one, and asks for a fresh analysis", async () => {
+    const user = await registerUser();
+    const api = client(user.accessToken);
+    const created = await api.v1.entries.$post({ json: { content: "First words." } });
+    if (created.status !== 201) throw new Error(`status ${created.status}`);
+    const { id } = await created.json();
+    const edited = await api.v1.entries[":id"].$patch({ param: { id }, json: { content: "Second words." } });
+    expect(edited.status).toBe(200);
+
+    const versions = await api.v1.entries[":id"].versions.$get({ param: { id }, query: { limit: "1" } });
+    if (versions.status !== 200) throw new Error(`status ${versions.status}`);
+    const page = await versions.json();
+    expect(page.items.map((v) => [v.version, v.content, v.current])).toEqual([[2, "Second words.", true]]);
+    expect(page.nextCursor).not.toBeNull();
+
+    const one = await api.v1.entries[":id"].versions[":version"].$get({ param: { id, version: "1" } });
+    if (one.status !== 200) throw new Error(`status ${one.status}`);
+    expect((await one.json()).content).toBe("First words.");
+
+    const restored = await api.v1.entries[":id"].versions[":version"].restore.$post({
+      param: { id, version: "1" },
+    });
+    if (restored.status !== 200) throw new Error(`status ${restored.status}`);
+    const entry = await restored.json();
+    expect(entry.content).toBe("First words.");
+    expect(entry.analysis.status).toBe("pending");
+
+    const again = await api.v1.entries[":id"].reanalyze.$post({ param: { id } });
+    if (again.status !== 202) throw new Error(`status ${again.status}`);
+    // The restore's analysis is still pending: that job is the answer.
+    expect(await again.json()).toEqual({ jobId: entry.jobId, created: false });
+  });
 });

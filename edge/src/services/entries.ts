@@ -333,12 +333,23 @@ export async function requestReanalysis(
       .where(and(ownedLive(userId), eq(entries.id, entryId)))
       .for("no key update");
     if (!locked) throw new InkwellError("NOT_FOUND", "No entry with that id.");
+    // A pending analysis whose job is still queued or running will answer; one whose job ended without
+    // saying so (it cannot be retried from here) is queued again.
     const [pending] = await tx
-      .select({ jobId: pendingJobIdOf })
-      .from(entries)
-      .leftJoin(entryAnalyses, eq(entryAnalyses.entryId, entries.id))
-      .where(eq(entries.id, entryId));
-    if (pending?.jobId) return { jobId: pending.jobId, created: false };
+      .select({ jobId: jobs.id })
+      .from(jobs)
+      .innerJoin(entryAnalyses, eq(entryAnalyses.entryId, jobs.entryId))
+      .where(
+        and(
+          eq(jobs.entryId, entryId),
+          eq(jobs.kind, ANALYZE_ENTRY_JOB),
+          inArray(jobs.status, ["queued", "running"]),
+          eq(entryAnalyses.status, "pending"),
+        ),
+      )
+      .orderBy(desc(jobs.createdAt), desc(jobs.id))
+      .limit(1);
+    if (pending) return { jobId: pending.jobId, created: false };
     await resetAnalysis(tx, entryId, locked.version);
     return { jobId: await enqueueAnalysis(tx, userId, entryId, locked.version), created: true };
   });
