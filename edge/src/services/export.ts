@@ -2,6 +2,7 @@ import type { Entry, Topic } from "@inkwell/shared";
 import type { Database } from "../db/client.ts";
 import { listEntries } from "./entries.ts";
 import { sessionsExportSection } from "./export-sessions.ts";
+import { versionsExportSection } from "./export-versions.ts";
 import { listTopics } from "./topics.ts";
 
 export type ExportFormat = "json" | "markdown";
@@ -98,7 +99,7 @@ export function exportStream(
   let first = true;
   let topics: Topic[] = [];
   let topicNames = new Map<string, string>();
-  const sections: ExportSection[] = [sessionsExportSection, ...exportSections];
+  const sections: ExportSection[] = [versionsExportSection, sessionsExportSection, ...exportSections];
   let sectionIndex = 0;
   let chunks: AsyncIterator<string> | undefined;
 

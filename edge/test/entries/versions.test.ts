@@ -238,6 +238,36 @@ describe("entry versions", () => {
     await json(await call(`${list}/1/restore`, { method: "POST", token: writer.key }), 200);
   });
 
+  it("the export carries every earlier version of live entries, and no one else's", async () => {
+    const user = await registerUser();
+    const other = await registerUser();
+    const theirs = await createEntry(other, { content: "their first words" });
+    await edit(other, theirs.id, { content: "their second words" });
+    const entry = await createEntry(user, { title: "Draft", content: "my first words" });
+    await edit(user, entry.id, { content: "my second words" });
+    await edit(user, entry.id, { title: "Final", content: "my third words" });
+    const deleted = await createEntry(user, { content: "deleted first words" });
+    await edit(user, deleted.id, { content: "deleted second words" });
+    expect(
+      (await call(`/v1/entries/${deleted.id}`, { method: "DELETE", token: user.accessToken })).status,
+    ).toBe(204);
+
+    const doc = await json<{ entries: Entry[]; versions: EntryVersion[] }>(
+      await call("/v1/me/export", { token: user.accessToken }),
+      200,
+    );
+    expect(doc.entries.map((e) => e.content)).toEqual(["my third words"]);
+    expect(doc.versions.map((v) => [v.entryId, v.version, v.title, v.content, v.current])).toEqual([
+      [entry.id, 1, "Draft", "my first words", false],
+      [entry.id, 2, "Draft", "my second words", false],
+    ]);
+    const md = await (await call("/v1/me/export?format=markdown", { token: user.accessToken })).text();
+    expect(md).toContain("# Earlier versions of entries");
+    expect(md).toContain("my first words");
+    expect(md).not.toContain("their first words");
+    expect(md).not.toContain("deleted first words");
+  });
+
   it("a deleted entry's versions are gone: unreadable at once, removed with the entry for good", async () => {
     const user = await registerUser();
     const entry = await createEntry(user, { content: "to be deleted" });
