@@ -116,24 +116,29 @@ describe("search quality floors", () => {
 
   it("topic discovery finds about as many topics as themes on journals of every size", () => {
     // Measured on ten journals of 50-360 entries and 5-16 themes (use-lite): the topic count within ±30 %
-    // of the theme count on 9 of 10, mean purity 0.734 (tuning themes) and 0.749 (held-out themes), purity
-    // 0.573-0.923, coverage 0.850-0.963; 7 of 10 reach every target (count, purity ≥ 0.7, coverage ≥ 0.8).
-    // Before the floor on k, silhouette alone collapsed some journals to 2-3 topics.
+    // of the theme count on 10 of 10, mean purity 0.754 (tuning themes) and 0.781 (held-out themes), purity
+    // 0.671-0.923, coverage 0.850-0.963; 9 of 10 reach every target (count, purity ≥ 0.7, coverage ≥ 0.8),
+    // the 15-theme journal of 180 entries with 15 topics at purity 0.712. Before the preference for the
+    // finer of near-equal clusterings: 9 of 10 within ±30 %, purity 0.734 and 0.749, 7 on every target
+    // (15 themes: 12 topics, 0.673). Before the floor on k, silhouette alone collapsed some journals to 2-3.
     const { topicJournals } = result(offlineModels[0] as string);
     expect(topicJournals.length).toBeGreaterThanOrEqual(10);
-    expect(topicJournals.filter((j) => j.countWithin30).length).toBeGreaterThanOrEqual(8);
+    expect(topicJournals.filter((j) => j.countWithin30).length).toBeGreaterThanOrEqual(9);
     for (const journal of topicJournals) {
       expect(journal.topics, journal.name).toBeGreaterThanOrEqual(Math.floor(journal.themes / 2));
-      expect(journal.purity, journal.name).toBeGreaterThanOrEqual(0.55);
+      expect(journal.purity, journal.name).toBeGreaterThanOrEqual(0.62);
       expect(journal.coverage, journal.name).toBeGreaterThanOrEqual(0.84);
     }
     const onTarget = topicJournals.filter((j) => j.countWithin30 && j.purity >= 0.7 && j.coverage >= 0.8);
-    expect(onTarget.length).toBeGreaterThanOrEqual(7);
+    expect(onTarget.length).toBeGreaterThanOrEqual(8);
+    const fifteen = topicJournals.find((j) => j.themes === 15 && j.entries === 180);
+    expect(fifteen?.countWithin30).toBe(true);
+    expect(fifteen?.purity).toBeGreaterThanOrEqual(0.69);
     const meanPurity = (split: "tuning" | "held-out") => {
       const rows = topicJournals.filter((j) => j.split === split);
       return rows.reduce((sum, j) => sum + j.purity, 0) / rows.length;
     };
-    expect(meanPurity("tuning")).toBeGreaterThanOrEqual(0.72);
-    expect(meanPurity("held-out")).toBeGreaterThanOrEqual(0.73);
+    expect(meanPurity("tuning")).toBeGreaterThanOrEqual(0.74);
+    expect(meanPurity("held-out")).toBeGreaterThanOrEqual(0.76);
   });
 });
