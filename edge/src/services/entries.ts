@@ -86,7 +86,7 @@ function toAnalysis(row: EntryRow): EntryAnalysis {
 }
 
 export const ANALYSIS_FAILED_NOTE =
-  "The analysis could not be completed. An administrator can see why and retry it; editing the entry analyses it again.";
+  "The analysis could not be completed. An administrator can see why and retry it; editing the entry or POST /v1/entries/{id}/reanalyze analyses it again.";
 
 export function toEntry(row: EntryRow): Entry {
   return {

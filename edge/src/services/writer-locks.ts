@@ -14,14 +14,15 @@ import { entries, users } from "../db/schema/index.ts";
  *      the entry to;
  *   3. job rows;
  *   4. everything else of the writer: analyses, embeddings, the discovered topics a discovery result
- *      replaces, reflections, chat sessions and messages, refresh tokens, API keys. Rows a statement creates need no place in the order: no
- *      other transaction can wait on a row it cannot see yet. The KEY SHARE lock a foreign-key check
+ *      replaces, reflections, chat sessions and messages, refresh tokens, API keys. Rows a statement
+ *      creates (a job, an edit's new entry version) need no place in the order: no other transaction
+ *      can wait on a row it cannot see yet. The KEY SHARE lock a foreign-key check
  *      takes on an entry later in a transaction (an entry topic linked) may come after step 3: it
  *      conflicts only with removing the entry for good, and what does that holds the writer's lock.
  *
  * Why the writer's row comes first: deleting an account deletes that row first, and the cascade then
- * deletes entries (with their analyses, jobs, links and embeddings), the remaining jobs, reflections,
- * chat messages and sessions, in the order the foreign keys were made. A transaction that locked one of
+ * deletes entries (with their analyses, versions, jobs, links and embeddings), the remaining jobs,
+ * reflections, chat messages and sessions, in the order the foreign keys were made. A transaction that locked one of
  * those rows first and reached the users row afterwards (a foreign-key check of an insert takes a KEY
  * SHARE lock on it) waited on the deletion while the deletion's cascade waited on it: an analysis result
  * holding its job row, a chat message holding its session's key lock. Taken first, the writer's lock
