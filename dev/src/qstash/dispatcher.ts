@@ -1,9 +1,12 @@
 import type { Logger } from "pino";
 import { backoffDelayMs, type DeliveryOutcome, deliver, isNonRetryable, isSuccess } from "./delivery.ts";
+import { type FlowControlInfo, FlowGate } from "./flow-control.ts";
 import { addHeader, type HeaderMap, mapToHeaders, originOf } from "./headers.ts";
 import { randomId } from "./ids.ts";
 import { type CallbackSpec, type MessageRecord, PENDING_STATES } from "./model.ts";
 import type { MessageSpec } from "./publish-request.ts";
+import { retryHintFromResponse } from "./retry-after.ts";
+import { parseRetryDelay, retryDelayMs } from "./retry-delay.ts";
 import { signDelivery } from "./signing.ts";
 import type { MessageStore } from "./store.ts";
 
@@ -36,11 +39,27 @@ export class Dispatcher {
   private readonly shutdown = new AbortController();
   private stopping = false;
   private pruneTimer: NodeJS.Timeout | undefined;
+  private readonly flowGate: FlowGate;
 
-  constructor(private readonly opts: DispatcherOptions) {}
+  constructor(private readonly opts: DispatcherOptions) {
+    this.flowGate = new FlowGate({
+      launch: (messageId) => {
+        const work = this.attempt(messageId);
+        this.track(work);
+        return work;
+      },
+      isDeliverable: (messageId) => {
+        const record = this.opts.store.get(messageId);
+        return record !== undefined && PENDING_STATES.has(record.state) && !this.stopping;
+      },
+    });
+  }
 
   start(): void {
-    const pending = this.opts.store.pending();
+    // Oldest due first, so flow-controlled messages queue up again in the order they were waiting.
+    const pending = this.opts.store
+      .pending()
+      .sort((a, b) => a.nextDeliveryAt - b.nextDeliveryAt || a.createdAt - b.createdAt);
     if (pending.length > 0) this.opts.logger.info({ count: pending.length }, "resuming pending messages");
     for (const record of pending) this.schedule(record);
     void this.prune();
@@ -76,6 +95,8 @@ export class Dispatcher {
       ...(spec.failureCallback ? { failureCallback: spec.failureCallback } : {}),
       ...(spec.deduplicationKey ? { deduplicationKey: spec.deduplicationKey } : {}),
       ...(spec.callerIp ? { callerIp: spec.callerIp } : {}),
+      ...(spec.retryDelay ? { retryDelay: spec.retryDelay } : {}),
+      ...(spec.flowControl ? { flowControl: spec.flowControl } : {}),
     };
     await this.opts.store.save(record);
     this.opts.logger.info(
@@ -90,11 +111,17 @@ export class Dispatcher {
     const record = this.opts.store.get(messageId);
     if (!record || !PENDING_STATES.has(record.state)) return "not-found";
     this.clearTimer(messageId);
+    if (record.flowControl) this.flowGate.remove(messageId, record.flowControl.key);
     record.state = "CANCELED";
     record.finishedAt = Date.now();
     await this.opts.store.save(record);
     this.opts.logger.info({ messageId }, "message cancelled");
     return "cancelled";
+  }
+
+  /** The live state of a flow-control key, as `GET /v2/flowControl/:key` reports it. */
+  flowControlInfo(key: string): FlowControlInfo {
+    return this.flowGate.info(key);
   }
 
   /**
@@ -106,6 +133,7 @@ export class Dispatcher {
     this.stopping = true;
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     for (const id of [...this.timers.keys()]) this.clearTimer(id);
+    this.flowGate.close();
     const grace = setTimeout(() => this.shutdown.abort(), this.opts.shutdownGraceMs);
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     clearTimeout(grace);
@@ -133,7 +161,9 @@ export class Dispatcher {
         this.schedule(record);
         return;
       }
-      this.track(this.attempt(record.messageId));
+      // Flow-controlled messages wait their turn, still pending, until their key's limits allow it.
+      if (record.flowControl) this.flowGate.enqueue(record, record.flowControl);
+      else this.track(this.attempt(record.messageId));
     }, wait);
     this.timers.set(record.messageId, timer);
   }
@@ -214,7 +244,7 @@ export class Dispatcher {
     }
 
     if (record.retried < record.maxRetries && !isNonRetryable(outcome)) {
-      const delay = backoffDelayMs(this.opts.retryBaseDelayMs, record.retried, this.opts.retryMaxDelayMs);
+      const delay = this.retryDelayFor(record, outcome, now);
       record.retried += 1;
       record.state = "RETRY";
       record.nextDeliveryAt = now + delay;
@@ -231,6 +261,25 @@ export class Dispatcher {
     record.state = "FAILED";
     record.finishedAt = now;
     await this.opts.store.save(record);
+  }
+
+  /**
+   * The wait before the next retry: what the destination asked for (`Retry-After` and the rate-limit reset
+   * headers QStash reads), else the publisher's `Upstash-Retry-Delay` formula, else exponential backoff.
+   */
+  private retryDelayFor(record: MessageRecord, outcome: DeliveryOutcome, nowMs: number): number {
+    const capMs = this.opts.retryMaxDelayMs;
+    if (outcome.kind === "response") {
+      const hinted = retryHintFromResponse(outcome.header, nowMs, capMs);
+      if (hinted !== undefined) return hinted;
+    }
+    if (record.retryDelay !== undefined) {
+      const parsed = parseRetryDelay(record.retryDelay);
+      // Validated at publish; a record edited on disk falls back to the default rather than failing.
+      const custom = parsed.ok ? retryDelayMs(parsed.expression, record.retried, capMs) : undefined;
+      if (custom !== undefined) return custom;
+    }
+    return backoffDelayMs(this.opts.retryBaseDelayMs, record.retried, capMs);
   }
 
   /**

@@ -32,6 +32,17 @@ export const callbackSpecSchema = z.object({
 });
 export type CallbackSpec = z.infer<typeof callbackSpecSchema>;
 
+/** A message's `Upstash-Flow-Control-*` settings; each message keeps the ones it was published with. */
+export const flowControlSpecSchema = z.object({
+  key: z.string().min(1),
+  /** Deliveries of this key allowed on the wire at once; absent means no limit. */
+  parallelism: z.number().int().positive().optional(),
+  /** Deliveries of this key allowed to start per `periodMs`; absent means no limit. */
+  rate: z.number().int().positive().optional(),
+  periodMs: z.number().int().positive(),
+});
+export type FlowControlSpec = z.infer<typeof flowControlSpecSchema>;
+
 export const messageRecordSchema = z.object({
   version: z.literal(1),
   messageId: z.string(),
@@ -48,6 +59,9 @@ export const messageRecordSchema = z.object({
   createdAt: z.number(),
   nextDeliveryAt: z.number(),
   timeoutMs: z.number().int().positive().optional(),
+  /** `Upstash-Retry-Delay` as published; validated then, evaluated before each retry. */
+  retryDelay: z.string().optional(),
+  flowControl: flowControlSpecSchema.optional(),
   state: z.enum(MESSAGE_STATES),
   callback: callbackSpecSchema.optional(),
   failureCallback: callbackSpecSchema.optional(),

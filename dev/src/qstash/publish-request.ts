@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { parseDurationMs } from "./duration.ts";
+import { parseFlowControl } from "./flow-control.ts";
 import { addHeader, type HeaderMap, isForwardable } from "./headers.ts";
-import type { CallbackSpec } from "./model.ts";
+import type { CallbackSpec, FlowControlSpec } from "./model.ts";
+import { parseRetryDelay } from "./retry-delay.ts";
 
 /** What a publish asks for, once its headers are read. */
 export interface MessageSpec {
@@ -17,6 +19,9 @@ export interface MessageSpec {
   failureCallback?: CallbackSpec;
   deduplicationKey?: string;
   callerIp?: string;
+  /** `Upstash-Retry-Delay`, already checked to be a valid expression. */
+  retryDelay?: string;
+  flowControl?: FlowControlSpec;
 }
 
 export type ParseResult = { ok: true; spec: MessageSpec } | { ok: false; error: string };
@@ -154,6 +159,18 @@ export function parseMessageSpec(input: {
     return { ok: false, error: "invalid Upstash-Timeout" };
   }
 
+  const retryDelay = headers["upstash-retry-delay"]?.trim();
+  if (retryDelay !== undefined) {
+    const parsed = parseRetryDelay(retryDelay);
+    if (!parsed.ok) return parsed;
+  }
+
+  const flowControl = parseFlowControl(
+    headers["upstash-flow-control-key"],
+    headers["upstash-flow-control-value"],
+  );
+  if (!flowControl.ok) return flowControl;
+
   const header: HeaderMap = {};
   const contentType = headers["content-type"];
   if (contentType !== undefined) addHeader(header, "content-type", contentType);
@@ -196,6 +213,8 @@ export function parseMessageSpec(input: {
       ...(failureCallback.spec ? { failureCallback: failureCallback.spec } : {}),
       ...(deduplicationKey ? { deduplicationKey } : {}),
       ...(input.callerIp ? { callerIp: input.callerIp } : {}),
+      ...(retryDelay !== undefined ? { retryDelay } : {}),
+      ...(flowControl.spec ? { flowControl: flowControl.spec } : {}),
     },
   };
 }

@@ -86,7 +86,12 @@ function toMessagePayload(record: MessageRecord): Record<string, unknown> {
     ...(record.callback ? { callback: record.callback.url } : {}),
     ...(record.failureCallback ? { failureCallback: record.failureCallback.url } : {}),
     ...(record.callerIp ? { callerIp: record.callerIp } : {}),
-    flowControlKey: "",
+    ...(record.retryDelay !== undefined ? { retryDelayExpression: record.retryDelay } : {}),
+    flowControlKey: record.flowControl?.key ?? "",
+    ...(record.flowControl?.parallelism !== undefined ? { parallelism: record.flowControl.parallelism } : {}),
+    ...(record.flowControl?.rate !== undefined
+      ? { rate: record.flowControl.rate, period: Math.round(record.flowControl.periodMs / 1_000) }
+      : {}),
     state: record.state,
     retried: record.retried,
     kind: record.kind,
@@ -95,8 +100,9 @@ function toMessagePayload(record: MessageRecord): Record<string, unknown> {
 
 /**
  * A local stand-in for Upstash QStash speaking its v2 wire protocol for what the project uses: publish
- * (single and batch), signed delivery with retries, delays, deduplication, callbacks, message get/cancel,
- * and signing keys. Point the official `Client` at `url` and verify deliveries with the official `Receiver`.
+ * (single and batch), signed delivery with retries (custom `Upstash-Retry-Delay`, destination `Retry-After`),
+ * flow control, delays, deduplication, callbacks, message get/cancel, and signing keys. Point the official
+ * `Client` at `url` and verify deliveries with the official `Receiver`.
  */
 export async function startQStashServer(opts: QStashServerOptions): Promise<QStashServer> {
   // Quiet by default when embedded (the local stack prints its own progress); the CLI passes an info logger.
@@ -205,6 +211,10 @@ export async function startQStashServer(opts: QStashServerOptions): Promise<QSta
     if (!record) return sendError(reply, 404, `message ${messageId} not found`);
     return reply.send(toMessagePayload(record));
   });
+
+  app.get<{ Params: { flowControlKey: string } }>("/v2/flowControl/:flowControlKey", async (request) =>
+    dispatcher.flowControlInfo(request.params.flowControlKey),
+  );
 
   app.delete<{ Params: { messageId: string } }>("/v2/messages/:messageId", async (request, reply) => {
     const { messageId } = request.params;
