@@ -97,3 +97,98 @@ export function header(request: ReceivedRequest, name: string): string | undefin
   const value = request.headers[name.toLowerCase()];
   return Array.isArray(value) ? value.join(", ") : value;
 }
+
+/** A request a {@link Gate} is holding open. */
+export interface HeldRequest extends ReceivedRequest {
+  /** Answers the request (200 unless told otherwise), ending it. */
+  release(status?: number): void;
+}
+
+/**
+ * A destination that holds every request open until the test releases it, counting how many are open at
+ * once: the way to observe a parallelism limit without timing guesses.
+ */
+export interface Gate {
+  url: string;
+  /** Every request that has arrived, in arrival order (released ones included). */
+  arrived: HeldRequest[];
+  /** Requests arrived and not yet released. */
+  open(): number;
+  /** The most requests ever open at the same time. */
+  maxOpen(): number;
+  /** Resolves with the request at `index` (0-based) once it has arrived. */
+  nth(index: number): Promise<HeldRequest>;
+  close(): Promise<void>;
+}
+
+export async function startGate(): Promise<Gate> {
+  const arrived: HeldRequest[] = [];
+  const waiters: Array<{ index: number; resolve: (r: HeldRequest) => void }> = [];
+  let open = 0;
+  let maxOpen = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        open -= 1;
+      };
+      // A request the sender gave up on (e.g. a server shutting down) no longer counts as open.
+      res.on("close", finish);
+      const held: HeldRequest = {
+        method: req.method ?? "",
+        path: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+        receivedAt: Date.now(),
+        release(status = 200) {
+          if (done) return;
+          finish();
+          res.writeHead(status);
+          res.end("released");
+        },
+      };
+      open += 1;
+      maxOpen = Math.max(maxOpen, open);
+      const index = arrived.length;
+      arrived.push(held);
+      for (const waiter of waiters.filter((w) => w.index === index)) waiter.resolve(held);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    arrived,
+    open: () => open,
+    maxOpen: () => maxOpen,
+    nth(index) {
+      const existing = arrived[index];
+      if (existing) return Promise.resolve(existing);
+      return new Promise((resolve) => waiters.push({ index, resolve }));
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Polls `check` until it holds (for state that changes inside the server with no event to await). */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 5_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
