@@ -53,6 +53,11 @@ export const chatMessageSchema = z.object({
   /** False for a reply assembled without a language model (none available). */
   generated: z.boolean(),
   model: z.string().nullable(),
+  /**
+   * Two or three short questions the writer might ask next, for an assistant reply that completed;
+   * empty for the writer's own messages and for a reply cut short.
+   */
+  suggestions: z.array(z.string()),
   createdAt: z.string(),
 });
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
@@ -68,6 +73,17 @@ export const chatSessionSchema = z.object({
   lastMessageAt: z.string().nullable(),
 });
 export type ChatSession = z.infer<typeof chatSessionSchema>;
+
+/** Most follow-up suggestions a reply carries, and the longest one. */
+export const CHAT_SUGGESTIONS_MAX = 3;
+export const CHAT_SUGGESTION_MAX_CHARS = 90;
+
+/** The `suggestions` event a streamed reply ends with, after `done`. */
+export const chatSuggestionsEventSchema = z.object({
+  messageId: z.string(),
+  suggestions: z.array(z.string()),
+});
+export type ChatSuggestionsEvent = z.infer<typeof chatSuggestionsEventSchema>;
 
 /** `[entry:ID]` and `[kb:ID]` markers the model is asked to use; anything else is ignored. */
 export function extractCitations(

@@ -23,6 +23,7 @@ import {
   type ThinkingPatterns,
 } from "./chat-patterns.ts";
 import { CRISIS_PROMPT, SESSION_TYPES } from "./chat-prompts.ts";
+import { followUpSuggestions } from "./chat-suggestions.ts";
 import { anyWordQuery } from "./keyword-search.ts";
 import { lockWriter } from "./writer-locks.ts";
 
@@ -56,6 +57,7 @@ export function toMessage(row: MessageRow): ChatMessage {
     safety: row.safety as ChatMessage["safety"],
     generated: row.generated,
     model: row.model,
+    suggestions: row.suggestions,
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -463,6 +465,21 @@ export async function storeAssistantMessage(
     ]),
     knowledge: new Set(context.knowledge.map((k) => k.id)),
   });
+  // A reply cut short gets none: the questions would follow a thought that was not finished.
+  const suggestions =
+    reply.status === "complete"
+      ? followUpSuggestions({
+          type: context.session.type as SessionType,
+          reply: reply.content,
+          userMessage: context.userMessage.content,
+          generated: reply.generated,
+          crisis: context.crisis,
+          citedEntry: citations.some((c) => c.kind === "entry"),
+          citedKnowledge: citations.some((c) => c.kind === "knowledge"),
+          usedPatterns: context.patterns.patterns.length > 0,
+          seed: context.userMessage.id,
+        })
+      : [];
   const row = await storeMessage(db, userId, context.session.id, {
     role: "assistant",
     content: reply.content,
@@ -471,6 +488,7 @@ export async function storeAssistantMessage(
     safety: replySafety(context),
     generated: reply.generated,
     model: reply.model,
+    suggestions,
   });
   return toMessage(row);
 }

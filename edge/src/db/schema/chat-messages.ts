@@ -28,6 +28,8 @@ export const chatMessages = pgTable(
       .default({ level: "none" }),
     generated: boolean("generated").notNull().default(true),
     model: text("model"),
+    /** Follow-up questions offered with an assistant reply (chat-suggestions.ts). */
+    suggestions: text("suggestions").array().notNull().default(sql`'{}'::text[]`),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (t) => [

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  type ChatSuggestionsEvent,
   chatMessageSchema,
   chatSessionSchema,
   createSessionRequestSchema,
@@ -165,7 +166,7 @@ const send = createRoute({
   path: "/v1/sessions/{id}/messages",
   tags: ["Chat sessions"],
   summary:
-    "Send a message; with `Accept: text/event-stream` the reply streams as `token` events and one `done` event carrying the stored message",
+    "Send a message; with `Accept: text/event-stream` the reply streams as `token` events, one `done` event carrying the stored message, then one `suggestions` event `{messageId, suggestions}` (the follow-up questions the stored message carries too)",
   security: [{ bearer: [] }],
   middleware: guard(),
   request: {
@@ -338,7 +339,11 @@ export const sessionRoutes = createRouter()
         model: llm?.model ?? null,
       });
       titleLater();
-      if (!aborted) await stream.writeSSE({ event: "done", data: JSON.stringify(reply) });
+      if (!aborted) {
+        await stream.writeSSE({ event: "done", data: JSON.stringify(reply) });
+        const event: ChatSuggestionsEvent = { messageId: reply.id, suggestions: reply.suggestions };
+        await stream.writeSSE({ event: "suggestions", data: JSON.stringify(event) });
+      }
     };
 
     return streamSSE(c, async (stream) => {
