@@ -16,6 +16,7 @@ import { getExport } from "./routes/me/export.ts";
 import { getMe } from "./routes/me/get-me.ts";
 import { patchMe } from "./routes/me/patch-me.ts";
 import { psychologyRoutes } from "./routes/psychology/psychology.ts";
+import { sessionLifecycleRoutes } from "./routes/sessions/session-lifecycle.ts";
 import { sessionRoutes } from "./routes/sessions/sessions.ts";
 
 /**
@@ -38,6 +39,7 @@ export const publicApi = createRouter()
   .route("/", removeApiKey)
   .route("/", journalRoutes)
   .route("/", sessionRoutes)
+  .route("/", sessionLifecycleRoutes)
   .route("/", psychologyRoutes)
   .route("/", insightsRoutes)
   .route("/", adminRoutes);

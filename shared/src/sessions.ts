@@ -62,6 +62,22 @@ export const chatMessageSchema = z.object({
 });
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
+/** `paused`: no new messages until resumed; `ended`: closed for good, with its summary. */
+export const sessionStatuses = ["active", "paused", "ended"] as const;
+export const sessionStatusSchema = z.enum(sessionStatuses);
+export type SessionStatus = z.infer<typeof sessionStatusSchema>;
+
+export const sessionSummarySchema = z.object({
+  text: z.string(),
+  /** The conversation's subjects, from the writer's own words. */
+  topics: z.array(z.string()),
+  /** False for a summary made without a language model: the writer's own topics, nothing added. */
+  generated: z.boolean(),
+  model: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type SessionSummary = z.infer<typeof sessionSummarySchema>;
+
 export const chatSessionSchema = z.object({
   id: z.string(),
   type: sessionTypeSchema,
@@ -71,6 +87,11 @@ export const chatSessionSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   lastMessageAt: z.string().nullable(),
+  status: sessionStatusSchema,
+  pausedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  /** Written when the session is ended; null before. */
+  summary: sessionSummarySchema.nullable(),
 });
 export type ChatSession = z.infer<typeof chatSessionSchema>;
 

@@ -57,17 +57,39 @@ export async function openLlmStream(
   signal: AbortSignal,
   requestId: string,
 ): Promise<LlmStream | null> {
+  return await openPromptStream(
+    services,
+    {
+      system: context.system,
+      messages: [...context.history, { role: "user", content: context.userMessage.content }],
+      maxTokens: MAX_REPLY_TOKENS,
+      temperature: 0.7,
+    },
+    signal,
+    requestId,
+  );
+}
+
+/** What the edge asks a node's model: the system text, the conversation (ending with the user's turn), limits. */
+export interface LlmPrompt {
+  system: string;
+  messages: { role: "user" | "assistant"; content: string }[];
+  maxTokens: number;
+  temperature: number;
+}
+
+/** `openLlmStream` for any prompt: the same nodes, breaker and signing as a chat reply. */
+export async function openPromptStream(
+  services: Services,
+  prompt: LlmPrompt,
+  signal: AbortSignal,
+  requestId: string,
+): Promise<LlmStream | null> {
   const { db, config } = services;
   const candidates = (await schedulableNodes(db, config.NODE_HEARTBEAT_TTL_SECONDS, ["llm"])).filter(
     (n) => !nodeBreaker.isOpen(n.id),
   );
-  const messages = [...context.history, { role: "user" as const, content: context.userMessage.content }];
-  const body = JSON.stringify({
-    system: context.system,
-    messages,
-    maxTokens: MAX_REPLY_TOKENS,
-    temperature: 0.7,
-  });
+  const body = JSON.stringify(prompt);
   let pool = candidates;
   while (pool.length > 0) {
     const node = pickNode(pool);
@@ -128,6 +150,31 @@ export async function openLlmStream(
     }
   }
   return null;
+}
+
+/**
+ * A whole answer from a node's model within `timeoutMs`, or null when no node serves a model, none
+ * answered, or the answer did not finish in time: callers then compose the text themselves.
+ */
+export async function generateText(
+  services: Services,
+  prompt: LlmPrompt,
+  requestId: string,
+  timeoutMs: number,
+): Promise<{ text: string; model: string } | null> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    const llm = await openPromptStream(services, prompt, abort.signal, requestId);
+    if (!llm) return null;
+    let text = "";
+    for await (const token of llm.tokens) text += token;
+    return abort.signal.aborted ? null : { text, model: llm.model };
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Knowledge passages relevant to a message, from the nodes' knowledge base; none when unreachable. */

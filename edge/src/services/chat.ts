@@ -43,7 +43,21 @@ export function toSession(row: SessionRow, messageCount: number): ChatSession {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     lastMessageAt: row.lastMessageAt?.toISOString() ?? null,
+    status: row.status,
+    pausedAt: row.pausedAt?.toISOString() ?? null,
+    endedAt: row.endedAt?.toISOString() ?? null,
+    summary: row.summary ?? null,
   };
+}
+
+/** Why a session takes no new message: paused until resumed, or ended for good. */
+export function closedSession(status: SessionRow["status"]): InkwellError {
+  return status === "paused"
+    ? new InkwellError(
+        "CONFLICT",
+        "This session is paused; resume it (POST /v1/sessions/{id}/resume) to send messages.",
+      )
+    : new InkwellError("CONFLICT", "This session has ended; start a new session to keep talking.");
 }
 
 export function toMessage(row: MessageRow): ChatMessage {
@@ -62,7 +76,7 @@ export function toMessage(row: MessageRow): ChatMessage {
   };
 }
 
-async function sessionRow(db: Database, userId: string, id: string): Promise<SessionRow> {
+export async function sessionRow(db: Database, userId: string, id: string): Promise<SessionRow> {
   if (!UUID.test(id)) throw notFound();
   const [row] = await db
     .select()
@@ -73,7 +87,7 @@ async function sessionRow(db: Database, userId: string, id: string): Promise<Ses
   return row;
 }
 
-async function messageCount(db: Database, sessionId: string): Promise<number> {
+export async function messageCount(db: Database, sessionId: string): Promise<number> {
   const [row] = await db
     .select({ n: count() })
     .from(chatMessages)
@@ -308,12 +322,26 @@ async function storeMessage(
   return await db.transaction(async (tx) => {
     if (!(await lockWriter(tx, userId))) throw notFound();
     const now = new Date();
+    // The writer's messages only into an active session (paused or ended meanwhile: 409); a reply already
+    // under way is still stored, so the conversation keeps its answer.
     const [session] = await tx
       .update(chatSessions)
       .set({ lastMessageAt: now, updatedAt: now })
-      .where(and(eq(chatSessions.id, sessionId), eq(chatSessions.userId, userId)))
+      .where(
+        and(
+          eq(chatSessions.id, sessionId),
+          eq(chatSessions.userId, userId),
+          message.role === "user" ? eq(chatSessions.status, "active") : undefined,
+        ),
+      )
       .returning({ id: chatSessions.id });
-    if (!session) throw notFound();
+    if (!session) {
+      const [closed] = await tx
+        .select({ status: chatSessions.status })
+        .from(chatSessions)
+        .where(and(eq(chatSessions.id, sessionId), eq(chatSessions.userId, userId)));
+      throw closed ? closedSession(closed.status) : notFound();
+    }
     const [row] = await tx
       .insert(chatMessages)
       .values({ ...message, id: uuidv7(), sessionId, userId, createdAt: now })
@@ -351,6 +379,7 @@ export async function prepareReply(
   // The node reads the message while the session is looked up; the edge's rules stand if it cannot.
   const nodeSafety = assessOnNode(content).catch(() => null);
   const session = await sessionRow(db, userId, sessionId);
+  if (session.status !== "active") throw closedSession(session.status);
   const safety = mergeSafety(assessSafety(content), await nodeSafety);
   const crisis = safety.level === "high" || safety.level === "critical";
   const stored = await storeMessage(db, userId, sessionId, {

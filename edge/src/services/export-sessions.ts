@@ -102,7 +102,12 @@ function markdownSession(session: ChatSession, timezone: string): string {
     `${session.messageCount} ${session.messageCount === 1 ? "message" : "messages"}`,
   ];
   if (session.tags.length > 0) facts.push(`tags: ${session.tags.join(", ")}`);
-  return `## ${kind}${session.title ? ` — ${session.title}` : ""}\n\n*${facts.join(" · ")}*\n\n`;
+  if (session.status === "paused") facts.push("paused");
+  if (session.endedAt) facts.push(`ended ${localTime(session.endedAt, timezone)}`);
+  const heading = `## ${kind}${session.title ? ` — ${session.title}` : ""}\n\n*${facts.join(" · ")}*\n\n`;
+  if (!session.summary) return heading;
+  const how = session.summary.generated ? "" : " (from your own topics, without a language model)";
+  return `${heading}**Summary${how}:** ${session.summary.text}\n\n`;
 }
 
 function markdownMessage(message: ChatMessage, timezone: string): string {

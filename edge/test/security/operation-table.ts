@@ -127,6 +127,9 @@ export const PROTECTED: Record<string, ProtectedRow> = {
     body: { content: "Hello from someone else." },
     resource: "session",
   },
+  "POST /v1/sessions/{id}/pause": { access: { kind: "scope", scope: "ai" }, resource: "session" },
+  "POST /v1/sessions/{id}/resume": { access: { kind: "scope", scope: "ai" }, resource: "session" },
+  "POST /v1/sessions/{id}/end": { access: { kind: "scope", scope: "ai" }, resource: "session" },
 
   "GET /v1/psychology/domains": { access: { kind: "scope", scope: "ai" } },
   "GET /v1/psychology/search": { access: { kind: "scope", scope: "ai" } },

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { id, timestamps } from "./columns.ts";
 import { users } from "./users.ts";
 
@@ -18,6 +18,20 @@ export const chatSessions = pgTable(
     titleJobId: uuid("title_job_id"),
     tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
     lastMessageAt: timestamp("last_message_at", { withTimezone: true, mode: "date" }),
+    /** `paused` and `ended` sessions take no new messages; an ended one is never reopened. */
+    status: text("status", { enum: ["active", "paused", "ended"] })
+      .notNull()
+      .default("active"),
+    pausedAt: timestamp("paused_at", { withTimezone: true, mode: "date" }),
+    endedAt: timestamp("ended_at", { withTimezone: true, mode: "date" }),
+    /** Written once, when the session is ended (chat-summary.ts). */
+    summary: jsonb("summary").$type<{
+      text: string;
+      topics: string[];
+      generated: boolean;
+      model: string | null;
+      createdAt: string;
+    }>(),
     ...timestamps,
   },
   (t) => [
@@ -26,5 +40,6 @@ export const chatSessions = pgTable(
       "chat_sessions_type_check",
       sql`${t.type} in ('reflection_buddy', 'inner_voice', 'growth_challenge', 'pattern_detective', 'free_chat')`,
     ),
+    check("chat_sessions_status_check", sql`${t.status} in ('active', 'paused', 'ended')`),
   ],
 );

@@ -181,7 +181,7 @@ const send = createRoute({
         "text/event-stream": { schema: z.string() },
       },
     },
-    ...problemResponses(400, 401, 403, 404, 413, 415, 429),
+    ...problemResponses(400, 401, 403, 404, 409, 413, 415, 429),
   },
 });
 
