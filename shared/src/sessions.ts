@@ -19,6 +19,8 @@ export const MESSAGE_MAX_CHARS = 8_000;
 export const createSessionRequestSchema = z.strictObject({
   type: sessionTypeSchema,
   title: z.string().trim().min(1).max(200).optional(),
+  /** Open the session with a greeting from the assistant (its first message). Off unless asked for. */
+  greeting: z.boolean({ error: "greeting must be true or false" }).optional(),
 });
 export const updateSessionRequestSchema = z
   .strictObject({
@@ -45,6 +47,8 @@ export const chatMessageSchema = z.object({
   id: z.string(),
   sessionId: z.string(),
   role: z.enum(["user", "assistant"]),
+  /** `greeting`: the assistant's opening message of a session started with `greeting: true`. */
+  kind: z.enum(["message", "greeting"]),
   content: z.string(),
   /** `incomplete` when the client went away before generation finished. */
   status: z.enum(["complete", "incomplete", "failed"]),
@@ -94,6 +98,10 @@ export const chatSessionSchema = z.object({
   summary: sessionSummarySchema.nullable(),
 });
 export type ChatSession = z.infer<typeof chatSessionSchema>;
+
+/** `POST /v1/sessions` answers the session and, when one was asked for, its greeting message. */
+export const createdSessionSchema = chatSessionSchema.extend({ greeting: chatMessageSchema.nullable() });
+export type CreatedSession = z.infer<typeof createdSessionSchema>;
 
 /** Most follow-up suggestions a reply carries, and the longest one. */
 export const CHAT_SUGGESTIONS_MAX = 3;

@@ -4,6 +4,7 @@ import {
   type ChatSession,
   type Citation,
   CRISIS_RESOURCES,
+  type CreatedSession,
   extractCitations,
   InkwellError,
   MESSAGE_MAX_CHARS,
@@ -16,6 +17,7 @@ import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { chatMessages, chatSessions, entries } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
+import { composeGreeting, greetingGrounds } from "./chat-greeting.ts";
 import {
   patternName,
   patternsBlock,
@@ -65,6 +67,7 @@ export function toMessage(row: MessageRow): ChatMessage {
     id: row.id,
     sessionId: row.sessionId,
     role: row.role,
+    kind: row.kind,
     content: row.content,
     status: row.status,
     citations: row.citations,
@@ -100,26 +103,54 @@ export async function getSession(db: Database, userId: string, id: string): Prom
   return toSession(row, await messageCount(db, row.id));
 }
 
+/**
+ * Starts a session; with `greeting`, its first message is the assistant's greeting (chat-greeting.ts),
+ * stored in the same transaction, in the lock order: the writer's row, then the new rows.
+ */
 export async function createSession(
   db: Database,
   userId: string,
-  input: { type: SessionType; title?: string | undefined },
-): Promise<ChatSession> {
-  const now = new Date();
-  const [row] = await db
-    .insert(chatSessions)
-    .values({
-      id: uuidv7(),
-      userId,
-      type: input.type,
-      title: input.title ?? null,
-      titleSetByUser: input.title !== undefined,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning();
-  if (!row) throw new InkwellError("INTERNAL", "The session was not stored.");
-  return toSession(row, 0);
+  input: { type: SessionType; title?: string | undefined; greeting?: boolean | undefined },
+): Promise<CreatedSession> {
+  const greeting = input.greeting
+    ? composeGreeting(input.type, await greetingGrounds(db, userId))
+    : undefined;
+  return await db.transaction(async (tx) => {
+    if (!(await lockWriter(tx, userId))) throw new InkwellError("NOT_FOUND", "No such account.");
+    const now = new Date();
+    const [row] = await tx
+      .insert(chatSessions)
+      .values({
+        id: uuidv7(),
+        userId,
+        type: input.type,
+        title: input.title ?? null,
+        titleSetByUser: input.title !== undefined,
+        createdAt: now,
+        updatedAt: now,
+        lastMessageAt: greeting ? now : null,
+      })
+      .returning();
+    if (!row) throw new InkwellError("INTERNAL", "The session was not stored.");
+    if (!greeting) return { ...toSession(row, 0), greeting: null };
+    const [message] = await tx
+      .insert(chatMessages)
+      .values({
+        id: uuidv7(),
+        sessionId: row.id,
+        userId,
+        role: "assistant",
+        kind: "greeting",
+        content: greeting.content,
+        safety: greeting.safety,
+        generated: false,
+        model: null,
+        createdAt: now,
+      })
+      .returning();
+    if (!message) throw new InkwellError("INTERNAL", "The greeting was not stored.");
+    return { ...toSession(row, 1), greeting: toMessage(message) };
+  });
 }
 
 export async function updateSession(

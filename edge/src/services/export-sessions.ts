@@ -113,7 +113,9 @@ function markdownSession(session: ChatSession, timezone: string): string {
 function markdownMessage(message: ChatMessage, timezone: string): string {
   const who = message.role === "user" ? "You" : "Inkwell";
   const notes: string[] = [];
-  if (message.role === "assistant" && !message.generated) notes.push("assembled without a language model");
+  if (message.kind === "greeting") notes.push("greeting");
+  else if (message.role === "assistant" && !message.generated)
+    notes.push("assembled without a language model");
   if (message.status !== "complete") notes.push(message.status);
   const cited = message.citations.map((c) => `${c.kind} ${c.id}`);
   const lines = [

@@ -57,7 +57,13 @@ async function summaryTurns(db: Database, userId: string, sessionId: string): Pr
       citations: chatMessages.citations,
     })
     .from(chatMessages)
-    .where(and(eq(chatMessages.sessionId, sessionId), eq(chatMessages.userId, userId)))
+    .where(
+      and(
+        eq(chatMessages.sessionId, sessionId),
+        eq(chatMessages.userId, userId),
+        eq(chatMessages.kind, "message"),
+      ),
+    )
     .orderBy(desc(chatMessages.createdAt), desc(chatMessages.id))
     .limit(SUMMARY_MESSAGES);
   return rows.reverse().map((r) => ({

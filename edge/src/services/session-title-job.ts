@@ -43,7 +43,14 @@ async function openingMessages(db: Database, userId: string, sessionId: string) 
   const rows = await db
     .select({ role: chatMessages.role, content: chatMessages.content })
     .from(chatMessages)
-    .where(and(eq(chatMessages.sessionId, sessionId), eq(chatMessages.userId, userId)))
+    .where(
+      and(
+        eq(chatMessages.sessionId, sessionId),
+        eq(chatMessages.userId, userId),
+        // A greeting is the app's template, not what the conversation is about.
+        eq(chatMessages.kind, "message"),
+      ),
+    )
     .orderBy(asc(chatMessages.createdAt), asc(chatMessages.id))
     .limit(SESSION_TITLE_MAX_MESSAGES);
   return rows

@@ -14,6 +14,10 @@ export const chatMessages = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     role: text("role", { enum: ["user", "assistant"] }).notNull(),
+    /** `greeting`: the assistant's opening line, composed when the session started (chat-greeting.ts). */
+    kind: text("kind", { enum: ["message", "greeting"] })
+      .notNull()
+      .default("message"),
     content: text("content").notNull(),
     status: text("status", { enum: ["complete", "incomplete", "failed"] })
       .notNull()
@@ -35,5 +39,6 @@ export const chatMessages = pgTable(
   (t) => [
     index("chat_messages_session_idx").on(t.sessionId, t.createdAt, t.id),
     check("chat_messages_role_check", sql`${t.role} in ('user', 'assistant')`),
+    check("chat_messages_kind_check", sql`${t.kind} in ('message', 'greeting')`),
   ],
 );

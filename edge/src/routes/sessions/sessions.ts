@@ -3,6 +3,7 @@ import {
   type ChatSuggestionsEvent,
   chatMessageSchema,
   chatSessionSchema,
+  createdSessionSchema,
   createSessionRequestSchema,
   pageQuerySchema,
   pageSchema,
@@ -80,7 +81,12 @@ const create = createRoute({
     body: { required: true, content: { "application/json": { schema: createSessionRequestSchema } } },
   },
   responses: {
-    201: { description: "Created", content: { "application/json": { schema: chatSessionSchema } } },
+    201: {
+      description:
+        "Created; with `greeting: true` the session opens with the assistant's greeting, answered as `greeting` " +
+        'and stored as its first message (`kind: "greeting"`)',
+      content: { "application/json": { schema: createdSessionSchema } },
+    },
     ...problemResponses(400, 401, 403, 415, 429),
   },
 });
