@@ -28,7 +28,7 @@ describe("follow-up suggestions", () => {
     expect(stored.find((m) => m.role === "user")?.suggestions).toEqual([]);
   });
 
-  it("end a streamed reply as a suggestions event after done, matching the stored message", async () => {
+  it("come in a streamed reply as a suggestions event just before done, matching the stored message", async () => {
     const user = await registerUser();
     const t = user.accessToken;
     const { id } = await startSession(t, { type: "inner_voice" });
@@ -39,10 +39,11 @@ describe("follow-up suggestions", () => {
     });
     expect(res.status).toBe(200);
     const events = await readEvents(res);
-    expect(events.at(-1)?.event).toBe("suggestions");
-    expect(events.at(-2)?.event).toBe("done");
-    const done = chatMessageSchema.parse(JSON.parse(events.at(-2)?.data ?? "{}"));
-    const last = chatSuggestionsEventSchema.parse(JSON.parse(events.at(-1)?.data ?? "{}"));
+    // `done` stays the last event: clients stop reading there.
+    expect(events.at(-1)?.event).toBe("done");
+    expect(events.at(-2)?.event).toBe("suggestions");
+    const done = chatMessageSchema.parse(JSON.parse(events.at(-1)?.data ?? "{}"));
+    const last = chatSuggestionsEventSchema.parse(JSON.parse(events.at(-2)?.data ?? "{}"));
     expect(last.messageId).toBe(done.id);
     expect(last.suggestions).toEqual(done.suggestions);
     expect(last.suggestions.length).toBeGreaterThanOrEqual(2);

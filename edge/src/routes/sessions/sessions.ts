@@ -172,7 +172,7 @@ const send = createRoute({
   path: "/v1/sessions/{id}/messages",
   tags: ["Chat sessions"],
   summary:
-    "Send a message; with `Accept: text/event-stream` the reply streams as `token` events, one `done` event carrying the stored message, then one `suggestions` event `{messageId, suggestions}` (the follow-up questions the stored message carries too)",
+    "Send a message; with `Accept: text/event-stream` the reply streams as `token` events, one `suggestions` event `{messageId, suggestions}` (the follow-up questions the stored message carries too), then one `done` event carrying the stored message, always the last",
   security: [{ bearer: [] }],
   middleware: guard(),
   request: {
@@ -346,9 +346,10 @@ export const sessionRoutes = createRouter()
       });
       titleLater();
       if (!aborted) {
-        await stream.writeSSE({ event: "done", data: JSON.stringify(reply) });
+        // `done` stays the stream's last event (clients stop reading there); the suggestions come just before.
         const event: ChatSuggestionsEvent = { messageId: reply.id, suggestions: reply.suggestions };
         await stream.writeSSE({ event: "suggestions", data: JSON.stringify(event) });
+        await stream.writeSSE({ event: "done", data: JSON.stringify(reply) });
       }
     };
 
