@@ -58,7 +58,8 @@ async function currentVersionOf(db: Executor, userId: string, entryId: string): 
   return row ? row.version : null;
 }
 
-const versionColumns = {
+/** The columns of a stored version, as `toVersion` reads them (the export pages through them too). */
+export const versionColumns = {
   entryId: entryVersions.entryId,
   version: entryVersions.version,
   title: entryVersions.title,
@@ -67,14 +68,14 @@ const versionColumns = {
   createdAt: entryVersions.createdAt,
   restoredFrom: entryVersions.restoredFrom,
 };
-interface VersionRow extends VersionText {
+export interface VersionRow extends VersionText {
   entryId: string;
   version: number;
   createdAt: Date;
   restoredFrom: number | null;
 }
 
-function toVersion(row: VersionRow, current: number): EntryVersion {
+export function toVersion(row: VersionRow, current: number | null): EntryVersion {
   return {
     entryId: row.entryId,
     version: row.version,

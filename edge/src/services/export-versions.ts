@@ -2,6 +2,7 @@ import type { EntryVersion } from "@inkwell/shared";
 import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { entries, entryVersions } from "../db/schema/index.ts";
+import { toVersion, versionColumns } from "./entry-versions.ts";
 import type { ExportFormat, ExportOwner, StreamedExportSection } from "./export.ts";
 import { localDate } from "./export.ts";
 
@@ -22,15 +23,7 @@ async function versionPage(
   after: Position | undefined,
 ): Promise<{ items: EntryVersion[]; last: Position | undefined }> {
   const rows = await db
-    .select({
-      entryId: entryVersions.entryId,
-      version: entryVersions.version,
-      title: entryVersions.title,
-      content: entryVersions.content,
-      wordCount: entryVersions.wordCount,
-      createdAt: entryVersions.createdAt,
-      restoredFrom: entryVersions.restoredFrom,
-    })
+    .select(versionColumns)
     .from(entryVersions)
     .innerJoin(entries, eq(entries.id, entryVersions.entryId))
     .where(
@@ -48,7 +41,8 @@ async function versionPage(
     .limit(PAGE);
   const last = rows.at(-1);
   return {
-    items: rows.map((row) => ({ ...row, createdAt: row.createdAt.toISOString(), current: false })),
+    // Earlier versions only: none is the current one.
+    items: rows.map((row) => toVersion(row, null)),
     last: rows.length === PAGE && last ? { entryId: last.entryId, version: last.version } : undefined,
   };
 }

@@ -5,33 +5,13 @@ import { MAX_REPLIES_PER_USER, replySlotsKey } from "../../src/lib/reply-slots.t
 import { createEntry, json } from "../entries/helpers.ts";
 import { call, createKey, edgeEnv, expectProblem, expectValidationPaths, registerUser } from "../harness.ts";
 import { eventually } from "../pipeline/helpers.ts";
+import { readEvents } from "./helpers.ts";
 
 async function newSession(token: string, type = "reflection_buddy"): Promise<string> {
   return chatSessionSchema.parse(await json(await call("/v1/sessions", { token, body: { type } }), 201)).id;
 }
 
 /** Reads a whole SSE body into its events. */
-async function readEvents(res: Response): Promise<{ event: string; data: string }[]> {
-  const text = await res.text();
-  return text
-    .split("\n\n")
-    .filter((block) => block.trim())
-    .map((block) => {
-      const lines = block.split("\n");
-      return {
-        event:
-          lines
-            .find((l) => l.startsWith("event:"))
-            ?.slice(6)
-            .trim() ?? "message",
-        data: lines
-          .filter((l) => l.startsWith("data:"))
-          .map((l) => l.slice(5).trimStart())
-          .join("\n"),
-      };
-    });
-}
-
 describe("chat sessions", () => {
   it("lists the five session types with descriptions", async () => {
     const user = await registerUser();
