@@ -3,11 +3,13 @@ import { adminRoutes } from "./routes/admin.ts";
 import { postApiKey } from "./routes/api-keys/create-api-key.ts";
 import { removeApiKey } from "./routes/api-keys/delete-api-key.ts";
 import { getApiKeys } from "./routes/api-keys/list-api-keys.ts";
+import { forgotPassword } from "./routes/auth/forgot-password.ts";
 import { login } from "./routes/auth/login.ts";
 import { logout } from "./routes/auth/logout.ts";
 import { logoutAll } from "./routes/auth/logout-all.ts";
 import { refresh } from "./routes/auth/refresh.ts";
 import { register } from "./routes/auth/register.ts";
+import { postResetPassword } from "./routes/auth/reset-password.ts";
 import { insightsRoutes } from "./routes/insights/index.ts";
 import { journalRoutes } from "./routes/journal.ts";
 import { postPassword } from "./routes/me/change-password.ts";
@@ -29,6 +31,8 @@ export const publicApi = createRouter()
   .route("/", refresh)
   .route("/", logout)
   .route("/", logoutAll)
+  .route("/", forgotPassword)
+  .route("/", postResetPassword)
   .route("/", getMe)
   .route("/", patchMe)
   .route("/", postPassword)

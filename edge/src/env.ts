@@ -30,6 +30,10 @@ export interface Env {
   RETENTION_DAYS?: string;
   TOPIC_DISCOVERY_MIN_NEW_ENTRIES?: string;
   TOPIC_DISCOVERY_MIN_ENTRIES?: string;
+  MAIL_API_URL?: string;
+  MAIL_API_KEY?: string;
+  MAIL_FROM?: string;
+  PASSWORD_RESET_URL?: string;
 }
 
 const WEAK_VALUES = new Set([
@@ -61,6 +65,10 @@ const secret = (minLength: number) =>
   });
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+
+/** An optional var that `wrangler.toml` lists empty until the operator fills it in: empty is unset. */
+const unsetWhenEmpty = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
 
@@ -143,6 +151,16 @@ export const envSchema = z.object({
   TOPIC_DISCOVERY_MIN_NEW_ENTRIES: z.coerce.number().int().min(1).max(100_000).default(20),
   /** Analysed entries a writer needs before topics are discovered at all (fewer make no clusters). */
   TOPIC_DISCOVERY_MIN_ENTRIES: z.coerce.number().int().min(1).max(100_000).default(10),
+  /**
+   * A mail provider's HTTP API (a JSON POST of `{from, to, subject, text}` with the key as a bearer
+   * token). Without it no mail is sent: password resets are issued by administrators only.
+   */
+  MAIL_API_URL: unsetWhenEmpty(httpUrl),
+  MAIL_API_KEY: secret(16).optional(),
+  /** The sender of the mail Inkwell sends. */
+  MAIL_FROM: unsetWhenEmpty(z.email({ error: "must be an email address" })),
+  /** The page of the operator's app that takes a reset token; the token is appended as `?token=`. */
+  PASSWORD_RESET_URL: unsetWhenEmpty(httpUrl),
 });
 export type AppConfig = z.infer<typeof envSchema>;
 
@@ -170,6 +188,12 @@ export function parseEnv(env: Env): ConfigResult {
           ],
         };
       }
+    }
+    if (
+      parsed.data.MAIL_API_URL !== undefined &&
+      (parsed.data.MAIL_API_KEY === undefined || parsed.data.MAIL_FROM === undefined)
+    ) {
+      return { ok: false, problems: ["MAIL_API_URL: needs MAIL_API_KEY and MAIL_FROM as well"] };
     }
     if (!env.HYPERDRIVE?.connectionString) {
       return { ok: false, problems: ["HYPERDRIVE: binding is missing"] };

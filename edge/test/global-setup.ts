@@ -1,10 +1,13 @@
 import type { TestProject } from "vitest/node";
 import { spawnTestStack } from "../../dev/src/testing/stack-client.ts";
+import { startMailReceiver } from "./mail-receiver.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
     edgeVars: Record<string, string>;
+    /** A mail provider's API stand-in (mail-receiver.ts); the Worker sends mail only where a test points it there. */
+    mailReceiverUrl: string;
   }
 }
 
@@ -16,5 +19,10 @@ export default async function setup(project: TestProject) {
   const { stack, stop } = await spawnTestStack(["postgres", "redis", "qstash"], "edge");
   project.provide("databaseUrl", stack.databaseUrl);
   project.provide("edgeVars", stack.edgeVars);
-  return stop;
+  const mail = await startMailReceiver();
+  project.provide("mailReceiverUrl", mail.url);
+  return async () => {
+    await mail.close();
+    await stop();
+  };
 }

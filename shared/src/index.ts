@@ -16,6 +16,7 @@ export * from "./node-pool.ts";
 export * from "./node-token.ts";
 export * from "./nodes.ts";
 export * from "./pagination.ts";
+export * from "./password-reset.ts";
 export * from "./reflection-job.ts";
 export * from "./safety.ts";
 export * from "./safety-lexical.ts";

@@ -24,6 +24,10 @@ export function policies(config: Services["config"]) {
   return {
     login: { name: "login", limit: 20, window: "10 m", whenUnavailable: "closed" },
     register: { name: "register", limit: 10, window: "1 h", whenUnavailable: "closed" },
+    /** Forgotten-password requests and reset attempts per address: each may send mail or test a token. */
+    passwordReset: { name: "pwreset", limit: 10, window: "1 h", whenUnavailable: "closed" },
+    /** Reset mails per address asked for, whoever asks: nobody can flood someone's inbox. */
+    passwordResetMail: { name: "pwresetmail", limit: 3, window: "1 h", whenUnavailable: "closed" },
     anonymous: {
       name: "anon",
       limit: config.RATE_LIMIT_IP_PER_MINUTE,

@@ -4,6 +4,7 @@ import { postNode } from "./admin/create-node.ts";
 import { deleteNode } from "./admin/delete-node.ts";
 import { drainNode } from "./admin/drain-node.ts";
 import { getPool } from "./admin/get-pool.ts";
+import { postPasswordReset } from "./admin/issue-password-reset.ts";
 import { getAdminJobs } from "./admin/list-jobs.ts";
 import { getJoinSecrets } from "./admin/list-join-secrets.ts";
 import { getNodes } from "./admin/list-nodes.ts";
@@ -25,4 +26,5 @@ export const adminRoutes = createRouter()
   .route("/", postJoinSecret)
   .route("/", getJoinSecrets)
   .route("/", deleteJoinSecret)
-  .route("/", getPool);
+  .route("/", getPool)
+  .route("/", postPasswordReset);

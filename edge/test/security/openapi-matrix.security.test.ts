@@ -83,7 +83,13 @@ async function created<T>(res: Response, status: number): Promise<T> {
 }
 
 beforeAll(async () => {
-  const [a, b, admin] = await Promise.all([registerUser(), registerUser(), registerAdmin()]);
+  // `target` is what the operator routes on accounts are tried against; no case may change it.
+  const [a, b, admin, target] = await Promise.all([
+    registerUser(),
+    registerUser(),
+    registerAdmin(),
+    registerUser(),
+  ]);
   const keys = new Map<string, Promise<string>>();
   const keyWith = (scopes: readonly UserScope[]): Promise<string> => {
     const id = [...scopes].sort().join(",");
@@ -140,6 +146,7 @@ beforeAll(async () => {
       node: node.id,
       "any-job": entry.jobId,
       "join-secret": joinSecret.id,
+      "any-user": target.id,
     },
     stillThere: {
       "api-key": async () => {
@@ -442,7 +449,9 @@ describe.concurrent("every /v1 operation refuses a caller without its scope or r
 const idOps = protectedOps.filter((op) => op.pathParams.length > 0);
 const tenantOps = idOps.filter((op) => {
   const resource = row(op).resource;
-  return resource !== "node" && resource !== "any-job" && resource !== "join-secret";
+  return (
+    resource !== "node" && resource !== "any-job" && resource !== "join-secret" && resource !== "any-user"
+  );
 });
 
 /** The token that may use the operation on its own resources: A, or the admin on operator routes. */

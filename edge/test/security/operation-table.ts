@@ -30,7 +30,7 @@ export type Access =
 export type ResourceKind = "api-key" | "entry" | "topic" | "job" | "session" | "reflection";
 
 /** Operator-wide resources: an admin sees every one, so "another user's id" has no meaning there. */
-export type OperatorResource = "node" | "any-job" | "join-secret";
+export type OperatorResource = "node" | "any-job" | "join-secret" | "any-user";
 
 export interface ProtectedRow {
   access: Access;
@@ -176,6 +176,7 @@ export const PROTECTED: Record<string, ProtectedRow> = {
   "DELETE /v1/admin/join-secrets/{id}": { access: { kind: "admin" }, resource: "join-secret" },
   "GET /v1/admin/pool": { access: { kind: "admin" } },
   "GET /v1/admin/pool/metrics": { access: { kind: "admin" } },
+  "POST /v1/admin/users/{id}/password-reset": { access: { kind: "admin" }, resource: "any-user" },
 };
 
 /** Operations anyone may call, each with the reason; their own suites cover what they do. */
@@ -186,6 +187,8 @@ export const PUBLIC: Record<string, string> = {
   "POST /v1/auth/login": "how a session starts",
   "POST /v1/auth/refresh": "the refresh token in the body is the credential",
   "POST /v1/auth/logout": "the refresh token in the body is the credential",
+  "POST /v1/auth/forgot-password": "for people who cannot sign in; the same 202 for every address",
+  "POST /v1/auth/reset-password": "the one-time reset token in the body is the credential",
 };
 
 /** Served without credentials but not described by the document itself. */

@@ -9,6 +9,7 @@ export * from "./entry-versions.ts";
 export * from "./jobs.ts";
 export * from "./node-join-secrets.ts";
 export * from "./nodes.ts";
+export * from "./password-reset-tokens.ts";
 export * from "./reflections.ts";
 export * from "./refresh-tokens.ts";
 export * from "./topics.ts";
