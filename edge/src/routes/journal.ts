@@ -9,6 +9,8 @@ import { getEntryVersions } from "./entries/list-versions.ts";
 import { postEntryReanalysis } from "./entries/reanalyze-entry.ts";
 import { getRelated } from "./entries/related-entries.ts";
 import { postEntryVersionRestore } from "./entries/restore-version.ts";
+import { postDraftTagSuggestions } from "./entries/suggest-draft-tags.ts";
+import { getSuggestedTags } from "./entries/suggested-tags.ts";
 import { patchEntry } from "./entries/update-entry.ts";
 import { getJob } from "./jobs/get-job.ts";
 import { search } from "./search/search.ts";
@@ -36,6 +38,8 @@ export const journalRoutes = createRouter()
   .route("/", getEntryVersion)
   .route("/", postEntryVersionRestore)
   .route("/", postEntryReanalysis)
+  .route("/", getSuggestedTags)
+  .route("/", postDraftTagSuggestions)
   .route("/", getTopics)
   .route("/", postTopic)
   .route("/", postTopicDiscovery)

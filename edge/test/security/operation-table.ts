@@ -90,6 +90,15 @@ export const PROTECTED: Record<string, ProtectedRow> = {
     params: { version: "1" },
   },
   "POST /v1/entries/{id}/reanalyze": { access: { kind: "scope", scope: "entries:write" }, resource: "entry" },
+  "GET /v1/entries/{id}/suggested-tags": {
+    access: { kind: "scope", scope: "entries:read" },
+    resource: "entry",
+  },
+  // Stores nothing, but reads the writer's tags and topics to match the draft against.
+  "POST /v1/entries/suggest-tags": {
+    access: { kind: "scope", scope: "entries:read" },
+    body: { content: "A matrix draft." },
+  },
 
   "GET /v1/topics": { access: { kind: "scope", scope: "entries:read" } },
   "POST /v1/topics": { access: { kind: "scope", scope: "entries:write" }, body: { name: "matrix topic" } },
