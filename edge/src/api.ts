@@ -17,6 +17,7 @@ import { deleteMe } from "./routes/me/delete-me.ts";
 import { getExport } from "./routes/me/export.ts";
 import { getMe } from "./routes/me/get-me.ts";
 import { patchMe } from "./routes/me/patch-me.ts";
+import { promptRoutes } from "./routes/prompts/index.ts";
 import { psychologyRoutes } from "./routes/psychology/psychology.ts";
 import { sessionLifecycleRoutes } from "./routes/sessions/session-lifecycle.ts";
 import { sessionRoutes } from "./routes/sessions/sessions.ts";
@@ -46,6 +47,7 @@ export const publicApi = createRouter()
   .route("/", sessionLifecycleRoutes)
   .route("/", psychologyRoutes)
   .route("/", insightsRoutes)
+  .route("/", promptRoutes)
   .route("/", adminRoutes);
 
 export type PublicApi = typeof publicApi;

@@ -27,3 +27,4 @@ export * from "./sessions.ts";
 export * from "./tag-suggestions.ts";
 export * from "./topics.ts";
 export * from "./vector-search.ts";
+export * from "./writing-prompts.ts";

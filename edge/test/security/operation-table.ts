@@ -161,6 +161,10 @@ export const PROTECTED: Record<string, ProtectedRow> = {
     resource: "reflection",
   },
 
+  // Built-in prompts hold nothing of anyone's journal: a key that reads or writes entries may list them.
+  "GET /v1/prompts": { access: { kind: "any-scope", scopes: ["entries:read", "entries:write"] } },
+  "GET /v1/prompts/suggested": { access: { kind: "scope", scope: "entries:read" } },
+
   "POST /v1/admin/nodes": {
     access: { kind: "admin" },
     body: { name: "matrix-node", url: "http://127.0.0.1:9" },
