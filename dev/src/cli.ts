@@ -1,6 +1,7 @@
 import path from "node:path";
 import { adminCommand } from "./commands/admin.ts";
 import { benchCommand } from "./commands/bench.ts";
+import { chaosCommand } from "./commands/chaos.ts";
 import { devCommand } from "./commands/dev.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { testCommand, typecheckCommand } from "./commands/test.ts";
@@ -16,6 +17,9 @@ const usage = `Usage: npm run <command>
   typecheck    type-check every package
   db:generate  generate a migration from the edge's drizzle schema
   bench   run the benchmarks (npm run bench -- <name> for one); figures go to bench/results/
+  chaos   the fault campaign: writers under load while every part is killed and restarted, then the
+          invariants (npm run chaos -- --entries N --writers N --seed N --duration 10m); .data/chaos/
+  soak    a steady mixed load for ten minutes (npm run soak -- --minutes N); .data/soak/
   eval    crisis assessment, sentiment and emotions, search quality and topics on the project's own
           evaluation sets (npm run eval -- --topics for topics alone); figures go to eval/results/`;
 
@@ -33,6 +37,8 @@ async function main(): Promise<number> {
     }
     case "bench":
       return await benchCommand(args);
+    case "chaos":
+      return await chaosCommand(args);
     case "eval": {
       // Loaded on demand, like models: it pulls in onnxruntime and embedded Postgres.
       const { main: evalMain } = await import("../../models/eval/run.ts");

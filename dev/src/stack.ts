@@ -3,14 +3,14 @@ import path from "node:path";
 import { deriveNodeToken, hashToken, nodeTokenSalt, uuidv7 } from "@inkwell/shared";
 import { pino } from "pino";
 import postgres from "postgres";
-import { startChroma } from "./chroma/chroma.ts";
+import { type RunningChroma, startChroma } from "./chroma/chroma.ts";
 import { packageDir, repoRoot } from "./lib/paths.ts";
 import { assertPortFree, freePort, waitForHttp } from "./lib/ports.ts";
 import { ManagedProcess } from "./lib/process.ts";
-import { startPostgres } from "./postgres/embedded.ts";
+import { type RunningPostgres, startPostgres } from "./postgres/embedded.ts";
 import { migrateDatabase } from "./postgres/migrate.ts";
 import { type QStashServer, startQStashServer } from "./qstash/server.ts";
-import { ensureRedisServer, startRedis } from "./redis/redis-server.ts";
+import { ensureRedisServer, type RunningRedis, startRedis } from "./redis/redis-server.ts";
 import { startUpstashRestServer } from "./redis/upstash-rest-server.ts";
 import { formatDotenv, type StackSecrets } from "./secrets.ts";
 
@@ -60,10 +60,29 @@ export interface Stack {
   nodeAdminUrl: string;
   /** Bindings and vars the Worker runs with. */
   edgeVars: Record<string, string>;
-  /** Registers and starts one more inference node (needs the edge and Chroma parts). */
-  startNode(name: string, env?: Record<string, string>): Promise<RunningNode>;
+  /**
+   * Registers and starts one more inference node (needs the edge and Chroma parts), on free ports unless
+   * given some (a node restarted where it ran before, as a rebooted machine would be).
+   */
+  startNode(
+    name: string,
+    env?: Record<string, string>,
+    at?: { port: number; adminPort: number },
+  ): Promise<RunningNode>;
   /** Stops the QStash stand-in and starts it again on the same port and data (a crash and restart). */
   restartQStash(): Promise<void>;
+  /**
+   * Faults for the chaos campaign, each a crash and a restart on the same port and data: kill -9 of
+   * redis-server (a test stack's Redis keeps nothing, as a crashed cache would), of Chroma and of the
+   * edge (wrangler and its workerd); Postgres shut down (fast: every connection cut, open transactions
+   * rolled back) and started again. Each resolves once the part answers again.
+   */
+  restartRedis(): Promise<void>;
+  restartChroma(): Promise<void>;
+  restartPostgres(): Promise<void>;
+  restartEdge(): Promise<void>;
+  /** Process ids of every running part (the soak measures their memory), by name. */
+  pids(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -79,6 +98,8 @@ export interface RunningNode {
   kill(): Promise<void>;
   /** SIGSTOP: the node hangs (accepts connections, answers nothing) until killed. */
   freeze(): void;
+  /** Its process id while it runs. */
+  pid(): number | undefined;
 }
 
 const LOCAL = "127.0.0.1";
@@ -192,6 +213,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     stop: () => node.stop(),
     kill: () => node.kill(),
     freeze: () => node.signal("SIGSTOP"),
+    pid: () => (node.running ? node.pid : undefined),
   };
 }
 
@@ -207,7 +229,9 @@ export interface EdgeOptions {
 }
 
 /** The Worker under `wrangler dev`, its Hyperdrive binding pointed at the given Postgres. */
-export async function startEdge(options: EdgeOptions): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startEdge(
+  options: EdgeOptions,
+): Promise<{ url: string; stop(): Promise<void>; kill(): Promise<void>; pid(): number | undefined }> {
   const name = options.name ?? "edge";
   await assertPortFree(LOCAL, options.port, "EDGE_PORT");
   const envFile = path.join(options.dataDir, `${name}.env`);
@@ -259,7 +283,12 @@ export async function startEdge(options: EdgeOptions): Promise<{ url: string; st
     await edge.stop();
     throw err;
   }
-  return { url, stop: () => edge.stop() };
+  return {
+    url,
+    stop: () => edge.stop(),
+    kill: () => edge.kill(),
+    pid: () => (edge.running ? edge.pid : undefined),
+  };
 }
 
 /**
@@ -302,6 +331,37 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   let qstashServer: QStashServer | undefined;
+  // The parts the restart hooks replace; each stopper below stops whichever one runs at the time.
+  let pgServer: RunningPostgres | undefined;
+  let redisServer: RunningRedis | undefined;
+  let chromaServer: RunningChroma | undefined;
+  let edgeServer: Awaited<ReturnType<typeof startEdge>> | undefined;
+  const nodes: RunningNode[] = [];
+  const launchRedis = () =>
+    startRedis({
+      port: ports.redis,
+      dataDir: path.join(dataDir, "redis"),
+      logFile: path.join(logDir, "redis.log"),
+      persist: options.persistent,
+      onUnexpectedExit: crashed("redis"),
+    });
+  const launchChroma = () =>
+    startChroma({
+      port: ports.chroma,
+      dataDir: path.join(dataDir, "chroma"),
+      logFile: path.join(logDir, "chroma.log"),
+      onUnexpectedExit: crashed("chroma"),
+    });
+  const launchEdge = () =>
+    startEdge({
+      port: ports.edge,
+      vars: stack.edgeVars,
+      databaseUrl: stack.databaseUrl,
+      dataDir,
+      echo: options.echo ?? false,
+      onUnexpectedExit: crashed("edge"),
+    });
+  const notStarted = (part: string) => new Error(`the stack did not start ${part}`);
   const launchQStash = () =>
     startQStashServer({
       port: ports.qstash,
@@ -322,12 +382,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     nodeUrl: "",
     nodeAdminUrl: "",
     edgeVars: {},
-    startNode: async (name, env) => {
+    startNode: async (name, env, at) => {
       if (!stack.edgeUrl || !stack.chromaUrl) throw new Error("startNode needs the edge and chroma parts");
       const node = await startNode({
         name,
-        port: await freePort(),
-        adminPort: await freePort(),
+        port: at?.port ?? (await freePort()),
+        adminPort: at?.adminPort ?? (await freePort()),
         databaseUrl: stack.databaseUrl,
         edgeUrl: stack.edgeUrl,
         chromaUrl: stack.chromaUrl,
@@ -337,11 +397,45 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ...(env ? { env } : {}),
       });
       stoppers.push({ name: `node-${name}`, stop: node.stop });
+      nodes.push(node);
       return node;
     },
     restartQStash: async () => {
       await qstashServer?.close();
       qstashServer = await launchQStash();
+    },
+    restartRedis: async () => {
+      if (!redisServer) throw notStarted("redis");
+      await redisServer.kill();
+      redisServer = await launchRedis();
+    },
+    restartChroma: async () => {
+      if (!chromaServer) throw notStarted("chroma");
+      await chromaServer.kill();
+      chromaServer = await launchChroma();
+    },
+    restartPostgres: async () => {
+      if (!pgServer) throw notStarted("postgres");
+      await pgServer.restart();
+    },
+    restartEdge: async () => {
+      if (!edgeServer) throw notStarted("edge");
+      await edgeServer.kill();
+      edgeServer = await launchEdge();
+    },
+    pids: () => {
+      const found: Record<string, number | undefined> = {
+        postgres: pgServer?.pid(),
+        redis: redisServer?.pid(),
+        chroma: chromaServer?.pid(),
+        edge: edgeServer?.pid(),
+        // The QStash stand-in and the Upstash REST front run inside this process.
+        tooling: process.pid,
+        ...Object.fromEntries(nodes.map((n) => [`node-${n.name}`, n.pid()])),
+      };
+      return Object.fromEntries(
+        Object.entries(found).filter((e): e is [string, number] => e[1] !== undefined),
+      );
     },
     stop: stopAll,
   };
@@ -358,6 +452,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           persistent: options.persistent,
           log: () => {},
         });
+        pgServer = pg;
         stoppers.push({ name: "postgres", stop: pg.stop });
         stack.databaseUrl = pg.url;
         log(`postgres   ready on ${LOCAL}:${ports.postgres}`);
@@ -365,14 +460,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       (async () => {
         if (!parts.has("redis")) return;
         await ensureRedisServer(log);
-        const redis = await startRedis({
-          port: ports.redis,
-          dataDir: path.join(dataDir, "redis"),
-          logFile: path.join(logDir, "redis.log"),
-          persist: options.persistent,
-          onUnexpectedExit: crashed("redis"),
-        });
-        stoppers.push({ name: "redis", stop: redis.stop });
+        const redis = await launchRedis();
+        redisServer = redis;
+        stoppers.push({ name: "redis", stop: async () => await redisServer?.stop() });
         stack.redisUrl = redis.url;
         const restLog = fileLogger(path.join(logDir, "upstash-rest.log"), "upstash-rest");
         const rest = await startUpstashRestServer({
@@ -401,13 +491,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       })(),
       (async () => {
         if (!parts.has("chroma")) return;
-        const chroma = await startChroma({
-          port: ports.chroma,
-          dataDir: path.join(dataDir, "chroma"),
-          logFile: path.join(logDir, "chroma.log"),
-          onUnexpectedExit: crashed("chroma"),
-        });
-        stoppers.push({ name: "chroma", stop: chroma.stop });
+        const chroma = await launchChroma();
+        chromaServer = chroma;
+        stoppers.push({ name: "chroma", stop: async () => await chromaServer?.stop() });
         stack.chromaUrl = chroma.url;
         log(`chroma     ready on ${chroma.url}`);
       })(),
@@ -442,15 +528,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
 
     if (parts.has("edge")) {
-      const edge = await startEdge({
-        port: ports.edge,
-        vars: stack.edgeVars,
-        databaseUrl: stack.databaseUrl,
-        dataDir,
-        echo: options.echo ?? false,
-        onUnexpectedExit: crashed("edge"),
-      });
-      stoppers.push({ name: "edge", stop: edge.stop });
+      edgeServer = await launchEdge();
+      stoppers.push({ name: "edge", stop: async () => await edgeServer?.stop() });
       log(`edge       ready on ${stack.edgeUrl}`);
     }
 
@@ -468,6 +547,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         onUnexpectedExit: crashed("node"),
       });
       stoppers.push({ name: "node", stop: node.stop });
+      nodes.push(node);
       log(`node       ready on ${stack.nodeUrl}`);
     }
     return stack;

@@ -16,7 +16,15 @@ function chromaCli(): string {
   return path.join(packageDir("chromadb", path.join(repoRoot, "dev")), "dist/cli.mjs");
 }
 
-export async function startChroma(options: ChromaOptions): Promise<{ url: string; stop(): Promise<void> }> {
+export interface RunningChroma {
+  url: string;
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash would end it. */
+  kill(): Promise<void>;
+  pid(): number | undefined;
+}
+
+export async function startChroma(options: ChromaOptions): Promise<RunningChroma> {
   await assertPortFree("127.0.0.1", options.port, "CHROMA_PORT");
   const child = new ManagedProcess({
     name: "chroma",
@@ -48,5 +56,10 @@ export async function startChroma(options: ChromaOptions): Promise<{ url: string
     await child.stop();
     throw err;
   }
-  return { url, stop: () => child.stop() };
+  return {
+    url,
+    stop: () => child.stop(),
+    kill: () => child.kill(),
+    pid: () => (child.running ? child.pid : undefined),
+  };
 }

@@ -93,6 +93,9 @@ export interface RunningRedis {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would end it. */
+  kill(): Promise<void>;
+  pid(): number | undefined;
 }
 
 /** One PING over a fresh socket; true only for +PONG (a LOADING error means not ready yet). */
@@ -188,5 +191,7 @@ export async function startRedis(opts: StartRedisOptions): Promise<RunningRedis>
     url: `redis://${host.includes(":") ? `[${host}]` : host}:${opts.port}`,
     port: opts.port,
     stop: () => proc.stop(),
+    kill: () => proc.kill(),
+    pid: () => (proc.running ? proc.pid : undefined),
   };
 }
