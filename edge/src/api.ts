@@ -14,8 +14,10 @@ import { insightsRoutes } from "./routes/insights/index.ts";
 import { journalRoutes } from "./routes/journal.ts";
 import { postPassword } from "./routes/me/change-password.ts";
 import { deleteMe } from "./routes/me/delete-me.ts";
+import { deleteSession } from "./routes/me/delete-session.ts";
 import { getExport } from "./routes/me/export.ts";
 import { getMe } from "./routes/me/get-me.ts";
+import { getSecurity } from "./routes/me/get-security.ts";
 import { patchMe } from "./routes/me/patch-me.ts";
 import { promptRoutes } from "./routes/prompts/index.ts";
 import { psychologyRoutes } from "./routes/psychology/psychology.ts";
@@ -39,6 +41,8 @@ export const publicApi = createRouter()
   .route("/", postPassword)
   .route("/", getExport)
   .route("/", deleteMe)
+  .route("/", getSecurity)
+  .route("/", deleteSession)
   .route("/", postApiKey)
   .route("/", getApiKeys)
   .route("/", removeApiKey)

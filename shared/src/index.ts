@@ -1,3 +1,4 @@
+export * from "./account-security.ts";
 export * from "./auth.ts";
 export * from "./chat-stream.ts";
 export * from "./crypto.ts";

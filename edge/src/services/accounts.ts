@@ -160,6 +160,8 @@ export async function checkCredentials(
   peppers: Peppers,
   email: string,
   password: string,
+  /** Told of a refused attempt on an existing account (wrong password or locked), for its history. */
+  onRefused?: (userId: string) => void,
 ): Promise<UserRow> {
   const [user] = await db
     .select()
@@ -170,7 +172,14 @@ export async function checkCredentials(
     await burnPasswordCheck(password, peppers);
     throw wrongCredentials();
   }
-  await verifyWithLockout(db, peppers, user, password, wrongCredentials);
+  try {
+    await verifyWithLockout(db, peppers, user, password, wrongCredentials);
+  } catch (err) {
+    if (err instanceof InkwellError && (err.code === "UNAUTHENTICATED" || err.code === "LOCKED")) {
+      onRefused?.(user.id);
+    }
+    throw err;
+  }
   return user;
 }
 

@@ -38,12 +38,17 @@ async function issueAccessToken(services: Services, subject: SessionSubject, aut
  * Starts a new refresh-token family (one per sign-in) and issues its first pair. Called only right
  * after the password was checked, so the access token carries `auth_time`.
  */
-export async function startSession(services: Services, subject: SessionSubject): Promise<SessionTokens> {
+export async function startSession(
+  services: Services,
+  subject: SessionSubject,
+  /** The family's id, when the caller records the sign-in under it (account-security.ts). */
+  familyId: string = uuidv7(),
+): Promise<SessionTokens> {
   const refreshToken = newRefreshToken();
   await services.db.insert(refreshTokens).values({
     id: uuidv7(),
     userId: subject.id,
-    familyId: uuidv7(),
+    familyId,
     tokenHash: await hashToken(refreshToken),
     expiresAt: new Date(Date.now() + REFRESH_TOKEN_TTL_SECONDS * 1000),
   });

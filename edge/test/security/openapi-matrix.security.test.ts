@@ -125,6 +125,16 @@ beforeAll(async () => {
   ]);
 
   const readsOk = (path: string) => async () => (await call(path, { token: a.accessToken })).status === 200;
+  // A's signed-in session: the one registering started.
+  const signedInSessions = async () =>
+    (
+      await created<{ sessions: { id: string }[] }>(
+        await call("/v1/me/security", { token: a.accessToken }),
+        200,
+      )
+    ).sessions.map((s) => s.id);
+  const [signInSession] = await signedInSessions();
+  if (!signInSession) throw new Error("A has no signed-in session");
   const [expiredJwt, forgedJwt, expired, revoked] = await Promise.all([
     expiredAccessToken(a),
     forgedAccessToken(a),
@@ -147,6 +157,7 @@ beforeAll(async () => {
       "any-job": entry.jobId,
       "join-secret": joinSecret.id,
       "any-user": target.id,
+      "sign-in-session": signInSession,
     },
     stillThere: {
       "api-key": async () => {
@@ -175,6 +186,7 @@ beforeAll(async () => {
         return res.status === 200 && (await res.json<{ title: string | null }>()).title === "A's chat";
       },
       reflection: readsOk(`/v1/insights/reflections/${reflection.reflectionId}`),
+      "sign-in-session": async () => (await signedInSessions()).includes(signInSession),
     },
     keyWith,
     adminKeyWithoutAdmin: adminKey.key,

@@ -27,7 +27,15 @@ export type Access =
  * The owned resource a path's `{id}` names. The matrix makes one as user A, and user B must get 404
  * for it, exactly as for an id that never existed.
  */
-export type ResourceKind = "api-key" | "entry" | "topic" | "job" | "session" | "reflection";
+export type ResourceKind =
+  | "api-key"
+  | "entry"
+  | "topic"
+  | "job"
+  | "session"
+  | "reflection"
+  /** A signed-in session (a refresh-token family), as `GET /v1/me/security` lists them. */
+  | "sign-in-session";
 
 /** Operator-wide resources: an admin sees every one, so "another user's id" has no meaning there. */
 export type OperatorResource = "node" | "any-job" | "join-secret" | "any-user";
@@ -54,6 +62,8 @@ export const PROTECTED: Record<string, ProtectedRow> = {
   },
   // The export holds chat transcripts as well as entries: a key reads it only if it could read both.
   "GET /v1/me/export": { access: { kind: "all-scopes", scopes: ["entries:read", "ai"] } },
+  "GET /v1/me/security": { access: { kind: "session" } },
+  "DELETE /v1/me/sessions/{id}": { access: { kind: "session" }, resource: "sign-in-session" },
 
   "POST /v1/api-keys": { access: { kind: "session" }, body: { name: "matrix", scopes: ["entries:read"] } },
   "GET /v1/api-keys": { access: { kind: "session" } },

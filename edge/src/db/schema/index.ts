@@ -12,6 +12,7 @@ export * from "./nodes.ts";
 export * from "./password-reset-tokens.ts";
 export * from "./reflections.ts";
 export * from "./refresh-tokens.ts";
+export * from "./sign-in-events.ts";
 export * from "./topics.ts";
 export * from "./users.ts";
 export * from "./vector-tombstones.ts";

@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { authTokensSchema, loginRequestSchema } from "@inkwell/shared";
+import { authTokensSchema, loginRequestSchema, uuidv7 } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
 import { peppersFromConfig } from "../../lib/password.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { limitByIp } from "../../middleware/rate-limit.ts";
+import { recordSignIn, recordSignInLater, requestPlace } from "../../services/account-security.ts";
 import { checkCredentials, toUserView } from "../../services/accounts.ts";
 import { startSession } from "../../services/sessions.ts";
 
@@ -13,7 +14,7 @@ const route = createRoute({
   tags: ["Auth"],
   summary: "Sign in with email and password",
   description:
-    "Wrong email and wrong password get the same 401. Repeated failures lock the account for 15 minutes (423).",
+    "Wrong email and wrong password get the same 401. Repeated failures lock the account for 15 minutes (423). Sign-ins of an existing account, successful or not, show in its owner's `GET /v1/me/security` with the country and city Cloudflare saw and the client's User-Agent; attempts on unknown addresses are recorded nowhere.",
   middleware: [limitByIp("login")],
   request: { body: { required: true, content: { "application/json": { schema: loginRequestSchema } } } },
   responses: {
@@ -25,7 +26,18 @@ const route = createRoute({
 export const login = createRouter().openapi(route, async (c) => {
   const services = c.get("services");
   const { email, password } = c.req.valid("json");
-  const user = await checkCredentials(services.db, peppersFromConfig(services.config), email, password);
-  const tokens = await startSession(services, user);
+  const place = requestPlace(c);
+  // Recorded after the response, success or not: a refused attempt on an existing account must take
+  // no longer than one on an address without an account.
+  const user = await checkCredentials(
+    services.db,
+    peppersFromConfig(services.config),
+    email,
+    password,
+    (id) => recordSignInLater(c, () => recordSignIn(services, id, place, { succeeded: false })),
+  );
+  const familyId = uuidv7();
+  const tokens = await startSession(services, user, familyId);
+  recordSignInLater(c, () => recordSignIn(services, user.id, place, { succeeded: true, familyId }));
   return c.json({ user: toUserView(user), ...tokens, tokenType: "Bearer" as const }, 200);
 });

@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { authTokensSchema, registerRequestSchema } from "@inkwell/shared";
+import { authTokensSchema, registerRequestSchema, uuidv7 } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
 import { peppersFromConfig } from "../../lib/password.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { limitByIp } from "../../middleware/rate-limit.ts";
+import { recordSignIn, recordSignInLater, requestPlace } from "../../services/account-security.ts";
 import { createUser, toUserView } from "../../services/accounts.ts";
 import { startSession } from "../../services/sessions.ts";
 
@@ -26,6 +27,10 @@ const route = createRoute({
 export const register = createRouter().openapi(route, async (c) => {
   const services = c.get("services");
   const user = await createUser(services.db, peppersFromConfig(services.config), c.req.valid("json"));
-  const tokens = await startSession(services, user);
+  const familyId = uuidv7();
+  const tokens = await startSession(services, user, familyId);
+  // The first sign-in of the account: its first session shows where it began.
+  const place = requestPlace(c);
+  recordSignInLater(c, () => recordSignIn(services, user.id, place, { succeeded: true, familyId }));
   return c.json({ user: toUserView(user), ...tokens, tokenType: "Bearer" as const }, 201);
 });
