@@ -9,6 +9,7 @@ import { createRouter, withIdempotencyKeyHeader } from "./lib/openapi.ts";
 import { problemResponse } from "./lib/problem.ts";
 import { CREDENTIAL_ISSUING_POSTS } from "./middleware/idempotency.ts";
 import { init } from "./middleware/init.ts";
+import { refreshCookieMode } from "./middleware/refresh-cookie.ts";
 import { requestId } from "./middleware/request-id.ts";
 import { docsPage } from "./routes/docs.ts";
 import { getHealth } from "./routes/health/get-health.ts";
@@ -99,6 +100,8 @@ export function createApp() {
   app.route("/", postQStashCallback);
   app.route("/", postQStashFailure);
 
+  // The web app's refresh-token cookie (docs/api.md); bearer clients pass straight through.
+  app.use("/v1/auth/*", refreshCookieMode);
   app.route("/", publicApi);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
