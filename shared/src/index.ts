@@ -1,4 +1,5 @@
 export * from "./account-security.ts";
+export * from "./admin-users.ts";
 export * from "./auth.ts";
 export * from "./chat-stream.ts";
 export * from "./crypto.ts";

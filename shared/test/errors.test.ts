@@ -20,6 +20,7 @@ describe("error codes", () => {
     expect(errorStatus.VALIDATION_FAILED).toBe(400);
     expect(errorStatus.UNAUTHENTICATED).toBe(401);
     expect(errorStatus.FORBIDDEN).toBe(403);
+    expect(errorStatus.ACCOUNT_DISABLED).toBe(403);
     expect(errorStatus.NOT_FOUND).toBe(404);
     expect(errorStatus.CONFLICT).toBe(409);
     expect(errorStatus.PRECONDITION_FAILED).toBe(412);

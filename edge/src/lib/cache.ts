@@ -15,7 +15,13 @@ export const cacheNamespaces = {
    */
   authState: {
     ttlSeconds: 30,
-    schema: z.object({ tokenVersion: z.number().int(), role: roleSchema, timezone: z.string() }),
+    schema: z.object({
+      tokenVersion: z.number().int(),
+      role: roleSchema,
+      timezone: z.string(),
+      /** An administrator disabled the account (absent in values cached before accounts could be). */
+      disabled: z.boolean().optional(),
+    }),
   },
   /**
    * API-key verification by key hash; a tombstone marks a key deleted, or one Postgres does not know,

@@ -11,6 +11,7 @@ import {
   verifyApiKey,
 } from "../services/api-keys.ts";
 import { loadAuthState } from "../services/auth-state.ts";
+import { accountDisabled } from "../services/sessions.ts";
 import { failAuthentication, refuseAddressOverFailureBudget } from "./auth-failures.ts";
 import { idempotency } from "./idempotency.ts";
 import { limitByPrincipal } from "./rate-limit.ts";
@@ -80,6 +81,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     }
     const state = await loadAuthState(services, key.userId);
     if (!state) return await failAuthentication(c, sessionEnded());
+    if (state.disabled) throw accountDisabled();
     auth = {
       userId: key.userId,
       role: state.role,
@@ -96,6 +98,8 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       previous: services.config.JWT_PREVIOUS_SECRET,
     });
     const state = await loadAuthState(services, claims.sub);
+    // Disabling also bumps the token version; the token's owner is told why rather than "signed out".
+    if (state?.disabled) throw accountDisabled();
     if (!state || state.tokenVersion !== claims.ver) return await failAuthentication(c, sessionEnded());
     auth = {
       userId: claims.sub,

@@ -8,17 +8,25 @@ export type AuthState = CacheValue<"authState">;
 
 /**
  * The live facts auth checks on every request: the token version (bumped by logout-all and password
- * changes) and the role. Read through a short cache; Postgres answers when Redis cannot.
+ * changes), the role and whether an administrator disabled the account. Read through a short cache;
+ * Postgres answers when Redis cannot.
  * Null when the user no longer exists.
  */
 export async function loadAuthState(services: Services, userId: string): Promise<AuthState | null> {
   return await withCache(services.redis, "authState", userId, async () => {
     const [row] = await services.db
-      .select({ tokenVersion: users.tokenVersion, role: users.role, timezone: users.timezone })
+      .select({
+        tokenVersion: users.tokenVersion,
+        role: users.role,
+        timezone: users.timezone,
+        disabledAt: users.disabledAt,
+      })
       .from(users)
       .where(and(eq(users.id, userId), isNull(users.deletedAt)))
       .limit(1);
-    return row ?? null;
+    if (!row) return null;
+    const { disabledAt, ...state } = row;
+    return { ...state, disabled: disabledAt !== null };
   });
 }
 

@@ -88,7 +88,14 @@ export async function mailPasswordReset(services: Services, email: string): Prom
   const [user] = await services.db
     .select({ id: users.id, email: users.email })
     .from(users)
-    .where(and(eq(sql`lower(${users.email})`, email.toLowerCase()), isNull(users.deletedAt)))
+    // A disabled account cannot sign in whatever its password, so it is mailed nothing.
+    .where(
+      and(
+        eq(sql`lower(${users.email})`, email.toLowerCase()),
+        isNull(users.deletedAt),
+        isNull(users.disabledAt),
+      ),
+    )
     .limit(1);
   if (!user) return;
   const issued = await services.db.transaction(async (tx) => await newResetToken(tx, user.id, null));

@@ -56,6 +56,13 @@ export async function startSession(
   return { accessToken: access.token, refreshToken, expiresIn: access.expiresIn };
 }
 
+/** The one answer for every credential of a disabled account, so clients can tell it from a bad token. */
+export const accountDisabled = () =>
+  new InkwellError(
+    "ACCOUNT_DISABLED",
+    "This account has been disabled by an administrator; ask them to enable it again.",
+  );
+
 const refreshRefused = () =>
   new InkwellError("UNAUTHENTICATED", "The refresh token is not valid; sign in again.", {
     headers: { "WWW-Authenticate": 'Bearer realm="inkwell", error="invalid_token"' },
@@ -84,6 +91,14 @@ export async function rotateRefreshToken(
       .limit(1);
     if (!owner) return { kind: "invalid" as const };
     await lockUser(tx, owner.userId);
+    // Before reuse detection: disabling revoked every token, and presenting one must say why, not
+    // count as reuse.
+    const [account] = await tx
+      .select({ disabledAt: users.disabledAt })
+      .from(users)
+      .where(eq(users.id, owner.userId))
+      .limit(1);
+    if (account?.disabledAt) return { kind: "disabled" as const };
     const [spent] = await tx
       .update(refreshTokens)
       .set({ usedAt: now })
@@ -136,6 +151,7 @@ export async function rotateRefreshToken(
     throw refreshRefused();
   }
   if (outcome.kind === "invalid") throw refreshRefused();
+  if (outcome.kind === "disabled") throw accountDisabled();
   const access = await issueAccessToken(services, outcome.user);
   return {
     userId: outcome.user.id,
@@ -178,7 +194,7 @@ export async function revokeFamilyOf(services: Services, presented: string): Pro
  * Signs the user out everywhere: every refresh token is revoked and the token version bumped, so
  * access tokens already handed out stop working on their next request rather than at expiry.
  */
-export async function endAllSessions(services: Services, userId: string): Promise<void> {
+export async function endAllSessions(services: Services, userId: string): Promise<boolean> {
   const now = new Date();
   const state = await services.db.transaction(async (tx) => {
     // The version bump comes first: it takes the user's row lock (lockUser), so a rotation in flight
@@ -187,12 +203,20 @@ export async function endAllSessions(services: Services, userId: string): Promis
       .update(users)
       .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now })
       .where(eq(users.id, userId))
-      .returning({ tokenVersion: users.tokenVersion, role: users.role, timezone: users.timezone });
+      .returning({
+        tokenVersion: users.tokenVersion,
+        role: users.role,
+        timezone: users.timezone,
+        disabledAt: users.disabledAt,
+      });
     await tx
       .update(refreshTokens)
       .set({ revokedAt: now })
       .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
     return row;
   });
-  if (state) await publishAuthState(services, userId, state);
+  if (!state) return false;
+  const { disabledAt, ...published } = state;
+  await publishAuthState(services, userId, { ...published, disabled: disabledAt !== null });
+  return true;
 }

@@ -200,6 +200,13 @@ export const PROTECTED: Record<string, ProtectedRow> = {
   "GET /v1/admin/pool": { access: { kind: "admin" } },
   "GET /v1/admin/pool/metrics": { access: { kind: "admin" } },
   "POST /v1/admin/users/{id}/password-reset": { access: { kind: "admin" }, resource: "any-user" },
+  "GET /v1/admin/users": { access: { kind: "admin" } },
+  "GET /v1/admin/users/{id}": { access: { kind: "admin" }, resource: "any-user" },
+  "POST /v1/admin/users/{id}/disable": { access: { kind: "admin" }, resource: "any-user" },
+  "POST /v1/admin/users/{id}/enable": { access: { kind: "admin" }, resource: "any-user" },
+  "POST /v1/admin/users/{id}/sign-out": { access: { kind: "admin" }, resource: "any-user" },
+  "DELETE /v1/admin/users/{id}": { access: { kind: "admin" }, resource: "any-user" },
+  "GET /v1/admin/audit": { access: { kind: "admin" } },
 };
 
 /** Operations anyone may call, each with the reason; their own suites cover what they do. */

@@ -1,3 +1,4 @@
+export * from "./admin-audit-log.ts";
 export * from "./api-keys.ts";
 export * from "./chat-messages.ts";
 export * from "./chat-sessions.ts";

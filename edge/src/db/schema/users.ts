@@ -30,6 +30,11 @@ export const users = pgTable(
      * issued before unusable at once, without keeping a deny-list of token ids.
      */
     tokenVersion: integer("token_version").notNull().default(0),
+    /**
+     * Set by an administrator: the account cannot sign in, refresh, or use its API keys or access
+     * tokens until it is enabled again (403 ACCOUNT_DISABLED). Nothing of it is deleted.
+     */
+    disabledAt: timestamp("disabled_at", { withTimezone: true, mode: "date" }),
     weeklyReflection: boolean("weekly_reflection").notNull().default(false),
     settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
     ...timestamps,

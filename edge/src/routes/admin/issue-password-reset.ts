@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { issuedPasswordResetSchema } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
+import { recordAdminAction } from "../../services/admin-audit.ts";
 import { issuePasswordReset } from "../../services/password-reset.ts";
 import { adminOnly, idParam, uuidOr404 } from "./common.ts";
 
@@ -23,7 +24,10 @@ const route = createRoute({
 
 export const postPasswordReset = createRouter().openapi(route, async (c) => {
   const id = uuidOr404(c.req.valid("param").id, "user");
-  const issued = await issuePasswordReset(c.get("services"), id, c.get("auth").userId);
+  const actorId = c.get("auth").userId;
+  const issued = await issuePasswordReset(c.get("services"), id, actorId, (tx) =>
+    recordAdminAction(tx, { actorId, action: "user.password-reset", targetType: "user", targetId: id }),
+  );
   c.header("Cache-Control", "no-store");
   return c.json(issued, 201);
 });

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { uuidv7 } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
+import { recordAdminAction } from "../../services/admin-audit.ts";
 import { createReindexJob, dispatchJob, embeddingModels } from "../../services/job-dispatch.ts";
 import { pipelineDeps } from "../../services/pipeline-context.ts";
 import { adminOnly } from "./common.ts";
@@ -38,6 +39,13 @@ export const postReindex = createRouter().openapi(route, async (c) => {
     await createReindexJob(db, model, null, id);
     jobIds.push(id);
   }
+  await recordAdminAction(db, {
+    actorId: c.get("auth").userId,
+    action: "reindex",
+    targetType: "index",
+    targetId: null,
+    detail: { models, jobIds },
+  });
   const deps = pipelineDeps(c);
   for (const id of jobIds) await dispatchJob(deps, id);
   return c.json({ jobIds }, 202);

@@ -5,6 +5,7 @@ import { entryAnalyses, jobs } from "../../db/schema/index.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { invalidateUserViews } from "../../lib/view-cache.ts";
+import { recordAdminAction } from "../../services/admin-audit.ts";
 import { dispatchJob } from "../../services/job-dispatch.ts";
 import { pipelineDeps } from "../../services/pipeline-context.ts";
 import { adminJobSchema, adminOnly, idParam, toAdminJob, uuidOr404 } from "./common.ts";
@@ -59,6 +60,13 @@ export const retryJob = createRouter().openapi(route, async (c) => {
       .returning({ userId: entryAnalyses.userId });
     if (pending[0]) await invalidateUserViews(redis, pending[0].userId);
   }
+  await recordAdminAction(db, {
+    actorId: c.get("auth").userId,
+    action: "job.retry",
+    targetType: "job",
+    targetId: id,
+    detail: { kind: job.kind },
+  });
   await dispatchJob(pipelineDeps(c), id);
   const [current] = await db.select().from(jobs).where(eq(jobs.id, id)).limit(1);
   return c.json(toAdminJob(current ?? job), 202);

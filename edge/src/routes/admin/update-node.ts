@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { updateNodeRequestSchema } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
+import { recordAdminAction } from "../../services/admin-audit.ts";
 import { updateNodeUrl } from "../../services/nodes.ts";
 import { adminOnly, idParam, uuidOr404 } from "./common.ts";
 
@@ -24,6 +25,14 @@ const route = createRoute({
 export const patchNode = createRouter().openapi(route, async (c) => {
   const { db, config } = c.get("services");
   const nodeId = uuidOr404(c.req.valid("param").id, "node");
-  await updateNodeUrl(db, nodeId, c.req.valid("json"), config.ENVIRONMENT, c.get("auth").userId);
+  const input = c.req.valid("json");
+  await updateNodeUrl(db, nodeId, input, config.ENVIRONMENT, c.get("auth").userId);
+  await recordAdminAction(db, {
+    actorId: c.get("auth").userId,
+    action: "node.update",
+    targetType: "node",
+    targetId: nodeId,
+    detail: { url: input.url },
+  });
   return c.body(null, 204);
 });

@@ -6,7 +6,7 @@ import { problemResponses } from "../../lib/problem-schema.ts";
 import { limitByIp } from "../../middleware/rate-limit.ts";
 import { recordSignIn, recordSignInLater, requestPlace } from "../../services/account-security.ts";
 import { checkCredentials, toUserView } from "../../services/accounts.ts";
-import { startSession } from "../../services/sessions.ts";
+import { accountDisabled, startSession } from "../../services/sessions.ts";
 
 const route = createRoute({
   method: "post",
@@ -14,12 +14,12 @@ const route = createRoute({
   tags: ["Auth"],
   summary: "Sign in with email and password",
   description:
-    "Wrong email and wrong password get the same 401. Repeated failures lock the account for 15 minutes (423). Sign-ins of an existing account, successful or not, show in its owner's `GET /v1/me/security` with the country and city Cloudflare saw and the client's User-Agent; attempts on unknown addresses are recorded nowhere.",
+    "Wrong email and wrong password get the same 401. Repeated failures lock the account for 15 minutes (423). Sign-ins of an existing account, successful or not, show in its owner's `GET /v1/me/security` with the country and city Cloudflare saw and the client's User-Agent; attempts on unknown addresses are recorded nowhere. A disabled account with the right password gets 403 ACCOUNT_DISABLED.",
   middleware: [limitByIp("login")],
   request: { body: { required: true, content: { "application/json": { schema: loginRequestSchema } } } },
   responses: {
     200: { description: "Signed in", content: { "application/json": { schema: authTokensSchema } } },
-    ...problemResponses(400, 401, 413, 415, 423, 429, 503),
+    ...problemResponses(400, 401, 403, 413, 415, 423, 429, 503),
   },
 });
 
@@ -36,6 +36,11 @@ export const login = createRouter().openapi(route, async (c) => {
     password,
     (id) => recordSignInLater(c, () => recordSignIn(services, id, place, { succeeded: false })),
   );
+  // Only after the password checked out, so the answer tells nothing to someone who does not know it.
+  if (user.disabledAt) {
+    recordSignInLater(c, () => recordSignIn(services, user.id, place, { succeeded: false }));
+    throw accountDisabled();
+  }
   const familyId = uuidv7();
   const tokens = await startSession(services, user, familyId);
   recordSignInLater(c, () => recordSignIn(services, user.id, place, { succeeded: true, familyId }));

@@ -12,12 +12,12 @@ const route = createRoute({
   tags: ["Auth"],
   summary: "Exchange a refresh token for a new pair",
   description:
-    "Refresh tokens are single-use. Presenting one that was already used revokes every token of its sign-in (401).",
+    "Refresh tokens are single-use. Presenting one that was already used revokes every token of its sign-in (401). A token of an account an administrator disabled gets 403 ACCOUNT_DISABLED.",
   middleware: [limitByIp("anonymous")],
   request: { body: { required: true, content: { "application/json": { schema: refreshRequestSchema } } } },
   responses: {
     200: { description: "A new token pair", content: { "application/json": { schema: authTokensSchema } } },
-    ...problemResponses(400, 401, 413, 415, 429),
+    ...problemResponses(400, 401, 403, 413, 415, 429),
   },
 });
 

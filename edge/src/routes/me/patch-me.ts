@@ -31,6 +31,7 @@ export const patchMe = createRouter().openapi(route, async (c) => {
       tokenVersion: user.tokenVersion,
       role: user.role,
       timezone: user.timezone,
+      disabled: user.disabledAt !== null,
     });
   }
   return c.json(toUserView(user), 200);
