@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { spawnTestStack } from "../../dev/src/testing/stack-client.ts";
+import { ensureWebBuild } from "../../dev/src/web/build-web.ts";
 import { startMailReceiver } from "./mail-receiver.ts";
 
 declare module "vitest" {
@@ -16,6 +17,8 @@ declare module "vitest" {
  * run in a separate Node process: this project resolves modules for workerd, not for Node.
  */
 export default async function setup(project: TestProject) {
+  // wrangler.toml's [assets] folder must exist before the Worker under test is configured.
+  await ensureWebBuild(() => {});
   const { stack, stop } = await spawnTestStack(["postgres", "redis", "qstash"], "edge");
   project.provide("databaseUrl", stack.databaseUrl);
   project.provide("edgeVars", stack.edgeVars);

@@ -36,8 +36,11 @@ async function signingPayload(
   method: string,
   path: string,
   body: string,
-): Promise<Uint8Array> {
-  return encoder.encode(`${timestamp}.${nonce}.${method.toUpperCase()}.${path}.${await sha256Hex(body)}`);
+): Promise<Uint8Array<ArrayBuffer>> {
+  // encode() always returns a fresh ArrayBuffer-backed array; the DOM library's subtle.sign insists on it.
+  return encoder.encode(
+    `${timestamp}.${nonce}.${method.toUpperCase()}.${path}.${await sha256Hex(body)}`,
+  ) as Uint8Array<ArrayBuffer>;
 }
 
 function randomNonce(): string {
@@ -87,7 +90,7 @@ export type EdgeSignatureCheck =
   | { ok: true; timestamp: number; nonce: string; signature: string }
   | { ok: false; reason: "malformed" | "stale" | "mismatch" };
 
-function fromHex(hex: string): Uint8Array {
+function fromHex(hex: string): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;

@@ -6,6 +6,7 @@ import { takeOverSignals } from "../lib/signals.ts";
 import { ensureRedisServer } from "../redis/redis-server.ts";
 import { loadOrCreateDevSecrets } from "../secrets.ts";
 import { startStack } from "../stack.ts";
+import { ensureWebBuild } from "../web/build-web.ts";
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
 
@@ -19,6 +20,8 @@ export async function devCommand(): Promise<number> {
   await ensureRedisServer(say);
   // The node refuses to start without its models; building them is a no-op once they are current.
   await ensureOfflineModels((message) => say(`  ${message}`));
+  // The Worker serves the journal app from web/dist.
+  await ensureWebBuild((message) => say(`  ${message}`));
 
   let shuttingDown: Promise<void> | undefined;
   let firstSignalAt = 0;
@@ -80,7 +83,8 @@ export async function devCommand(): Promise<number> {
   say(`
 Inkwell is running (ready in ${seconds} s).
 
-  Edge API     ${stack.edgeUrl}        (docs: ${stack.edgeUrl}/docs)
+  Journal app  ${stack.edgeUrl}        (sign up there; operators: ${stack.edgeUrl}/console)
+  Edge API     ${stack.edgeUrl}/v1     (docs: ${stack.edgeUrl}/docs)
   Readiness    curl ${stack.edgeUrl}/health/ready
   Node         ${stack.nodeUrl}/health   (hardware, models: ${stack.nodeAdminUrl}/info; Prometheus: ${stack.nodeAdminUrl}/metrics)
   Logs         ${path.join(dataRoot, "dev", "logs")}

@@ -5,11 +5,13 @@ import { ensureOfflineModels } from "../../../models/src/offline/build.ts";
 import { dataRoot, packageDir, repoRoot } from "../lib/paths.ts";
 import { runInherit } from "../lib/run.ts";
 import { ensureRedisServer } from "../redis/redis-server.ts";
+import { ensureWebBuild } from "../web/build-web.ts";
+import { ensureChromium } from "../web/chromium.ts";
 
 const say = (message: string) => process.stdout.write(`${message}\n`);
 const bin = (pkg: string, rel: string) => path.join(packageDir(pkg, repoRoot), rel);
 
-export const TYPECHECKED_PACKAGES = ["shared", "models", "dev", "inference-node", "edge"] as const;
+export const TYPECHECKED_PACKAGES = ["shared", "models", "dev", "inference-node", "edge", "web"] as const;
 
 const vitestJson = z.object({
   numPassedTests: z.number(),
@@ -73,6 +75,26 @@ export async function testCommand(args: string[]): Promise<number> {
     }),
   );
 
+  results.push(
+    await step("provision chromium (browser tests)", async () => {
+      try {
+        await ensureChromium(say);
+        return 0;
+      } catch (err) {
+        // The browser suite then fails with the same message; every other suite still runs.
+        say(`  ${err instanceof Error ? err.message : String(err)}`);
+        return 1;
+      }
+    }),
+  );
+  results.push(
+    await step("build the web app (cached; web/dist/)", async () => {
+      // Every suite that starts the Worker needs it: wrangler.toml's [assets] serves web/dist.
+      await ensureWebBuild((message) => say(`  ${message}`));
+      return 0;
+    }),
+  );
+
   const reportDir = path.join(dataRoot, "test");
   mkdirSync(reportDir, { recursive: true });
   // One group at a time: each group starts its own real services (workerd, Postgres, Redis, Chroma,
@@ -80,6 +102,7 @@ export async function testCommand(args: string[]): Promise<number> {
   // The first-run paths (a bare machine's bootstrap, the node image, deploy files) install and build
   // whole trees of their own: they run last, alone, so they neither starve nor are starved.
   const firstRun = ["test/bootstrap/", "test/packaging/"];
+  const browser = ["test/browser/"];
   const edgeAccounts = [
     "test/auth/",
     "test/api-keys/",
@@ -107,7 +130,9 @@ export async function testCommand(args: string[]): Promise<number> {
     // The generated security matrix sends hundreds of requests: alone, it neither starves the other edge
     // suites' single workerd nor is starved by them.
     { name: "edge security matrix", projects: ["edge"], filters: ["test/security/"] },
-    { name: "local stack, pipeline and end-to-end", projects: ["dev"], exclude: firstRun },
+    { name: "local stack, pipeline and end-to-end", projects: ["dev"], exclude: [...firstRun, ...browser] },
+    // Chromium through the app the Worker serves, on a whole stack of its own.
+    { name: "browser: the journal app and the operator console", projects: ["dev"], filters: browser },
     { name: "first run: bare-machine bootstrap, node image, deploy", projects: ["dev"], filters: firstRun },
   ];
   const totals = { passed: 0, failed: 0, skipped: 0 };

@@ -53,7 +53,9 @@ function tokenFromCookie(c: Context<AppEnv>): string {
 export const refreshCookieMode: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.method !== "POST") return next();
   const path = c.req.path;
-  const byCookie = PRESENTING.has(path) && !c.req.header("Content-Type") && c.req.raw.body === null;
+  // Browsers send a body-less POST with `Content-Length: 0`; anything longer is a body, cookie or not.
+  const bodyless = !c.req.header("Content-Type") && (c.req.header("Content-Length") ?? "0") === "0";
+  const byCookie = PRESENTING.has(path) && bodyless;
   if (byCookie) {
     const headers = new Headers(c.req.raw.headers);
     headers.set("Content-Type", "application/json");

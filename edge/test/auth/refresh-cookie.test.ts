@@ -74,6 +74,13 @@ describe.concurrent("the web app's refresh-token cookie", () => {
     await expectProblem(await byCookie("/v1/auth/refresh", next), 401, "UNAUTHENTICATED");
   });
 
+  it("takes a browser's body-less POST (Content-Length: 0) as a cookie refresh", async () => {
+    const user = await webSignUp();
+    const res = await byCookie("/v1/auth/refresh", user.cookie, { ...ORIGIN, "Content-Length": "0" });
+    expect(res.status).toBe(200);
+    expect(refreshCookie(res)?.value).toMatch(/.{20,}/);
+  });
+
   it("refuses a cookie refresh without this origin's Origin header (403), and spends nothing", async () => {
     const user = await webSignUp();
     await expectProblem(

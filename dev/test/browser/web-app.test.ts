@@ -1,0 +1,236 @@
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dataRoot } from "../../src/lib/paths.ts";
+import { startTestStack } from "../../src/testing/test-stack.ts";
+import { ensureWebBuild } from "../../src/web/build-web.ts";
+import { CHROMIUM_ARGS, CHROMIUM_HINT, findChromium } from "../../src/web/chromium.ts";
+import { database, type Sql } from "../pipeline/helpers.ts";
+
+type RunningStack = Awaited<ReturnType<typeof startTestStack>>;
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const screenshots = path.join(dataRoot, "web-screenshots");
+const PASSWORD = "a calm long passphrase";
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core on the page as it is now: no serious or critical violation may remain. */
+async function expectAccessible(page: Page, name: string): Promise<void> {
+  await page.evaluate(axeSource);
+  // Runs in the page (a string: this file is compiled without the DOM library).
+  const violations = (await page.evaluate("axe.run().then((result) => result.violations)")) as AxeViolation[];
+  const serious = violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(serious, `accessibility of ${name}`).toEqual([]);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+}
+
+describe("the journal app and the operator console in Chromium, served by the real Worker", () => {
+  let stack: RunningStack;
+  let sql: Sql;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let clock: ReturnType<typeof setInterval> | undefined;
+  /** Console errors and refused requests: a Content-Security-Policy violation shows up here. */
+  const problems: string[] = [];
+  const email = `writer-${crypto.randomUUID()}@example.test`;
+
+  beforeAll(async () => {
+    const executablePath = findChromium();
+    if (!executablePath) throw new Error(CHROMIUM_HINT);
+    await ensureWebBuild(() => {});
+    mkdirSync(screenshots, { recursive: true });
+    [stack, browser] = await Promise.all([
+      startTestStack(["postgres", "redis", "qstash", "chroma", "edge", "node"], "browser"),
+      chromium.launch({ executablePath, args: CHROMIUM_ARGS }),
+    ]);
+    sql = database(stack.databaseUrl);
+    // wrangler dev fires Cron Triggers only on request: be the clock for the job sweep, as `npm run dev` is.
+    clock = setInterval(() => {
+      fetch(`${stack.edgeUrl}/__scheduled?cron=${encodeURIComponent("* * * * *")}`)
+        .then((res) => res.body?.cancel())
+        .catch(() => {});
+    }, 2_000);
+    context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(message.text());
+    });
+    page.on("pageerror", (error) => problems.push(error.message));
+  }, 180_000);
+
+  afterAll(async () => {
+    if (clock) clearInterval(clock);
+    await browser?.close();
+    await sql?.end({ timeout: 2 });
+    await stack?.stop();
+  });
+
+  it("serves the app with a strict Content-Security-Policy, and the API beside it", async () => {
+    const res = await fetch(`${stack.edgeUrl}/insights`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toContain("text/html");
+    const csp = res.headers.get("Content-Security-Policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(res.headers.get("X-Frame-Options")).toBe("DENY");
+    const api = await fetch(`${stack.edgeUrl}/v1/no-such-route`);
+    expect(api.status).toBe(404);
+    expect(api.headers.get("Content-Type")).toContain("application/problem+json");
+  });
+
+  it("signs up, writes with autosave, keeps the draft and the session over a reload, and the analysis arrives", async () => {
+    await page.goto(stack.edgeUrl);
+    await page.getByRole("heading", { name: "Sign in to Inkwell" }).waitFor();
+    await expectAccessible(page, "sign in");
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await shot(page, "sign-up");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("heading", { name: "Write" }).waitFor();
+
+    await page.getByLabel("Title").fill("Harbour at dawn");
+    await page
+      .getByLabel("What is on your mind?")
+      .fill(
+        "I walked along the harbour at dawn and felt calm and grateful watching the fishing boats come home. A quiet, happy morning.",
+      );
+    await page.getByLabel("Mood").selectOption("8");
+    await page.getByLabel("Tags, separated by commas").fill("walk, morning");
+    await page
+      .getByRole("status")
+      .filter({ hasText: /^Saved$/ })
+      .waitFor();
+    await expectAccessible(page, "write");
+    await shot(page, "write");
+
+    // Tokens never reach storage; the draft does, and the session survives through the cookie.
+    const stored = (await page.evaluate("JSON.stringify({ ...localStorage, ...sessionStorage })")) as string;
+    expect(stored).toContain("Harbour at dawn");
+    expect(stored).not.toMatch(/eyJ|accessToken|refreshToken|rt_/);
+    expect(await page.evaluate("document.cookie")).toBe("");
+    await page.reload();
+    await expect.poll(() => page.getByLabel("Title").inputValue()).toBe("Harbour at dawn");
+    const cookies = await context.cookies();
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite, c.path])).toEqual([
+      ["inkwell_refresh", true, "Strict", "/v1/auth"],
+    ]);
+
+    await page.getByRole("button", { name: "Save and read" }).click();
+    await page.getByRole("heading", { name: "Harbour at dawn" }).waitFor();
+    await page.getByText("Overall tone").waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId("sentiment").textContent()).toMatch(/positive|neutral|negative/);
+    await expectAccessible(page, "entry");
+    await shot(page, "entry");
+
+    await page.getByRole("link", { name: "Read" }).click();
+    await page.getByRole("link", { name: "Harbour at dawn" }).waitFor();
+    await expectAccessible(page, "timeline");
+  }, 120_000);
+
+  it("finds the entry, with the matched words highlighted as text", async () => {
+    await page.getByRole("link", { name: "Find" }).click();
+    await page.getByLabel("Search your journal").fill("harbour");
+    await page.getByRole("button", { name: "Search" }).click();
+    const results = page.getByRole("list", { name: "Search results" });
+    await results.getByRole("link", { name: "Harbour at dawn" }).waitFor();
+    expect((await results.locator("mark").first().textContent())?.toLowerCase()).toBe("harbour");
+    await expectAccessible(page, "search");
+    await shot(page, "search");
+  });
+
+  it("draws the insights charts", async () => {
+    await page.getByRole("link", { name: "Insights" }).click();
+    await page.locator('[data-chart="Mood over time"] canvas').first().waitFor();
+    await page.locator('[data-chart="When you write (entries per weekday)"] canvas').first().waitFor();
+    const box = await page.locator('[data-chart="Mood over time"] canvas').first().boundingBox();
+    expect(box?.width ?? 0).toBeGreaterThan(200);
+    await expectAccessible(page, "insights");
+    await shot(page, "insights");
+  });
+
+  it("streams a chat reply", async () => {
+    await page.getByRole("link", { name: "Talk" }).click();
+    await page.getByRole("button", { name: "New conversation" }).click();
+    await page.locator(".messages li.assistant").first().waitFor();
+    await page.getByLabel("Your message").fill("What helped me feel calm this week?");
+    const streamed = page.waitForResponse(
+      (res) => res.url().endsWith("/messages") && res.request().method() === "POST",
+    );
+    await page.getByRole("button", { name: "Send" }).click();
+    const res = await streamed;
+    expect(res.headers()["content-type"]).toContain("text/event-stream");
+    const reply = page.locator(".messages li.assistant").last();
+    await expect.poll(async () => reply.getAttribute("data-streaming"), { timeout: 60_000 }).toBeNull();
+    expect(((await reply.textContent()) ?? "").length).toBeGreaterThan(20);
+    await expectAccessible(page, "talk");
+    await shot(page, "talk");
+  }, 90_000);
+
+  it("exports everything, then deletes the account with the password", async () => {
+    await page.getByRole("link", { name: "Your data" }).click();
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download export" }).click();
+    const file = await (await download).path();
+    const exported = JSON.parse(readFileSync(file, "utf8")) as { entries: { title: string | null }[] };
+    expect(exported.entries.map((e) => e.title)).toContain("Harbour at dawn");
+    await expectAccessible(page, "your data");
+    await shot(page, "your-data");
+
+    await page.getByLabel("Your password").fill(PASSWORD);
+    await page.getByLabel("I understand this deletes my journal for good").check();
+    await page.getByRole("button", { name: "Delete my account" }).click();
+    await page.getByRole("heading", { name: "Create your journal" }).waitFor();
+    const [row] = await sql`select count(*)::int as n from users where email = ${email}`;
+    expect(row?.n).toBe(0);
+  });
+
+  it("lets an administrator drain a node in the console", async () => {
+    const adminEmail = `operator-${crypto.randomUUID()}@example.test`;
+    await page.getByLabel("Email").fill(adminEmail);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByRole("heading", { name: "Write" }).waitFor();
+    await sql`update users set role = 'admin' where email = ${adminEmail}`;
+    // A sign-in after the promotion carries the role.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("Email").fill(adminEmail);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("link", { name: "Console" }).click();
+    await page.getByRole("heading", { name: "Operator console" }).waitFor();
+    const [node] = await sql<{ id: string; name: string }[]>`select id, name from nodes limit 1`;
+    expect(node).toBeDefined();
+    const row = page.locator(`tr[data-node="${node?.name}"]`);
+    await row.locator('td[data-status="healthy"]').waitFor();
+    await expectAccessible(page, "console");
+    await row.getByRole("button", { name: `Drain ${node?.name}` }).click();
+    await row.locator('td[data-status="draining"]').waitFor();
+    await row.getByRole("button", { name: `Undrain ${node?.name}` }).waitFor();
+    const [drained] = await sql<
+      { draining: boolean }[]
+    >`select draining from nodes where id = ${node?.id ?? ""}`;
+    expect(drained?.draining).toBe(true);
+    await shot(page, "console");
+  });
+
+  it("met no script error and no refused resource on any page", () => {
+    expect(problems.filter((p) => !/401|Unauthorized/.test(p))).toEqual([]);
+  });
+});

@@ -1,0 +1,221 @@
+import type { AdminNode, PoolSignal } from "@inkwell/shared";
+import { useEffect, useState } from "preact/hooks";
+import { getJson, idempotencyKey, type Page, request } from "../api.ts";
+import { ErrorNote, errorText } from "../components.tsx";
+import { formatDate } from "../format.ts";
+
+interface AdminJob {
+  id: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  nodeId: string | null;
+  error?: string | null;
+  createdAt: string;
+  updatedAt?: string;
+}
+
+const REFRESH_MS = 3000;
+
+function ago(iso: string | null): string {
+  if (!iso) return "never";
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  return seconds < 90 ? `${seconds} s ago` : `${Math.round(seconds / 60)} min ago`;
+}
+
+/** The operator console: the node pool, the queue and failed jobs, refreshed every few seconds. */
+export function ConsolePage() {
+  const [nodes, setNodes] = useState<AdminNode[] | null>(null);
+  const [pool, setPool] = useState<PoolSignal | null>(null);
+  const [failed, setFailed] = useState<AdminJob[]>([]);
+  const [updatedAt, setUpdatedAt] = useState<Date | null>(null);
+  const [tick, setTick] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const [note, setNote] = useState<string | null>(null);
+
+  useEffect(() => {
+    let stopped = false;
+    Promise.all([
+      getJson<Page<AdminNode>>("/v1/admin/nodes?limit=100"),
+      getJson<PoolSignal>("/v1/admin/pool"),
+      getJson<Page<AdminJob>>("/v1/admin/jobs?status=failed&limit=20"),
+    ])
+      .then(([n, p, j]) => {
+        if (stopped) return;
+        setNodes(n.items);
+        setPool(p);
+        setFailed(j.items);
+        setUpdatedAt(new Date());
+        setError(null);
+      })
+      .catch((err) => !stopped && setError(errorText(err)));
+    const timer = setTimeout(() => setTick((t) => t + 1), REFRESH_MS);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [tick]);
+
+  async function act(label: string, path: string, method: string) {
+    try {
+      await request(path, {
+        method,
+        headers: method === "POST" ? { "Idempotency-Key": idempotencyKey() } : {},
+      });
+      setNote(label);
+      setTick((t) => t + 1);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  }
+
+  return (
+    <section class="console">
+      <h1>Operator console</h1>
+      <p class="meta" aria-live="off">
+        {updatedAt ? `Updated ${updatedAt.toLocaleTimeString()}` : "Loading…"} · refreshes every{" "}
+        {REFRESH_MS / 1000} s
+      </p>
+      {note && (
+        <p role="status" class="status">
+          {note}
+        </p>
+      )}
+      <ErrorNote error={error} />
+      {pool && (
+        <section aria-labelledby="pool-title">
+          <h2 id="pool-title">Pool</h2>
+          <ul class="figures">
+            <li>
+              <strong>{pool.nodes.healthy}</strong> healthy
+            </li>
+            <li>
+              <strong>{pool.nodes.draining}</strong> draining
+            </li>
+            <li>
+              <strong>{pool.nodes.offline}</strong> offline
+            </li>
+            <li>
+              <strong>{pool.jobs.waiting}</strong> waiting
+            </li>
+            <li>
+              <strong>{pool.jobs.running}</strong> running
+            </li>
+            <li>
+              <strong>{Math.round(pool.utilisation * 100)}%</strong> utilisation
+            </li>
+          </ul>
+          {pool.kinds.length > 0 && (
+            <table>
+              <caption>Queue by job kind</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Waiting</th>
+                  <th scope="col">Running</th>
+                  <th scope="col">Oldest waiting</th>
+                </tr>
+              </thead>
+              <tbody>
+                {pool.kinds.map((k) => (
+                  <tr key={k.kind}>
+                    <th scope="row">{k.kind}</th>
+                    <td>{k.waiting}</td>
+                    <td>{k.running}</td>
+                    <td>{Math.round(k.oldestWaitingSeconds)} s</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      )}
+      <section aria-labelledby="nodes-title">
+        <h2 id="nodes-title">Nodes</h2>
+        {nodes && nodes.length === 0 && <p>No nodes registered.</p>}
+        {nodes && nodes.length > 0 && (
+          <div class="scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Node</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Device</th>
+                  <th scope="col">Models</th>
+                  <th scope="col">Jobs</th>
+                  <th scope="col">Heartbeat</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {nodes.map((n) => (
+                  <tr key={n.id} data-node={n.name}>
+                    <th scope="row">
+                      {n.name}
+                      <br />
+                      <small>{n.url}</small>
+                    </th>
+                    <td data-status={n.status}>{n.status}</td>
+                    <td>
+                      {n.hardware
+                        ? `${n.hardware.device}${n.hardware.gpuName ? ` (${n.hardware.gpuName})` : ""}`
+                        : "–"}
+                    </td>
+                    <td>{n.models.map((m) => m.task).join(", ") || "–"}</td>
+                    <td>{n.runningJobs}</td>
+                    <td>{ago(n.lastHeartbeatAt)}</td>
+                    <td>
+                      {n.draining ? (
+                        <button
+                          type="button"
+                          class="quiet"
+                          onClick={() =>
+                            void act(`${n.name} takes work again`, `/v1/admin/nodes/${n.id}/drain`, "DELETE")
+                          }
+                        >
+                          Undrain {n.name}
+                        </button>
+                      ) : (
+                        <button
+                          type="button"
+                          class="quiet"
+                          onClick={() =>
+                            void act(`${n.name} is draining`, `/v1/admin/nodes/${n.id}/drain`, "POST")
+                          }
+                        >
+                          Drain {n.name}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <section aria-labelledby="failed-title">
+        <h2 id="failed-title">Failed jobs</h2>
+        {failed.length === 0 ? (
+          <p>None.</p>
+        ) : (
+          <ul class="jobs">
+            {failed.map((j) => (
+              <li key={j.id}>
+                <strong>{j.kind}</strong> · {j.attempts} attempts · {formatDate(j.createdAt)}
+                {j.error && <> · {j.error}</>}{" "}
+                <button
+                  type="button"
+                  class="quiet"
+                  onClick={() => void act(`Job ${j.id} queued again`, `/v1/admin/jobs/${j.id}/retry`, "POST")}
+                >
+                  Retry
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </section>
+  );
+}

@@ -1,0 +1,200 @@
+import type { Entry } from "@inkwell/shared";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError, request } from "../api.ts";
+import { clearDraft, type Draft, emptyDraft, loadDraft, parseTags, storeDraft } from "../draft.ts";
+import { navigate } from "../router.ts";
+
+type SaveState = "idle" | "saving" | "saved" | "offline" | "error";
+const AUTOSAVE_MS = 1200;
+
+async function save(draft: Draft): Promise<Draft> {
+  const body = {
+    title: draft.title.trim() || null,
+    content: draft.content,
+    mood: draft.mood,
+    tags: parseTags(draft.tags),
+  };
+  if (!draft.entryId) {
+    const res = await request("/v1/entries", {
+      body,
+      headers: { "Idempotency-Key": draft.createKey },
+    });
+    const entry = (await res.json()) as Entry;
+    return { ...draft, entryId: entry.id, etag: res.headers.get("ETag"), savedAt: entry.updatedAt };
+  }
+  const res = await request(`/v1/entries/${draft.entryId}`, {
+    method: "PATCH",
+    body,
+    headers: draft.etag ? { "If-Match": draft.etag } : {},
+  });
+  const entry = (await res.json()) as Entry;
+  return { ...draft, etag: res.headers.get("ETag"), savedAt: entry.updatedAt };
+}
+
+export function WritePage() {
+  const [draft, setDraft] = useState<Draft>(loadDraft);
+  const [state, setState] = useState<SaveState>(draft.savedAt ? "saved" : "idle");
+  const [problem, setProblem] = useState<string | null>(null);
+  const latest = useRef(draft);
+  const dirty = useRef(false);
+  const saving = useRef<Promise<void> | null>(null);
+
+  function update(change: Partial<Draft>) {
+    const next = { ...latest.current, ...change };
+    latest.current = next;
+    dirty.current = true;
+    storeDraft(next);
+    setDraft(next);
+  }
+
+  async function flush(): Promise<void> {
+    if (saving.current) await saving.current;
+    if (!dirty.current || !latest.current.content.trim()) return;
+    dirty.current = false;
+    setState("saving");
+    const sent = latest.current;
+    saving.current = (async () => {
+      try {
+        const saved = await save(sent);
+        // Keep whatever was typed while the save was in flight.
+        const merged = {
+          ...latest.current,
+          entryId: saved.entryId,
+          etag: saved.etag,
+          savedAt: saved.savedAt,
+        };
+        latest.current = merged;
+        storeDraft(merged);
+        setDraft(merged);
+        setProblem(null);
+        setState(dirty.current ? "idle" : "saved");
+      } catch (err) {
+        dirty.current = true;
+        if (err instanceof ApiError) {
+          setState("error");
+          setProblem(
+            err.status === 412
+              ? "This entry changed elsewhere. Your text is kept here; open the entry to compare."
+              : err.message,
+          );
+        } else {
+          setState("offline");
+        }
+      } finally {
+        saving.current = null;
+      }
+    })();
+    await saving.current;
+  }
+
+  useEffect(() => {
+    if (!dirty.current) return;
+    const timer = setTimeout(() => void flush(), AUTOSAVE_MS);
+    return () => clearTimeout(timer);
+  }, [draft]);
+
+  useEffect(() => {
+    const retry = () => void flush();
+    addEventListener("online", retry);
+    return () => removeEventListener("online", retry);
+  }, []);
+
+  async function finish() {
+    dirty.current = true;
+    await flush();
+    const id = latest.current.entryId;
+    if (id && !dirty.current) {
+      clearDraft();
+      navigate(`/entries/${id}`);
+    }
+  }
+
+  function startOver() {
+    clearDraft();
+    const fresh = emptyDraft();
+    latest.current = fresh;
+    dirty.current = false;
+    setDraft(fresh);
+    setState("idle");
+  }
+
+  const status = {
+    idle: draft.content ? "Not saved yet" : "",
+    saving: "Saving…",
+    saved: "Saved",
+    offline: "Offline: kept on this device, will save when you are back online",
+    error: "Not saved",
+  }[state];
+
+  return (
+    <section class="write">
+      <h1>Write</h1>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void finish();
+        }}
+      >
+        <label>
+          Title
+          <input
+            name="title"
+            value={draft.title}
+            maxLength={200}
+            onInput={(e) => update({ title: e.currentTarget.value })}
+          />
+        </label>
+        <label>
+          What is on your mind?
+          <textarea
+            name="content"
+            rows={12}
+            value={draft.content}
+            onInput={(e) => update({ content: e.currentTarget.value })}
+          />
+        </label>
+        <div class="row">
+          <label>
+            Mood
+            <select
+              name="mood"
+              value={draft.mood === null ? "" : String(draft.mood)}
+              onChange={(e) => {
+                const value = e.currentTarget.value;
+                update({ mood: value ? Number(value) : null });
+              }}
+            >
+              <option value="">Not set</option>
+              {[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((m) => (
+                <option key={m} value={String(m)}>
+                  {m}
+                  {m === 1 ? " (very low)" : m === 10 ? " (very good)" : ""}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label class="grow">
+            Tags, separated by commas
+            <input name="tags" value={draft.tags} onInput={(e) => update({ tags: e.currentTarget.value })} />
+          </label>
+        </div>
+        <p class="status" role="status" aria-live="polite" data-state={state}>
+          {status}
+        </p>
+        {problem && (
+          <p class="error" role="alert">
+            {problem}
+          </p>
+        )}
+        <div class="row">
+          <button type="submit" disabled={!draft.content.trim()}>
+            Save and read
+          </button>
+          <button type="button" class="quiet" onClick={startOver}>
+            New entry
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
