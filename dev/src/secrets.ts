@@ -5,6 +5,8 @@ import { randomToken } from "@inkwell/shared";
 export interface StackSecrets {
   JWT_SECRET: string;
   PASSWORD_PEPPER: string;
+  /** `v1:<32 random bytes, base64url>`: wraps each user's data key. */
+  DATA_ROOT_KEYS: string;
   UPSTASH_REDIS_REST_TOKEN: string;
   QSTASH_TOKEN: string;
   QSTASH_CURRENT_SIGNING_KEY: string;
@@ -15,6 +17,7 @@ export interface StackSecrets {
 const SECRET_NAMES = [
   "JWT_SECRET",
   "PASSWORD_PEPPER",
+  "DATA_ROOT_KEYS",
   "UPSTASH_REDIS_REST_TOKEN",
   "QSTASH_TOKEN",
   "QSTASH_CURRENT_SIGNING_KEY",
@@ -26,6 +29,7 @@ export function generateSecrets(): StackSecrets {
   return {
     JWT_SECRET: randomToken(48),
     PASSWORD_PEPPER: randomToken(48),
+    DATA_ROOT_KEYS: `v1:${randomToken(32)}`,
     UPSTASH_REDIS_REST_TOKEN: randomToken(32),
     QSTASH_TOKEN: randomToken(32),
     QSTASH_CURRENT_SIGNING_KEY: `sig_${randomToken(32)}`,

@@ -513,6 +513,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ENVIRONMENT: options.persistent ? "development" : "test",
       JWT_SECRET: secrets.JWT_SECRET,
       PASSWORD_PEPPER: secrets.PASSWORD_PEPPER,
+      DATA_ROOT_KEYS: secrets.DATA_ROOT_KEYS,
       UPSTASH_REDIS_REST_URL: stack.redisRestUrl,
       UPSTASH_REDIS_REST_TOKEN: secrets.UPSTASH_REDIS_REST_TOKEN,
       QSTASH_URL: stack.qstashUrl,

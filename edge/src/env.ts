@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseRootKeys } from "./crypto/root-keys.ts";
 
 /** Bindings and vars as wrangler hands them to the Worker (secrets come from wrangler secrets / .dev.vars). */
 export interface Env {
@@ -10,6 +11,8 @@ export interface Env {
   PASSWORD_PEPPER?: string;
   PASSWORD_PEPPER_VERSION?: string;
   PASSWORD_PREVIOUS_PEPPER?: string;
+  DATA_ROOT_KEYS?: string;
+  DATA_ROOT_KEY_VERSION?: string;
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
   QSTASH_URL?: string;
@@ -64,6 +67,16 @@ const secret = (minLength: number) =>
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
+/** `DATA_ROOT_KEYS` as raw keys by version; a malformed, short or non-random key is refused by version, never shown. */
+const rootKeys = z.string({ error: "is missing" }).transform((value, ctx) => {
+  const parsed = parseRootKeys(value);
+  if ("problem" in parsed) {
+    ctx.addIssue({ code: "custom", message: parsed.problem });
+    return z.NEVER;
+  }
+  return parsed.keys;
+});
+
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
 /** An optional var that `wrangler.toml` lists empty until the operator fills it in: empty is unset. */
@@ -111,6 +124,13 @@ export const envSchema = z.object({
   PASSWORD_PEPPER_VERSION: z.coerce.number().int().min(1).max(1_000_000).default(1),
   /** While rotating: the pepper of version PASSWORD_PEPPER_VERSION - 1, so its hashes still verify. */
   PASSWORD_PREVIOUS_PEPPER: secret(32).optional(),
+  /**
+   * Wraps every user's data key (docs/design/encryption.md): `v1:<base64 of 32 random bytes>`, more
+   * versions comma-separated while rotating. Never stored in Postgres.
+   */
+  DATA_ROOT_KEYS: rootKeys,
+  /** The version of DATA_ROOT_KEYS new user keys are wrapped under; unset: the highest listed. */
+  DATA_ROOT_KEY_VERSION: unsetWhenEmpty(z.coerce.number().int().min(1).max(999_999)),
   UPSTASH_REDIS_REST_URL: httpUrl,
   UPSTASH_REDIS_REST_TOKEN: secret(24),
   QSTASH_URL: httpUrl.default("https://qstash.upstash.io"),
@@ -188,6 +208,10 @@ export function parseEnv(env: Env): ConfigResult {
           ],
         };
       }
+    }
+    const rootVersion = parsed.data.DATA_ROOT_KEY_VERSION;
+    if (rootVersion !== undefined && !parsed.data.DATA_ROOT_KEYS.has(rootVersion)) {
+      return { ok: false, problems: ["DATA_ROOT_KEY_VERSION: names no key listed in DATA_ROOT_KEYS"] };
     }
     if (
       parsed.data.MAIL_API_URL !== undefined &&

@@ -1,6 +1,7 @@
 import type { ApiScope, Role } from "@inkwell/shared";
 import type { Client as QStashClient } from "@upstash/qstash";
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { DataKeyring } from "./crypto/data-keys.ts";
 import type { Database } from "./db/client.ts";
 import type { AppConfig, Env } from "./env.ts";
 
@@ -9,6 +10,8 @@ export interface Services {
   db: Database;
   redis: Redis;
   qstash: QStashClient;
+  /** Users' data keys, unwrapped at most once per request (docs/design/encryption.md). */
+  dataKeys: DataKeyring;
 }
 
 /** Who is calling, as the auth middleware established it; routes take the user only from here. */

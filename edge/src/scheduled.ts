@@ -3,6 +3,7 @@ import { type Env, parseEnv } from "./env.ts";
 import { jobSweepTask } from "./services/job-sweep-cron.ts";
 import { weeklyReflectionsTask } from "./services/reflections-cron.ts";
 import { retentionTask } from "./services/retention.ts";
+import { rootKeyRotationTask } from "./services/root-key-rotation-cron.ts";
 import { topicDiscoveryTask } from "./services/topic-discovery-cron.ts";
 import { vectorReconciliationTask } from "./services/vector-reconciliation-cron.ts";
 
@@ -29,6 +30,7 @@ export const cronTasks: CronTask[] = [
   jobSweepTask,
   topicDiscoveryTask,
   vectorReconciliationTask,
+  rootKeyRotationTask,
 ];
 
 /** The Worker's `scheduled` handler: runs the tasks registered for the firing cron, each isolated. */

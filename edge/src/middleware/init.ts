@@ -2,6 +2,7 @@ import { InkwellError } from "@inkwell/shared";
 import { Client as QStashClient } from "@upstash/qstash";
 import { Redis } from "@upstash/redis/cloudflare";
 import { createMiddleware } from "hono/factory";
+import { DataKeyring, rootKeysOf } from "../crypto/data-keys.ts";
 import { createDatabase } from "../db/client.ts";
 import { parseEnv } from "../env.ts";
 import type { AppEnv } from "../hono-env.ts";
@@ -33,6 +34,7 @@ export const init = createMiddleware<AppEnv>(async (c, next) => {
       enableTelemetry: false,
     }),
     qstash: new QStashClient({ baseUrl: config.QSTASH_URL, token: config.QSTASH_TOKEN, devMode: false }),
+    dataKeys: new DataKeyring(db, rootKeysOf(config)),
   });
   await next();
 });

@@ -1,6 +1,6 @@
 import { uuidv7 } from "@inkwell/shared";
 import { eq } from "drizzle-orm";
-import { apiKeys, jobs, users } from "../db/schema/index.ts";
+import { apiKeys, jobs, userDataKeys, users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { putCache } from "../lib/cache.ts";
 import { principalLimit, rateLimitWindowKeys } from "../lib/rate-limit.ts";
@@ -11,7 +11,9 @@ import { lockWriter } from "./writer-locks.ts";
 export const PURGE_USER_VECTORS_JOB = "purge-user-vectors";
 
 /**
- * Deletes an account for good. One transaction removes the user row and, by cascade, everything that
+ * Deletes an account for good. The user's data keys go first (crypto-shredding: every ciphertext of the
+ * account, in this database and in every copy of it, becomes unreadable once no wrapped key is left that
+ * the root keys can open; docs/design/encryption.md). The same transaction then removes the user row and, by cascade, everything that
  * hangs off it (entries, analyses, embeddings, topics, reflections, sessions, tokens, keys, jobs). A
  * purge job that does not reference the user row survives it and removes the vectors from Chroma on
  * the nodes. Caches are told before the call returns, so no token or key works a moment longer, and
@@ -31,6 +33,7 @@ export async function deleteAccount(services: Services, userId: string): Promise
       .select({ keyHash: apiKeys.keyHash })
       .from(apiKeys)
       .where(eq(apiKeys.userId, userId));
+    await tx.delete(userDataKeys).where(eq(userDataKeys.userId, userId));
     await tx.delete(users).where(eq(users.id, userId));
     // Results in flight for the writer lose their job rows here; the tombstone lets them purge again.
     await tombstoneUser(tx, userId);
@@ -38,6 +41,7 @@ export async function deleteAccount(services: Services, userId: string): Promise
     await tx.insert(jobs).values({ id: purgeJobId, kind: PURGE_USER_VECTORS_JOB, payload: { userId } });
     return keys.map((k) => k.keyHash);
   });
+  services.dataKeys.forget(userId);
 
   // Key tombstones hold no user id; the user's own keys (cached auth state among them) are removed
   // outright, so the next request reads Postgres, finds no user and refuses the token.

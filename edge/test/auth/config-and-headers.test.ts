@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { call, callWithEnv, expectProblem } from "../harness.ts";
+import { call, callWithEnv, edgeEnv, expectProblem } from "../harness.ts";
 
 describe("configuration", () => {
   /** Runs a request with broken bindings and answers the problem and what the Worker logged. */
@@ -48,6 +48,27 @@ describe("configuration", () => {
     // A previous pepper needs a raised version, or old and new hashes would carry the same one.
     const notRaised = await misconfigured({ PASSWORD_PREVIOUS_PEPPER: pepper, PASSWORD_PEPPER_VERSION: "1" });
     expect(notRaised.log).toContain("PASSWORD_PEPPER_VERSION");
+  });
+
+  it("refuses to run without DATA_ROOT_KEYS, or with a weak or malformed one, never logging it", async () => {
+    const missing = await misconfigured({ DATA_ROOT_KEYS: undefined });
+    expect(missing.problem.detail).toBe("The server is misconfigured.");
+    expect(missing.log).toContain("DATA_ROOT_KEYS");
+    const zeros = `v1:${btoa(String.fromCharCode(...new Uint8Array(32)))}`;
+    const weak = await misconfigured({ DATA_ROOT_KEYS: zeros });
+    expect(weak.log).toContain("DATA_ROOT_KEYS");
+    expect(weak.log).not.toContain(zeros.slice(3));
+    const short = "v1:c2hvcnQta2V5LW9mLXR3ZW50eS1ieXRlcw";
+    const malformed = await misconfigured({ DATA_ROOT_KEYS: short });
+    expect(malformed.log).toContain("DATA_ROOT_KEYS");
+    expect(malformed.log).not.toContain(short.slice(3));
+    const unversioned = await misconfigured({ DATA_ROOT_KEYS: edgeEnv.DATA_ROOT_KEYS?.replace(/^v1:/, "") });
+    expect(unversioned.log).toContain("DATA_ROOT_KEYS");
+  });
+
+  it("refuses a current version that names no listed key", async () => {
+    const wrong = await misconfigured({ DATA_ROOT_KEY_VERSION: "2" });
+    expect(wrong.log).toContain("DATA_ROOT_KEY_VERSION");
   });
 });
 

@@ -3,6 +3,7 @@ import { Client as QStashClient } from "@upstash/qstash";
 import { Redis } from "@upstash/redis/cloudflare";
 import { eq, inArray, type SQL, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { DataKeyring, rootKeysOf } from "../../src/crypto/data-keys.ts";
 import { createDatabase } from "../../src/db/client.ts";
 import { entries, jobs, users } from "../../src/db/schema/index.ts";
 import { parseEnv } from "../../src/env.ts";
@@ -54,6 +55,7 @@ const services: Services = {
     enableTelemetry: false,
   }),
   qstash: new QStashClient({ baseUrl: config.QSTASH_URL, token: config.QSTASH_TOKEN, devMode: false }),
+  dataKeys: new DataKeyring(strict, rootKeysOf(config)),
 };
 
 function latch<T = void>(): { open: (value: T) => void; opened: Promise<T> } {

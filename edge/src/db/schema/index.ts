@@ -15,5 +15,6 @@ export * from "./reflections.ts";
 export * from "./refresh-tokens.ts";
 export * from "./sign-in-events.ts";
 export * from "./topics.ts";
+export * from "./user-data-keys.ts";
 export * from "./users.ts";
 export * from "./vector-tombstones.ts";
