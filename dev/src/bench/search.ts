@@ -97,7 +97,6 @@ function seeder(collection: () => Promise<Collection>, sql: postgres.Sql, next: 
           metadatas: ids.map((entryId, i) => ({
             userId,
             entryId,
-            occurredAt: occurred[i] as string,
             occurredAtMs: Date.parse(occurred[i] as string),
           })),
         });
