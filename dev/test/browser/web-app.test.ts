@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
@@ -97,6 +97,19 @@ describe("the journal app and the operator console in Chromium, served by the re
   it("signs up, writes with autosave, keeps the draft and the session over a reload, and the analysis arrives", async () => {
     await page.goto(stack.edgeUrl);
     await page.getByRole("heading", { name: "Sign in to Inkwell" }).waitFor();
+    // The first load, for the record (docs and the report): what it fetched and how long it took.
+    const firstLoad = (await page.evaluate(`(() => {
+      const nav = performance.getEntriesByType("navigation")[0];
+      const all = [nav, ...performance.getEntriesByType("resource")];
+      return {
+        domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd),
+        loadMs: Math.round(nav.loadEventEnd),
+        requests: all.length,
+        transferBytes: all.reduce((sum, e) => sum + e.transferSize, 0),
+      };
+    })()`)) as { loadMs: number; requests: number };
+    writeFileSync(path.join(screenshots, "first-load.json"), `${JSON.stringify(firstLoad, null, 2)}\n`);
+    expect(firstLoad.loadMs).toBeGreaterThan(0);
     await expectAccessible(page, "sign in");
     await page.getByRole("link", { name: "Create an account" }).click();
     await page.getByLabel("Email").fill(email);
@@ -190,6 +203,7 @@ describe("the journal app and the operator console in Chromium, served by the re
     const file = await (await download).path();
     const exported = JSON.parse(readFileSync(file, "utf8")) as { entries: { title: string | null }[] };
     expect(exported.entries.map((e) => e.title)).toContain("Harbour at dawn");
+    await page.getByRole("heading", { name: "Signed-in sessions" }).waitFor();
     await expectAccessible(page, "your data");
     await shot(page, "your-data");
 

@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { dropSession, request } from "../api.ts";
 import { ErrorNote, errorText } from "../components.tsx";
 import { navigate } from "../router.ts";
+import { SecuritySection } from "./security.tsx";
 
 export function DataPage({ user }: { user: User }) {
   const [format, setFormat] = useState<"json" | "markdown">("json");
@@ -77,6 +78,7 @@ export function DataPage({ user }: { user: User }) {
           </p>
         )}
       </section>
+      <SecuritySection />
       <section aria-labelledby="delete-title" class="card danger">
         <h2 id="delete-title">Delete your account</h2>
         <p>

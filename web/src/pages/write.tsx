@@ -1,6 +1,6 @@
-import type { Entry } from "@inkwell/shared";
+import type { Entry, WritingPrompt } from "@inkwell/shared";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, request } from "../api.ts";
+import { ApiError, getJson, type Page, request } from "../api.ts";
 import { clearDraft, type Draft, emptyDraft, loadDraft, parseTags, storeDraft } from "../draft.ts";
 import { navigate } from "../router.ts";
 
@@ -29,6 +29,39 @@ async function save(draft: Draft): Promise<Draft> {
   });
   const entry = (await res.json()) as Entry;
   return { ...draft, etag: res.headers.get("ETag"), savedAt: entry.updatedAt };
+}
+
+/** A prompt's question, or a template's introduction and headings, to write under. */
+function promptText(prompt: WritingPrompt): string {
+  if (prompt.kind === "prompt") return `${prompt.body}\n\n`;
+  return [prompt.body, ...prompt.sections.map((s) => `## ${s.heading}\n${s.prompt}\n`)].join("\n\n");
+}
+
+function PromptPicker({ onPick }: { onPick: (prompt: WritingPrompt) => void }) {
+  const [prompts, setPrompts] = useState<WritingPrompt[]>([]);
+  useEffect(() => {
+    getJson<Page<WritingPrompt>>("/v1/prompts?limit=50")
+      .then((page) => setPrompts(page.items))
+      .catch(() => setPrompts([]));
+  }, []);
+  if (prompts.length === 0) return null;
+  return (
+    <details class="prompts">
+      <summary>Start from a prompt or a template</summary>
+      <ul>
+        {prompts.map((p) => (
+          <li key={p.id}>
+            <button type="button" class="quiet" onClick={() => onPick(p)}>
+              {p.title}
+            </button>{" "}
+            <span class="hint">
+              {p.why} ({p.minutes} min)
+            </span>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
 }
 
 export function WritePage() {
@@ -129,6 +162,15 @@ export function WritePage() {
   return (
     <section class="write">
       <h1>Write</h1>
+      <PromptPicker
+        onPick={(p) =>
+          update({
+            title: latest.current.title || p.title,
+            content: latest.current.content ? `${latest.current.content}\n\n${promptText(p)}` : promptText(p),
+            tags: latest.current.tags || p.tags.join(", "),
+          })
+        }
+      />
       <form
         onSubmit={(e) => {
           e.preventDefault();
