@@ -109,7 +109,11 @@ export type AnalyzeEntryResult = z.infer<typeof analyzeEntryResultSchema>;
 
 const collectionSafe = (model: string) => model.replace(/[^a-zA-Z0-9._-]/g, "-");
 
-/** Chroma keeps one collection per embedding model: vectors of different models are not comparable. */
+/**
+ * The per-model collection nodes kept every writer's vectors in before each writer had collections of
+ * their own (`writerVectorCollectionName`); a node moves what it finds there and reads it until then.
+ * Vectors of different models are not comparable, so collections are per model either way.
+ */
 export function vectorCollectionName(model: string): string {
   return `entries-${collectionSafe(model)}`;
 }
@@ -117,10 +121,40 @@ export function vectorCollectionName(model: string): string {
 /**
  * The sentence windows (`sentenceChunks`) of long entries, per model beside the whole-entry vectors: a
  * collection of their own, so a nearest-entry query never meets a sentence and a window never takes an
- * entry's place among the top results.
+ * entry's place among the top results. Per model as nodes kept them before per-writer collections
+ * (`writerChunkCollectionName`).
  */
 export function chunkCollectionName(model: string): string {
   return `entry-chunks-${collectionSafe(model)}`;
+}
+
+/** What every per-writer collection's name starts with; no per-model name (`entries-`, `entry-chunks-`) does. */
+export const WRITER_COLLECTION_PREFIX = "w_";
+
+/**
+ * A writer's id as it goes into a collection name: as it is when it is a plain id (a UUID), else its UTF-8
+ * bytes in hex after a period, which no plain id contains. Either way it has no underscore, so the name
+ * reads back unambiguously, and it ends with a letter or digit, as Chroma wants a name to end.
+ */
+function writerKey(userId: string): string {
+  if (/^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/.test(userId)) return userId;
+  const hex = [...new TextEncoder().encode(userId)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `u.${hex}`;
+}
+
+/**
+ * One writer's whole-entry vectors of one model: each writer has an index of their own, so a search
+ * costs what that writer's journal holds, not what everyone's does. The writer comes last, after the
+ * model (which may hold underscores), so two (model, writer) pairs never share a name; at most 247
+ * characters for a 200-character model id, within Chroma's 3–512.
+ */
+export function writerVectorCollectionName(model: string, userId: string): string {
+  return `${WRITER_COLLECTION_PREFIX}${collectionSafe(model)}_entries_${writerKey(userId)}`;
+}
+
+/** One writer's sentence windows of one model, beside `writerVectorCollectionName`. */
+export function writerChunkCollectionName(model: string, userId: string): string {
+  return `${WRITER_COLLECTION_PREFIX}${collectionSafe(model)}_chunks_${writerKey(userId)}`;
 }
 
 /** `POST /jobs/purge-entry-vectors` (QStash): removes vectors of deleted entries, or every vector of a user. */
@@ -129,7 +163,11 @@ export const purgeVectorsJobSchema = z
     jobId: z.string().min(1).max(200),
     attempt: z.number().int().positive().optional(),
     entryIds: z.array(z.string().min(1).max(200)).max(1000).default([]),
-    /** With no entry ids: every vector of this user (account deletion). */
+    /**
+     * With no entry ids: every vector of this user (account deletion). With entry ids: the writer they
+     * belong to, so the node looks only in that writer's collections; an older edge sends none, and the
+     * node then looks in every collection.
+     */
     userId: z.string().min(1).max(200).optional(),
   })
   .refine((job) => job.entryIds.length > 0 || job.userId !== undefined, {

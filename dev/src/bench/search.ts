@@ -7,8 +7,8 @@ import {
   embedResponseSchema,
   signEdgeRequest,
   uuidv7,
-  vectorCollectionName,
   vectorSearchResponseSchema,
+  writerVectorCollectionName,
 } from "@inkwell/shared";
 import { ChromaClient, type Collection } from "chromadb";
 import postgres from "postgres";
@@ -82,11 +82,15 @@ interface Seeder {
   add(userId: string, count: number, rows: boolean): Promise<void>;
 }
 
-function seeder(collection: () => Promise<Collection>, sql: postgres.Sql, next: () => number[]): Seeder {
+function seeder(
+  collection: (userId: string) => Promise<Collection>,
+  sql: postgres.Sql,
+  next: () => number[],
+): Seeder {
   let hour = 0;
   return {
     async add(userId, count, rows) {
-      const target = await collection();
+      const target = await collection(userId);
       for (let start = 0; start < count; start += CHROMA_BATCH) {
         const n = Math.min(CHROMA_BATCH, count - start);
         const ids = Array.from({ length: n }, () => uuidv7());
@@ -97,6 +101,7 @@ function seeder(collection: () => Promise<Collection>, sql: postgres.Sql, next: 
           metadatas: ids.map((entryId, i) => ({
             userId,
             entryId,
+            occurredAt: occurred[i] as string,
             occurredAtMs: Date.parse(occurred[i] as string),
           })),
         });
@@ -122,9 +127,12 @@ export interface SearchScenario {
   /** Vectors of the user whose searches are measured. */
   userVectors: number;
   seedSeconds: number;
-  /** `POST /v1/vectors/search` on the node (edge-signed), 50 neighbours, filtered to the user. */
+  /** `POST /v1/vectors/search` on the node (edge-signed), 50 neighbours, from the writer's own collection. */
   node: Series;
-  /** The same query straight to Chroma with the user filter (what the node asks), and without it. */
+  /**
+   * The same query straight to the writer's own Chroma collection: without a filter (what the node
+   * asks) and with a filter on the writer (what a shared collection needed, for comparison).
+   */
   chroma: { filtered: Series; unfiltered: Series };
   /** One-minute load average of the machine when the scenario was measured (it is shared). */
   loadAverage: number;
@@ -139,7 +147,7 @@ export interface SearchBenchResult {
   ratios: {
     /** Node p50 at 100k vectors of one user over 1k of one user: what the index's size costs. */
     node100kOver1k: number | null;
-    /** Node p50, 100k vectors of 100 users (1k each) over 100k of one user: the metadata filter's cost. */
+    /** Node p50, 100k vectors of 100 users (1k each) over 100k of one user: what a writer's own index saves. */
     node100UsersOver1User: number | null;
     /** Node p50, 100 users of 1k over one user with only 1k: the same user-visible size, a crowded index. */
     node100UsersOver1kAlone: number | null;
@@ -156,8 +164,9 @@ const ratio = (a: number | undefined, b: number | undefined) =>
 /**
  * Semantic search latency, p50/p99: the node's vector search route and `GET /v1/search?mode=semantic`
  * through `wrangler dev`, for one writer with 1k, 10k and 100k vectors, and for 100k vectors spread over
- * 100 writers (the per-user metadata filter's cost). Vectors go straight into Chroma in large batches and
- * the measured writer's entries straight into Postgres; the API only serves the measured searches.
+ * 100 writers (each writer's own collection in a crowded store). Vectors go straight into the writers'
+ * Chroma collections in large batches and the measured writer's entries straight into Postgres; the API
+ * only serves the measured searches.
  * `SEARCH_BENCH_MAX` (default 100000) caps the largest collection, for a quick run.
  */
 export async function searchBench(log: (m: string) => void): Promise<SearchBenchResult> {
@@ -219,12 +228,12 @@ export async function searchBench(log: (m: string) => void): Promise<SearchBench
 
     const chroma = new URL(stack.chromaUrl);
     const client = new ChromaClient({ host: chroma.hostname, port: Number(chroma.port), ssl: false });
-    const name = vectorCollectionName(model);
-    const collection = () =>
+    // Each writer's vectors in their own collection, as the node keeps them.
+    const collection = (userId: string) =>
       client.getOrCreateCollection({
-        name,
+        name: writerVectorCollectionName(model, userId),
         embeddingFunction: null,
-        metadata: { model, "hnsw:space": "cosine" },
+        metadata: { model, userId, "hnsw:space": "cosine" },
       });
     const seed = seeder(collection, sql, vectorSource(dims, 7));
 
@@ -237,13 +246,14 @@ export async function searchBench(log: (m: string) => void): Promise<SearchBench
           (x) => x + (jitter() - 0.5) * 1e-4,
         ),
       );
-    const chromaSeries = async (userId: string | undefined) => {
-      const target = await collection();
+    /** The writer's own collection, as the node asks it (no filter), or with a filter on the writer. */
+    const chromaSeries = async (userId: string, filtered: boolean) => {
+      const target = await collection(userId);
       return await measure(async (i) => {
         const result = await target.query({
           queryEmbeddings: [queryVector(i)],
           nResults: NODE_LIMIT,
-          ...(userId ? { where: { userId } } : {}),
+          ...(filtered ? { where: { userId } } : {}),
           include: ["distances"],
         });
         return (result.ids[0]?.length ?? 0) > 0;
@@ -291,7 +301,10 @@ export async function searchBench(log: (m: string) => void): Promise<SearchBench
       user: { id: string; token: string },
     ) => {
       const loadAverage = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
-      const chroma = { filtered: await chromaSeries(user.id), unfiltered: await chromaSeries(undefined) };
+      const chroma = {
+        filtered: await chromaSeries(user.id, true),
+        unfiltered: await chromaSeries(user.id, false),
+      };
       const node = await nodeSeries(user.id);
       const edge = await edgeSeries(user);
       scenarios.push({ ...scenario, node, chroma, loadAverage, edge });
@@ -321,7 +334,8 @@ export async function searchBench(log: (m: string) => void): Promise<SearchBench
     const total = sizes.at(-1) ?? 1000;
     const perUser = total / 100;
     if (perUser >= 10) {
-      await client.deleteCollection({ name });
+      // The same total as the largest single writer: 100 writers of a hundredth each.
+      await client.deleteCollection({ name: writerVectorCollectionName(model, writer.id) });
       const started = performance.now();
       log(`seeding ${total.toLocaleString("en")} vectors over 100 writers`);
       await seed.add(crowd.id, perUser, true);

@@ -89,7 +89,12 @@ interface JobKind {
 }
 
 export const analyzePayload = z.object({ entryId: z.string(), contentVersion: z.number().int() });
-const purgePayload = z.object({ entryId: z.string().optional(), entryIds: z.array(z.string()).optional() });
+const purgePayload = z.object({
+  entryId: z.string().optional(),
+  entryIds: z.array(z.string()).optional(),
+  /** The writer all the entries belong to, so the node opens only their collections; absent when unknown. */
+  userId: z.string().optional(),
+});
 export const reindexPayload = z.object({
   model: z.string(),
   after: z.string().nullish(),
@@ -141,13 +146,10 @@ async function buildAnalyzeEntry(db: Database, job: JobRow, attempt: number): Pr
 async function buildPurge(_db: Database, job: JobRow, attempt: number): Promise<Built> {
   const payload = purgePayload.parse(job.payload);
   const entryIds = payload.entryIds ?? (payload.entryId ? [payload.entryId] : []);
-  if (entryIds.length === 0 && !job.userId) return { kind: "finish", note: "Nothing to purge." };
-  const body: PurgeVectorsJob = {
-    jobId: job.id,
-    attempt,
-    entryIds,
-    ...(entryIds.length === 0 && job.userId ? { userId: job.userId } : {}),
-  };
+  // An entry deletion's job row names the writer; a purge queued without one may carry it in its payload.
+  const userId = payload.userId ?? job.userId ?? undefined;
+  if (entryIds.length === 0 && !userId) return { kind: "finish", note: "Nothing to purge." };
+  const body: PurgeVectorsJob = { jobId: job.id, attempt, entryIds, ...(userId ? { userId } : {}) };
   return { kind: "publish", body };
 }
 

@@ -33,11 +33,10 @@ export async function purgeExpiredEntries(
       .returning({ id: entries.id, userId: entries.userId });
     const byUser = new Map<string, string[]>();
     for (const row of purged) byUser.set(row.userId, [...(byUser.get(row.userId) ?? []), row.id]);
-    for (const [userId, ids] of byUser) await tombstoneEntries(tx, userId, ids);
-    await queueEntryPurges(
-      tx,
-      purged.map((row) => row.id),
-    );
+    for (const [userId, ids] of byUser) {
+      await tombstoneEntries(tx, userId, ids);
+      await queueEntryPurges(tx, ids, userId);
+    }
     return purged.length;
   });
 }

@@ -13,6 +13,9 @@ import { lockOpenJob } from "./job-lock.ts";
 import { queueEntryPurges } from "./vector-tombstones.ts";
 import { lockEntries, lockWriters } from "./writer-locks.ts";
 
+/** What the node lists for a record that names no writer. */
+const UNKNOWN_WRITER = "unknown";
+
 /**
  * Postgres ↔ Chroma reconciliation. Chroma is only an index of Postgres, but writes reach it from
  * several places (analyses, reindex pages) and deliveries can land late, so a vector can outlive its
@@ -100,7 +103,17 @@ export async function applyReconcilePage(
         .set({ indexedAt: null })
         .where(inArray(entryEmbeddings.entryId, misfiled));
     }
-    const dispatch = await queueEntryPurges(tx, orphanIds);
+    // Per writer the listing filed them under, so each purge opens only that writer's collections; a
+    // record without an owner ("unknown") is purged wherever it lies.
+    const byWriter = new Map<string, string[]>();
+    for (const item of orphans)
+      byWriter.set(item.userId, [...(byWriter.get(item.userId) ?? []), item.entryId]);
+    const dispatch: string[] = [];
+    for (const [userId, entryIds] of byWriter) {
+      dispatch.push(
+        ...(await queueEntryPurges(tx, entryIds, userId === UNKNOWN_WRITER ? undefined : userId)),
+      );
+    }
     if (result.next) {
       const next = uuidv7();
       await tx

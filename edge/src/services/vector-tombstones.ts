@@ -32,9 +32,15 @@ export async function tombstoneUser(tx: Database | Tx, userId: string): Promise<
 /**
  * Queues purge jobs for these entries, in batches the node accepts. The jobs reference neither the
  * entries nor the writer, so neither a hard delete nor an account's cascade can take them away before
- * they ran. Answers the jobs' ids, for the caller to dispatch after its transaction commits.
+ * they ran. With `userId` (every entry is that writer's) the payload names the writer, and the node
+ * touches only that writer's collections; without, it looks in every writer's. Answers the jobs' ids,
+ * for the caller to dispatch after its transaction commits.
  */
-export async function queueEntryPurges(tx: Database | Tx, entryIds: readonly string[]): Promise<string[]> {
+export async function queueEntryPurges(
+  tx: Database | Tx,
+  entryIds: readonly string[],
+  userId?: string,
+): Promise<string[]> {
   const ids: string[] = [];
   const unique = [...new Set(entryIds)];
   for (let start = 0; start < unique.length; start += PURGE_BATCH) {
@@ -42,7 +48,7 @@ export async function queueEntryPurges(tx: Database | Tx, entryIds: readonly str
     await tx.insert(jobs).values({
       id,
       kind: PURGE_ENTRY_VECTORS_JOB,
-      payload: { entryIds: unique.slice(start, start + PURGE_BATCH) },
+      payload: { entryIds: unique.slice(start, start + PURGE_BATCH), ...(userId ? { userId } : {}) },
     });
     ids.push(id);
   }
@@ -88,15 +94,14 @@ export async function purgeDeletedSince(tx: Database | Tx, scope: DeletedScope):
   const purges: string[] = [];
   if (entryConditions.length > 0) {
     const rows = await tx
-      .selectDistinct({ entryId: vectorTombstones.entryId })
+      .selectDistinct({ entryId: vectorTombstones.entryId, userId: vectorTombstones.userId })
       .from(vectorTombstones)
       .where(and(gte(vectorTombstones.deletedAt, scope.since), or(...entryConditions)));
-    purges.push(
-      ...(await queueEntryPurges(
-        tx,
-        rows.flatMap((r) => (r.entryId ? [r.entryId] : [])),
-      )),
-    );
+    const byWriter = new Map<string, string[]>();
+    for (const row of rows) {
+      if (row.entryId) byWriter.set(row.userId, [...(byWriter.get(row.userId) ?? []), row.entryId]);
+    }
+    for (const [userId, entryIds] of byWriter) purges.push(...(await queueEntryPurges(tx, entryIds, userId)));
   }
   if (scope.userIds && scope.userIds.length > 0) {
     const rows = await tx

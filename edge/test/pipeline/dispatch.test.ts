@@ -151,7 +151,12 @@ describe("dispatch", () => {
       Object.entries(message.header).map(([k, v]) => [k.toLowerCase(), v[0]]),
     );
     expect(headers["x-request-id"]).toBe("req_pipeline-test");
-    expect(JSON.parse(message.body)).toMatchObject({ jobId, attempt: 1, entryIds: [entry.id] });
+    expect(JSON.parse(message.body)).toMatchObject({
+      jobId,
+      attempt: 1,
+      entryIds: [entry.id],
+      userId: user.id,
+    });
 
     // A publish whose answer was lost is retried with the same attempt number: QStash drops the copy.
     await testDb().update(jobs).set({ status: "queued", attempts: 0 }).where(eq(jobs.id, jobId));

@@ -123,7 +123,8 @@ describe("vectors written after a delete are purged again", () => {
     expect((await json<{ outcome: string }>(await postSigned(CALLBACK, body), 200)).outcome).toBe("applied");
     const purges = await entryPurgesOf(entry.id);
     expect(purges).toHaveLength(2);
-    expect(purges.map((p) => p.payload)).toContainEqual({ entryIds: [entry.id] });
+    // Naming the writer, so the node opens only their collections.
+    expect(purges.map((p) => p.payload)).toContainEqual({ entryIds: [entry.id], userId: user.id });
   });
 });
 
@@ -163,6 +164,8 @@ describe("retention", () => {
     // The delete's purge survives the hard delete, and one more goes out with it.
     expect(purges.length).toBe(2);
     expect(purges.some((p) => p.userId === null)).toBe(true);
+    // The job row outlives the writer's rows; the payload still names the writer for the node.
+    expect(purges.find((p) => p.userId === null)?.payload).toEqual({ entryIds: [entry.id], userId: user.id });
   });
 });
 
@@ -197,6 +200,9 @@ describe("Postgres <-> Chroma reconciliation", () => {
     expect(((purge?.payload.entryIds ?? []) as string[]).sort()).toEqual(
       [deleted.id, never, misfiled.id].sort(),
     );
+    // All three were listed under the first writer: the purge opens only that writer's collections, so
+    // the misfiled entry's own writer keeps theirs.
+    expect(purge?.payload.userId).toBe(user.id);
     expect(await entryPurgesOf(live.id)).toEqual([]);
     const pages = await testDb()
       .select({ payload: jobs.payload })

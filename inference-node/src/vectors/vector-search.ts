@@ -4,9 +4,13 @@ import {
   type VectorSearchRequest,
   type VectorSearchResponse,
   vectorCollectionName,
+  writerChunkCollectionName,
+  writerVectorCollectionName,
 } from "@inkwell/shared";
 import type { ChromaClient, Where } from "chromadb";
 import { chromaClientFor } from "./chroma-client.ts";
+import { isNotFound } from "./collection-names.ts";
+import { HandleCache } from "./handle-cache.ts";
 
 export interface VectorSearch {
   readonly enabled: boolean;
@@ -22,19 +26,21 @@ type Collection = Awaited<ReturnType<ChromaClient["getCollection"]>>;
  */
 const CHUNK_HITS_PER_ENTRY = 4;
 
-const both = (clauses: Where[]): Where => (clauses.length === 1 ? (clauses[0] as Where) : { $and: clauses });
+/** The clauses as one filter; none when there are none, so Chroma runs its plain nearest-neighbour search. */
+const both = (clauses: Where[]): Where | undefined =>
+  clauses.length === 0 ? undefined : clauses.length === 1 ? (clauses[0] as Where) : { $and: clauses };
 
 /** Nearest records to the query under the filter, as (entry, cosine similarity), nearest first. */
 async function nearest(
   collection: Collection,
   embedding: number[],
   nResults: number,
-  where: Where,
+  where: Where | undefined,
 ): Promise<{ entryId: string; score: number }[]> {
   const result = await collection.query({
     queryEmbeddings: [embedding],
     nResults,
-    where,
+    ...(where ? { where } : {}),
     include: ["distances", "metadatas"],
   });
   const ids = result.ids[0] ?? [];
@@ -48,8 +54,31 @@ async function nearest(
 }
 
 /**
- * Nearest-neighbour queries over the entry collections the pipeline maintains. Always filtered to one
- * user inside Chroma, so another person's vectors never even reach this process.
+ * Where one writer's vectors of one model lie: their own collections, and while the migration has not
+ * emptied it, the model's shared per-model collection, read only through a filter on the writer.
+ */
+interface Source {
+  entries: Collection;
+  chunks: Collection | undefined;
+  /** What confines the source to the writer: nothing for their own collections. */
+  owner: Where[];
+}
+
+type Hit = { entryId: string; score: number };
+
+/** How long a missing per-model collection is taken as missing: an older node may still create one. */
+const LEGACY_RECHECK_MS = 60_000;
+
+export interface VectorSearchOptions {
+  /** Collection handles kept (least recently used dropped first). */
+  handleCacheSize?: number;
+}
+
+/**
+ * Nearest-neighbour queries over the entry collections the pipeline maintains. A search opens only its
+ * writer's own collections, so another person's vectors never even reach this process and the cost
+ * follows the writer's journal, not everyone's; the per-model collections of older nodes are read too,
+ * filtered to the writer, until the migration has moved them.
  *
  * An entry scores as the search evaluation's `chunkedRanking` scores it: `multiVectorScore` of its whole
  * vector's similarity and its best sentence window's (the whole alone for an entry without windows), and
@@ -59,76 +88,172 @@ async function nearest(
  * similarity, or the mean of that and the last window's when it has windows: it could only displace the
  * tail of the list, where an exhaustive ranking such as the evaluation's might differ.
  */
-export function createVectorSearch(chromaUrl: string | undefined, chromaToken?: string): VectorSearch {
+export function createVectorSearch(
+  chromaUrl: string | undefined,
+  chromaToken?: string,
+  options: VectorSearchOptions = {},
+): VectorSearch & { readonly cachedHandles: number } {
   if (!chromaUrl) {
     return {
       enabled: false,
+      cachedHandles: 0,
       search: async (request) => ({ model: request.model, items: [] }),
     };
   }
   const client = chromaClientFor(chromaUrl, chromaToken);
-  const openEntries = async (model: string): Promise<Collection | undefined> => {
-    try {
-      return await client.getCollection({ name: vectorCollectionName(model) });
-    } catch {
-      // No collection yet: nothing of this model has been indexed, so nothing is near.
-      return undefined;
+  const handles = new HandleCache<Promise<Collection | undefined>>(options.handleCacheSize);
+  /** When each per-model collection was last found missing. */
+  const legacyMissing = new Map<string, number>();
+
+  /** The collection, or undefined when it does not exist; found handles are kept, misses are not. */
+  const open = async (name: string): Promise<Collection | undefined> => {
+    let pending = handles.get(name);
+    if (!pending) {
+      const lookup = client.getCollection({ name }).catch((error: unknown) => {
+        // None yet: nothing of this model has been indexed for the writer, so nothing is near. A Chroma
+        // that fails to answer fails the search rather than quietly ranking differently.
+        if (isNotFound(error)) return undefined;
+        throw error;
+      });
+      pending = lookup;
+      handles.set(name, lookup);
+      lookup.then(
+        (found) => {
+          if (!found) handles.delete(name, lookup);
+        },
+        () => handles.delete(name, lookup),
+      );
     }
+    return await pending;
   };
-  const openChunks = async (model: string): Promise<Collection | undefined> => {
+
+  const openLegacy = async (name: string): Promise<Collection | undefined> => {
+    const missingAt = legacyMissing.get(name);
+    if (missingAt !== undefined && Date.now() - missingAt < LEGACY_RECHECK_MS) return undefined;
+    const found = await open(name);
+    if (found) legacyMissing.delete(name);
+    else legacyMissing.set(name, Date.now());
+    return found;
+  };
+
+  const sourcesOf = async (model: string, userId: string): Promise<Source[]> => {
+    const [entries, chunks, legacyEntries, legacyChunks] = await Promise.all([
+      open(writerVectorCollectionName(model, userId)),
+      open(writerChunkCollectionName(model, userId)),
+      openLegacy(vectorCollectionName(model)),
+      openLegacy(chunkCollectionName(model)),
+    ]);
+    const sources: Source[] = [];
+    if (entries) sources.push({ entries, chunks, owner: [] });
+    if (legacyEntries) sources.push({ entries: legacyEntries, chunks: legacyChunks, owner: [{ userId }] });
+    return sources;
+  };
+
+  /** A query of a collection dropped meanwhile (an account deletion, the migration) finds nothing. */
+  const orNothing = async <T>(collection: Collection, fallback: T, run: () => Promise<T>): Promise<T> => {
     try {
-      return await client.getCollection({ name: chunkCollectionName(model) });
+      return await run();
     } catch (error) {
-      // None yet (entries indexed before windows were, or only short ones) ranks by whole vectors alone;
-      // a Chroma that fails to answer fails the search rather than quietly ranking differently.
-      if ((error as Error).name === "ChromaNotFoundError") return undefined;
-      throw error;
+      if (!isNotFound(error)) throw error;
+      handles.delete(collection.name);
+      return fallback;
     }
   };
+
   return {
     enabled: true,
+    get cachedHandles() {
+      return handles.size;
+    },
     async search(request) {
-      const [entries, chunks] = await Promise.all([openEntries(request.model), openChunks(request.model)]);
-      if (!entries) return { model: request.model, items: [] };
-      const clauses: Where[] = [{ userId: request.userId }];
-      if (request.fromMs !== undefined) clauses.push({ occurredAtMs: { $gte: request.fromMs } });
-      if (request.toMs !== undefined) clauses.push({ occurredAtMs: { $lt: request.toMs } });
-      if (request.excludeEntryIds?.length) clauses.push({ entryId: { $nin: request.excludeEntryIds } });
-      const where = both(clauses);
-      const onlyEntries = (entryIds: string[]) => both([...clauses, { entryId: { $in: entryIds } }]);
+      const sources = await sourcesOf(request.model, request.userId);
+      if (sources.length === 0) return { model: request.model, items: [] };
+      const filters: Where[] = [];
+      if (request.fromMs !== undefined) filters.push({ occurredAtMs: { $gte: request.fromMs } });
+      if (request.toMs !== undefined) filters.push({ occurredAtMs: { $lt: request.toMs } });
+      if (request.excludeEntryIds?.length) filters.push({ entryId: { $nin: request.excludeEntryIds } });
+      const where = (source: Source) => both([...source.owner, ...filters]);
+      const onlyEntries = (source: Source, entryIds: string[]) =>
+        both([...source.owner, ...filters, { entryId: { $in: entryIds } }]);
 
-      const [wholeHits, chunkHits] = await Promise.all([
-        nearest(entries, request.embedding, request.limit, where),
-        chunks ? nearest(chunks, request.embedding, request.limit * CHUNK_HITS_PER_ENTRY, where) : [],
-      ]);
-      const whole = new Map(wholeHits.map((hit) => [hit.entryId, hit.score]));
+      /** Whole-vector hits of every source; the writer's own collection, listed first, wins a tie of one entry. */
+      const whole = new Map<string, number>();
+      const keepWhole = (hits: Hit[][]) => {
+        for (const list of hits)
+          for (const hit of list) if (!whole.has(hit.entryId)) whole.set(hit.entryId, hit.score);
+      };
       const bestChunk = new Map<string, number>();
-      const keepBest = (hits: { entryId: string; score: number }[]) => {
+      const keepBest = (hits: Hit[]) => {
         for (const hit of hits) {
           bestChunk.set(hit.entryId, Math.max(hit.score, bestChunk.get(hit.entryId) ?? -Infinity));
         }
       };
-      keepBest(chunkHits);
+
+      const [wholeHits, chunkHits] = await Promise.all([
+        Promise.all(
+          sources.map((source) =>
+            orNothing(source.entries, [], () =>
+              nearest(source.entries, request.embedding, request.limit, where(source)),
+            ),
+          ),
+        ),
+        Promise.all(
+          sources.map((source) =>
+            source.chunks
+              ? orNothing(source.chunks, [], () =>
+                  nearest(
+                    source.chunks as Collection,
+                    request.embedding,
+                    request.limit * CHUNK_HITS_PER_ENTRY,
+                    where(source),
+                  ),
+                )
+              : [],
+          ),
+        ),
+      ]);
+      // Nearest first across sources, so the whole list holds the best `limit` of them all.
+      keepWhole([
+        wholeHits
+          .flat()
+          .sort((a, b) => b.score - a.score)
+          .slice(0, request.limit),
+      ]);
+      for (const hits of chunkHits) keepBest(hits);
 
       const wholeMissing = [...bestChunk.keys()].filter((entryId) => !whole.has(entryId));
       const chunkMissing = [...whole.keys()].filter((entryId) => !bestChunk.has(entryId));
       await Promise.all([
         (async () => {
           if (wholeMissing.length === 0) return;
-          const hits = await nearest(
-            entries,
-            request.embedding,
-            wholeMissing.length,
-            onlyEntries(wholeMissing),
+          keepWhole(
+            await Promise.all(
+              sources.map((source) =>
+                orNothing(source.entries, [], () =>
+                  nearest(
+                    source.entries,
+                    request.embedding,
+                    wholeMissing.length,
+                    onlyEntries(source, wholeMissing),
+                  ),
+                ),
+              ),
+            ),
           );
-          for (const hit of hits) whole.set(hit.entryId, hit.score);
         })(),
         (async () => {
-          if (!chunks || chunkMissing.length === 0) return;
+          if (chunkMissing.length === 0) return;
           // Their windows all lie beyond the ones fetched (or they have none): rank just theirs, all of them.
-          const filter = onlyEntries(chunkMissing);
-          const { ids } = await chunks.get({ where: filter, include: [] });
-          if (ids.length > 0) keepBest(await nearest(chunks, request.embedding, ids.length, filter));
+          for (const source of sources) {
+            const chunks = source.chunks;
+            if (!chunks) continue;
+            const filter = onlyEntries(source, chunkMissing);
+            const hits = await orNothing(chunks, [], async () => {
+              const { ids } = await chunks.get({ ...(filter ? { where: filter } : {}), include: [] });
+              return ids.length > 0 ? await nearest(chunks, request.embedding, ids.length, filter) : [];
+            });
+            keepBest(hits);
+          }
         })(),
       ]);
 

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   analyzeEntryResultSchema,
-  chunkCollectionName,
   EDGE_SIGNATURE_HEADER,
   entryChunks,
   signEdgeRequest,
   vectorSearchResponseSchema,
+  writerChunkCollectionName,
 } from "@inkwell/shared";
 import { ChromaClient } from "chromadb";
 import type { FastifyInstance } from "fastify";
@@ -126,10 +126,17 @@ function writer() {
   };
 }
 
-/** The sentence windows Chroma holds, by entry or by writer. */
-async function windows(where: { entryId: string } | { userId: string }): Promise<string[]> {
-  const collection = await client.getCollection({ name: chunkCollectionName(MODEL) });
-  const { ids } = await collection.get({ where });
+/** The sentence windows a writer's chunk collection holds, of one entry or all. */
+async function windows(userId: string, where?: { entryId: string }): Promise<string[]> {
+  const collection = await client
+    .getCollection({ name: writerChunkCollectionName(MODEL, userId) })
+    .catch((error: Error) => {
+      // The writer's collections are dropped with their account: no windows are left.
+      if (error.name === "ChromaNotFoundError") return undefined;
+      throw error;
+    });
+  if (!collection) return [];
+  const { ids } = await collection.get(where ? { where } : {});
   return ids.sort();
 }
 
@@ -145,7 +152,7 @@ describe("semantic search over sentence windows", () => {
 
     expect(await me.search()).toEqual([week.entryId, riverside.entryId, office.entryId]);
     // One window per sentence of the title and text; a one-sentence entry would have none.
-    expect(await windows({ entryId: week.entryId })).toHaveLength(entryChunks(WEEK).length);
+    expect(await windows(me.userId, { entryId: week.entryId })).toHaveLength(entryChunks(WEEK).length);
   });
 
   it("never shows another writer's entries, whatever their windows match", async () => {
@@ -166,14 +173,14 @@ describe("semantic search over sentence windows", () => {
     await me.write(WEEK_EDITED, week.entryId);
     const kept = entryChunks(WEEK_EDITED).length;
     expect(kept).toBeLessThan(entryChunks(WEEK).length);
-    expect(await windows({ entryId: week.entryId })).toEqual(
+    expect(await windows(me.userId, { entryId: week.entryId })).toEqual(
       Array.from({ length: kept }, (_, i) => `${week.entryId}#${i}`).sort(),
     );
     expect(await me.search()).toEqual([riverside.entryId, week.entryId]);
 
     // Edited down to one sentence: nothing to window.
     await me.write({ content: "Too tired to write more tonight." }, week.entryId);
-    expect(await windows({ entryId: week.entryId })).toEqual([]);
+    expect(await windows(me.userId, { entryId: week.entryId })).toEqual([]);
   });
 
   it("deleting an entry takes its windows out of the index, and only its own", async () => {
@@ -187,8 +194,8 @@ describe("semantic search over sentence windows", () => {
       entryIds: [week.entryId],
     });
     expect(response.json()).toEqual({ jobId: expect.any(String), purged: true });
-    expect(await windows({ entryId: week.entryId })).toEqual([]);
-    expect(await windows({ entryId: sameWeek.entryId })).toHaveLength(entryChunks(WEEK).length);
+    expect(await windows(me.userId, { entryId: week.entryId })).toEqual([]);
+    expect(await windows(me.userId, { entryId: sameWeek.entryId })).toHaveLength(entryChunks(WEEK).length);
     expect(await me.search()).toEqual([sameWeek.entryId, riverside.entryId]);
   });
 
@@ -204,9 +211,9 @@ describe("semantic search over sentence windows", () => {
       userId: me.userId,
     });
     expect(response.json()).toEqual({ jobId: expect.any(String), purged: true });
-    expect(await windows({ userId: me.userId })).toEqual([]);
+    expect(await windows(me.userId)).toEqual([]);
     expect(await me.search()).toEqual([]);
-    expect(await windows({ userId: other.userId })).toHaveLength(entryChunks(WEEK).length);
+    expect(await windows(other.userId)).toHaveLength(entryChunks(WEEK).length);
     expect(await other.search()).toEqual([theirs.entryId]);
   });
 });

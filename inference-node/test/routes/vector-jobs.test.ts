@@ -14,6 +14,8 @@ class RecordingStore implements VectorStore {
   enabled = true;
   upserts: { model: string; records: readonly VectorRecord[] }[] = [];
   deletedEntries: string[][] = [];
+  /** The writer each entry deletion named, undefined for an older edge's purge. */
+  deletedEntriesOf: (string | undefined)[] = [];
   deletedUsers: string[] = [];
   async upsert(model: string, records: readonly VectorRecord[]) {
     this.upserts.push({ model, records });
@@ -22,8 +24,9 @@ class RecordingStore implements VectorStore {
   async replaceChunks(_model: string, _chunks: EntryChunks) {
     return true;
   }
-  async deleteEntries(ids: readonly string[]) {
+  async deleteEntries(ids: readonly string[], userId?: string) {
     this.deletedEntries.push([...ids]);
+    this.deletedEntriesOf.push(userId);
     return true;
   }
   async deleteUser(userId: string) {
@@ -32,6 +35,9 @@ class RecordingStore implements VectorStore {
   }
   async list() {
     return { items: [], next: null };
+  }
+  async migrateLegacy() {
+    return { collection: null, moved: 0, removed: 0, dropped: false, done: true };
   }
 }
 
@@ -94,6 +100,16 @@ describe("vector jobs", () => {
       },
     );
     expect(store.deletedEntries.at(-1)).toEqual(["e1"]);
+    // An older edge names no writer: the store looks everywhere.
+    expect(store.deletedEntriesOf.at(-1)).toBeUndefined();
+    // A current edge names the writer, so only their collections are touched.
+    expect(
+      (await deliver("/jobs/purge-entry-vectors", { jobId: "job_q", entryIds: ["e2"], userId: "user_8" }))
+        .statusCode,
+    ).toBe(200);
+    expect(store.deletedEntries.at(-1)).toEqual(["e2"]);
+    expect(store.deletedEntriesOf.at(-1)).toBe("user_8");
+    expect(store.deletedUsers).toEqual([]);
     expect(
       (await deliver("/jobs/purge-entry-vectors", { jobId: "job_u", userId: "user_9" })).statusCode,
     ).toBe(200);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadManifest } from "@inkwell/models/manifest";
 import { defaultModelsDir } from "@inkwell/models/paths";
-import { chunkCollectionName, meanScore, multiVectorScore, ndcgAtK, recallAtK } from "@inkwell/shared";
+import { meanScore, multiVectorScore, ndcgAtK, recallAtK, writerChunkCollectionName } from "@inkwell/shared";
 import { ChromaClient } from "chromadb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChroma } from "../../../dev/src/chroma/chroma.ts";
@@ -68,8 +68,15 @@ function writer() {
   };
 }
 
-async function windowsOf(entryId: string): Promise<string[]> {
-  const collection = await client.getCollection({ name: chunkCollectionName(MODEL) });
+/** The windows the writer's chunk collection holds for an entry; none once the collection is dropped. */
+async function windowsOf(entryId: string, userId: string): Promise<string[]> {
+  const collection = await client
+    .getCollection({ name: writerChunkCollectionName(MODEL, userId) })
+    .catch((error: Error) => {
+      if (error.name === "ChromaNotFoundError") return undefined;
+      throw error;
+    });
+  if (!collection) return [];
   const { ids } = await collection.get({ where: { entryId } });
   return ids.sort();
 }
@@ -100,7 +107,9 @@ describe("searching entries by their sentence windows", () => {
       await store.upsert(model, [{ entryId, userId, occurredAt, embedding }]);
       await store.replaceChunks(model, { entryId, userId, occurredAt, embeddings: [] });
     }
-    expect(await client.getCollection({ name: chunkCollectionName(model) }).then((c) => c.count())).toBe(0);
+    expect(
+      await client.getCollection({ name: writerChunkCollectionName(model, userId) }).then((c) => c.count()),
+    ).toBe(0);
     const { items } = await search.search({ model, embedding: QUERY, userId, limit: 10 });
     expect(items).toEqual([
       { entryId: ids[1], score: expect.closeTo(cosine(QUERY, GARDEN), 5) },
@@ -165,7 +174,7 @@ describe("searching entries by their sentence windows", () => {
     const week = await me.entry(WEEK, [WORK, RUN, FAMILY]);
     const garden = await me.entry(GARDEN);
     expect((await me.search()).items[0]?.entryId).toBe(week);
-    expect(await windowsOf(week)).toHaveLength(3);
+    expect(await windowsOf(week, me.userId)).toHaveLength(3);
 
     // Edited: the paragraph about the run is gone, and the entry is shorter.
     const edited = unit([0.05, 1, 0.6, 0]);
@@ -178,7 +187,7 @@ describe("searching entries by their sentence windows", () => {
       occurredAt: "2026-03-01T08:00:00.000Z",
       embeddings: [WORK, FAMILY],
     });
-    expect(await windowsOf(week)).toEqual([`${week}#0`, `${week}#1`]);
+    expect(await windowsOf(week, me.userId)).toEqual([`${week}#0`, `${week}#1`]);
     const { items } = await me.search();
     expect(items.map((item) => item.entryId)).toEqual([garden, week]);
     expect(items[1]?.score).toBeCloseTo(multiVectorScore(cosine(QUERY, edited), [0, 0]), 5);
@@ -190,7 +199,7 @@ describe("searching entries by their sentence windows", () => {
       occurredAt: "2026-03-01T08:00:00.000Z",
       embeddings: [],
     });
-    expect(await windowsOf(week)).toEqual([]);
+    expect(await windowsOf(week, me.userId)).toEqual([]);
   });
 
   it("deleting an entry removes its windows and only its own", async () => {
@@ -198,8 +207,8 @@ describe("searching entries by their sentence windows", () => {
     const week = await me.entry(WEEK, [WORK, RUN, FAMILY]);
     const kept = await me.entry(WEEK, [RUN, COOKING]);
     await store.deleteEntries([week]);
-    expect(await windowsOf(week)).toEqual([]);
-    expect(await windowsOf(kept)).toHaveLength(2);
+    expect(await windowsOf(week, me.userId)).toEqual([]);
+    expect(await windowsOf(kept, me.userId)).toHaveLength(2);
     expect((await me.search()).items.map((item) => item.entryId)).toEqual([kept]);
   });
 
@@ -209,9 +218,9 @@ describe("searching entries by their sentence windows", () => {
     const other = writer();
     const theirs = await other.entry(WEEK, [WORK, RUN]);
     await store.deleteUser(me.userId);
-    for (const entryId of mine) expect(await windowsOf(entryId)).toEqual([]);
+    for (const entryId of mine) expect(await windowsOf(entryId, me.userId)).toEqual([]);
     expect((await me.search()).items).toEqual([]);
-    expect(await windowsOf(theirs)).toHaveLength(2);
+    expect(await windowsOf(theirs, other.userId)).toHaveLength(2);
     expect((await other.search()).items.map((item) => item.entryId)).toEqual([theirs]);
   });
 });

@@ -2,7 +2,11 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chunkCollectionName, listVectorsResultSchema, vectorCollectionName } from "@inkwell/shared";
+import {
+  listVectorsResultSchema,
+  writerChunkCollectionName,
+  writerVectorCollectionName,
+} from "@inkwell/shared";
 import { ChromaClient } from "chromadb";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,14 +53,15 @@ function entry(userId = randomUUID()) {
   return { entryId: randomUUID(), userId, occurredAt: "2026-03-08T20:00:00.000Z" };
 }
 
-async function stored(entryId: string) {
-  const collection = await client.getCollection({ name: vectorCollectionName(MODEL) });
+/** The entry's vector as its writer's collection holds it. */
+async function stored({ entryId, userId }: { entryId: string; userId: string }) {
+  const collection = await client.getCollection({ name: writerVectorCollectionName(MODEL, userId) });
   const got = await collection.get({ ids: [entryId], include: ["embeddings", "metadatas"] });
   return { embedding: got.embeddings[0], version: got.metadatas[0]?.contentVersion };
 }
 
-async function windows(entryId: string) {
-  const collection = await client.getCollection({ name: chunkCollectionName(MODEL) });
+async function windows({ entryId, userId }: { entryId: string; userId: string }) {
+  const collection = await client.getCollection({ name: writerChunkCollectionName(MODEL, userId) });
   const got = await collection.get({ where: { entryId }, include: ["metadatas"] });
   return got.metadatas.map((m) => m?.contentVersion).sort();
 }
@@ -66,12 +71,12 @@ describe("content versions in Chroma", () => {
     const e = entry();
     await store.upsert(MODEL, [{ ...e, embedding: NEW, contentVersion: 2 }]);
     expect(await store.upsert(MODEL, [{ ...e, embedding: OLD, contentVersion: 1 }])).toBe(true);
-    expect(await stored(e.entryId)).toEqual({ embedding: NEW, version: 2 });
+    expect(await stored(e)).toEqual({ embedding: NEW, version: 2 });
     // A reindex page from an edge that sends no version never replaces a versioned vector either.
     await store.upsert(MODEL, [{ ...e, embedding: OLD }]);
-    expect(await stored(e.entryId)).toEqual({ embedding: NEW, version: 2 });
+    expect(await stored(e)).toEqual({ embedding: NEW, version: 2 });
     await store.upsert(MODEL, [{ ...e, embedding: OLD, contentVersion: 3 }]);
-    expect(await stored(e.entryId)).toEqual({ embedding: OLD, version: 3 });
+    expect(await stored(e)).toEqual({ embedding: OLD, version: 3 });
   });
 
   it("a late analysis of an older, longer text leaves no windows beside the newer vector", async () => {
@@ -82,17 +87,17 @@ describe("content versions in Chroma", () => {
     // The older analysis lands afterwards, with the windows of its three sentences.
     await store.upsert(MODEL, [{ ...e, embedding: OLD, contentVersion: 1 }]);
     await store.replaceChunks(MODEL, { ...e, contentVersion: 1, embeddings: [OLD, OLD, OLD] });
-    expect(await windows(e.entryId)).toEqual([]);
-    expect((await stored(e.entryId)).version).toBe(2);
+    expect(await windows(e)).toEqual([]);
+    expect((await stored(e)).version).toBe(2);
   });
 
   it("newer windows are kept against older ones, and a newer text replaces and trims them", async () => {
     const e = entry();
     await store.replaceChunks(MODEL, { ...e, contentVersion: 2, embeddings: [NEW, NEW] });
     await store.replaceChunks(MODEL, { ...e, contentVersion: 1, embeddings: [OLD, OLD, OLD] });
-    expect(await windows(e.entryId)).toEqual([2, 2]);
+    expect(await windows(e)).toEqual([2, 2]);
     await store.replaceChunks(MODEL, { ...e, contentVersion: 3, embeddings: [NEW] });
-    expect(await windows(e.entryId)).toEqual([3]);
+    expect(await windows(e)).toEqual([3]);
   });
 });
 

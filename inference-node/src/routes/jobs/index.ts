@@ -5,6 +5,7 @@ import { qstashVerify } from "../../plugins/qstash-verify.ts";
 import type { InferenceRuntime } from "../../runtime/runtime.ts";
 import { discoverTopicsRoute } from "../../topics/discover-topics-route.ts";
 import { createChromaStore, type VectorStore } from "../../vectors/chroma-store.ts";
+import { runLegacyMigration } from "../../vectors/legacy-migration.ts";
 import { analyzeEntryRoute } from "./analyze-entry.ts";
 import { echoJobRoute } from "./echo.ts";
 import { listVectorsRoute } from "./list-vectors.ts";
@@ -28,6 +29,15 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (
   { config, runtime, vectors: given, llm },
 ) => {
   const vectors = given ?? createChromaStore(config.chromaUrl, fastify.log, config.chromaToken);
+  if (!given && vectors.enabled) {
+    // Vectors an older node kept per model move to their writers' collections while the node serves.
+    const stop = new AbortController();
+    const migration = runLegacyMigration(vectors, fastify.log, stop.signal);
+    fastify.addHook("onClose", async () => {
+      stop.abort();
+      await migration;
+    });
+  }
   await fastify.register(qstashVerify, {
     currentSigningKey: config.qstash.currentSigningKey,
     nextSigningKey: config.qstash.nextSigningKey,

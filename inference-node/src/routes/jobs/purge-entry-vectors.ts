@@ -21,14 +21,21 @@ export const purgeEntryVectorsRoute: FastifyPluginAsync<PurgeVectorsRouteOptions
     }
     const job = parsed.data;
     // A failure here answers 5xx, so QStash retries: a vector of a deleted entry must not stay findable.
+    // With the writer named, only their collections are touched; an older edge names none for entries.
     const purged =
       job.entryIds.length > 0
-        ? await vectors.deleteEntries(job.entryIds)
+        ? await vectors.deleteEntries(job.entryIds, job.userId)
         : job.userId
           ? await vectors.deleteUser(job.userId)
           : true;
     request.log.info(
-      { jobId: job.jobId, entries: job.entryIds.length, byUser: job.entryIds.length === 0, purged },
+      {
+        jobId: job.jobId,
+        entries: job.entryIds.length,
+        byUser: job.entryIds.length === 0,
+        writerNamed: job.userId !== undefined,
+        purged,
+      },
       "vectors purged",
     );
     return { jobId: job.jobId, purged };
