@@ -176,6 +176,12 @@ describe("the journal app and the operator console in Chromium, served by the re
     expect(box?.width ?? 0).toBeGreaterThan(200);
     await expectAccessible(page, "insights");
     await shot(page, "insights");
+    // A phone's width: the same page, still without a serious accessibility problem.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('[data-chart="Mood over time"] canvas').first().waitFor();
+    await expectAccessible(page, "insights on a phone");
+    await shot(page, "insights-phone");
+    await page.setViewportSize({ width: 1100, height: 900 });
   });
 
   it("streams a chat reply", async () => {
@@ -233,6 +239,7 @@ describe("the journal app and the operator console in Chromium, served by the re
     expect(node).toBeDefined();
     const row = page.locator(`tr[data-node="${node?.name}"]`);
     await row.locator('td[data-status="healthy"]').waitFor();
+    await page.getByRole("button", { name: `Disable ${adminEmail}` }).waitFor();
     await expectAccessible(page, "console");
     await row.getByRole("button", { name: `Drain ${node?.name}` }).click();
     await row.locator('td[data-status="draining"]').waitFor();

@@ -1,6 +1,6 @@
-import type { AdminNode, PoolSignal } from "@inkwell/shared";
+import type { AdminNode, AdminUser, PoolSignal } from "@inkwell/shared";
 import { useEffect, useState } from "preact/hooks";
-import { getJson, idempotencyKey, type Page, request } from "../api.ts";
+import { getJson, idempotencyKey, type Page, query, request } from "../api.ts";
 import { ErrorNote, errorText } from "../components.tsx";
 import { formatDate } from "../format.ts";
 
@@ -23,11 +23,13 @@ function ago(iso: string | null): string {
   return seconds < 90 ? `${seconds} s ago` : `${Math.round(seconds / 60)} min ago`;
 }
 
-/** The operator console: the node pool, the queue and failed jobs, refreshed every few seconds. */
+/** The operator console: the node pool, the queue, users and failed jobs, refreshed every few seconds. */
 export function ConsolePage() {
   const [nodes, setNodes] = useState<AdminNode[] | null>(null);
   const [pool, setPool] = useState<PoolSignal | null>(null);
   const [failed, setFailed] = useState<AdminJob[]>([]);
+  const [users, setUsers] = useState<AdminUser[]>([]);
+  const [userQuery, setUserQuery] = useState("");
   const [updatedAt, setUpdatedAt] = useState<Date | null>(null);
   const [tick, setTick] = useState(0);
   const [error, setError] = useState<string | null>(null);
@@ -39,12 +41,14 @@ export function ConsolePage() {
       getJson<Page<AdminNode>>("/v1/admin/nodes?limit=100"),
       getJson<PoolSignal>("/v1/admin/pool"),
       getJson<Page<AdminJob>>("/v1/admin/jobs?status=failed&limit=20"),
+      getJson<Page<AdminUser>>(`/v1/admin/users${query({ limit: 20, q: userQuery.trim() || undefined })}`),
     ])
-      .then(([n, p, j]) => {
+      .then(([n, p, j, u]) => {
         if (stopped) return;
         setNodes(n.items);
         setPool(p);
         setFailed(j.items);
+        setUsers(u.items);
         setUpdatedAt(new Date());
         setError(null);
       })
@@ -54,7 +58,7 @@ export function ConsolePage() {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [tick]);
+  }, [tick, userQuery]);
 
   async function act(label: string, path: string, method: string) {
     try {
@@ -165,6 +169,17 @@ export function ConsolePage() {
                     <td>{n.runningJobs}</td>
                     <td>{ago(n.lastHeartbeatAt)}</td>
                     <td>
+                      <button
+                        type="button"
+                        class="quiet"
+                        onClick={() => {
+                          if (confirm(`Remove ${n.name}? Its token stops working at once.`)) {
+                            void act(`${n.name} removed`, `/v1/admin/nodes/${n.id}`, "DELETE");
+                          }
+                        }}
+                      >
+                        Remove {n.name}
+                      </button>
                       {n.draining ? (
                         <button
                           type="button"
@@ -193,6 +208,35 @@ export function ConsolePage() {
             </table>
           </div>
         )}
+      </section>
+      <section aria-labelledby="users-title">
+        <h2 id="users-title">Users</h2>
+        <label class="inline">
+          Find by email
+          <input type="search" value={userQuery} onChange={(e) => setUserQuery(e.currentTarget.value)} />
+        </label>
+        <ul class="jobs">
+          {users.map((u) => (
+            <li key={u.id}>
+              <strong>{u.email}</strong> · {u.role}
+              {u.disabled ? " · disabled" : ""}
+              {u.lockedUntil ? " · locked after failed sign-ins" : ""} · since {formatDate(u.createdAt)}{" "}
+              <button
+                type="button"
+                class="quiet"
+                onClick={() =>
+                  void act(
+                    u.disabled ? `${u.email} may sign in again` : `${u.email} is disabled`,
+                    `/v1/admin/users/${u.id}/${u.disabled ? "enable" : "disable"}`,
+                    "POST",
+                  )
+                }
+              >
+                {u.disabled ? `Enable ${u.email}` : `Disable ${u.email}`}
+              </button>
+            </li>
+          ))}
+        </ul>
       </section>
       <section aria-labelledby="failed-title">
         <h2 id="failed-title">Failed jobs</h2>
