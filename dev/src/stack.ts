@@ -5,8 +5,9 @@ import { pino } from "pino";
 import postgres from "postgres";
 import { type RunningChroma, startChroma } from "./chroma/chroma.ts";
 import { packageDir, repoRoot } from "./lib/paths.ts";
-import { assertPortFree, freePort, waitForHttp } from "./lib/ports.ts";
+import { assertPortFree, freePort, waitForHttp, waitForPortFree } from "./lib/ports.ts";
 import { ManagedProcess } from "./lib/process.ts";
+import { startTcpRelay, type TcpRelay } from "./lib/tcp-relay.ts";
 import { type RunningPostgres, startPostgres } from "./postgres/embedded.ts";
 import { migrateDatabase } from "./postgres/migrate.ts";
 import { type QStashServer, startQStashServer } from "./qstash/server.ts";
@@ -46,6 +47,11 @@ export interface StackOptions {
   onCrash?: (service: string, detail: string) => void;
   /** Extra Worker vars (tests shorten NODE_HEARTBEAT_TTL_SECONDS, benchmarks lift rate limits). */
   edgeVars?: Record<string, string>;
+  /**
+   * The edge reaches Postgres through a relay in the tooling that closes connections while Postgres is
+   * down rather than refusing them, so the edge outlives a Postgres restart (the fault campaign).
+   */
+  edgeDatabaseRelay?: boolean;
 }
 
 export interface Stack {
@@ -62,12 +68,13 @@ export interface Stack {
   edgeVars: Record<string, string>;
   /**
    * Registers and starts one more inference node (needs the edge and Chroma parts), on free ports unless
-   * given some (a node restarted where it ran before, as a rebooted machine would be).
+   * given some (a node restarted where it ran before, as a rebooted machine would be); with `publicUrl`
+   * it is registered at and signs for that address (a proxy in front of it) instead of its own port.
    */
   startNode(
     name: string,
     env?: Record<string, string>,
-    at?: { port: number; adminPort: number },
+    at?: { port: number; adminPort: number; publicUrl?: string },
   ): Promise<RunningNode>;
   /** Stops the QStash stand-in and starts it again on the same port and data (a crash and restart). */
   restartQStash(): Promise<void>;
@@ -146,6 +153,8 @@ export interface NodeOptions {
   port: number;
   /** NODE_ADMIN_PORT: where it serves /info and /metrics. */
   adminPort: number;
+  /** The address it is registered at and signs for, when not its own port (a proxy in front of it). */
+  publicUrl?: string;
   databaseUrl: string;
   edgeUrl: string;
   chromaUrl: string;
@@ -164,7 +173,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const { id, token } = await registerNode(
     options.databaseUrl,
     options.name,
-    url,
+    options.publicUrl ?? url,
     options.secrets.NODE_TOKEN_SECRET,
   );
   const logName = options.name === "local" ? "node" : `node-${options.name}`;
@@ -179,7 +188,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       NODE_PORT: String(options.port),
       NODE_ADMIN_HOST: LOCAL,
       NODE_ADMIN_PORT: String(options.adminPort),
-      NODE_PUBLIC_URL: url,
+      NODE_PUBLIC_URL: options.publicUrl ?? url,
       EDGE_URL: options.edgeUrl,
       NODE_TOKEN: token,
       CHROMA_URL: options.chromaUrl,
@@ -352,11 +361,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       logFile: path.join(logDir, "chroma.log"),
       onUnexpectedExit: crashed("chroma"),
     });
-  const launchEdge = () =>
+  let databaseRelay: TcpRelay | undefined;
+  const edgeDatabaseUrl = async () => {
+    if (!options.edgeDatabaseRelay) return stack.databaseUrl;
+    const url = new URL(stack.databaseUrl);
+    if (!databaseRelay) {
+      const relay = await startTcpRelay(url.hostname, Number(url.port));
+      databaseRelay = relay;
+      stoppers.push({ name: "postgres-relay", stop: relay.close });
+    }
+    url.port = String(databaseRelay.port);
+    return url.toString();
+  };
+  const launchEdge = async () =>
     startEdge({
       port: ports.edge,
       vars: stack.edgeVars,
-      databaseUrl: stack.databaseUrl,
+      databaseUrl: await edgeDatabaseUrl(),
       dataDir,
       echo: options.echo ?? false,
       onUnexpectedExit: crashed("edge"),
@@ -388,6 +409,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         name,
         port: at?.port ?? (await freePort()),
         adminPort: at?.adminPort ?? (await freePort()),
+        ...(at?.publicUrl ? { publicUrl: at.publicUrl } : {}),
         databaseUrl: stack.databaseUrl,
         edgeUrl: stack.edgeUrl,
         chromaUrl: stack.chromaUrl,
@@ -407,11 +429,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     restartRedis: async () => {
       if (!redisServer) throw notStarted("redis");
       await redisServer.kill();
+      await waitForPortFree(LOCAL, ports.redis);
       redisServer = await launchRedis();
     },
     restartChroma: async () => {
       if (!chromaServer) throw notStarted("chroma");
       await chromaServer.kill();
+      await waitForPortFree(LOCAL, ports.chroma);
       chromaServer = await launchChroma();
     },
     restartPostgres: async () => {
@@ -421,6 +445,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     restartEdge: async () => {
       if (!edgeServer) throw notStarted("edge");
       await edgeServer.kill();
+      await waitForPortFree(LOCAL, ports.edge);
       edgeServer = await launchEdge();
     },
     pids: () => {

@@ -1,4 +1,5 @@
 import postgres from "postgres";
+import { freePort } from "../lib/ports.ts";
 import type { RunningNode, Stack } from "../stack.ts";
 import { RequestLog, seededRandom } from "./careful-client.ts";
 import {
@@ -10,6 +11,7 @@ import {
 } from "./faults.ts";
 import { checkInvariants, type InvariantResult } from "./invariants.ts";
 import { type LoadShared, Writer } from "./load.ts";
+import { type NodeLink, startNodeLink } from "./node-proxy.ts";
 import {
   memoryOf,
   perMinute,
@@ -28,6 +30,27 @@ export const CHAOS_EDGE_VARS = {
 export const CHAOS_HEARTBEAT_TTL_SECONDS = 8;
 /** The node beats more often than the TTL needs, so a restarted one is scheduled again within a second. */
 export const CHAOS_NODE_ENV = { HEARTBEAT_INTERVAL_MS: "1000" };
+
+/** The campaign's node, registered behind a link the garbage and slow faults act on. */
+export interface ChaosNode {
+  node: RunningNode;
+  link: NodeLink;
+}
+
+/** Starts the campaign's node behind its link; the caller closes the link after the stack. */
+export async function startChaosNode(stack: Stack, name = "chaos"): Promise<ChaosNode> {
+  let direct = "";
+  const link = await startNodeLink(() => direct);
+  try {
+    const [port, adminPort] = [await freePort(), await freePort()];
+    direct = `http://127.0.0.1:${port}`;
+    const node = await stack.startNode(name, CHAOS_NODE_ENV, { port, adminPort, publicUrl: link.url });
+    return { node, link };
+  } catch (err) {
+    await link.close();
+    throw err;
+  }
+}
 
 export interface CampaignOptions {
   entries: number;
@@ -149,7 +172,7 @@ function startLoad(
  */
 export async function runCampaign(
   stack: Stack,
-  node: RunningNode,
+  { node, link }: ChaosNode,
   options: CampaignOptions,
 ): Promise<CampaignReport> {
   const { say } = options;
@@ -158,6 +181,7 @@ export async function runCampaign(
     stack,
     sql,
     node,
+    link,
     nodeEnv: CHAOS_NODE_ENV,
     heartbeatTtlSeconds: CHAOS_HEARTBEAT_TTL_SECONDS,
   };
@@ -173,7 +197,7 @@ export async function runCampaign(
       entries: options.entries,
       seed: options.seed,
       patienceMs: options.patienceMs ?? 90_000,
-      mix: { create: 5, edit: 3, remove: 1, search: 1.5, read: 0.5 },
+      mix: { create: 5, edit: 3, remove: 1, search: 1.5, read: 0.5, chat: 0.5 },
     },
     () => stop,
   );
@@ -300,7 +324,7 @@ export async function runSoak(
       entries: Number.MAX_SAFE_INTEGER,
       seed: options.seed,
       patienceMs: 30_000,
-      mix: { create: 3, edit: 2, remove: 0.5, search: 2.5, read: 2 },
+      mix: { create: 3, edit: 2, remove: 0.5, search: 2.5, read: 2, chat: 1 },
     },
     () => stop,
   );

@@ -32,7 +32,7 @@ export interface LoadShared {
   claimCreate(): boolean;
   stopping(): boolean;
   /** Mix of operations; weights need not sum to one. */
-  mix: { create: number; edit: number; remove: number; search: number; read: number };
+  mix: { create: number; edit: number; remove: number; search: number; read: number; chat?: number };
 }
 
 const WORDS = [
@@ -75,6 +75,8 @@ export class Writer {
   private readonly anonymous;
   private readonly ip: string;
   private written = 0;
+  /** The writer's conversation, opened on its first chat message. */
+  private sessionId: string | undefined;
 
   constructor(
     private readonly shared: LoadShared,
@@ -138,10 +140,10 @@ export class Writer {
   private pick(): keyof LoadShared["mix"] {
     const { mix } = this.shared;
     const kinds = Object.keys(mix) as (keyof LoadShared["mix"])[];
-    const total = kinds.reduce((n, k) => n + mix[k], 0);
+    const total = kinds.reduce((n, k) => n + (mix[k] ?? 0), 0);
     let left = this.shared.random() * total;
     for (const kind of kinds) {
-      left -= mix[kind];
+      left -= mix[kind] ?? 0;
       if (left < 0) return kind;
     }
     return "read";
@@ -158,13 +160,14 @@ export class Writer {
         if (!this.shared.claimCreate()) {
           if (live.length === 0) return;
           // The create budget is spent: the others keep going until the load stops.
-          if (mix.edit + mix.remove + mix.search + mix.read === 0) return;
+          if (mix.edit + mix.remove + mix.search + mix.read + (mix.chat ?? 0) === 0) return;
           continue;
         }
         await this.create();
       } else if (kind === "edit") await this.edit(any(live));
       else if (kind === "remove") await this.remove(any(live));
       else if (kind === "search") await this.search();
+      else if (kind === "chat") await this.chat();
       else await this.read(any(live));
     }
   }
@@ -251,5 +254,28 @@ export class Writer {
       this.client.v1.entries[":id"].$get({ param: { id: entry.id } }),
     );
     if (outcome.kind === "answered") await outcome.res.body?.cancel();
+  }
+
+  /** A message in the writer's conversation (opened on first use); the reply is read to its end. */
+  async chat(): Promise<void> {
+    if (!this.sessionId) {
+      const headers = { "Idempotency-Key": crypto.randomUUID() };
+      const opened = await this.authed("POST /v1/sessions", () =>
+        this.client.v1.sessions.$post({ json: { type: "free_chat" } }, { headers }),
+      );
+      if (opened.kind !== "answered") return;
+      if (opened.res.status !== 201) {
+        await opened.res.body?.cancel();
+        return;
+      }
+      this.sessionId = ((await opened.res.json()) as { id: string }).id;
+    }
+    const id = this.sessionId;
+    const content = `Today: ${sentence(this.shared.random, 8)}. What do you make of it?`;
+    const headers = { "Idempotency-Key": crypto.randomUUID() };
+    const outcome = await this.authed("POST /v1/sessions/{id}/messages", () =>
+      this.client.v1.sessions[":id"].messages.$post({ param: { id }, json: { content } }, { headers }),
+    );
+    if (outcome.kind === "answered") await outcome.res.text().catch(() => "");
   }
 }

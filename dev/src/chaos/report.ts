@@ -106,8 +106,11 @@ export function perMinute(records: RequestRecord[], start: number, windowMs = 60
   return rows.sort((a, b) => a.minute - b.minute || a.route.localeCompare(b.route));
 }
 
-/** Resident memory (MiB) of a process and everything it started, from /proc; undefined elsewhere. */
-export function treeRssMiB(pid: number): number | undefined {
+/**
+ * Resident memory (MiB) of a process and everything it started, from /proc, leaving out the subtrees of
+ * `apart` (processes measured on their own); undefined elsewhere.
+ */
+export function treeRssMiB(pid: number, apart: ReadonlySet<number> = new Set()): number | undefined {
   try {
     const parents = new Map<number, number>();
     for (const name of readdirSync("/proc")) {
@@ -124,7 +127,7 @@ export function treeRssMiB(pid: number): number | undefined {
     for (let grew = true; grew; ) {
       grew = false;
       for (const [child, parent] of parents) {
-        if (tree.has(parent) && !tree.has(child)) {
+        if (tree.has(parent) && !tree.has(child) && !apart.has(child)) {
           tree.add(child);
           grew = true;
         }
@@ -141,8 +144,15 @@ export function treeRssMiB(pid: number): number | undefined {
   }
 }
 
+/** Each process with its children, less the children measured under a name of their own. */
 export function memoryOf(pids: Record<string, number>): Record<string, number | null> {
-  return Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, treeRssMiB(pid) ?? null]));
+  const all = new Set(Object.values(pids));
+  return Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => {
+      const others = new Set([...all].filter((p) => p !== pid));
+      return [name, treeRssMiB(pid, others) ?? null];
+    }),
+  );
 }
 
 /** A plain-text table: a header row, then rows, columns padded to their widest cell. */

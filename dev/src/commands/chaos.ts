@@ -2,10 +2,11 @@ import { z } from "zod";
 import {
   type CampaignReport,
   CHAOS_EDGE_VARS,
-  CHAOS_NODE_ENV,
+  type ChaosNode,
   runCampaign,
   runSoak,
   type SoakReport,
+  startChaosNode,
 } from "../chaos/campaign.ts";
 import { FAULT_KINDS, type FaultKind } from "../chaos/faults.ts";
 import { table, writeReport } from "../chaos/report.ts";
@@ -138,6 +139,7 @@ export async function chaosCommand(args: string[]): Promise<number> {
   say("starting a local stack (Postgres, Redis, QStash, Chroma, the edge and a node) …");
   const stack = await startTestStack(["postgres", "redis", "qstash", "chroma", "edge"], "chaos", {
     edgeVars: CHAOS_EDGE_VARS,
+    edgeDatabaseRelay: true,
   });
   say(`stack ready; its logs are in ${stack.dataDir}/logs`);
   const stopOnSignal = () => {
@@ -145,8 +147,9 @@ export async function chaosCommand(args: string[]): Promise<number> {
   };
   process.once("SIGINT", stopOnSignal);
   process.once("SIGTERM", stopOnSignal);
+  let chaosNode: ChaosNode | undefined;
   try {
-    const node = await stack.startNode("chaos", CHAOS_NODE_ENV);
+    chaosNode = await startChaosNode(stack);
     if (options.soak) {
       const report = await runSoak(stack, {
         minutes: options.minutes,
@@ -158,7 +161,7 @@ export async function chaosCommand(args: string[]): Promise<number> {
       say(`\nreport written to ${writeReport("soak", report)}`);
       return 0;
     }
-    const report = await runCampaign(stack, node, {
+    const report = await runCampaign(stack, chaosNode, {
       entries: options.entries,
       writers: options.writers,
       seed: options.seed,
@@ -175,5 +178,6 @@ export async function chaosCommand(args: string[]): Promise<number> {
     process.off("SIGINT", stopOnSignal);
     process.off("SIGTERM", stopOnSignal);
     await stack.stop();
+    await chaosNode?.link.close();
   }
 }

@@ -19,6 +19,23 @@ export async function assertPortFree(host: string, port: number, settingName: st
   });
 }
 
+/**
+ * Resolves once nothing listens on the port any more: a process killed with its group lets go of its
+ * port a moment after its leader has exited (wrangler's workerd), and a restart must not race it.
+ */
+export async function waitForPortFree(host: string, port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await assertPortFree(host, port, "the port");
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 /** An ephemeral port that was free a moment ago (tests and throwaway stacks). */
 export async function freePort(host = "127.0.0.1"): Promise<number> {
   return await new Promise<number>((resolve, reject) => {

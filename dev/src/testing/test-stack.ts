@@ -12,7 +12,7 @@ import { type Stack, type StackPart, startStack } from "../stack.ts";
 export async function startTestStack(
   parts: StackPart[],
   label: string,
-  options: { edgeVars?: Record<string, string> } = {},
+  options: { edgeVars?: Record<string, string>; edgeDatabaseRelay?: boolean } = {},
 ): Promise<Stack & { dataDir: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `inkwell-${label}-`));
   const ports = await freeStackPorts();
@@ -23,6 +23,7 @@ export async function startTestStack(
     persistent: false,
     parts,
     ...(options.edgeVars ? { edgeVars: options.edgeVars } : {}),
+    ...(options.edgeDatabaseRelay ? { edgeDatabaseRelay: true } : {}),
     ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
     log: () => {},
     onCrash: (service, detail) => {

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import {
   carefully,
@@ -8,7 +9,14 @@ import {
   seededRandom,
 } from "../../src/chaos/careful-client.ts";
 import { FAULT_KINDS, faultSchedule } from "../../src/chaos/faults.ts";
-import { perMinute, recoveryTimes, statusCounts, table } from "../../src/chaos/report.ts";
+import {
+  memoryOf,
+  perMinute,
+  recoveryTimes,
+  statusCounts,
+  table,
+  treeRssMiB,
+} from "../../src/chaos/report.ts";
 import { parseDuration, parseFlags } from "../../src/commands/chaos.ts";
 
 const record = (
@@ -189,5 +197,27 @@ describe("the campaign's schedule and client", () => {
     expect(parseDuration("15m")).toBe(900_000);
     expect(parseDuration("1h")).toBe(3_600_000);
     expect(() => parseDuration("soon")).toThrow(/--duration/);
+  });
+
+  it("measures a process with its children, less a child measured on its own", async () => {
+    const child = spawn(
+      process.execPath,
+      ["-e", "const b = Buffer.alloc(64 * 1024 * 1024, 1); setInterval(() => b.length, 1000)"],
+      {
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
+    try {
+      const pid = child.pid as number;
+      // Wait until the child holds its 64 MiB.
+      for (let i = 0; i < 200 && (treeRssMiB(pid) ?? 0) < 64; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const alone = memoryOf({ self: process.pid, child: pid });
+      const whole = treeRssMiB(process.pid) ?? 0;
+      expect(alone.child).toBeGreaterThanOrEqual(64);
+      expect(whole - (alone.self ?? 0)).toBeGreaterThanOrEqual(60);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 });

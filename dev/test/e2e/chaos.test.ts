@@ -2,46 +2,55 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type CampaignReport,
   CHAOS_EDGE_VARS,
-  CHAOS_NODE_ENV,
+  type ChaosNode,
   runCampaign,
+  startChaosNode,
 } from "../../src/chaos/campaign.ts";
-import type { RunningNode } from "../../src/stack.ts";
 import { startTestStack } from "../../src/testing/test-stack.ts";
 
 type RunningStack = Awaited<ReturnType<typeof startTestStack>>;
 
 /**
  * The fault campaign in small (`npm run chaos` is the long one): a few careful writers through the real
- * edge while the node is killed, the QStash stand-in restarted and Redis killed, each at a seeded point
- * of the load; then every invariant once the system has settled.
+ * edge while the node is killed, answers garbage and answers slowly (through the proxy it is registered
+ * behind), the QStash stand-in is restarted, Redis killed and Redis full, each at a seeded point of the
+ * load; then every invariant once the system has settled.
  */
 describe("a short fault campaign", () => {
   let stack: RunningStack;
-  let node: RunningNode;
+  let node: ChaosNode | undefined;
 
   beforeAll(async () => {
     stack = await startTestStack(["postgres", "redis", "qstash", "chroma", "edge"], "chaos", {
       edgeVars: CHAOS_EDGE_VARS,
     });
-    node = await stack.startNode("chaos", CHAOS_NODE_ENV);
+    node = await startChaosNode(stack);
   }, 180_000);
 
   afterAll(async () => {
     await stack?.stop();
+    await node?.link.close();
   });
 
-  it("loses nothing, does nothing twice and leaves nothing stuck through a node kill, a QStash restart and a Redis restart", async () => {
-    const report: CampaignReport = await runCampaign(stack, node, {
+  it("loses nothing, does nothing twice and leaves nothing stuck through a node killed, garbled and slowed, a QStash restart, a Redis restart and a full Redis", async () => {
+    const report: CampaignReport = await runCampaign(stack, node as ChaosNode, {
       entries: 100,
       writers: 5,
       seed: 20,
-      faults: ["node-kill", "qstash-restart", "redis-restart"],
+      faults: ["node-kill", "qstash-restart", "redis-restart", "node-garbage", "node-slow", "redis-full"],
       repeats: 1,
       settleTimeoutMs: 90_000,
       patienceMs: 60_000,
       say: () => {},
     });
-    expect(report.faults.map((f) => f.kind).sort()).toEqual(["node-kill", "qstash-restart", "redis-restart"]);
+    expect(report.faults.map((f) => f.kind).sort()).toEqual([
+      "node-garbage",
+      "node-kill",
+      "node-slow",
+      "qstash-restart",
+      "redis-full",
+      "redis-restart",
+    ]);
     for (const invariant of report.invariants) {
       expect(invariant.ok, `${invariant.name}: ${invariant.detail}`).toBe(true);
     }
