@@ -15,13 +15,16 @@ import {
 } from "@inkwell/shared";
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { z } from "zod";
+import { decryptField, encryptField, type KeySource } from "../crypto/field-cipher.ts";
 import { withTimeout } from "./timeout.ts";
 import { setUserKey, userKey, userKeys } from "./user-keys.ts";
 
 /**
  * Per-user views of the journal. Each cached value lives under the user's current version; a write
  * bumps the version, which makes every cached view of that user unreachable at once — no key scans,
- * and a reader that loaded old rows before the bump can only fill a key nobody reads any more.
+ * and a reader that loaded old rows before the bump can only fill a key nobody reads any more. Values
+ * are encrypted with the user's data key, bound to their Redis key, so Redis holds no journal text
+ * (docs/design/encryption.md) and a value copied under another key or user does not decrypt.
  */
 export const viewNamespaces = {
   entry: { ttlSeconds: 300, schema: entrySchema },
@@ -65,7 +68,17 @@ function warn(op: string, err: unknown): void {
 export interface ViewCacheOptions {
   /** Off for benchmarks that compare against the uncached path. */
   enabled: boolean;
+  /** The request's keyring: cached values are sealed with the user's data key. */
+  keys: KeySource;
 }
+
+/** Where a cached value is bound: its own Redis key, so it opens nowhere else. */
+const fieldOf = (userId: string, redisKey: string, ns: ViewNamespace) => ({
+  userId,
+  table: "redis:view",
+  rowId: redisKey,
+  column: ns,
+});
 
 /** Reads a per-user view through the cache; Redis trouble degrades to the loader, never to an error. */
 export async function withUserCache<N extends ViewNamespace>(
@@ -80,14 +93,16 @@ export async function withUserCache<N extends ViewNamespace>(
   let version: number;
   try {
     version = Number((await withTimeout(redis.get<number>(versionKey(userId)), TIMEOUT_MS, "Redis")) ?? 0);
-    const cached = await withTimeout(
-      redis.get<unknown>(viewKey(ns, userId, version, key)),
-      TIMEOUT_MS,
-      "Redis",
-    );
-    if (cached !== null) {
-      const parsed = viewNamespaces[ns].schema.safeParse(cached);
-      if (parsed.success) return parsed.data as ViewValue<N>;
+    const redisKey = viewKey(ns, userId, version, key);
+    // Read as stored: a sealed value is a string, never JSON for the client to parse.
+    const cached = await withTimeout(redis.get<unknown>(redisKey), TIMEOUT_MS, "Redis");
+    if (typeof cached === "string") {
+      const opened = await decryptField(options.keys, fieldOf(userId, redisKey, ns), cached).catch(
+        () => null,
+      );
+      // A value that does not open (sealed before a key change, or not by us) is a miss and is replaced.
+      const parsed = opened === null ? null : viewNamespaces[ns].schema.safeParse(JSON.parse(opened));
+      if (parsed?.success) return parsed.data as ViewValue<N>;
     }
   } catch (err) {
     warn("get", err);
@@ -96,8 +111,10 @@ export async function withUserCache<N extends ViewNamespace>(
   const value = await loader();
   if (value !== null) {
     try {
-      // Indexed under the user: cached views hold journal text, and account deletion must find them.
-      await setUserKey(redis, userId, viewKey(ns, userId, version, key), JSON.stringify(value), {
+      const redisKey = viewKey(ns, userId, version, key);
+      const sealed = await encryptField(options.keys, fieldOf(userId, redisKey, ns), JSON.stringify(value));
+      // Indexed under the user, so account deletion finds them with the rest of the user's keys.
+      await setUserKey(redis, userId, redisKey, sealed, {
         ttlSeconds: viewNamespaces[ns].ttlSeconds,
         timeoutMs: TIMEOUT_MS,
       });

@@ -24,11 +24,16 @@ const route = createRoute({
 });
 
 export const getEntry = createRouter().openapi(route, async (c) => {
-  const { db, redis, config } = c.get("services");
+  const { db, redis, config, dataKeys } = c.get("services");
   const userId = c.get("auth").userId;
   const id = entryIdFrom(c);
-  const entry = await withUserCache(redis, { enabled: config.VIEW_CACHE }, "entry", userId, id, () =>
-    findEntry(db, userId, id),
+  const entry = await withUserCache(
+    redis,
+    { enabled: config.VIEW_CACHE, keys: dataKeys },
+    "entry",
+    userId,
+    id,
+    () => findEntry(db, userId, id),
   );
   if (!entry) throw new InkwellError("NOT_FOUND", "No entry with that id.");
   const etag = await withEtag(c, entry);

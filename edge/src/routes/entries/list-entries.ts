@@ -29,7 +29,7 @@ const route = createRoute({
 });
 
 export const getEntries = createRouter().openapi(route, async (c) => {
-  const { db, redis, config } = c.get("services");
+  const { db, redis, config, dataKeys } = c.get("services");
   const userId = c.get("auth").userId;
   const query = c.req.valid("query");
   const after = query.cursor ? await decodeCursor(config.JWT_SECRET, query.cursor) : undefined;
@@ -47,7 +47,7 @@ export const getEntries = createRouter().openapi(route, async (c) => {
   ]);
   const page = await withUserCache(
     redis,
-    { enabled: config.VIEW_CACHE },
+    { enabled: config.VIEW_CACHE, keys: dataKeys },
     "entryList",
     userId,
     cacheKey,

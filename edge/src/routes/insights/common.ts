@@ -33,14 +33,14 @@ export async function cachedInsight<N extends ViewNamespace>(
   key: (ctx: InsightContext) => string,
   loader: (ctx: InsightContext) => Promise<ViewValue<N>>,
 ): Promise<ViewValue<N>> {
-  const { redis, config } = c.get("services");
+  const { redis, config, dataKeys } = c.get("services");
   const userId = c.get("auth").userId;
   const stored = c.get("auth").timezone;
   const timezone = isValidTimeZone(stored) ? stored : "UTC";
   const ctx = { userId, timezone, now, today: localDateOf(now, timezone) };
   const value = await withUserCache(
     redis,
-    { enabled: config.VIEW_CACHE },
+    { enabled: config.VIEW_CACHE, keys: dataKeys },
     ns,
     userId,
     `${timezone}|${key(ctx)}`,

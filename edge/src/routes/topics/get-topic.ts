@@ -25,11 +25,16 @@ const route = createRoute({
 });
 
 export const getTopicById = createRouter().openapi(route, async (c) => {
-  const { db, redis, config } = c.get("services");
+  const { db, redis, config, dataKeys } = c.get("services");
   const userId = c.get("auth").userId;
   const id = assertTopicId(c.req.valid("param").id);
-  const topic = await withUserCache(redis, { enabled: config.VIEW_CACHE }, "topic", userId, id, () =>
-    getTopic(db, userId, id),
+  const topic = await withUserCache(
+    redis,
+    { enabled: config.VIEW_CACHE, keys: dataKeys },
+    "topic",
+    userId,
+    id,
+    () => getTopic(db, userId, id),
   );
   if (!topic) throw new InkwellError("NOT_FOUND", "No topic with that id.");
   const etag = await withEtag(c, topic);

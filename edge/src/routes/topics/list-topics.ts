@@ -34,7 +34,7 @@ const route = createRoute({
 });
 
 export const getTopics = createRouter().openapi(route, async (c) => {
-  const { db, redis, config } = c.get("services");
+  const { db, redis, config, dataKeys } = c.get("services");
   const userId = c.get("auth").userId;
   const { limit, cursor } = c.req.valid("query");
   let after: TopicPosition | undefined;
@@ -44,7 +44,7 @@ export const getTopics = createRouter().openapi(route, async (c) => {
   }
   const page = await withUserCache(
     redis,
-    { enabled: config.VIEW_CACHE },
+    { enabled: config.VIEW_CACHE, keys: dataKeys },
     "topicList",
     userId,
     JSON.stringify([limit, cursor]),

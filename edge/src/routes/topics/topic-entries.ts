@@ -27,7 +27,7 @@ const route = createRoute({
 });
 
 export const getTopicEntries = createRouter().openapi(route, async (c) => {
-  const { db, redis, config } = c.get("services");
+  const { db, redis, config, dataKeys } = c.get("services");
   const userId = c.get("auth").userId;
   const { id } = c.req.valid("param");
   const query = c.req.valid("query");
@@ -35,7 +35,7 @@ export const getTopicEntries = createRouter().openapi(route, async (c) => {
   const after = query.cursor ? await decodeCursor(config.JWT_SECRET, query.cursor) : undefined;
   const page = await withUserCache(
     redis,
-    { enabled: config.VIEW_CACHE },
+    { enabled: config.VIEW_CACHE, keys: dataKeys },
     "topicEntries",
     userId,
     JSON.stringify([id, query.limit, query.cursor]),
