@@ -48,6 +48,35 @@ export function isRetryableTransactionError(err: unknown): boolean {
 }
 
 /**
+ * SQLSTATEs of a Postgres that is going away or not back yet: class 08 (the connection failed or was
+ * lost), 57P01-57P03 (shut down by an administrator, after a crash, starting up) and 53300 (no
+ * connection slot free).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300)$/;
+/** The driver's own codes, and the socket's, for a connection it could not make or lost. */
+const UNAVAILABLE_CODES = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+]);
+
+/** True when an error along the cause chain says the database cannot be reached just now (an outage). */
+export function isDatabaseUnavailableError(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_CODES.has(code)))
+      return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/**
  * Every `db.transaction(...)` reruns its callback when Postgres aborts it as a deadlock victim or for a
  * serialization failure (the work was rolled back, so running it again is the documented remedy), a few
  * times with a short randomised pause. Callbacks therefore only touch the database: anything sent

@@ -8,7 +8,7 @@ import {
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
-import { isRetryableTransactionError, sqlState } from "../db/client.ts";
+import { isDatabaseUnavailableError, isRetryableTransactionError, sqlState } from "../db/client.ts";
 
 const FOREIGN_KEY_VIOLATION = "23503";
 
@@ -68,6 +68,14 @@ export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
     );
     error = new InkwellError("SERVICE_UNAVAILABLE", "The service is busy; please retry in a moment.", {
       headers: { "Retry-After": "1" },
+    });
+  } else if (isDatabaseUnavailableError(err)) {
+    // Postgres restarting, failing over or out of connections: an outage the client can wait out.
+    console.warn(
+      JSON.stringify({ level: "warn", msg: "database unavailable", requestId, ...errorCodes(err) }),
+    );
+    error = new InkwellError("SERVICE_UNAVAILABLE", "The service is briefly unavailable; please retry.", {
+      headers: { "Retry-After": "2" },
     });
   } else if (sqlState(err) === FOREIGN_KEY_VIOLATION) {
     // A write that names a row deleted meanwhile (its account, a topic, a session) by a request that won

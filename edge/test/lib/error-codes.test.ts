@@ -38,3 +38,43 @@ describe("a transaction still contended after its retries", () => {
     expect(await res.json()).toMatchObject({ code: "SERVICE_UNAVAILABLE" });
   });
 });
+
+describe("a database restarting or out of reach", () => {
+  async function answerTo(thrown: Error): Promise<Response> {
+    const { Hono } = await import("hono");
+    const { problemResponse } = await import("../../src/lib/problem.ts");
+    const app = new Hono();
+    app.get("/", () => {
+      throw thrown;
+    });
+    app.onError((err, c) => problemResponse(c as never, err));
+    return await app.request("/");
+  }
+  const postgresError = (code: string) =>
+    Object.assign(new Error("the database system is starting up"), { name: "PostgresError", code });
+
+  it("answers 503 SERVICE_UNAVAILABLE with Retry-After, never 500", async () => {
+    const outages = [
+      // Seen while Postgres restarted under load: a query wrapped by drizzle, and one thrown as is.
+      new Error("Failed query: select ...", { cause: postgresError("57P03") }),
+      postgresError("57P03"),
+      postgresError("57P01"),
+      postgresError("08006"),
+      postgresError("53300"),
+      Object.assign(new Error("write CONNECTION_CLOSED"), { code: "CONNECTION_CLOSED" }),
+      Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+    ];
+    for (const outage of outages) {
+      const res = await answerTo(outage);
+      expect(res.status, outage.message).toBe(503);
+      expect(res.headers.get("Retry-After")).toBe("2");
+      expect(await res.json()).toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+    }
+  });
+
+  it("still answers 500 for a fault of ours", async () => {
+    const res = await answerTo(postgresError("42703"));
+    expect(res.status).toBe(500);
+    await res.body?.cancel();
+  });
+});
