@@ -80,6 +80,8 @@ export interface CampaignReport {
   };
   loadMs: number;
   settleMs: number;
+  /** Times `wrangler dev` exited on its own (its local Hyperdrive, when Postgres cut its connections) and was started again. */
+  edgeRevivals: number;
   entries: { acknowledged: number; deleted: number; unacknowledgedCreates: number; retriedCreates: number };
   requests: number;
   byStatus: Record<string, number>;
@@ -111,6 +113,46 @@ function startClock(edgeUrl: string, everyMs: number): { stop(): Promise<void> }
     }
   })();
   return {
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** Runs one thing at a time: a fault, or bringing back an edge that exited. */
+function serialiser() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work);
+    tail = run.catch(() => {});
+    return run;
+  };
+}
+
+/**
+ * wrangler dev's local Hyperdrive proxy exits when Postgres cuts its connections (a write after the
+ * server's FIN, a refused connect); a deployed Worker's Hyperdrive does not. Between faults this brings
+ * such an edge back, as a platform restarts a crashed isolate, and counts it in the report.
+ */
+function watchEdge(stack: Stack, exclusive: ReturnType<typeof serialiser>, say: (m: string) => void) {
+  let running = true;
+  let revived = 0;
+  const loop = (async () => {
+    while (running) {
+      await exclusive(async () => {
+        if (running && stack.pids().edge === undefined) {
+          say("  the edge (wrangler dev) exited on its own; starting it again");
+          await stack.restartEdge();
+          revived++;
+        }
+      }).catch((err) => say(`  could not start the edge again: ${String(err)}`));
+      // A watchdog's period, not a wait for anything.
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  return {
+    revived: () => revived,
     stop: async () => {
       running = false;
       await loop;
@@ -202,6 +244,8 @@ export async function runCampaign(
     () => stop,
   );
   const clock = startClock(stack.edgeUrl, 3_000);
+  const exclusive = serialiser();
+  const watchdog = watchEdge(stack, exclusive, say);
   const injected: InjectedFault[] = [];
   try {
     await Promise.all(load.writers.map((w) => w.signUp()));
@@ -218,7 +262,7 @@ export async function runCampaign(
         // Waits on the load's own progress (entries written, time spent), which the writers advance.
         while (progress() < planned.at) await new Promise((r) => setTimeout(r, 100));
         say(`fault: ${planned.kind} at ${Math.round(progress() * 100)} % of the load`);
-        const fault = await injectFault(planned.kind, target);
+        const fault = await exclusive(() => injectFault(planned.kind, target));
         injected.push(fault);
         say(`  ${planned.kind}: back after ${fault.restoredAt - fault.at} ms`);
       }
@@ -276,6 +320,7 @@ export async function runCampaign(
       },
       loadMs,
       settleMs,
+      edgeRevivals: watchdog.revived(),
       entries: {
         acknowledged: states.reduce((n, s) => n + s.entries.size, 0),
         deleted: states.reduce((n, s) => n + [...s.entries.values()].filter((e) => e.deleted).length, 0),
@@ -295,6 +340,7 @@ export async function runCampaign(
     };
   } finally {
     stop = true;
+    await watchdog.stop();
     await clock.stop();
     await sql.end({ timeout: 2 });
   }

@@ -61,6 +61,10 @@ export function printCampaign(report: CampaignReport): void {
     `  (${report.entries.deleted} deleted, ${report.entries.retriedCreates} creates answered after a retry, ` +
       `${report.entries.unacknowledgedCreates} given up), load ${Math.round(report.loadMs / 1000)} s, settled in ${Math.round(report.settleMs / 1000)} s`,
   );
+  if (report.edgeRevivals > 0)
+    say(
+      `  the edge exited on its own ${report.edgeRevivals} times (wrangler dev, Postgres restarts) and was started again`,
+    );
   say(`\nrequests: ${report.requests}`);
   say(
     table(
