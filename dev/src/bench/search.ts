@@ -101,7 +101,6 @@ function seeder(
           metadatas: ids.map((entryId, i) => ({
             userId,
             entryId,
-            occurredAt: occurred[i] as string,
             occurredAtMs: Date.parse(occurred[i] as string),
           })),
         });

@@ -111,8 +111,8 @@ function entryMetadata(record: Omit<VectorRecord, "embedding">): Metadata {
     // Kept although each writer has collections of their own: a record names its owner wherever it lies.
     userId: record.userId,
     entryId: record.entryId,
-    occurredAt: record.occurredAt,
-    // Numeric too, so a search can filter a date range with $gte/$lt.
+    // A number, never text: Chroma holds ids and numbers only (docs/design/encryption.md); a search
+    // filters a date range on it with $gte/$lt.
     occurredAtMs: Date.parse(record.occurredAt),
     ...(record.contentVersion === undefined ? {} : { contentVersion: record.contentVersion }),
   };
