@@ -13,6 +13,9 @@ export interface Draft {
   /** The first save's Idempotency-Key, reused on its retries so a retry never makes a second entry. */
   createKey: string;
   savedAt: string | null;
+  /** The title and text the server last accepted: a 412 with them unchanged is no one else's edit. */
+  savedTitle: string;
+  savedContent: string;
 }
 
 const KEY = "inkwell:draft";
@@ -27,6 +30,8 @@ export function emptyDraft(): Draft {
     etag: null,
     createKey: crypto.randomUUID(),
     savedAt: null,
+    savedTitle: "",
+    savedContent: "",
   };
 }
 

@@ -146,7 +146,7 @@ export function ConsolePage() {
                   <th scope="col">Status</th>
                   <th scope="col">Device</th>
                   <th scope="col">Models</th>
-                  <th scope="col">Jobs</th>
+                  <th scope="col">Load</th>
                   <th scope="col">Heartbeat</th>
                   <th scope="col">Actions</th>
                 </tr>
@@ -165,8 +165,22 @@ export function ConsolePage() {
                         ? `${n.hardware.device}${n.hardware.gpuName ? ` (${n.hardware.gpuName})` : ""}`
                         : "–"}
                     </td>
-                    <td>{n.models.map((m) => m.task).join(", ") || "–"}</td>
-                    <td>{n.runningJobs}</td>
+                    <td>
+                      {n.models.map((m) => `${m.task} (${m.id})`).join(", ") || "–"}
+                      {n.version && (
+                        <>
+                          <br />
+                          <small>version {n.version}</small>
+                        </>
+                      )}
+                    </td>
+                    <td>
+                      {n.load
+                        ? `${n.load.running}/${n.load.capacity} running, ${n.load.queueDepth} queued`
+                        : "–"}
+                      <br />
+                      <small>{n.runningJobs} handed out</small>
+                    </td>
                     <td>{ago(n.lastHeartbeatAt)}</td>
                     <td>
                       <button

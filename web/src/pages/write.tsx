@@ -20,15 +20,37 @@ async function save(draft: Draft): Promise<Draft> {
       headers: { "Idempotency-Key": draft.createKey },
     });
     const entry = (await res.json()) as Entry;
-    return { ...draft, entryId: entry.id, etag: res.headers.get("ETag"), savedAt: entry.updatedAt };
+    return {
+      ...draft,
+      entryId: entry.id,
+      etag: res.headers.get("ETag"),
+      savedAt: entry.updatedAt,
+      savedTitle: entry.title ?? "",
+      savedContent: entry.content,
+    };
   }
-  const res = await request(`/v1/entries/${draft.entryId}`, {
-    method: "PATCH",
-    body,
-    headers: draft.etag ? { "If-Match": draft.etag } : {},
-  });
+  const path = `/v1/entries/${draft.entryId}`;
+  const send = (etag: string | null) =>
+    request(path, { method: "PATCH", body, headers: etag ? { "If-Match": etag } : {} });
+  let res: Response;
+  try {
+    res = await send(draft.etag);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 412) throw err;
+    // The analysis landing changes the entry's ETag too: only another change of its text is a conflict.
+    const current = await request(path);
+    const server = (await current.json()) as Entry;
+    if (server.content !== draft.savedContent || (server.title ?? "") !== draft.savedTitle) throw err;
+    res = await send(current.headers.get("ETag"));
+  }
   const entry = (await res.json()) as Entry;
-  return { ...draft, etag: res.headers.get("ETag"), savedAt: entry.updatedAt };
+  return {
+    ...draft,
+    etag: res.headers.get("ETag"),
+    savedAt: entry.updatedAt,
+    savedTitle: entry.title ?? "",
+    savedContent: entry.content,
+  };
 }
 
 /** A prompt's question, or a template's introduction and headings, to write under. */
@@ -95,6 +117,8 @@ export function WritePage() {
           entryId: saved.entryId,
           etag: saved.etag,
           savedAt: saved.savedAt,
+          savedTitle: saved.savedTitle,
+          savedContent: saved.savedContent,
         };
         latest.current = merged;
         storeDraft(merged);
@@ -133,7 +157,8 @@ export function WritePage() {
   }, []);
 
   async function finish() {
-    dirty.current = true;
+    // A draft restored from this device may never have reached the server; a saved one needs no save.
+    if (!latest.current.entryId) dirty.current = true;
     await flush();
     const id = latest.current.entryId;
     if (id && !dirty.current) {
