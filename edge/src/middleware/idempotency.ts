@@ -1,6 +1,7 @@
 import { InkwellError, sha256Hex, toHex } from "@inkwell/shared";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
+import { decryptField, encryptField } from "../crypto/field-cipher.ts";
 import type { AppEnv } from "../hono-env.ts";
 import { withTimeout } from "../lib/timeout.ts";
 import { setUserKey, userKey } from "../lib/user-keys.ts";
@@ -87,12 +88,14 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
       errors: [{ path: "Idempotency-Key", message: "invalid" }],
     });
   }
-  const { redis, config } = c.get("services");
+  const { redis, config, dataKeys } = c.get("services");
   const userId = c.get("auth").userId;
   const body = await c.req.text();
   const fingerprint = await idempotencyFingerprint(config.JWT_SECRET, c.req.method, c.req.path, body);
   // Under the user's prefix and in their index: stored answers can hold journal text.
   const redisKey = await idempotencyRecordKey(userId, c.req.method, c.req.path, key);
+  // A stored answer can hold journal text: it is sealed with the user's key, bound to this record.
+  const bodyField = { userId, table: "redis:idempotency", rowId: redisKey, column: "body" };
   const warn = () =>
     console.warn(
       JSON.stringify({ level: "warn", msg: "idempotency store unavailable", requestId: c.get("requestId") }),
@@ -128,7 +131,8 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
         }
         const headers = new Headers({ "Idempotent-Replayed": "true" });
         if (record.contentType) headers.set("Content-Type", record.contentType);
-        return c.newResponse(record.body, record.status as 200, Object.fromEntries(headers));
+        const body = await decryptField(dataKeys, bodyField, record.body);
+        return c.newResponse(body, record.status as 200, Object.fromEntries(headers));
       }
       claimed = true;
     }
@@ -139,7 +143,8 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   }
 
   const store = async (status: number, text: string, contentType: string | null) => {
-    const stored = { state: "done" as const, fingerprint, status, body: text, contentType };
+    const body = await encryptField(dataKeys, bodyField, text);
+    const stored = { state: "done" as const, fingerprint, status, body, contentType };
     await setUserKey(redis, userId, redisKey, JSON.stringify(stored), {
       ttlSeconds: STORED_TTL_SECONDS,
       timeoutMs: TIMEOUT_MS,

@@ -103,3 +103,29 @@ describe("cached views in Redis", () => {
     expect(served.content).toBe("second entry, nothing to see");
   });
 });
+
+describe("idempotency records in Redis", () => {
+  it("keep the stored answer only as ciphertext, and replay it in clear", async () => {
+    const user = await registerUser();
+    const key = `idem-${crypto.randomUUID()}`;
+    const send = () =>
+      call("/v1/entries", {
+        token: user.accessToken,
+        headers: { "Idempotency-Key": key },
+        body: { content: `The ${MARKER} kept a diary of its own.` },
+      });
+    const first = await json<{ id: string; content: string }>(await send(), 201);
+    const again = await send();
+    expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await json(again, 201)).toEqual(first);
+    expect(first.content).toContain(MARKER);
+
+    const dump = await dumpRedisOf(user.id);
+    const records = [...dump].filter(([name]) => name.includes(":idem:"));
+    expect(records).toHaveLength(1);
+    const stored = JSON.parse(records[0]?.[1] ?? "{}") as { state: string; body: string };
+    expect(stored.state).toBe("done");
+    expect(stored.body).toMatch(/^ik1\.\d+\.[A-Za-z0-9_-]+$/);
+    expect(JSON.stringify([...dump])).not.toContain(MARKER);
+  });
+});
