@@ -1,7 +1,11 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { EntryHead, EntryNetwork } from "../../inference-node/src/analysis/safety-entry-head.ts";
+import {
+  type EntryHead,
+  type EntryNetwork,
+  entryInput,
+} from "../../inference-node/src/analysis/safety-entry-head.ts";
 import {
   combine,
   entryHeadProbability,
@@ -41,11 +45,22 @@ import { availableEmbeddingModels, loadEvalEmbedder } from "./embedding-models.t
  * written to `safety-entry-heads.weights.json`.
  *
  *   cd models && ../node_modules/.bin/tsx eval/crisis-head.ts
+ *
+ * CRISIS_TRICKY_BUDGET and CRISIS_ORDINARY_BUDGET override the false-alarm budgets below.
  */
 
+function budget(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < 0 || value > 0.2)
+    throw new Error(`${name} must be a number from 0 to 0.2`);
+  return value;
+}
+
 /** What the heads may add to the false alarms of the rules and the lexical reader (tricky, ordinary items). */
-const TRICKY_BUDGET = 0.015;
-const ORDINARY_BUDGET = 0.02;
+const TRICKY_BUDGET = budget("CRISIS_TRICKY_BUDGET", 0.01);
+const ORDINARY_BUDGET = budget("CRISIS_ORDINARY_BUDGET", 0.02);
+/** How much moderate-or-above recall a veto may cost against the rules and the lexical reader. */
+const MODERATE_SLACK = 0.01;
 const ROUNDS = 3;
 
 interface Head {
@@ -155,6 +170,7 @@ const highOrCritical = (item: CrisisItem) => item.level === "high" || item.level
 interface ThresholdChoice {
   threshold: number;
   entryThreshold: number;
+  veto: number | undefined;
   train: CrisisMetrics;
   key: number[];
 }
@@ -172,32 +188,43 @@ function chooseThresholds(
     items.map((item, i) => ({ item, level: combine(scores[i] as ReadingScores, NEVER, NEVER_ENTRY).level })),
     false,
   );
-  const grid = [...Array.from({ length: 22 }, (_, i) => Number((0.8 + i * 0.01).toFixed(2))), 1.01];
+  const grid = [...Array.from({ length: 11 }, (_, i) => Number((0.8 + i * 0.02).toFixed(2))), 1.01];
   const entryGrid = [...Array.from({ length: 50 }, (_, i) => Number((0.5 + i * 0.01).toFixed(2))), 1.01];
-  for (const threshold of grid) {
-    for (const entryThreshold of entryGrid) {
-      const train = crisisMetrics(
-        items.map((item, i) => ({
-          item,
-          level: combine(
-            scores[i] as ReadingScores,
-            { ...(heads[fold(item)] as Head), threshold },
-            { ...(entryHeads[fold(item)] as EntryHead), threshold: entryThreshold },
-            entryP[i],
-          ).level,
-        })),
-        true,
-      );
-      if (train.trickyFalseAlarm > base.trickyFalseAlarm + TRICKY_BUDGET) continue;
-      if (train.ordinaryFalseAlarm > base.ordinaryFalseAlarm + ORDINARY_BUDGET) continue;
-      const key = [
-        train.highRecall,
-        -train.criticalBelowHigh,
-        -train.trickyFalseAlarm,
-        entryThreshold,
-        threshold,
-      ];
-      if (!best || compareKeys(key, best.key) > 0) best = { threshold, entryThreshold, train, key };
+  // A head that reads the rules' findings may also veto their everyday cues (see `EntryHead.veto`).
+  const vetoGrid = entryHeads[0]?.rules ? [undefined, 0.1, 0.2, 0.3, 0.4] : [undefined];
+  for (const veto of vetoGrid) {
+    for (const threshold of grid) {
+      for (const entryThreshold of entryGrid) {
+        const train = crisisMetrics(
+          items.map((item, i) => ({
+            item,
+            level: combine(
+              scores[i] as ReadingScores,
+              { ...(heads[fold(item)] as Head), threshold },
+              {
+                ...(entryHeads[fold(item)] as EntryHead),
+                threshold: entryThreshold,
+                ...(veto === undefined ? {} : { veto }),
+              },
+              entryP[i],
+            ).level,
+          })),
+          true,
+        );
+        if (train.trickyFalseAlarm > base.trickyFalseAlarm + TRICKY_BUDGET) continue;
+        if (train.ordinaryFalseAlarm > base.ordinaryFalseAlarm + ORDINARY_BUDGET) continue;
+        // Passive ideation, urges and abuse are never vetoed, but a veto must not cost them either.
+        if (train.moderateRecall < base.moderateRecall - MODERATE_SLACK) continue;
+        const key = [
+          train.highRecall,
+          -train.criticalBelowHigh,
+          -train.trickyFalseAlarm,
+          -(veto ?? 0),
+          entryThreshold,
+          threshold,
+        ];
+        if (!best || compareKeys(key, best.key) > 0) best = { threshold, entryThreshold, veto, train, key };
+      }
     }
   }
   if (!best) throw new Error("no thresholds keep false alarms within budget");
@@ -315,14 +342,22 @@ export function trainEntryNetwork(
   };
 }
 
-/** The entry head: an ensemble of networks from different seeds (threshold set by the caller). */
-const trainEntryHead = (items: readonly CrisisItem[], scores: readonly ReadingScores[]): EntryHead => {
-  const x = scores.map((s) => s.entry);
+/**
+ * The entry head: an ensemble of networks from different seeds (threshold set by the caller), over the
+ * whole text's vector, or the vector and the rules' and lexical reader's findings (`rules`).
+ */
+const trainEntryHead = (
+  items: readonly CrisisItem[],
+  scores: readonly ReadingScores[],
+  rules: boolean,
+): EntryHead => {
+  const x = scores.map((s) => entryInput({ rules }, s.entry, s.reading, s.lexical));
   const y = items.map((item) => (highOrCritical(item) ? 1 : 0));
   return {
     dims: x[0]?.length ?? 0,
     threshold: 0.5,
     members: ENTRY_SEEDS.map((seed) => trainEntryNetwork(x, y, seed)),
+    ...(rules ? { rules: true } : {}),
   };
 };
 
@@ -359,16 +394,26 @@ async function main(): Promise<void> {
         );
       });
       const head = trainHead(meaning, train, scores);
-      const entryHeads = Array.from({ length: FOLDS }, (_, f) => {
-        const keep = train.map((item, i) => ({ item, i })).filter((r) => fold(r.item) !== f);
-        return trainEntryHead(
-          keep.map((r) => r.item),
-          keep.map((r) => scores[r.i] as ReadingScores),
-        );
-      });
-      // The entry head reads the whole text, or the whole text and each window (highest wins): both are
-      // scored out of fold and the better within the budget is shipped.
-      const choices = ([false, true] as const).map((windows) => {
+      const foldHeads = (rules: boolean) =>
+        Array.from({ length: FOLDS }, (_, f) => {
+          const keep = train.map((item, i) => ({ item, i })).filter((r) => fold(r.item) !== f);
+          return trainEntryHead(
+            keep.map((r) => r.item),
+            keep.map((r) => scores[r.i] as ReadingScores),
+            rules,
+          );
+        });
+      // The entry head reads the whole text; or the whole text and each window (highest wins); or the whole
+      // text with the rules' and the lexical reader's findings, which may veto everyday cues. Each is scored
+      // out of fold and the best within the budget is shipped.
+      const plainHeads = foldHeads(false);
+      const rulesHeads = foldHeads(true);
+      const candidates = [
+        { windows: false, rules: false, heads: plainHeads },
+        { windows: true, rules: false, heads: plainHeads },
+        { windows: false, rules: true, heads: rulesHeads },
+      ];
+      const choices = candidates.map(({ windows, rules, heads: entryHeads }) => {
         const entryP = train.map((item, i) =>
           entryHeadProbability(
             { ...(entryHeads[fold(item)] as EntryHead), windows },
@@ -379,20 +424,21 @@ async function main(): Promise<void> {
         const { confusion: _c, misses: _m, ...entrySummary } = choice.train;
         console.log(
           entry.id,
-          `entry head ${windows ? "with windows" : "whole text"}, threshold ${choice.entryThreshold}`,
+          `entry head ${rules ? "with the rules' findings" : windows ? "with windows" : "whole text"}, threshold ${choice.entryThreshold}, veto ${choice.veto ?? "none"}, window threshold ${choice.threshold}`,
           "out-of-fold train:",
           JSON.stringify(entrySummary),
         );
-        return { windows, choice };
+        return { windows, rules, choice };
       });
       const chosen = choices.reduce((a, b) => (compareKeys(b.choice.key, a.choice.key) > 0 ? b : a));
       const entryChoice = chosen.choice;
       const { threshold, train: figures } = entryChoice;
-      const entryHead = trainEntryHead(train, scores);
+      const entryHead = trainEntryHead(train, scores, chosen.rules);
       shippedEntryHeads[entry.id] = {
         ...entryHead,
         threshold: entryChoice.entryThreshold,
         ...(chosen.windows ? { windows: true } : {}),
+        ...(entryChoice.veto === undefined ? {} : { veto: entryChoice.veto }),
       };
       const { confusion: _, misses, ...summary } = figures;
       console.log(entry.id, `threshold ${threshold}`, "out-of-fold train:", JSON.stringify(summary));

@@ -1,3 +1,4 @@
+import { resultFromSignals, SAFETY_LEVELS, SAFETY_SIGNALS, type SignalReading } from "@inkwell/shared";
 import { z } from "zod";
 import weights from "./safety-entry-heads.weights.json" with { type: "json" };
 
@@ -27,6 +28,49 @@ export interface EntryHead {
    * ordinary day are read as they would be on their own. Chosen out of fold by the trainer.
    */
   windows?: boolean;
+  /**
+   * The input is the vector followed by what the rules and the lexical reader found ({@link ruleFeatures}),
+   * so the networks learn when a rule's cue is corroborated by the text's meaning and when it is everyday
+   * ("cleaned the rifle tonight for the season").
+   */
+  rules?: boolean;
+  /**
+   * Below this probability (the mean of the head's and the lexical reader's), the rules' cues of ideation,
+   * intent, plans, means, preparations, timing and self-harm acts are read as everyday and do not count;
+   * passive ideation, urges, past attempts and abuse always do. Chosen out of fold by the trainer; absent:
+   * the head only ever raises the level.
+   */
+  veto?: number;
+}
+
+/** Rule signals, rule level (one-hot) and the lexical reader's probability: 15 + 5 + 1 inputs. */
+export const RULE_FEATURES = SAFETY_SIGNALS.length + SAFETY_LEVELS.length + 1;
+
+/** What the rules alone and the lexical reader say about a text, as the extra inputs of a `rules` head. */
+export function ruleFeatures(reading: SignalReading, lexical: number): Float32Array {
+  const rules = resultFromSignals(reading);
+  const out = new Float32Array(RULE_FEATURES);
+  const present = new Set(rules.signals ?? []);
+  SAFETY_SIGNALS.forEach((signal, i) => {
+    out[i] = present.has(signal) ? 1 : 0;
+  });
+  out[SAFETY_SIGNALS.length + SAFETY_LEVELS.indexOf(rules.level)] = 1;
+  out[RULE_FEATURES - 1] = Number.isFinite(lexical) ? lexical : 0;
+  return out;
+}
+
+/** The head's input for a text: its vector, followed by the rule features when the head reads them. */
+export function entryInput(
+  head: Pick<EntryHead, "rules">,
+  vector: Float32Array,
+  reading: SignalReading,
+  lexical: number,
+): Float32Array {
+  if (!head.rules) return vector;
+  const input = new Float32Array(vector.length + RULE_FEATURES);
+  input.set(vector);
+  input.set(ruleFeatures(reading, lexical), vector.length);
+  return input;
 }
 
 const networkSchema = z.object({
@@ -42,6 +86,8 @@ const entryHeadSchema = z
     threshold: z.number().gt(0).lte(1.01),
     members: z.array(networkSchema).min(1),
     windows: z.boolean().optional(),
+    rules: z.boolean().optional(),
+    veto: z.number().gte(0).lt(1).optional(),
   })
   .refine(
     (h) => h.members.every((m) => m.w2.length === m.b1.length && m.w1.length === m.b1.length * h.dims),

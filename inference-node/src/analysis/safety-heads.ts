@@ -14,7 +14,7 @@ export interface MeaningHead {
 
 export const MEANING_HEADS: Readonly<Record<string, MeaningHead>> = {
   "use-lite": {
-    threshold: 0.93,
+    threshold: 0.94,
     bias: -1.7456,
     weights: [
       -0.77235, 0.31676, 0.51501, -0.55899, 0.74167, -0.60155, 0.21076, 0.34832, -0.44787, 0.0297, 0.18884,

@@ -8,6 +8,7 @@ import {
   readSignals,
   resultFromSignals,
   type SafetyResult,
+  type SafetySignal,
   type SafetyWindow,
   type SignalReading,
   safetyWindows,
@@ -15,7 +16,7 @@ import {
   windowCancelled,
 } from "@inkwell/shared";
 import type { InferenceRuntime } from "../runtime/runtime.ts";
-import { ENTRY_HEADS, type EntryHead, entryProbability } from "./safety-entry-head.ts";
+import { ENTRY_HEADS, type EntryHead, entryInput, entryProbability } from "./safety-entry-head.ts";
 import { MEANING_HEADS, type MeaningHead } from "./safety-heads.ts";
 import { CONTRAST_PROTOTYPES, type MeaningSignal, RISK_PROTOTYPES } from "./safety-prototypes.ts";
 
@@ -160,19 +161,45 @@ export class SafetyMeaning {
 }
 
 /**
- * The entry head's probability that the text reads as high or critical risk: its whole vector's, or, for a
- * head that reads windows, the highest of that and each window's the rules did not cancel.
+ * The entry head's probability that the text reads as high or critical risk: its whole vector's (with the
+ * rules' and the lexical reader's findings for a head that reads them), or, for a head that reads windows,
+ * the highest of that and each window's the rules did not cancel.
  */
 export function entryHeadProbability(
   head: EntryHead,
-  scores: Pick<ReadingScores, "entry" | "windows">,
+  scores: Pick<ReadingScores, "entry" | "windows" | "reading" | "lexical">,
 ): number {
-  let p = entryProbability(head, scores.entry);
+  let p = entryProbability(head, entryInput(head, scores.entry, scores.reading, scores.lexical));
   if (!head.windows) return p;
   for (const w of scores.windows) {
-    if (!w.cancelled) p = Math.max(p, entryProbability(head, w.vector));
+    if (!w.cancelled)
+      p = Math.max(p, entryProbability(head, entryInput(head, w.vector, scores.reading, scores.lexical)));
   }
   return p;
+}
+
+/** The rules' cues an entry head with a veto may read as everyday (see `EntryHead.veto`). */
+const VETOABLE: ReadonlySet<SafetySignal> = new Set<SafetySignal>([
+  "active_ideation",
+  "intent",
+  "plan",
+  "means",
+  "preparatory",
+  "timing",
+  "self_harm",
+]);
+
+/** Why a vetoed cue does not count, as the reading records it. */
+export const VETOED = "read as everyday by the text's meaning";
+
+/** The reading with the vetoable cues marked as not the writer's present risk. */
+export function vetoedReading(reading: SignalReading): SignalReading {
+  return {
+    text: reading.text,
+    hits: reading.hits.map((h) =>
+      !h.cancelledBy && VETOABLE.has(h.signal) ? { ...h, cancelledBy: VETOED } : h,
+    ),
+  };
 }
 
 /** The head's probability that a window states risk. */
@@ -185,9 +212,16 @@ export function windowProbability(head: Pick<MeaningHead, "weights" | "bias">, v
 /**
  * The whole text reads as risk when the lexical reader alone reaches its own threshold (so a node never
  * finds less than the edge), or when the mean of the entry head's and the lexical reader's probabilities
- * reaches the entry head's threshold (the two read different things: meaning and wording). The windows the head reads as risk (probability at least the head's threshold, and not a window the rules
- * read as negated, someone else's, fiction or past) become signals, named by their nearest risk prototype,
- * and go with the rules' own hits into the level function.
+ * reaches the entry head's threshold (the two read different things: meaning and wording). The windows the
+ * head reads as risk (probability at least the head's threshold, and not a window the rules read as
+ * negated, someone else's, fiction or past) become signals, named by their nearest risk prototype, and go
+ * with the rules' own hits into the level function.
+ *
+ * An entry head with a veto reads the rules' findings too: when that mean stays below the veto, the rules'
+ * cues of an act or of active ideation are read as everyday ("cleaned the rifle tonight for the season"),
+ * and the lexical reader alone adds nothing either; passive ideation, urges, past attempts and abuse still
+ * count. Chat keeps the higher of the node's level and the edge's own, so a veto never lowers a chat
+ * message's level below what the edge reads.
  */
 export function combine(
   scores: ReadingScores,
@@ -196,23 +230,22 @@ export function combine(
   /** The entry head's probability when the caller has it already (`entryHeadProbability`). */
   entryP?: number,
 ): SafetyResult {
-  const lexical = wholeTextSignals(scores.reading, scores.lexical, LEXICAL_MODEL.threshold, {
-    lexical: true,
-  });
-  const joint = entryHead
-    ? wholeTextSignals(
-        scores.reading,
-        ((entryP ?? entryHeadProbability(entryHead, scores)) + scores.lexical) / 2,
-        entryHead.threshold,
-      )
-    : [];
+  const mean = entryHead
+    ? ((entryP ?? entryHeadProbability(entryHead, scores)) + scores.lexical) / 2
+    : Number.NaN;
+  // NaN (a broken model) never vetoes: the rules stand.
+  const vetoed = entryHead?.veto !== undefined && mean < entryHead.veto;
+  const lexical = vetoed
+    ? []
+    : wholeTextSignals(scores.reading, scores.lexical, LEXICAL_MODEL.threshold, { lexical: true });
+  const joint = entryHead ? wholeTextSignals(scores.reading, mean, entryHead.threshold) : [];
   const extra: ExtraSignal[] = lexical.length > 0 ? lexical : joint;
   for (const w of scores.windows) {
     if (w.cancelled) continue;
     if (windowProbability(head, w.vector) < head.threshold) continue;
     extra.push({ signal: w.signal, reason: REASONS[w.signal], start: w.window.start, end: w.window.end });
   }
-  return resultFromSignals(scores.reading, extra);
+  return resultFromSignals(vetoed ? vetoedReading(scores.reading) : scores.reading, extra);
 }
 
 const perRuntime = new WeakMap<InferenceRuntime, Promise<SafetyMeaning>>();

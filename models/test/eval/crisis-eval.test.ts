@@ -10,13 +10,15 @@ import { type CrisisItem, type CrisisMetrics, loadCrisisSet, split } from "../..
  * held out, USE-lite 0.72 with tricky false alarms 0.10, the edge 0.56 with 0.08, the static model 0.66 with
  * 0.11. The heads trained on 3,650 items read the enlarged set at 0.75 with 0.11 tricky false alarms for
  * USE-lite; the static model's tricky ceiling rose from 0.11 to 0.12 with the harder look-alikes. USE-lite
- * is the default wherever a node can run it.)
+ * is the default wherever a node can run it. Then the entry heads learned to read the rules' findings and to
+ * veto their everyday cues: held out, USE-lite 0.80 with 67 of 353 critical items below high and tricky false
+ * alarms 0.10, ordinary 0.04; the static model 0.73 with 0.11 and 0.04.)
  */
 const FLOORS: Record<string, { highRecall: number; trickyFalseAlarm: number; ordinaryFalseAlarm: number }> = {
   "rules alone": { highRecall: 0.28, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
   edge: { highRecall: 0.5, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
-  "use-lite": { highRecall: 0.7, trickyFalseAlarm: 0.11, ordinaryFalseAlarm: 0.04 },
-  "inkwell-static-embed-100d": { highRecall: 0.62, trickyFalseAlarm: 0.12, ordinaryFalseAlarm: 0.05 },
+  "use-lite": { highRecall: 0.78, trickyFalseAlarm: 0.11, ordinaryFalseAlarm: 0.05 },
+  "inkwell-static-embed-100d": { highRecall: 0.7, trickyFalseAlarm: 0.12, ordinaryFalseAlarm: 0.05 },
 };
 
 let items: CrisisItem[];
