@@ -57,8 +57,8 @@ export interface CarefulOptions {
 }
 
 /**
- * Sends one operation the way a careful client does: a network error, 429, 502, 503 or 504 is tried
- * again after the server's Retry-After (or a jittered exponential backoff), the caller keeping the same
+ * Sends one operation the way a careful client does: a network error, 429, 502, 503 or 504, or a 409
+ * with Retry-After (the same key's first try still running), is tried again after the server's Retry-After (or a jittered exponential backoff), the caller keeping the same
  * Idempotency-Key in `send` so that a retry cannot do the work twice. Any other answer is returned.
  */
 export async function carefully(
@@ -80,7 +80,10 @@ export async function carefully(
       status = "network";
     }
     log.add({ route, startedAt: t0, endedAt: Date.now(), status, attempt });
-    if (res && !isRetryable(status)) return { kind: "answered", res, attempts: attempt };
+    // A 409 with Retry-After is "the first try with this Idempotency-Key is still running": its answer
+    // comes to a retry once it is done, so the client asks again rather than taking it as a refusal.
+    const stillRunning = status === 409 && res?.headers.has("Retry-After") === true;
+    if (res && !isRetryable(status) && !stillRunning) return { kind: "answered", res, attempts: attempt };
     const hinted = res ? retryAfterMs(res.headers.get("Retry-After")) : undefined;
     await res?.body?.cancel();
     const backoff = Math.min(maxBackoff, 200 * 2 ** Math.min(attempt - 1, 5));

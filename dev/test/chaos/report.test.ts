@@ -168,6 +168,30 @@ describe("the campaign's schedule and client", () => {
     expect(notRetried).toMatchObject({ kind: "answered", attempts: 1 });
   });
 
+  it("asks again after a 409 with Retry-After (the key's first try still running), not after a plain 409", async () => {
+    const answers = [
+      new Response(null, { status: 409, headers: { "Retry-After": "0" } }),
+      new Response("{}", { status: 201 }),
+    ];
+    let sent = 0;
+    const outcome = await carefully(
+      new RequestLog(),
+      "POST /v1/entries",
+      async () => answers[sent++] as Response,
+      {
+        patienceMs: 10_000,
+        random: () => 0,
+      },
+    );
+    expect(outcome).toMatchObject({ kind: "answered", attempts: 2 });
+    if (outcome.kind === "answered") expect(outcome.res.status).toBe(201);
+    const conflict = await carefully(new RequestLog(), "x", async () => new Response(null, { status: 409 }), {
+      patienceMs: 10_000,
+      random: () => 0,
+    });
+    expect(conflict).toMatchObject({ kind: "answered", attempts: 1 });
+  });
+
   it("gives up once its patience would run out, saying the outcome is unknown", async () => {
     const outcome = await carefully(
       new RequestLog(),
