@@ -126,7 +126,13 @@ describe("wrangler.toml", () => {
           [...secrets]
             // Put only while rotating, together with a raised version.
             .filter((s) => s !== "JWT_PREVIOUS_SECRET" && s !== "PASSWORD_PREVIOUS_PEPPER")
-            .map((s) => [s, randomBytes(32).toString("hex")]),
+            // DATA_ROOT_KEYS is versioned: `v1:<base64 of 32 random bytes>`, as docs/deploy.md shows.
+            .map((s) => [
+              s,
+              s === "DATA_ROOT_KEYS"
+                ? `v1:${randomBytes(32).toString("base64")}`
+                : randomBytes(32).toString("hex"),
+            ]),
         );
         const result = parseEnv({
           ...vars,
