@@ -19,6 +19,7 @@ import { getExport } from "./routes/me/export.ts";
 import { getMe } from "./routes/me/get-me.ts";
 import { getSecurity } from "./routes/me/get-security.ts";
 import { patchMe } from "./routes/me/patch-me.ts";
+import { moodCheckinRoutes } from "./routes/mood-checkins/index.ts";
 import { promptRoutes } from "./routes/prompts/index.ts";
 import { psychologyRoutes } from "./routes/psychology/psychology.ts";
 import { sessionLifecycleRoutes } from "./routes/sessions/session-lifecycle.ts";
@@ -47,6 +48,7 @@ export const publicApi = createRouter()
   .route("/", getApiKeys)
   .route("/", removeApiKey)
   .route("/", journalRoutes)
+  .route("/", moodCheckinRoutes)
   .route("/", sessionRoutes)
   .route("/", sessionLifecycleRoutes)
   .route("/", psychologyRoutes)

@@ -15,6 +15,7 @@ export * from "./keywords.ts";
 export * from "./knowledge.ts";
 export * from "./knowledge-catalog.ts";
 export * from "./knowledge-issue-match.ts";
+export * from "./mood-checkins.ts";
 export * from "./node-pool.ts";
 export * from "./node-token.ts";
 export * from "./nodes.ts";

@@ -60,10 +60,14 @@ const bucketStartFields = {
 export const moodPointSchema = z.object({
   ...bucketStartFields,
   entryCount: z.number().int(),
-  /** Mean of the entries' own 1..10 mood, over entries that have one; null when none do. */
+  /**
+   * Mean of the 1..10 moods of the bucket: the entries' own (over those that have one) and every
+   * check-in's, each one rating; null when there are none.
+   */
   avgMood: z.number().nullable(),
   /** Mean analysed sentiment score (-1..1) over finished analyses; null when there are none. */
   avgSentiment: z.number().nullable(),
+  /** Ratings averaged: entries with a mood, and mood check-ins. */
   moodCount: z.number().int(),
   analyzedCount: z.number().int(),
 });
@@ -165,8 +169,9 @@ function wholeNumberParam(min: number, max: number, fallback: number) {
  */
 const moodFigureFields = {
   entryCount: z.number().int(),
+  /** Ratings averaged: entries with a mood, and mood check-ins (never per topic: they have none). */
   moodCount: z.number().int(),
-  /** Mean of the entries' own 1..10 mood; null when none has one. */
+  /** Mean of the entries' own 1..10 mood and the check-ins' moods; null when there are none. */
   avgMood: z.number().nullable(),
   analyzedCount: z.number().int(),
   /** Mean analysed sentiment (-1..1) over finished analyses; null when there are none. */

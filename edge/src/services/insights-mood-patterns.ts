@@ -8,18 +8,31 @@ import {
 } from "@inkwell/shared";
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { analysedBy, bucketLiteral, bucketSeries, liveEntriesIn, topicLinksBy } from "./insights.ts";
+import {
+  analysedBy,
+  bucketLiteral,
+  bucketSeries,
+  checkinsIn,
+  liveEntriesIn,
+  topicLinksBy,
+} from "./insights.ts";
 import { type InsightRange, round4, round4OrNull } from "./insights-range.ts";
 
 /*
  * Mood patterns: when, about what, and how steadily a writer feels what they feel. "Mood" is measured
- * as the mood series measures it — the entries' own 1..10 mood and the mean sentiment of their
- * finished analyses — over live entries in `[from, to)`, with local times in the writer's zone.
+ * as the mood series measures it — the entries' own 1..10 mood and the writer's mood check-ins, each
+ * one rating, and the mean sentiment of finished analyses — over live entries and check-ins in
+ * `[from, to)`, with local times in the writer's zone. Mood per topic reads entries only: a check-in
+ * has no topic, and the baseline it is compared with must be made of the same kind of rows.
  */
 
-/** The aggregate columns every mood figure is made of; `scoped` rows carry `mood` and `sentiment_score`. */
+/**
+ * The aggregate columns every mood figure is made of; `scoped` rows carry `mood`, `sentiment_score`
+ * and `is_entry` (false for a mood check-in, which adds a rating and no entry).
+ */
 const moodAggregates = sql`
-  count(*)::int as "entryCount",
+  (count(*) filter (where is_entry))::int as "entryCount",
+
   count(mood)::int as "moodCount",
   avg(mood)::float8 as "avgMood",
   count(sentiment_score)::int as "analyzedCount",
@@ -43,13 +56,21 @@ function figures(row: MoodFigureRow | undefined): MoodFigures {
   };
 }
 
-/** The writer's live entries of the range with their mood, sentiment and local wall-clock time. */
+/**
+ * The writer's live entries of the range with their mood, sentiment and local wall-clock time, and
+ * their mood check-ins as rows with a mood and no sentiment (`is_entry` false).
+ */
 function scopedMood(userId: string, timezone: string, range: InsightRange): SQL {
   return sql`
-    select e.id, e.occurred_at at time zone ${timezone}::text as local_at, e.mood, a.sentiment_score
+    select e.id, e.occurred_at at time zone ${timezone}::text as local_at, e.mood,
+           a.sentiment_score::float8 as sentiment_score, true as is_entry
     from entries e
     left join entry_analyses a on ${analysedBy(userId)}
-    where ${liveEntriesIn(userId, range)}`;
+    where ${liveEntriesIn(userId, range)}
+    union all
+    select c.id, c.at at time zone ${timezone}::text, c.mood, null::float8, false
+    from mood_checkins c
+    where ${checkinsIn(userId, range)}`;
 }
 
 export function moodByTimeSql(userId: string, timezone: string, range: InsightRange): SQL {
@@ -194,12 +215,19 @@ export function moodStabilitySql(
   };
   return sql`
     with daily as (
-      select (e.occurred_at at time zone ${timezone}::text)::date as d,
-             avg(e.mood)::float8 as mood,
-             avg(a.sentiment_score)::float8 as sentiment
-      from entries e
-      left join entry_analyses a on ${analysedBy(userId)}
-      where ${liveEntriesIn(userId, range)}
+      select d, avg(mood)::float8 as mood, avg(sentiment_score)::float8 as sentiment
+      from (
+        select (e.occurred_at at time zone ${timezone}::text)::date as d, e.mood,
+               a.sentiment_score::float8 as sentiment_score
+        from entries e
+        left join entry_analyses a on ${analysedBy(userId)}
+        where ${liveEntriesIn(userId, range)}
+        union all
+        -- A check-in's mood joins its day's mean like an entry's; it has no sentiment.
+        select (c.at at time zone ${timezone}::text)::date, c.mood, null::float8
+        from mood_checkins c
+        where ${checkinsIn(userId, range)}
+      ) as rated
       group by 1
     ),
     steps as (

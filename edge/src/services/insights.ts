@@ -41,6 +41,11 @@ export function liveEntriesIn(userId: string, range: { from: Date; to: Date } | 
     : base;
 }
 
+/** The writer's mood check-ins in `[from, to)`, through `mood_checkins_user_at_idx`. */
+export function checkinsIn(userId: string, range: { from: Date; to: Date }): SQL {
+  return sql`c.user_id = ${userId}::uuid and c.at >= ${ts(range.from)} and c.at < ${ts(range.to)}`;
+}
+
 /**
  * Joins a writer's finished analyses. Naming the user as a constant (not only via the entry) lets the
  * planner reach them through `entry_analyses_user_idx` when a long range makes per-entry primary-key
@@ -95,13 +100,18 @@ export function moodSql(userId: string, timezone: string, bucket: InsightBucket,
   return sql`
     with scoped as (
       select date_trunc(${b}, e.occurred_at at time zone ${timezone}::text) as local_start,
-             e.mood, a.sentiment_score
+             e.mood, a.sentiment_score::float8 as sentiment_score, true as is_entry
       from entries e
       left join entry_analyses a on ${analysedBy(userId)}
       where ${liveEntriesIn(userId, range)}
+      union all
+      -- A check-in is one more mood rating, weighed as an entry's own mood is; it has no sentiment.
+      select date_trunc(${b}, c.at at time zone ${timezone}::text), c.mood, null::float8, false
+      from mood_checkins c
+      where ${checkinsIn(userId, range)}
     )
     select to_char(local_start, 'YYYY-MM-DD') as "localDate",
-           count(*)::int as "entryCount",
+           (count(*) filter (where is_entry))::int as "entryCount",
            count(mood)::int as "moodCount",
            avg(mood)::float8 as "avgMood",
            count(sentiment_score)::int as "analyzedCount",

@@ -105,7 +105,7 @@ beforeAll(async () => {
     await call("/v1/entries", { token: a.accessToken, body: { content: "Only A may read this entry." } }),
     201,
   );
-  const [apiKey, topic, session, reflection, node, adminKey, joinSecret] = await Promise.all([
+  const [apiKey, topic, session, reflection, node, adminKey, joinSecret, checkin] = await Promise.all([
     mintKey(a, ["entries:read"], "owned by A"),
     created<{ id: string }>(
       await call("/v1/topics", { token: a.accessToken, body: { name: `A's topic ${crypto.randomUUID()}` } }),
@@ -122,6 +122,10 @@ beforeAll(async () => {
     registerMatrixNode(admin),
     mintKey(admin, [...NON_ADMIN_SCOPES], "admin's key without the admin scope"),
     createMatrixJoinSecret(admin),
+    created<{ id: string }>(
+      await call("/v1/mood-checkins", { token: a.accessToken, body: { mood: 6, note: "A's check-in" } }),
+      201,
+    ),
   ]);
 
   const readsOk = (path: string) => async () => (await call(path, { token: a.accessToken })).status === 200;
@@ -158,6 +162,7 @@ beforeAll(async () => {
       "join-secret": joinSecret.id,
       "any-user": target.id,
       "sign-in-session": signInSession,
+      "mood-checkin": checkin.id,
     },
     stillThere: {
       "api-key": async () => {
@@ -187,6 +192,13 @@ beforeAll(async () => {
       },
       reflection: readsOk(`/v1/insights/reflections/${reflection.reflectionId}`),
       "sign-in-session": async () => (await signedInSessions()).includes(signInSession),
+      "mood-checkin": async () => {
+        const list = await created<{ items: { id: string }[] }>(
+          await call("/v1/mood-checkins?limit=100", { token: a.accessToken }),
+          200,
+        );
+        return list.items.some((c) => c.id === checkin.id);
+      },
     },
     keyWith,
     adminKeyWithoutAdmin: adminKey.key,

@@ -35,7 +35,8 @@ export type ResourceKind =
   | "session"
   | "reflection"
   /** A signed-in session (a refresh-token family), as `GET /v1/me/security` lists them. */
-  | "sign-in-session";
+  | "sign-in-session"
+  | "mood-checkin";
 
 /** Operator-wide resources: an admin sees every one, so "another user's id" has no meaning there. */
 export type OperatorResource = "node" | "any-job" | "join-secret" | "any-user";
@@ -108,6 +109,13 @@ export const PROTECTED: Record<string, ProtectedRow> = {
   "POST /v1/entries/suggest-tags": {
     access: { kind: "scope", scope: "entries:read" },
     body: { content: "A matrix draft." },
+  },
+
+  "POST /v1/mood-checkins": { access: { kind: "scope", scope: "entries:write" }, body: { mood: 5 } },
+  "GET /v1/mood-checkins": { access: { kind: "scope", scope: "entries:read" } },
+  "DELETE /v1/mood-checkins/{id}": {
+    access: { kind: "scope", scope: "entries:write" },
+    resource: "mood-checkin",
   },
 
   "GET /v1/topics": { access: { kind: "scope", scope: "entries:read" } },

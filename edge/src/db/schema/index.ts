@@ -8,6 +8,7 @@ export * from "./entry-embeddings.ts";
 export * from "./entry-topics.ts";
 export * from "./entry-versions.ts";
 export * from "./jobs.ts";
+export * from "./mood-checkins.ts";
 export * from "./node-join-secrets.ts";
 export * from "./nodes.ts";
 export * from "./password-reset-tokens.ts";
