@@ -24,6 +24,7 @@ import { promptRoutes } from "./routes/prompts/index.ts";
 import { psychologyRoutes } from "./routes/psychology/psychology.ts";
 import { sessionLifecycleRoutes } from "./routes/sessions/session-lifecycle.ts";
 import { sessionRoutes } from "./routes/sessions/sessions.ts";
+import { templateRoutes } from "./routes/templates/index.ts";
 
 /**
  * The public `/v1` API as one chained router: its type is what `hono/client` reads, so the typed
@@ -54,6 +55,7 @@ export const publicApi = createRouter()
   .route("/", psychologyRoutes)
   .route("/", insightsRoutes)
   .route("/", promptRoutes)
+  .route("/", templateRoutes)
   .route("/", adminRoutes);
 
 export type PublicApi = typeof publicApi;

@@ -31,3 +31,4 @@ export * from "./tag-suggestions.ts";
 export * from "./topics.ts";
 export * from "./vector-search.ts";
 export * from "./writing-prompts.ts";
+export * from "./writing-templates.ts";

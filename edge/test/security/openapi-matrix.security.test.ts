@@ -105,28 +105,36 @@ beforeAll(async () => {
     await call("/v1/entries", { token: a.accessToken, body: { content: "Only A may read this entry." } }),
     201,
   );
-  const [apiKey, topic, session, reflection, node, adminKey, joinSecret, checkin] = await Promise.all([
-    mintKey(a, ["entries:read"], "owned by A"),
-    created<{ id: string }>(
-      await call("/v1/topics", { token: a.accessToken, body: { name: `A's topic ${crypto.randomUUID()}` } }),
-      201,
-    ),
-    created<{ id: string }>(
-      await call("/v1/sessions", { token: a.accessToken, body: { type: "free_chat", title: "A's chat" } }),
-      201,
-    ),
-    created<{ reflectionId: string }>(
-      await call("/v1/insights/reflections", { token: a.accessToken, body: { period: "week" } }),
-      202,
-    ),
-    registerMatrixNode(admin),
-    mintKey(admin, [...NON_ADMIN_SCOPES], "admin's key without the admin scope"),
-    createMatrixJoinSecret(admin),
-    created<{ id: string }>(
-      await call("/v1/mood-checkins", { token: a.accessToken, body: { mood: 6, note: "A's check-in" } }),
-      201,
-    ),
-  ]);
+  const [apiKey, topic, session, reflection, node, adminKey, joinSecret, checkin, template] =
+    await Promise.all([
+      mintKey(a, ["entries:read"], "owned by A"),
+      created<{ id: string }>(
+        await call("/v1/topics", {
+          token: a.accessToken,
+          body: { name: `A's topic ${crypto.randomUUID()}` },
+        }),
+        201,
+      ),
+      created<{ id: string }>(
+        await call("/v1/sessions", { token: a.accessToken, body: { type: "free_chat", title: "A's chat" } }),
+        201,
+      ),
+      created<{ reflectionId: string }>(
+        await call("/v1/insights/reflections", { token: a.accessToken, body: { period: "week" } }),
+        202,
+      ),
+      registerMatrixNode(admin),
+      mintKey(admin, [...NON_ADMIN_SCOPES], "admin's key without the admin scope"),
+      createMatrixJoinSecret(admin),
+      created<{ id: string }>(
+        await call("/v1/mood-checkins", { token: a.accessToken, body: { mood: 6, note: "A's check-in" } }),
+        201,
+      ),
+      created<{ id: string }>(
+        await call("/v1/templates", { token: a.accessToken, body: { title: "A's template" } }),
+        201,
+      ),
+    ]);
 
   const readsOk = (path: string) => async () => (await call(path, { token: a.accessToken })).status === 200;
   // A's signed-in session: the one registering started.
@@ -163,6 +171,7 @@ beforeAll(async () => {
       "any-user": target.id,
       "sign-in-session": signInSession,
       "mood-checkin": checkin.id,
+      template: template.id,
     },
     stillThere: {
       "api-key": async () => {
@@ -198,6 +207,10 @@ beforeAll(async () => {
           200,
         );
         return list.items.some((c) => c.id === checkin.id);
+      },
+      template: async () => {
+        const res = await call(`/v1/templates/${template.id}`, { token: a.accessToken });
+        return res.status === 200 && (await res.json<{ title: string }>()).title === "A's template";
       },
     },
     keyWith,

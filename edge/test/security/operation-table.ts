@@ -36,7 +36,8 @@ export type ResourceKind =
   | "reflection"
   /** A signed-in session (a refresh-token family), as `GET /v1/me/security` lists them. */
   | "sign-in-session"
-  | "mood-checkin";
+  | "mood-checkin"
+  | "template";
 
 /** Operator-wide resources: an admin sees every one, so "another user's id" has no meaning there. */
 export type OperatorResource = "node" | "any-job" | "join-secret" | "any-user";
@@ -182,6 +183,19 @@ export const PROTECTED: Record<string, ProtectedRow> = {
   // Built-in prompts hold nothing of anyone's journal: a key that reads or writes entries may list them.
   "GET /v1/prompts": { access: { kind: "any-scope", scopes: ["entries:read", "entries:write"] } },
   "GET /v1/prompts/suggested": { access: { kind: "scope", scope: "entries:read" } },
+  // A writer's own templates go with the prompts: a key that reads or writes entries may read them.
+  "POST /v1/templates": { access: { kind: "scope", scope: "entries:write" }, body: { title: "matrix" } },
+  "GET /v1/templates": { access: { kind: "any-scope", scopes: ["entries:read", "entries:write"] } },
+  "GET /v1/templates/{id}": {
+    access: { kind: "any-scope", scopes: ["entries:read", "entries:write"] },
+    resource: "template",
+  },
+  "PATCH /v1/templates/{id}": {
+    access: { kind: "scope", scope: "entries:write" },
+    body: { title: "renamed by someone else" },
+    resource: "template",
+  },
+  "DELETE /v1/templates/{id}": { access: { kind: "scope", scope: "entries:write" }, resource: "template" },
 
   "POST /v1/admin/nodes": {
     access: { kind: "admin" },

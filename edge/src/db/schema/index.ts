@@ -19,3 +19,4 @@ export * from "./topics.ts";
 export * from "./user-data-keys.ts";
 export * from "./users.ts";
 export * from "./vector-tombstones.ts";
+export * from "./writing-templates.ts";
