@@ -1,3 +1,4 @@
+import { contentStems } from "./keywords.ts";
 import { KNOWLEDGE_ISSUES, type KnowledgeIssue } from "./knowledge.ts";
 
 /**
@@ -132,8 +133,11 @@ const ISSUE_SYNONYMS: Readonly<Record<KnowledgeIssue, readonly string[]>> = {
   ],
 };
 
-/** How the text was matched: the issue's own name, a word for it, or a near spelling of either. */
-export type IssueMatchKind = "issue" | "synonym" | "spelling";
+/**
+ * How the text was matched: the issue's own name, a word for it, or a near spelling of either; failing
+ * those, `nearest` (words it shares with the passages' titles and techniques) or `default`.
+ */
+export type IssueMatchKind = "issue" | "synonym" | "spelling" | "nearest" | "default";
 
 export interface IssueMatch {
   issue: KnowledgeIssue;
@@ -216,7 +220,7 @@ function editDistance(a: string, b: string): number {
  * The issue a free text names. Known words and phrases anywhere in the text win, the longest (most
  * specific) first, then the earliest, an issue's own name before a synonym of the same length; failing
  * those, a word within one typo (two for words of eight letters or more) of a known single word. Null
- * when nothing is close: the caller answers 400 with the list of issues.
+ * when nothing is close: `nearestKnowledgeIssue` then answers.
  */
 export function matchKnowledgeIssue(text: string): IssueMatch | null {
   const stems = words(text).map(stem);
@@ -245,4 +249,44 @@ export function matchKnowledgeIssue(text: string): IssueMatch | null {
     }
   }
   return near ? { issue: near.term.issue, by: "spelling", term: near.term.text } : null;
+}
+
+/** The issue a text that names none is given: general, evidence-based practices for feeling well. */
+export const DEFAULT_KNOWLEDGE_ISSUE: KnowledgeIssue = "wellbeing";
+
+/** What the fallback reads of each passage: its title, its techniques and the issues it applies to. */
+export interface IssuePassage {
+  title: string;
+  techniques: readonly string[];
+  applications: readonly KnowledgeIssue[];
+}
+
+/**
+ * The closest issue for a text no name, word or spelling matched, so free text always gets techniques.
+ * Each issue scores the content words (stopwords left out, plurals folded) the text shares with the
+ * titles and technique names of the passages that apply to it, summed over those passages; the highest
+ * score wins, a tie going to the issue listed first in `KNOWLEDGE_ISSUES`. `term` names the shared words.
+ * A text that shares no word with any passage gets `DEFAULT_KNOWLEDGE_ISSUE`, said as `by: "default"`.
+ */
+export function nearestKnowledgeIssue(text: string, passages: readonly IssuePassage[]): IssueMatch {
+  const stems = contentStems(text);
+  const scores = new Map<KnowledgeIssue, { score: number; shared: Set<string> }>();
+  for (const passage of passages) {
+    const own = contentStems(`${passage.title} ${passage.techniques.join(" ")}`);
+    const shared = [...stems].filter((s) => own.has(s));
+    if (shared.length === 0) continue;
+    for (const issue of passage.applications) {
+      const entry = scores.get(issue) ?? { score: 0, shared: new Set<string>() };
+      entry.score += shared.length;
+      for (const s of shared) entry.shared.add(s);
+      scores.set(issue, entry);
+    }
+  }
+  let best: { issue: KnowledgeIssue; score: number; shared: Set<string> } | undefined;
+  for (const issue of KNOWLEDGE_ISSUES) {
+    const entry = scores.get(issue);
+    if (entry && (!best || entry.score > best.score)) best = { issue, ...entry };
+  }
+  if (!best) return { issue: DEFAULT_KNOWLEDGE_ISSUE, by: "default", term: DEFAULT_KNOWLEDGE_ISSUE };
+  return { issue: best.issue, by: "nearest", term: [...best.shared].sort().join(" ") };
 }

@@ -231,13 +231,16 @@ export const knowledgeTechniquesResponseSchema = z.object({
   techniques: z.array(knowledgeTechniqueSchema),
   /**
    * How the public route read a free-text `issue`: the text as given, the known word or phrase it
-   * matched, and whether that was the issue's name, a word for it or a near spelling.
+   * matched, and whether that was the issue's name, a word for it or a near spelling; for a text that
+   * names no issue, `nearest` (the words it shares with the techniques of the issue chosen) or `default`
+   * (nothing shared: general well-being techniques), with a `note` saying so.
    */
   matched: z
     .object({
       query: z.string(),
       term: z.string(),
-      by: z.enum(["issue", "synonym", "spelling"]),
+      by: z.enum(["issue", "synonym", "spelling", "nearest", "default"]),
+      note: z.string().optional(),
     })
     .optional(),
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { KNOWLEDGE_ISSUES, knowledgeCatalog, matchKnowledgeIssue, rankTechniques } from "../src/index.ts";
+import {
+  DEFAULT_KNOWLEDGE_ISSUE,
+  KNOWLEDGE_ISSUES,
+  knowledgeCatalog,
+  matchKnowledgeIssue,
+  nearestKnowledgeIssue,
+  rankTechniques,
+} from "../src/index.ts";
 
 describe("matchKnowledgeIssue", () => {
   it.each(KNOWLEDGE_ISSUES)("knows %s by its own name", (issue) => {
@@ -42,6 +49,46 @@ describe("matchKnowledgeIssue", () => {
     for (const text of ["boredom", "xyzzy", "the", "   ", "12345"]) {
       expect(matchKnowledgeIssue(text), text).toBeNull();
     }
+  });
+});
+
+describe("nearestKnowledgeIssue", () => {
+  const { passages } = knowledgeCatalog();
+
+  it("picks the issue whose passages share the most words with the text", () => {
+    // "diary" is in three insomnia techniques (sleep diary) and one shared by four other issues.
+    expect(nearestKnowledgeIssue("my diary", passages)).toEqual({
+      issue: "insomnia",
+      by: "nearest",
+      term: "diary",
+    });
+  });
+
+  it("sums over passages and breaks ties by the order of the issues", () => {
+    const made = [
+      { title: "Kite flying", techniques: ["kite"], applications: ["anger" as const] },
+      { title: "Kite repair", techniques: [], applications: ["stress" as const, "anxiety" as const] },
+      { title: "Flying lessons", techniques: [], applications: ["stress" as const] },
+    ];
+    // anger: kite + flying in one passage = 2; stress: kite (1) + flying (1) = 2; anxiety: 1. Stress is
+    // listed before anger.
+    expect(KNOWLEDGE_ISSUES.indexOf("stress")).toBeLessThan(KNOWLEDGE_ISSUES.indexOf("anger"));
+    expect(nearestKnowledgeIssue("flying kites", made)).toEqual({
+      issue: "stress",
+      by: "nearest",
+      term: "flying kite",
+    });
+  });
+
+  it("falls back to general well-being when nothing is shared", () => {
+    for (const text of ["boredom", "xyzzy", "the", "12345"]) {
+      expect(nearestKnowledgeIssue(text, passages), text).toEqual({
+        issue: DEFAULT_KNOWLEDGE_ISSUE,
+        by: "default",
+        term: DEFAULT_KNOWLEDGE_ISSUE,
+      });
+    }
+    expect(DEFAULT_KNOWLEDGE_ISSUE).toBe("wellbeing");
   });
 });
 

@@ -110,14 +110,33 @@ describe("static knowledge data, answered by the edge without a node", () => {
     }
   });
 
-  it("a text that matches nothing gets a 400 naming the known issues", async () => {
+  it("a text that names no issue gets the nearest one, or general well-being, and says so", async () => {
     const user = await registerUser();
-    const problem = await expectProblem(
-      await call("/v1/psychology/techniques?issue=boredom", { token: user.accessToken }),
+    const techniques = async (text: string) =>
+      knowledgeTechniquesResponseSchema.parse(
+        await json(
+          await call(`/v1/psychology/techniques?issue=${encodeURIComponent(text)}`, {
+            token: user.accessToken,
+          }),
+          200,
+        ),
+      );
+    const nearest = await techniques("keeping a diary");
+    expect(nearest.issue).toBe("insomnia");
+    expect(nearest.matched).toMatchObject({ query: "keeping a diary", by: "nearest", term: "diary" });
+    expect(nearest.matched?.note).toContain("closest");
+    expect(nearest.techniques.length).toBeGreaterThan(0);
+
+    const fallback = await techniques("boredom");
+    expect(fallback.issue).toBe("wellbeing");
+    expect(fallback.matched).toMatchObject({ query: "boredom", by: "default" });
+    for (const issue of KNOWLEDGE_ISSUES) expect(fallback.matched?.note).toContain(issue);
+    expect(fallback.techniques.length).toBeGreaterThan(0);
+    // Only an empty text is still refused.
+    await expectProblem(
+      await call("/v1/psychology/techniques?issue=%20", { token: user.accessToken }),
       400,
       "VALIDATION_FAILED",
     );
-    for (const issue of KNOWLEDGE_ISSUES) expect(problem.detail).toContain(issue);
-    expect(problem.errors?.map((e) => e.path)).toEqual(["issue"]);
   });
 });

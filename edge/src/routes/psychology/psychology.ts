@@ -2,7 +2,6 @@ import { createRoute, z } from "@hono/zod-openapi";
 import {
   catalogDomains,
   EVIDENCE_LEVELS,
-  InkwellError,
   KNOWLEDGE_DOMAINS,
   KNOWLEDGE_ISSUES,
   KNOWLEDGE_SEARCH_MAX_LIMIT,
@@ -11,6 +10,7 @@ import {
   knowledgeSearchResponseSchema,
   knowledgeTechniquesResponseSchema,
   matchKnowledgeIssue,
+  nearestKnowledgeIssue,
   rankTechniques,
 } from "@inkwell/shared";
 import type { Context } from "hono";
@@ -77,7 +77,7 @@ const techniquesRoute = createRoute({
   tags: ["Psychology knowledge base"],
   summary:
     "Techniques the knowledge base describes for an issue (e.g. rumination, anxiety, or in your own words)",
-  description: `\`issue\` is free text, matched to the closest known issue (${KNOWLEDGE_ISSUES.join(", ")}): by name, by a word for it ("overthinking" → rumination, "can't sleep" → insomnia) or by a near spelling; \`issue\` and \`matched\` in the answer say which. A text that matches none answers 400 naming the known issues. Answered by the edge, no node needed.`,
+  description: `\`issue\` is free text, matched to the closest known issue (${KNOWLEDGE_ISSUES.join(", ")}): by name, by a word for it ("overthinking" → rumination, "can't sleep" → insomnia) or by a near spelling; \`issue\` and \`matched\` in the answer say which. A text that names no issue is never refused: it gets the issue whose passages' titles and techniques share the most of its words (\`matched.by: "nearest"\`, ties to the issue listed first), or, sharing none, general well-being techniques (\`matched.by: "default"\`), with \`matched.note\` saying so. Answered by the edge, no node needed.`,
   security: [{ bearer: [] }],
   middleware: protect(requireScope("ai")),
   request: {
@@ -117,14 +117,17 @@ export const psychologyRoutes = createRouter()
   })
   .openapi(techniquesRoute, (c) => {
     const { issue: query, ...rest } = c.req.valid("query");
-    const match = matchKnowledgeIssue(query);
-    if (!match) {
-      throw new InkwellError(
-        "VALIDATION_FAILED",
-        `"${query.slice(0, 60)}" matches no issue the knowledge base knows; try one of ${KNOWLEDGE_ISSUES.join(", ")}.`,
-        { errors: [{ path: "issue", message: `matches no known issue (${KNOWLEDGE_ISSUES.join(", ")})` }] },
-      );
-    }
-    const answer = rankTechniques(knowledgeCatalog().passages, { issue: match.issue, ...rest });
-    return c.json({ ...answer, matched: { query, term: match.term, by: match.by } }, 200);
+    const passages = knowledgeCatalog().passages;
+    const match = matchKnowledgeIssue(query) ?? nearestKnowledgeIssue(query, passages);
+    const answer = rankTechniques(passages, { issue: match.issue, ...rest });
+    const note =
+      match.by === "nearest"
+        ? `No issue is named in the text; ${match.issue} is the closest by the words its techniques share with it (${match.term}). Known issues: ${KNOWLEDGE_ISSUES.join(", ")}.`
+        : match.by === "default"
+          ? `No issue is named in the text and none is close, so these are general well-being techniques. Known issues: ${KNOWLEDGE_ISSUES.join(", ")}.`
+          : undefined;
+    return c.json(
+      { ...answer, matched: { query, term: match.term, by: match.by, ...(note ? { note } : {}) } },
+      200,
+    );
   });
