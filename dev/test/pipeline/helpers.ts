@@ -1,4 +1,4 @@
-import { type Entry, entrySchema } from "@inkwell/shared";
+import { type Entry, entrySchema, writerVectorCollectionName } from "@inkwell/shared";
 import { ChromaClient } from "chromadb";
 import { SignJWT } from "jose";
 import postgres from "postgres";
@@ -99,8 +99,14 @@ export function chroma(url: string): ChromaClient {
   return new ChromaClient({ host: parsed.hostname, port: Number(parsed.port), ssl: false });
 }
 
-export async function chromaIds(client: ChromaClient, model: string, ids: string[]): Promise<string[]> {
-  const collection = await client.getCollection({ name: `entries-${model}` });
+/** Which of these entries' whole vectors the writer's own collection of the model holds. */
+export async function chromaIds(
+  client: ChromaClient,
+  model: string,
+  userId: string,
+  ids: string[],
+): Promise<string[]> {
+  const collection = await client.getCollection({ name: writerVectorCollectionName(model, userId) });
   const got = await collection.get({ ids });
   return got.ids;
 }

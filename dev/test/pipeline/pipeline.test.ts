@@ -1,4 +1,4 @@
-import { REINDEX_PAGE_SIZE } from "@inkwell/shared";
+import { REINDEX_PAGE_SIZE, writerVectorCollectionName } from "@inkwell/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningNode } from "../../src/stack.ts";
 import { startTestStack } from "../../src/testing/test-stack.ts";
@@ -98,7 +98,7 @@ describe("the job pipeline, end to end", () => {
     expect((await client.entry(writer, ids[0] ?? "")).analysis.sentiment?.label).toBe("negative");
   }, 120_000);
 
-  it("keeps each vector in Postgres and in Chroma (collection per model, with user and date metadata)", async () => {
+  it("keeps each vector in Postgres and in Chroma (a collection per model and writer, with user and date metadata)", async () => {
     const entry = await client.createEntry(writer, "Coffee with an old friend by the canal.");
     await done([entry.id], 30_000);
     const [vector] = await sql<{ model: string; dims: number; n: number; indexed: boolean }[]>`
@@ -107,7 +107,9 @@ describe("the job pipeline, end to end", () => {
     expect(vector?.n).toBe(vector?.dims);
     expect(vector?.indexed).toBe(true);
     const store = chroma(stack.chromaUrl);
-    const collection = await store.getCollection({ name: `entries-${vector?.model}` });
+    const collection = await store.getCollection({
+      name: writerVectorCollectionName(vector?.model ?? "", writer.userId),
+    });
     const got = await collection.get({ ids: [entry.id], include: ["metadatas", "embeddings"] });
     expect(got.ids).toEqual([entry.id]);
     expect(got.metadatas[0]).toMatchObject({
@@ -124,11 +126,14 @@ describe("the job pipeline, end to end", () => {
       (await client.request(`/v1/entries/${entry.id}`, { method: "DELETE", token: writer.token })).status,
     ).toBe(204);
     expect(await sql`select 1 from entry_embeddings where entry_id = ${entry.id}`).toHaveLength(0);
-    await eventually(async () => (await chromaIds(store, vector?.model ?? "", [entry.id])).length === 0, {
-      timeoutMs: 30_000,
-      between: sweep,
-      what: "the purge job to remove the vector from Chroma",
-    });
+    await eventually(
+      async () => (await chromaIds(store, vector?.model ?? "", writer.userId, [entry.id])).length === 0,
+      {
+        timeoutMs: 30_000,
+        between: sweep,
+        what: "the purge job to remove the vector from Chroma",
+      },
+    );
   }, 90_000);
 
   it("an edit during analysis ends with the analysis of the final text", async () => {
@@ -318,7 +323,14 @@ describe("the job pipeline, end to end", () => {
       { model: string }[]
     >`select model from entry_embeddings limit 1`;
     const store = chroma(stack.chromaUrl);
-    await store.deleteCollection({ name: `entries-${model}` });
+    // Every writer's collection of the model: the whole index of that model is wiped.
+    const writers = await sql<{ userId: string }[]>`
+      select distinct x.user_id as "userId" from entry_embeddings e join entries x on x.id = e.entry_id
+      where x.deleted_at is null and e.model = ${model}`;
+    expect(writers.length).toBeGreaterThan(0);
+    for (const { userId } of writers) {
+      await store.deleteCollection({ name: writerVectorCollectionName(model, userId) });
+    }
     const [{ n: expected } = { n: 0 }] = await sql<{ n: number }[]>`
       select count(*)::int as n from entry_embeddings e join entries x on x.id = e.entry_id where x.deleted_at is null and e.model = ${model}`;
     const res = await client.request("/v1/admin/reindex", { token: admin.token, body: { model } });
@@ -336,7 +348,12 @@ describe("the job pipeline, end to end", () => {
       { timeoutMs: 60_000, between: sweep, what: "every reindex page to be done" },
     );
     expect(pages).toBeGreaterThanOrEqual(Math.ceil(expected / REINDEX_PAGE_SIZE));
-    const collection = await store.getCollection({ name: `entries-${model}` });
-    expect(await collection.count()).toBe(expected);
+    let indexed = 0;
+    for (const { userId } of writers) {
+      indexed += await (
+        await store.getCollection({ name: writerVectorCollectionName(model, userId) })
+      ).count();
+    }
+    expect(indexed).toBe(expected);
   }, 90_000);
 });
