@@ -12,6 +12,8 @@ const PENDING_TTL_SECONDS = 60;
 const STREAMING_TTL_SECONDS = 5 * 60;
 const STORED_TTL_SECONDS = 24 * 60 * 60;
 const TIMEOUT_MS = 1_000;
+/** Retry-After when the store cannot claim a key. */
+const STORE_DOWN_RETRY_SECONDS = 5;
 const encoder = new TextEncoder();
 
 const recordSchema = z.union([
@@ -63,8 +65,9 @@ export async function idempotencyFingerprint(
  * not stored: a retry runs again. A streamed answer (SSE) holds the key while it streams and is stored as
  * the events sent, so a retry replays them instead of running the model again; a stream the client left
  * early is stored as far as it got. Answers that hand out credentials are never stored
- * (`CREDENTIAL_ISSUING_POSTS`). When Redis is unreachable the request runs without the guarantee
- * rather than failing.
+ * (`CREDENTIAL_ISSUING_POSTS`). When Redis is unreachable a request carrying a key is refused with 503
+ * and Retry-After rather than run without the guarantee (a careful client's retry would otherwise make
+ * a duplicate); one without a key runs as usual.
  */
 /**
  * POSTs whose answer hands out a credential (an API key, fresh tokens, a join secret, a node token). Their
@@ -139,7 +142,12 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   } catch (err) {
     if (err instanceof InkwellError) throw err;
     warn();
-    return next();
+    // The client asked for at-most-once: running the write unguarded could make a retry a duplicate.
+    throw new InkwellError(
+      "SERVICE_UNAVAILABLE",
+      "The idempotency store is unreachable, so this request cannot be guarded against running twice; retry shortly (or send it without Idempotency-Key).",
+      { headers: { "Retry-After": String(STORE_DOWN_RETRY_SECONDS) } },
+    );
   }
 
   const store = async (status: number, text: string, contentType: string | null) => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { callWithEnv, createKey, expectProblem, newPassword, registerUser, uniqueEmail } from "../harness.ts";
+import {
+  call,
+  callWithEnv,
+  createKey,
+  expectProblem,
+  newPassword,
+  registerUser,
+  uniqueEmail,
+} from "../harness.ts";
 
 /** Nothing listens on port 9 (discard): every Redis call fails fast, like an outage. */
 const redisDown = { UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" };
@@ -43,5 +51,20 @@ describe.concurrent("when Redis is unreachable", () => {
       401,
       "UNAUTHENTICATED",
     );
+  });
+
+  it("refuses a write carrying Idempotency-Key (503, Retry-After) rather than run it unguarded, and stores nothing", async () => {
+    const user = await registerUser();
+    const res = await callWithEnv(redisDown, "/v1/entries", {
+      token: user.accessToken,
+      body: { content: "A walk by the river before the rain." },
+      headers: { "Idempotency-Key": "outage-1" },
+    });
+    const problem = await expectProblem(res, 503, "SERVICE_UNAVAILABLE");
+    expect(problem.detail).toMatch(/Idempotency-Key/);
+    expect(res.headers.get("Retry-After")).toBe("5");
+    const list = await call("/v1/entries", { token: user.accessToken });
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { items: unknown[] }).items).toHaveLength(0);
   });
 });
