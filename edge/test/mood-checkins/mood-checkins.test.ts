@@ -86,7 +86,9 @@ describe.concurrent("mood check-ins", () => {
     expect(await expectValidationPaths(await checkIn(user, { mood: 5, at: "yesterday" }))).toEqual(["at"]);
     const nextWeek = new Date(Date.now() + 7 * 86_400_000).toISOString();
     expect(await expectValidationPaths(await checkIn(user, { mood: 5, at: nextWeek }))).toEqual(["at"]);
-    expect(await expectValidationPaths(await checkIn(user, { mood: 5, content: "not here" }))).toEqual(["(root)"]);
+    expect(await expectValidationPaths(await checkIn(user, { mood: 5, content: "not here" }))).toEqual([
+      "(root)",
+    ]);
     expect(
       await expectValidationPaths(await call("/v1/mood-checkins?from=soon", { token: user.accessToken })),
     ).toEqual(["from"]);
