@@ -1,3 +1,4 @@
+import { writerVectorCollectionName } from "@inkwell/shared";
 import { ChromaClient } from "chromadb";
 import type postgres from "postgres";
 import type { RequestLog } from "./careful-client.ts";
@@ -133,11 +134,20 @@ export async function checkInvariants(input: {
   const models = [...new Set(rows.map((r) => r.embedding_model).filter((m): m is string => m !== null))];
   const expected = new Set(live.filter((r) => r.embedding_model !== null).map((r) => r.id));
   const inChroma = new Set<string>();
+  // Each writer's own collection of each model (a writer with nothing indexed yet has none).
   for (const model of models) {
-    const collection = await client.getCollection({ name: `entries-${model}` });
-    for (let i = 0; i < allIds.length; i += 200) {
-      const got = await collection.get({ ids: allIds.slice(i, i + 200), include: [] });
-      for (const id of got.ids) inChroma.add(id);
+    for (const userId of userIds) {
+      let collection: Awaited<ReturnType<ChromaClient["getCollection"]>>;
+      try {
+        collection = await client.getCollection({ name: writerVectorCollectionName(model, userId) });
+      } catch (error) {
+        if ((error as Error).name === "ChromaNotFoundError") continue;
+        throw error;
+      }
+      for (let i = 0; i < allIds.length; i += 200) {
+        const got = await collection.get({ ids: allIds.slice(i, i + 200), include: [] });
+        for (const id of got.ids) inChroma.add(id);
+      }
     }
   }
   const missing = [...expected].filter((id) => !inChroma.has(id));

@@ -135,8 +135,15 @@ export function treeRssMiB(pid: number, apart: ReadonlySet<number> = new Set()):
     }
     let kib = 0;
     for (const member of tree) {
-      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${member}/status`, "utf8"));
-      kib += Number(match?.[1] ?? 0);
+      let status: string;
+      try {
+        status = readFileSync(`/proc/${member}/status`, "utf8");
+      } catch {
+        // A short-lived child that exited since the scan holds no memory any more; only the root must exist.
+        if (member === pid) throw new Error(`process ${pid} is gone`);
+        continue;
+      }
+      kib += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
     }
     return Math.round((kib / 1024) * 10) / 10;
   } catch {

@@ -437,6 +437,9 @@ export async function startUpstashRestServer(
     const multi = send(tx, "MULTI", []);
     const queued = commands.map((c, i) => send(tx, c.name, adapted[i]!.args));
     const exec = send(tx, "EXEC", []);
+    // Awaited below, after the queueing replies; a connection lost meanwhile (Redis restarting) rejects
+    // it first, which must not count as an unhandled rejection of the whole process.
+    exec.catch(() => undefined);
     const [multiOutcome, ...queueOutcomes] = await Promise.allSettled([multi, ...queued]);
     let replies: unknown;
     try {
