@@ -49,11 +49,37 @@ export function purgeRetryDelayMs(attempts: number): number {
 export const QSTASH_RETRIES = 3;
 /** Per delivery; a journal entry takes milliseconds to analyse, so a minute means the node is stuck. */
 export const DELIVERY_TIMEOUT_SECONDS = 60;
+/** How long past its kind's delivery timeout a `running` job may stay silent before the sweep reclaims it. */
+export const LEASE_GRACE_MS = 60_000;
+
 /**
  * A job `running` this long without any callback is presumed lost (an edge that died between claiming
- * and publishing, a message QStash dropped): comfortably more than every retry of every delivery.
+ * and publishing, a message QStash dropped, a node that hangs): a delivery that is answered at all is
+ * answered within its kind's timeout, so the lease is that timeout and a grace. QStash may still be
+ * retrying a hung node when the lease ends; those retries name the attempt they belong to, and a late
+ * failure of an older attempt changes nothing, a late success is applied once.
  */
-export const RUNNING_LEASE_MS = 10 * 60_000;
+export function runningLeaseMs(kind: string): number {
+  return (JOB_KINDS[kind]?.timeoutSeconds ?? DELIVERY_TIMEOUT_SECONDS) * 1000 + LEASE_GRACE_MS;
+}
+
+/**
+ * A job failed for a cause that clears by itself (no node answered, a node timed out, answered 5xx or
+ * garbage) is queued again by the sweep after a pause, one attempt each time, until it has had this many
+ * attempts in all; then it stays failed for an administrator. A failure the node meant (a 4xx, a result
+ * for another vector space) is never retried on its own.
+ */
+export const MAX_TOTAL_ATTEMPTS = MAX_ATTEMPTS + 6;
+
+/** The pause before a failed job's next retry: 30 s after its last regular attempt, doubling, at most 10 min. */
+export function failedRetryDelayMs(attempts: number): number {
+  return Math.min(10 * 60_000, 30_000 * 2 ** Math.max(0, attempts - MAX_ATTEMPTS));
+}
+
+/** Marks a failed job's cause, in its `result`: the sweep retries only failures whose cause was transient. */
+export function failureResult(transient: boolean): Record<string, unknown> {
+  return { failure: transient ? "transient" : "permanent" };
+}
 /** Deliveries in flight per node on the real QStash (flow control); the node batches within that. */
 const NODE_PARALLELISM = 32;
 
@@ -461,36 +487,39 @@ export interface SweepResult {
 }
 
 /**
- * The outbox sweep (every minute): jobs `running` past their lease go back to the queue (or fail once
- * out of attempts), then every due queued job is dispatched, so neither a publish that never happened
- * nor a message lost downstream leaves an entry unanalysed.
+ * The outbox sweep (every minute): jobs `running` past their kind's lease go back to the queue (or fail
+ * once out of attempts), jobs failed for a transient cause are queued again after their pause, then every
+ * due queued job is dispatched, so neither a publish that never happened, a message lost downstream nor
+ * an outage longer than a job's attempts leaves an entry unanalysed.
  */
 export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } = {}): Promise<SweepResult> {
   const { db } = deps;
-  const leaseCutoff = new Date(Date.now() - RUNNING_LEASE_MS);
-  const expired = await db
+  // The shortest lease of any kind: the candidates; each one's own lease decides below.
+  const kinds = Object.keys(JOB_KINDS);
+  const leaseCutoff = new Date(Date.now() - Math.min(...kinds.map(runningLeaseMs)));
+  const candidates = await db
     .select({
       id: jobs.id,
       attempts: jobs.attempts,
       kind: jobs.kind,
       payload: jobs.payload,
       entryId: jobs.entryId,
+      startedAt: jobs.startedAt,
     })
     .from(jobs)
-    .where(
-      and(
-        eq(jobs.status, "running"),
-        inArray(jobs.kind, Object.keys(JOB_KINDS)),
-        lte(jobs.startedAt, leaseCutoff),
-      ),
-    )
+    .where(and(eq(jobs.status, "running"), inArray(jobs.kind, kinds), lte(jobs.startedAt, leaseCutoff)))
+    .orderBy(asc(jobs.startedAt))
     .limit(500);
+  const expired = candidates.filter(
+    (job) => job.startedAt && job.startedAt.getTime() <= Date.now() - runningLeaseMs(job.kind),
+  );
   let requeued = 0;
   let failed = 0;
   for (const job of expired) {
     const outOfAttempts = job.attempts >= MAX_ATTEMPTS && !NEVER_GIVE_UP.has(job.kind);
     const now = new Date();
     const backoff = job.attempts >= MAX_ATTEMPTS ? purgeRetryDelayMs(job.attempts) : 0;
+    const leaseEnd = new Date(now.getTime() - runningLeaseMs(job.kind));
     const changed = await db
       .update(jobs)
       .set(
@@ -498,6 +527,7 @@ export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } 
           ? {
               status: "failed",
               error: "No node answered within the lease, on any attempt.",
+              result: failureResult(true),
               finishedAt: now,
               updatedAt: now,
             }
@@ -509,7 +539,7 @@ export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } 
               updatedAt: now,
             },
       )
-      .where(and(eq(jobs.id, job.id), eq(jobs.status, "running"), lte(jobs.startedAt, leaseCutoff)))
+      .where(and(eq(jobs.id, job.id), eq(jobs.status, "running"), lte(jobs.startedAt, leaseEnd)))
       .returning({ id: jobs.id });
     if (changed.length === 0) continue;
     if (outOfAttempts) {
@@ -521,6 +551,7 @@ export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } 
     }
   }
   requeued += await requeueFailedPurges(db);
+  requeued += await retryTransientFailures(db);
   const dispatched = await dispatchWaiting(deps, { limit: options.limit ?? 200, dueOnly: true });
   return { requeued, failed, dispatched };
 }
@@ -549,6 +580,73 @@ async function requeueFailedPurges(db: Database): Promise<number> {
     .where(and(inArray(jobs.id, stuck), eq(jobs.status, "failed")))
     .returning({ id: jobs.id });
   return requeued.length;
+}
+
+/**
+ * Failed jobs whose cause was transient go back to the queue once their pause is over (a few per sweep),
+ * so an entry whose analysis failed during an outage is analysed once the system is healthy. Kinds with
+ * an edge-side fallback already served the writer when they failed, and purges are never failed.
+ */
+async function retryTransientFailures(db: Database): Promise<number> {
+  const kinds = Object.entries(JOB_KINDS)
+    .filter(([kind, def]) => !def.withoutNode && !NEVER_GIVE_UP.has(kind))
+    .map(([kind]) => kind);
+  const now = new Date();
+  const due = await db
+    .select({ id: jobs.id, kind: jobs.kind, payload: jobs.payload, entryId: jobs.entryId, error: jobs.error })
+    .from(jobs)
+    .where(
+      and(
+        eq(jobs.status, "failed"),
+        inArray(jobs.kind, kinds),
+        sql`${jobs.result}->>'failure' = 'transient'`,
+        sql`${jobs.attempts} < ${MAX_TOTAL_ATTEMPTS}`,
+        sql`${jobs.finishedAt} <= ${now.toISOString()}::timestamptz - make_interval(secs => least(600, 30 * power(2, greatest(0, ${jobs.attempts} - ${MAX_ATTEMPTS}))))`,
+      ),
+    )
+    .orderBy(asc(jobs.finishedAt))
+    .limit(50);
+  let requeued = 0;
+  for (const job of due) {
+    const previous = (job.error ?? "").split(" Queued again")[0];
+    const changed = await db
+      .update(jobs)
+      .set({
+        status: "queued",
+        nodeId: null,
+        finishedAt: null,
+        result: null,
+        error: `${previous} Queued again after a pause: its cause may have cleared.`,
+        availableAt: now,
+        updatedAt: now,
+      })
+      .where(and(eq(jobs.id, job.id), eq(jobs.status, "failed")))
+      .returning({ id: jobs.id });
+    if (changed.length === 0) continue;
+    requeued += 1;
+    await markAnalysisPending(db, job);
+  }
+  return requeued;
+}
+
+/** The entry shows `pending` again while a failed analysis is retried (unless it was edited meanwhile). */
+async function markAnalysisPending(
+  db: Database,
+  job: { kind: string; payload: Record<string, unknown>; entryId: string | null },
+): Promise<void> {
+  if (job.kind !== ANALYZE_ENTRY_JOB || !job.entryId) return;
+  const payload = analyzePayload.safeParse(job.payload);
+  if (!payload.success) return;
+  await db
+    .update(entryAnalyses)
+    .set({ status: "pending", error: null, updatedAt: new Date() })
+    .where(
+      and(
+        eq(entryAnalyses.entryId, job.entryId),
+        eq(entryAnalyses.contentVersion, payload.data.contentVersion),
+        eq(entryAnalyses.status, "failed"),
+      ),
+    );
 }
 
 /** The entry shows `failed` with the reason, unless it has been edited since (then a newer job owns it). */

@@ -22,9 +22,11 @@ import {
   analyzePayload,
   createReindexJob,
   dispatchJob,
+  failureResult,
   finishJob,
   JOB_KINDS,
   MAX_ATTEMPTS,
+  MAX_TOTAL_ATTEMPTS,
   markAnalysisFailed,
   NEVER_GIVE_UP,
   type PipelineDeps,
@@ -158,20 +160,25 @@ async function purgeAfterLostJob(deps: PipelineDeps, callback: QStashCallback): 
   for (const purgeJobId of purges) await dispatchJob(deps, purgeJobId);
 }
 
-/** Why a delivery failed, in words for `GET /v1/jobs/{id}`: a status and the node's problem detail. */
-function failureReason(callback: QStashCallback): { text: string; unreachable: boolean } {
+/**
+ * Why a delivery failed, in words for `GET /v1/jobs/{id}`: a status and the node's problem detail; and
+ * whether the cause is transient (no answer, a timeout, 5xx, rate limiting), so the job is retried later.
+ */
+function failureReason(callback: QStashCallback): { text: string; unreachable: boolean; transient: boolean } {
   // No HTTP answer, or a tunnel/proxy saying the origin is gone: the node itself is not there.
   const unreachable = [0, 502, 504, 521, 522, 523, 530].includes(callback.status);
+  const transient = unreachable || callback.status >= 500 || [408, 425, 429].includes(callback.status);
   if (callback.status === 0) {
     return {
       text: `the node could not be reached (${(callback.error ?? "no response").slice(0, 80)})`,
       unreachable,
+      transient,
     };
   }
   // Loosely: any answer with a `detail` (our nodes answer RFC 9457 problems).
   const problem = problemSchema.pick({ detail: true }).safeParse(parseJson(decodeBase64(callback.body)));
   const detail = problem.success ? `: ${problem.data.detail.slice(0, 160)}` : "";
-  return { text: `the node answered HTTP ${callback.status}${detail}`, unreachable };
+  return { text: `the node answered HTTP ${callback.status}${detail}`, unreachable, transient };
 }
 
 /** Vectors of one model must all have its dimensions, or search compares vectors of different spaces. */
@@ -380,9 +387,11 @@ export async function handleSuccessCallback(
   }
   const job = ref;
   const answer = parseJson(decodeBase64(callback.body));
-  // A 2xx answer the edge cannot use counts as a failed attempt: the job goes to another node.
-  const refuse = async (reason: string) => ({
-    ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, reason, false)),
+  // A 2xx answer the edge cannot use counts as a failed attempt: the job goes to another node. Garbage
+  // or a node without a vector store is transient (another node, or this one later, can do it); a result
+  // for another entry, version or vector space is not.
+  const refuse = async (reason: string, transient = true) => ({
+    ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, reason, { unreachable: false, transient })),
     jobId: ref.jobId,
   });
   if (job.kind === ANALYZE_ENTRY_JOB) {
@@ -392,7 +401,7 @@ export async function handleSuccessCallback(
     }
     const applied = await applyAnalysis(deps, ref.jobId, result.data);
     if (applied.outcome === "mismatch") {
-      return await refuse("the node answered for another entry, version or vector space");
+      return await refuse("the node answered for another entry, version or vector space", false);
     }
     const { outcome, userId } = applied;
     if (outcome === "applied" && userId) await discoverAfterAnalysis(deps, userId);
@@ -457,16 +466,18 @@ export async function handleSuccessCallback(
 
 /**
  * One attempt failed for good (QStash's retries to that node are spent). The job goes to another node,
- * up to MAX_ATTEMPTS, then fails with the reason. A late failure of an attempt that is no longer the
- * current one (the job was re-dispatched meanwhile, or already done) changes nothing.
+ * up to MAX_ATTEMPTS, then fails with the reason; a transient cause is marked so the sweep retries it
+ * once the cause may have cleared. A late failure of an attempt that is no longer the current one (the
+ * job was re-dispatched meanwhile, or already done) changes nothing.
  */
 export async function handleFailedAttempt(
   deps: PipelineDeps,
   jobId: string,
   attempt: number | undefined,
   reason: string,
-  unreachable: boolean,
+  cause: { unreachable: boolean; transient: boolean },
 ): Promise<{ outcome: CallbackOutcome; userId?: string }> {
+  const { unreachable } = cause;
   const { db } = deps;
   const decided = await db.transaction(async (tx) => {
     if (!(await lockJobOwners(tx, jobId))) return { outcome: "unknown-job" as const };
@@ -476,7 +487,10 @@ export async function handleFailedAttempt(
     if (attempt !== undefined && attempt !== job.attempts)
       return { outcome: "ignored-stale-attempt" as const };
     const now = new Date();
-    const text = `Attempt ${job.attempts} of ${MAX_ATTEMPTS} failed: ${reason}.`;
+    const text =
+      job.attempts <= MAX_ATTEMPTS
+        ? `Attempt ${job.attempts} of ${MAX_ATTEMPTS} failed: ${reason}.`
+        : `Retry ${job.attempts - MAX_ATTEMPTS} of ${MAX_TOTAL_ATTEMPTS - MAX_ATTEMPTS} after failing failed: ${reason}.`;
     if (job.attempts >= MAX_ATTEMPTS && NEVER_GIVE_UP.has(job.kind)) {
       // Vectors of deleted entries must leave the index eventually: a purge is never given up, only
       // retried further and further apart.
@@ -496,7 +510,13 @@ export async function handleFailedAttempt(
     if (job.attempts >= MAX_ATTEMPTS) {
       await tx
         .update(jobs)
-        .set({ status: "failed", error: text, finishedAt: now, updatedAt: now })
+        .set({
+          status: "failed",
+          error: text,
+          result: failureResult(cause.transient),
+          finishedAt: now,
+          updatedAt: now,
+        })
         .where(eq(jobs.id, jobId));
       return { outcome: "failed" as const, job };
     }
@@ -535,9 +555,9 @@ export async function handleFailureCallback(
     if (ref.outcome === "unknown-job") await purgeAfterLostJob(deps, callback);
     return { outcome: ref.outcome, ...(ref.jobId ? { jobId: ref.jobId } : {}) };
   }
-  const { text, unreachable } = failureReason(callback);
+  const { text, unreachable, transient } = failureReason(callback);
   return {
-    ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, text, unreachable)),
+    ...(await handleFailedAttempt(deps, ref.jobId, ref.attempt, text, { unreachable, transient })),
     jobId: ref.jobId,
   };
 }

@@ -2,20 +2,33 @@ import { uuidv7 } from "@inkwell/shared";
 import { Client as QStashClient } from "@upstash/qstash";
 import { eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { jobs } from "../../src/db/schema/index.ts";
+import { entryAnalyses, jobs } from "../../src/db/schema/index.ts";
 import { parseEnv } from "../../src/env.ts";
 import {
+  DELIVERY_TIMEOUT_SECONDS,
   dispatchJob,
+  failedRetryDelayMs,
   MAX_ATTEMPTS,
+  MAX_TOTAL_ATTEMPTS,
   type PipelineDeps,
-  RUNNING_LEASE_MS,
+  runningLeaseMs,
   waitBackoffMs,
 } from "../../src/services/job-dispatch.ts";
 import { jobSweepTask } from "../../src/services/job-sweep-cron.ts";
 import { type NodeCandidate, nodeStatus, pickNode } from "../../src/services/nodes.ts";
 import { createEntry, json } from "../entries/helpers.ts";
-import { call, edgeEnv, registerAdmin, registerUser, testDb } from "../harness.ts";
-import { beat, CALLBACK, eventually, FAILURE, publicUrl, registerNode, removeTestNodes } from "./helpers.ts";
+import { call, edgeEnv, registerAdmin, registerUser, type TestUser, testDb } from "../harness.ts";
+import {
+  beat,
+  CALLBACK,
+  deliveredCallback,
+  eventually,
+  FAILURE,
+  postSigned,
+  publicUrl,
+  registerNode,
+  removeTestNodes,
+} from "./helpers.ts";
 
 afterAll(removeTestNodes);
 
@@ -199,7 +212,7 @@ describe("the cron sweep", () => {
     const user = await registerUser();
     const entry = await createEntry(user, { content: "The publish of this one was lost." });
     const forgotten = await purgeJob(user.id, entry.id, { availableAt: new Date(Date.now() - 60_000) });
-    const leaseAgo = new Date(Date.now() - RUNNING_LEASE_MS - 60_000);
+    const leaseAgo = new Date(Date.now() - runningLeaseMs("purge-entry-vectors") - 60_000);
     const lost = await purgeJob(user.id, entry.id, { status: "running", attempts: 1, startedAt: leaseAgo });
     const exhausted = await purgeJob(user.id, entry.id, {
       status: "running",
@@ -219,6 +232,148 @@ describe("the cron sweep", () => {
     // Running it again is harmless.
     await jobSweepTask.run(ctx());
     expect(await state(lost)).toMatchObject({ status: "running", attempts: 2 });
+  });
+
+  it("reclaims a silent running job soon after its own kind's timeout, not before", async () => {
+    const user = await registerUser();
+    const entry = await createEntry(user, { content: "Its node went quiet mid-analysis." });
+    const past = (ms: number) => new Date(Date.now() - ms);
+    // An analysis is answered within a minute or never: a little past its lease, it is reclaimed.
+    const analysisLease = runningLeaseMs("analyze-entry");
+    expect(analysisLease).toBeLessThanOrEqual((DELIVERY_TIMEOUT_SECONDS + 60) * 1000);
+    const analysis = uuidv7();
+    // A written reflection may take two minutes per delivery: at the same age it is still running.
+    const reflectionLease = runningLeaseMs("write-reflection");
+    expect(reflectionLease).toBeGreaterThan(analysisLease + 30_000);
+    const reflection = uuidv7();
+    const fresh = uuidv7();
+    await testDb()
+      .insert(jobs)
+      .values([
+        {
+          id: analysis,
+          userId: user.id,
+          entryId: entry.id,
+          kind: "analyze-entry",
+          status: "running",
+          attempts: 1,
+          payload: { entryId: entry.id, contentVersion: 1 },
+          startedAt: past(analysisLease + 10_000),
+        },
+        {
+          id: fresh,
+          userId: user.id,
+          entryId: entry.id,
+          kind: "analyze-entry",
+          status: "running",
+          attempts: 1,
+          payload: { entryId: entry.id, contentVersion: 1 },
+          startedAt: past(analysisLease - 10_000),
+        },
+        {
+          id: reflection,
+          userId: user.id,
+          kind: "write-reflection",
+          status: "running",
+          attempts: 1,
+          payload: {},
+          startedAt: past(analysisLease + 10_000),
+        },
+      ]);
+
+    await jobSweepTask.run(ctx());
+
+    const state = async (id: string) => (await testDb().select().from(jobs).where(eq(jobs.id, id)))[0];
+    // Back in the queue (no node here serves the analysis models, so it waits for one).
+    expect(await state(analysis)).toMatchObject({ status: "queued", attempts: 1 });
+    expect(await state(fresh)).toMatchObject({ status: "running", attempts: 1 });
+    expect(await state(reflection)).toMatchObject({ status: "running", attempts: 1 });
+  });
+
+  it("queues a job that failed for a transient cause again after a growing pause, up to a cap; a permanent failure stays failed", async () => {
+    const user = await registerUser();
+    const state = async (id: string) => (await testDb().select().from(jobs).where(eq(jobs.id, id)))[0];
+    const analysisStatus = async (entryId: string) =>
+      (await testDb().select().from(entryAnalyses).where(eq(entryAnalyses.entryId, entryId)))[0]?.status;
+    /** An entry whose analysis job fails on its last attempt with `status` from the node. */
+    const failOnLastAttempt = async (who: TestUser, status: number) => {
+      const entry = await createEntry(who, { content: `The node answers ${status} on this one.` });
+      const jobId = uuidv7();
+      await testDb()
+        .insert(jobs)
+        .values({
+          id: jobId,
+          userId: who.id,
+          entryId: entry.id,
+          kind: "analyze-entry",
+          status: "running",
+          attempts: MAX_ATTEMPTS,
+          payload: { entryId: entry.id, contentVersion: 1 },
+          startedAt: new Date(),
+        });
+      await failAttempt(jobId, MAX_ATTEMPTS, status);
+      return { entryId: entry.id, jobId };
+    };
+    const failAttempt = async (jobId: string, attempt: number, status: number) => {
+      const body = await deliveredCallback({
+        status,
+        answer: { code: "X", detail: status >= 500 ? "The node is restarting" : "The request is malformed" },
+        source: { jobId, attempt },
+      });
+      expect((await json<{ outcome: string }>(await postSigned(FAILURE, body), 200)).outcome).toBe("failed");
+    };
+    /** Moves a failed job's failure `ms` into the past, as the clock would. */
+    const failedAgo = async (jobId: string, ms: number) =>
+      await testDb()
+        .update(jobs)
+        .set({ finishedAt: new Date(Date.now() - ms) })
+        .where(eq(jobs.id, jobId));
+
+    const transient = await failOnLastAttempt(user, 503);
+    const permanent = await failOnLastAttempt(user, 400);
+    expect(await state(transient.jobId)).toMatchObject({ status: "failed" });
+    expect(await analysisStatus(transient.entryId)).toBe("failed");
+
+    // Not before its pause is over.
+    await failedAgo(transient.jobId, failedRetryDelayMs(MAX_ATTEMPTS) - 5_000);
+    await jobSweepTask.run(ctx());
+    expect(await state(transient.jobId)).toMatchObject({ status: "failed" });
+
+    await failedAgo(transient.jobId, failedRetryDelayMs(MAX_ATTEMPTS) + 1_000);
+    await failedAgo(permanent.jobId, 24 * 3_600_000);
+    await jobSweepTask.run(ctx());
+    // Queued again (waiting for a node that serves the analysis models), the entry pending again.
+    const requeued = await state(transient.jobId);
+    expect(requeued).toMatchObject({ status: "queued", attempts: MAX_ATTEMPTS });
+    expect(requeued?.error).toMatch(/queued again/i);
+    expect(await analysisStatus(transient.entryId)).toBe("pending");
+    expect(await state(permanent.jobId)).toMatchObject({ status: "failed" });
+    expect(await analysisStatus(permanent.entryId)).toBe("failed");
+
+    // Its next attempt fails too: the pause before the one after is longer.
+    await testDb()
+      .update(jobs)
+      .set({ status: "running", attempts: MAX_ATTEMPTS + 1, startedAt: new Date() })
+      .where(eq(jobs.id, transient.jobId));
+    await failAttempt(transient.jobId, MAX_ATTEMPTS + 1, 502);
+    expect(failedRetryDelayMs(MAX_ATTEMPTS + 1)).toBeGreaterThan(failedRetryDelayMs(MAX_ATTEMPTS));
+    await failedAgo(transient.jobId, failedRetryDelayMs(MAX_ATTEMPTS) + 1_000);
+    await jobSweepTask.run(ctx());
+    expect(await state(transient.jobId)).toMatchObject({ status: "failed" });
+    await failedAgo(transient.jobId, failedRetryDelayMs(MAX_ATTEMPTS + 1) + 1_000);
+    await jobSweepTask.run(ctx());
+    expect(await state(transient.jobId)).toMatchObject({ status: "queued" });
+
+    // Once it has had every attempt it may, it stays failed for an administrator.
+    await testDb()
+      .update(jobs)
+      .set({ status: "running", attempts: MAX_TOTAL_ATTEMPTS, startedAt: new Date() })
+      .where(eq(jobs.id, transient.jobId));
+    await failAttempt(transient.jobId, MAX_TOTAL_ATTEMPTS, 503);
+    await failedAgo(transient.jobId, 24 * 3_600_000);
+    await jobSweepTask.run(ctx());
+    expect(await state(transient.jobId)).toMatchObject({ status: "failed" });
+    expect(await analysisStatus(transient.entryId)).toBe("failed");
   });
 
   it("is registered for the every-minute trigger", async () => {
