@@ -1,5 +1,6 @@
 import { uuidv7 } from "@inkwell/shared";
 import { eq } from "drizzle-orm";
+import type { Tx } from "../db/client.ts";
 import { apiKeys, jobs, userDataKeys, users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { putCache } from "../lib/cache.ts";
@@ -20,8 +21,13 @@ export const PURGE_USER_VECTORS_JOB = "purge-user-vectors";
  * any job still in flight for this user finds no rows to write into when it lands. Every Redis key of
  * the user (cached views and auth state, idempotency records, query vectors, rate-limit windows, reply
  * slots) goes in one step: they live under the user's prefix, the varying ones named in the user's index.
+ * `record` runs inside the deleting transaction (an administrator's audit row).
  */
-export async function deleteAccount(services: Services, userId: string): Promise<{ purgeJobId: string }> {
+export async function deleteAccount(
+  services: Services,
+  userId: string,
+  record?: (tx: Tx, purgeJobId: string) => Promise<void>,
+): Promise<{ purgeJobId: string }> {
   const { db, redis } = services;
   const purgeJobId = uuidv7();
   const keyHashes = await db.transaction(async (tx) => {
@@ -39,6 +45,8 @@ export async function deleteAccount(services: Services, userId: string): Promise
     await tombstoneUser(tx, userId);
     // Deliberately without userId: the row must outlive the user it cleans up after.
     await tx.insert(jobs).values({ id: purgeJobId, kind: PURGE_USER_VECTORS_JOB, payload: { userId } });
+    // An administrator's audit row commits with the deletion or not at all.
+    await record?.(tx, purgeJobId);
     return keys.map((k) => k.keyHash);
   });
   services.dataKeys.forget(userId);

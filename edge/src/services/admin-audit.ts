@@ -18,18 +18,35 @@ export interface AdminAction {
 }
 
 /**
- * Writes one audit row. Inside the action's own transaction where the action has one, so an action
- * and its record commit together; otherwise right after the action succeeded. A replayed
- * `Idempotency-Key` answers from the stored response and records nothing twice.
+ * Writes one audit row, always inside the action's own transaction: an action and its record commit
+ * together or not at all, so the log never misses a change that happened nor shows one that did not.
+ * A replayed `Idempotency-Key` answers from the stored response and records nothing twice.
  */
-export async function recordAdminAction(db: Database | Tx, action: AdminAction): Promise<void> {
-  await db.insert(adminAuditLog).values({
+export async function recordAdminAction(tx: Tx, action: AdminAction): Promise<void> {
+  await tx.insert(adminAuditLog).values({
     id: uuidv7(),
     actorId: action.actorId,
     action: action.action,
     targetType: action.targetType,
     targetId: action.targetId,
     detail: action.detail ?? {},
+  });
+}
+
+/**
+ * Runs an administrator's change and writes its audit row in one transaction. `record` sees what the
+ * change returned (a new id, a count). Anything sent outside Postgres (caches, QStash) belongs after
+ * this returns, since a transaction may run again (db/client.ts).
+ */
+export async function audited<T>(
+  db: Database,
+  change: (tx: Tx) => Promise<T>,
+  record: (result: T) => AdminAction,
+): Promise<T> {
+  return await db.transaction(async (tx) => {
+    const result = await change(tx);
+    await recordAdminAction(tx, record(result));
+    return result;
   });
 }
 

@@ -13,7 +13,7 @@ import {
   uuidv7,
 } from "@inkwell/shared";
 import { and, count, desc, eq, inArray, isNull } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { Database, Tx } from "../db/client.ts";
 import { nodeJoinSecrets, nodes } from "../db/schema/index.ts";
 import type { AppConfig } from "../env.ts";
 import { nodeUrl } from "./nodes.ts";
@@ -39,7 +39,7 @@ function toJoinSecret(row: SecretRow, enrolled: number): JoinSecret {
 
 /** A new join secret: 256 random bits, shown once, kept as its SHA-256. */
 export async function createJoinSecret(
-  db: Database,
+  db: Database | Tx,
   input: CreateJoinSecretRequest,
 ): Promise<CreatedJoinSecret> {
   const secret = `${JOIN_SECRET_PREFIX}${base64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
@@ -80,7 +80,7 @@ export async function listJoinSecrets(db: Database): Promise<JoinSecret[]> {
  * rotation must not take the pool down) unless `removeNodes`, for a secret that leaked.
  */
 export async function revokeJoinSecret(
-  db: Database,
+  db: Database | Tx,
   id: string,
   options: { removeNodes: boolean },
 ): Promise<{ removedNodes: number }> {

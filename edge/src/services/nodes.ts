@@ -13,7 +13,7 @@ import {
   uuidv7,
 } from "@inkwell/shared";
 import { and, asc, count, eq, inArray, isNotNull, sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { Database, Tx } from "../db/client.ts";
 import { jobs, nodes } from "../db/schema/index.ts";
 import type { AppConfig } from "../env.ts";
 
@@ -66,32 +66,30 @@ export function nodeUrl(url: string, environment: AppConfig["ENVIRONMENT"]): str
   return url.replace(/\/+$/, "");
 }
 
-/** An administrator moves a node to a new URL (the only way its URL changes); logged. */
+/**
+ * An administrator moves a node to a new URL (the only way its URL changes). Answers the URL it had, so
+ * the caller can log the move once it is committed.
+ */
 export async function updateNodeUrl(
-  db: Database,
+  db: Database | Tx,
   nodeId: string,
   input: UpdateNodeRequest,
   environment: AppConfig["ENVIRONMENT"],
-  adminId: string,
-): Promise<void> {
+): Promise<{ from: string; to: string }> {
   const url = nodeUrl(input.url, environment);
-  const [before] = await db.select({ url: nodes.url }).from(nodes).where(eq(nodes.id, nodeId)).limit(1);
+  const [before] = await db
+    .select({ url: nodes.url })
+    .from(nodes)
+    .where(eq(nodes.id, nodeId))
+    .for("update")
+    .limit(1);
   if (!before) throw new InkwellError("NOT_FOUND", "No node with that id.");
   await db.update(nodes).set({ url, reportedUrl: null, updatedAt: new Date() }).where(eq(nodes.id, nodeId));
-  console.warn(
-    JSON.stringify({
-      level: "warn",
-      msg: "node url changed by an administrator",
-      nodeId,
-      adminId,
-      from: before.url,
-      to: url,
-    }),
-  );
+  return { from: before.url, to: url };
 }
 
 export async function registerNode(
-  db: Database,
+  db: Database | Tx,
   secret: string,
   input: CreateNodeRequest,
   environment: AppConfig["ENVIRONMENT"],
@@ -184,7 +182,7 @@ export async function listNodes(
 }
 
 /** Stops new work reaching the node; what it already has finishes and its results are accepted. */
-export async function setDraining(db: Database, nodeId: string, draining: boolean): Promise<void> {
+export async function setDraining(db: Database | Tx, nodeId: string, draining: boolean): Promise<void> {
   const updated = await db
     .update(nodes)
     .set({ draining, updatedAt: new Date() })
@@ -194,7 +192,7 @@ export async function setDraining(db: Database, nodeId: string, draining: boolea
 }
 
 /** Its token stops working at once; jobs in flight keep running and are re-dispatched if they fail. */
-export async function removeNode(db: Database, nodeId: string): Promise<void> {
+export async function removeNode(db: Database | Tx, nodeId: string): Promise<void> {
   const deleted = await db.delete(nodes).where(eq(nodes.id, nodeId)).returning({ id: nodes.id });
   if (deleted.length === 0) throw new InkwellError("NOT_FOUND", "No node with that id.");
 }

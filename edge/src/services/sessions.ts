@@ -192,9 +192,14 @@ export async function revokeFamilyOf(services: Services, presented: string): Pro
 
 /**
  * Signs the user out everywhere: every refresh token is revoked and the token version bumped, so
- * access tokens already handed out stop working on their next request rather than at expiry.
+ * access tokens already handed out stop working on their next request rather than at expiry. `record`
+ * runs in the same transaction when the account exists (an administrator's audit row).
  */
-export async function endAllSessions(services: Services, userId: string): Promise<boolean> {
+export async function endAllSessions(
+  services: Services,
+  userId: string,
+  record?: (tx: Tx) => Promise<void>,
+): Promise<boolean> {
   const now = new Date();
   const state = await services.db.transaction(async (tx) => {
     // The version bump comes first: it takes the user's row lock (lockUser), so a rotation in flight
@@ -213,6 +218,7 @@ export async function endAllSessions(services: Services, userId: string): Promis
       .update(refreshTokens)
       .set({ revokedAt: now })
       .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+    if (row) await record?.(tx);
     return row;
   });
   if (!state) return false;

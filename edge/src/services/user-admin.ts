@@ -130,13 +130,10 @@ export async function setUserDisabled(
 /** Signs the account out everywhere, as its owner's logout-all does; its API keys keep working. */
 export async function forceSignOut(services: Services, userId: string, actorId: string): Promise<void> {
   await liveUser(services, userId);
-  if (!(await endAllSessions(services, userId))) throw noSuchUser();
-  await recordAdminAction(services.db, {
-    actorId,
-    action: "user.sign-out",
-    targetType: "user",
-    targetId: userId,
-  });
+  const ended = await endAllSessions(services, userId, (tx) =>
+    recordAdminAction(tx, { actorId, action: "user.sign-out", targetType: "user", targetId: userId }),
+  );
+  if (!ended) throw noSuchUser();
 }
 
 /**
@@ -154,13 +151,13 @@ export async function deleteUserAsAdmin(
     "An administrator cannot delete their own account here; DELETE /v1/me does, with the password.",
   );
   await liveUser(services, userId);
-  const { purgeJobId } = await deleteAccount(services, userId);
-  await recordAdminAction(services.db, {
-    actorId,
-    action: "user.delete",
-    targetType: "user",
-    targetId: userId,
-    detail: { purgeJobId },
-  });
-  return { purgeJobId };
+  return await deleteAccount(services, userId, (tx, purgeJobId) =>
+    recordAdminAction(tx, {
+      actorId,
+      action: "user.delete",
+      targetType: "user",
+      targetId: userId,
+      detail: { purgeJobId },
+    }),
+  );
 }

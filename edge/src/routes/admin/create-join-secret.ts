@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { createdJoinSecretSchema, createJoinSecretRequestSchema } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
-import { recordAdminAction } from "../../services/admin-audit.ts";
+import { audited } from "../../services/admin-audit.ts";
 import { createJoinSecret } from "../../services/node-enrollment.ts";
 import { adminOnly } from "./common.ts";
 
@@ -27,14 +27,17 @@ const route = createRoute({
 export const postJoinSecret = createRouter().openapi(route, async (c) => {
   const { db } = c.get("services");
   const input = c.req.valid("json");
-  const created = await createJoinSecret(db, input);
-  await recordAdminAction(db, {
-    actorId: c.get("auth").userId,
-    action: "join-secret.create",
-    targetType: "join-secret",
-    targetId: created.id,
-    detail: { name: input.name },
-  });
+  const created = await audited(
+    db,
+    (tx) => createJoinSecret(tx, input),
+    (made) => ({
+      actorId: c.get("auth").userId,
+      action: "join-secret.create",
+      targetType: "join-secret",
+      targetId: made.id,
+      detail: { name: input.name },
+    }),
+  );
   c.header("Cache-Control", "no-store");
   return c.json(created, 201);
 });

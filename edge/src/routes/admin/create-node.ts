@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { createdNodeSchema, createNodeRequestSchema } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
-import { recordAdminAction } from "../../services/admin-audit.ts";
+import { audited } from "../../services/admin-audit.ts";
 import { registerNode } from "../../services/nodes.ts";
 import { adminOnly } from "./common.ts";
 
@@ -25,14 +25,17 @@ const route = createRoute({
 export const postNode = createRouter().openapi(route, async (c) => {
   const { db, config } = c.get("services");
   const input = c.req.valid("json");
-  const created = await registerNode(db, config.NODE_TOKEN_SECRET, input, config.ENVIRONMENT);
-  await recordAdminAction(db, {
-    actorId: c.get("auth").userId,
-    action: "node.create",
-    targetType: "node",
-    targetId: created.id,
-    detail: { name: input.name, url: input.url },
-  });
+  const created = await audited(
+    db,
+    (tx) => registerNode(tx, config.NODE_TOKEN_SECRET, input, config.ENVIRONMENT),
+    (node) => ({
+      actorId: c.get("auth").userId,
+      action: "node.create",
+      targetType: "node",
+      targetId: node.id,
+      detail: { name: input.name, url: input.url },
+    }),
+  );
   c.header("Cache-Control", "no-store");
   c.header("Location", `/v1/admin/nodes/${created.id}`);
   return c.json(created, 201);

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
-import { recordAdminAction } from "../../services/admin-audit.ts";
+import { audited } from "../../services/admin-audit.ts";
 import { removeNode } from "../../services/nodes.ts";
 import { adminOnly, idParam, uuidOr404 } from "./common.ts";
 
@@ -19,12 +19,10 @@ const route = createRoute({
 export const deleteNode = createRouter().openapi(route, async (c) => {
   const { db } = c.get("services");
   const id = uuidOr404(c.req.valid("param").id, "node");
-  await removeNode(db, id);
-  await recordAdminAction(db, {
-    actorId: c.get("auth").userId,
-    action: "node.delete",
-    targetType: "node",
-    targetId: id,
-  });
+  await audited(
+    db,
+    (tx) => removeNode(tx, id),
+    () => ({ actorId: c.get("auth").userId, action: "node.delete", targetType: "node", targetId: id }),
+  );
   return c.body(null, 204);
 });

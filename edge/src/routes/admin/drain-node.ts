@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
-import { recordAdminAction } from "../../services/admin-audit.ts";
+import { audited } from "../../services/admin-audit.ts";
 import { setDraining } from "../../services/nodes.ts";
 import { adminOnly, idParam, uuidOr404 } from "./common.ts";
 
@@ -31,24 +31,20 @@ export const drainNode = createRouter()
   .openapi(drainRoute, async (c) => {
     const { db } = c.get("services");
     const id = uuidOr404(c.req.valid("param").id, "node");
-    await setDraining(db, id, true);
-    await recordAdminAction(db, {
-      actorId: c.get("auth").userId,
-      action: "node.drain",
-      targetType: "node",
-      targetId: id,
-    });
+    await audited(
+      db,
+      (tx) => setDraining(tx, id, true),
+      () => ({ actorId: c.get("auth").userId, action: "node.drain", targetType: "node", targetId: id }),
+    );
     return c.body(null, 204);
   })
   .openapi(resumeRoute, async (c) => {
     const { db } = c.get("services");
     const id = uuidOr404(c.req.valid("param").id, "node");
-    await setDraining(db, id, false);
-    await recordAdminAction(db, {
-      actorId: c.get("auth").userId,
-      action: "node.resume",
-      targetType: "node",
-      targetId: id,
-    });
+    await audited(
+      db,
+      (tx) => setDraining(tx, id, false),
+      () => ({ actorId: c.get("auth").userId, action: "node.resume", targetType: "node", targetId: id }),
+    );
     return c.body(null, 204);
   });

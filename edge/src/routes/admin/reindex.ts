@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { uuidv7 } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
-import { recordAdminAction } from "../../services/admin-audit.ts";
+import { audited } from "../../services/admin-audit.ts";
 import { createReindexJob, dispatchJob, embeddingModels } from "../../services/job-dispatch.ts";
 import { pipelineDeps } from "../../services/pipeline-context.ts";
 import { adminOnly } from "./common.ts";
@@ -33,19 +33,22 @@ export const postReindex = createRouter().openapi(route, async (c) => {
   const { db } = c.get("services");
   const body = c.req.header("Content-Type") ? c.req.valid("json") : {};
   const models = body.model ? [body.model] : await embeddingModels(db);
-  const jobIds: string[] = [];
-  for (const model of models) {
-    const id = uuidv7();
-    await createReindexJob(db, model, null, id);
-    jobIds.push(id);
-  }
-  await recordAdminAction(db, {
-    actorId: c.get("auth").userId,
-    action: "reindex",
-    targetType: "index",
-    targetId: null,
-    detail: { models, jobIds },
-  });
+  const planned = models.map((model) => ({ model, id: uuidv7() }));
+  const jobIds = planned.map((job) => job.id);
+  // The jobs and their audit row commit together; they are handed to QStash only after.
+  await audited(
+    db,
+    async (tx) => {
+      for (const job of planned) await createReindexJob(tx, job.model, null, job.id);
+    },
+    () => ({
+      actorId: c.get("auth").userId,
+      action: "reindex",
+      targetType: "index",
+      targetId: null,
+      detail: { models, jobIds },
+    }),
+  );
   const deps = pipelineDeps(c);
   for (const id of jobIds) await dispatchJob(deps, id);
   return c.json({ jobIds }, 202);

@@ -31,42 +31,46 @@ export const retryJob = createRouter().openapi(route, async (c) => {
   const { db, redis } = c.get("services");
   const id = uuidOr404(c.req.valid("param").id, "job");
   const now = new Date();
-  const reset = await db
-    .update(jobs)
-    .set({
-      status: "queued",
-      attempts: 0,
-      nodeId: null,
-      error: null,
-      finishedAt: null,
-      startedAt: null,
-      availableAt: now,
-      updatedAt: now,
-    })
-    .where(and(eq(jobs.id, id), eq(jobs.status, "failed")))
-    .returning();
-  const job = reset[0];
-  if (!job) {
-    const [existing] = await db.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, id)).limit(1);
-    if (!existing) throw new InkwellError("NOT_FOUND", "No job with that id.");
-    throw new InkwellError("CONFLICT", `Only failed jobs can be retried; this one is ${existing.status}.`);
-  }
-  if (job.entryId) {
+  const actorId = c.get("auth").userId;
+  // The reset, the entry's pending state and the audit row commit together; caches and QStash after.
+  const { job, pendingFor } = await db.transaction(async (tx) => {
+    const [reset] = await tx
+      .update(jobs)
+      .set({
+        status: "queued",
+        attempts: 0,
+        nodeId: null,
+        error: null,
+        finishedAt: null,
+        startedAt: null,
+        availableAt: now,
+        updatedAt: now,
+      })
+      .where(and(eq(jobs.id, id), eq(jobs.status, "failed")))
+      .returning();
+    if (!reset) {
+      const [existing] = await tx.select({ status: jobs.status }).from(jobs).where(eq(jobs.id, id)).limit(1);
+      if (!existing) throw new InkwellError("NOT_FOUND", "No job with that id.");
+      throw new InkwellError("CONFLICT", `Only failed jobs can be retried; this one is ${existing.status}.`);
+    }
     // The entry shows pending again while the retry runs (unless it was edited meanwhile).
-    const pending = await db
-      .update(entryAnalyses)
-      .set({ status: "pending", error: null, updatedAt: now })
-      .where(and(eq(entryAnalyses.entryId, job.entryId), eq(entryAnalyses.status, "failed")))
-      .returning({ userId: entryAnalyses.userId });
-    if (pending[0]) await invalidateUserViews(redis, pending[0].userId);
-  }
-  await recordAdminAction(db, {
-    actorId: c.get("auth").userId,
-    action: "job.retry",
-    targetType: "job",
-    targetId: id,
-    detail: { kind: job.kind },
+    const pending = reset.entryId
+      ? await tx
+          .update(entryAnalyses)
+          .set({ status: "pending", error: null, updatedAt: now })
+          .where(and(eq(entryAnalyses.entryId, reset.entryId), eq(entryAnalyses.status, "failed")))
+          .returning({ userId: entryAnalyses.userId })
+      : [];
+    await recordAdminAction(tx, {
+      actorId,
+      action: "job.retry",
+      targetType: "job",
+      targetId: id,
+      detail: { kind: reset.kind },
+    });
+    return { job: reset, pendingFor: pending[0]?.userId ?? null };
   });
+  if (pendingFor) await invalidateUserViews(redis, pendingFor);
   await dispatchJob(pipelineDeps(c), id);
   const [current] = await db.select().from(jobs).where(eq(jobs.id, id)).limit(1);
   return c.json(toAdminJob(current ?? job), 202);

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
-import { recordAdminAction } from "../../services/admin-audit.ts";
+import { audited } from "../../services/admin-audit.ts";
 import { revokeJoinSecret } from "../../services/node-enrollment.ts";
 import { adminOnly, idParam, uuidOr404 } from "./common.ts";
 
@@ -24,15 +24,17 @@ const route = createRoute({
 export const deleteJoinSecret = createRouter().openapi(route, async (c) => {
   const id = uuidOr404(c.req.valid("param").id, "join secret");
   const { db } = c.get("services");
-  const { removedNodes } = await revokeJoinSecret(db, id, {
-    removeNodes: c.req.valid("query").nodes === "remove",
-  });
-  await recordAdminAction(db, {
-    actorId: c.get("auth").userId,
-    action: "join-secret.revoke",
-    targetType: "join-secret",
-    targetId: id,
-    detail: { removedNodes },
-  });
+  const removeNodes = c.req.valid("query").nodes === "remove";
+  await audited(
+    db,
+    (tx) => revokeJoinSecret(tx, id, { removeNodes }),
+    ({ removedNodes }) => ({
+      actorId: c.get("auth").userId,
+      action: "join-secret.revoke",
+      targetType: "join-secret",
+      targetId: id,
+      detail: { removedNodes },
+    }),
+  );
   return c.body(null, 204);
 });

@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { updateNodeRequestSchema } from "@inkwell/shared";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
-import { recordAdminAction } from "../../services/admin-audit.ts";
+import { audited } from "../../services/admin-audit.ts";
 import { updateNodeUrl } from "../../services/nodes.ts";
 import { adminOnly, idParam, uuidOr404 } from "./common.ts";
 
@@ -26,13 +26,27 @@ export const patchNode = createRouter().openapi(route, async (c) => {
   const { db, config } = c.get("services");
   const nodeId = uuidOr404(c.req.valid("param").id, "node");
   const input = c.req.valid("json");
-  await updateNodeUrl(db, nodeId, input, config.ENVIRONMENT, c.get("auth").userId);
-  await recordAdminAction(db, {
-    actorId: c.get("auth").userId,
-    action: "node.update",
-    targetType: "node",
-    targetId: nodeId,
-    detail: { url: input.url },
-  });
+  const adminId = c.get("auth").userId;
+  const moved = await audited(
+    db,
+    (tx) => updateNodeUrl(tx, nodeId, input, config.ENVIRONMENT),
+    (urls) => ({
+      actorId: adminId,
+      action: "node.update",
+      targetType: "node",
+      targetId: nodeId,
+      detail: { url: urls.to },
+    }),
+  );
+  console.warn(
+    JSON.stringify({
+      level: "warn",
+      msg: "node url changed by an administrator",
+      nodeId,
+      adminId,
+      from: moved.from,
+      to: moved.to,
+    }),
+  );
   return c.body(null, 204);
 });
