@@ -32,7 +32,7 @@ async function main(): Promise<number> {
       return await testCommand(args);
     case "models": {
       // Loaded on demand: the model tooling pulls in onnxruntime, which the other commands do not need.
-      const { main: modelsMain } = await import("../../models/src/cli.ts");
+      const { main: modelsMain } = await import("@inkwell/models/cli");
       return await modelsMain(args);
     }
     case "bench":

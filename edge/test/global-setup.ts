@@ -1,6 +1,6 @@
+import { spawnTestStack } from "@inkwell/dev/testing/stack-client";
+import { ensureWebBuild } from "@inkwell/dev/testing/web-build";
 import type { TestProject } from "vitest/node";
-import { spawnTestStack } from "../../dev/src/testing/stack-client.ts";
-import { ensureWebBuild } from "../../dev/src/web/build-web.ts";
 import { startMailReceiver } from "./mail-receiver.ts";
 
 declare module "vitest" {

@@ -1,6 +1,8 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { SESSION_TYPES } from "@inkwell/edge/services/chat-prompts";
+import { writeTinyLlamaGguf } from "@inkwell/inference-node/testing/tiny-gguf";
 import {
   deriveNodeToken,
   EDGE_SIGNATURE_HEADER,
@@ -8,8 +10,6 @@ import {
   signEdgeRequest,
 } from "@inkwell/shared";
 import postgres from "postgres";
-import { SESSION_TYPES } from "../../../edge/src/services/chat-prompts.ts";
-import { writeTinyLlamaGguf } from "../../../inference-node/test/llm/tiny-gguf.ts";
 import { freeStackPorts } from "../lib/ports.ts";
 import { generateSecrets } from "../secrets.ts";
 import { startStack } from "../stack.ts";

@@ -1,4 +1,4 @@
-import { createInkwellClient } from "../../../edge/src/client.ts";
+import { createInkwellClient } from "@inkwell/edge/client";
 import { carefully, type Outcome, type RequestLog } from "./careful-client.ts";
 
 /** What the writer was told happened to one entry; the invariants compare it with the database. */

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { createDatabase } from "@inkwell/edge/db/client";
+import { envSchema } from "@inkwell/edge/env";
+import { type Peppers, peppersFromConfig } from "@inkwell/edge/lib/password";
+import { createAdmin, promoteToAdmin } from "@inkwell/edge/services/admin-bootstrap";
 import { InkwellError } from "@inkwell/shared";
-import { createDatabase } from "../../../edge/src/db/client.ts";
-import { envSchema } from "../../../edge/src/env.ts";
-import { type Peppers, peppersFromConfig } from "../../../edge/src/lib/password.ts";
-import { createAdmin, promoteToAdmin } from "../../../edge/src/services/admin-bootstrap.ts";
 import { portsFromEnv } from "../config.ts";
 import { dataRoot, repoRoot } from "../lib/paths.ts";
 import { startPostgres } from "../postgres/embedded.ts";

@@ -26,7 +26,7 @@ export const benchmarks: Benchmark[] = [
   {
     name: "inference-node",
     // Loaded on demand: it pulls in onnxruntime and Transformers.js, which the journal bench does not need.
-    run: async (log) => (await import("../../../inference-node/bench/run.ts")).inferenceNodeBench(log),
+    run: async (log) => (await import("@inkwell/inference-node/bench")).inferenceNodeBench(log),
   },
 ];
 

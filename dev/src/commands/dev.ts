@@ -1,5 +1,5 @@
 import path from "node:path";
-import { ensureOfflineModels } from "../../../models/src/offline/build.ts";
+import { ensureOfflineModels } from "@inkwell/models/offline/build";
 import { portsFromEnv } from "../config.ts";
 import { dataRoot, repoRoot } from "../lib/paths.ts";
 import { takeOverSignals } from "../lib/signals.ts";

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { ensureOfflineModels } from "@inkwell/models/offline/build";
 import { z } from "zod";
-import { ensureOfflineModels } from "../../../models/src/offline/build.ts";
 import { dataRoot, packageDir, repoRoot } from "../lib/paths.ts";
 import { runInherit } from "../lib/run.ts";
 import { ensureRedisServer } from "../redis/redis-server.ts";

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { envSchema as edgeSchema } from "@inkwell/edge/env";
+import { envSchema as nodeSchema } from "@inkwell/inference-node/config";
 import { describe, expect, it } from "vitest";
-import { envSchema as edgeSchema } from "../../../edge/src/env.ts";
-import { envSchema as nodeSchema } from "../../../inference-node/src/config.ts";
 import { portsSchema } from "../../src/config.ts";
 import { repoRoot } from "../../src/lib/paths.ts";
 

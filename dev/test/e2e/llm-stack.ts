@@ -1,5 +1,5 @@
 import path from "node:path";
-import { writeTinyLlamaGguf } from "../../../inference-node/test/llm/tiny-gguf.ts";
+import { writeTinyLlamaGguf } from "@inkwell/inference-node/testing/tiny-gguf";
 import type { RunningNode } from "../../src/stack.ts";
 import { startTestStack } from "../../src/testing/test-stack.ts";
 import { database, eventually, type Sql } from "../pipeline/helpers.ts";

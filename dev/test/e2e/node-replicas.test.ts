@@ -1,9 +1,9 @@
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { envSchema } from "@inkwell/inference-node/config";
 import { adminNodeSchema, poolSignalSchema } from "@inkwell/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { envSchema } from "../../../inference-node/src/config.ts";
 import { repoRoot } from "../../src/lib/paths.ts";
 import { freePort, waitForHttp } from "../../src/lib/ports.ts";
 import { ManagedProcess } from "../../src/lib/process.ts";

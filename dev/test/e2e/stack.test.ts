@@ -1,7 +1,7 @@
+import { createInkwellClient } from "@inkwell/edge/client";
 import { readinessSchema } from "@inkwell/shared";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createInkwellClient } from "../../../edge/src/client.ts";
 import { waitForHttp } from "../../src/lib/ports.ts";
 import { startTestStack } from "../../src/testing/test-stack.ts";
 

@@ -4,9 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
+import { envSchema, parseEnv } from "@inkwell/edge/env";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
-import { envSchema, parseEnv } from "../../../edge/src/env.ts";
 import { repoRoot } from "../../src/lib/paths.ts";
 
 /**

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { envSchema, loadConfig } from "@inkwell/inference-node/config";
+import { nodeModelDirs } from "@inkwell/inference-node/runtime/model-dirs";
 import { Copy, DockerfileParser, Env, From, type Instruction } from "dockerfile-ast";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { envSchema, loadConfig } from "../../../inference-node/src/config.ts";
-import { nodeModelDirs } from "../../../inference-node/src/runtime/model-dirs.ts";
 import { repoRoot } from "../../src/lib/paths.ts";
 
 /**

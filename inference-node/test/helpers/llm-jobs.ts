@@ -9,7 +9,7 @@ import { llmRuntime } from "../../src/llm/select-backend.ts";
 import { errorHandler } from "../../src/plugins/error-handler.ts";
 import { jobRoutes } from "../../src/routes/jobs/index.ts";
 import type { InferenceRuntime } from "../../src/runtime/runtime.ts";
-import { writeTinyLlamaGguf } from "../llm/tiny-gguf.ts";
+import { writeTinyLlamaGguf } from "../../testing/tiny-gguf.ts";
 import { deliverSigned } from "./qstash-signer.ts";
 
 /** A backend that answers with a fixed text (in small pieces) and records what it was asked. */

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startChroma } from "@inkwell/dev/testing/chroma";
+import { freePort } from "@inkwell/dev/testing/ports";
 import { ChromaClient } from "chromadb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startChroma } from "../../../dev/src/chroma/chroma.ts";
-import { freePort } from "../../../dev/src/lib/ports.ts";
 import { corpusFromFiles, loadKnowledgeCorpus } from "../../src/knowledge/corpus.ts";
 import { chromaWhere, knowledgeCollectionName } from "../../src/knowledge/knowledge-index.ts";
 import { createKnowledgeService } from "../../src/knowledge/knowledge-service.ts";

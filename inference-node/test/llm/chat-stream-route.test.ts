@@ -1,3 +1,4 @@
+import { type OllamaStandIn, startOllamaStandIn } from "@inkwell/dev/testing/ollama";
 import {
   type ChatStreamEvent,
   chatStreamEventSchema,
@@ -7,7 +8,6 @@ import {
 } from "@inkwell/shared";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OllamaStandIn, startOllamaStandIn } from "../../../dev/src/ollama/server.ts";
 import { buildApp } from "../../src/app.ts";
 import type { LlamaCppBackend } from "../../src/llm/llama-cpp-backend.ts";
 import { OllamaBackend } from "../../src/llm/ollama-backend.ts";

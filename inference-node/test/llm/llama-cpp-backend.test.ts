@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FinishReason, type GenerateRequest, LlmBackendError } from "../../src/llm/backend.ts";
 import { LlamaCppBackend } from "../../src/llm/llama-cpp-backend.ts";
-import { type TinyModelInfo, toFloat16Bits, writeTinyLlamaGguf } from "./tiny-gguf.ts";
+import { type TinyModelInfo, toFloat16Bits, writeTinyLlamaGguf } from "../../testing/tiny-gguf.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "inkwell-gguf-"));
 const silent = { info() {}, warn() {} };

@@ -1,5 +1,5 @@
+import { type OllamaStandIn, startOllamaStandIn } from "@inkwell/dev/testing/ollama";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OllamaStandIn, startOllamaStandIn } from "../../../dev/src/ollama/server.ts";
 import { type FinishReason, type GenerateRequest, LlmBackendError } from "../../src/llm/backend.ts";
 import { OllamaBackend } from "../../src/llm/ollama-backend.ts";
 

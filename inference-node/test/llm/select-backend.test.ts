@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type OllamaStandIn, startOllamaStandIn } from "@inkwell/dev/testing/ollama";
 import { loadManifest } from "@inkwell/models/manifest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type OllamaStandIn, startOllamaStandIn } from "../../../dev/src/ollama/server.ts";
 import { LlmBackendError } from "../../src/llm/backend.ts";
 import { findGguf, selectLlmBackend } from "../../src/llm/select-backend.ts";
+import { writeTinyLlamaGguf } from "../../testing/tiny-gguf.ts";
 import { testConfig } from "../helpers/test-config.ts";
-import { writeTinyLlamaGguf } from "./tiny-gguf.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "inkwell-select-"));
 const emptyModels = join(dir, "models-empty");

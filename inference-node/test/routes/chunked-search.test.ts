@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startChroma } from "@inkwell/dev/testing/chroma";
+import { freePort } from "@inkwell/dev/testing/ports";
 import {
   analyzeEntryResultSchema,
   EDGE_SIGNATURE_HEADER,
@@ -13,8 +15,6 @@ import {
 import { ChromaClient } from "chromadb";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startChroma } from "../../../dev/src/chroma/chroma.ts";
-import { freePort } from "../../../dev/src/lib/ports.ts";
 import { safetyMeaningFor } from "../../src/analysis/safety-meaning.ts";
 import { buildApp } from "../../src/app.ts";
 import type { Config } from "../../src/config.ts";

@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startChroma } from "@inkwell/dev/testing/chroma";
+import { freePort } from "@inkwell/dev/testing/ports";
 import {
   chunkCollectionName,
   listVectorsResultSchema,
@@ -13,8 +15,6 @@ import {
 import { ChromaClient } from "chromadb";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startChroma } from "../../../dev/src/chroma/chroma.ts";
-import { freePort } from "../../../dev/src/lib/ports.ts";
 import type { Config } from "../../src/config.ts";
 import { errorHandler } from "../../src/plugins/error-handler.ts";
 import { jobRoutes } from "../../src/routes/jobs/index.ts";
