@@ -1,4 +1,5 @@
 import type { SafetyResource, SuggestedPrompt } from "@inkwell/shared";
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { getJson, type Page } from "./api.ts";
 import { type SearchHit, snippetParts } from "./format.ts";
@@ -80,4 +81,29 @@ export function ErrorNote({ error }: { error: string | null }) {
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : "Something went wrong.";
+}
+
+/** Citations: `[entry:ID]` becomes a link to the entry, `[kb:ID]` names the knowledge passage. */
+export function withCitations(text: string): ComponentChildren[] {
+  const out: ComponentChildren[] = [];
+  let last = 0;
+  for (const match of text.matchAll(/\[(entry|kb):([A-Za-z0-9_.:-]{1,80})\]/g)) {
+    const index = match.index ?? 0;
+    out.push(text.slice(last, index));
+    const [, kind, id = ""] = match;
+    out.push(
+      kind === "entry" ? (
+        <a key={index} href={`/entries/${id}`}>
+          [entry]
+        </a>
+      ) : (
+        <cite key={index} class="source" title={`Knowledge passage ${id}`}>
+          [source: {id.replaceAll("-", " ")}]
+        </cite>
+      ),
+    );
+    last = index + match[0].length;
+  }
+  out.push(text.slice(last));
+  return out;
 }

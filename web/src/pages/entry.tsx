@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { getJson, request } from "../api.ts";
 import { CrisisPanel, ErrorNote, errorText, HitList } from "../components.tsx";
 import { formatDate, type SearchHit } from "../format.ts";
+import { EntryEditor, type Saved, VersionHistory } from "./entry-edit.tsx";
 
 const POLL_MS = 1500;
 
@@ -69,6 +70,10 @@ function Analysis({ entry }: { entry: Entry }) {
 
 export function EntryPage({ id }: { id: string }) {
   const [entry, setEntry] = useState<Entry | null>(null);
+  const [etag, setEtag] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
+  /** Bumped after an edit or a restore: the analysis is pending again and polling starts over. */
+  const [generation, setGeneration] = useState(0);
   const [related, setRelated] = useState<SearchHit[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -78,9 +83,11 @@ export function EntryPage({ id }: { id: string }) {
     // Polls while the analysis is pending: it moves to done without a reload.
     const load = async () => {
       try {
-        const next = await getJson<Entry>(`/v1/entries/${id}`);
+        const res = await request(`/v1/entries/${id}`);
+        const next = (await res.json()) as Entry;
         if (stopped) return;
         setEntry(next);
+        setEtag(res.headers.get("ETag"));
         setError(null);
         if (next.analysis.status === "pending") timer = setTimeout(load, POLL_MS);
       } catch (err) {
@@ -88,14 +95,28 @@ export function EntryPage({ id }: { id: string }) {
       }
     };
     void load();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [id, generation]);
+
+  useEffect(() => {
+    let stopped = false;
     getJson<{ items: SearchHit[] }>(`/v1/entries/${id}/related?limit=5`)
       .then((r) => !stopped && setRelated(r.items))
       .catch(() => !stopped && setRelated([]));
     return () => {
       stopped = true;
-      clearTimeout(timer);
     };
   }, [id]);
+
+  function saved(next: Saved) {
+    setEntry(next.entry);
+    setEtag(next.etag);
+    setEditing(false);
+    setGeneration((g) => g + 1);
+  }
 
   async function toggleFavorite() {
     if (!entry) return;
@@ -104,6 +125,7 @@ export function EntryPage({ id }: { id: string }) {
         method: entry.favorite ? "DELETE" : "PUT",
       });
       setEntry((await res.json()) as Entry);
+      setEtag(res.headers.get("ETag"));
     } catch (err) {
       setError(errorText(err));
     }
@@ -128,10 +150,26 @@ export function EntryPage({ id }: { id: string }) {
         {entry.mood !== null && <> · mood {entry.mood}/10</>}
         {entry.tags.length > 0 && <> · {entry.tags.join(", ")}</>}
       </p>
-      <button type="button" class="quiet" aria-pressed={entry.favorite} onClick={() => void toggleFavorite()}>
-        {entry.favorite ? "★ Favourite" : "☆ Mark as favourite"}
-      </button>
-      <div class="content">{entry.content}</div>
+      <div class="row">
+        <button
+          type="button"
+          class="quiet"
+          aria-pressed={entry.favorite}
+          onClick={() => void toggleFavorite()}
+        >
+          {entry.favorite ? "★ Favourite" : "☆ Mark as favourite"}
+        </button>
+        {!editing && (
+          <button type="button" class="quiet" onClick={() => setEditing(true)}>
+            Edit entry
+          </button>
+        )}
+      </div>
+      {editing ? (
+        <EntryEditor entry={entry} etag={etag} onSaved={saved} onCancel={() => setEditing(false)} />
+      ) : (
+        <div class="content">{entry.content}</div>
+      )}
       <section aria-labelledby="analysis-title">
         <h2 id="analysis-title">What Inkwell noticed</h2>
         <Analysis entry={entry} />
@@ -146,6 +184,7 @@ export function EntryPage({ id }: { id: string }) {
           <HitList hits={related} label="Related entries" />
         )}
       </section>
+      <VersionHistory entry={entry} etag={etag} onRestored={saved} />
       <ErrorNote error={error} />
     </article>
   );

@@ -1,8 +1,7 @@
 import type { ChatMessage, ChatSession, CreatedSession, SessionType } from "@inkwell/shared";
-import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { getJson, idempotencyKey, type Page, readEventStream, request } from "../api.ts";
-import { CrisisPanel, ErrorNote, errorText } from "../components.tsx";
+import { CrisisPanel, ErrorNote, errorText, withCitations } from "../components.tsx";
 import { navigate } from "../router.ts";
 
 const TYPES: { type: SessionType; label: string }[] = [
@@ -13,31 +12,6 @@ const TYPES: { type: SessionType; label: string }[] = [
   { type: "pattern_detective", label: "Pattern detective" },
 ];
 
-/** Citations: `[entry:ID]` becomes a link to the entry, `[kb:ID]` names the knowledge passage. */
-function withCitations(text: string): ComponentChildren[] {
-  const out: ComponentChildren[] = [];
-  let last = 0;
-  for (const match of text.matchAll(/\[(entry|kb):([A-Za-z0-9_.:-]{1,80})\]/g)) {
-    const index = match.index ?? 0;
-    out.push(text.slice(last, index));
-    const [, kind, id = ""] = match;
-    out.push(
-      kind === "entry" ? (
-        <a key={index} href={`/entries/${id}`}>
-          [entry]
-        </a>
-      ) : (
-        <cite key={index} class="source" title={`Knowledge passage ${id}`}>
-          [source: {id.replaceAll("-", " ")}]
-        </cite>
-      ),
-    );
-    last = index + match[0].length;
-  }
-  out.push(text.slice(last));
-  return out;
-}
-
 interface Shown {
   id: string;
   role: "user" | "assistant";
@@ -46,7 +20,90 @@ interface Shown {
   message?: ChatMessage;
 }
 
-function Conversation({ session }: { session: ChatSession }) {
+/** Pause, resume and end (`POST /v1/sessions/{id}/pause|resume|end`); each answers the session as it now is. */
+function Lifecycle({
+  session,
+  busy,
+  onChange,
+}: {
+  session: ChatSession;
+  busy: boolean;
+  onChange: (session: ChatSession) => void;
+}) {
+  const [working, setWorking] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  async function act(action: "pause" | "resume" | "end") {
+    setWorking(action);
+    setError(null);
+    try {
+      onChange(await getJson<ChatSession>(`/v1/sessions/${session.id}/${action}`, { method: "POST" }));
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setWorking(null);
+    }
+  }
+  if (session.status === "ended") return null;
+  return (
+    <>
+      <div class="row">
+        {session.status === "active" ? (
+          <button
+            type="button"
+            class="quiet"
+            disabled={busy || working !== null}
+            onClick={() => void act("pause")}
+          >
+            Pause conversation
+          </button>
+        ) : (
+          <button type="button" class="quiet" disabled={working !== null} onClick={() => void act("resume")}>
+            Resume conversation
+          </button>
+        )}
+        <button
+          type="button"
+          class="quiet"
+          disabled={busy || working !== null}
+          onClick={() => void act("end")}
+        >
+          {working === "end" ? "Ending and summarising…" : "End conversation"}
+        </button>
+      </div>
+      <ErrorNote error={error} />
+    </>
+  );
+}
+
+function Summary({ session }: { session: ChatSession }) {
+  const summary = session.summary;
+  return (
+    <section class="card summary" aria-labelledby="summary-title">
+      <h3 id="summary-title">Summary of this conversation</h3>
+      {summary ? (
+        <>
+          <p>{summary.text}</p>
+          {summary.topics.length > 0 && <p class="meta">Topics: {summary.topics.join(", ")}</p>}
+          <p class="hint">
+            {summary.generated
+              ? `Written by ${summary.model ?? "a language model"}.`
+              : "Made from the subjects of your own messages."}
+          </p>
+        </>
+      ) : (
+        <p>This conversation ended without a summary.</p>
+      )}
+    </section>
+  );
+}
+
+function Conversation({
+  session,
+  onChange,
+}: {
+  session: ChatSession;
+  onChange: (session: ChatSession) => void;
+}) {
   const [messages, setMessages] = useState<Shown[]>([]);
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
@@ -109,6 +166,11 @@ function Conversation({ session }: { session: ChatSession }) {
   return (
     <section class="conversation" aria-labelledby="conversation-title">
       <h2 id="conversation-title">{session.title ?? TYPES.find((t) => t.type === session.type)?.label}</h2>
+      <p class="meta" data-testid="session-status">
+        {session.status === "active" ? "Active" : session.status === "paused" ? "Paused" : "Ended"}
+      </p>
+      <Lifecycle session={session} busy={busy} onChange={onChange} />
+      {session.status === "ended" && <Summary session={session} />}
       {crisis?.message && <CrisisPanel resources={crisis.message.safety.resources} />}
       <ol class="messages" aria-live="polite" aria-busy={busy}>
         {messages.map((m) => (
@@ -148,7 +210,11 @@ function Conversation({ session }: { session: ChatSession }) {
           </button>
         </form>
       ) : (
-        <p>This conversation is {session.status}.</p>
+        <p>
+          {session.status === "paused"
+            ? "This conversation is paused: resume it to write again."
+            : "This conversation has ended. Start a new one to talk again."}
+        </p>
       )}
     </section>
   );
@@ -204,12 +270,21 @@ export function TalkPage({ sessionId }: { sessionId?: string | undefined }) {
               <li key={s.id}>
                 <a href={`/talk/${s.id}`} aria-current={s.id === sessionId ? "page" : undefined}>
                   {s.title ?? TYPES.find((t) => t.type === s.type)?.label} · {s.messageCount} messages
+                  {s.status !== "active" && ` · ${s.status}`}
                 </a>
               </li>
             ))}
           </ul>
         </nav>
-        {current ? <Conversation key={current.id} session={current} /> : <p>Start or open a conversation.</p>}
+        {current ? (
+          <Conversation
+            key={current.id}
+            session={current}
+            onChange={(next) => setSessions((prev) => prev.map((s) => (s.id === next.id ? next : s)))}
+          />
+        ) : (
+          <p>Start or open a conversation.</p>
+        )}
       </div>
       <ErrorNote error={error} />
     </section>

@@ -1,8 +1,9 @@
 import type { EmotionInsights, MoodInsights, WritingInsights } from "@inkwell/shared";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { getJson, query } from "../api.ts";
-import { Chart, type ChartSeries } from "../chart.tsx";
-import { ErrorNote, errorText } from "../components.tsx";
+import { getJson, query } from "../../api.ts";
+import { Chart, type ChartSeries } from "../../chart.tsx";
+import { ErrorNote, errorText } from "../../components.tsx";
+import { InsightsNav } from "./insights-nav.tsx";
 
 const round = (v: number | null, digits = 2) => (v === null ? null : Number(v.toFixed(digits)));
 
@@ -81,6 +82,7 @@ export function InsightsPage() {
   return (
     <section class="insights">
       <h1>Insights</h1>
+      <InsightsNav path="/insights" />
       <label class="inline">
         Period
         <select value={String(days)} onChange={(e) => setDays(Number(e.currentTarget.value))}>
