@@ -3,10 +3,12 @@ import {
   HYBRID_FUSION,
   InkwellError,
   queryKind,
-  sha256Hex,
   vectorSearchResponseSchema,
 } from "@inkwell/shared";
 import { and, eq, inArray, isNull } from "drizzle-orm";
+import { z } from "zod";
+import { blindKey, blindName } from "../crypto/blind-index.ts";
+import { decryptField, encryptField, type KeySource } from "../crypto/field-cipher.ts";
 import { entries, entryEmbeddings } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { callNode, embedTexts } from "../lib/node-client.ts";
@@ -35,45 +37,75 @@ function nodeDeps(services: Services, requestId?: string) {
 
 /**
  * Where a user's query vector is cached: per user, so another user's cache hit cannot reveal (by timing)
- * that someone searched for exactly this, and one prefix holds them all for account deletion.
+ * that someone searched for exactly this, and one prefix holds them all for account deletion. The name is
+ * keyed with the user's own key (HMAC), so a Redis dump cannot be checked against guessed queries, as an
+ * unkeyed hash of a short query could.
  */
-export async function queryEmbeddingKey(userId: string, q: string): Promise<string> {
-  return userKey(userId, "qemb", await sha256Hex(q));
+export async function queryEmbeddingKey(keys: KeySource, userId: string, q: string): Promise<string> {
+  return userKey(userId, "qemb", await blindName(await blindKey(keys, userId, "query-cache"), q));
 }
 
-/** The query's vector, cached by user and text hash: the same question twice costs one embedding. */
+const cachedEmbeddingSchema = z.object({ model: z.string().min(1), embedding: z.array(z.number()) });
+type CachedEmbedding = z.infer<typeof cachedEmbeddingSchema>;
+
+/** A cached vector is bound to its own Redis key: moved under another key or user, it does not open. */
+const qembField = (userId: string, redisKey: string) => ({
+  userId,
+  table: "redis:qemb",
+  rowId: redisKey,
+  column: "embedding",
+});
+
+/**
+ * The user's cached vector for a query, or undefined: Redis away, nothing cached, or a value that does
+ * not open (sealed before a key change, under another key or user, or not by us).
+ */
+export async function readCachedQueryEmbedding(
+  services: Pick<Services, "redis" | "dataKeys">,
+  userId: string,
+  q: string,
+): Promise<CachedEmbedding | undefined> {
+  try {
+    const key = await queryEmbeddingKey(services.dataKeys, userId, q);
+    const cached = await withTimeout(services.redis.get<unknown>(key), 1_000, "Redis");
+    if (typeof cached !== "string") return undefined;
+    const opened = await decryptField(services.dataKeys, qembField(userId, key), cached);
+    const parsed = cachedEmbeddingSchema.safeParse(JSON.parse(opened));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The query's vector, cached by user and keyed name: the same question twice costs one embedding. */
 async function queryEmbedding(
   services: Services,
   userId: string,
   q: string,
   requestId?: string,
-): Promise<{ model: string; embedding: number[] }> {
-  const key = await queryEmbeddingKey(userId, q);
-  try {
-    const cached = await withTimeout(
-      services.redis.get<{ model: string; embedding: number[] }>(key),
-      1_000,
-      "Redis",
-    );
-    if (cached && Array.isArray(cached.embedding)) return cached;
-  } catch {
-    // Embed afresh.
-  }
+): Promise<CachedEmbedding> {
+  const cached = await readCachedQueryEmbedding(services, userId, q);
+  if (cached) return cached;
   const result = await embedTexts(nodeDeps(services, requestId), [q]);
   const value = { model: result.model, embedding: result.embeddings[0] ?? [] };
   await cacheQueryEmbedding(services, userId, q, value);
   return value;
 }
 
-/** Keeps a query's vector for a day, indexed under the user so that it goes with the account. */
+/**
+ * Keeps a query's vector for a day, sealed with the user's data key (a vector is derived from the text)
+ * and indexed under the user so that it goes with the account.
+ */
 export async function cacheQueryEmbedding(
-  services: Pick<Services, "redis">,
+  services: Pick<Services, "redis" | "dataKeys">,
   userId: string,
   q: string,
-  value: { model: string; embedding: number[] },
+  value: CachedEmbedding,
 ): Promise<void> {
   try {
-    await setUserKey(services.redis, userId, await queryEmbeddingKey(userId, q), JSON.stringify(value), {
+    const key = await queryEmbeddingKey(services.dataKeys, userId, q);
+    const sealed = await encryptField(services.dataKeys, qembField(userId, key), JSON.stringify(value));
+    await setUserKey(services.redis, userId, key, sealed, {
       ttlSeconds: QUERY_EMBEDDING_TTL_SECONDS,
       timeoutMs: 1_000,
     });

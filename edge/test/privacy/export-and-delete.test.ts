@@ -7,6 +7,7 @@ import { holdReplySlot } from "../../src/lib/reply-slots.ts";
 import { requestReflection } from "../../src/services/reflection-requests.ts";
 import { purgeExpiredEntries } from "../../src/services/retention.ts";
 import { cacheQueryEmbedding, queryEmbeddingKey } from "../../src/services/semantic-search.ts";
+import { keyring } from "../crypto/helpers.ts";
 import { createEntry, createTopic, json } from "../entries/helpers.ts";
 import {
   call,
@@ -250,9 +251,11 @@ describe("DELETE /v1/me", () => {
     await json(await call(`/v1/entries/${entry.id}`, { token: key.key }), 200);
     await json(await call("/v1/entries", { token: user.accessToken }), 200);
     // A cached query vector, as a semantic search leaves one: kept per user, so it goes with them.
-    const qemb = await queryEmbeddingKey(user.id, "what worried me");
-    expect(qemb).not.toBe(await queryEmbeddingKey(uuidv7(), "what worried me"));
-    await cacheQueryEmbedding({ redis: testRedis() }, user.id, "what worried me", {
+    const keys = keyring();
+    const other = await registerUser();
+    const qemb = await queryEmbeddingKey(keys, user.id, "what worried me");
+    expect(qemb).not.toBe(await queryEmbeddingKey(keys, other.id, "what worried me"));
+    await cacheQueryEmbedding({ redis: testRedis(), dataKeys: keys }, user.id, "what worried me", {
       model: "m",
       embedding: [1, 0],
     });
@@ -304,7 +307,7 @@ describe("DELETE /v1/me", () => {
     // Through a context that waits for background work, so the key's last-use mark is written too.
     expect((await callWithEnv({}, "/v1/entries", { token: key.key })).status).toBe(200);
     expect((await call("/v1/entries", { token: user.accessToken })).status).toBe(200);
-    await cacheQueryEmbedding({ redis: testRedis() }, user.id, "a private thought", {
+    await cacheQueryEmbedding({ redis: testRedis(), dataKeys: keyring() }, user.id, "a private thought", {
       model: "m",
       embedding: [0, 1],
     });
