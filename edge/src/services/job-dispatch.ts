@@ -30,6 +30,7 @@ import {
 import { buildTitleSession, TITLE_SESSION_JOB, titleSessionWithoutNode } from "./session-title-job.ts";
 import { buildDiscoverTopics } from "./topic-discovery-job.ts";
 import { buildReconcileVectors, RECONCILE_VECTORS_JOB } from "./vector-reconciliation.ts";
+import { purgeDeletedSince } from "./vector-tombstones.ts";
 
 export const REINDEX_JOB = "reindex";
 
@@ -97,7 +98,8 @@ export interface PipelineDeps {
 type JobRow = typeof jobs.$inferSelect;
 type ModelTask = "embedding" | "sentiment" | "emotion" | "llm";
 
-type Built = { kind: "publish"; body: object } | { kind: "finish"; note: string };
+/** `dispatchAfter`: jobs the finish queued (a purge), dispatched once it is recorded. */
+type Built = { kind: "publish"; body: object } | { kind: "finish"; note: string; dispatchAfter?: string[] };
 
 interface JobKind {
   /** Node route QStash delivers to. */
@@ -148,7 +150,11 @@ async function buildAnalyzeEntry(db: Database, job: JobRow, attempt: number): Pr
     .where(eq(entries.id, payload.entryId))
     .limit(1);
   if (!row || row.deletedAt || row.userDeletedAt) {
-    return { kind: "finish", note: "The entry was deleted before it was analysed; nothing to do." };
+    return {
+      kind: "finish",
+      note: "The entry was deleted before it was analysed; nothing to do.",
+      dispatchAfter: await purgeAfterAbandonedAnalysis(db, job),
+    };
   }
   if (row.contentVersion > payload.contentVersion) {
     return {
@@ -167,6 +173,21 @@ async function buildAnalyzeEntry(db: Database, job: JobRow, attempt: number): Pr
     occurredAt: row.occurredAt.toISOString(),
   };
   return { kind: "publish", body };
+}
+
+/**
+ * An analysis delivered before its entry was deleted may have written the entry's vector into Chroma
+ * after the delete's purge ran; when its answer is lost (a node killed after the upsert, a timeout, a
+ * garbage answer) no result callback comes to purge it again. So a job that had a delivery out and is
+ * now given up or found deleted purges whatever of its entry was deleted since the job was made.
+ * Answers the purge jobs to dispatch.
+ */
+export async function purgeAfterAbandonedAnalysis(
+  db: Database,
+  job: { kind: string; attempts: number; entryId: string | null; createdAt: Date },
+): Promise<string[]> {
+  if (job.kind !== ANALYZE_ENTRY_JOB || !job.entryId || job.attempts === 0) return [];
+  return await purgeDeletedSince(db, { since: job.createdAt, entryIds: [job.entryId] });
 }
 
 async function buildPurge(_db: Database, job: JobRow, attempt: number): Promise<Built> {
@@ -343,6 +364,7 @@ export async function dispatchJob(
   const built = await kind.build(db, job, attempt);
   if (built.kind === "finish") {
     await finishJob(db, job.id, "done", built.note);
+    for (const next of built.dispatchAfter ?? []) await dispatchJob(deps, next);
     return { outcome: "finished", note: built.note };
   }
   const candidates = await schedulableNodes(db, config.NODE_HEARTBEAT_TTL_SECONDS, kind.tasks);
@@ -505,6 +527,7 @@ export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } 
       payload: jobs.payload,
       entryId: jobs.entryId,
       startedAt: jobs.startedAt,
+      createdAt: jobs.createdAt,
     })
     .from(jobs)
     .where(and(eq(jobs.status, "running"), inArray(jobs.kind, kinds), lte(jobs.startedAt, leaseCutoff)))
@@ -546,6 +569,7 @@ export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } 
       failed += 1;
       await markAnalysisFailed(db, job, "No inference node answered.");
       await JOB_KINDS[job.kind]?.withoutNode?.(db, job.id);
+      for (const purge of await purgeAfterAbandonedAnalysis(db, job)) await dispatchJob(deps, purge);
     } else {
       requeued += 1;
     }

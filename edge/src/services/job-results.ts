@@ -30,6 +30,7 @@ import {
   markAnalysisFailed,
   NEVER_GIVE_UP,
   type PipelineDeps,
+  purgeAfterAbandonedAnalysis,
   purgeRetryDelayMs,
   REINDEX_JOB,
   reindexPayload,
@@ -537,6 +538,7 @@ export async function handleFailedAttempt(
   if (unreachable && job.nodeId) await markUnreachable(db, job.nodeId);
   if (decided.outcome === "failed") {
     await JOB_KINDS[job.kind]?.withoutNode?.(db, job.id);
+    for (const purge of await purgeAfterAbandonedAnalysis(db, job)) await dispatchJob(deps, purge);
     const changed = await markAnalysisFailed(db, job, reason);
     return { outcome: "failed", ...(changed && job.userId ? { userId: job.userId } : {}) };
   }

@@ -9,7 +9,14 @@ import { purgeExpiredEntries } from "../../src/services/retention.ts";
 import { queueReconciliation, RECONCILE_VECTORS_JOB } from "../../src/services/vector-reconciliation.ts";
 import { createEntry, json } from "../entries/helpers.ts";
 import { call, edgeEnv, registerUser, type TestUser, testDb } from "../harness.ts";
-import { analysisResult, CALLBACK, deliveredCallback, postSigned, removeTestNodes } from "./helpers.ts";
+import {
+  analysisResult,
+  CALLBACK,
+  deliveredCallback,
+  FAILURE,
+  postSigned,
+  removeTestNodes,
+} from "./helpers.ts";
 
 afterAll(removeTestNodes);
 
@@ -125,6 +132,40 @@ describe("vectors written after a delete are purged again", () => {
     expect(purges).toHaveLength(2);
     // Naming the writer, so the node opens only their collections.
     expect(purges.map((p) => p.payload)).toContainEqual({ entryIds: [entry.id], userId: user.id });
+  });
+
+  it("an analysis whose answer was lost after its entry was deleted purges the entry once more, retried or given up", async () => {
+    const user = await registerUser();
+    /** An entry whose analysis is out on a node (it may upsert the vector) when the writer deletes it. */
+    const deletedInFlight = async (attempts: number) => {
+      const entry = await createEntry(user, { content: "Deleted while a node was analysing it." });
+      const jobId = entry.jobId ?? "";
+      await testDb()
+        .update(jobs)
+        .set({ status: "running", attempts, startedAt: new Date() })
+        .where(eq(jobs.id, jobId));
+      await deleteEntry(user, entry.id);
+      // The delete's own purge, which may run before the node's upsert.
+      expect(await entryPurgesOf(entry.id)).toHaveLength(1);
+      return { entryId: entry.id, jobId };
+    };
+    // The node's answer never comes back, only QStash's failure: one attempt lost, the job retried.
+    const retried = await deletedInFlight(1);
+    const failure = async (jobId: string, attempt: number) =>
+      await deliveredCallback({ status: 0, error: "connection reset", source: { jobId, attempt } });
+    const outcome = async (body: string) =>
+      (await json<{ outcome: string }>(await postSigned(FAILURE, body), 200)).outcome;
+    expect(await outcome(await failure(retried.jobId, 1))).toBe("requeued");
+    const [job] = await testDb().select().from(jobs).where(eq(jobs.id, retried.jobId));
+    expect(job?.status).toBe("done");
+    const purges = await entryPurgesOf(retried.entryId);
+    expect(purges).toHaveLength(2);
+    expect(purges.map((p) => p.payload)).toContainEqual({ entryIds: [retried.entryId], userId: user.id });
+
+    // Its last attempt lost: the job fails, and the vector that attempt may have written goes too.
+    const givenUp = await deletedInFlight(MAX_ATTEMPTS);
+    expect(await outcome(await failure(givenUp.jobId, MAX_ATTEMPTS))).toBe("failed");
+    expect(await entryPurgesOf(givenUp.entryId)).toHaveLength(2);
   });
 });
 
