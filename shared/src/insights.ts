@@ -293,7 +293,9 @@ const streakSchema = z.object({
 });
 
 const moodStreakSchema = streakSchema.extend({
-  /** Mean of the entries' own mood over the run. */
+  /** Mood check-ins logged over the run (a day may have check-ins and no entry). */
+  checkins: z.number().int(),
+  /** Mean over the run of the entries' own moods and the check-ins' moods, each one rating. */
   avgMood: z.number(),
 });
 
@@ -308,7 +310,10 @@ export const streakInsightsSchema = z.object({
     gaps: z.array(z.object({ start: z.string(), end: z.string(), days: z.number().int() })),
   }),
   mood: z.object({
-    /** Longest runs of consecutive local days, each with a mean mood of at least goodMood. */
+    /**
+     * Longest runs of consecutive local days, each with a mean mood of at least goodMood (entries' moods
+     * and check-ins together); writing runs count entries only.
+     */
     best: z.array(moodStreakSchema),
     /** Longest runs of consecutive local days, each with a mean mood of at most lowMood. */
     worst: z.array(moodStreakSchema),

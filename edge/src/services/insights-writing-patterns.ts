@@ -74,10 +74,15 @@ export async function wordCounts(
   };
 }
 
-/** Runs of consecutive dates among `source`'s rows (`d`, `n`, `mood_sum`, `mood_n`), longest and latest first. */
+/**
+ * Runs of consecutive dates among `source`'s rows (`d`, `n` entries, and for mood runs `c` check-ins,
+ * `mood_sum`, `mood_n`), longest and latest first.
+ */
 function runsJson(source: string, limit: number, withMood: boolean): SQL {
   const from = sql.raw(source);
-  const mood = withMood ? sql`, 'avgMood', round((sum(mood_sum) / sum(mood_n))::numeric, 4)::float8` : sql``;
+  const mood = withMood
+    ? sql`, 'checkins', sum(c), 'avgMood', round((sum(mood_sum) / sum(mood_n))::numeric, 4)::float8`
+    : sql``;
   return sql`(select coalesce(json_agg(r.run order by r.len desc, r.last_day desc), '[]'::json) from (
       select count(*) as len, max(d) as last_day,
              json_build_object('start', to_char(min(d), 'YYYY-MM-DD'), 'end', to_char(max(d), 'YYYY-MM-DD'),
@@ -88,6 +93,11 @@ function runsJson(source: string, limit: number, withMood: boolean): SQL {
       limit ${limit}) r)`;
 }
 
+/**
+ * Writing runs and gaps read entries only: a check-in is not writing, and a writer who counts the days
+ * they wrote would be misled by a streak kept alive with a tap. Mood runs read both: a day's mood is the
+ * mean of its entries' own moods and its check-ins, each one rating, as in the mood insights.
+ */
 export function streaksSql(
   userId: string,
   timezone: string,
@@ -105,8 +115,24 @@ export function streaksSql(
       where ${liveEntriesIn(userId, null)}
       group by 1
     ),
-    good_days as (select * from days where mood_n > 0 and mood_sum / mood_n >= ${goodMood}),
-    low_days as (select * from days where mood_n > 0 and mood_sum / mood_n <= ${lowMood}),
+    checkin_days as (
+      select (c.at at time zone ${timezone}::text)::date as d,
+             count(*)::int as c,
+             sum(c.mood)::float8 as mood_sum
+      from mood_checkins c
+      where c.user_id = ${userId}::uuid
+      group by 1
+    ),
+    mood_days as materialized (
+      select d,
+             coalesce(e.n, 0) as n,
+             coalesce(k.c, 0) as c,
+             coalesce(e.mood_sum, 0) + coalesce(k.mood_sum, 0) as mood_sum,
+             coalesce(e.mood_n, 0) + coalesce(k.c, 0) as mood_n
+      from days e full join checkin_days k using (d)
+    ),
+    good_days as (select * from mood_days where mood_n > 0 and mood_sum / mood_n >= ${goodMood}),
+    low_days as (select * from mood_days where mood_n > 0 and mood_sum / mood_n <= ${lowMood}),
     gaps as (
       select prev + 1 as first_day, d - 1 as last_day, d - prev - 1 as len
       from (select d, lag(d) over (order by d) as prev from days) x
@@ -133,8 +159,8 @@ interface Run {
 interface StreakRow extends Record<string, unknown> {
   writingBest: Run[];
   writingGaps: { start: string; end: string; days: number }[];
-  moodBest: (Run & { avgMood: number })[];
-  moodWorst: (Run & { avgMood: number })[];
+  moodBest: (Run & { checkins: number; avgMood: number })[];
+  moodWorst: (Run & { checkins: number; avgMood: number })[];
 }
 
 /** Best and worst runs over the whole history: writing streaks and gaps, good-mood and low-mood streaks. */

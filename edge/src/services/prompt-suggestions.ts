@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { greetingGrounds } from "./chat-greeting.ts";
 import { patternName, recentThinkingPatterns } from "./chat-patterns.ts";
-import { analysedBy, isoUtc, liveEntriesIn } from "./insights.ts";
+import { analysedBy, checkinsIn, isoUtc, liveEntriesIn } from "./insights.ts";
 
 /**
  * Writing prompts suggested from a writer's own journal: a mood that moved, a thinking pattern that keeps
@@ -17,7 +17,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** The mood trend compares the last two weeks with the four before them. */
 const RECENT_DAYS = 14;
 const EARLIER_DAYS = 28;
-/** Each window needs this many rated (or analysed) entries before an average means anything. */
+/**
+ * Each window needs this many mood ratings (entries' own moods and mood check-ins), or analysed entries,
+ * before an average means anything.
+ */
 const TREND_MIN_ENTRIES = 3;
 /** A change this large on the 1..10 mood scale, or on the -1..1 sentiment score, is worth a mention. */
 const MOOD_CHANGE = 1.5;
@@ -106,25 +109,39 @@ interface TrendRow extends Record<string, unknown> {
   recentSentiment: number | null;
   earlierAnalysed: number;
   earlierSentiment: number | null;
+  checkins: number;
 }
 
-/** The writer's own mood ratings of the last two weeks against the four before; sentiment when too few. */
+/**
+ * The writer's own mood ratings of the last two weeks against the four before; sentiment when too few.
+ * A mood check-in is one rating, as in the mood insights; it has no sentiment.
+ */
 async function moodTrend(db: Database, userId: string, now: Date): Promise<SuggestedPrompt | null> {
   const recentStart = new Date(now.getTime() - RECENT_DAYS * DAY_MS);
   const earlierStart = new Date(recentStart.getTime() - EARLIER_DAYS * DAY_MS);
-  const recent = sql`e.occurred_at >= ${recentStart.toISOString()}::timestamptz`;
+  const window = { from: earlierStart, to: now };
+  const recent = sql`at >= ${recentStart.toISOString()}::timestamptz`;
   const [row] = await db.execute<TrendRow>(sql`
-    select count(e.mood) filter (where ${recent})::int as "recentMoods",
-           (avg(e.mood) filter (where ${recent}))::float8 as "recentMood",
-           count(e.mood) filter (where not ${recent})::int as "earlierMoods",
-           (avg(e.mood) filter (where not ${recent}))::float8 as "earlierMood",
-           count(a.sentiment_score) filter (where ${recent})::int as "recentAnalysed",
-           (avg(a.sentiment_score) filter (where ${recent}))::float8 as "recentSentiment",
-           count(a.sentiment_score) filter (where not ${recent})::int as "earlierAnalysed",
-           (avg(a.sentiment_score) filter (where not ${recent}))::float8 as "earlierSentiment"
-    from entries e
-    left join entry_analyses a on ${analysedBy(userId)}
-    where ${liveEntriesIn(userId, { from: earlierStart, to: now })}`);
+    with rated as (
+      select e.occurred_at as at, e.mood, a.sentiment_score::float8 as sentiment, false as checkin
+      from entries e
+      left join entry_analyses a on ${analysedBy(userId)}
+      where ${liveEntriesIn(userId, window)}
+      union all
+      select c.at, c.mood, null::float8, true
+      from mood_checkins c
+      where ${checkinsIn(userId, window)}
+    )
+    select count(mood) filter (where ${recent})::int as "recentMoods",
+           (avg(mood) filter (where ${recent}))::float8 as "recentMood",
+           count(mood) filter (where not ${recent})::int as "earlierMoods",
+           (avg(mood) filter (where not ${recent}))::float8 as "earlierMood",
+           count(sentiment) filter (where ${recent})::int as "recentAnalysed",
+           (avg(sentiment) filter (where ${recent}))::float8 as "recentSentiment",
+           count(sentiment) filter (where not ${recent})::int as "earlierAnalysed",
+           (avg(sentiment) filter (where not ${recent}))::float8 as "earlierSentiment",
+           (count(*) filter (where checkin))::int as "checkins"
+    from rated`);
   if (!row) return null;
 
   if (
@@ -138,15 +155,16 @@ async function moodTrend(db: Database, userId: string, now: Date): Promise<Sugge
     const change = row.recentMood - row.earlierMood;
     if (Math.abs(change) < MOOD_CHANGE) return null;
     const basis = { measure: "mood" as const, recentAverage, earlierAverage };
+    const rated = row.checkins > 0 ? "your entries and check-ins" : "your entries";
     return change < 0
       ? {
           ...lower(),
-          why: `The moods you gave your entries of the last two weeks average ${recentAverage}, against ${earlierAverage} in the four weeks before.`,
+          why: `The moods you gave ${rated} of the last two weeks average ${recentAverage}, against ${earlierAverage} in the four weeks before.`,
           basis,
         }
       : {
           ...higher(),
-          why: `The moods you gave your entries of the last two weeks average ${recentAverage}, up from ${earlierAverage} in the four weeks before.`,
+          why: `The moods you gave ${rated} of the last two weeks average ${recentAverage}, up from ${earlierAverage} in the four weeks before.`,
           basis,
         };
   }

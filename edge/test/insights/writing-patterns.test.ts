@@ -1,6 +1,6 @@
 import type { StreakInsights, WordCounts } from "@inkwell/shared";
 import { describe, expect, it } from "vitest";
-import { registerUser } from "../harness.ts";
+import { call, registerUser } from "../harness.ts";
 import { getJson, q, seedEntries } from "./helpers.ts";
 
 describe("GET /v1/insights/word-counts", () => {
@@ -116,15 +116,15 @@ describe("GET /v1/insights/streaks", () => {
       mood: {
         // The 4th has an entry but no mood: it ends the run of the 1st to the 3rd.
         best: [
-          { start: "2025-03-01", end: "2025-03-03", days: 3, entries: 4, avgMood: 7.25 },
-          { start: "2025-03-18", end: "2025-03-18", days: 1, entries: 1, avgMood: 8 },
-          { start: "2025-03-05", end: "2025-03-05", days: 1, entries: 1, avgMood: 8 },
+          { start: "2025-03-01", end: "2025-03-03", days: 3, entries: 4, checkins: 0, avgMood: 7.25 },
+          { start: "2025-03-18", end: "2025-03-18", days: 1, entries: 1, checkins: 0, avgMood: 8 },
+          { start: "2025-03-05", end: "2025-03-05", days: 1, entries: 1, checkins: 0, avgMood: 8 },
         ],
         // Two runs of two days: the more recent first.
         worst: [
-          { start: "2025-03-10", end: "2025-03-11", days: 2, entries: 2, avgMood: 2.5 },
-          { start: "2025-03-06", end: "2025-03-07", days: 2, entries: 2, avgMood: 2.5 },
-          { start: "2025-03-19", end: "2025-03-19", days: 1, entries: 1, avgMood: 2 },
+          { start: "2025-03-10", end: "2025-03-11", days: 2, entries: 2, checkins: 0, avgMood: 2.5 },
+          { start: "2025-03-06", end: "2025-03-07", days: 2, entries: 2, checkins: 0, avgMood: 2.5 },
+          { start: "2025-03-19", end: "2025-03-19", days: 1, entries: 1, checkins: 0, avgMood: 2 },
         ],
       },
     });
@@ -145,8 +145,8 @@ describe("GET /v1/insights/streaks", () => {
         gaps: [{ start: "2025-03-13", end: "2025-03-17", days: 5 }],
       },
       mood: {
-        best: [{ start: "2025-03-18", end: "2025-03-18", days: 1, entries: 1, avgMood: 8 }],
-        worst: [{ start: "2025-03-19", end: "2025-03-19", days: 1, entries: 1, avgMood: 2 }],
+        best: [{ start: "2025-03-18", end: "2025-03-18", days: 1, entries: 1, checkins: 0, avgMood: 8 }],
+        worst: [{ start: "2025-03-19", end: "2025-03-19", days: 1, entries: 1, checkins: 0, avgMood: 2 }],
       },
     });
   });
@@ -163,6 +163,61 @@ describe("GET /v1/insights/streaks", () => {
     ]);
     // And the 23:30 entry of the 11th is on the 11th in UTC too (22:30Z), so the low run stays.
     expect(body.mood.worst[0]).toMatchObject({ start: "2025-03-10", end: "2025-03-11" });
+  });
+
+  it("mood check-ins join mood streaks, and never writing streaks", async () => {
+    const [user, other] = await Promise.all([
+      registerUser({ timezone: "Europe/Berlin" }),
+      registerUser({ timezone: "Europe/Berlin" }),
+    ]);
+    await seedEntries(user.id, march);
+    const checkIn = async (token: string, mood: number, at: string) => {
+      const res = await call("/v1/mood-checkins", { token, body: { mood, at } });
+      expect(res.status, await res.text()).toBe(201);
+    };
+    // The 4th had an entry without a mood, which broke the good run; a check-in of 8 gives it one.
+    await checkIn(user.accessToken, 8, "2025-03-04T17:00:00Z");
+    // The 8th had no entry at all: a low check-in there joins the low days around it, but no writing run.
+    await checkIn(user.accessToken, 1, "2025-03-08T12:00:00Z");
+    // Another writer's check-ins count for them alone.
+    await checkIn(other.accessToken, 10, "2025-03-06T12:00:00Z");
+    await checkIn(other.accessToken, 10, "2025-03-09T12:00:00Z");
+    const body = await getJson<StreakInsights>("/v1/insights/streaks", user);
+    expect(body.writing).toEqual({
+      best: [
+        { start: "2025-03-01", end: "2025-03-07", days: 7, entries: 8 },
+        { start: "2025-03-10", end: "2025-03-12", days: 3, entries: 3 },
+        { start: "2025-03-18", end: "2025-03-19", days: 2, entries: 2 },
+      ],
+      gaps: [
+        { start: "2025-03-13", end: "2025-03-17", days: 5 },
+        { start: "2025-03-08", end: "2025-03-09", days: 2 },
+      ],
+    });
+    // Moods 8, (9+5), 7, 8 (the check-in), 8 over the 1st to the 5th: 45 / 6 ratings.
+    expect(body.mood.best[0]).toEqual({
+      start: "2025-03-01",
+      end: "2025-03-05",
+      days: 5,
+      entries: 6,
+      checkins: 1,
+      avgMood: 7.5,
+    });
+    // 2, 3 and the check-in's 1 on the 6th to the 8th; the 9th (only a deleted entry) ends it.
+    expect(body.mood.worst[0]).toEqual({
+      start: "2025-03-06",
+      end: "2025-03-08",
+      days: 3,
+      entries: 2,
+      checkins: 1,
+      avgMood: 2,
+    });
+    const theirs = await getJson<StreakInsights>("/v1/insights/streaks", other);
+    expect(theirs.writing).toEqual({ best: [], gaps: [] });
+    expect(theirs.mood.best.map((s) => [s.start, s.days, s.entries, s.checkins])).toEqual([
+      ["2025-03-09", 1, 0, 1],
+      ["2025-03-06", 1, 0, 1],
+    ]);
   });
 
   it("a new writer has no streaks at all", async () => {

@@ -169,6 +169,39 @@ describe("GET /v1/prompts/suggested", () => {
     );
   });
 
+  it("counts mood check-ins as ratings in the mood trend", async () => {
+    const user = await registerUser();
+    for (const [days, mood] of [
+      [35, 7],
+      [30, 8],
+      [25, 7],
+      [10, 3],
+    ] as const) {
+      await createEntry(user, { content: `A day, ${days} days ago.`, mood, occurredAt: daysAgo(days) });
+    }
+    // One rated entry in the last two weeks is too few to speak of a trend.
+    expect(await suggested(user)).toEqual([]);
+    for (const [days, mood] of [
+      [6, 3],
+      [2, 4],
+    ] as const) {
+      const res = await call("/v1/mood-checkins", {
+        token: user.accessToken,
+        body: { mood, at: daysAgo(days) },
+      });
+      expect(res.status, await res.text()).toBe(201);
+    }
+    const [first, ...rest] = await suggested(user);
+    expect(rest).toEqual([]);
+    expect(first).toMatchObject({
+      id: "mood-trend:lower",
+      basis: { measure: "mood", recentAverage: 3.3, earlierAverage: 7.3 },
+    });
+    expect(first?.why).toBe(
+      "The moods you gave your entries and check-ins of the last two weeks average 3.3, against 7.3 in the four weeks before.",
+    );
+  });
+
   it("falls back to analysed sentiment when too few entries have a mood, and says a lift too", async () => {
     const user = await registerUser();
     for (const [days, score] of [

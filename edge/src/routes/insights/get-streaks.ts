@@ -15,9 +15,10 @@ const route = createRoute({
   summary: "Your best and worst runs: writing streaks and gaps, good-mood and low-mood streaks",
   description:
     "Over the whole journal, in your time zone. A writing streak is a run of consecutive local days with " +
-    "an entry, a gap a run of days without one between two writing days. A good-mood (low-mood) streak " +
-    "is a run of consecutive local days whose entries' mean mood is at least `goodMood` (at most " +
-    "`lowMood`); a day without a mood breaks it. The `limit` longest of each, the most recent first on a tie.",
+    "an entry, a gap a run of days without one between two writing days; mood check-ins are not writing " +
+    "and count in neither. A good-mood (low-mood) streak is a run of consecutive local days whose mean " +
+    "mood (entries' own moods and check-ins, each one rating) is at least `goodMood` (at most `lowMood`); " +
+    "a day without a mood breaks it. The `limit` longest of each, the most recent first on a tie.",
   security: [{ bearer: [] }],
   middleware: protect(requireScope("entries:read")),
   request: { query: streaksQuerySchema },

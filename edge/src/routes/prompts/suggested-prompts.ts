@@ -12,7 +12,7 @@ const route = createRoute({
   tags: ["Prompts"],
   summary: "Prompts suggested from your own patterns, each saying why",
   description:
-    "Composed from your journal, no model: a mood that moved (the moods you gave your entries in the last two weeks against the four before, or their analysed sentiment when too few were rated), a thinking pattern that keeps coming back in your analysed entries, a topic you wrote about several times and not for three weeks. Each carries `why`, in plain words, and `basis`, the facts behind it. After entries read at high or critical risk the only suggestion is a check-in with crisis resources. Dates in `why` are in your time zone.",
+    "Composed from your journal, no model: a mood that moved (the moods you gave your entries and mood check-ins in the last two weeks against the four before, or the entries' analysed sentiment when too few were rated), a thinking pattern that keeps coming back in your analysed entries, a topic you wrote about several times and not for three weeks. Each carries `why`, in plain words, and `basis`, the facts behind it. After entries read at high or critical risk the only suggestion is a check-in with crisis resources. Dates in `why` are in your time zone.",
   security: [{ bearer: [] }],
   middleware: protect(requireScope("entries:read")),
   request: { query: pageQuerySchema },
