@@ -1,9 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 
-export const modelTasks = ["embedding", "sentiment", "emotion", "llm"] as const;
-export type ModelTask = (typeof modelTasks)[number];
-
 export const modelFormats = ["onnx", "gguf", "ollama"] as const;
 export const hardwareTiers = ["cpu-small", "cpu", "gpu"] as const;
 export type HardwareTier = (typeof hardwareTiers)[number];

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { safetyLevelSchema } from "./safety.ts";
 
 /** Entry content is capped at 64 KiB of UTF-8 (the contract); larger answers 413, not 400. */
 export const ENTRY_CONTENT_MAX_BYTES = 64 * 1024;
@@ -68,7 +69,6 @@ export const updateEntryRequestSchema = z
 export type UpdateEntryRequest = z.infer<typeof updateEntryRequestSchema>;
 
 export const sentimentLabels = ["negative", "neutral", "positive"] as const;
-export const safetyLevels = ["none", "low", "moderate", "high", "critical"] as const;
 
 export const entryAnalysisSchema = z.object({
   status: z.enum(["pending", "done", "failed"]),
@@ -76,7 +76,7 @@ export const entryAnalysisSchema = z.object({
   emotions: z.array(z.object({ label: z.string(), score: z.number() })).optional(),
   keywords: z.array(z.string()).optional(),
   topics: z.array(z.object({ id: z.string(), name: z.string() })).optional(),
-  safety: z.object({ level: z.enum(safetyLevels) }).optional(),
+  safety: z.object({ level: safetyLevelSchema }).optional(),
   /** Thinking traps (cognitive distortions) found in the entry, with the words that showed each. */
   patterns: z.array(z.object({ label: z.string(), score: z.number(), evidence: z.string() })).optional(),
   model: z.string().optional(),

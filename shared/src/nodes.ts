@@ -33,9 +33,14 @@ export const nodeLoadSchema = z.object({
 });
 export type NodeLoad = z.infer<typeof nodeLoadSchema>;
 
+/** What a model does; a node reports each model it serves with its task, and work asks for tasks. */
+export const MODEL_TASKS = ["embedding", "sentiment", "emotion", "llm"] as const;
+export const modelTaskSchema = z.enum(MODEL_TASKS);
+export type ModelTask = z.infer<typeof modelTaskSchema>;
+
 export const nodeModelSchema = z.object({
   id: z.string(),
-  task: z.enum(["embedding", "sentiment", "emotion", "llm"]),
+  task: modelTaskSchema,
 });
 
 /** Body of `POST /internal/nodes/heartbeat`, sent by each node every few seconds. */

@@ -3,14 +3,13 @@ import {
   type EmbedResponse,
   embedResponseSchema,
   InkwellError,
+  type ModelTask,
   signEdgeRequest,
 } from "@inkwell/shared";
 import type { z } from "zod";
 import type { Database } from "../db/client.ts";
 import type { AppConfig } from "../env.ts";
 import { type NodeCandidate, nodeSigningToken, pickNode, schedulableNodes } from "../services/nodes.ts";
-
-type ModelTask = "embedding" | "sentiment" | "emotion" | "llm";
 
 /**
  * Per-node circuit breaker: after `threshold` consecutive failures a node is skipped for `coolDownMs`,

@@ -1,12 +1,9 @@
-import type { PoolSignal } from "@inkwell/shared";
+import { MODEL_TASKS, type PoolSignal } from "@inkwell/shared";
 import { and, count, eq, inArray, min } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { jobs, nodes } from "../db/schema/index.ts";
 import { JOB_KINDS } from "./job-dispatch.ts";
 import { nodeStatus } from "./nodes.ts";
-
-type Task = PoolSignal["tasks"][number]["task"];
-const TASKS: readonly Task[] = ["embedding", "sentiment", "emotion", "llm"];
 
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 const ageSeconds = (since: Date | null, now: Date) =>
@@ -67,7 +64,7 @@ export async function poolSignal(db: Database, ttlSeconds: number, now = new Dat
     };
   });
 
-  const tasks = TASKS.map((task) => {
+  const tasks = MODEL_TASKS.map((task) => {
     const needing = byKind.filter((k) => k.needs.includes(task));
     const serving = healthy.filter((n) => n.tasks.has(task));
     return {

@@ -1,4 +1,4 @@
-import type { ModelTask } from "@inkwell/models/manifest";
+import type { ModelTask } from "@inkwell/shared";
 
 export interface LabelScore {
   label: string;

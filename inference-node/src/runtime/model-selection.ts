@@ -1,8 +1,10 @@
 import type { Capability, HardwareTier, Manifest, OnnxModelEntry } from "@inkwell/models/manifest";
 import { locateModel, type ModelStatus } from "@inkwell/models/verify";
+import type { ModelTask } from "@inkwell/shared";
 import { ModelLoadError } from "./errors.ts";
 
-export const servedTasks = ["embedding", "sentiment", "emotion"] as const;
+/** The tasks ONNX models serve (an LLM is chosen by `llm/select-backend.ts`). */
+export const servedTasks = ["embedding", "sentiment", "emotion"] as const satisfies readonly ModelTask[];
 export type ServedTask = (typeof servedTasks)[number];
 
 export interface Candidate {

@@ -1,3 +1,4 @@
+import type { SafetyLevel } from "@inkwell/shared";
 import { sql } from "drizzle-orm";
 import { boolean, check, index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { chatSessions } from "./chat-sessions.ts";
@@ -27,7 +28,7 @@ export const chatMessages = pgTable(
       .notNull()
       .default([]),
     safety: jsonb("safety")
-      .$type<{ level: "none" | "low" | "moderate" | "high" | "critical"; resources?: unknown[] }>()
+      .$type<{ level: SafetyLevel; resources?: unknown[] }>()
       .notNull()
       .default({ level: "none" }),
     generated: boolean("generated").notNull().default(true),

@@ -1,3 +1,4 @@
+import type { SafetyLevel } from "@inkwell/shared";
 import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, pgTable, real, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { timestamps } from "./columns.ts";
@@ -24,7 +25,7 @@ export const entryAnalyses = pgTable(
     keywords: text("keywords").array(),
     /** Cognitive distortions found in the entry, with the words that showed them. */
     patterns: jsonb("patterns").$type<{ label: string; score: number; evidence: string }[]>(),
-    safetyLevel: text("safety_level", { enum: ["none", "low", "moderate", "high", "critical"] }),
+    safetyLevel: text("safety_level").$type<SafetyLevel>(),
     model: text("model"),
     error: text("error"),
     analyzedAt: timestamp("analyzed_at", { withTimezone: true, mode: "date" }),

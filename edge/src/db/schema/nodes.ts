@@ -1,4 +1,4 @@
-import type { Hardware, NodeLoad } from "@inkwell/shared";
+import type { Hardware, ModelTask, NodeLoad } from "@inkwell/shared";
 import { sql } from "drizzle-orm";
 import {
   boolean,
@@ -36,10 +36,7 @@ export const nodes = pgTable(
     draining: boolean("draining").notNull().default(false),
     version: text("version"),
     hardware: jsonb("hardware").$type<Hardware>(),
-    models: jsonb("models")
-      .$type<{ id: string; task: "embedding" | "sentiment" | "emotion" | "llm" }[]>()
-      .notNull()
-      .default([]),
+    models: jsonb("models").$type<{ id: string; task: ModelTask }[]>().notNull().default([]),
     load: jsonb("load").$type<NodeLoad>(),
     lastHeartbeatAt: timestamp("last_heartbeat_at", { withTimezone: true, mode: "date" }),
     /**
