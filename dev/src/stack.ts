@@ -351,7 +351,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       port: ports.redis,
       dataDir: path.join(dataDir, "redis"),
       logFile: path.join(logDir, "redis.log"),
-      persist: options.persistent,
+      // Upstash keeps what it acknowledged: a local Redis that forgot its keys on a restart would let an
+      // Idempotency-Key retried across the restart run twice, which production never does. Throwaway
+      // stacks persist too (into their own temporary folder), so a killed Redis comes back with its keys.
+      persist: true,
       onUnexpectedExit: crashed("redis"),
     });
   const launchChroma = () =>
