@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { nodeModelSchema } from "./nodes.ts";
+import { pageSchema } from "./pagination.ts";
 
 /** Prefix of join secrets, so one pasted into NODE_TOKEN (or the reverse) is recognisable. */
 export const JOIN_SECRET_PREFIX = "njs_";
@@ -63,7 +64,8 @@ export type JoinSecret = z.infer<typeof joinSecretSchema>;
 export const createdJoinSecretSchema = joinSecretSchema.extend({ secret: z.string() });
 export type CreatedJoinSecret = z.infer<typeof createdJoinSecretSchema>;
 
-export const joinSecretListSchema = z.object({ items: z.array(joinSecretSchema) });
+/** A page of join secrets, newest first. */
+export const joinSecretListSchema = pageSchema(joinSecretSchema);
 
 /** Body of `POST /internal/nodes/enroll`, sent by a replica that starts with NODE_JOIN_SECRET. */
 export const nodeEnrollRequestSchema = z.strictObject({

@@ -12,7 +12,7 @@ import {
   nodeTokenSalt,
   uuidv7,
 } from "@inkwell/shared";
-import { and, count, desc, eq, inArray, isNull } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNull, lt } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.ts";
 import { nodeJoinSecrets, nodes } from "../db/schema/index.ts";
 import type { AppConfig } from "../env.ts";
@@ -56,8 +56,22 @@ export async function createJoinSecret(
   return { ...toJoinSecret(row, 0), secret };
 }
 
-export async function listJoinSecrets(db: Database): Promise<JoinSecret[]> {
-  const rows = await db.select().from(nodeJoinSecrets).orderBy(desc(nodeJoinSecrets.id));
+/**
+ * A page of join secrets, newest first (ids are UUIDv7); `last` is the id to continue after, or null on
+ * the last page.
+ */
+export async function listJoinSecrets(
+  db: Database,
+  page: { limit: number; after?: string | undefined },
+): Promise<{ items: JoinSecret[]; last: string | null }> {
+  const fetched = await db
+    .select()
+    .from(nodeJoinSecrets)
+    .where(page.after ? lt(nodeJoinSecrets.id, page.after) : undefined)
+    .orderBy(desc(nodeJoinSecrets.id))
+    .limit(page.limit + 1);
+  const rows = fetched.slice(0, page.limit);
+  const last = fetched.length > page.limit ? (rows.at(-1)?.id ?? null) : null;
   const counts =
     rows.length === 0
       ? []
@@ -72,7 +86,7 @@ export async function listJoinSecrets(db: Database): Promise<JoinSecret[]> {
           )
           .groupBy(nodes.joinSecretId);
   const enrolled = new Map(counts.map((c) => [c.id, Number(c.n)]));
-  return rows.map((row) => toJoinSecret(row, enrolled.get(row.id) ?? 0));
+  return { items: rows.map((row) => toJoinSecret(row, enrolled.get(row.id) ?? 0)), last };
 }
 
 /**

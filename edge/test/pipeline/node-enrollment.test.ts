@@ -70,7 +70,7 @@ describe("enrollment with one join secret", () => {
     expect(listed.map((n) => n.url).sort()).toEqual([9101, 9102, 9103].map((p) => `http://127.0.0.1:${p}`));
     // The join secret is never stored, only its hash; the list shows how many nodes it enrolled.
     const secrets = joinSecretListSchema.parse(
-      await (await call("/v1/admin/join-secrets", { token: admin.accessToken })).json(),
+      await (await call("/v1/admin/join-secrets?limit=100", { token: admin.accessToken })).json(),
     );
     expect(secrets.items.find((s) => s.id === js.id)).toMatchObject({ nodes: 3, revokedAt: null });
     expect(JSON.stringify(secrets)).not.toContain(js.secret);
