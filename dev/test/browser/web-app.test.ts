@@ -171,6 +171,39 @@ describe("the journal app and the operator console in Chromium, served by the re
     await expectAccessible(page, "timeline");
   }, 120_000);
 
+  it("edits the entry in place and brings back the version before the edit", async () => {
+    await page.getByRole("link", { name: "Harbour at dawn" }).click();
+    const content = page.locator("article.entry > .content");
+    const before = (await content.textContent()) ?? "";
+    expect(before).toContain("The gulls were loud.");
+    const versions = page.getByRole("list", { name: "Versions" });
+    const latest = Number(await versions.locator("li").first().getAttribute("data-version"));
+    await page.getByRole("button", { name: "Edit entry" }).click();
+    await page
+      .getByLabel("Text", { exact: true })
+      .fill("An edited morning: rain on the harbour, and a long talk with my sister.");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect.poll(() => content.textContent()).toContain("rain on the harbour");
+    await versions
+      .locator(`li[data-version="${latest + 1}"]`)
+      .getByText("current")
+      .waitFor();
+    await expectAccessible(page, "entry with its versions");
+    // The version just before the edit, restored: its text is the entry's again, as a new version.
+    await versions.getByRole("button", { name: `Restore version ${latest}` }).click();
+    await expect.poll(() => content.textContent()).toBe(before);
+    await versions
+      .locator("li")
+      .first()
+      .getByText(/restored from version/)
+      .waitFor();
+    const id = page.url().split("/").pop() ?? "";
+    const [restored] = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from entry_versions where entry_id = ${id}`;
+    expect(restored?.n).toBe(latest + 2);
+  }, 90_000);
+
   it("finds the entry, with the matched words highlighted as text", async () => {
     await page.getByRole("link", { name: "Find" }).click();
     await page.getByLabel("Search your journal").fill("harbour");
@@ -198,6 +231,43 @@ describe("the journal app and the operator console in Chromium, served by the re
     await page.setViewportSize({ width: 1100, height: 900 });
   });
 
+  it("shows the day's writing and mood on the calendar, the topic trends and a reflection", async () => {
+    const insights = page.getByRole("navigation", { name: "Insights" });
+    await insights.getByRole("link", { name: "Calendar" }).click();
+    const today = (await page.evaluate("new Date().toLocaleDateString('en-CA')")) as string;
+    const cell = page.locator(`.heatmap .day[data-date="${today}"]`);
+    await expect.poll(() => cell.getAttribute("data-count")).toBe("1");
+    expect(await cell.getAttribute("data-level")).toBe("1");
+    await page.getByLabel("Mood", { exact: true }).check();
+    // Mood 8 of 10: the fourth of five steps.
+    expect(await cell.getAttribute("data-level")).toBe("4");
+    await expectAccessible(page, "calendar");
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    // The year scrolls sideways inside its own region, today in view.
+    await expect.poll(async () => (await cell.boundingBox())?.x ?? 999).toBeLessThan(390);
+    await shot(page, "calendar-phone");
+    await page.setViewportSize({ width: 1100, height: 900 });
+
+    await insights.getByRole("link", { name: "Topics" }).click();
+    await page.getByRole("heading", { name: "Topic trends" }).waitFor();
+    const [tagged] = await sql<{ n: number }[]>`
+      select count(*)::int as n from entry_topics et join users u on u.id = et.user_id where u.email = ${email}`;
+    if ((tagged?.n ?? 0) > 0)
+      await page.locator('[data-chart="Entries per topic and week"] canvas').waitFor();
+    else await page.getByTestId("topics-empty").waitFor();
+    await expectAccessible(page, "topics");
+
+    await insights.getByRole("link", { name: "Reflections" }).click();
+    await page.getByText("No reflections yet.").waitFor();
+    await page.getByRole("button", { name: "Reflect on this week" }).click();
+    const reflection = page.locator('article.reflection[data-status="done"]');
+    await reflection.waitFor({ timeout: 60_000 });
+    expect(await reflection.textContent()).toContain("1 entry");
+    await expectAccessible(page, "reflections");
+    await shot(page, "reflections");
+  }, 90_000);
+
   it("streams a chat reply", async () => {
     await page.getByRole("link", { name: "Talk" }).click();
     await page.getByRole("button", { name: "New conversation" }).click();
@@ -214,7 +284,19 @@ describe("the journal app and the operator console in Chromium, served by the re
     expect(((await reply.textContent()) ?? "").length).toBeGreaterThan(20);
     await expectAccessible(page, "talk");
     await shot(page, "talk");
-  }, 90_000);
+
+    const status = page.getByTestId("session-status");
+    await page.getByRole("button", { name: "Pause conversation" }).click();
+    await expect.poll(() => status.textContent()).toBe("Paused");
+    expect(await page.getByLabel("Your message").count()).toBe(0);
+    await page.getByRole("button", { name: "Resume conversation" }).click();
+    await page.getByLabel("Your message").waitFor();
+    await page.getByRole("button", { name: "End conversation" }).click();
+    await page.getByRole("heading", { name: "Summary of this conversation" }).waitFor({ timeout: 40_000 });
+    expect(await status.textContent()).toBe("Ended");
+    expect(await page.getByLabel("Your message").count()).toBe(0);
+    await expectAccessible(page, "ended conversation");
+  }, 120_000);
 
   it("exports everything, then deletes the account with the password", async () => {
     await page.getByRole("link", { name: "Your data" }).click();
@@ -226,6 +308,22 @@ describe("the journal app and the operator console in Chromium, served by the re
     await page.getByRole("heading", { name: "Signed-in sessions" }).waitFor();
     await expectAccessible(page, "your data");
     await shot(page, "your-data");
+
+    await page.getByText("Create an API key").click();
+    await page.getByLabel("Key name").fill("Backup script");
+    await page.getByLabel("Account password (to confirm)").fill(PASSWORD);
+    await page.getByRole("button", { name: "Create key" }).click();
+    const secret = (await page.getByTestId("new-api-key").textContent()) ?? "";
+    await page.getByRole("button", { name: "Revoke Backup script" }).waitFor();
+    const withKey = () =>
+      fetch(`${stack.edgeUrl}/v1/entries`, { headers: { Authorization: `Bearer ${secret}` } });
+    const listed = await withKey();
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(await listed.json())).toContain("Harbour at dawn");
+    await expectAccessible(page, "your data with a new API key");
+    await page.getByRole("button", { name: "Revoke Backup script" }).click();
+    await expect.poll(() => page.getByRole("button", { name: "Revoke Backup script" }).count()).toBe(0);
+    expect((await withKey()).status).toBe(401);
 
     await page.getByLabel("Your password").fill(PASSWORD);
     await page.getByLabel("I understand this deletes my journal for good").check();

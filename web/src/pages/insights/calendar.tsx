@@ -57,10 +57,17 @@ export function CalendarPage() {
       .catch((err) => setError(errorText(err)));
   }, []);
 
-  // On a narrow screen the latest weeks are the ones in view.
+  // On a narrow screen the latest weeks are the ones in view, also after the screen turns or resizes.
   useEffect(() => {
     const node = scroller.current;
-    if (node) node.scrollLeft = node.scrollWidth;
+    if (!node) return;
+    const toLatest = () => {
+      node.scrollLeft = node.scrollWidth;
+    };
+    toLatest();
+    const resize = new ResizeObserver(toLatest);
+    resize.observe(node);
+    return () => resize.disconnect();
   }, [days]);
 
   const written = days?.filter((d) => d.entryCount > 0) ?? [];
@@ -95,29 +102,31 @@ export function CalendarPage() {
           {written.length === 0 && rated.length === 0 && (
             <p>Nothing written in the last year yet: each day you write colours its square.</p>
           )}
-          {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it on a narrow screen. */}
-          <section class="heatmap-scroll" ref={scroller} tabIndex={0} aria-label="Calendar heat map">
+          <div class="heatmap-frame">
             <div class="heatmap-labels" aria-hidden="true">
               {WEEKDAYS.map((w, i) => (
                 <span key={String(i)}>{w}</span>
               ))}
             </div>
-            <div class="heatmap" data-mode={mode} role="img" aria-label={summary}>
-              {Array.from({ length: offset }, (_, i) => (
-                <span key={`pad-${String(i)}`} class="pad" />
-              ))}
-              {days.map((d) => (
-                <span
-                  key={d.localDate}
-                  class="day"
-                  data-date={d.localDate}
-                  data-count={d.entryCount}
-                  data-level={mode === "writing" ? writingLevel(d) : moodLevel(d)}
-                  title={describe(d)}
-                />
-              ))}
-            </div>
-          </section>
+            {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus so a keyboard can scroll it on a narrow screen. */}
+            <section class="heatmap-scroll" ref={scroller} tabIndex={0} aria-label="Calendar heat map">
+              <div class="heatmap" data-mode={mode} role="img" aria-label={summary}>
+                {Array.from({ length: offset }, (_, i) => (
+                  <span key={`pad-${String(i)}`} class="pad" />
+                ))}
+                {days.map((d) => (
+                  <span
+                    key={d.localDate}
+                    class="day"
+                    data-date={d.localDate}
+                    data-count={d.entryCount}
+                    data-level={mode === "writing" ? writingLevel(d) : moodLevel(d)}
+                    title={describe(d)}
+                  />
+                ))}
+              </div>
+            </section>
+          </div>
           <p class="hint legend" data-mode={mode} aria-hidden="true">
             {mode === "writing" ? "Fewer entries" : "Low mood"}
             {[0, 1, 2, 3, 4].map((l) => (
