@@ -184,7 +184,8 @@ export function EntryPage({ id }: { id: string }) {
           <HitList hits={related} label="Related entries" />
         )}
       </section>
-      <VersionHistory entry={entry} etag={etag} onRestored={saved} />
+      {/* Hidden while editing: a restore would replace the text being edited. */}
+      {!editing && <VersionHistory entry={entry} etag={etag} onRestored={saved} />}
       <ErrorNote error={error} />
     </article>
   );
