@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createInkwellClient } from "../src/client.ts";
-import { BASE_URL, randomIp, registerUser } from "./harness.ts";
+import { BASE_URL, login, newPassword, randomIp, registerAdmin, registerUser } from "./harness.ts";
 
 /** The typed client, talking to the Worker under test as a client on its own address would. */
 function client(token: string) {
@@ -84,5 +84,78 @@ describe("the typed client", () => {
     if (again.status !== 202) throw new Error(`status ${again.status}`);
     // The restore's analysis is still pending: that job is the answer.
     expect(await again.json()).toEqual({ jobId: entry.jobId, created: false });
+  });
+
+  it("reads the security view, ends a sign-in, and sets a new password with an administrator's reset", async () => {
+    const [user, admin] = await Promise.all([registerUser(), registerAdmin()]);
+    const api = client(user.accessToken);
+    const view = await api.v1.me.security.$get();
+    if (view.status !== 200) throw new Error(`status ${view.status}`);
+    const { sessions, apiKeys } = await view.json();
+    expect(apiKeys).toEqual([]);
+    const [session] = sessions;
+    if (!session) throw new Error("no signed-in session listed");
+    const ended = await api.v1.me.sessions[":id"].$delete({ param: { id: session.id } });
+    expect(ended.status).toBe(204);
+
+    const forgot = await client("").v1.auth["forgot-password"].$post({ json: { email: user.email } });
+    if (forgot.status !== 202) throw new Error(`status ${forgot.status}`);
+    expect(await forgot.json()).toEqual({ accepted: true });
+    const issued = await client(admin.accessToken).v1.admin.users[":id"]["password-reset"].$post({
+      param: { id: user.id },
+    });
+    if (issued.status !== 201) throw new Error(`status ${issued.status}`);
+    const { token } = await issued.json();
+    const newPasswordValue = newPassword();
+    const reset = await client("").v1.auth["reset-password"].$post({
+      json: { token, newPassword: newPasswordValue },
+    });
+    if (reset.status !== 200) throw new Error(`status ${reset.status}`);
+    expect(await reset.json()).toEqual({ revokedApiKeys: 0 });
+    expect((await login(user.email, newPasswordValue, randomIp())).status).toBe(200);
+  });
+
+  it("administers an account and pages the operator lists", async () => {
+    const [user, admin] = await Promise.all([registerUser(), registerAdmin()]);
+    const api = client(admin.accessToken);
+    const detail = await api.v1.admin.users[":id"].$get({ param: { id: user.id } });
+    if (detail.status !== 200) throw new Error(`status ${detail.status}`);
+    expect((await detail.json()).email).toBe(user.email);
+    const signedOut = await api.v1.admin.users[":id"]["sign-out"].$post({ param: { id: user.id } });
+    expect(signedOut.status).toBe(204);
+    const enabled = await api.v1.admin.users[":id"].enable.$post({ param: { id: user.id } });
+    if (enabled.status !== 200) throw new Error(`status ${enabled.status}`);
+    expect((await enabled.json()).disabled).toBe(false);
+    const removed = await api.v1.admin.users[":id"].$delete({ param: { id: user.id } });
+    if (removed.status !== 202) throw new Error(`status ${removed.status}`);
+    expect((await removed.json()).deleted).toBe(true);
+
+    for (const i of [1, 2]) {
+      const name = `client-${crypto.randomUUID().slice(0, 8)}-${i}`;
+      expect((await api.v1.admin.nodes.$post({ json: { name, url: "http://127.0.0.1:9" } })).status).toBe(
+        201,
+      );
+      const secret = await api.v1.admin["join-secrets"].$post({
+        json: { name, allowedHosts: ["127.0.0.1:9"] },
+      });
+      expect(secret.status).toBe(201);
+    }
+    const nodes = await api.v1.admin.nodes.$get({ query: { limit: "1" } });
+    if (nodes.status !== 200) throw new Error(`status ${nodes.status}`);
+    const nodePage = await nodes.json();
+    expect(nodePage.items).toHaveLength(1);
+    const nextNodes = await api.v1.admin.nodes.$get({
+      query: { limit: "1", cursor: nodePage.nextCursor ?? "" },
+    });
+    if (nextNodes.status !== 200) throw new Error(`status ${nextNodes.status}`);
+    expect((await nextNodes.json()).items[0]?.id).not.toBe(nodePage.items[0]?.id);
+    const secrets = await api.v1.admin["join-secrets"].$get({ query: { limit: "1" } });
+    if (secrets.status !== 200) throw new Error(`status ${secrets.status}`);
+    expect((await secrets.json()).nextCursor).not.toBeNull();
+    const types = await api.v1.sessions.types.$get({ query: { limit: "2" } });
+    if (types.status !== 200) throw new Error(`status ${types.status}`);
+    const typePage = await types.json();
+    expect(typePage.items.map((t) => t.type)).toEqual(["reflection_buddy", "inner_voice"]);
+    expect(typePage.nextCursor).not.toBeNull();
   });
 });
