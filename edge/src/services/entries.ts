@@ -5,6 +5,7 @@ import {
   type EntryAnalysis,
   InkwellError,
   type ListEntriesQuery,
+  sha256Hex,
   type UpdateEntryRequest,
   uuidv7,
 } from "@inkwell/shared";
@@ -162,43 +163,87 @@ function contentTooLarge(content: string | undefined): void {
   }
 }
 
-/** The entry, its pending analysis and the analysis job commit together (the outbox). */
-export async function createEntry(db: Database, userId: string, input: CreateEntryRequest): Promise<Entry> {
+/**
+ * The entry, its pending analysis and the analysis job commit together (the outbox). With the request's
+ * Idempotency-Key the entry remembers it: Redis guards the key while the request runs, but a first try
+ * that committed and then lost its answer (the Worker killed, the commit's acknowledgement cut) frees the
+ * key again; its retry is answered with the entry that try wrote, never a second one.
+ */
+export async function createEntry(
+  db: Database,
+  userId: string,
+  input: CreateEntryRequest,
+  options: { idempotencyKey?: string } = {},
+): Promise<Entry> {
   contentTooLarge(input.content);
-  const entryId = uuidv7();
   const now = new Date();
   const title = input.title ?? null;
   const wordCount = countWords(`${title ?? ""} ${input.content}`);
-  const jobId = await db.transaction(async (tx) => {
-    await requireWriter(tx, userId);
-    await assertOwnTopics(tx, userId, input.topicIds ?? []);
-    await tx.insert(entries).values({
-      id: entryId,
-      userId,
-      title,
-      content: input.content,
-      mood: input.mood ?? null,
-      tags: input.tags ?? [],
-      wordCount,
-      // Millisecond precision, the same as the cursors that page through these rows.
-      occurredAt: input.occurredAt ? new Date(input.occurredAt) : now,
-      createdAt: now,
-      updatedAt: now,
+  const idempotencyKey =
+    options.idempotencyKey === undefined ? null : await sha256Hex(options.idempotencyKey);
+  const write = () =>
+    db.transaction(async (tx) => {
+      await requireWriter(tx, userId);
+      if (idempotencyKey) {
+        const [earlier] = await tx
+          .select({ id: entries.id, deletedAt: entries.deletedAt })
+          .from(entries)
+          .where(and(eq(entries.userId, userId), eq(entries.idempotencyKey, idempotencyKey)))
+          .limit(1);
+        if (earlier?.deletedAt) {
+          throw new InkwellError(
+            "CONFLICT",
+            "This Idempotency-Key created an entry that has since been deleted.",
+          );
+        }
+        if (earlier) return { entryId: earlier.id, jobId: undefined };
+      }
+      const entryId = uuidv7();
+      await assertOwnTopics(tx, userId, input.topicIds ?? []);
+      await tx.insert(entries).values({
+        id: entryId,
+        userId,
+        idempotencyKey,
+        title,
+        content: input.content,
+        mood: input.mood ?? null,
+        tags: input.tags ?? [],
+        wordCount,
+        // Millisecond precision, the same as the cursors that page through these rows.
+        occurredAt: input.occurredAt ? new Date(input.occurredAt) : now,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await tx.insert(entryAnalyses).values({ entryId, userId, status: "pending", contentVersion: 1 });
+      await recordVersion(
+        tx,
+        { entryId, userId, version: 1, at: now },
+        { title, content: input.content, wordCount },
+      );
+      if (input.topicIds?.length) {
+        await tx.insert(entryTopics).values(input.topicIds.map((topicId) => ({ entryId, topicId, userId })));
+      }
+      return { entryId, jobId: (await enqueueAnalysis(tx, userId, entryId, 1)) as string | undefined };
     });
-    await tx.insert(entryAnalyses).values({ entryId, userId, status: "pending", contentVersion: 1 });
-    await recordVersion(
-      tx,
-      { entryId, userId, version: 1, at: now },
-      { title, content: input.content, wordCount },
-    );
-    if (input.topicIds?.length) {
-      await tx.insert(entryTopics).values(input.topicIds.map((topicId) => ({ entryId, topicId, userId })));
-    }
-    return await enqueueAnalysis(tx, userId, entryId, 1);
-  });
-  const entry = await findEntry(db, userId, entryId);
+  let written: Awaited<ReturnType<typeof write>>;
+  try {
+    written = await write();
+  } catch (err) {
+    // Two tries of one key at once (Redis lost its record while the first ran): the unique index lets one
+    // commit; the other, run again, finds that one's entry.
+    if (!idempotencyKey || !isUniqueViolation(err)) throw err;
+    written = await write();
+  }
+  const entry = await findEntry(db, userId, written.entryId);
   if (!entry) throw new InkwellError("INTERNAL", "The entry vanished right after it was written.");
-  return { ...entry, jobId };
+  // A retry answers with the entry as it is now (its analysis job too, while it is pending).
+  return written.jobId ? { ...entry, jobId: written.jobId } : entry;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const cause = err instanceof Error && "cause" in err ? err.cause : undefined;
+  const code = (e: unknown) => (typeof e === "object" && e !== null && "code" in e ? e.code : undefined);
+  return code(err) === "23505" || code(cause) === "23505";
 }
 
 /** The analysis of text that no longer exists goes back to pending, for the version now analysed. */

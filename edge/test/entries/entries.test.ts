@@ -1,8 +1,18 @@
 import { jobSchema } from "@inkwell/shared";
+import { Redis } from "@upstash/redis/cloudflare";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { entryAnalyses } from "../../src/db/schema/index.ts";
-import { call, createKey, expectProblem, expectValidationPaths, registerUser, testDb } from "../harness.ts";
+import { idempotencyRecordKey } from "../../src/middleware/idempotency.ts";
+import {
+  call,
+  createKey,
+  edgeEnv,
+  expectProblem,
+  expectValidationPaths,
+  registerUser,
+  testDb,
+} from "../harness.ts";
 import { createEntry, createTopic, json, listAll } from "./helpers.ts";
 
 describe("POST /v1/entries", () => {
@@ -83,6 +93,44 @@ describe("POST /v1/entries", () => {
     expect((await json<{ id: string }>(again, 201)).id).toBe(first.id);
     await expectProblem(
       await call("/v1/entries", { token: user.accessToken, body: { content: "twice" }, headers }),
+      409,
+      "CONFLICT",
+    );
+    expect(await listAll(user, "")).toHaveLength(1);
+  });
+
+  it("answers a retry whose first try committed but lost its answer and its Redis record with the entry that try wrote", async () => {
+    const user = await registerUser();
+    const key = `idem-${crypto.randomUUID()}`;
+    const headers = { "Idempotency-Key": key };
+    const redis = new Redis({
+      url: edgeEnv.UPSTASH_REDIS_REST_URL ?? "",
+      token: edgeEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
+    });
+    const recordKey = await idempotencyRecordKey(user.id, "POST", "/v1/entries", key);
+    const first = await json<{ id: string }>(
+      await call("/v1/entries", { token: user.accessToken, body: { content: "written once" }, headers }),
+      201,
+    );
+    // The Worker died after the commit, before it stored the answer: its pending record expired.
+    await redis.del(recordKey);
+    const retry = await call("/v1/entries", {
+      token: user.accessToken,
+      body: { content: "written once" },
+      headers,
+    });
+    expect(retry.headers.get("Idempotent-Replayed")).toBeNull();
+    expect((await json<{ id: string; content: string }>(retry, 201)).id).toBe(first.id);
+    expect(await listAll(user, "")).toHaveLength(1);
+    // Another key is another entry, and an entry deleted since is not written again by its key.
+    await createEntry(user, { content: "written once" });
+    expect(await listAll(user, "")).toHaveLength(2);
+    expect(
+      (await call(`/v1/entries/${first.id}`, { method: "DELETE", token: user.accessToken })).status,
+    ).toBe(204);
+    await redis.del(recordKey);
+    await expectProblem(
+      await call("/v1/entries", { token: user.accessToken, body: { content: "written once" }, headers }),
       409,
       "CONFLICT",
     );

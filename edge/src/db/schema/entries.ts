@@ -9,6 +9,7 @@ import {
   smallint,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
 import { id, softDelete, timestamps } from "./columns.ts";
@@ -36,6 +37,11 @@ export const entries = pgTable(
     occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     /** Bumped on every content change so a late analysis of older content can be recognised and dropped. */
     contentVersion: integer("content_version").notNull().default(1),
+    /**
+     * SHA-256 of the Idempotency-Key the entry was created with: a retry whose first try committed but
+     * whose answer (and Redis record) was lost finds this entry instead of writing a second one.
+     */
+    idempotencyKey: text("idempotency_key"),
     /** Full-text index, title weighted above content; Postgres keeps it in step with the row. */
     search: tsvector("search")
       .notNull()
@@ -52,6 +58,8 @@ export const entries = pgTable(
     index("entries_user_occurred_idx")
       .on(t.userId, t.occurredAt.desc(), t.id.desc())
       .where(sql`${t.deletedAt} is null`),
+    // Nulls are distinct: entries created without a key never conflict.
+    uniqueIndex("entries_user_idempotency_key_idx").on(t.userId, t.idempotencyKey),
     check("entries_mood_check", sql`${t.mood} is null or ${t.mood} between 1 and 10`),
   ],
 );
