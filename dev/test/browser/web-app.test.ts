@@ -33,6 +33,14 @@ async function expectAccessible(page: Page, name: string): Promise<void> {
   expect(serious, `accessibility of ${name}`).toEqual([]);
 }
 
+/** At a phone's width the page reflows: nothing wider than the screen but what scrolls in its own region. */
+async function expectFitsPhone(page: Page, name: string): Promise<void> {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const width = await page.evaluate("document.documentElement.scrollWidth");
+  await page.setViewportSize({ width: 1100, height: 900 });
+  expect(width, `width of ${name} on a phone`).toBeLessThanOrEqual(390);
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
 }
@@ -189,6 +197,7 @@ describe("the journal app and the operator console in Chromium, served by the re
       .getByText("current")
       .waitFor();
     await expectAccessible(page, "entry with its versions");
+    await expectFitsPhone(page, "entry with its versions");
     // The version just before the edit, restored: its text is the entry's again, as a new version.
     await versions.getByRole("button", { name: `Restore version ${latest}` }).click();
     await expect.poll(() => content.textContent()).toBe(before);
@@ -265,6 +274,7 @@ describe("the journal app and the operator console in Chromium, served by the re
     await reflection.waitFor({ timeout: 60_000 });
     expect(await reflection.textContent()).toContain("1 entry");
     await expectAccessible(page, "reflections");
+    await expectFitsPhone(page, "reflections");
     await shot(page, "reflections");
   }, 90_000);
 
@@ -296,6 +306,7 @@ describe("the journal app and the operator console in Chromium, served by the re
     expect(await status.textContent()).toBe("Ended");
     expect(await page.getByLabel("Your message").count()).toBe(0);
     await expectAccessible(page, "ended conversation");
+    await expectFitsPhone(page, "ended conversation");
   }, 120_000);
 
   it("exports everything, then deletes the account with the password", async () => {
@@ -321,6 +332,7 @@ describe("the journal app and the operator console in Chromium, served by the re
     expect(listed.status).toBe(200);
     expect(JSON.stringify(await listed.json())).toContain("Harbour at dawn");
     await expectAccessible(page, "your data with a new API key");
+    await expectFitsPhone(page, "your data with a new API key");
     await page.getByRole("button", { name: "Revoke Backup script" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Revoke Backup script" }).count()).toBe(0);
     expect((await withKey()).status).toBe(401);
