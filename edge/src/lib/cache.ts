@@ -1,6 +1,7 @@
 import { apiScopeSchema, roleSchema } from "@inkwell/shared";
 import type { Redis } from "@upstash/redis/cloudflare";
 import { z } from "zod";
+import { errorName, log } from "./log.ts";
 import { withTimeout } from "./timeout.ts";
 import { userKeys } from "./user-keys.ts";
 
@@ -55,15 +56,7 @@ export function cacheKey(ns: CacheNamespace, key: string): string {
 
 function logCacheFailure(op: string, ns: CacheNamespace, err: unknown): void {
   // Never the key: some keys are derived from credentials.
-  console.warn(
-    JSON.stringify({
-      level: "warn",
-      msg: "cache unavailable",
-      op,
-      ns,
-      error: err instanceof Error ? err.name : "unknown",
-    }),
-  );
+  log.warn("cache unavailable", { op, ns, error: errorName(err) });
 }
 
 /**

@@ -10,9 +10,10 @@ import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import { isDatabaseUnavailableError, isRetryableTransactionError, sqlState } from "../db/client.ts";
 
-const FOREIGN_KEY_VIOLATION = "23503";
-
 import type { AppEnv } from "../hono-env.ts";
+import { errorCodes, errorName, log } from "./log.ts";
+
+const FOREIGN_KEY_VIOLATION = "23503";
 
 export function zodIssues(error: ZodError): ProblemFieldError[] {
   return error.issues.map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message }));
@@ -27,29 +28,6 @@ const HTTP_EXCEPTION_CODES: Partial<Record<number, ErrorCode>> = {
   415: "UNSUPPORTED_MEDIA_TYPE",
 };
 
-const SAFE_CODE = /^[A-Z0-9_]{2,40}$/;
-
-/**
- * What can be logged of an unexpected error without its message (which may quote a query's parameters):
- * the names and codes along its cause chain, such as a Postgres SQLSTATE (`40P01`) or a driver code
- * (`CONNECT_TIMEOUT`).
- */
-export function errorCodes(err: unknown): { code?: string; cause?: string } {
-  const codes: string[] = [];
-  const causes: string[] = [];
-  let current: unknown = err;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && SAFE_CODE.test(code)) codes.push(code);
-    if (depth > 0) causes.push(current.name);
-    current = current.cause;
-  }
-  return {
-    ...(codes.length ? { code: codes.join(">") } : {}),
-    ...(causes.length ? { cause: causes.join(">") } : {}),
-  };
-}
-
 /** The single place that turns any thrown value into an RFC 9457 response. */
 export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
   const requestId = c.get("requestId") ?? "unknown";
@@ -63,17 +41,13 @@ export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
   } else if (isRetryableTransactionError(err)) {
     // Retried already (db/client.ts) and still contended: a moment's overload, not a fault; the client
     // may simply try again.
-    console.warn(
-      JSON.stringify({ level: "warn", msg: "transaction contention", requestId, ...errorCodes(err) }),
-    );
+    log.warn("transaction contention", { requestId, ...errorCodes(err) });
     error = new InkwellError("SERVICE_UNAVAILABLE", "The service is busy; please retry in a moment.", {
       headers: { "Retry-After": "1" },
     });
   } else if (isDatabaseUnavailableError(err)) {
     // Postgres restarting, failing over or out of connections: an outage the client can wait out.
-    console.warn(
-      JSON.stringify({ level: "warn", msg: "database unavailable", requestId, ...errorCodes(err) }),
-    );
+    log.warn("database unavailable", { requestId, ...errorCodes(err) });
     error = new InkwellError("SERVICE_UNAVAILABLE", "The service is briefly unavailable; please retry.", {
       headers: { "Retry-After": "2" },
     });
@@ -82,15 +56,7 @@ export function problemResponse(c: Context<AppEnv>, err: unknown): Response {
     // the race: the client's view is out of date, nothing failed on our side.
     error = new InkwellError("CONFLICT", "Something this request refers to was removed meanwhile.");
   } else {
-    console.error(
-      JSON.stringify({
-        level: "error",
-        msg: "unhandled error",
-        requestId,
-        error: err instanceof Error ? err.name : typeof err,
-        ...errorCodes(err),
-      }),
-    );
+    log.error("unhandled error", { requestId, error: errorName(err, typeof err), ...errorCodes(err) });
     error = new InkwellError(
       "INTERNAL",
       "Something went wrong on our side. Quote the request id when reporting it.",

@@ -2,6 +2,7 @@ import { InkwellError } from "@inkwell/shared";
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Context } from "hono";
 import type { AppEnv, Services } from "../hono-env.ts";
+import { log } from "./log.ts";
 import { withTimeout } from "./timeout.ts";
 import { userKeys } from "./user-keys.ts";
 
@@ -131,7 +132,7 @@ export async function refuseWhenSpent(
       "Redis",
     );
   } catch {
-    console.warn(JSON.stringify({ level: "warn", msg: "rate limiter unavailable", policy: policy.name }));
+    log.warn("rate limiter unavailable", { policy: policy.name });
     return;
   }
   if (left.remaining <= 0) throw tooMany(left.reset, left.limit);
@@ -158,7 +159,7 @@ export async function enforceRateLimit(
     result = undefined;
   }
   if (!result) {
-    console.warn(JSON.stringify({ level: "warn", msg: "rate limiter unavailable", policy: policy.name }));
+    log.warn("rate limiter unavailable", { policy: policy.name });
     if (policy.whenUnavailable === "closed") {
       throw new InkwellError(
         "SERVICE_UNAVAILABLE",

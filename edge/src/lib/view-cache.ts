@@ -16,6 +16,7 @@ import {
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { z } from "zod";
 import { decryptField, encryptField, type KeySource } from "../crypto/field-cipher.ts";
+import { errorName, log } from "./log.ts";
 import { withTimeout } from "./timeout.ts";
 import { setUserKey, userKey, userKeys } from "./user-keys.ts";
 
@@ -55,14 +56,7 @@ const viewKey = (ns: ViewNamespace, userId: string, version: number, key: string
   userKey(userId, "view", ns, version, key);
 
 function warn(op: string, err: unknown): void {
-  console.warn(
-    JSON.stringify({
-      level: "warn",
-      msg: "view cache unavailable",
-      op,
-      error: err instanceof Error ? err.name : "unknown",
-    }),
-  );
+  log.warn("view cache unavailable", { op, error: errorName(err) });
 }
 
 export interface ViewCacheOptions {

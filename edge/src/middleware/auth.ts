@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, AuthContext } from "../hono-env.ts";
 import { verifyAccessToken } from "../lib/access-token.ts";
+import { afterResponse } from "../lib/after-response.ts";
 import {
   API_KEY_PREFIX,
   isApiKeyShaped,
@@ -41,24 +42,6 @@ const sessionEnded = () =>
     headers: { "WWW-Authenticate": `${CHALLENGE}, error="invalid_token"` },
   });
 
-/** Runs a promise after the response when the runtime offers that (tests may call without a context). */
-function afterResponse(c: Context<AppEnv>, work: Promise<unknown>): void {
-  const settled = work.catch((err: unknown) => {
-    console.warn(
-      JSON.stringify({
-        level: "warn",
-        msg: "background work failed",
-        error: err instanceof Error ? err.name : "unknown",
-      }),
-    );
-  });
-  try {
-    c.executionCtx.waitUntil(settled);
-  } catch {
-    // No execution context: the promise still runs, just without the runtime waiting for it.
-  }
-}
-
 /**
  * Establishes who is calling, from an access JWT or an `ik_` API key, and puts it on the context
  * as `auth`. Every route that needs a user takes it from there, never from the request body or path.
@@ -91,7 +74,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       apiKeyId: key.id,
       timezone: state.timezone,
     };
-    afterResponse(c, touchApiKey(services, key));
+    afterResponse(c, "background work failed", touchApiKey(services, key));
   } else {
     const claims = await verifyAccessToken(token, {
       current: services.config.JWT_SECRET,

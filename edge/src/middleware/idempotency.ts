@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { decryptField, encryptField } from "../crypto/field-cipher.ts";
 import type { AppEnv } from "../hono-env.ts";
+import { log } from "../lib/log.ts";
 import { withTimeout } from "../lib/timeout.ts";
 import { setUserKey, userKey } from "../lib/user-keys.ts";
 
@@ -99,10 +100,7 @@ export const idempotency = createMiddleware<AppEnv>(async (c, next) => {
   const redisKey = await idempotencyRecordKey(userId, c.req.method, c.req.path, key);
   // A stored answer can hold journal text: it is sealed with the user's key, bound to this record.
   const bodyField = { userId, table: "redis:idempotency", rowId: redisKey, column: "body" };
-  const warn = () =>
-    console.warn(
-      JSON.stringify({ level: "warn", msg: "idempotency store unavailable", requestId: c.get("requestId") }),
-    );
+  const warn = () => log.warn("idempotency store unavailable", { requestId: c.get("requestId") });
 
   let claimed: boolean;
   try {

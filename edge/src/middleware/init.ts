@@ -6,6 +6,7 @@ import { DataKeyring, rootKeysOf } from "../crypto/data-keys.ts";
 import { createDatabase } from "../db/client.ts";
 import { parseEnv } from "../env.ts";
 import type { AppEnv } from "../hono-env.ts";
+import { log } from "../lib/log.ts";
 
 /**
  * Validates the environment once per request and builds the per-request services. A missing or
@@ -15,7 +16,7 @@ import type { AppEnv } from "../hono-env.ts";
 export const init = createMiddleware<AppEnv>(async (c, next) => {
   const parsed = parseEnv(c.env);
   if (!parsed.ok) {
-    console.error(JSON.stringify({ level: "error", msg: "bad environment", problems: parsed.problems }));
+    log.error("bad environment", { problems: parsed.problems });
     // Which settings are wrong is for the operator's log, not for anonymous callers.
     throw new InkwellError("BAD_ENVIRONMENT", "The server is misconfigured.");
   }

@@ -4,6 +4,7 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import { createMiddleware } from "hono/factory";
 import { decodeJwt } from "jose";
 import type { AppEnv } from "../hono-env.ts";
+import { log } from "../lib/log.ts";
 import { withTimeout } from "../lib/timeout.ts";
 
 /** Seconds of clock skew allowed on a signature's `iat`/`exp`. */
@@ -42,9 +43,7 @@ async function claimSignature(
     );
     return set !== null;
   } catch {
-    console.warn(
-      JSON.stringify({ level: "warn", msg: "QStash replay check skipped: Redis did not answer", requestId }),
-    );
+    log.warn("QStash replay check skipped: Redis did not answer", { requestId });
     return true;
   }
 }
@@ -88,20 +87,12 @@ export const verifyQStashSignature = createMiddleware<AppEnv>(async (c, next) =>
     // Wrong key, URL or body hash: one answer for all, so a caller cannot probe which check failed.
   }
   if (!valid) {
-    console.warn(
-      JSON.stringify({ level: "warn", msg: "rejected a QStash callback", requestId: c.get("requestId") }),
-    );
+    log.warn("rejected a QStash callback", { requestId: c.get("requestId") });
     throw new InkwellError("UNAUTHENTICATED", "The Upstash-Signature header is not valid for this request.");
   }
   const seen = seenKey(signature);
   if (!(await claimSignature(redis, seen, c.get("requestId")))) {
-    console.warn(
-      JSON.stringify({
-        level: "warn",
-        msg: "rejected a replayed QStash callback",
-        requestId: c.get("requestId"),
-      }),
-    );
+    log.warn("rejected a replayed QStash callback", { requestId: c.get("requestId") });
     throw new InkwellError("UNAUTHENTICATED", "The Upstash-Signature header is not valid for this request.");
   }
   c.set("qstashBody", body);

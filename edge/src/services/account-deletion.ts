@@ -4,6 +4,7 @@ import type { Tx } from "../db/client.ts";
 import { apiKeys, jobs, userDataKeys, users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { putCache } from "../lib/cache.ts";
+import { log } from "../lib/log.ts";
 import { principalLimit, rateLimitWindowKeys } from "../lib/rate-limit.ts";
 import { dropUserKeys } from "../lib/user-keys.ts";
 import { tombstoneUser } from "./vector-tombstones.ts";
@@ -59,7 +60,7 @@ export async function deleteAccount(
     await dropUserKeys(redis, userId, rateLimitWindowKeys(policy, keyPrefix, identifier), 5_000);
   } catch {
     // What is left expires with its TTL (a day at most) and is unreachable: no token of the user works.
-    console.warn(JSON.stringify({ level: "warn", msg: "could not drop cached keys of a deleted account" }));
+    log.warn("could not drop cached keys of a deleted account");
   }
   return { purgeJobId };
 }

@@ -3,7 +3,8 @@ import { and, desc, eq, gt, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { refreshTokens, signInEvents } from "../db/schema/index.ts";
 import type { AppEnv, Services } from "../hono-env.ts";
-import { isUuid, listApiKeys, MAX_KEYS_PER_USER } from "./api-keys.ts";
+import { isUuid } from "../lib/ids.ts";
+import { listApiKeys, MAX_KEYS_PER_USER } from "./api-keys.ts";
 import { lockWriter } from "./writer-locks.ts";
 
 export const SIGN_IN_HISTORY_DAYS = 90;
@@ -68,25 +69,6 @@ export async function recordSignIn(
         lt(signInEvents.createdAt, sql`now() - make_interval(days => ${SIGN_IN_HISTORY_DAYS})`),
       ),
     );
-}
-
-/** Runs a recording after the response; a failure is logged by name only. */
-export function recordSignInLater(c: Context<AppEnv>, work: () => Promise<void>): void {
-  const settled = work().catch((err: unknown) => {
-    console.warn(
-      JSON.stringify({
-        level: "warn",
-        msg: "sign-in not recorded",
-        requestId: c.get("requestId"),
-        error: err instanceof Error ? err.name : "unknown",
-      }),
-    );
-  });
-  try {
-    c.executionCtx.waitUntil(settled);
-  } catch {
-    // No execution context: the promise still runs.
-  }
 }
 
 /** Recent sign-ins, the sessions still signed in (refresh-token families with a live token) and API keys. */

@@ -3,6 +3,7 @@ import { and, eq, isNull, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
+import { log } from "../lib/log.ts";
 import {
   burnPasswordCheck,
   hashPassword,
@@ -129,9 +130,7 @@ async function verifyWithLockout(
   };
   if (!(await verifyPassword(password, stored, peppers))) {
     if (lastChance) {
-      console.warn(
-        JSON.stringify({ level: "warn", msg: "account locked after failed sign-ins", userId: user.id }),
-      );
+      log.warn("account locked after failed sign-ins", { userId: user.id });
       throw locked(lastChance);
     }
     throw wrong();

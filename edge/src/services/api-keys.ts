@@ -13,6 +13,8 @@ import { and, count, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { apiKeys } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { type CacheValue, putCache, withCache } from "../lib/cache.ts";
+import { isUuid } from "../lib/ids.ts";
+import { log } from "../lib/log.ts";
 import { peppersFromConfig } from "../lib/password.ts";
 import { setUserKey, userKey } from "../lib/user-keys.ts";
 import { confirmPassword } from "./accounts.ts";
@@ -141,12 +143,6 @@ export async function listApiKeys(
   return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last.id) : null };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
-
 function encodeCursor(id: string): string {
   return btoa(id).replaceAll("=", "");
 }
@@ -182,7 +178,7 @@ export async function deleteApiKey(services: Services, userId: string, keyId: st
   if (!told) {
     // Redis is down, so verifications read Postgres, where the key is already gone; only an entry
     // cached before the outage could outlive the delete, for at most the 60 s TTL.
-    console.warn(JSON.stringify({ level: "warn", msg: "api key deletion not published to cache" }));
+    log.warn("api key deletion not published to cache");
   }
 }
 
@@ -196,7 +192,7 @@ export async function revokeAllApiKeys(services: Services, userId: string): Prom
     rows.map((row) => putCache(services.redis, "apiKey", row.keyHash, { deleted: true })),
   );
   if (told.includes(false)) {
-    console.warn(JSON.stringify({ level: "warn", msg: "api key revocation not published to cache" }));
+    log.warn("api key revocation not published to cache");
   }
   return rows.length;
 }

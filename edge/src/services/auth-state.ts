@@ -2,6 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { type CacheValue, cacheKey, cacheNamespaces, withCache } from "../lib/cache.ts";
+import { log } from "../lib/log.ts";
 import { withTimeout } from "../lib/timeout.ts";
 
 export type AuthState = CacheValue<"authState">;
@@ -71,6 +72,6 @@ export async function publishAuthState(
   } catch {
     // Redis is down: readers fall back to Postgres, which already has the change. Only a reader
     // holding a value cached before the outage can see the old state, for at most the TTL.
-    console.warn(JSON.stringify({ level: "warn", msg: "auth state not published to cache" }));
+    log.warn("auth state not published to cache");
   }
 }

@@ -17,6 +17,7 @@ import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { chatMessages, chatSessions, entries } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
+import { isUuid } from "../lib/ids.ts";
 import { composeGreeting, greetingGrounds } from "./chat-greeting.ts";
 import {
   patternName,
@@ -29,7 +30,6 @@ import { followUpSuggestions } from "./chat-suggestions.ts";
 import { anyWordQuery } from "./keyword-search.ts";
 import { lockWriter } from "./writer-locks.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const notFound = () => new InkwellError("NOT_FOUND", "No session with that id.");
 
 type SessionRow = typeof chatSessions.$inferSelect;
@@ -80,7 +80,7 @@ export function toMessage(row: MessageRow): ChatMessage {
 }
 
 export async function sessionRow(db: Database, userId: string, id: string): Promise<SessionRow> {
-  if (!UUID.test(id)) throw notFound();
+  if (!isUuid(id)) throw notFound();
   const [row] = await db
     .select()
     .from(chatSessions)
@@ -175,7 +175,7 @@ export async function updateSession(
 
 /** Deleting a session deletes its messages (cascade). */
 export async function deleteSession(db: Database, userId: string, id: string): Promise<void> {
-  if (!UUID.test(id)) throw notFound();
+  if (!isUuid(id)) throw notFound();
   const deleted = await db
     .delete(chatSessions)
     .where(and(eq(chatSessions.id, id), eq(chatSessions.userId, userId)))

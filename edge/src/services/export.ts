@@ -1,5 +1,6 @@
 import type { Entry, Topic } from "@inkwell/shared";
 import type { Database } from "../db/client.ts";
+import { errorName, log } from "../lib/log.ts";
 import { listEntries } from "./entries.ts";
 import { sessionsExportSection } from "./export-sessions.ts";
 import { versionsExportSection } from "./export-versions.ts";
@@ -115,13 +116,7 @@ export function exportStream(
         // A pull that enqueues nothing is not called again: keep stepping until something is written.
         while (!pushed && phase !== "done") await step(push, controller);
       } catch (err) {
-        console.error(
-          JSON.stringify({
-            level: "error",
-            msg: "export failed",
-            error: err instanceof Error ? err.name : "unknown",
-          }),
-        );
+        log.error("export failed", { error: errorName(err) });
         controller.error(err);
       }
     },

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../hono-env.ts";
+import { afterResponse } from "../lib/after-response.ts";
 import type { PipelineDeps } from "./job-dispatch.ts";
 
 export function pipelineDeps(c: Context<AppEnv>): PipelineDeps {
@@ -12,19 +13,5 @@ export function pipelineDeps(c: Context<AppEnv>): PipelineDeps {
  * logged: the outbox row is already committed and the cron sweep dispatches whatever this misses.
  */
 export function inBackground(c: Context<AppEnv>, what: string, work: () => Promise<unknown>): void {
-  const settled = work().catch((err: unknown) => {
-    console.warn(
-      JSON.stringify({
-        level: "warn",
-        msg: `${what} failed; the sweep retries it`,
-        requestId: c.get("requestId"),
-        error: err instanceof Error ? err.name : "unknown",
-      }),
-    );
-  });
-  try {
-    c.executionCtx.waitUntil(settled);
-  } catch {
-    // No execution context (a test calling the app directly): the promise still runs.
-  }
+  afterResponse(c, `${what} failed; the sweep retries it`, work());
 }

@@ -18,6 +18,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/client.ts";
 import { jobs, reflections, users } from "../db/schema/index.ts";
+import { isUuid } from "../lib/ids.ts";
 import { analysedBy, isoUtc, liveEntriesIn } from "./insights.ts";
 import { lockOpenJob } from "./job-lock.ts";
 import {
@@ -213,8 +214,6 @@ export async function writeStructuredInstead(db: Database, jobId: string): Promi
 
 export type AppliedOutcome = "applied" | "duplicate" | "discarded-stale" | "unknown-job";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Stores what a node's model wrote. Written once (the job row is locked; a second delivery sees `done`),
  * only while the reflection still belongs to this job and its writer exists. Only citations of entries
@@ -265,7 +264,7 @@ export async function applyWrittenReflection(
     }
     const sent = new Set(payload.data.sentEntryIds ?? []);
     const wanted = [...new Set(result.citations.map((c) => c.entryId))].filter(
-      (id) => sent.has(id) && UUID.test(id),
+      (id) => sent.has(id) && isUuid(id),
     );
     const live =
       wanted.length === 0

@@ -4,6 +4,7 @@ import type { Tx } from "../db/client.ts";
 import { refreshTokens, users } from "../db/schema/index.ts";
 import type { Services } from "../hono-env.ts";
 import { signAccessToken } from "../lib/access-token.ts";
+import { log } from "../lib/log.ts";
 import { publishAuthState } from "./auth-state.ts";
 import { lockWriter } from "./writer-locks.ts";
 
@@ -147,7 +148,7 @@ export async function rotateRefreshToken(
   });
 
   if (outcome.kind === "reused") {
-    console.warn(JSON.stringify({ level: "warn", msg: "refresh token reuse: family revoked" }));
+    log.warn("refresh token reuse: family revoked");
     throw refreshRefused();
   }
   if (outcome.kind === "invalid") throw refreshRefused();

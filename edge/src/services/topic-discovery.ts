@@ -2,11 +2,12 @@ import { DISCOVER_TOPICS_JOB, type DiscoverTopicsResult, InkwellError, uuidv7 } 
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.ts";
 import { entries, entryTopics, jobs, topics, users } from "../db/schema/index.ts";
+import { isUuid } from "../lib/ids.ts";
+import { errorName, log } from "../lib/log.ts";
 import { dispatchJob, eachLimited, type PipelineDeps } from "./job-dispatch.ts";
 import { lockOpenJob } from "./job-lock.ts";
 import { lockWriter } from "./writer-locks.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The longest topic name (as for topics a writer makes). */
 const NAME_MAX = 80;
 
@@ -92,7 +93,7 @@ export async function applyDiscoveredTopics(
       };
     });
 
-    const candidates = [...new Set(planned.flatMap((t) => t.memberIds))].filter((id) => UUID.test(id));
+    const candidates = [...new Set(planned.flatMap((t) => t.memberIds))].filter(isUuid);
     const live = new Set<string>();
     for (let i = 0; i < candidates.length; i += 1000) {
       const rows = await tx
@@ -274,13 +275,7 @@ export async function discoverAfterAnalysis(deps: PipelineDeps, userId: string):
     await dispatchJob(deps, queued.jobId);
     return queued.jobId;
   } catch (err) {
-    console.warn(
-      JSON.stringify({
-        level: "warn",
-        msg: "could not queue topic discovery",
-        error: err instanceof Error ? err.name : "unknown",
-      }),
-    );
+    log.warn("could not queue topic discovery", { error: errorName(err) });
     return undefined;
   }
 }

@@ -2,8 +2,7 @@ import { InkwellError, type Topic, uuidv7 } from "@inkwell/shared";
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { entries, entryTopics, topics } from "../db/schema/index.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { idOr404 } from "../lib/ids.ts";
 
 function direction(last: number, previous: number): "up" | "down" | "flat" {
   if (last === previous) return "flat";
@@ -78,8 +77,7 @@ async function queryTopics(
 }
 
 export function assertTopicId(id: string): string {
-  if (!UUID.test(id)) throw new InkwellError("NOT_FOUND", "No topic with that id.");
-  return id;
+  return idOr404(id, "No topic with that id.");
 }
 
 /** One page in list order; `last` is the position to continue after, or null on the last page. */

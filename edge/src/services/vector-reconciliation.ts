@@ -9,6 +9,7 @@ import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db/client.ts";
 import { entries, entryEmbeddings, jobs, users } from "../db/schema/index.ts";
+import { log } from "../lib/log.ts";
 import { lockOpenJob } from "./job-lock.ts";
 import { queueEntryPurges } from "./vector-tombstones.ts";
 import { lockEntries, lockWriters } from "./writer-locks.ts";
@@ -133,13 +134,7 @@ export async function applyReconcilePage(
       })
       .where(eq(jobs.id, jobId));
     if (orphanIds.length > 0) {
-      console.log(
-        JSON.stringify({
-          level: "info",
-          msg: "vectors without a live entry purged",
-          count: orphanIds.length,
-        }),
-      );
+      log.info("vectors without a live entry purged", { count: orphanIds.length });
     }
     return { outcome: "applied", dispatch };
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorCodes } from "../../src/lib/problem.ts";
+import { errorCodes } from "../../src/lib/log.ts";
 
 describe("errorCodes", () => {
   it("names the codes along the cause chain and never the messages", () => {

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { forgotPasswordAcceptedSchema, forgotPasswordRequestSchema, sha256Hex } from "@inkwell/shared";
+import { afterResponse } from "../../lib/after-response.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { enforceRateLimit, policies } from "../../lib/rate-limit.ts";
@@ -31,21 +32,7 @@ export const forgotPassword = createRouter().openapi(route, async (c) => {
   const { email } = c.req.valid("json");
   // Counted whether or not the account exists, so the limit itself tells nothing either.
   await enforceRateLimit(c, policies(services.config).passwordResetMail, await sha256Hex(email));
-  const work = mailPasswordReset(services, email).catch((err: unknown) => {
-    console.warn(
-      JSON.stringify({
-        level: "warn",
-        msg: "password reset mail not sent",
-        requestId: c.get("requestId"),
-        error: err instanceof Error ? err.name : "unknown",
-      }),
-    );
-  });
-  try {
-    // After the response: looking the account up and mailing would otherwise show in its timing.
-    c.executionCtx.waitUntil(work);
-  } catch {
-    // No execution context: the promise still runs.
-  }
+  // After the response: looking the account up and mailing would otherwise show in its timing.
+  afterResponse(c, "password reset mail not sent", mailPasswordReset(services, email));
   return c.json({ accepted: true as const }, 202);
 });

@@ -1,10 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import { authTokensSchema, loginRequestSchema, uuidv7 } from "@inkwell/shared";
+import { afterResponse } from "../../lib/after-response.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { peppersFromConfig } from "../../lib/password.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { limitByIp } from "../../middleware/rate-limit.ts";
-import { recordSignIn, recordSignInLater, requestPlace } from "../../services/account-security.ts";
+import { recordSignIn, requestPlace } from "../../services/account-security.ts";
 import { checkCredentials, toUserView } from "../../services/accounts.ts";
 import { accountDisabled, startSession } from "../../services/sessions.ts";
 
@@ -34,15 +35,19 @@ export const login = createRouter().openapi(route, async (c) => {
     peppersFromConfig(services.config),
     email,
     password,
-    (id) => recordSignInLater(c, () => recordSignIn(services, id, place, { succeeded: false })),
+    (id) => afterResponse(c, "sign-in not recorded", recordSignIn(services, id, place, { succeeded: false })),
   );
   // Only after the password checked out, so the answer tells nothing to someone who does not know it.
   if (user.disabledAt) {
-    recordSignInLater(c, () => recordSignIn(services, user.id, place, { succeeded: false }));
+    afterResponse(c, "sign-in not recorded", recordSignIn(services, user.id, place, { succeeded: false }));
     throw accountDisabled();
   }
   const familyId = uuidv7();
   const tokens = await startSession(services, user, familyId);
-  recordSignInLater(c, () => recordSignIn(services, user.id, place, { succeeded: true, familyId }));
+  afterResponse(
+    c,
+    "sign-in not recorded",
+    recordSignIn(services, user.id, place, { succeeded: true, familyId }),
+  );
   return c.json({ user: toUserView(user), ...tokens, tokenType: "Bearer" as const }, 200);
 });

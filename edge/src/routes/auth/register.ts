@@ -1,10 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import { authTokensSchema, registerRequestSchema, uuidv7 } from "@inkwell/shared";
+import { afterResponse } from "../../lib/after-response.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { peppersFromConfig } from "../../lib/password.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { limitByIp } from "../../middleware/rate-limit.ts";
-import { recordSignIn, recordSignInLater, requestPlace } from "../../services/account-security.ts";
+import { recordSignIn, requestPlace } from "../../services/account-security.ts";
 import { createUser, toUserView } from "../../services/accounts.ts";
 import { startSession } from "../../services/sessions.ts";
 
@@ -31,6 +32,10 @@ export const register = createRouter().openapi(route, async (c) => {
   const tokens = await startSession(services, user, familyId);
   // The first sign-in of the account: its first session shows where it began.
   const place = requestPlace(c);
-  recordSignInLater(c, () => recordSignIn(services, user.id, place, { succeeded: true, familyId }));
+  afterResponse(
+    c,
+    "sign-in not recorded",
+    recordSignIn(services, user.id, place, { succeeded: true, familyId }),
+  );
   return c.json({ user: toUserView(user), ...tokens, tokenType: "Bearer" as const }, 201);
 });

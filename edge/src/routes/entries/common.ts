@@ -1,25 +1,21 @@
-import { z } from "@hono/zod-openapi";
-import { entrySchema, entryVersionParamSchema, InkwellError } from "@inkwell/shared";
+import { entrySchema, entryVersionParamSchema } from "@inkwell/shared";
 import type { Context } from "hono";
 import type { AppEnv } from "../../hono-env.ts";
 import { etagOf } from "../../lib/etag.ts";
+import { idOr404, idParam as idParamOf } from "../../lib/ids.ts";
 
 export const entryJson = entrySchema;
 
 /** Ids are opaque: anything that is not one of ours is simply not found. */
-export const idParam = z.object({ id: z.string().max(64).openapi({ description: "Entry id" }) });
+export const idParam = idParamOf("Entry id");
 
 /** `/v1/entries/{id}/versions/{version}`. */
 export const versionParams = idParam.extend({
   version: entryVersionParamSchema.describe("Version number, from 1"),
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function entryIdFrom(c: Context<AppEnv>): string {
-  const id = c.req.param("id") ?? "";
-  if (!UUID.test(id)) throw new InkwellError("NOT_FOUND", "No entry with that id.");
-  return id;
+  return idOr404(c.req.param("id") ?? "", "No entry with that id.");
 }
 
 /** A JSON response with a strong ETag over exactly the bytes sent. */

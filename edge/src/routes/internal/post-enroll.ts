@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { InkwellError, nodeEnrollReplySchema, nodeEnrollRequestSchema } from "@inkwell/shared";
+import { log } from "../../lib/log.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { activeJoinSecret, enrollNode } from "../../services/node-enrollment.ts";
@@ -48,16 +49,12 @@ postEnroll.openapi(route, async (c) => {
     config.ENVIRONMENT,
   );
   // The node's name and id only: the URL is the operator's and the token is a secret.
-  console.log(
-    JSON.stringify({
-      level: "info",
-      msg: "node enrolled",
-      requestId: c.get("requestId"),
-      nodeId: enrolled.nodeId,
-      name: enrolled.name,
-      joinSecretId: joinSecret.id,
-    }),
-  );
+  log.info("node enrolled", {
+    requestId: c.get("requestId"),
+    nodeId: enrolled.nodeId,
+    name: enrolled.name,
+    joinSecretId: joinSecret.id,
+  });
   c.header("Cache-Control", "no-store");
   return c.json(enrolled, 200);
 });

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { hashToken, InkwellError, nodeHeartbeatReplySchema, nodeHeartbeatSchema } from "@inkwell/shared";
 import { eq, sql } from "drizzle-orm";
 import { nodes } from "../../db/schema/index.ts";
+import { log } from "../../lib/log.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { failAuthentication, refuseAddressOverFailureBudget } from "../../middleware/auth-failures.ts";
@@ -101,16 +102,12 @@ postHeartbeat.openapi(route, async (c) => {
     .where(eq(nodes.id, nodeId))
     .returning({ status: nodes.status, url: nodes.url, reportedUrl: nodes.reportedUrl });
   if (row?.reportedUrl && row.reportedUrl !== stored?.reportedUrl) {
-    console.warn(
-      JSON.stringify({
-        level: "warn",
-        msg: "node reports a URL other than the registered one; not used until an administrator moves it",
-        requestId: c.get("requestId"),
-        nodeId,
-        registered: row.url,
-        reported: row.reportedUrl,
-      }),
-    );
+    log.warn("node reports a URL other than the registered one; not used until an administrator moves it", {
+      requestId: c.get("requestId"),
+      nodeId,
+      registered: row.url,
+      reported: row.reportedUrl,
+    });
   }
   const status = row?.status ?? (beat.draining ? "draining" : "healthy");
   if (status === "healthy" && !wasHealthy.get(c.req.raw)) {

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { InkwellError } from "@inkwell/shared";
+import { log } from "../../lib/log.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { zodIssues } from "../../lib/problem.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
@@ -57,15 +58,7 @@ export const postQStashCallback = createRouter().openapi(
     const callback = parseCallback(c.get("qstashBody"));
     const result = await handleSuccessCallback(pipelineDeps(c), callback);
     if (result.userId) await invalidateUserViews(c.get("services").redis, result.userId);
-    console.log(
-      JSON.stringify({
-        level: "info",
-        msg: "job result",
-        requestId: c.get("requestId"),
-        jobId: result.jobId,
-        outcome: result.outcome,
-      }),
-    );
+    log.info("job result", { requestId: c.get("requestId"), jobId: result.jobId, outcome: result.outcome });
     return c.json({ outcome: result.outcome, ...(result.jobId ? { jobId: result.jobId } : {}) }, 200);
   },
 );
@@ -76,15 +69,11 @@ export const postQStashFailure = createRouter().openapi(
     const callback = parseCallback(c.get("qstashBody"));
     const result = await handleFailureCallback(pipelineDeps(c), callback);
     if (result.userId) await invalidateUserViews(c.get("services").redis, result.userId);
-    console.log(
-      JSON.stringify({
-        level: "info",
-        msg: "job attempt failed",
-        requestId: c.get("requestId"),
-        jobId: result.jobId,
-        outcome: result.outcome,
-      }),
-    );
+    log.info("job attempt failed", {
+      requestId: c.get("requestId"),
+      jobId: result.jobId,
+      outcome: result.outcome,
+    });
     return c.json({ outcome: result.outcome, ...(result.jobId ? { jobId: result.jobId } : {}) }, 200);
   },
 );

@@ -1,7 +1,8 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { type ApiScope, DISCOVER_TOPICS_JOB, InkwellError, jobSchema } from "@inkwell/shared";
 import { and, eq } from "drizzle-orm";
 import { jobs } from "../../db/schema/index.ts";
+import { idOr404, idParam } from "../../lib/ids.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { protect, requireAnyScope } from "../../middleware/auth.ts";
@@ -46,8 +47,6 @@ export function userFacingJobNote(job: { status: string; error: string | null })
   return null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 const route = createRoute({
   method: "get",
   path: "/v1/jobs/{id}",
@@ -57,7 +56,7 @@ const route = createRoute({
     "Readable with `entries:read` (any of your jobs) or with the scope that starts the job's kind: `entries:write` for an entry's analysis, `ai` for a reflection, a topic discovery or a session title.",
   security: [{ bearer: [] }],
   middleware: protect(requireAnyScope("entries:read", "entries:write", "ai")),
-  request: { params: z.object({ id: z.string().max(64) }) },
+  request: { params: idParam() },
   responses: {
     200: { description: "The job", content: { "application/json": { schema: jobSchema } } },
     ...problemResponses(401, 403, 404, 429),
@@ -65,8 +64,7 @@ const route = createRoute({
 });
 
 export const getJob = createRouter().openapi(route, async (c) => {
-  const { id } = c.req.valid("param");
-  if (!UUID.test(id)) throw new InkwellError("NOT_FOUND", "No job with that id.");
+  const id = idOr404(c.req.valid("param").id, "No job with that id.");
   const [job] = await c
     .get("services")
     .db.select()

@@ -8,6 +8,7 @@ import {
   WRITING_PROMPTS,
 } from "@inkwell/shared";
 import { decodeKeyCursor, encodeKeyCursor } from "../../lib/cursor.ts";
+import { isUuid } from "../../lib/ids.ts";
 import { createRouter } from "../../lib/openapi.ts";
 import { problemResponses } from "../../lib/problem-schema.ts";
 import { protect, requireAnyScope } from "../../middleware/auth.ts";
@@ -33,8 +34,6 @@ const route = createRoute({
   },
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export const getPrompts = createRouter().openapi(route, async (c) => {
   const secret = c.get("services").config.JWT_SECRET;
   const { limit, cursor, kind } = c.req.valid("query");
@@ -47,7 +46,7 @@ export const getPrompts = createRouter().openapi(route, async (c) => {
   let afterOwnId: string | undefined;
   if (cursor) {
     const [afterId = ""] = await decodeKeyCursor(secret, list, cursor, 1);
-    if (UUID.test(afterId)) {
+    if (isUuid(afterId)) {
       start = builtIns.length;
       afterOwnId = afterId;
     } else {
