@@ -219,8 +219,23 @@ export async function searchBench(log: (m: string) => void): Promise<SearchBench
         }),
       });
       if (res.status !== 201) throw new Error(`register answered ${res.status}`);
-      const body = (await res.json()) as { accessToken: string; user: { id: string } };
-      return { token: body.accessToken, id: body.user.id };
+      const body = (await res.json()) as { accessToken: string; refreshToken: string; user: { id: string } };
+      return { token: body.accessToken, refreshToken: body.refreshToken, id: body.user.id };
+    };
+    /**
+     * A new access token before each Worker series: seeding 100k vectors takes longer than an access
+     * token lives, and an expired one would measure 401s.
+     */
+    const refresh = async (user: { token: string; refreshToken: string }) => {
+      const res = await fetch(`${stack.edgeUrl}/v1/auth/refresh`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ refreshToken: user.refreshToken }),
+      });
+      if (res.status !== 200) throw new Error(`refresh answered ${res.status}`);
+      const body = (await res.json()) as { accessToken: string; refreshToken: string };
+      user.token = body.accessToken;
+      user.refreshToken = body.refreshToken;
     };
     const writer = await register();
     const crowd = await register();
@@ -276,7 +291,8 @@ export async function searchBench(log: (m: string) => void): Promise<SearchBench
       (_, i) => `${QUERIES[i % QUERIES.length]} ${i}`,
     );
     let embeddingsCached = false;
-    const edgeSeries = async (user: { token: string }) => {
+    const edgeSeries = async (user: { token: string; refreshToken: string }) => {
+      await refresh(user);
       const search = async (i: number) => {
         const q = encodeURIComponent(texts[i % texts.length] as string);
         const res = await fetch(`${stack.edgeUrl}/v1/search?mode=semantic&limit=${SEARCH_LIMIT}&q=${q}`, {
@@ -297,7 +313,7 @@ export async function searchBench(log: (m: string) => void): Promise<SearchBench
     /** Chroma with and without the writer filter, the node route, then the Worker, for one writer. */
     const measureScenario = async (
       scenario: Pick<SearchScenario, "name" | "vectors" | "users" | "userVectors" | "seedSeconds">,
-      user: { id: string; token: string },
+      user: { id: string; token: string; refreshToken: string },
     ) => {
       const loadAverage = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
       const chroma = {
