@@ -160,7 +160,16 @@ function watchEdge(stack: Stack, exclusive: ReturnType<typeof serialiser>, say: 
   };
 }
 
-/** Polls until no job is queued or running, firing the sweep in between; false at the deadline. */
+/**
+ * An analysis that failed for a transient cause is queued again by the sweep after a pause, until it has
+ * had this many attempts in all (MAX_TOTAL_ATTEMPTS in the edge's job-dispatch.ts).
+ */
+const SWEEP_RETRIES_UNTIL_ATTEMPTS = 9;
+
+/**
+ * Polls until no job is queued or running and no failed analysis waits for the sweep to retry it, firing
+ * the sweep in between; false at the deadline.
+ */
 async function settle(
   sql: ReturnType<typeof postgres>,
   edgeUrl: string,
@@ -169,9 +178,11 @@ async function settle(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const [row] = await sql<
-        { n: number }[]
-      >`select count(*)::int as n from jobs where status in ('queued', 'running')`;
+      const [row] = await sql<{ n: number }[]>`
+        select count(*)::int as n from jobs
+        where status in ('queued', 'running')
+          or (status = 'failed' and kind = 'analyze-entry' and result->>'failure' = 'transient'
+              and attempts < ${SWEEP_RETRIES_UNTIL_ATTEMPTS})`;
       if (row?.n === 0) return true;
     } catch {
       // Postgres may still be coming back.
@@ -303,7 +314,7 @@ export async function runCampaign(
       log: load.log,
     });
     invariants.unshift({
-      name: "the system settles (no job queued or running) after the load",
+      name: "the system settles (no job queued, running or waiting to be retried) after the load",
       ok: settled,
       detail: `${Math.round(settleMs / 1000)} s of at most ${Math.round(options.settleTimeoutMs / 1000)} s`,
     });

@@ -54,27 +54,42 @@ export async function checkInvariants(input: {
   const byId = new Map(rows.map((r) => [r.id, r]));
 
   // 1. Every acknowledged entry exists, once; nothing else exists but what an unanswered create made.
+  // Each row is matched to the create that wrote it by its text's tag, so every row is counted once: as
+  // the acknowledged entry, as what a create the client gave up on made (one at most), as a second copy
+  // of a create (duplicated), or as unexplained (a create answered with an error, or none at all).
   const lost: string[] = [];
   const unexpected: string[] = [];
   const duplicated: string[] = [];
+  let givenUpMade = 0;
   for (const writer of writers) {
     for (const known of writer.entries.values()) {
       if (!byId.has(known.id) && !known.deleted && !known.maybeDeleted) lost.push(known.id);
     }
-    const mine = rows.filter((r) => r.user_id === writer.userId);
-    const extra = mine.filter((r) => !writer.entries.has(r.id));
-    if (extra.length > writer.unacknowledgedCreates) unexpected.push(...extra.map((r) => r.id));
     const tags = new Map<string, string[]>();
-    for (const r of mine) tags.set(createTag(r.content), [...(tags.get(createTag(r.content)) ?? []), r.id]);
-    for (const ids of tags.values()) if (ids.length > 1) duplicated.push(...ids);
+    for (const r of rows.filter((row) => row.user_id === writer.userId)) {
+      tags.set(createTag(r.content), [...(tags.get(createTag(r.content)) ?? []), r.id]);
+    }
+    for (const [tag, ids] of tags) {
+      const create = writer.creates.get(tag);
+      if (create?.kind === "acknowledged") {
+        duplicated.push(...ids.filter((id) => id !== create.id).map((id) => `${id} (a second ${tag})`));
+      } else if (create?.kind === "gave-up") {
+        givenUpMade++;
+        duplicated.push(...ids.slice(1).map((id) => `${id} (a second ${tag})`));
+      } else {
+        const why = create ? `answered ${create.status}` : "never sent";
+        unexpected.push(...ids.map((id) => `${id} (${tag}, ${why})`));
+      }
+    }
   }
   const acknowledged = writers.reduce((n, w) => n + w.entries.size, 0);
   results.push({
     name: "every acknowledged entry exists exactly once",
     ok: lost.length === 0 && unexpected.length === 0 && duplicated.length === 0,
     detail:
-      `${acknowledged} acknowledged, ${rows.length} in Postgres; lost ${lost.length}${lost.length ? ` (${sample(lost)})` : ""}, ` +
-      `duplicated ${duplicated.length}${duplicated.length ? ` (${sample(duplicated)})` : ""}, ` +
+      `${acknowledged} acknowledged, ${rows.length} in Postgres (${givenUpMade} made by creates the client gave up on); ` +
+      `lost ${lost.length}${lost.length ? ` (${sample(lost)})` : ""}, ` +
+      `second copies ${duplicated.length}${duplicated.length ? ` (${sample(duplicated)})` : ""}, ` +
       `unexplained ${unexpected.length}${unexpected.length ? ` (${sample(unexpected)})` : ""}`,
   });
 
@@ -152,10 +167,18 @@ export async function checkInvariants(input: {
   }
   const missing = [...expected].filter((id) => !inChroma.has(id));
   const extraVectors = [...inChroma].filter((id) => !expected.has(id));
+  // A live entry's vector with no embedding in Postgres: a node indexed it but its answer never landed
+  // (an analysis that failed); anything else belongs to a deleted or unknown entry.
+  const liveIds = new Set(live.map((r) => r.id));
+  const unrecorded = extraVectors.filter((id) => liveIds.has(id));
+  const ofDeleted = extraVectors.filter((id) => !liveIds.has(id));
   results.push({
     name: "Chroma holds exactly the vectors Postgres names",
     ok: missing.length === 0 && extraVectors.length === 0,
-    detail: `${expected.size} expected, ${inChroma.size} found; missing ${missing.length}${missing.length ? ` (${sample(missing)})` : ""}, of deleted or unknown entries ${extraVectors.length}${extraVectors.length ? ` (${sample(extraVectors)})` : ""}`,
+    detail:
+      `${expected.size} expected, ${inChroma.size} found; missing ${missing.length}${missing.length ? ` (${sample(missing)})` : ""}, ` +
+      `of live entries without a recorded analysis ${unrecorded.length}${unrecorded.length ? ` (${sample(unrecorded)})` : ""}, ` +
+      `of deleted or unknown entries ${ofDeleted.length}${ofDeleted.length ? ` (${sample(ofDeleted)})` : ""}`,
   });
 
   // 6. No job is stuck; a failed one says why.
@@ -187,7 +210,7 @@ export async function checkInvariants(input: {
   results.push({
     name: "idempotent retries made no duplicates",
     ok: duplicated.length === 0,
-    detail: `${retried} creates answered after a retry, ${duplicated.length} duplicated entries`,
+    detail: `${retried} creates answered after a retry, ${duplicated.length} second copies of a create`,
   });
   return results;
 }

@@ -13,10 +13,21 @@ export interface KnownEntry {
   maybeDeleted: boolean;
 }
 
+/** How one create ended for the client: what the invariants expect to find of it in Postgres. */
+export type CreateOutcome =
+  /** Answered 201 with this entry's id. */
+  | { kind: "acknowledged"; id: string }
+  /** Out of patience with only retryable failures: it may have made one entry. */
+  | { kind: "gave-up" }
+  /** Answered with another status: it should have made nothing. */
+  | { kind: "refused"; status: number };
+
 export interface WriterState {
   email: string;
   userId: string;
   entries: Map<string, KnownEntry>;
+  /** Every create by its tag ("Writer 3, entry 17", the start of its unique text), and how it ended. */
+  creates: Map<string, CreateOutcome>;
   /** Creates the client gave up on: each may have made one entry (never two, by its key). */
   unacknowledgedCreates: number;
   /** Creates answered only after at least one retry with the same Idempotency-Key. */
@@ -93,6 +104,7 @@ export class Writer {
       email: `chaos-${index}-${crypto.randomUUID()}@example.test`,
       userId: "",
       entries: new Map(),
+      creates: new Map(),
       unacknowledgedCreates: 0,
       retriedCreates: 0,
     };
@@ -185,20 +197,24 @@ export class Writer {
 
   async create(): Promise<void> {
     const n = ++this.written;
-    const content = `Writer ${this.index}, entry ${n}: ${sentence(this.shared.random, 12)}.`;
+    const tag = `Writer ${this.index}, entry ${n}`;
+    const content = `${tag}: ${sentence(this.shared.random, 12)}.`;
     const headers = { "Idempotency-Key": crypto.randomUUID() };
     const outcome = await this.authed("POST /v1/entries", () =>
       this.client.v1.entries.$post({ json: { content } }, { headers }),
     );
     if (outcome.kind === "gave-up") {
       this.state.unacknowledgedCreates++;
+      this.state.creates.set(tag, { kind: "gave-up" });
       return;
     }
     if (outcome.res.status !== 201) {
+      this.state.creates.set(tag, { kind: "refused", status: outcome.res.status });
       await outcome.res.body?.cancel();
       return;
     }
     const entry = (await outcome.res.json()) as { id: string };
+    this.state.creates.set(tag, { kind: "acknowledged", id: entry.id });
     if (outcome.attempts > 1) this.state.retriedCreates++;
     this.state.entries.set(entry.id, {
       id: entry.id,
