@@ -1,8 +1,8 @@
 import { type Entry, entrySchema, writerVectorCollectionName } from "@inkwell/shared";
 import { ChromaClient } from "chromadb";
-import { SignJWT } from "jose";
 import postgres from "postgres";
 import { expect } from "vitest";
+import { signQStashDelivery } from "../../src/testing/qstash-signature.ts";
 
 export type Sql = ReturnType<typeof postgres>;
 
@@ -113,17 +113,5 @@ export async function chromaIds(
 
 /** A QStash signature made with the stack's signing key: what only QStash should be able to produce. */
 export async function qstashSignature(key: string, url: string, body: string): Promise<string> {
-  const digest = Buffer.from(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body))).toString(
-    "base64url",
-  );
-  const now = Math.floor(Date.now() / 1000);
-  return await new SignJWT({ body: digest })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuer("Upstash")
-    .setSubject(url)
-    .setIssuedAt(now)
-    .setNotBefore(now)
-    .setExpirationTime(now + 300)
-    .setJti(`jwt_${crypto.randomUUID()}`)
-    .sign(new TextEncoder().encode(key));
+  return await signQStashDelivery({ key, url, body });
 }

@@ -1,17 +1,11 @@
+import { signQStashDelivery } from "@inkwell/dev/testing/qstash-signature";
 import type { AnalyzeEntryResult, CreatedNode, Hardware, NodeHeartbeat } from "@inkwell/shared";
 import { eq, inArray, sql } from "drizzle-orm";
-import { SignJWT } from "jose";
 import { expect } from "vitest";
 import { jobs, nodes } from "../../src/db/schema/index.ts";
 import { call, edgeEnv, type TestUser, testDb } from "../harness.ts";
 
 const encoder = new TextEncoder();
-
-function base64Url(bytes: ArrayBuffer): string {
-  let binary = "";
-  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
 
 export function toBase64(text: string): string {
   let binary = "";
@@ -25,16 +19,7 @@ export async function qstashSignature(
   body: string,
   key = edgeEnv.QSTASH_CURRENT_SIGNING_KEY ?? "",
 ): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return await new SignJWT({ body: base64Url(await crypto.subtle.digest("SHA-256", encoder.encode(body))) })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuer("Upstash")
-    .setSubject(url)
-    .setIssuedAt(now)
-    .setNotBefore(now)
-    .setExpirationTime(now + 300)
-    .setJti(`jwt_${crypto.randomUUID()}`)
-    .sign(encoder.encode(key));
+  return await signQStashDelivery({ key, url, body });
 }
 
 export const CALLBACK = "/internal/qstash/callback";

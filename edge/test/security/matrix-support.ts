@@ -1,6 +1,7 @@
+import { base64Url, qstashBodyHash, signQStashDelivery } from "@inkwell/dev/testing/qstash-signature";
 import { type ErrorCode, PROBLEM_CONTENT_TYPE, problemSchema } from "@inkwell/shared";
 import { eq, inArray } from "drizzle-orm";
-import { decodeJwt, SignJWT } from "jose";
+import { decodeJwt } from "jose";
 import { expect } from "vitest";
 import { apiKeys, nodes } from "../../src/db/schema/index.ts";
 import { signAccessToken } from "../../src/lib/access-token.ts";
@@ -172,12 +173,6 @@ export async function revokedKey(user: TestUser): Promise<string> {
 
 const encoder = new TextEncoder();
 
-function base64Url(bytes: ArrayBuffer | Uint8Array): string {
-  let binary = "";
-  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
 export function toBase64(text: string): string {
   let binary = "";
   for (const byte of encoder.encode(text)) binary += String.fromCharCode(byte);
@@ -195,16 +190,13 @@ export async function qstashSignature(
   body: string,
   options: { key?: string; issuedAt?: number; lifetimeSeconds?: number } = {},
 ): Promise<string> {
-  const iat = options.issuedAt ?? Math.floor(Date.now() / 1000);
-  return await new SignJWT({ body: base64Url(await crypto.subtle.digest("SHA-256", encoder.encode(body))) })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuer("Upstash")
-    .setSubject(url)
-    .setIssuedAt(iat)
-    .setNotBefore(iat)
-    .setExpirationTime(iat + (options.lifetimeSeconds ?? 300))
-    .setJti(`jwt_${crypto.randomUUID()}`)
-    .sign(encoder.encode(options.key ?? edgeEnv.QSTASH_CURRENT_SIGNING_KEY ?? ""));
+  return await signQStashDelivery({
+    key: options.key ?? edgeEnv.QSTASH_CURRENT_SIGNING_KEY ?? "",
+    url,
+    body,
+    ...(options.issuedAt === undefined ? {} : { issuedAt: options.issuedAt }),
+    ...(options.lifetimeSeconds === undefined ? {} : { lifetimeSeconds: options.lifetimeSeconds }),
+  });
 }
 
 /** The same claims with `alg: none` and no signature: a verifier must never accept it. */
@@ -220,7 +212,7 @@ export async function unsignedQStashToken(url: string, body: string): Promise<st
         nbf: now,
         exp: now + 300,
         jti: `jwt_${crypto.randomUUID()}`,
-        body: base64Url(await crypto.subtle.digest("SHA-256", encoder.encode(body))),
+        body: await qstashBodyHash(body),
       }),
     ),
   );
