@@ -1,3 +1,4 @@
+import { createInkwellClient } from "@inkwell/edge/client";
 import type { AuthTokens, User } from "@inkwell/shared";
 
 /**
@@ -130,6 +131,44 @@ export async function request(path: string, options: RequestOptions = {}): Promi
   if (res.status === 401 && (await resumeSession())) res = await send();
   if (!res.ok) throw await problemOf(res);
   return res;
+}
+
+/**
+ * `fetch` for the typed client: the session's access token, same-origin cookies, and one retry after
+ * refreshing an access token that expired. It answers every response as it came; `ok` turns a problem
+ * into an ApiError.
+ */
+async function sessionFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+  const send = () => {
+    const headers = new Headers(init.headers);
+    if (accessToken) headers.set("Authorization", `Bearer ${accessToken}`);
+    return fetch(input, { ...init, headers, credentials: "same-origin" });
+  };
+  const res = await send();
+  if (res.status === 401 && (await resumeSession())) return await send();
+  return res;
+}
+
+/**
+ * The typed client on the app's own origin: paths, parameters, bodies and answers are checked against the
+ * edge's routes at build time (`api.v1.entries.$post({ json: { content } })`).
+ */
+export const api = createInkwellClient(globalThis.location?.origin ?? "http://localhost", {
+  fetch: sessionFetch,
+});
+
+interface TypedResponse {
+  ok: boolean;
+  json(): Promise<unknown>;
+}
+/** What the route answers on success, as the edge declares it. */
+type SuccessBody<R extends TypedResponse> = Awaited<ReturnType<Extract<R, { ok: true }>["json"]>>;
+
+/** The body of a successful answer of the typed client, or its problem as an ApiError. */
+export async function ok<R extends TypedResponse>(pending: Promise<R>): Promise<SuccessBody<R>> {
+  const res = await pending;
+  if (!res.ok) throw await problemOf(res as unknown as Response);
+  return (await res.json()) as SuccessBody<R>;
 }
 
 export async function getJson<T>(path: string, options: RequestOptions = {}): Promise<T> {

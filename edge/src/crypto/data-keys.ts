@@ -2,7 +2,7 @@ import { and, eq, inArray, ne, notInArray, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { userDataKeys } from "../db/schema/index.ts";
 import type { AppConfig } from "../env.ts";
-import { fromBase64Url, toBase64Url } from "./base64url.ts";
+import { fromBase64Url, toBase64Url, utf8Bytes } from "./base64url.ts";
 import type { RootKeys } from "./root-keys.ts";
 
 /**
@@ -61,8 +61,8 @@ async function wrappingKey(root: RootKeys, rootVersion: number): Promise<WebCryp
 }
 
 /** Binds a wrapped key to its user and both versions: moved to another row, it does not unwrap. */
-function wrapAad(userId: string, version: number, rootVersion: number): Uint8Array {
-  return encoder.encode(`inkwell/user-key\u0000${userId}\u0000${version}\u0000${rootVersion}`);
+function wrapAad(userId: string, version: number, rootVersion: number): Uint8Array<ArrayBuffer> {
+  return utf8Bytes(`inkwell/user-key\u0000${userId}\u0000${version}\u0000${rootVersion}`);
 }
 
 export async function wrapUserKey(
@@ -70,7 +70,7 @@ export async function wrapUserKey(
   rootVersion: number,
   userId: string,
   version: number,
-  raw: Uint8Array,
+  raw: Uint8Array<ArrayBuffer>,
 ): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const sealed = await crypto.subtle.encrypt(
@@ -91,7 +91,7 @@ export async function unwrapUserKey(
   userId: string,
   version: number,
   wrapped: string,
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   const bytes = fromBase64Url(wrapped);
   if (!bytes || bytes.length <= IV_BYTES + 16) throw new DataKeyUnavailableError("malformed wrapped key");
   try {
@@ -111,7 +111,11 @@ export async function unwrapUserKey(
 }
 
 /** A user key from its raw bytes (which are zeroed): the field key and the material, both non-extractable. */
-export async function importUserKey(userId: string, version: number, raw: Uint8Array): Promise<UserDataKey> {
+export async function importUserKey(
+  userId: string,
+  version: number,
+  raw: Uint8Array<ArrayBuffer>,
+): Promise<UserDataKey> {
   try {
     const material = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey"]);
     const field = await crypto.subtle.deriveKey(

@@ -1,4 +1,4 @@
-import { fromBase64Url, toBase64Url } from "./base64url.ts";
+import { fromBase64Url, toBase64Url, utf8Bytes } from "./base64url.ts";
 import { type DataKeyring, DataKeyUnavailableError } from "./data-keys.ts";
 
 /** Where keys come from: a request's keyring (anything with its two lookups). */
@@ -29,14 +29,12 @@ export class FieldDecryptError extends Error {
   override name = "FieldDecryptError";
 }
 
-function associatedData(ref: FieldRef, version: number): Uint8Array {
+function associatedData(ref: FieldRef, version: number): Uint8Array<ArrayBuffer> {
   for (const part of [ref.userId, ref.table, ref.rowId, ref.column]) {
     // A separator inside a part would let two different refs share associated data.
     if (part.includes("\u0000")) throw new Error("a field reference part may not contain NUL");
   }
-  return encoder.encode(
-    [FORMAT, ref.userId, ref.table, ref.rowId, ref.column, String(version)].join("\u0000"),
-  );
+  return utf8Bytes([FORMAT, ref.userId, ref.table, ref.rowId, ref.column, String(version)].join("\u0000"));
 }
 
 /** Whether a stored value is a ciphertext (rather than plaintext from before the migration). */

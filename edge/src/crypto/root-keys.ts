@@ -7,7 +7,7 @@
 export interface RootKeys {
   current: number;
   /** Raw key bytes by version. */
-  keys: ReadonlyMap<number, Uint8Array>;
+  keys: ReadonlyMap<number, Uint8Array<ArrayBuffer>>;
 }
 
 export const ROOT_KEY_BYTES = 32;
@@ -15,7 +15,7 @@ export const ROOT_KEY_BYTES = 32;
 const MIN_DISTINCT_BYTES = 16;
 const ITEM = /^v([1-9][0-9]{0,5}):([A-Za-z0-9+/_-]+={0,2})$/;
 
-function decodeBase64(value: string): Uint8Array | undefined {
+function decodeBase64(value: string): Uint8Array<ArrayBuffer> | undefined {
   try {
     const binary = atob(value.replaceAll("-", "+").replaceAll("_", "/"));
     return Uint8Array.from(binary, (c) => c.charCodeAt(0));
@@ -25,13 +25,15 @@ function decodeBase64(value: string): Uint8Array | undefined {
 }
 
 /** The keys by version, or what is wrong with the setting (never a value). */
-export function parseRootKeys(value: string): { keys: Map<number, Uint8Array> } | { problem: string } {
+export function parseRootKeys(
+  value: string,
+): { keys: Map<number, Uint8Array<ArrayBuffer>> } | { problem: string } {
   const items = value
     .split(",")
     .map((item) => item.trim())
     .filter(Boolean);
   if (items.length === 0) return { problem: "is missing" };
-  const keys = new Map<number, Uint8Array>();
+  const keys = new Map<number, Uint8Array<ArrayBuffer>>();
   const seen = new Set<string>();
   for (const item of items) {
     const match = ITEM.exec(item);

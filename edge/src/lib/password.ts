@@ -1,4 +1,5 @@
 import { toHex } from "@inkwell/shared";
+import { utf8Bytes } from "../crypto/base64url.ts";
 
 /**
  * PBKDF2-SHA256 through WebCrypto. Cloudflare's production runtime refuses more than 100,000
@@ -58,10 +59,10 @@ function fromHex(hex: string): Uint8Array<ArrayBuffer> {
 }
 
 /** HMAC-SHA256(pepper, password): the key material PBKDF2 stretches; with NO_PEPPER, the password. */
-async function keyMaterial(password: string, pepper: Pepper): Promise<Uint8Array | ArrayBuffer> {
+async function keyMaterial(password: string, pepper: Pepper): Promise<Uint8Array<ArrayBuffer> | ArrayBuffer> {
   // Several byte sequences look the same on screen; normalising keeps a password typed on another
   // device the same password.
-  const normalised = encoder.encode(password.normalize("NFC"));
+  const normalised = utf8Bytes(password.normalize("NFC"));
   if (pepper.version === NO_PEPPER) return normalised;
   const hmacKey = await crypto.subtle.importKey(
     "raw",

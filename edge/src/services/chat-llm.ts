@@ -23,12 +23,13 @@ const FIRST_BYTE_TIMEOUT_MS = 15_000;
 const MAX_REPLY_TOKENS = 400;
 
 async function* ndjsonEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ChatStreamEvent> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let buffer = "";
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (value) buffer += value;
+      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
       let newline = buffer.indexOf("\n");
       while (newline >= 0) {
         const line = buffer.slice(0, newline).trim();

@@ -1,6 +1,6 @@
 import type { Entry } from "@inkwell/shared";
 import { useEffect, useState } from "preact/hooks";
-import { getJson, request } from "../api.ts";
+import { api, ok, request } from "../api.ts";
 import { CrisisPanel, ErrorNote, errorText, HitList } from "../components.tsx";
 import { formatDate, type SearchHit } from "../format.ts";
 import { EntryEditor, type Saved, VersionHistory } from "./entry-edit.tsx";
@@ -103,7 +103,7 @@ export function EntryPage({ id }: { id: string }) {
 
   useEffect(() => {
     let stopped = false;
-    getJson<{ items: SearchHit[] }>(`/v1/entries/${id}/related?limit=5`)
+    ok(api.v1.entries[":id"].related.$get({ param: { id }, query: { limit: "5" } }))
       .then((r) => !stopped && setRelated(r.items))
       .catch(() => !stopped && setRelated([]));
     return () => {

@@ -1,6 +1,6 @@
 import type { Entry } from "@inkwell/shared";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { getJson, type Page, query } from "../api.ts";
+import { api, ok, type Page } from "../api.ts";
 import { ErrorNote, errorText } from "../components.tsx";
 import { formatDate } from "../format.ts";
 
@@ -20,13 +20,15 @@ export function TimelinePage() {
     const gen = reset ? ++generation.current : generation.current;
     setLoading(true);
     try {
-      const page = await getJson<Page<Entry>>(
-        `/v1/entries${query({
-          limit: 20,
-          cursor: reset ? undefined : cursor,
-          favorite: favorites ? "true" : undefined,
-          tag: tag.trim() || undefined,
-        })}`,
+      const page: Page<Entry> = await ok(
+        api.v1.entries.$get({
+          query: {
+            limit: "20",
+            ...(reset || !cursor ? {} : { cursor }),
+            ...(favorites ? { favorite: "true" } : {}),
+            ...(tag.trim() ? { tag: tag.trim() } : {}),
+          },
+        }),
       );
       if (gen !== generation.current) return;
       setItems((prev) => (reset ? page.items : [...prev, ...page.items]));

@@ -1,6 +1,6 @@
 import type { Entry, WritingPrompt } from "@inkwell/shared";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, getJson, type Page, request } from "../api.ts";
+import { ApiError, api, ok, request } from "../api.ts";
 import { clearDraft, type Draft, emptyDraft, loadDraft, parseTags, storeDraft } from "../draft.ts";
 import { navigate } from "../router.ts";
 
@@ -62,7 +62,7 @@ function promptText(prompt: WritingPrompt): string {
 function PromptPicker({ onPick }: { onPick: (prompt: WritingPrompt) => void }) {
   const [prompts, setPrompts] = useState<WritingPrompt[]>([]);
   useEffect(() => {
-    getJson<Page<WritingPrompt>>("/v1/prompts?limit=50")
+    ok(api.v1.prompts.$get({ query: { limit: "50" } }))
       .then((page) => setPrompts(page.items))
       .catch(() => setPrompts([]));
   }, []);
