@@ -103,7 +103,7 @@ describe("insights security", () => {
     expect((await getJson<WordCounts>(`/v1/insights/word-counts${range}`, a)).totalWords).toBe(42);
     const own = await getJson<StreakInsights>("/v1/insights/streaks?goodMood=8", a);
     expect(own.mood.best).toEqual([
-      { start: "2025-01-10", end: "2025-01-10", days: 1, entries: 1, avgMood: 9 },
+      { start: "2025-01-10", end: "2025-01-10", days: 1, entries: 1, checkins: 0, avgMood: 9 },
     ]);
   });
 

@@ -53,7 +53,7 @@ describe("mood and writing patterns are cached until the journal changes", () =>
     expect(edited.stability.overall.mood).toMatchObject({ days: 2, mean: 9.5, pairs: 1, rmssd: 1 });
     expect(edited.words).toMatchObject({ entryCount: 2, min: 5, max: 100 });
     expect(edited.streaks.mood.best).toEqual([
-      { start: "2025-01-06", end: "2025-01-07", days: 2, entries: 2, avgMood: 9.5 },
+      { start: "2025-01-06", end: "2025-01-07", days: 2, entries: 2, checkins: 0, avgMood: 9.5 },
     ]);
     expect(edited.streaks.mood.worst).toEqual([]);
 

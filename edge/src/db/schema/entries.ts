@@ -59,7 +59,9 @@ export const entries = pgTable(
       .on(t.userId, t.occurredAt.desc(), t.id.desc())
       .where(sql`${t.deletedAt} is null`),
     // Nulls are distinct: entries created without a key never conflict.
-    uniqueIndex("entries_user_idempotency_key_idx").on(t.userId, t.idempotencyKey),
+    uniqueIndex("entries_user_idempotency_key_idx")
+      .on(t.userId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
     check("entries_mood_check", sql`${t.mood} is null or ${t.mood} between 1 and 10`),
   ],
 );
