@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { getJson, query } from "../../api.ts";
 import { Chart, type ChartSeries } from "../../chart.tsx";
 import { ErrorNote, errorText } from "../../components.tsx";
-import { InsightsNav } from "./insights-nav.tsx";
+import { InsightsNav, PeriodPicker } from "./insights-nav.tsx";
 
 const round = (v: number | null, digits = 2) => (v === null ? null : Number(v.toFixed(digits)));
 
@@ -83,15 +83,7 @@ export function InsightsPage() {
     <section class="insights">
       <h1>Insights</h1>
       <InsightsNav path="/insights" />
-      <label class="inline">
-        Period
-        <select value={String(days)} onChange={(e) => setDays(Number(e.currentTarget.value))}>
-          <option value="7">Last 7 days</option>
-          <option value="30">Last 30 days</option>
-          <option value="90">Last 90 days</option>
-          <option value="365">Last year</option>
-        </select>
-      </label>
+      <PeriodPicker days={days} choices={[7, 30, 90, 365]} onChange={setDays} />
       <ErrorNote error={error} />
       {writing && (
         <ul class="figures" aria-label="Writing">

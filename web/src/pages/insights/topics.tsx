@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { getJson, query } from "../../api.ts";
 import { Chart, type ChartSeries } from "../../chart.tsx";
 import { ErrorNote, errorText } from "../../components.tsx";
-import { InsightsNav } from "./insights-nav.tsx";
+import { InsightsNav, PeriodPicker } from "./insights-nav.tsx";
 
 const PALETTE = ["#3b5bdb", "#c2255c", "#2b8a3e", "#e8590c", "#7048e8", "#0c8599"];
 
@@ -38,14 +38,7 @@ export function TopicsPage() {
     <section class="insights">
       <h1>Topic trends</h1>
       <InsightsNav path="/insights/topics" />
-      <label class="inline">
-        Period
-        <select value={String(days)} onChange={(e) => setDays(Number(e.currentTarget.value))}>
-          <option value="30">Last 30 days</option>
-          <option value="90">Last 90 days</option>
-          <option value="365">Last year</option>
-        </select>
-      </label>
+      <PeriodPicker days={days} choices={[30, 90, 365]} onChange={setDays} />
       <ErrorNote error={error} />
       {topics === null ? (
         !error && <p aria-live="polite">Loading…</p>
