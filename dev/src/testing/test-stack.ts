@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freeStackPorts } from "../lib/ports.ts";
+import { freeStackPorts, releasePorts } from "../lib/ports.ts";
 import { generateSecrets } from "../secrets.ts";
 import { type Stack, type StackPart, startStack } from "../stack.ts";
 
@@ -16,19 +16,33 @@ export async function startTestStack(
 ): Promise<Stack & { dataDir: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `inkwell-${label}-`));
   const ports = await freeStackPorts();
-  const stack = await startStack({
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      dataDir,
+      ports,
+      secrets: generateSecrets(),
+      persistent: false,
+      parts,
+      ...(options.edgeVars ? { edgeVars: options.edgeVars } : {}),
+      ...(options.edgeDatabaseRelay ? { edgeDatabaseRelay: true } : {}),
+      ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+      log: () => {},
+      onCrash: (service, detail) => {
+        console.error(`[test stack] ${service} ${detail}`);
+      },
+    });
+  } catch (err) {
+    releasePorts(Object.values(ports));
+    throw err;
+  }
+  const stopStack = stack.stop;
+  return {
+    ...stack,
     dataDir,
-    ports,
-    secrets: generateSecrets(),
-    persistent: false,
-    parts,
-    ...(options.edgeVars ? { edgeVars: options.edgeVars } : {}),
-    ...(options.edgeDatabaseRelay ? { edgeDatabaseRelay: true } : {}),
-    ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
-    log: () => {},
-    onCrash: (service, detail) => {
-      console.error(`[test stack] ${service} ${detail}`);
+    stop: async () => {
+      await stopStack();
+      releasePorts(Object.values(ports));
     },
-  });
-  return { ...stack, dataDir };
+  };
 }
