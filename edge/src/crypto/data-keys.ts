@@ -1,5 +1,6 @@
+import { InkwellError } from "@inkwell/shared";
 import { and, eq, inArray, ne, notInArray, sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import { type Database, sqlState } from "../db/client.ts";
 import { userDataKeys } from "../db/schema/index.ts";
 import type { AppConfig } from "../env.ts";
 import { fromBase64Url, toBase64Url, utf8Bytes } from "./base64url.ts";
@@ -192,11 +193,17 @@ export class DataKeyring {
     const wrappedKey = await wrapUserKey(this.root, this.root.current, userId, FIRST_USER_KEY_VERSION, raw);
     raw.fill(0);
     // Two requests may race to create the key: the first insert wins and both use what it stored. For a
-    // deleted user the foreign key refuses the insert, so no key outlives its account.
-    await this.db
-      .insert(userDataKeys)
-      .values({ userId, version: FIRST_USER_KEY_VERSION, rootVersion: this.root.current, wrappedKey })
-      .onConflictDoNothing();
+    // deleted user the foreign key refuses the insert, so no key outlives its account; the write that
+    // wanted the key is then answered as any write for an account deleted meanwhile.
+    try {
+      await this.db
+        .insert(userDataKeys)
+        .values({ userId, version: FIRST_USER_KEY_VERSION, rootVersion: this.root.current, wrappedKey })
+        .onConflictDoNothing();
+    } catch (error) {
+      if (sqlState(error) === "23503") throw new InkwellError("NOT_FOUND", "No such account.");
+      throw error;
+    }
     const stored = await this.load(userId, FIRST_USER_KEY_VERSION);
     if (!stored) throw new DataKeyUnavailableError("the user's key could not be stored");
     return stored;

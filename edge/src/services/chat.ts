@@ -14,6 +14,8 @@ import {
   uuidv7,
 } from "@inkwell/shared";
 import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import type { KeySource } from "../crypto/field-cipher.ts";
+import { type ColumnRef, openJson, openText, sealJson, sealText } from "../crypto/sealed-columns.ts";
 import type { Database } from "../db/client.ts";
 import { chatMessages, chatSessions, entries } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
@@ -34,6 +36,82 @@ const notFound = () => new InkwellError("NOT_FOUND", "No session with that id.")
 
 type SessionRow = typeof chatSessions.$inferSelect;
 type MessageRow = typeof chatMessages.$inferSelect;
+/** A message row with its text opened (sealed or, for a row from before encryption, plaintext). */
+export type OpenMessageRow = MessageRow & { content: string };
+type SessionSummaryValue = NonNullable<SessionRow["summary"]>;
+
+const sessionRef = (row: { userId: string; id: string }): ColumnRef => ({
+  userId: row.userId,
+  table: "chat_sessions",
+  rowId: row.id,
+});
+const messageRef = (row: { userId: string; id: string }): ColumnRef => ({
+  userId: row.userId,
+  table: "chat_messages",
+  rowId: row.id,
+});
+
+/** A session's title and summary as stored: sealed with the writer's key, the plaintext columns empty. */
+export async function sealSessionFields(
+  keys: KeySource,
+  row: { userId: string; id: string },
+  fields: { title?: string | null; summary?: SessionSummaryValue },
+): Promise<Partial<typeof chatSessions.$inferInsert>> {
+  const ref = sessionRef(row);
+  const out: Partial<typeof chatSessions.$inferInsert> = {};
+  if (fields.title !== undefined) {
+    out.title = null;
+    out.titleCt = fields.title === null ? null : await sealText(keys, ref, "title", fields.title);
+  }
+  if (fields.summary !== undefined) {
+    out.summary = null;
+    out.summaryCt = await sealJson(keys, ref, "summary", fields.summary);
+  }
+  return out;
+}
+
+/** The session row with its title and summary opened, ready for toSession. */
+export async function openSessionRow(keys: KeySource, row: SessionRow): Promise<SessionRow> {
+  const ref = sessionRef(row);
+  const [title, summary] = await Promise.all([
+    openText(keys, ref, "title", row.titleCt, row.title),
+    openJson<SessionSummaryValue, SessionSummaryValue | null>(
+      keys,
+      ref,
+      "summary",
+      row.summaryCt,
+      row.summary,
+    ),
+  ]);
+  return { ...row, title, titleCt: null, summary, summaryCt: null };
+}
+
+/** A message's text and suggestions as stored: sealed with the writer's key, the plaintext columns empty. */
+export async function sealMessageFields(
+  keys: KeySource,
+  row: { userId: string; id: string },
+  fields: { content: string; suggestions?: string[] | undefined },
+): Promise<Pick<MessageRow, "content" | "contentCt" | "suggestions" | "suggestionsCt">> {
+  const ref = messageRef(row);
+  const suggestions = fields.suggestions ?? [];
+  return {
+    content: null,
+    contentCt: await sealText(keys, ref, "content", fields.content),
+    suggestions: [],
+    suggestionsCt: suggestions.length > 0 ? await sealJson(keys, ref, "suggestions", suggestions) : null,
+  };
+}
+
+/** The message row with its text and suggestions opened, ready for toMessage. */
+export async function openMessageRow(keys: KeySource, row: MessageRow): Promise<OpenMessageRow> {
+  const ref = messageRef(row);
+  const [content, suggestions] = await Promise.all([
+    openText(keys, ref, "content", row.contentCt, row.content),
+    openJson<string[], string[]>(keys, ref, "suggestions", row.suggestionsCt, row.suggestions),
+  ]);
+  // The check constraint keeps one of the two columns filled.
+  return { ...row, content: content ?? "", contentCt: null, suggestions, suggestionsCt: null };
+}
 
 export function toSession(row: SessionRow, messageCount: number): ChatSession {
   return {
@@ -62,7 +140,7 @@ export function closedSession(status: SessionRow["status"]): InkwellError {
     : new InkwellError("CONFLICT", "This session has ended; start a new session to keep talking.");
 }
 
-export function toMessage(row: MessageRow): ChatMessage {
+export function toMessage(row: OpenMessageRow): ChatMessage {
   return {
     id: row.id,
     sessionId: row.sessionId,
@@ -98,9 +176,14 @@ export async function messageCount(db: Database, sessionId: string): Promise<num
   return row?.n ?? 0;
 }
 
-export async function getSession(db: Database, userId: string, id: string): Promise<ChatSession> {
+export async function getSession(
+  db: Database,
+  keys: KeySource,
+  userId: string,
+  id: string,
+): Promise<ChatSession> {
   const row = await sessionRow(db, userId, id);
-  return toSession(row, await messageCount(db, row.id));
+  return toSession(await openSessionRow(keys, row), await messageCount(db, row.id));
 }
 
 /**
@@ -109,11 +192,19 @@ export async function getSession(db: Database, userId: string, id: string): Prom
  */
 export async function createSession(
   db: Database,
+  keys: KeySource,
   userId: string,
   input: { type: SessionType; title?: string | undefined; greeting?: boolean | undefined },
 ): Promise<CreatedSession> {
   const greeting = input.greeting
     ? composeGreeting(input.type, await greetingGrounds(db, userId))
+    : undefined;
+  // Sealed before the transaction: creating the writer's key on first use is its own write.
+  const sessionId = uuidv7();
+  const messageId = uuidv7();
+  const title = await sealSessionFields(keys, { userId, id: sessionId }, { title: input.title ?? null });
+  const greetingText = greeting
+    ? await sealMessageFields(keys, { userId, id: messageId }, { content: greeting.content })
     : undefined;
   return await db.transaction(async (tx) => {
     if (!(await lockWriter(tx, userId))) throw new InkwellError("NOT_FOUND", "No such account.");
@@ -121,10 +212,10 @@ export async function createSession(
     const [row] = await tx
       .insert(chatSessions)
       .values({
-        id: uuidv7(),
+        id: sessionId,
         userId,
         type: input.type,
-        title: input.title ?? null,
+        ...title,
         titleSetByUser: input.title !== undefined,
         createdAt: now,
         updatedAt: now,
@@ -132,16 +223,17 @@ export async function createSession(
       })
       .returning();
     if (!row) throw new InkwellError("INTERNAL", "The session was not stored.");
-    if (!greeting) return { ...toSession(row, 0), greeting: null };
+    const session = { ...row, title: input.title ?? null, titleCt: null };
+    if (!greeting || !greetingText) return { ...toSession(session, 0), greeting: null };
     const [message] = await tx
       .insert(chatMessages)
       .values({
-        id: uuidv7(),
+        id: messageId,
         sessionId: row.id,
         userId,
         role: "assistant",
         kind: "greeting",
-        content: greeting.content,
+        ...greetingText,
         safety: greeting.safety,
         generated: false,
         model: null,
@@ -149,28 +241,33 @@ export async function createSession(
       })
       .returning();
     if (!message) throw new InkwellError("INTERNAL", "The greeting was not stored.");
-    return { ...toSession(row, 1), greeting: toMessage(message) };
+    return { ...toSession(session, 1), greeting: toMessage({ ...message, content: greeting.content }) };
   });
 }
 
 export async function updateSession(
   db: Database,
+  keys: KeySource,
   userId: string,
   id: string,
   patch: { title?: string | undefined; tags?: string[] | undefined },
 ): Promise<ChatSession> {
   await sessionRow(db, userId, id);
+  const title =
+    patch.title !== undefined
+      ? { ...(await sealSessionFields(keys, { userId, id }, { title: patch.title })), titleSetByUser: true }
+      : {};
   const [row] = await db
     .update(chatSessions)
     .set({
-      ...(patch.title !== undefined ? { title: patch.title, titleSetByUser: true } : {}),
+      ...title,
       ...(patch.tags !== undefined ? { tags: [...new Set(patch.tags.map((t) => t.toLowerCase()))] } : {}),
       updatedAt: new Date(),
     })
     .where(and(eq(chatSessions.id, id), eq(chatSessions.userId, userId)))
     .returning();
   if (!row) throw notFound();
-  return toSession(row, await messageCount(db, id));
+  return toSession(await openSessionRow(keys, row), await messageCount(db, id));
 }
 
 /** Deleting a session deletes its messages (cascade). */
@@ -185,6 +282,7 @@ export async function deleteSession(db: Database, userId: string, id: string): P
 
 export async function listSessions(
   db: Database,
+  keys: KeySource,
   userId: string,
   limit: number,
   after?: Position,
@@ -205,7 +303,9 @@ export async function listSessions(
     )
     .orderBy(desc(chatSessions.updatedAt), desc(chatSessions.id))
     .limit(limit + 1);
-  const page = rows.slice(0, limit).map((r) => toSession(r.session, r.n));
+  const page = await Promise.all(
+    rows.slice(0, limit).map(async (r) => toSession(await openSessionRow(keys, r.session), r.n)),
+  );
   const lastItem = page.at(-1);
   return {
     items: page,
@@ -215,6 +315,7 @@ export async function listSessions(
 
 export async function listMessages(
   db: Database,
+  keys: KeySource,
   userId: string,
   sessionId: string,
   limit: number,
@@ -234,7 +335,9 @@ export async function listMessages(
     )
     .orderBy(asc(chatMessages.createdAt), asc(chatMessages.id))
     .limit(limit + 1);
-  const page = rows.slice(0, limit).map(toMessage);
+  const page = await Promise.all(
+    rows.slice(0, limit).map(async (r) => toMessage(await openMessageRow(keys, r))),
+  );
   const lastItem = page.at(-1);
   return {
     items: page,
@@ -337,7 +440,10 @@ async function relevantEntries(
 /** ~4 characters a token: enough to keep a prompt inside a small model's window. */
 const HISTORY_BUDGET_CHARS = 6_000;
 
-type NewMessage = Omit<typeof chatMessages.$inferInsert, "id" | "sessionId" | "userId" | "createdAt">;
+type NewMessage = Omit<
+  typeof chatMessages.$inferInsert,
+  "id" | "sessionId" | "userId" | "createdAt" | "content" | "contentCt" | "suggestions" | "suggestionsCt"
+> & { content: string; suggestions?: string[] };
 
 /**
  * Stores one message and marks its session active, in one transaction and in the lock order
@@ -346,11 +452,16 @@ type NewMessage = Omit<typeof chatMessages.$inferInsert, "id" | "sessionId" | "u
  */
 async function storeMessage(
   db: Database,
+  keys: KeySource,
   userId: string,
   sessionId: string,
   message: NewMessage,
-): Promise<typeof chatMessages.$inferSelect> {
-  return await db.transaction(async (tx) => {
+): Promise<OpenMessageRow> {
+  const id = uuidv7();
+  const { content, suggestions, ...rest } = message;
+  // Sealed before the transaction: creating the writer's key on first use is its own write.
+  const sealed = await sealMessageFields(keys, { userId, id }, { content, suggestions });
+  const row = await db.transaction(async (tx) => {
     if (!(await lockWriter(tx, userId))) throw notFound();
     const now = new Date();
     // The writer's messages only into an active session (paused or ended meanwhile: 409); a reply already
@@ -375,11 +486,12 @@ async function storeMessage(
     }
     const [row] = await tx
       .insert(chatMessages)
-      .values({ ...message, id: uuidv7(), sessionId, userId, createdAt: now })
+      .values({ ...rest, ...sealed, id, sessionId, userId, createdAt: now })
       .returning();
     if (!row) throw new InkwellError("INTERNAL", "The message was not stored.");
     return row;
   });
+  return { ...row, content, contentCt: null, suggestions: suggestions ?? [], suggestionsCt: null };
 }
 
 function escapeData(text: string): string {
@@ -393,6 +505,7 @@ function escapeData(text: string): string {
  */
 export async function prepareReply(
   db: Database,
+  keys: KeySource,
   userId: string,
   sessionId: string,
   content: string,
@@ -413,7 +526,7 @@ export async function prepareReply(
   if (session.status !== "active") throw closedSession(session.status);
   const safety = mergeSafety(assessSafety(content), await nodeSafety);
   const crisis = safety.level === "high" || safety.level === "critical";
-  const stored = await storeMessage(db, userId, sessionId, {
+  const stored = await storeMessage(db, keys, userId, sessionId, {
     role: "user",
     content,
     safety: { level: safety.level },
@@ -427,18 +540,19 @@ export async function prepareReply(
     crisis ? Promise.resolve([]) : knowledgeFor(content, info.emphasis.knowledge).catch(() => []),
     crisis || !info.emphasis.patterns ? Promise.resolve(noPatterns) : recentThinkingPatterns(db, userId),
     db
-      .select({ role: chatMessages.role, content: chatMessages.content })
+      .select()
       .from(chatMessages)
       .where(and(eq(chatMessages.sessionId, sessionId), sql`${chatMessages.id} <> ${stored.id}`))
       .orderBy(desc(chatMessages.createdAt), desc(chatMessages.id))
-      .limit(20),
+      .limit(20)
+      .then((rows) => Promise.all(rows.map((row) => openMessageRow(keys, row)))),
   ]);
   const history: ReplyContext["history"] = [];
   let used = 0;
   for (const turn of recent) {
     used += turn.content.length;
     if (used > HISTORY_BUDGET_CHARS) break;
-    history.unshift(turn);
+    history.unshift({ role: turn.role, content: turn.content });
   }
 
   const blocks: string[] = [crisis ? CRISIS_PROMPT : info.systemPrompt];
@@ -514,6 +628,7 @@ export function replySafety(context: ReplyContext): ChatMessage["safety"] {
 
 export async function storeAssistantMessage(
   db: Database,
+  keys: KeySource,
   userId: string,
   context: ReplyContext,
   reply: { content: string; status: ChatMessage["status"]; generated: boolean; model: string | null },
@@ -540,7 +655,7 @@ export async function storeAssistantMessage(
           seed: context.userMessage.id,
         })
       : [];
-  const row = await storeMessage(db, userId, context.session.id, {
+  const row = await storeMessage(db, keys, userId, context.session.id, {
     role: "assistant",
     content: reply.content,
     status: reply.status,

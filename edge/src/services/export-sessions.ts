@@ -1,8 +1,9 @@
 import type { ChatMessage, ChatSession, SessionType } from "@inkwell/shared";
 import { and, asc, eq, sql } from "drizzle-orm";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database } from "../db/client.ts";
 import { chatMessages, chatSessions } from "../db/schema/index.ts";
-import { toMessage, toSession } from "./chat.ts";
+import { openMessageRow, openSessionRow, toMessage, toSession } from "./chat.ts";
 import { SESSION_TYPES } from "./chat-prompts.ts";
 import type { ExportFormat, ExportOwner, StreamedExportSection } from "./export.ts";
 
@@ -26,6 +27,7 @@ interface Page<T> {
 /** One page of the writer's sessions, oldest first; keyset on (created_at, id), so nothing is skipped. */
 async function sessionPage(
   db: Database,
+  keys: KeySource,
   userId: string,
   after: Position | undefined,
 ): Promise<Page<ChatSession>> {
@@ -48,7 +50,7 @@ async function sessionPage(
     .limit(SESSION_PAGE);
   const last = rows.at(-1);
   return {
-    items: rows.map((r) => toSession(r.session, r.n)),
+    items: await Promise.all(rows.map(async (r) => toSession(await openSessionRow(keys, r.session), r.n))),
     last: rows.length === SESSION_PAGE && last ? { at: last.at, id: last.session.id } : undefined,
   };
 }
@@ -56,6 +58,7 @@ async function sessionPage(
 /** One page of a session's messages in the order they were written; the owner is named in the query too. */
 async function messagePage(
   db: Database,
+  keys: KeySource,
   userId: string,
   sessionId: string,
   after: Position | undefined,
@@ -76,7 +79,7 @@ async function messagePage(
     .limit(MESSAGE_PAGE);
   const last = rows.at(-1);
   return {
-    items: rows.map((r) => toMessage(r.message)),
+    items: await Promise.all(rows.map(async (r) => toMessage(await openMessageRow(keys, r.message)))),
     last: rows.length === MESSAGE_PAGE && last ? { at: last.at, id: last.message.id } : undefined,
   };
 }
@@ -137,12 +140,13 @@ async function* sessionChunks(
   db: Database,
   owner: ExportOwner,
   format: ExportFormat,
+  keys: KeySource,
 ): AsyncGenerator<string> {
   let afterSession: Position | undefined;
   let firstSession = true;
   if (format === "json") yield "[";
   do {
-    const page = await sessionPage(db, owner.id, afterSession);
+    const page = await sessionPage(db, keys, owner.id, afterSession);
     for (const session of page.items) {
       if (format === "json") {
         yield `${firstSession ? "" : ","}${JSON.stringify(session).slice(0, -1)},"messages":[`;
@@ -153,7 +157,7 @@ async function* sessionChunks(
       let afterMessage: Position | undefined;
       let firstMessage = true;
       do {
-        const { items: messages, last } = await messagePage(db, owner.id, session.id, afterMessage);
+        const { items: messages, last } = await messagePage(db, keys, owner.id, session.id, afterMessage);
         if (messages.length > 0) {
           yield format === "json"
             ? `${firstMessage ? "" : ","}${messages.map((m) => JSON.stringify(m)).join(",")}`

@@ -1,4 +1,5 @@
 import type { Entry, Topic } from "@inkwell/shared";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database } from "../db/client.ts";
 import { errorName, log } from "../lib/log.ts";
 import { listEntries } from "./entries.ts";
@@ -28,7 +29,8 @@ export interface ExportSettings {
 /** A small section, loaded at once and written as one JSON array (Markdown: `markdown`, else a JSON block). */
 export interface LoadedExportSection<T = unknown> {
   name: string;
-  load(db: Database, userId: string): Promise<T[]>;
+  /** `keys` opens sealed journal text (docs/design/encryption.md). */
+  load(db: Database, userId: string, keys: KeySource): Promise<T[]>;
   markdown?(items: T[], owner: ExportOwner): string;
 }
 
@@ -38,7 +40,7 @@ export interface LoadedExportSection<T = unknown> {
  */
 export interface StreamedExportSection {
   name: string;
-  stream(db: Database, owner: ExportOwner, format: ExportFormat): AsyncIterable<string>;
+  stream(db: Database, owner: ExportOwner, format: ExportFormat, keys: KeySource): AsyncIterable<string>;
 }
 
 export type ExportSection = LoadedExportSection | StreamedExportSection;
@@ -91,6 +93,7 @@ function markdownEntry(entry: Entry, timezone: string, topicNames: Map<string, s
  */
 export function exportStream(
   db: Database,
+  keys: KeySource,
   owner: ExportOwner,
   format: ExportFormat,
   settings: ExportSettings = { timezone: owner.timezone, weeklyReflection: owner.weeklyReflection },
@@ -176,7 +179,7 @@ export function exportStream(
         return;
       }
       if ("load" in section) {
-        const rows = await section.load(db, owner.id);
+        const rows = await section.load(db, owner.id, keys);
         if (format === "json") push(`,${JSON.stringify(section.name)}:${JSON.stringify(rows)}`);
         else if (rows.length > 0 && section.markdown) push(section.markdown(rows, owner));
         else if (rows.length > 0)
@@ -185,7 +188,7 @@ export function exportStream(
         return;
       }
       if (!chunks) {
-        chunks = section.stream(db, owner, format)[Symbol.asyncIterator]();
+        chunks = section.stream(db, owner, format, keys)[Symbol.asyncIterator]();
         if (format === "json") push(`,${JSON.stringify(section.name)}:`);
       }
       const next = await chunks.next();

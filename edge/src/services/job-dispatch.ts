@@ -8,6 +8,8 @@ import {
 import type { Client as QStashClient } from "@upstash/qstash";
 import { and, asc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import { z } from "zod";
+import { DataKeyring, rootKeysOf } from "../crypto/data-keys.ts";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database, Tx } from "../db/client.ts";
 import {
   entries,
@@ -93,6 +95,13 @@ export interface PipelineDeps {
   config: AppConfig;
   /** Travels to QStash and the node as X-Request-Id, so one id ties the logs of a write together. */
   requestId?: string;
+  /** The request's keyring; a cron run or a test without one gets its own (pipelineKeys). */
+  keys?: KeySource;
+}
+
+/** The data keys a pipeline run seals and opens journal text with (docs/design/encryption.md). */
+export function pipelineKeys(deps: Pick<PipelineDeps, "db" | "config" | "keys">): KeySource {
+  return deps.keys ?? new DataKeyring(deps.db, rootKeysOf(deps.config));
 }
 
 type JobRow = typeof jobs.$inferSelect;
@@ -106,12 +115,12 @@ interface JobKind {
   path: string;
   /** Models a node must serve to take the job. */
   tasks: readonly ModelTask[];
-  build(db: Database, job: JobRow, attempt: number): Promise<Built>;
+  build(db: Database, job: JobRow, attempt: number, keys: KeySource): Promise<Built>;
   /**
    * Kinds with an edge-side fallback: run instead of waiting when no node can take the job, and after the
    * last attempt failed; answers what happened, in words for the job's note.
    */
-  withoutNode?(db: Database, jobId: string): Promise<string>;
+  withoutNode?(db: Database, jobId: string, keys: KeySource): Promise<string>;
   /** Per delivery, when the node's work takes longer than DELIVERY_TIMEOUT_SECONDS allows (LLM writing). */
   timeoutSeconds?: number;
 }
@@ -361,7 +370,8 @@ export async function dispatchJob(
     return await wait(db, job, "EDGE_PUBLIC_URL is not set, so QStash would have nowhere to send results.");
   }
   const attempt = job.attempts + 1;
-  const built = await kind.build(db, job, attempt);
+  const keys = pipelineKeys(deps);
+  const built = await kind.build(db, job, attempt, keys);
   if (built.kind === "finish") {
     await finishJob(db, job.id, "done", built.note);
     for (const next of built.dispatchAfter ?? []) await dispatchJob(deps, next);
@@ -370,7 +380,7 @@ export async function dispatchJob(
   const candidates = await schedulableNodes(db, config.NODE_HEARTBEAT_TTL_SECONDS, kind.tasks);
   const node = pickNode(candidates, { avoid: options.avoidNodeId ?? null });
   if (!node && kind.withoutNode) {
-    const note = await kind.withoutNode(db, job.id);
+    const note = await kind.withoutNode(db, job.id, keys);
     await finishJob(db, job.id, "done", note);
     return { outcome: "finished", note };
   }
@@ -568,7 +578,7 @@ export async function sweepJobs(deps: PipelineDeps, options: { limit?: number } 
     if (outOfAttempts) {
       failed += 1;
       await markAnalysisFailed(db, job, "No inference node answered.");
-      await JOB_KINDS[job.kind]?.withoutNode?.(db, job.id);
+      await JOB_KINDS[job.kind]?.withoutNode?.(db, job.id, pipelineKeys(deps));
       for (const purge of await purgeAfterAbandonedAnalysis(db, job)) await dispatchJob(deps, purge);
     } else {
       requeued += 1;

@@ -30,6 +30,7 @@ import {
   markAnalysisFailed,
   NEVER_GIVE_UP,
   type PipelineDeps,
+  pipelineKeys,
   purgeAfterAbandonedAnalysis,
   purgeRetryDelayMs,
   REINDEX_JOB,
@@ -431,7 +432,7 @@ export async function handleSuccessCallback(
     const result = titleSessionResultSchema.safeParse(answer);
     const applied =
       result.success && result.data.jobId === ref.jobId
-        ? await applySessionTitle(deps.db, ref.jobId, result.data)
+        ? await applySessionTitle(deps.db, pipelineKeys(deps), ref.jobId, result.data)
         : { outcome: "mismatch" as const };
     if (applied.outcome === "mismatch") {
       return await refuse("the node answered with an unreadable title");
@@ -443,7 +444,7 @@ export async function handleSuccessCallback(
     if (!result.success || result.data.jobId !== ref.jobId) {
       return await refuse("the node answered with an unreadable reflection");
     }
-    const applied = await applyWrittenReflection(deps.db, ref.jobId, result.data);
+    const applied = await applyWrittenReflection(deps.db, pipelineKeys(deps), ref.jobId, result.data);
     return { ...applied, jobId: ref.jobId };
   }
   if (job.kind === RECONCILE_VECTORS_JOB) {
@@ -537,7 +538,7 @@ export async function handleFailedAttempt(
   const { job } = decided;
   if (unreachable && job.nodeId) await markUnreachable(db, job.nodeId);
   if (decided.outcome === "failed") {
-    await JOB_KINDS[job.kind]?.withoutNode?.(db, job.id);
+    await JOB_KINDS[job.kind]?.withoutNode?.(db, job.id, pipelineKeys(deps));
     for (const purge of await purgeAfterAbandonedAnalysis(db, job)) await dispatchJob(deps, purge);
     const changed = await markAnalysisFailed(db, job, reason);
     return { outcome: "failed", ...(changed && job.userId ? { userId: job.userId } : {}) };

@@ -4,8 +4,8 @@ import { afterResponse } from "../lib/after-response.ts";
 import type { PipelineDeps } from "./job-dispatch.ts";
 
 export function pipelineDeps(c: Context<AppEnv>): PipelineDeps {
-  const { db, qstash, config } = c.get("services");
-  return { db, qstash, config, requestId: c.get("requestId") };
+  const { db, qstash, config, dataKeys } = c.get("services");
+  return { db, qstash, config, requestId: c.get("requestId"), keys: dataKeys };
 }
 
 /**

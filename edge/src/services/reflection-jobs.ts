@@ -16,6 +16,7 @@ import {
 } from "@inkwell/shared";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database } from "../db/client.ts";
 import { jobs, reflections, users } from "../db/schema/index.ts";
 import { isUuid } from "../lib/ids.ts";
@@ -26,6 +27,7 @@ import {
   loadReflectionFacts,
   type ReflectionFacts,
   runReflectionJobAtEdge,
+  sealReflectionFields,
 } from "./reflections.ts";
 
 /** A reflection written by a node's language model (the `reflection` kind is the edge's structured one). */
@@ -153,7 +155,12 @@ async function ownedReflection(db: Database, jobId: string, reflectionId: string
  * excerpts, recording in the job which entries were sent. A period without entries gives a model
  * nothing to reflect on: it gets the structured reflection at once.
  */
-export async function buildWriteReflection(db: Database, job: JobRow, attempt: number): Promise<Built> {
+export async function buildWriteReflection(
+  db: Database,
+  job: JobRow,
+  attempt: number,
+  keys: KeySource,
+): Promise<Built> {
   const payload = writeReflectionPayloadSchema.parse(job.payload);
   const row = await ownedReflection(db, job.id, payload.reflectionId);
   if (!row) {
@@ -161,7 +168,7 @@ export async function buildWriteReflection(db: Database, job: JobRow, attempt: n
   }
   const facts = await loadReflectionFacts(db, row.userId, row, new Date());
   if (facts.entryCount === 0) {
-    await runReflectionJobAtEdge(db, job.id);
+    await runReflectionJobAtEdge(db, keys, job.id);
     return { kind: "finish", note: "No entries in the period: the structured reflection was stored." };
   }
   const structured = buildStructuredReflection(facts);
@@ -198,7 +205,7 @@ export const WRITE_REFLECTION_TIMEOUT_SECONDS = 120;
  * No node can write it, or its last attempt failed: the writer gets the structured reflection instead,
  * at once, so a reflection never stays pending. Answers the job's note.
  */
-export async function writeStructuredInstead(db: Database, jobId: string): Promise<string> {
+export async function writeStructuredInstead(db: Database, jobId: string, keys: KeySource): Promise<string> {
   const [job] = await db
     .select({ status: jobs.status, error: jobs.error })
     .from(jobs)
@@ -208,7 +215,7 @@ export async function writeStructuredInstead(db: Database, jobId: string): Promi
     job?.status === "failed"
       ? `${job.error ?? "The language model could not write it."} The structured reflection was stored instead.`
       : "No inference node serves a language model: the structured reflection was stored instead.";
-  await runReflectionJobAtEdge(db, jobId, new Date(), note);
+  await runReflectionJobAtEdge(db, keys, jobId, new Date(), note);
   return note;
 }
 
@@ -222,9 +229,14 @@ export type AppliedOutcome = "applied" | "duplicate" | "discarded-stale" | "unkn
  */
 export async function applyWrittenReflection(
   db: Database,
+  keys: KeySource,
   jobId: string,
   result: WriteReflectionResult,
 ): Promise<{ outcome: AppliedOutcome; userId?: string }> {
+  // Whose the job is never changes: the owner's key is made ready before the transaction, so sealing
+  // inside it needs no query of its own.
+  const [owner] = await db.select({ userId: jobs.userId }).from(jobs).where(eq(jobs.id, jobId)).limit(1);
+  if (owner?.userId) await keys.current(owner.userId);
   return await db.transaction(async (tx) => {
     const locked = await lockOpenJob(tx, jobId);
     if ("outcome" in locked) return { outcome: locked.outcome };
@@ -282,15 +294,18 @@ export async function applyWrittenReflection(
       entryId,
       occurredAt: occurred.get(entryId) ?? "",
     }));
+    const sealed = await sealReflectionFields(keys, row, {
+      text: kept.text,
+      themes: payload.data.themes ?? undefined,
+    });
     await tx
       .update(reflections)
       .set({
         status: "done",
         generated: true,
-        text: kept.text,
+        ...sealed,
         citations,
         ...(payload.data.stats ? { stats: payload.data.stats } : {}),
-        ...(payload.data.themes ? { themes: payload.data.themes } : {}),
         model: result.model,
         error: null,
         updatedAt: now,

@@ -1,15 +1,16 @@
 import { InkwellError, type Reflection, type ReflectionPeriod, uuidv7 } from "@inkwell/shared";
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database, Tx } from "../db/client.ts";
 import { jobs, reflections, users } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
 import { exportSections, type LoadedExportSection, localDate } from "./export.ts";
 import { periodWindow } from "./insights-growth.ts";
 import { loadTimezone } from "./insights-range.ts";
-import { dispatchJob, type PipelineDeps } from "./job-dispatch.ts";
+import { dispatchJob, type PipelineDeps, pipelineKeys } from "./job-dispatch.ts";
 import { schedulableNodes } from "./nodes.ts";
 import { WRITE_REFLECTION_JOB } from "./reflection-jobs.ts";
-import { REFLECTION_JOB, runReflectionJobAtEdge } from "./reflections.ts";
+import { openReflectionRow, REFLECTION_JOB, runReflectionJobAtEdge } from "./reflections.ts";
 import { lockWriter, requireWriter } from "./writer-locks.ts";
 
 export interface ReflectionRequest {
@@ -140,8 +141,10 @@ export async function requestReflection(
         status: "pending",
         generated: false,
         text: null,
+        textCt: null,
         stats: null,
         themes: null,
+        themesCt: null,
         citations: [],
         model: null,
         error: null,
@@ -212,7 +215,7 @@ export async function createDueWeeklyReflections(
 export async function startReflectionJob(deps: PipelineDeps, jobId: string): Promise<void> {
   const [job] = await deps.db.select({ kind: jobs.kind }).from(jobs).where(eq(jobs.id, jobId)).limit(1);
   if (job?.kind === WRITE_REFLECTION_JOB) await dispatchJob(deps, jobId);
-  else if (job) await runReflectionJobAtEdge(deps.db, jobId);
+  else if (job) await runReflectionJobAtEdge(deps.db, pipelineKeys(deps), jobId);
 }
 
 /** An edge job `running` this long was lost with its isolate (the work takes well under a second). */
@@ -222,7 +225,11 @@ const EDGE_JOB_LEASE_MS = 10 * 60_000;
  * Structured reflections whose computation was lost (the isolate ended before its `waitUntil` ran) are
  * computed now, so no reflection stays pending. Jobs of the node pipeline are the sweep's business.
  */
-export async function recoverLostReflections(db: Database, now = new Date()): Promise<number> {
+export async function recoverLostReflections(
+  db: Database,
+  keys: KeySource,
+  now = new Date(),
+): Promise<number> {
   const lost = await db
     .select({ id: jobs.id })
     .from(jobs)
@@ -234,7 +241,7 @@ export async function recoverLostReflections(db: Database, now = new Date()): Pr
       ),
     )
     .limit(100);
-  for (const job of lost) await runReflectionJobAtEdge(db, job.id);
+  for (const job of lost) await runReflectionJobAtEdge(db, keys, job.id);
   return lost.length;
 }
 
@@ -248,6 +255,7 @@ export async function runWeeklyReflections(deps: PipelineDeps, scheduledTime: Da
 
 type ReflectionRow = typeof reflections.$inferSelect;
 
+/** The API's view of a row whose text and themes were opened (openReflectionRow). */
 export function toReflectionView(row: ReflectionRow): Reflection {
   return {
     id: row.id,
@@ -271,6 +279,7 @@ export function toReflectionView(row: ReflectionRow): Reflection {
 /** Newest period first; the cursor is the last item's (periodStart, id). */
 export async function listReflections(
   db: Database,
+  keys: KeySource,
   userId: string,
   options: { limit: number; period?: ReflectionPeriod | undefined; after?: Position | undefined },
 ): Promise<{ items: Reflection[]; last: Position | null }> {
@@ -290,7 +299,7 @@ export async function listReflections(
   const page = rows.slice(0, options.limit);
   const lastRow = page.at(-1);
   return {
-    items: page.map(toReflectionView),
+    items: await Promise.all(page.map(async (row) => toReflectionView(await openReflectionRow(keys, row)))),
     last:
       rows.length > options.limit && lastRow
         ? { at: lastRow.periodStart.toISOString(), id: lastRow.id }
@@ -298,13 +307,18 @@ export async function listReflections(
   };
 }
 
-export async function findReflection(db: Database, userId: string, id: string): Promise<Reflection | null> {
+export async function findReflection(
+  db: Database,
+  keys: KeySource,
+  userId: string,
+  id: string,
+): Promise<Reflection | null> {
   const [row] = await db
     .select()
     .from(reflections)
     .where(and(eq(reflections.id, id), eq(reflections.userId, userId)))
     .limit(1);
-  return row ? toReflectionView(row) : null;
+  return row ? toReflectionView(await openReflectionRow(keys, row)) : null;
 }
 
 function markdownReflections(items: Reflection[], owner: { timezone: string }): string {
@@ -330,13 +344,13 @@ function markdownReflections(items: Reflection[], owner: { timezone: string }): 
 // writer has one per week or month, so they are loaded at once.
 const reflectionsExport: LoadedExportSection<Reflection> = {
   name: "reflections",
-  async load(db, userId) {
+  async load(db, userId, keys) {
     const rows = await db
       .select()
       .from(reflections)
       .where(eq(reflections.userId, userId))
       .orderBy(desc(reflections.periodStart), desc(reflections.id));
-    return rows.map(toReflectionView);
+    return await Promise.all(rows.map(async (row) => toReflectionView(await openReflectionRow(keys, row))));
   },
   markdown: markdownReflections,
 };

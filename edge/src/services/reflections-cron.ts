@@ -1,5 +1,6 @@
 import { Client as QStashClient } from "@upstash/qstash";
 import type { CronTask } from "../scheduled.ts";
+import { pipelineKeys } from "./job-dispatch.ts";
 import { recoverLostReflections, runWeeklyReflections } from "./reflection-requests.ts";
 
 /**
@@ -18,8 +19,9 @@ export const weeklyReflectionsTask: CronTask = {
       token: ctx.config.QSTASH_TOKEN,
       devMode: false,
     });
-    const created = await runWeeklyReflections({ db: ctx.db, qstash, config: ctx.config }, ctx.scheduledTime);
-    const recovered = await recoverLostReflections(ctx.db);
+    const deps = { db: ctx.db, qstash, config: ctx.config };
+    const created = await runWeeklyReflections(deps, ctx.scheduledTime);
+    const recovered = await recoverLostReflections(ctx.db, pipelineKeys(deps));
     if (recovered > 0) {
       console.log(JSON.stringify({ level: "info", msg: "lost reflections recomputed", count: recovered }));
     }

@@ -5,6 +5,8 @@ import type {
   ReflectionThemes,
 } from "@inkwell/shared";
 import { and, eq, sql } from "drizzle-orm";
+import type { KeySource } from "../crypto/field-cipher.ts";
+import { type ColumnRef, openJson, openText, sealJson, sealText } from "../crypto/sealed-columns.ts";
 import type { Database } from "../db/client.ts";
 import { jobs, reflections } from "../db/schema/index.ts";
 import { analysedBy, emotionDistribution, isoUtc, liveEntriesIn, topicLinksBy } from "./insights.ts";
@@ -39,6 +41,44 @@ export interface StructuredReflection {
   stats: ReflectionStats;
   themes: ReflectionThemes;
   citations: ReflectionCitation[];
+}
+
+type ReflectionRow = typeof reflections.$inferSelect;
+const reflectionRef = (row: { userId: string; id: string }): ColumnRef => ({
+  userId: row.userId,
+  table: "reflections",
+  rowId: row.id,
+});
+
+/**
+ * A reflection's text and themes as stored: sealed with the writer's key (themes hold keywords and topic
+ * names taken from the entries), the plaintext columns empty. `stats` and `citations` are numbers, ids
+ * and fixed labels and stay in the clear.
+ */
+export async function sealReflectionFields(
+  keys: KeySource,
+  row: { userId: string; id: string },
+  fields: { text?: string | undefined; themes?: ReflectionThemes | undefined },
+): Promise<Partial<typeof reflections.$inferInsert>> {
+  const ref = reflectionRef(row);
+  return {
+    ...(fields.text !== undefined
+      ? { text: null, textCt: await sealText(keys, ref, "text", fields.text) }
+      : {}),
+    ...(fields.themes !== undefined
+      ? { themes: null, themesCt: await sealJson(keys, ref, "themes", fields.themes) }
+      : {}),
+  };
+}
+
+/** The row with its text and themes opened (sealed or, for a row from before encryption, plaintext). */
+export async function openReflectionRow(keys: KeySource, row: ReflectionRow): Promise<ReflectionRow> {
+  const ref = reflectionRef(row);
+  const [text, themes] = await Promise.all([
+    openText(keys, ref, "text", row.textCt, row.text),
+    openJson<ReflectionThemes, ReflectionThemes | null>(keys, ref, "themes", row.themesCt, row.themes),
+  ]);
+  return { ...row, text, textCt: null, themes, themesCt: null };
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -215,6 +255,7 @@ export const REFLECTION_JOB = "reflection";
  */
 export async function runReflectionJobAtEdge(
   db: Database,
+  keys: KeySource,
   jobId: string,
   now = new Date(),
   note?: string,
@@ -237,7 +278,8 @@ export async function runReflectionJobAtEdge(
   }
   try {
     const facts = await loadReflectionFacts(db, row.userId, row, now);
-    const built = buildStructuredReflection(facts);
+    const { text, themes, ...built } = buildStructuredReflection(facts);
+    const sealed = await sealReflectionFields(keys, row, { text, themes });
     await db.transaction(async (tx) => {
       // Writer, then job, then reflection (writer-locks.ts), as a node's result for this job is applied.
       if (!(await lockJobOwners(tx, jobId))) return;
@@ -254,7 +296,15 @@ export async function runReflectionJobAtEdge(
         .where(eq(jobs.id, jobId));
       await tx
         .update(reflections)
-        .set({ status: "done", generated: false, ...built, model: null, error: null, updatedAt: new Date() })
+        .set({
+          status: "done",
+          generated: false,
+          ...built,
+          ...sealed,
+          model: null,
+          error: null,
+          updatedAt: new Date(),
+        })
         .where(and(eq(reflections.id, row.id), eq(reflections.jobId, jobId)));
     });
   } catch (err) {

@@ -1,8 +1,16 @@
 import { type ChatSession, InkwellError, type SessionSummary, type SessionType } from "@inkwell/shared";
-import { and, desc, eq, ne, sql } from "drizzle-orm";
+import { and, desc, eq, ne } from "drizzle-orm";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database } from "../db/client.ts";
 import { chatMessages, chatSessions } from "../db/schema/index.ts";
-import { messageCount, sessionRow, toSession } from "./chat.ts";
+import {
+  messageCount,
+  openMessageRow,
+  openSessionRow,
+  sealSessionFields,
+  sessionRow,
+  toSession,
+} from "./chat.ts";
 import type { LlmPrompt } from "./chat-llm.ts";
 import { composeSummary, type SummaryTurn } from "./chat-summary.ts";
 import { lockWriter } from "./writer-locks.ts";
@@ -18,6 +26,7 @@ const SUMMARY_MESSAGES = 200;
  */
 export async function setSessionPaused(
   db: Database,
+  keys: KeySource,
   userId: string,
   id: string,
   paused: boolean,
@@ -45,17 +54,17 @@ export async function setSessionPaused(
       .returning();
     return updated ?? current;
   });
-  return toSession(row, await messageCount(db, id));
+  return toSession(await openSessionRow(keys, row), await messageCount(db, id));
 }
 
-async function summaryTurns(db: Database, userId: string, sessionId: string): Promise<SummaryTurn[]> {
+async function summaryTurns(
+  db: Database,
+  keys: KeySource,
+  userId: string,
+  sessionId: string,
+): Promise<SummaryTurn[]> {
   const rows = await db
-    .select({
-      role: chatMessages.role,
-      content: sql<string>`left(${chatMessages.content}, 2000)`,
-      safety: chatMessages.safety,
-      citations: chatMessages.citations,
-    })
+    .select()
     .from(chatMessages)
     .where(
       and(
@@ -66,9 +75,10 @@ async function summaryTurns(db: Database, userId: string, sessionId: string): Pr
     )
     .orderBy(desc(chatMessages.createdAt), desc(chatMessages.id))
     .limit(SUMMARY_MESSAGES);
-  return rows.reverse().map((r) => ({
+  const opened = await Promise.all(rows.reverse().map((row) => openMessageRow(keys, row)));
+  return opened.map((r) => ({
     role: r.role,
-    content: r.content,
+    content: r.content.slice(0, 2000),
     crisis: r.safety.level === "high" || r.safety.level === "critical",
     citedEntries: r.citations.filter((c) => c.kind === "entry").map((c) => c.id),
   }));
@@ -82,25 +92,28 @@ async function summaryTurns(db: Database, userId: string, sessionId: string): Pr
  */
 export async function endSession(
   db: Database,
+  keys: KeySource,
   userId: string,
   id: string,
   generate: (prompt: LlmPrompt) => Promise<{ text: string; model: string } | null>,
 ): Promise<ChatSession> {
   const session = await sessionRow(db, userId, id);
-  if (session.status === "ended") return toSession(session, await messageCount(db, id));
-  const turns = await summaryTurns(db, userId, id);
+  if (session.status === "ended")
+    return toSession(await openSessionRow(keys, session), await messageCount(db, id));
+  const turns = await summaryTurns(db, keys, userId, id);
   const now = new Date();
   const summary: SessionSummary = await composeSummary(session.type as SessionType, turns, generate, now);
+  const sealed = await sealSessionFields(keys, { userId, id }, { summary });
   const ended = await db.transaction(async (tx) => {
     if (!(await lockWriter(tx, userId))) throw notFound();
     const [row] = await tx
       .update(chatSessions)
-      .set({ status: "ended", endedAt: now, pausedAt: null, summary, updatedAt: now })
+      .set({ status: "ended", endedAt: now, pausedAt: null, ...sealed, updatedAt: now })
       .where(and(eq(chatSessions.id, id), eq(chatSessions.userId, userId), ne(chatSessions.status, "ended")))
       .returning();
     return row;
   });
   // Ended by a request that ran alongside: its summary stands.
   const row = ended ?? (await sessionRow(db, userId, id));
-  return toSession(row, await messageCount(db, id));
+  return toSession(await openSessionRow(keys, row), await messageCount(db, id));
 }

@@ -8,8 +8,10 @@ import {
 } from "@inkwell/shared";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database } from "../db/client.ts";
 import { chatMessages, chatSessions, jobs } from "../db/schema/index.ts";
+import { openMessageRow, sealSessionFields } from "./chat.ts";
 import { lockOpenJob } from "./job-lock.ts";
 
 /**
@@ -39,9 +41,9 @@ async function ownedSession(db: Queries, userId: string | null, sessionId: strin
   return session;
 }
 
-async function openingMessages(db: Database, userId: string, sessionId: string) {
+async function openingMessages(db: Database, keys: KeySource, userId: string, sessionId: string) {
   const rows = await db
-    .select({ role: chatMessages.role, content: chatMessages.content })
+    .select()
     .from(chatMessages)
     .where(
       and(
@@ -53,17 +55,23 @@ async function openingMessages(db: Database, userId: string, sessionId: string) 
     )
     .orderBy(asc(chatMessages.createdAt), asc(chatMessages.id))
     .limit(SESSION_TITLE_MAX_MESSAGES);
-  return rows
+  const opened = await Promise.all(rows.map((row) => openMessageRow(keys, row)));
+  return opened
     .map((r) => ({ role: r.role, content: r.content.trim().slice(0, SESSION_TITLE_MAX_MESSAGE_CHARS) }))
     .filter((m) => m.content.length > 0);
 }
 
-export async function buildTitleSession(db: Database, job: JobRow, attempt: number): Promise<Built> {
+export async function buildTitleSession(
+  db: Database,
+  job: JobRow,
+  attempt: number,
+  keys: KeySource,
+): Promise<Built> {
   const { sessionId } = titleSessionPayload.parse(job.payload);
   const session = await ownedSession(db, job.userId, sessionId);
   if (!session) return { kind: "finish", note: DELETED };
   if (session.titleSetByUser) return { kind: "finish", note: NAMED };
-  const messages = await openingMessages(db, job.userId ?? "", sessionId);
+  const messages = await openingMessages(db, keys, job.userId ?? "", sessionId);
   if (messages.length === 0) return { kind: "finish", note: "The session has no messages to title." };
   return { kind: "publish", body: { jobId: job.id, attempt, sessionId, messages } };
 }
@@ -74,14 +82,16 @@ export async function buildTitleSession(db: Database, job: JobRow, attempt: numb
  */
 export async function writeSessionTitle(
   db: Queries,
+  keys: KeySource,
   userId: string,
   sessionId: string,
   named: SessionTitle,
 ): Promise<boolean> {
+  const sealed = await sealSessionFields(keys, { userId, id: sessionId }, { title: named.title });
   const written = await db
     .update(chatSessions)
     .set({
-      title: named.title,
+      ...sealed,
       // Element by element: an array bound as one parameter does not survive the driver without type fetching.
       tags: sql`case when cardinality(${chatSessions.tags}) = 0 then array[${sql.join(
         named.tags.map((tag) => sql`${tag}`),
@@ -101,9 +111,14 @@ export async function writeSessionTitle(
 }
 
 /** The keyword title from what the person wrote: what the edge does itself when no model can. */
-export async function keywordTitle(db: Database, userId: string, sessionId: string): Promise<boolean> {
+export async function keywordTitle(
+  db: Database,
+  keys: KeySource,
+  userId: string,
+  sessionId: string,
+): Promise<boolean> {
   const rows = await db
-    .select({ content: chatMessages.content })
+    .select()
     .from(chatMessages)
     .where(
       and(
@@ -115,14 +130,21 @@ export async function keywordTitle(db: Database, userId: string, sessionId: stri
     .orderBy(asc(chatMessages.createdAt), asc(chatMessages.id))
     .limit(SESSION_TITLE_MAX_MESSAGES);
   if (rows.length === 0) return false;
-  return await writeSessionTitle(db, userId, sessionId, keywordSessionTitle(rows.map((r) => r.content)));
+  const opened = await Promise.all(rows.map((row) => openMessageRow(keys, row)));
+  return await writeSessionTitle(
+    db,
+    keys,
+    userId,
+    sessionId,
+    keywordSessionTitle(opened.map((r) => r.content)),
+  );
 }
 
 /**
  * When no node can run the job (none serves a language model, or every attempt failed): the session is
  * titled from its keywords at the edge, so no session waits forever for a name.
  */
-export async function titleSessionWithoutNode(db: Database, jobId: string): Promise<string> {
+export async function titleSessionWithoutNode(db: Database, jobId: string, keys: KeySource): Promise<string> {
   const [job] = await db
     .select({ userId: jobs.userId, payload: jobs.payload })
     .from(jobs)
@@ -133,7 +155,7 @@ export async function titleSessionWithoutNode(db: Database, jobId: string): Prom
   const session = await ownedSession(db, job.userId, payload.data.sessionId);
   if (!session) return DELETED;
   if (session.titleSetByUser) return NAMED;
-  await keywordTitle(db, job.userId, payload.data.sessionId);
+  await keywordTitle(db, keys, job.userId, payload.data.sessionId);
   return "No inference node serves a language model; the session was titled from its keywords.";
 }
 
@@ -145,9 +167,14 @@ export type TitleOutcome = "applied" | "duplicate" | "discarded-stale" | "unknow
  */
 export async function applySessionTitle(
   db: Database,
+  keys: KeySource,
   jobId: string,
   result: TitleSessionResult,
 ): Promise<{ outcome: TitleOutcome; userId?: string }> {
+  // Whose the job is never changes: the owner's key is made ready before the transaction, so sealing
+  // inside it needs no query of its own.
+  const [owner] = await db.select({ userId: jobs.userId }).from(jobs).where(eq(jobs.id, jobId)).limit(1);
+  if (owner?.userId) await keys.current(owner.userId);
   return await db.transaction(async (tx) => {
     const locked = await lockOpenJob(tx, jobId);
     if ("outcome" in locked) return { outcome: locked.outcome };
@@ -157,7 +184,7 @@ export async function applySessionTitle(
       return { outcome: "mismatch" as const };
     }
     const now = new Date();
-    const written = await writeSessionTitle(tx, job.userId, result.sessionId, {
+    const written = await writeSessionTitle(tx, keys, job.userId, result.sessionId, {
       title: result.title,
       tags: result.tags,
     });

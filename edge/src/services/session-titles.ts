@@ -1,7 +1,7 @@
 import { SESSION_TITLE_AFTER_USER_MESSAGES, uuidv7 } from "@inkwell/shared";
 import { and, count, eq, isNull } from "drizzle-orm";
 import { chatMessages, chatSessions, jobs } from "../db/schema/index.ts";
-import { dispatchJob, type PipelineDeps } from "./job-dispatch.ts";
+import { dispatchJob, type PipelineDeps, pipelineKeys } from "./job-dispatch.ts";
 import { schedulableNodes } from "./nodes.ts";
 import { keywordTitle, TITLE_SESSION_JOB } from "./session-title-job.ts";
 import { lockWriter } from "./writer-locks.ts";
@@ -24,6 +24,7 @@ export async function requestSessionTitle(
     eq(chatSessions.userId, userId),
     eq(chatSessions.titleSetByUser, false),
     isNull(chatSessions.title),
+    isNull(chatSessions.titleCt),
     isNull(chatSessions.titleJobId),
   );
   const [session] = await db.select({ id: chatSessions.id }).from(chatSessions).where(untitled).limit(1);
@@ -42,7 +43,9 @@ export async function requestSessionTitle(
 
   const llmNodes = await schedulableNodes(db, config.NODE_HEARTBEAT_TTL_SECONDS, ["llm"]);
   if (llmNodes.length === 0) {
-    return (await keywordTitle(db, userId, sessionId)) ? "titled-from-keywords" : "not-due";
+    return (await keywordTitle(db, pipelineKeys(deps), userId, sessionId))
+      ? "titled-from-keywords"
+      : "not-due";
   }
 
   const jobId = uuidv7();

@@ -12,6 +12,7 @@ import { parseEnv } from "../../src/env.ts";
 import { dispatchJob, MAX_ATTEMPTS, type PipelineDeps } from "../../src/services/job-dispatch.ts";
 import { recoverLostReflections, requestReflection } from "../../src/services/reflection-requests.ts";
 import { weeklyReflectionsTask } from "../../src/services/reflections-cron.ts";
+import { keyring } from "../crypto/helpers.ts";
 import { json } from "../entries/helpers.ts";
 import {
   call,
@@ -411,7 +412,7 @@ describe("reflections without a language model", () => {
       .update(jobs)
       .set({ startedAt: new Date(Date.now() - 20 * 60_000) })
       .where(eq(jobs.id, jobId));
-    expect(await recoverLostReflections(testDb())).toBeGreaterThanOrEqual(1);
+    expect(await recoverLostReflections(testDb(), keyring())).toBeGreaterThanOrEqual(1);
     expect(await jobRow(jobId)).toMatchObject({ kind: "reflection", status: "done" });
     const reflection = await getJson<Reflection>(`/v1/insights/reflections/${reflectionId}`, user);
     expect(reflection).toMatchObject({ status: "done", generated: false, stats: { entryCount: 1 } });

@@ -12,6 +12,7 @@ import { deleteAccount } from "../../src/services/account-deletion.ts";
 import { prepareReply } from "../../src/services/chat.ts";
 import { updateEntry } from "../../src/services/entries.ts";
 import { handleSuccessCallback, qstashCallbackSchema } from "../../src/services/job-results.ts";
+import { keyring } from "../crypto/helpers.ts";
 import { createEntry, json } from "../entries/helpers.ts";
 import { call, edgeEnv, registerUser, type TestUser, testDb } from "../harness.ts";
 import {
@@ -183,7 +184,9 @@ describe("account deletion and the writer's other writes take locks in one order
       async (holder) => {
         const deleted = settle(deleteAccount(services, user.id));
         await waitersBehind(holder, 1);
-        const stored = settle(prepareReply(strict, user.id, sessionId, "Still there?", async () => []));
+        const stored = settle(
+          prepareReply(strict, keyring(), user.id, sessionId, "Still there?", async () => []),
+        );
         await waitersBehind(holder, 2);
         return { deleted, stored };
       },

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { entries } from "../../src/db/schema/index.ts";
 import { prepareReply } from "../../src/services/chat.ts";
+import { keyring } from "../crypto/helpers.ts";
 import { createEntry, json } from "../entries/helpers.ts";
 import { call, registerUser, type TestUser, testDb } from "../harness.ts";
 
@@ -31,6 +32,7 @@ describe("chat retrieval", () => {
 
     const context = await prepareReply(
       testDb(),
+      keyring(),
       user.id,
       await newSession(user),
       "I went jogging by the water",
@@ -49,6 +51,7 @@ describe("chat retrieval", () => {
     await createEntry(user, { content: "Planted tomatoes." });
     const context = await prepareReply(
       testDb(),
+      keyring(),
       user.id,
       await newSession(user),
       "stress about a deadline",

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { entryAnalyses } from "../../src/db/schema/index.ts";
 import { prepareReply } from "../../src/services/chat.ts";
+import { keyring } from "../crypto/helpers.ts";
 import { createEntry, json } from "../entries/helpers.ts";
 import { call, registerUser, type TestUser, testDb } from "../harness.ts";
 
@@ -44,7 +45,14 @@ describe("pattern detective grounding", () => {
     ]);
     const session = await newSession(user, "pattern_detective");
 
-    const context = await prepareReply(testDb(), user.id, session, "why do I keep doing this", noKnowledge);
+    const context = await prepareReply(
+      testDb(),
+      keyring(),
+      user.id,
+      session,
+      "why do I keep doing this",
+      noKnowledge,
+    );
     const block = context.system.slice(context.system.indexOf("<patterns entries="));
     expect(block).toContain('<pattern name="catastrophising" entries="2"');
     expect(block).toContain(`<evidence entry="${a}"`);
@@ -79,6 +87,7 @@ describe("pattern detective grounding", () => {
 
     const reflection = await prepareReply(
       testDb(),
+      keyring(),
       user.id,
       await newSession(user, "reflection_buddy"),
       "work again",
@@ -89,6 +98,7 @@ describe("pattern detective grounding", () => {
 
     const detective = await prepareReply(
       testDb(),
+      keyring(),
       user.id,
       await newSession(user, "pattern_detective"),
       "what do you notice",

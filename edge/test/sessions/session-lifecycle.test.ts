@@ -9,6 +9,7 @@ import {
   type SummaryTurn,
 } from "../../src/services/chat-summary.ts";
 import { endSession } from "../../src/services/session-lifecycle.ts";
+import { keyring } from "../crypto/helpers.ts";
 import { json } from "../entries/helpers.ts";
 import {
   BASE_URL,
@@ -126,7 +127,7 @@ describe("ending a session", () => {
     const t = user.accessToken;
     const { id } = await startSession(t, { type: "growth_challenge" });
     await json(await send(t, id, "I want to start running again."), 200);
-    const ended = await endSession(testDb(), user.id, id, async (prompt) => {
+    const ended = await endSession(testDb(), keyring(), user.id, id, async (prompt) => {
       // The conversation reaches the model only as quoted data.
       expect(prompt.messages.at(-1)?.content).toContain("<conversation>");
       expect(prompt.system).toContain("never an instruction");

@@ -19,7 +19,10 @@ export const chatMessages = pgTable(
     kind: text("kind", { enum: ["message", "greeting"] })
       .notNull()
       .default("message"),
-    content: text("content").notNull(),
+    /** Plaintext of a message stored before encryption; null once `content_ct` holds it (docs/design/encryption.md). */
+    content: text("content"),
+    /** The message, sealed with the writer's data key (field cipher, bound to this row and column). */
+    contentCt: text("content_ct"),
     status: text("status", { enum: ["complete", "incomplete", "failed"] })
       .notNull()
       .default("complete"),
@@ -35,11 +38,16 @@ export const chatMessages = pgTable(
     model: text("model"),
     /** Follow-up questions offered with an assistant reply (chat-suggestions.ts). */
     suggestions: text("suggestions").array().notNull().default(sql`'{}'::text[]`),
+    /** The suggestions as a sealed JSON array; `suggestions` is then empty. */
+    suggestionsCt: text("suggestions_ct"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (t) => [
     index("chat_messages_session_idx").on(t.sessionId, t.createdAt, t.id),
+    // Rows still in plaintext, for the encrypt-rows job (encrypt-rows.ts); empty once it has run.
+    index("chat_messages_plaintext_idx").on(t.id).where(sql`${t.content} is not null`),
     check("chat_messages_role_check", sql`${t.role} in ('user', 'assistant')`),
     check("chat_messages_kind_check", sql`${t.kind} in ('message', 'greeting')`),
+    check("chat_messages_content_check", sql`${t.content} is not null or ${t.contentCt} is not null`),
   ],
 );

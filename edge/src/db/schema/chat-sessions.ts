@@ -11,7 +11,10 @@ export const chatSessions = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     type: text("type").notNull(),
+    /** Plaintext of a title stored before encryption; new titles go to `title_ct` (docs/design/encryption.md). */
     title: text("title"),
+    /** The title, sealed with the writer's data key; null while the session is untitled. */
+    titleCt: text("title_ct"),
     /** Set once the person names the session: an automatic title never replaces theirs. */
     titleSetByUser: boolean("title_set_by_user").notNull().default(false),
     /** The `title-session` job queued for this session, so it is queued once. */
@@ -32,10 +35,16 @@ export const chatSessions = pgTable(
       model: string | null;
       createdAt: string;
     }>(),
+    /** The summary as sealed JSON; `summary` is then null. */
+    summaryCt: text("summary_ct"),
     ...timestamps,
   },
   (t) => [
     index("chat_sessions_user_idx").on(t.userId, t.updatedAt.desc(), t.id.desc()),
+    // Rows still in plaintext, for the encrypt-rows job (encrypt-rows.ts); empty once it has run.
+    index("chat_sessions_plaintext_idx")
+      .on(t.id)
+      .where(sql`${t.title} is not null or ${t.summary} is not null`),
     check(
       "chat_sessions_type_check",
       sql`${t.type} in ('reflection_buddy', 'inner_voice', 'growth_challenge', 'pattern_detective', 'free_chat')`,

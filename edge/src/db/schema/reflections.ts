@@ -36,9 +36,14 @@ export const reflections = pgTable(
       .default("pending"),
     /** False for the structured reflection the edge computes; true once an LLM wrote the text. */
     generated: boolean("generated").notNull().default(false),
+    /** Plaintext of text and themes written before encryption; new ones go to the sealed columns. */
     text: text("text"),
+    /** The text, sealed with the writer's data key (docs/design/encryption.md). */
+    textCt: text("text_ct"),
     stats: jsonb("stats").$type<ReflectionStats>(),
     themes: jsonb("themes").$type<ReflectionThemes>(),
+    /** The themes (keywords and topic names come from the writer's entries) as sealed JSON. */
+    themesCt: text("themes_ct"),
     citations: jsonb("citations").$type<ReflectionCitation[]>().notNull().default([]),
     jobId: uuid("job_id").references(() => jobs.id, { onDelete: "set null" }),
     model: text("model"),
@@ -50,6 +55,8 @@ export const reflections = pgTable(
     index("reflections_user_list_idx").on(t.userId, t.periodStart.desc(), t.id.desc()),
     // Job completion (edge fallback or a node's result) finds its reflection by job.
     index("reflections_job_idx").on(t.jobId),
+    // Rows still in plaintext, for the encrypt-rows job (encrypt-rows.ts); empty once it has run.
+    index("reflections_plaintext_idx").on(t.id).where(sql`${t.text} is not null or ${t.themes} is not null`),
     check("reflections_period_check", sql`${t.period} in ('week', 'month')`),
     check("reflections_status_check", sql`${t.status} in ('pending', 'done', 'failed')`),
   ],

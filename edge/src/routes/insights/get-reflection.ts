@@ -21,7 +21,8 @@ const route = createRoute({
 });
 
 export const getReflection = createRouter().openapi(route, async (c) => {
-  const reflection = await findReflection(c.get("services").db, c.get("auth").userId, reflectionIdFrom(c));
+  const { db, dataKeys } = c.get("services");
+  const reflection = await findReflection(db, dataKeys, c.get("auth").userId, reflectionIdFrom(c));
   if (!reflection) throw new InkwellError("NOT_FOUND", "No reflection with that id.");
   c.header("Cache-Control", "private, no-store");
   return c.json(reflection, 200);

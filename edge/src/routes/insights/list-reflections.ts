@@ -25,10 +25,10 @@ const route = createRoute({
 });
 
 export const getReflections = createRouter().openapi(route, async (c) => {
-  const { db, config } = c.get("services");
+  const { db, config, dataKeys } = c.get("services");
   const query = c.req.valid("query");
   const after = query.cursor ? await decodeCursor(config.JWT_SECRET, query.cursor) : undefined;
-  const { items, last } = await listReflections(db, c.get("auth").userId, {
+  const { items, last } = await listReflections(db, dataKeys, c.get("auth").userId, {
     limit: query.limit,
     period: query.period,
     after,

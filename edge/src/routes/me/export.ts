@@ -34,13 +34,13 @@ const route = createRoute({
 
 export const getExport = createRouter().openapi(route, async (c) => {
   const { format } = c.req.valid("query");
-  const { db } = c.get("services");
+  const { db, dataKeys } = c.get("services");
   const row = await getUser(db, c.get("auth").userId);
   const user = toUserView(row);
   // Every stored preference, with the ones PATCH /v1/me sets always present.
   const settings = { ...row.settings, timezone: row.timezone, weeklyReflection: row.weeklyReflection };
   const stamp = new Date().toISOString().slice(0, 10);
-  const stream = exportStream(db, user, format, settings);
+  const stream = exportStream(db, dataKeys, user, format, settings);
   return c.body(stream, 200, {
     "Content-Type": format === "json" ? "application/json; charset=utf-8" : "text/markdown; charset=utf-8",
     "Content-Disposition": `attachment; filename="inkwell-export-${stamp}.${format === "json" ? "json" : "md"}"`,

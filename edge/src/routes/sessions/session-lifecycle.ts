@@ -66,20 +66,36 @@ const end = createRoute({
 export const sessionLifecycleRoutes = createRouter()
   .openapi(pause, async (c) =>
     c.json(
-      await setSessionPaused(c.get("services").db, c.get("auth").userId, c.req.valid("param").id, true),
+      await setSessionPaused(
+        c.get("services").db,
+        c.get("services").dataKeys,
+        c.get("auth").userId,
+        c.req.valid("param").id,
+        true,
+      ),
       200,
     ),
   )
   .openapi(resume, async (c) =>
     c.json(
-      await setSessionPaused(c.get("services").db, c.get("auth").userId, c.req.valid("param").id, false),
+      await setSessionPaused(
+        c.get("services").db,
+        c.get("services").dataKeys,
+        c.get("auth").userId,
+        c.req.valid("param").id,
+        false,
+      ),
       200,
     ),
   )
   .openapi(end, async (c) => {
     const services = c.get("services");
-    const session = await endSession(services.db, c.get("auth").userId, c.req.valid("param").id, (prompt) =>
-      generateText(services, prompt, c.get("requestId"), SUMMARY_TIMEOUT_MS),
+    const session = await endSession(
+      services.db,
+      services.dataKeys,
+      c.get("auth").userId,
+      c.req.valid("param").id,
+      (prompt) => generateText(services, prompt, c.get("requestId"), SUMMARY_TIMEOUT_MS),
     );
     return c.json(session, 200);
   });

@@ -216,24 +216,27 @@ export const sessionRoutes = createRouter()
     return c.json({ items, nextCursor }, 200);
   })
   .openapi(create, async (c) => {
-    const session = await createSession(c.get("services").db, c.get("auth").userId, c.req.valid("json"));
+    const { db, dataKeys } = c.get("services");
+    const session = await createSession(db, dataKeys, c.get("auth").userId, c.req.valid("json"));
     c.header("Location", `/v1/sessions/${session.id}`);
     return c.json(session, 201);
   })
   .openapi(list, async (c) => {
-    const { db, config } = c.get("services");
+    const { db, config, dataKeys } = c.get("services");
     const query = c.req.valid("query");
     const after = query.cursor ? await decodeCursor(config.JWT_SECRET, query.cursor) : undefined;
-    const { items, last } = await listSessions(db, c.get("auth").userId, query.limit, after);
+    const { items, last } = await listSessions(db, dataKeys, c.get("auth").userId, query.limit, after);
     return c.json({ items, nextCursor: last ? await encodeCursor(config.JWT_SECRET, last) : null }, 200);
   })
-  .openapi(get, async (c) =>
-    c.json(await getSession(c.get("services").db, c.get("auth").userId, c.req.valid("param").id), 200),
-  )
+  .openapi(get, async (c) => {
+    const { db, dataKeys } = c.get("services");
+    return c.json(await getSession(db, dataKeys, c.get("auth").userId, c.req.valid("param").id), 200);
+  })
   .openapi(patch, async (c) =>
     c.json(
       await updateSession(
         c.get("services").db,
+        c.get("services").dataKeys,
         c.get("auth").userId,
         c.req.valid("param").id,
         c.req.valid("json"),
@@ -246,11 +249,12 @@ export const sessionRoutes = createRouter()
     return c.body(null, 204);
   })
   .openapi(messages, async (c) => {
-    const { db, config } = c.get("services");
+    const { db, config, dataKeys } = c.get("services");
     const query = c.req.valid("query");
     const after = query.cursor ? await decodeCursor(config.JWT_SECRET, query.cursor) : undefined;
     const { items, last } = await listMessages(
       db,
+      dataKeys,
       c.get("auth").userId,
       c.req.valid("param").id,
       query.limit,
@@ -264,6 +268,7 @@ export const sessionRoutes = createRouter()
     const sessionId = c.req.valid("param").id;
     const context = await prepareReply(
       services.db,
+      services.dataKeys,
       userId,
       sessionId,
       c.req.valid("json").content,
@@ -303,7 +308,7 @@ export const sessionRoutes = createRouter()
       try {
         let text = "";
         if (llm) for await (const token of llm.tokens) text += token;
-        const reply = await storeAssistantMessage(services.db, userId, context, {
+        const reply = await storeAssistantMessage(services.db, services.dataKeys, userId, context, {
           content: llm ? text : fallbackReply(context),
           status: "complete",
           generated: Boolean(llm),
@@ -338,7 +343,7 @@ export const sessionRoutes = createRouter()
       } catch {
         aborted = aborted || upstream.signal.aborted;
       }
-      const reply = await storeAssistantMessage(services.db, userId, context, {
+      const reply = await storeAssistantMessage(services.db, services.dataKeys, userId, context, {
         content: text,
         status: aborted ? "incomplete" : "complete",
         generated: Boolean(llm),
