@@ -1,5 +1,6 @@
 import { createDatabase } from "./db/client.ts";
 import { type Env, parseEnv } from "./env.ts";
+import { encryptRowsTask } from "./services/encrypt-rows.ts";
 import { jobSweepTask } from "./services/job-sweep-cron.ts";
 import { weeklyReflectionsTask } from "./services/reflections-cron.ts";
 import { retentionTask } from "./services/retention.ts";
@@ -31,6 +32,7 @@ export const cronTasks: CronTask[] = [
   topicDiscoveryTask,
   vectorReconciliationTask,
   rootKeyRotationTask,
+  encryptRowsTask,
 ];
 
 /** The Worker's `scheduled` handler: runs the tasks registered for the firing cron, each isolated. */
