@@ -1,5 +1,5 @@
 import { createInkwellClient } from "@inkwell/edge/client";
-import type { AuthTokens, User } from "@inkwell/shared";
+import type { User } from "@inkwell/shared";
 
 /**
  * The app's one door to the API on its own origin. The access token lives in this module only (memory:
@@ -28,7 +28,7 @@ export function onSessionChange(listener: (user: User | null) => void): () => vo
   return () => listeners.delete(listener);
 }
 
-function setSession(tokens: AuthTokens | null): User | null {
+function setSession(tokens: Tokens | null): User | null {
   accessToken = tokens?.accessToken ?? null;
   const user = tokens?.user ?? null;
   for (const listener of listeners) listener(user);
@@ -56,35 +56,51 @@ async function problemOf(res: Response): Promise<ApiError> {
 
 const WEB = { "X-Inkwell-Client": "web" };
 
-async function authRequest(path: string, body?: unknown): Promise<AuthTokens> {
-  const res = await fetch(path, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: body === undefined ? WEB : { ...WEB, "Content-Type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw await problemOf(res);
-  return (await res.json()) as AuthTokens;
+/**
+ * The typed client for signing in and out: no session token and no refresh-and-retry, since a refused
+ * sign-in is an answer, not an expired session.
+ */
+const authApi = createInkwellClient(globalThis.location?.origin ?? "http://localhost", {
+  fetch: (input, init) => fetch(input, { ...init, credentials: "same-origin" }),
+});
+
+type Tokens = SuccessBody<Awaited<ReturnType<typeof authApi.v1.auth.refresh.$post>>>;
+
+/**
+ * The cookie mode's body-less POST (`refresh`, `logout`): the edge's middleware presents the cookie's
+ * token as the body the route declares, so the client's typed call, which requires that body, cannot
+ * send it; the path still comes from the typed client.
+ */
+function bodylessAuthPost(path: string): Promise<Response> {
+  return fetch(path, { method: "POST", credentials: "same-origin", headers: WEB });
 }
 
 export async function signUp(email: string, password: string, displayName?: string): Promise<User> {
   const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const tokens = await authRequest("/v1/auth/register", {
-    email,
-    password,
-    timezone,
-    ...(displayName ? { displayName } : {}),
-  });
+  const tokens = await ok(
+    authApi.v1.auth.register.$post(
+      { json: { email, password, timezone, ...(displayName ? { displayName } : {}) } },
+      { headers: WEB },
+    ),
+  );
   return setSession(tokens) as User;
 }
 
 export async function signIn(email: string, password: string): Promise<User> {
-  return setSession(await authRequest("/v1/auth/login", { email, password })) as User;
+  return setSession(
+    await ok(authApi.v1.auth.login.$post({ json: { email, password } }, { headers: WEB })),
+  ) as User;
+}
+
+async function refreshTokens(): Promise<Tokens> {
+  const res = await bodylessAuthPost(authApi.v1.auth.refresh.$path());
+  if (!res.ok) throw await problemOf(res);
+  return (await res.json()) as Tokens;
 }
 
 /** Trades the refresh cookie for a fresh access token; null when there is no live cookie session. */
 export function resumeSession(): Promise<User | null> {
-  refreshing ??= authRequest("/v1/auth/refresh")
+  refreshing ??= refreshTokens()
     .then((tokens) => setSession(tokens))
     .catch(() => setSession(null))
     .finally(() => {
@@ -95,7 +111,7 @@ export function resumeSession(): Promise<User | null> {
 
 export async function signOut(): Promise<void> {
   try {
-    await fetch("/v1/auth/logout", { method: "POST", credentials: "same-origin", headers: WEB });
+    await bodylessAuthPost(authApi.v1.auth.logout.$path());
   } finally {
     setSession(null);
   }
@@ -104,33 +120,6 @@ export async function signOut(): Promise<void> {
 /** Forgets the session locally (after the account is deleted, for one). */
 export function dropSession(): void {
   setSession(null);
-}
-
-export interface RequestOptions {
-  method?: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
-}
-
-/** An authenticated request; one retry after refreshing an access token that expired. */
-export async function request(path: string, options: RequestOptions = {}): Promise<Response> {
-  const send = () => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
-    if (options.body !== undefined) headers["Content-Type"] = "application/json";
-    return fetch(path, {
-      method: options.method ?? (options.body === undefined ? "GET" : "POST"),
-      headers,
-      credentials: "same-origin",
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-  };
-  let res = await send();
-  if (res.status === 401 && (await resumeSession())) res = await send();
-  if (!res.ok) throw await problemOf(res);
-  return res;
 }
 
 /**
@@ -157,40 +146,39 @@ export const api = createInkwellClient(globalThis.location?.origin ?? "http://lo
   fetch: sessionFetch,
 });
 
-interface TypedResponse {
+/** What every call of the typed client answers. */
+export interface TypedResponse {
   ok: boolean;
+  headers: Headers;
   json(): Promise<unknown>;
 }
+/** A successful answer of the typed client, as the edge declares it. */
+type Success<R extends TypedResponse> = Extract<R, { ok: true }>;
 /** What the route answers on success, as the edge declares it. */
-type SuccessBody<R extends TypedResponse> = Awaited<ReturnType<Extract<R, { ok: true }>["json"]>>;
+type SuccessBody<R extends TypedResponse> = Awaited<ReturnType<Success<R>["json"]>>;
+
+/** What a call of the typed client answers on success: `Answer<typeof api.v1.search.$get>`. */
+export type Answer<Call extends (...args: never[]) => Promise<TypedResponse>> = SuccessBody<
+  Awaited<ReturnType<Call>>
+>;
+
+/**
+ * The typed client's answer when it succeeded (its headers, such as an entry's ETag, and its body), or
+ * its problem as an ApiError. Also for answers without a body (204).
+ */
+export async function succeeded<R extends TypedResponse>(pending: Promise<R>): Promise<Success<R>> {
+  const res = await pending;
+  if (!res.ok) throw await problemOf(res as unknown as Response);
+  return res as Success<R>;
+}
 
 /** The body of a successful answer of the typed client, or its problem as an ApiError. */
 export async function ok<R extends TypedResponse>(pending: Promise<R>): Promise<SuccessBody<R>> {
-  const res = await pending;
-  if (!res.ok) throw await problemOf(res as unknown as Response);
-  return (await res.json()) as SuccessBody<R>;
-}
-
-export async function getJson<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  return (await (await request(path, options)).json()) as T;
-}
-
-export function query(params: Record<string, string | number | undefined | null>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
-  }
-  const text = search.toString();
-  return text ? `?${text}` : "";
+  return (await (await succeeded(pending)).json()) as SuccessBody<R>;
 }
 
 export function idempotencyKey(): string {
   return crypto.randomUUID();
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
 }
 
 /**
@@ -198,7 +186,7 @@ export interface Page<T> {
  * event name and its parsed JSON data.
  */
 export async function readEventStream(
-  res: Response,
+  res: { body: ReadableStream | null },
   onEvent: (event: string, data: unknown) => void,
 ): Promise<void> {
   if (!res.body) return;

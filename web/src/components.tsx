@@ -1,7 +1,7 @@
-import type { SafetyResource, SuggestedPrompt } from "@inkwell/shared";
+import type { SafetyResource } from "@inkwell/shared";
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { getJson, type Page } from "./api.ts";
+import { api, ok } from "./api.ts";
 import { type SearchHit, snippetParts } from "./format.ts";
 
 export function Snippet({ text }: { text: string }) {
@@ -43,7 +43,7 @@ export function CrisisPanel({ resources }: { resources?: SafetyResource[] | unde
   const [fetched, setFetched] = useState<SafetyResource[] | null>(null);
   useEffect(() => {
     if (resources?.length) return;
-    getJson<Page<SuggestedPrompt>>("/v1/prompts/suggested?limit=5")
+    ok(api.v1.prompts.suggested.$get({ query: { limit: "5" } }))
       .then((page) => setFetched(page.items.find((p) => p.resources?.length)?.resources ?? null))
       .catch(() => setFetched(null));
   }, [resources]);

@@ -1,3 +1,5 @@
+import type { Answer, api } from "./api.ts";
+
 export function formatDate(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
@@ -6,10 +8,8 @@ export function formatDay(iso: string): string {
   return new Date(iso).toLocaleDateString(undefined, { dateStyle: "medium" });
 }
 
-export interface SearchHit {
-  entry: { id: string; title: string | null; snippet: string; occurredAt: string };
-  score: number;
-}
+/** One result of a search, or one entry related to another, as the API answers it. */
+export type SearchHit = Answer<typeof api.v1.search.$get>["items"][number];
 
 const ENTITIES: Record<string, string> = {
   "&amp;": "&",

@@ -1,21 +1,15 @@
 import type { AdminNode, AdminUser, PoolSignal } from "@inkwell/shared";
 import { useEffect, useState } from "preact/hooks";
-import { getJson, idempotencyKey, type Page, query, request } from "../api.ts";
+import { type Answer, api, idempotencyKey, ok, succeeded, type TypedResponse } from "../api.ts";
 import { ErrorNote, errorText } from "../components.tsx";
 import { formatDate } from "../format.ts";
 
-interface AdminJob {
-  id: string;
-  kind: string;
-  status: string;
-  attempts: number;
-  nodeId: string | null;
-  error?: string | null;
-  createdAt: string;
-  updatedAt?: string;
-}
-
 const REFRESH_MS = 3000;
+
+type AdminJob = Answer<typeof api.v1.admin.jobs.$get>["items"][number];
+
+/** The console's POSTs, each made once however often it is sent. */
+const idempotent = () => ({ headers: { "Idempotency-Key": idempotencyKey() } });
 
 function ago(iso: string | null): string {
   if (!iso) return "never";
@@ -38,10 +32,14 @@ export function ConsolePage() {
   useEffect(() => {
     let stopped = false;
     Promise.all([
-      getJson<Page<AdminNode>>("/v1/admin/nodes?limit=100"),
-      getJson<PoolSignal>("/v1/admin/pool"),
-      getJson<Page<AdminJob>>("/v1/admin/jobs?status=failed&limit=20"),
-      getJson<Page<AdminUser>>(`/v1/admin/users${query({ limit: 20, q: userQuery.trim() || undefined })}`),
+      ok(api.v1.admin.nodes.$get({ query: { limit: "100" } })),
+      ok(api.v1.admin.pool.$get()),
+      ok(api.v1.admin.jobs.$get({ query: { status: "failed", limit: "20" } })),
+      ok(
+        api.v1.admin.users.$get({
+          query: { limit: "20", ...(userQuery.trim() ? { q: userQuery.trim() } : {}) },
+        }),
+      ),
     ])
       .then(([n, p, j, u]) => {
         if (stopped) return;
@@ -60,12 +58,10 @@ export function ConsolePage() {
     };
   }, [tick, userQuery]);
 
-  async function act(label: string, path: string, method: string) {
+  /** A change of the pool, a user or a job, then the figures read again. */
+  async function act(label: string, send: () => Promise<TypedResponse>) {
     try {
-      await request(path, {
-        method,
-        headers: method === "POST" ? { "Idempotency-Key": idempotencyKey() } : {},
-      });
+      await succeeded(send());
       setNote(label);
       setTick((t) => t + 1);
     } catch (err) {
@@ -188,7 +184,9 @@ export function ConsolePage() {
                         class="quiet"
                         onClick={() => {
                           if (confirm(`Remove ${n.name}? Its token stops working at once.`)) {
-                            void act(`${n.name} removed`, `/v1/admin/nodes/${n.id}`, "DELETE");
+                            void act(`${n.name} removed`, () =>
+                              api.v1.admin.nodes[":id"].$delete({ param: { id: n.id } }),
+                            );
                           }
                         }}
                       >
@@ -199,7 +197,9 @@ export function ConsolePage() {
                           type="button"
                           class="quiet"
                           onClick={() =>
-                            void act(`${n.name} takes work again`, `/v1/admin/nodes/${n.id}/drain`, "DELETE")
+                            void act(`${n.name} takes work again`, () =>
+                              api.v1.admin.nodes[":id"].drain.$delete({ param: { id: n.id } }),
+                            )
                           }
                         >
                           Undrain {n.name}
@@ -209,7 +209,9 @@ export function ConsolePage() {
                           type="button"
                           class="quiet"
                           onClick={() =>
-                            void act(`${n.name} is draining`, `/v1/admin/nodes/${n.id}/drain`, "POST")
+                            void act(`${n.name} is draining`, () =>
+                              api.v1.admin.nodes[":id"].drain.$post({ param: { id: n.id } }, idempotent()),
+                            )
                           }
                         >
                           Drain {n.name}
@@ -239,10 +241,10 @@ export function ConsolePage() {
                 type="button"
                 class="quiet"
                 onClick={() =>
-                  void act(
-                    u.disabled ? `${u.email} may sign in again` : `${u.email} is disabled`,
-                    `/v1/admin/users/${u.id}/${u.disabled ? "enable" : "disable"}`,
-                    "POST",
+                  void act(u.disabled ? `${u.email} may sign in again` : `${u.email} is disabled`, () =>
+                    u.disabled
+                      ? api.v1.admin.users[":id"].enable.$post({ param: { id: u.id } }, idempotent())
+                      : api.v1.admin.users[":id"].disable.$post({ param: { id: u.id } }, idempotent()),
                   )
                 }
               >
@@ -265,7 +267,11 @@ export function ConsolePage() {
                 <button
                   type="button"
                   class="quiet"
-                  onClick={() => void act(`Job ${j.id} queued again`, `/v1/admin/jobs/${j.id}/retry`, "POST")}
+                  onClick={() =>
+                    void act(`Job ${j.id} queued again`, () =>
+                      api.v1.admin.jobs[":id"].retry.$post({ param: { id: j.id } }, idempotent()),
+                    )
+                  }
                 >
                   Retry
                 </button>

@@ -1,6 +1,6 @@
 import type { User } from "@inkwell/shared";
 import { useState } from "preact/hooks";
-import { dropSession, request } from "../api.ts";
+import { api, dropSession, succeeded } from "../api.ts";
 import { ErrorNote, errorText } from "../components.tsx";
 import { navigate } from "../router.ts";
 import { SecuritySection } from "./security.tsx";
@@ -17,7 +17,7 @@ export function DataPage({ user }: { user: User }) {
     setExporting(true);
     setError(null);
     try {
-      const res = await request(`/v1/me/export?format=${format}`);
+      const res = await succeeded(api.v1.me.export.$get({ query: { format } }));
       const blob = await res.blob();
       const name = `inkwell-export-${new Date().toISOString().slice(0, 10)}.${format === "json" ? "json" : "md"}`;
       const url = URL.createObjectURL(blob);
@@ -40,7 +40,7 @@ export function DataPage({ user }: { user: User }) {
     event.preventDefault();
     setError(null);
     try {
-      await request("/v1/me", { method: "DELETE", body: { password } });
+      await succeeded(api.v1.me.$delete({ json: { password } }));
       dropSession();
       navigate("/signup");
     } catch (err) {

@@ -1,6 +1,6 @@
 import type { Entry, EntryVersion } from "@inkwell/shared";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, getJson, type Page, request } from "../api.ts";
+import { ApiError, api, ok, succeeded } from "../api.ts";
 import { ErrorNote, errorText } from "../components.tsx";
 import { parseTags } from "../draft.ts";
 import { formatDate } from "../format.ts";
@@ -9,6 +9,11 @@ import { formatDate } from "../format.ts";
 export interface Saved {
   entry: Entry;
   etag: string | null;
+}
+
+/** The entry an edit, a restore or a read answered, with the ETag its next change must present. */
+export async function savedFrom(res: { headers: Headers; json(): Promise<Entry> }): Promise<Saved> {
+  return { entry: await res.json(), etag: res.headers.get("ETag") };
 }
 
 const CONFLICT =
@@ -23,15 +28,15 @@ function problemText(err: unknown): string {
  * nobody's edit: when the server's title and text are still those on the page, the change is sent
  * again with the new ETag; another edit of the text stays a conflict.
  */
-async function guarded(entry: Entry, etag: string | null, send: (etag: string | null) => Promise<Response>) {
+async function guarded(entry: Entry, etag: string | null, send: (etag: string | null) => Promise<Saved>) {
   try {
     return await send(etag);
   } catch (err) {
     if (!(err instanceof ApiError) || err.status !== 412) throw err;
-    const current = await request(`/v1/entries/${entry.id}`);
-    const server = (await current.json()) as Entry;
+    const current = await savedFrom(await succeeded(api.v1.entries[":id"].$get({ param: { id: entry.id } })));
+    const server = current.entry;
     if (server.content !== entry.content || server.title !== entry.title) throw err;
-    return send(current.headers.get("ETag"));
+    return send(current.etag);
   }
 }
 
@@ -63,14 +68,16 @@ export function EntryEditor({
     setError(null);
     try {
       const body = { title: title.trim() || null, content, mood, tags: parseTags(tags) };
-      const res = await guarded(entry, etag, (match) =>
-        request(`/v1/entries/${entry.id}`, {
-          method: "PATCH",
-          body,
-          headers: match ? { "If-Match": match } : {},
-        }),
+      onSaved(
+        await guarded(entry, etag, (match) =>
+          succeeded(
+            api.v1.entries[":id"].$patch(
+              { param: { id: entry.id }, json: body },
+              { headers: match ? { "If-Match": match } : {} },
+            ),
+          ).then(savedFrom),
+        ),
       );
-      onSaved({ entry: (await res.json()) as Entry, etag: res.headers.get("ETag") });
     } catch (err) {
       setError(problemText(err));
     } finally {
@@ -142,7 +149,7 @@ export function VersionHistory({
   // The list follows the entry's text: an edit or a restore adds a version.
   useEffect(() => {
     let stopped = false;
-    getJson<Page<EntryVersion>>(`/v1/entries/${entry.id}/versions?limit=50`)
+    ok(api.v1.entries[":id"].versions.$get({ param: { id: entry.id }, query: { limit: "50" } }))
       .then((page) => {
         if (stopped) return;
         setVersions(page.items);
@@ -160,13 +167,16 @@ export function VersionHistory({
     setBusy(version);
     setError(null);
     try {
-      const res = await guarded(entry, etag, (match) =>
-        request(`/v1/entries/${entry.id}/versions/${version}/restore`, {
-          method: "POST",
-          headers: match ? { "If-Match": match } : {},
-        }),
+      onRestored(
+        await guarded(entry, etag, (match) =>
+          succeeded(
+            api.v1.entries[":id"].versions[":version"].restore.$post(
+              { param: { id: entry.id, version: String(version) } },
+              { headers: match ? { "If-Match": match } : {} },
+            ),
+          ).then(savedFrom),
+        ),
       );
-      onRestored({ entry: (await res.json()) as Entry, etag: res.headers.get("ETag") });
     } catch (err) {
       setError(problemText(err));
     } finally {

@@ -1,9 +1,9 @@
 import type { Entry } from "@inkwell/shared";
 import { useEffect, useState } from "preact/hooks";
-import { api, ok, request } from "../api.ts";
+import { api, ok, succeeded } from "../api.ts";
 import { CrisisPanel, ErrorNote, errorText, HitList } from "../components.tsx";
 import { formatDate, type SearchHit } from "../format.ts";
-import { EntryEditor, type Saved, VersionHistory } from "./entry-edit.tsx";
+import { EntryEditor, type Saved, savedFrom, VersionHistory } from "./entry-edit.tsx";
 
 const POLL_MS = 1500;
 
@@ -83,11 +83,12 @@ export function EntryPage({ id }: { id: string }) {
     // Polls while the analysis is pending: it moves to done without a reload.
     const load = async () => {
       try {
-        const res = await request(`/v1/entries/${id}`);
-        const next = (await res.json()) as Entry;
+        const { entry: next, etag } = await savedFrom(
+          await succeeded(api.v1.entries[":id"].$get({ param: { id } })),
+        );
         if (stopped) return;
         setEntry(next);
-        setEtag(res.headers.get("ETag"));
+        setEtag(etag);
         setError(null);
         if (next.analysis.status === "pending") timer = setTimeout(load, POLL_MS);
       } catch (err) {
@@ -121,11 +122,13 @@ export function EntryPage({ id }: { id: string }) {
   async function toggleFavorite() {
     if (!entry) return;
     try {
-      const res = await request(`/v1/entries/${entry.id}/favorite`, {
-        method: entry.favorite ? "DELETE" : "PUT",
-      });
-      setEntry((await res.json()) as Entry);
-      setEtag(res.headers.get("ETag"));
+      const favorite = api.v1.entries[":id"].favorite;
+      const param = { id: entry.id };
+      const next = await savedFrom(
+        await succeeded(entry.favorite ? favorite.$delete({ param }) : favorite.$put({ param })),
+      );
+      setEntry(next.entry);
+      setEtag(next.etag);
     } catch (err) {
       setError(errorText(err));
     }

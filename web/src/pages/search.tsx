@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { getJson, query } from "../api.ts";
+import { api, ok } from "../api.ts";
 import { ErrorNote, errorText, HitList } from "../components.tsx";
 import type { SearchHit } from "../format.ts";
 
@@ -19,13 +19,11 @@ export function SearchPage() {
     if (!q.trim()) return;
     setBusy(true);
     try {
-      const result = await getJson<{ items: SearchHit[]; degraded: boolean }>(
-        `/v1/search${query({ q: q.trim(), mode, limit: 20 })}`,
-      );
+      const result = await ok(api.v1.search.$get({ query: { q: q.trim(), mode, limit: "20" } }));
       setHits(result.items);
       setDegraded(result.degraded);
       setError(null);
-      history.replaceState(null, "", `/search${query({ q: q.trim(), mode })}`);
+      history.replaceState(null, "", `/search?${new URLSearchParams({ q: q.trim(), mode })}`);
     } catch (err) {
       setError(errorText(err));
     } finally {

@@ -1,6 +1,6 @@
 import type { AccountSecurity, CreatedApiKey } from "@inkwell/shared";
 import { useEffect, useState } from "preact/hooks";
-import { getJson, request } from "../api.ts";
+import { api, ok, succeeded, type TypedResponse } from "../api.ts";
 import { ErrorNote, errorText } from "../components.tsx";
 import { formatDate } from "../format.ts";
 
@@ -14,6 +14,7 @@ const SCOPES = [
   { scope: "entries:write", label: "Write entries" },
   { scope: "ai", label: "Search, conversations and reflections" },
 ] as const;
+type Scope = (typeof SCOPES)[number]["scope"];
 
 /**
  * A new API key for the writer's own scripts (`POST /v1/api-keys`). The key itself is in this one
@@ -21,7 +22,7 @@ const SCOPES = [
  */
 function NewApiKey({ onCreated }: { onCreated: () => void }) {
   const [name, setName] = useState("");
-  const [scopes, setScopes] = useState<string[]>(["entries:read"]);
+  const [scopes, setScopes] = useState<Scope[]>(["entries:read"]);
   const [expires, setExpires] = useState("");
   const [password, setPassword] = useState("");
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
@@ -34,14 +35,16 @@ function NewApiKey({ onCreated }: { onCreated: () => void }) {
     setSaving(true);
     setError(null);
     try {
-      const key = await getJson<CreatedApiKey>("/v1/api-keys", {
-        body: {
-          name: name.trim(),
-          scopes,
-          password,
-          ...(expires ? { expiresAt: new Date(`${expires}T23:59:59`).toISOString() } : {}),
-        },
-      });
+      const key = await ok(
+        api.v1["api-keys"].$post({
+          json: {
+            name: name.trim(),
+            scopes,
+            password,
+            ...(expires ? { expiresAt: new Date(`${expires}T23:59:59`).toISOString() } : {}),
+          },
+        }),
+      );
       setCreated(key);
       setCopied(false);
       setName("");
@@ -54,7 +57,7 @@ function NewApiKey({ onCreated }: { onCreated: () => void }) {
     }
   }
 
-  function toggle(scope: string, on: boolean) {
+  function toggle(scope: Scope, on: boolean) {
     setScopes((prev) => (on ? [...prev, scope] : prev.filter((s) => s !== scope)));
   }
 
@@ -139,14 +142,14 @@ export function SecuritySection() {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    getJson<AccountSecurity>("/v1/me/security")
+    ok(api.v1.me.security.$get())
       .then(setView)
       .catch((err) => setError(errorText(err)));
   }, [tick]);
 
-  async function remove(path: string) {
+  async function remove(send: () => Promise<TypedResponse>) {
     try {
-      await request(path, { method: "DELETE" });
+      await succeeded(send());
       setTick((t) => t + 1);
     } catch (err) {
       setError(errorText(err));
@@ -164,7 +167,13 @@ export function SecuritySection() {
             {view.sessions.map((s) => (
               <li key={s.id}>
                 Since {formatDate(s.createdAt)}, last active {formatDate(s.lastActiveAt)} · {place(s)}{" "}
-                <button type="button" class="quiet" onClick={() => void remove(`/v1/me/sessions/${s.id}`)}>
+                <button
+                  type="button"
+                  class="quiet"
+                  onClick={() =>
+                    void remove(() => api.v1.me.sessions[":id"].$delete({ param: { id: s.id } }))
+                  }
+                >
                   Sign out this session
                 </button>
               </li>
@@ -180,7 +189,13 @@ export function SecuritySection() {
                 <li key={k.id}>
                   <strong>{k.name}</strong> ({k.prefix}…, {k.scopes.join(", ")}) · last used{" "}
                   {k.lastUsedAt ? formatDate(k.lastUsedAt) : "never"}{" "}
-                  <button type="button" class="quiet" onClick={() => void remove(`/v1/api-keys/${k.id}`)}>
+                  <button
+                    type="button"
+                    class="quiet"
+                    onClick={() =>
+                      void remove(() => api.v1["api-keys"][":id"].$delete({ param: { id: k.id } }))
+                    }
+                  >
                     Revoke {k.name}
                   </button>
                 </li>

@@ -1,6 +1,6 @@
-import type { ChatMessage, ChatSession, CreatedSession, SessionType } from "@inkwell/shared";
+import type { ChatMessage, ChatSession, SessionType } from "@inkwell/shared";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { getJson, idempotencyKey, type Page, readEventStream, request } from "../api.ts";
+import { api, idempotencyKey, ok, readEventStream, succeeded } from "../api.ts";
 import { CrisisPanel, ErrorNote, errorText, withCitations } from "../components.tsx";
 import { navigate } from "../router.ts";
 
@@ -36,7 +36,17 @@ function Lifecycle({
     setWorking(action);
     setError(null);
     try {
-      onChange(await getJson<ChatSession>(`/v1/sessions/${session.id}/${action}`, { method: "POST" }));
+      const one = api.v1.sessions[":id"];
+      const param = { id: session.id };
+      onChange(
+        await ok(
+          action === "pause"
+            ? one.pause.$post({ param })
+            : action === "resume"
+              ? one.resume.$post({ param })
+              : one.end.$post({ param }),
+        ),
+      );
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -112,7 +122,7 @@ function Conversation({
   const end = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    getJson<Page<ChatMessage>>(`/v1/sessions/${session.id}/messages?limit=100`)
+    ok(api.v1.sessions[":id"].messages.$get({ param: { id: session.id }, query: { limit: "100" } }))
       .then((page) =>
         setMessages(page.items.map((m) => ({ id: m.id, role: m.role, content: m.content, message: m }))),
       )
@@ -136,10 +146,13 @@ function Conversation({
     const patch = (change: (m: Shown) => Shown) =>
       setMessages((prev) => prev.map((m) => (m.id === replyId ? change(m) : m)));
     try {
-      const res = await request(`/v1/sessions/${session.id}/messages`, {
-        body: { content },
-        headers: { Accept: "text/event-stream", "Idempotency-Key": idempotencyKey() },
-      });
+      // The typed client answers the fetch Response itself, so its body streams as it arrives.
+      const res = await succeeded(
+        api.v1.sessions[":id"].messages.$post(
+          { param: { id: session.id }, json: { content } },
+          { headers: { Accept: "text/event-stream", "Idempotency-Key": idempotencyKey() } },
+        ),
+      );
       if ((res.headers.get("Content-Type") ?? "").includes("text/event-stream")) {
         await readEventStream(res, (event, data) => {
           if (event === "token")
@@ -151,8 +164,11 @@ function Conversation({
           }
         });
       } else {
-        const message = (await res.json()) as ChatMessage;
-        patch(() => ({ id: message.id, role: "assistant", content: message.content, message }));
+        // The route declares one 200 in two types: the stored message as JSON, or the stream as text.
+        const message = await res.json();
+        if (typeof message !== "string") {
+          patch(() => ({ id: message.id, role: "assistant", content: message.content, message }));
+        }
       }
     } catch (err) {
       setError(errorText(err));
@@ -226,17 +242,19 @@ export function TalkPage({ sessionId }: { sessionId?: string | undefined }) {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    getJson<Page<ChatSession>>("/v1/sessions?limit=50")
+    ok(api.v1.sessions.$get({ query: { limit: "50" } }))
       .then((page) => setSessions(page.items))
       .catch((err) => setError(errorText(err)));
   }, [sessionId]);
 
   async function start() {
     try {
-      const created = await getJson<CreatedSession>("/v1/sessions", {
-        body: { type, greeting: true },
-        headers: { "Idempotency-Key": idempotencyKey() },
-      });
+      const created = await ok(
+        api.v1.sessions.$post(
+          { json: { type, greeting: true } },
+          { headers: { "Idempotency-Key": idempotencyKey() } },
+        ),
+      );
       setSessions((prev) => [created, ...prev]);
       navigate(`/talk/${created.id}`);
     } catch (err) {

@@ -1,6 +1,6 @@
 import type { Entry } from "@inkwell/shared";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ok, type Page } from "../api.ts";
+import { api, ok } from "../api.ts";
 import { ErrorNote, errorText } from "../components.tsx";
 import { formatDate } from "../format.ts";
 
@@ -20,7 +20,7 @@ export function TimelinePage() {
     const gen = reset ? ++generation.current : generation.current;
     setLoading(true);
     try {
-      const page: Page<Entry> = await ok(
+      const page = await ok(
         api.v1.entries.$get({
           query: {
             limit: "20",

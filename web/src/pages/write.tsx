@@ -1,8 +1,9 @@
-import type { Entry, WritingPrompt } from "@inkwell/shared";
+import type { WritingPrompt } from "@inkwell/shared";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, api, ok, request } from "../api.ts";
+import { ApiError, api, ok, succeeded } from "../api.ts";
 import { clearDraft, type Draft, emptyDraft, loadDraft, parseTags, storeDraft } from "../draft.ts";
 import { navigate } from "../router.ts";
+import { type Saved, savedFrom } from "./entry-edit.tsx";
 
 type SaveState = "idle" | "saving" | "saved" | "offline" | "error";
 const AUTOSAVE_MS = 1200;
@@ -15,41 +16,45 @@ async function save(draft: Draft): Promise<Draft> {
     tags: parseTags(draft.tags),
   };
   if (!draft.entryId) {
-    const res = await request("/v1/entries", {
-      body,
-      headers: { "Idempotency-Key": draft.createKey },
-    });
-    const entry = (await res.json()) as Entry;
+    const { entry, etag } = await savedFrom(
+      await succeeded(
+        api.v1.entries.$post({ json: body }, { headers: { "Idempotency-Key": draft.createKey } }),
+      ),
+    );
     return {
       ...draft,
       entryId: entry.id,
-      etag: res.headers.get("ETag"),
+      etag,
       savedAt: entry.updatedAt,
       savedTitle: entry.title ?? "",
       savedContent: entry.content,
     };
   }
-  const path = `/v1/entries/${draft.entryId}`;
-  const send = (etag: string | null) =>
-    request(path, { method: "PATCH", body, headers: etag ? { "If-Match": etag } : {} });
-  let res: Response;
+  const param = { id: draft.entryId };
+  const send = async (etag: string | null) =>
+    savedFrom(
+      await succeeded(
+        api.v1.entries[":id"].$patch({ param, json: body }, { headers: etag ? { "If-Match": etag } : {} }),
+      ),
+    );
+  let saved: Saved;
   try {
-    res = await send(draft.etag);
+    saved = await send(draft.etag);
   } catch (err) {
     if (!(err instanceof ApiError) || err.status !== 412) throw err;
     // The analysis landing changes the entry's ETag too: only another change of its text is a conflict.
-    const current = await request(path);
-    const server = (await current.json()) as Entry;
-    if (server.content !== draft.savedContent || (server.title ?? "") !== draft.savedTitle) throw err;
-    res = await send(current.headers.get("ETag"));
+    const current = await savedFrom(await succeeded(api.v1.entries[":id"].$get({ param })));
+    if (current.entry.content !== draft.savedContent || (current.entry.title ?? "") !== draft.savedTitle) {
+      throw err;
+    }
+    saved = await send(current.etag);
   }
-  const entry = (await res.json()) as Entry;
   return {
     ...draft,
-    etag: res.headers.get("ETag"),
-    savedAt: entry.updatedAt,
-    savedTitle: entry.title ?? "",
-    savedContent: entry.content,
+    etag: saved.etag,
+    savedAt: saved.entry.updatedAt,
+    savedTitle: saved.entry.title ?? "",
+    savedContent: saved.entry.content,
   };
 }
 

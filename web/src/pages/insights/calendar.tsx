@@ -1,6 +1,6 @@
-import type { MoodInsights, MoodPoint } from "@inkwell/shared";
+import type { MoodPoint } from "@inkwell/shared";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { getJson, query } from "../../api.ts";
+import { api, ok } from "../../api.ts";
 import { ErrorNote, errorText } from "../../components.tsx";
 import { InsightsNav } from "./insights-nav.tsx";
 
@@ -49,7 +49,7 @@ export function CalendarPage() {
   const scroller = useRef<HTMLElement>(null);
 
   useEffect(() => {
-    getJson<MoodInsights>(`/v1/insights/mood${query({ from: firstMonday().toISOString(), bucket: "day" })}`)
+    ok(api.v1.insights.mood.$get({ query: { from: firstMonday().toISOString(), bucket: "day" } }))
       .then((m) => {
         setDays(m.items);
         setError(null);

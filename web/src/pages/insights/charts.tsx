@@ -1,6 +1,6 @@
 import type { EmotionInsights, MoodInsights, WritingInsights } from "@inkwell/shared";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { getJson, query } from "../../api.ts";
+import { api, ok } from "../../api.ts";
 import { Chart, type ChartSeries } from "../../chart.tsx";
 import { ErrorNote, errorText } from "../../components.tsx";
 import { InsightsNav, PeriodPicker } from "./insights-nav.tsx";
@@ -16,11 +16,10 @@ export function InsightsPage() {
 
   useEffect(() => {
     const from = new Date(Date.now() - days * 86_400_000).toISOString();
-    const range = query({ from });
     Promise.all([
-      getJson<MoodInsights>(`/v1/insights/mood${query({ from, bucket: days > 90 ? "week" : "day" })}`),
-      getJson<EmotionInsights>(`/v1/insights/emotions${range}`),
-      getJson<WritingInsights>("/v1/insights/writing"),
+      ok(api.v1.insights.mood.$get({ query: { from, bucket: days > 90 ? "week" : "day" } })),
+      ok(api.v1.insights.emotions.$get({ query: { from } })),
+      ok(api.v1.insights.writing.$get()),
     ])
       .then(([m, e, w]) => {
         setMood(m);

@@ -1,6 +1,6 @@
 import type { Reflection } from "@inkwell/shared";
 import { useEffect, useState } from "preact/hooks";
-import { getJson, type Page, query } from "../../api.ts";
+import { api, ok } from "../../api.ts";
 import { ErrorNote, errorText, withCitations } from "../../components.tsx";
 import { formatDay } from "../../format.ts";
 import { InsightsNav } from "./insights-nav.tsx";
@@ -72,7 +72,7 @@ export function ReflectionsPage() {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    getJson<Page<Reflection>>("/v1/insights/reflections?limit=10")
+    ok(api.v1.insights.reflections.$get({ query: { limit: "10" } }))
       .then((page) => {
         setItems(page.items);
         setCursor(page.nextCursor);
@@ -86,7 +86,9 @@ export function ReflectionsPage() {
   useEffect(() => {
     if (!pendingKey) return;
     const timer = setTimeout(() => {
-      Promise.all(pendingKey.split(",").map((id) => getJson<Reflection>(`/v1/insights/reflections/${id}`)))
+      Promise.all(
+        pendingKey.split(",").map((id) => ok(api.v1.insights.reflections[":id"].$get({ param: { id } }))),
+      )
         .then((fresh) => setItems((prev) => prev?.map((r) => fresh.find((f) => f.id === r.id) ?? r) ?? prev))
         .catch((err) => setError(errorText(err)));
     }, POLL_MS);
@@ -98,10 +100,10 @@ export function ReflectionsPage() {
     setError(null);
     try {
       // Asking twice for the same period joins the reflection in flight: no second one is made.
-      const accepted = await getJson<{ reflectionId: string }>("/v1/insights/reflections", {
-        body: { period },
-      });
-      const reflection = await getJson<Reflection>(`/v1/insights/reflections/${accepted.reflectionId}`);
+      const accepted = await ok(api.v1.insights.reflections.$post({ json: { period } }));
+      const reflection = await ok(
+        api.v1.insights.reflections[":id"].$get({ param: { id: accepted.reflectionId } }),
+      );
       setItems((prev) => [reflection, ...(prev ?? []).filter((r) => r.id !== reflection.id)]);
     } catch (err) {
       setError(errorText(err));
@@ -113,7 +115,7 @@ export function ReflectionsPage() {
   async function more() {
     if (!cursor) return;
     try {
-      const page = await getJson<Page<Reflection>>(`/v1/insights/reflections${query({ limit: 10, cursor })}`);
+      const page = await ok(api.v1.insights.reflections.$get({ query: { limit: "10", cursor } }));
       setItems((prev) => [...(prev ?? []), ...page.items]);
       setCursor(page.nextCursor);
     } catch (err) {

@@ -1,6 +1,6 @@
 import type { TopicInsights } from "@inkwell/shared";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { getJson, query } from "../../api.ts";
+import { api, ok } from "../../api.ts";
 import { Chart, type ChartSeries } from "../../chart.tsx";
 import { ErrorNote, errorText } from "../../components.tsx";
 import { InsightsNav, PeriodPicker } from "./insights-nav.tsx";
@@ -16,7 +16,7 @@ export function TopicsPage() {
   useEffect(() => {
     setTopics(null);
     const from = new Date(Date.now() - days * 86_400_000).toISOString();
-    getJson<TopicInsights>(`/v1/insights/topics${query({ from, bucket: "week", limit: PALETTE.length })}`)
+    ok(api.v1.insights.topics.$get({ query: { from, bucket: "week", limit: String(PALETTE.length) } }))
       .then((t) => {
         setTopics(t);
         setError(null);
