@@ -54,6 +54,8 @@ function sourceDigest(): string {
     path.join(webDir, "index.html"),
     path.join(webDir, "build.ts"),
     path.join(webDir, "package.json"),
+    // The typed client the app calls the API through is bundled from the edge's sources.
+    path.join(webDir, "..", "edge", "src", "client.ts"),
   ];
   for (const file of inputs) {
     hash.update(path.relative(webDir, file));
