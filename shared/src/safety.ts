@@ -183,6 +183,9 @@ const SPELLINGS: readonly [RegExp, string][] = [
   [/\b(?:wrsts|wirsts|wrist's)\b/g, "wrists"],
   [/\balot\b/g, "a lot"],
   [/\bnite\b/g, "night"],
+  [/\btil\b/g, "till"],
+  [/\b(?:wana|wanna|wnna)\b/g, "want to"],
+  [/\b(?:evry1|every1|evry ?one|evryone)\b/g, "everyone"],
   [/[ \t]+/g, " "],
 ];
 
@@ -650,6 +653,224 @@ const RULES: readonly SignalRule[] = [
       String.raw`\b(?:keeps|kept|keep|started) touching me\b|\b(?:he|she|they|coach|my \w+) (?:\w+ ){0,2}(?:touched|touches|grabbed|groped) (?:me|my)\b|\b(?:took|takes|take|has|hid|hides|kept|keeps) (?:away )?my (?:passport|documents|papers|bank card|wages|money|phone|keys)\b(?= [^\n]{0,200}?\b(?:he|she|him|her|husband|wife|partner|boyfriend|girlfriend|dad|mum)\b)|\b(?:he|she) (?:\w+ ){0,2}(?:smashed|broke|threw) (?:my|me)\b`,
     ),
   },
+  // --- Plain forms: how people write a plan, a means or an act at their worst, without the clinical words.
+  {
+    signal: "active_ideation",
+    reason: "says they want their life to be over",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:want|wanting|wants|need|needing|wish|wishing|would like) (?:my life|my own life|it all|this life|everything|all of it|me) to (?:be over|end|stop|be done)\b|\b(?:stop|stopped|quit) being alive\b|\b(?:done|finished|tired of|sick of|fed up of|fed up with|loathe|hate|hating|done staying|done with staying) (?:with )?(?:being alive|staying alive|living|existing)\b(?! (?:in|at|with|on|like|here|there) (?:this|that|the|a)\b)|\bwants? (?:me )?dead\W*$|\b(?:bit|part) of me that wants (?:dead|to die|out|to go)\b|\b(?:my (?:own )?death|dying|being dead) (?:keeps|feels|sounds|seems|looks) (?:\w+ ){0,2}(?:good|better|like (?:good news|relief|the answer|a relief|the only|an escape|a way out|peace|rest))\b|\bsuicide (?:is|feels|seems|keeps|is starting|has started|sounds) (?:\w+ ){0,4}(?:option|answer|way|sensible|logical|right|only)\b|\b(?:help|helping) it along\b|\bmake that happen\b(?<=(?:without me|alive|dead|gone|over|end)\b[^\n]{0,80})`,
+    ),
+    unless: /^\s*(?:in (?:this|that) (?:job|house|town|city|flat)|with (?:him|her|them))\b/,
+  },
+  {
+    signal: "intent",
+    reason: "says the act is decided or imminent",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:tonight|today|tomorrow|this weekend|${WEEKDAY}(?: night)?|next week|this week)(?:'s|s| is| will be) the (?:night|day|week)\W*$|\bthe day i am (?:going|doing it|leaving for good)\b|\bthe (?:day|night|date) i (?:die|do it|end it)\b|\bi am jumping (?:tonight|tomorrow|today|now|this|on|at|off|from|when|after)\b|\blast (?:night|day|days|week|hours) on (?:this )?earth\b(?! (?:before|as a|as an|lol|haha))|\bnot (?:waking|going to wake|wake) up (?:for|on|after|by) (?:\w+ ){0,1}(?:${WEEKDAY}|tomorrow|the morning|christmas|my birthday)\b|\bif (?:you|anyone|someone|somebody) (?:is )?(?:sees?|reads?|reading|finds?) this,? (?:i am|i will be|i have) (?:already )?(?:gone|dead|not here|done it)\b|\bi am (?:already )?gone by (?:the time|now|then)\b|\bwhen i am gone\b(?= [^\n]{0,120}\b(?:tell|look after|take care|please|sorry|love)\b)`,
+    ),
+  },
+  {
+    signal: "intent",
+    reason: "says their mind is made up",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\bdoing it (?:now|tonight|today|tomorrow|this (?:weekend|week|time))\b|\b(?:it is |its )?nearly over\b|\b(?:the|my) (?:date|day|time) (?:is )?(?:set|picked|chosen|decided|fixed)\b|\b(?:date|day) (?:set|picked|chosen)\b|\bknowing (?:when|the date|the day)\b|\bnot checking out\b|\bno return\b|\b(?:do not|will not) need a return\b|\blast (?:sunset|sunrise)\b|\bthe end of everything\b|\bthe last day for everything\b|\bneat ending\b|\bi will see (?:her|him|them|you) soon\b(?<=(?:grave|nan|nana|gran|grandad|mum|mom|dad|heaven)[^\n]{0,80})|\bbe with (?:her|him|them|mum|mom|dad) by\b`,
+    ),
+  },
+  {
+    signal: "means",
+    reason: "mentions a method",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:walk|walking|go|going|step|stepping|jump|jumping|throw ${SELF}|throwing ${SELF}|run|running|ride|riding|drive|driving|crash|crashing|steer|steering|swerve|swerving|floor it|flooring it) (?:the car |my car |the van |my bike |the bike |my motorbike |it |out )?(?:\w+ ){0,2}?(?:into|in front of) (?:the |a |an |that |one of the )?(?:back of (?:a |the )?)?(?:[\w.:']+ ){0,2}?(?:train|tube|express|freight|lorry|truck|semi|artic|bus|oncoming|traffic|wall|tree|barrier|pylon)\b|\b(?:walk|walking|go in|going in|swim out|swimming out|wade|wading|wade out|drive|driving|put|putting|crash|crashing|steer|steering|throw ${SELF}|throwing ${SELF}) (?:the car |my car |the van |it |out )?(?:\w+ ){0,2}?(?:into|in at|in off|off|at) (?:the |a |an |that )?(?:[\w.:']+ ){0,2}?(?:canal|weir|estuary|loch|harbour|dock|docks|reservoir|river|sea|lake|ocean|waves|quarry)\b|\b(?:step|stepping|jump|jumping|throw ${SELF}|throwing ${SELF}|go|going|drive|driving|launch ${SELF}) (?:\w+ ){0,1}?(?:off|from) (?:the |a |an |that |one of the )?(?:top of (?:the |a |one of the )?)?(?:[\w.:']+ ){0,2}?(?:viaduct|flyover|overpass|footbridge|bridge|cliffs?|headland|multi ?storey|roof|tower block|tower blocks|top floor)\b`,
+    ),
+    unless:
+      /^\s*(?:\w+ ){0,6}(?:to (?:get|take) (?:a )?photos?|for (?:the|a) (?:view|photo|picture|sunset|sunrise|swim|dip|paddle|picnic)|with (?:the|my) (?:camera|kids|dog|friends|family)|and (?:back|home)|on (?:the|my) way (?:to|home)|to (?:work|school|the shops))\b/,
+  },
+  {
+    signal: "means",
+    reason: "mentions something that could be a method",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:cord|dressing gown cord|scarf|belt|rope|extension lead|cable|flex|tie) (?:is |are )?(?:\w+ ){0,2}(?:round|around|to|over|from|on|off) (?:the )?(?:banister|bannister|beam|loft hatch|hook|wardrobe rail|curtain pole|stairs|landing)\b|\b(?:banister|bannister|beam|hook|loft hatch|wardrobe rail) (?:will|would|should) hold\b|\b(?:it|the \w+) held\W+(?:\w+ ){0,3}(?:tomorrow|tonight|for real)\b|\bhook(?:'s| is)? up in the\b|\b(?:dad's|dads|his|grandad's|grandads|my|the) (?:rifles|guns|shotguns|ar|ar-15|glock)\b|\b(?:out of|in) the (?:gun )?safe\b(?<=(?:rifle|gun|shotgun|pistol|ar)[^\n]{0,40})|\bthe pills are out\b|\b(?:pills|tablets|paracetamol) in my pocket\b|\bpills from three\b|\bfrom (?:two|three|four|different) (?:different )?(?:shops|chemists|pharmacies)\b|\bthe whole night to ${SELF}\b|\b(?:car park|carpark|multi ?storey) roof\b|\btallest (?:car park|building|bridge|multi ?storey)\b|\b(?:no|without a|without my|helmet off|no) seatbelt\b|\bhelmet off\b|\bno barrier\b|\bfoot down\b(?= [^\n]{0,80}\b(?:tonight|tomorrow|bend|wall|tree|barrier|seatbelt)\b)`,
+    ),
+  },
+  {
+    signal: "preparatory",
+    reason: "describes putting affairs in order",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\bfor after\W*$|\b'?for after (?:${WEEKDAY}|tonight|tomorrow|i am gone|i go|i die|the weekend|next week)\b|\bto be found in\b|\bin case (?:anything|something) (?:happens|happened) to me\b|\b(?:the )?last loose end\b|\b(?:my|own|the) funeral (?:playlist|songs|plan|music|outfit)\b|\b(?:songs|music|playlist|hymns) for (?:my|the) funeral\b|\bfuneral plan (?:paid|sorted|done)\b|\b(?:deleted|deleting|wiped|wiping) (?:all )?(?:my )?(?:socials|social media|accounts|instagram|facebook|laptop|phone|browser history|search history|messages)\b|\bunsubscribed from everything\b|\bpasscodes?\b|\bsignatory\b|\bone for the coroner\b|\bthe coroner\b(?<=(?:letter|note|one)[^\n]{0,40})|\bwill not be wanting (?:\w+ ){0,2}back\b|\bboxed up (?:anything|everything)\b|\bwith names on\b|\bnobody (?:will be|is) owed\b|\bso nobody inherits\b|\bnot (?:be )?left short\b|\bout of office\b(?= [^\n]{0,40}\buntil further notice\b)`,
+    ),
+  },
+  {
+    signal: "self_harm",
+    reason: "describes harming themselves",
+    kind: "self",
+    pattern: re(
+      String.raw`\bcarv(?:ed|ing|e) (?:\w+ ){0,3}?into my\b|\b(?:scored|scoring|etched|etching) (?:\w+ ){0,2}(?:lines|marks|words?) (?:into|on|in) my\b|\b(?:new|fresh|more) (?:scars|cuts|burns) (?:on|under|across|in) my\b|\bdid (?:new )?lines on my\b|\b(?:burned|burnt|burn|burning) (?:\w+ ){0,3}my (?:\w+ ){0,1}(?:arm|arms|wrist|wrists|hand|hands|thigh|thighs|leg|legs|skin|stomach|palm) with (?:a |the |my )?(?:cigarette|lighter|iron|match|matches|lighter flame)\b|\b(?:held|pressed|put) (?:the back of )?my (?:\w+ ){0,1}(?:hand|hands|arm|wrist|palm|finger|fingers) (?:flat )?(?:on|onto|to|against|over) the (?:hob|hob ring|iron|stove|cooker|kettle|radiator|flame|grill)\b|\bpoured (?:the )?(?:kettle|boiling water) (?:over|on) my\b|\b(?:took|takes|take|taken) (?:the |a |my )?(?:stanley knife|blade|razor|scissors|compass|knife|lighter) (?:to|into|across|on) (?:my|both)\b|\b(?:scratched|clawed|bit|bitten|hit|punched|slapped|scraped|picked) (?:\w+ ){0,4}(?:till|until) (?:it|they|i|my \w+) (?:bled|bleed|bruised|was raw|went raw|rang|split|blistered|could smell)\b|\b(?:cut|cutting|did it|done it|hurt myself|harmed myself|sh'?d|sh) again\b(?= [^\n]{0,60}\b(?:behind|in the|at|last|this|after|before|on|under)\b)|\bsh'?d (?:again|last night|today)\b|\b(?:cat scratches|the cat) (?:again )?\W*(?:lol|haha)?\W*\(?it (?:was not|wasnt) the cat\b|\bskin(?:'s| is)? a mess again\b|\bmarked myself\b|\barms look like a barcode\b|\bswallowed (?:some )?(?:\w+ ){0,3}(?:paperclips|batteries|glass|bleach|the cleaning stuff|cleaning stuff|pins|screws)\b|\bdrank (?:some )?(?:bleach|antifreeze|the cleaning stuff)\b`,
+    ),
+    unless:
+      /^\s*(?:by accident|accidentally|while (?:cooking|ironing|shaving)|at (?:the )?(?:gym|work|training))\b/,
+  },
+  {
+    signal: "abuse_threat",
+    reason: "describes a threat to their life",
+    kind: "abuse",
+    pattern: re(
+      String.raw`\b(?:he|she|they|my \w+)(?: will| would| said| says| is going to| swore| threatened)? (?:\w+ ){0,4}?(?:snap|break|wring) my (?:neck|throat)\b|\b(?:he|she|they)(?: will| would| is going to| said| says)? (?:\w+ ){0,3}?finish the job\b|\bwith me in it\b(?<=(?:fire|burn|torch|petrol|drive|crash|lake|river)[^\n]{0,60})|\b(?:bury|burying) me (?:and|alive|in the (?:garden|woods|back|yard))\b|\b(?:drown|drowning) me\b|\bmake sure i (?:do not|never|will not) see\b|\b(?:you will|you would|you are going to) be dead (?:before|by|if|when)\b|\b(?:let me rot|leave me to rot|wished (?:she|he) had drowned me)\b|\b(?:his|her|the) (?:gun|knife|rifle) (?:goes|is|was|comes) (?:on|out|onto) (?:the table|in arguments|during)\b|\bboth dying tonight\b|\bkill me and the (?:baby|kids|children)\b|\bknee on my (?:neck|throat|chest)\b|\bsqueezed my (?:throat|neck)\b|\bhad the knife out\b`,
+    ),
+  },
+  {
+    signal: "active_ideation",
+    reason: "says they want their life to be over",
+    kind: "self",
+    pattern: re(
+      String.raw`\bwant(?:s|ed|ing)? to (?:be gone|end me|stop existing)\b(?=\W*(?:$|properly|so badly|for good|forever|before)|\W+(?:\w+ ){0,2}gone\b)|\b(?:so )?over (?:being alive|being a person|existing)\b|\bexisting is over\b|\bdisappointed (?:that )?i (?:woke|wake) up\b|\bwant out of (?:being alive|being a person|life|existing|this world)\b|\b(?:think|thinking|thought) (?:about|of) (?:just )?stepping (?:forward|out|off|in front)\b|\bthe pull to (?:try|do it) again\b|\b(?:i am|i will|am) (?:finishing|ending) it\b(?! (?:with|off|at|by|for (?:him|her|them|us)))(?![^\n]{0,40}\b(?:with (?:him|her|them)|i mean)\b)(?=[^\n]{0,40}\b(?:life|for good|tonight|tomorrow|this week|once|\w+day)\b|\W*$)|\b(?:finishing|ending) (?:it|this week|this)\W+not work,? life\b|\bi want to do it for real\b`,
+    ),
+  },
+  {
+    signal: "intent",
+    reason: "says the act is decided or imminent",
+    kind: "self",
+    negated: true,
+    pattern: re(
+      String.raw`\b(?:do not|don't|dont|no point|nobody|no one) (?:try(?:ing)? (?:and|to) )?talk(?:ing)? me out of it\b|\bi am going now\b(?=\W*(?:$|bye|goodbye|sorry|love))|\b(?:bye|goodbye)\W+(?:\w+ ){0,8}i am going now\b|\bwhen i am taking them\b|\bi am taking them (?:tonight|now|at)\b|\bgoing to do it before (?:sunrise|morning|dawn|anyone)\b`,
+    ),
+  },
+  {
+    signal: "intent",
+    reason: "says their mind is made up",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:i am|i will be|then i am) gone for good\b|\b(?:the day|when) i will go to (?:him|her|them)\b|\bgo to (?:him|her) (?:then|on|soon|that day)\b|\b(?:it is|its|it has been|all) (?:sorted|settled)\W+(?:i am )?(?:calm|peaceful|at peace|happy)\b|\b(?:it has been|it is|its) settled\b|\b\w+ is it\W+i feel (?:lighter|calm|peaceful)\b|\bnext week is it\b|\bno going back\b|\bi am just stopping\b|\bi am done\W+\w*$`,
+    ),
+  },
+  {
+    signal: "preparatory",
+    reason: "describes putting affairs in order",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:will|wills) (?:is |are )?(?:signed|done|written|sorted)\b|\b(?:deed|deeds) (?:\w+ ){0,4}in (?:\w+ ){0,1}name\b|\bjust in case\W*$|\bpaid (?:off|the) (?:\w+ ){0,3}(?:in advance|so (?:nobody|no one))\b|\bprepaid\b|\bset up all my bills to be cancelled\b|\b(?:posted|left|gave) (?:the |my )?(?:house |flat |car |spare )?keys (?:to|with|under)\b(?= [^\n]{0,120}\b(?:note|sorry|apologis\w+|whoever|tonight|finds)\b)|\bthe spare key is under\b|\bfor whoever finds me\b|\bso nobody has to\b|\bmessaged everyone\b|\btexted everyone\b|\bsaid sorry to all of them\b`,
+    ),
+  },
+  {
+    signal: "preparatory",
+    reason: "describes giving belongings away or rehoming pets",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:pets?|cats?|dogs?|rabbits?|birds?) (?:are |is )?rehomed\b|\b(?:dogs?|cats?) (?:is |are )?with (?:mum|mom|dad|my \w+) now\b|\bdropped off the (?:cat|dog|rabbit)\b`,
+    ),
+  },
+  {
+    signal: "preparatory",
+    reason: "describes researching a method or a place",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:googled|googling|google|researched|researching|research|reading about|read about|looked up|looking up|searched|searching) (?:\w+ ){0,2}(?:ways to die|ways of dying|ways every|drowning|overdoses|overdosing|hanging ${SELF}|methods)\b|\b(?:most painless|least painful|quickest|easiest|surest) way\b(?! to (?:get|make|cook|learn|clean|save|travel|lose|fix|do (?:the|my)))|\bways of dying\b|\bwhich (?:bridges?|car parks?|buildings?)\b(?= [^\n]{0,60}\b(?:barriers?|fences?|highest|tallest|no fence)\b)|\bhighest floor\b(?= [^\n]{0,100}\b(?:stop me|nobody|no one|without)\b)|\bhow long (?:does it take |would it take )?(?:for (?:someone|a body|me) )?to be found\b|\bwhich side (?:of it )?has no fence\b|\bwhich (?:medications?|pills|tablets|drugs) (?:\w+ ){0,4}(?:stop your heart|are lethal|kill)\b|\bpays? out if (?:it is|its) not an accident\b`,
+    ),
+  },
+  {
+    signal: "means",
+    reason: "mentions having or gathering a means",
+    kind: "self",
+    pattern: re(
+      String.raw`\bstockpil(?:ed|ing) them\b|\b(?:pills|tablets|${PILLS}) in (?:front of me|my hand|my hands)\b|\bi have the (?:pills|tablets) (?:in front of me|here|ready|out)\b|\b(?:kept|keeping|stored|storing|hid|hidden|hiding|stashed) (?:every|all the|a bottle of|a box of|a pack of|a packet of) (?:[\w']+ ){0,3}(?:${PILLS}|pill|tablet)\b|\b(?:take|taking|swallow|swallowing|took|down|downing) the whole (?:box|bottle|packet|pack|strip)(?: of (?:${PILLS}|them|it))?(?= (?:from|out of|in|when|tonight|and|then)\b|\W*$)|\bstole (?:a pack of|some of)? ?(?:\w+ ){0,1}(?:blades|razors|pills|tablets)\b`,
+    ),
+  },
+  {
+    signal: "means",
+    reason: "mentions something that could be a method",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:dads|grandads|dad's|grandad's|his|my) (?:gun|rifle|shotgun|pistol)\b|\b(?:pill bottle|the big pill bottle)\b|\b(?:kept|keeping) the (?:painkillers|tablets|pills)\b|\bwhat i need from\b|\b\d{1,2} (?:floors|storeys) up\b|\bthe window (?:\w+ ){0,3}opens all the way\b|\b(?:roof hatch|the roof door)\b|\bbeam in the loft\b|\bwhich beam\b|\blength of (?:cable|rope|cord|flex)\b`,
+    ),
+  },
+  {
+    signal: "self_harm",
+    reason: "describes harming themselves",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:slashed|slashing|sliced|slicing|gouged|stabbed|stabbing|cut|cutting) (?:\w+ ){0,1}my (?:own )?(?:calf|calves|arm|arms|leg|legs|thigh|thighs|wrist|wrists|stomach|skin|ankle|ankles|hip|hips|forearm|forearms|chest)\b(?= [^\n]{0,60}\b(?:with|again|till|until|deep|blade|razor|box cutter|knife|nobody)\b)|\b(?:used|use|using) (?:the|a|my) (?:compass|razor|blade|scissors|lighter|needle|pin|box cutter)\b(?= [^\n]{0,80}\b(?:on my|arm|thigh|leg|wrist|skin|again|deep|not deep)\b)(?![^\n]{0,60}\b(?:draw|drew|drawing|measure|for a laugh)\b)|\b(?:chucked|threw|flung|thrown) ${SELF} (?:down|off|into|against)\b|\bstuck (?:the |a )?(?:needle|pin|compass) into my\b|\bcut\W+again\b|\bburn(?:ed|t)? (?:it|them|${SELF}|my \w+) again\b|\b(?:did|done) it again in the (?:shower|bathroom|toilets?|car park)\b|\bkeep (?:burning|cutting|scratching|hitting|hurting|biting) my\b|\b(?:slammed|banged|smashed|burned|burnt|hit) my (?:own )?(?:\w+ ){0,1}(?:hand|hands|fingers?|wrist|arm|head) (?:\w+ ){0,4}(?:on purpose|until i could)\b|\bto get hurt\b(?<=${SELF}[^\n]{0,60})`,
+    ),
+  },
+  {
+    signal: "intent",
+    reason: "says the act is decided or imminent",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:this time (?:next \w+|tomorrow)|by (?:\w+ ){0,2}|before (?:\w+ ){0,2})\W*i will be (?:dead|gone)\b|\bi will be dead (?:by|before|this time|soon|in)\b|\bi am ending too\b|\b(?:tonight|tomorrow|soon|then) i stop being (?:a problem|a burden|here)\b|\bi am going through with it\b`,
+    ),
+  },
+  {
+    signal: "intent",
+    reason: "says their mind is made up",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\bi am doing it\W*$|\bi am finished\W*$|\bnothing left to do but (?:go|die|it)\b|\bnothing (?:holding|keeping) me (?:here|to)\b|\bthat is (?:my time|the one)\W*$|\b(?:it is|its|it's) (?:all )?sorted for\b|\bjust need the (?:nerve|guts|courage)\b|\bi know the spot\b|\b(?:keep )?thinking about doing it\b|\bkeep walking\W*$`,
+    ),
+  },
+  {
+    signal: "active_ideation",
+    reason: "thinks about ways of ending their life",
+    kind: "self",
+    pattern: re(
+      String.raw`\b(?:think|thinking|thought) about (?:jumping|going off|stepping off|throwing ${SELF}|driving off|driving into)\b(?! (?:in|into) (?:the )?(?:pool|lake|sea|river) (?:with|for))`,
+    ),
+  },
+  {
+    signal: "passive_ideation",
+    reason: "expresses passive thoughts of not being alive",
+    kind: "self",
+    negated: true,
+    pattern: re(
+      String.raw`\bwish(?:ing)? (?:i|that i) (?:had not|did not) (?:woken|wake|woke) up\b|\bwish(?:ing)? i had not been found\b|\bdying would be (?:easier|better|a relief|kinder)\b`,
+    ),
+  },
+  {
+    signal: "means",
+    reason: "mentions something that could be a method",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\b(?:walk|walking|swim|swimming) (?:out )?(?:past|to the end of|off the end of|to) the (?:rocks|pier|edge|end of the pier)\b|\bwait for the train\b|\b(?:freight|express|the train|the \d{1,2}[.:]\d\d) (?:never slows|does not stop|comes through|goes straight through|never stops)\b|\bi have the (?:blade|razor)\b|\bwith the (?:blade|rope|gun|razor)\b|\b\d (?:boxes|packets|packs) from\b|\blast of the ${PILLS}\b`,
+    ),
+  },
+  {
+    signal: "preparatory",
+    reason: "describes putting affairs in order",
+    kind: "self",
+    weak: true,
+    pattern: re(
+      String.raw`\bfor when (?:they are|she is|he is|theyre|you are) older\b|\bwho gets what\b|\b(?:called|titled|named) it '?after'?\W*$|\bwith the subject(?: line)? '?for after\b|\bmaster password\b|\brecovery (?:number|email)\b`,
+    ),
+  },
+  {
+    signal: "self_harm",
+    reason: "describes harming themselves",
+    kind: "self",
+    pattern: re(
+      String.raw`(?<=\b(?:burnt|burned|cut|hit|slammed|banged|scratched|stepped on|bit|punched|threw up|chucked|swallowed|took|bruised)\b[^\n.]{0,50})\bon purpose\b`,
+    ),
+  },
+  {
+    signal: "abuse_threat",
+    reason: "describes a threat to their life",
+    kind: "abuse",
+    pattern: re(
+      String.raw`\bnext time (?:he|she|they) (?:would not|will not) miss\b|(?<=\b(?:shoved|pushed|threw|hit|punched|kicked)\b[^\n]{0,80})\bnext time it will be\b`,
+    ),
+  },
   // --- Acute distress (a present struggle, not by itself risk to life).
   {
     signal: "distress",
@@ -674,7 +895,7 @@ const RULES: readonly SignalRule[] = [
     reason: "names a time",
     kind: "context",
     pattern: re(
-      String.raw`\b(?:tonight|tomorrow(?: night| morning)?|this (?:weekend|evening|afternoon|week|${WEEKDAY})|(?:on |next |by |this |till |until |before )?${WEEKDAY}(?: night| then)?|after (?:work|school|class|college|uni|my shift|the shift|everyone|they|the kids|mum|dad|the funeral|christmas|the holidays|the exam|everyone's)|when (?:everyone|they|the house|the kids|mum|dad|my \w+|\w+) (?:is|are|goes|go|has gone|have gone|falls|fall|is at|are at|go to|leaves|leave) (?:\w+ ){0,2}(?:asleep|to sleep|to bed|out|away|gone|at work|shift|night shift)|once (?:\w+ ){0,2}(?:asleep|in bed|gone|at work|left|out)|at (?:midnight|dawn|\d{1,2}(?::\d\d)? ?(?:am|pm)?)|in (?:an|a few|two|three|\d+) (?:hours?|days?)|before (?:morning|sunrise|dawn|christmas|my birthday|anyone wakes|they get back|the weekend|the end of the (?:week|month))|right now|soon|(?:while|whilst|when) (?:\w+ ){0,2}(?:is|are) (?:away|at work|out|asleep|on holiday|at (?:their|his|her) \w+)|(?:waiting|wait) (?:till|until)|after (?:dark|the wedding|the funeral|her birthday|his birthday|my birthday)|the (?:first|end) of the month|new year's|on my birthday)\b`,
+      String.raw`\b(?:tonight|tomorrow(?: night| morning)?|this (?:weekend|evening|afternoon|week|${WEEKDAY})|(?:on |next |by |this |till |until |before )?${WEEKDAY}(?: night| then)?|after (?:work|school|class|college|uni|my shift|the shift|everyone|they|the kids|mum|dad|the funeral|christmas|the holidays|the exam|everyone's)|when (?:everyone|they|the house|the kids|mum|dad|my \w+|\w+) (?:is|are|goes|go|has gone|have gone|falls|fall|is at|are at|go to|leaves|leave) (?:\w+ ){0,2}(?:asleep|to sleep|to bed|out|away|gone|at work|shift|night shift)|once (?:\w+ ){0,2}(?:asleep|in bed|gone|at work|left|out)|at (?:midnight|dawn|\d{1,2}(?::\d\d)? ?(?:am|pm)?)|in (?:an|a few|two|three|\d+) (?:hours?|days?)|before (?:morning|sunrise|dawn|christmas|my birthday|anyone wakes|they get back|the weekend|the end of the (?:week|month))|right now|soon|(?:while|whilst|when) (?:\w+ ){0,2}(?:is|are) (?:away|at work|out|asleep|on holiday|at (?:their|his|her) \w+)|(?:waiting|wait) (?:till|until)|after (?:dark|the wedding|the funeral|her birthday|his birthday|my birthday)|the (?:first|end) of the month|new year's|on my birthday|first light|first thing|next (?:week|weekend)|(?:on|from|after|till|until) the \d{1,2}(?:st|nd|rd|th)|by (?:midnight|morning)|\d{1,2}(?:[:.]\d\d)? ?(?:am|pm)|after (?:dinner|tea|i post this|the exams?)|new year'?s eve|christmas eve|when it (?:gets|is) dark|(?:till|until) \d{1,2}(?:[:.]\d\d)?(?! (?:minutes|mins|hours|days|weeks|years|%))|when the (?:pub|pubs|bar) (?:shuts|closes)|after close|after the fireworks|at the end of the (?:school )?year)\b`,
     ),
   },
   // --- Protective factors.
@@ -896,6 +1117,11 @@ export interface SignalReading {
   /** The normalised text the offsets refer to. */
   text: string;
   hits: SignalHit[];
+  /**
+   * Whether the text is about a move, a trip, a clear-out or another ordinary occasion, read before names
+   * are masked ("four bags to the Oxfam"); absent, it is read from `text`.
+   */
+  ordinaryOccasion?: boolean;
 }
 
 /** Every rule match in a text, with its context verdict. The level is a separate, pure step. */
@@ -922,7 +1148,8 @@ export function readSignals(input: string): SignalReading {
   const history = hits
     .filter((hit) => hit.cancelledBy === "in the past" && !hit.weak)
     .map((hit) => ({ signal: "history" as const, reason: hit.reason, start: hit.start, end: hit.end }));
-  return { text, hits: [...hits, ...history] };
+  const ordinaryOccasion = LIFE_CHANGE.test(text) || LIFE_CHANGE.test(input.normalize("NFKC").toLowerCase());
+  return { text, hits: [...hits, ...history], ordinaryOccasion };
 }
 
 const ACUTE: readonly SafetySignal[] = ["intent", "plan", "means", "preparatory"];
@@ -1017,10 +1244,13 @@ export function resultFromSignals(reading: SignalReading, extra: readonly ExtraS
       h.signal !== "plan" &&
       ACUTE.includes(h.signal) &&
       plainTimes.some(
-        (t) => Math.min(Math.abs(t.start - h.end), Math.abs(h.start - t.end)) <= TIMING_REACH / 2,
+        (t) =>
+          // A time inside the cue itself ("tonight's the night") does not corroborate it.
+          (t.end <= h.start || t.start >= h.end) &&
+          Math.min(Math.abs(t.start - h.end), Math.abs(h.start - t.end)) <= TIMING_REACH / 2,
       ),
   );
-  const ordinaryOccasion = LIFE_CHANGE.test(reading.text);
+  const ordinaryOccasion = reading.ordinaryOccasion ?? LIFE_CHANGE.test(reading.text);
   const corroborated = strong || (!ordinaryOccasion && (weakReasons.size >= 2 || timedWeakAct));
   const live = uncancelled.filter((h) => !h.weak || corroborated);
   const present = new Set<SafetySignal>([...live.map((h) => h.signal), ...extra.map((e) => e.signal)]);

@@ -46,7 +46,26 @@ const risk: readonly [string, SafetyLevel][] = [
   ["cut myself again last night", "high"],
   ["I burned my arm with a lighter on purpose", "high"],
   ["The urge to cut is so strong tonight.", "moderate"],
+  // Plain forms: a place or a means and a time, in fragments, lower case, no clinical words.
+  ["driving into the reservoir tonight. seatbelt off", "critical"],
+  ["the viaduct, sunday, first light", "critical"],
+  ["im jumping tonite", "critical"],
+  ["walking into the estuary after the fireworks and not coming back", "critical"],
+  ["scarf round the bannister when the house is empty tomorrow", "critical"],
+  ["taking the whole box from the kitchen drawer when mum is asleep", "critical"],
+  ["last night on earth", "high"],
+  ["i want my life to be over", "high"],
+  ["so over being alive", "high"],
+  ["done with being alive. not a break, done", "high"],
+  ["dont try and talk me out of it", "high"],
+  ["this time next week i'll be dead", "critical"],
+  // Plain self-harm.
+  ["carved his initials into my thigh with a compass", "high"],
+  ["held my palm on the hob ring till it blistered", "high"],
+  ["scratched til it bled again", "high"],
+  ["cut. again.", "high"],
   // Abuse.
+  ["he said he'll snap my neck if i tell anyone", "high"],
   ["My boyfriend hit me last night.", "moderate"],
   ["He choked me and said next time he will not stop.", "high"],
 ];
@@ -92,6 +111,12 @@ const notRisk: readonly [string, SafetyLevel][] = [
   ["Counted the tablets in my dosette box and ordered the repeat prescription.", "none"],
   ["Went up to the top floor of the car park to get a photo of the sunset.", "none"],
   ["I'm so done with this semester. Done done done.", "none"],
+  ["Walked over the footbridge to the station and caught the 7:40.", "none"],
+  ["tonight's the night!! first gig in the new band, so nervous", "none"],
+  ["i am ending it tonight. with my boyfriend i mean, six months of nothing", "none"],
+  ["Bought a hosepipe for the allotment and some twine for the beans.", "none"],
+  ["Drove into the car park at work and sat in the car finishing my coffee.", "none"],
+  ["Cut my thumb slicing onions for the curry, bled everywhere.", "none"],
   // Acute distress alone.
   ["I had a panic attack on the train and couldn't calm down.", "low"],
 ];

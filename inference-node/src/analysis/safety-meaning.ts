@@ -195,7 +195,7 @@ export const VETOED = "read as everyday by the text's meaning";
 /** The reading with the vetoable cues marked as not the writer's present risk. */
 export function vetoedReading(reading: SignalReading): SignalReading {
   return {
-    text: reading.text,
+    ...reading,
     hits: reading.hits.map((h) =>
       !h.cancelledBy && VETOABLE.has(h.signal) ? { ...h, cancelledBy: VETOED } : h,
     ),

@@ -12,13 +12,17 @@ import { type CrisisItem, type CrisisMetrics, loadCrisisSet, split } from "../..
  * USE-lite; the static model's tricky ceiling rose from 0.11 to 0.12 with the harder look-alikes. USE-lite
  * is the default wherever a node can run it. Then the entry heads learned to read the rules' findings and to
  * veto their everyday cues: held out, USE-lite 0.80 with 67 of 353 critical items below high and tricky false
- * alarms 0.10, ordinary 0.04; the static model 0.73 with 0.11 and 0.04.)
+ * alarms 0.10, ordinary 0.04; the static model 0.73 with 0.11 and 0.04. Then the rules learnt the plain forms
+ * (a place or a means with a time in fragments, plain self-harm, "i want my life to be over") from the
+ * training split, and the heads were retrained on them: held out, rules alone 0.44, the edge 0.66 with
+ * tricky false alarms 0.10, USE-lite 0.84 with 58 of 353 critical items below high and 0.11, the static
+ * model 0.80 with 0.12.)
  */
 const FLOORS: Record<string, { highRecall: number; trickyFalseAlarm: number; ordinaryFalseAlarm: number }> = {
-  "rules alone": { highRecall: 0.28, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
-  edge: { highRecall: 0.5, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
-  "use-lite": { highRecall: 0.78, trickyFalseAlarm: 0.11, ordinaryFalseAlarm: 0.05 },
-  "inkwell-static-embed-100d": { highRecall: 0.7, trickyFalseAlarm: 0.12, ordinaryFalseAlarm: 0.05 },
+  "rules alone": { highRecall: 0.4, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
+  edge: { highRecall: 0.62, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
+  "use-lite": { highRecall: 0.8, trickyFalseAlarm: 0.11, ordinaryFalseAlarm: 0.05 },
+  "inkwell-static-embed-100d": { highRecall: 0.76, trickyFalseAlarm: 0.12, ordinaryFalseAlarm: 0.05 },
 };
 
 let items: CrisisItem[];
