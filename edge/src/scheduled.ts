@@ -7,6 +7,7 @@ import { retentionTask } from "./services/retention.ts";
 import { rootKeyRotationTask } from "./services/root-key-rotation-cron.ts";
 import { topicDiscoveryTask } from "./services/topic-discovery-cron.ts";
 import { vectorReconciliationTask } from "./services/vector-reconciliation-cron.ts";
+import { vectorRepairTask } from "./services/vector-repair-cron.ts";
 
 /** What a cron task gets: the validated config and a database client for this invocation. */
 export interface CronContext {
@@ -31,6 +32,7 @@ export const cronTasks: CronTask[] = [
   jobSweepTask,
   topicDiscoveryTask,
   vectorReconciliationTask,
+  vectorRepairTask,
   rootKeyRotationTask,
   encryptRowsTask,
 ];

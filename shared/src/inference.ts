@@ -227,15 +227,43 @@ export const vectorListCursorSchema = z.object({
 });
 export type VectorListCursor = z.infer<typeof vectorListCursorSchema>;
 
+/** Entries one check page of the reconciliation asks about. */
+export const CHECK_VECTORS_PAGE_SIZE = 500;
+
+/** An entry whose vector Postgres says the index holds: the node answers whether it does. */
+export const checkedVectorSchema = z.object({
+  entryId: z.string().min(1).max(200),
+  userId: z.string().min(1).max(200),
+  contentVersion: z.number().int().nonnegative(),
+});
+export type CheckedVector = z.infer<typeof checkedVectorSchema>;
+
 /**
- * `POST /jobs/list-vectors` (QStash): one page of what the shared Chroma holds (entry vectors and sentence
- * windows alike), for the edge to check against Postgres; `cursor: null` starts at the first collection.
+ * `POST /jobs/list-vectors` (QStash): one page of the edge's Postgres <-> Chroma reconciliation. With a
+ * `cursor`, one page of what the shared Chroma holds (entry vectors and sentence windows alike), for the
+ * edge to check against Postgres; `cursor: null` starts at the first collection. With `check`, which of
+ * these entries' vectors (of at least that content version) the index lacks. With `restore`, vectors from
+ * Postgres written back where they are missing, never over a newer version.
  */
 export const listVectorsJobSchema = z.object({
   jobId: z.string().min(1).max(200),
   attempt: z.number().int().positive().optional(),
-  cursor: vectorListCursorSchema.nullable(),
+  /** Absent: nothing is listed (a check or restore page). */
+  cursor: vectorListCursorSchema.nullable().optional(),
   limit: z.number().int().positive().max(LIST_VECTORS_PAGE_SIZE),
+  check: z
+    .object({
+      model: z.string().min(1).max(200),
+      items: z.array(checkedVectorSchema).max(CHECK_VECTORS_PAGE_SIZE),
+    })
+    .optional(),
+  restore: z
+    .object({
+      model: z.string().min(1).max(200),
+      dims: z.number().int().positive(),
+      items: z.array(vectorRecordSchema).max(REINDEX_PAGE_SIZE),
+    })
+    .optional(),
 });
 export type ListVectorsJob = z.infer<typeof listVectorsJobSchema>;
 
@@ -255,5 +283,9 @@ export const listVectorsResultSchema = z.object({
   items: z.array(listedVectorSchema).max(LIST_VECTORS_PAGE_SIZE),
   /** Where the next page starts; null once every collection has been read. */
   next: vectorListCursorSchema.nullable(),
+  /** For a `check`: the entries whose vector is absent or older than the version asked about. */
+  missing: z.array(z.string().min(1).max(200)).max(CHECK_VECTORS_PAGE_SIZE).optional(),
+  /** For a `restore`: how many vectors were sent to the index (older ones than it holds are refused). */
+  restored: z.number().int().nonnegative().optional(),
 });
 export type ListVectorsResult = z.infer<typeof listVectorsResultSchema>;

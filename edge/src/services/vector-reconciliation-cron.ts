@@ -4,7 +4,8 @@ import { queueReconciliation } from "./vector-reconciliation.ts";
 /**
  * Daily at 03:30 UTC (a quiet hour, on a trigger the edge already has): a reconciliation pass is queued
  * and the minute sweep hands its pages to nodes. Bounded work per delivery: one page of
- * LIST_VECTORS_PAGE_SIZE records.
+ * LIST_VECTORS_PAGE_SIZE records listed, CHECK_VECTORS_PAGE_SIZE entries checked, or REINDEX_PAGE_SIZE
+ * vectors restored.
  */
 export const vectorReconciliationTask: CronTask = {
   name: "vector-reconciliation",

@@ -1,4 +1,5 @@
 import {
+  type CheckedVector,
   type ListedVector,
   type VectorListCursor,
   type VectorRecord,
@@ -55,6 +56,11 @@ export interface VectorStore {
    * to check against Postgres: collections in name order, `limit` records from `cursor` (null: the beginning).
    */
   list(cursor: VectorListCursor | null, limit: number): Promise<VectorListPage>;
+  /**
+   * Which of these entries' whole vectors the index lacks, or holds of an older content version than
+   * asked about: what the edge sends back from Postgres. One read per writer's collection.
+   */
+  missing(model: string, items: readonly CheckedVector[]): Promise<string[]>;
   /**
    * Moves one page of a per-model collection, as nodes before per-writer collections kept them, into
    * the writers' own collections, and drops the per-model collection once it is empty.
@@ -184,6 +190,7 @@ export function createChromaStore(
       deleteEntries: async () => false,
       deleteUser: async () => false,
       list: async () => ({ items: [], next: null }),
+      missing: async () => [],
       migrateLegacy: async () => ({ collection: null, moved: 0, removed: 0, dropped: false, done: true }),
     };
   }
@@ -556,6 +563,33 @@ export function createChromaStore(
         items: [...byEntry.values()].map((item) => ({ ...item, userId: item.userId || "unknown" })),
         next,
       };
+    },
+    async missing(model, items) {
+      const missing: string[] = [];
+      for (const [userId, own] of groupByWriter(items)) {
+        const target = await existing(writerVectorCollectionName(model, userId));
+        let stored = new Map<string, number | null>();
+        if (target) {
+          try {
+            stored = await newerStored(
+              target,
+              own.map((item) => item.entryId),
+            );
+          } catch (error) {
+            // Dropped since the lookup (the writer's account deleted): it holds nothing.
+            if (!isNotFound(error)) throw error;
+            handles.delete(target.name);
+          }
+        }
+        for (const item of own) {
+          const version = stored.get(item.entryId);
+          // A record without a version was written before versions were kept: present, whatever it holds.
+          if (version === undefined || (version !== null && version < item.contentVersion)) {
+            missing.push(item.entryId);
+          }
+        }
+      }
+      return missing;
     },
     async migrateLegacy(pageSize = LEGACY_MIGRATION_PAGE) {
       const names = await legacyNames();

@@ -36,6 +36,9 @@ class RecordingStore implements VectorStore {
   async list() {
     return { items: [], next: null };
   }
+  async missing() {
+    return [];
+  }
   async migrateLegacy() {
     return { collection: null, moved: 0, removed: 0, dropped: false, done: true };
   }

@@ -147,6 +147,76 @@ describe("POST /jobs/list-vectors", () => {
     expect(listed.has(b.entryId)).toBe(true);
   });
 
+  it("checks which of Postgres's vectors the index lacks or holds older, and restores them, never over a newer one", async () => {
+    const writer = randomUUID();
+    const present = entry(writer);
+    const older = entry(writer);
+    const newer = entry(writer);
+    const absent = entry(writer);
+    const elsewhere = entry();
+    await store.upsert(MODEL, [
+      { ...present, embedding: NEW, contentVersion: 2 },
+      { ...older, embedding: OLD, contentVersion: 1 },
+      { ...newer, embedding: NEW, contentVersion: 5 },
+    ]);
+    const asked = [
+      { ...present, contentVersion: 2 },
+      { ...older, contentVersion: 2 },
+      { ...newer, contentVersion: 4 },
+      { ...absent, contentVersion: 1 },
+      // A writer without a collection of the model holds nothing.
+      { ...elsewhere, contentVersion: 1 },
+    ].map(({ entryId, userId, contentVersion }) => ({ entryId, userId, contentVersion }));
+    const checked = listVectorsResultSchema.parse(
+      (
+        await deliverSigned(app, config, "/jobs/list-vectors", {
+          jobId: "job_c",
+          limit: 500,
+          check: { model: MODEL, items: asked },
+        })
+      ).json(),
+    );
+    expect(checked.missing?.sort()).toEqual([older.entryId, absent.entryId, elsewhere.entryId].sort());
+    // Nothing is listed when no cursor is given.
+    expect(checked.items).toEqual([]);
+
+    // Postgres's versions go back; the entry analysed anew since (5 in the index, 4 sent) keeps its own.
+    const restore = await deliverSigned(app, config, "/jobs/list-vectors", {
+      jobId: "job_r",
+      limit: 500,
+      restore: {
+        model: MODEL,
+        dims: 2,
+        items: [
+          { ...older, embedding: NEW, contentVersion: 2 },
+          { ...newer, embedding: OLD, contentVersion: 4 },
+          { ...absent, embedding: NEW, contentVersion: 1 },
+        ],
+      },
+    });
+    expect(restore.statusCode, restore.body).toBe(200);
+    expect(listVectorsResultSchema.parse(restore.json()).restored).toBe(3);
+    expect(await stored(older)).toEqual({ embedding: NEW, version: 2 });
+    expect(await stored(newer)).toEqual({ embedding: NEW, version: 5 });
+    expect(await stored(absent)).toEqual({ embedding: NEW, version: 1 });
+    const again = listVectorsResultSchema.parse(
+      (
+        await deliverSigned(app, config, "/jobs/list-vectors", {
+          jobId: "job_c2",
+          limit: 500,
+          check: { model: MODEL, items: asked.slice(0, 4) },
+        })
+      ).json(),
+    );
+    expect(again.missing).toEqual([]);
+    const wrongSize = await deliverSigned(app, config, "/jobs/list-vectors", {
+      jobId: "job_r2",
+      limit: 500,
+      restore: { model: MODEL, dims: 3, items: [{ ...absent, embedding: NEW, contentVersion: 1 }] },
+    });
+    expect(wrongSize.statusCode).toBe(400);
+  });
+
   it("answers indexed: false on a node without Chroma, and only to QStash-signed deliveries", async () => {
     const bare = Fastify({ logger: false });
     await bare.register(errorHandler);
