@@ -168,7 +168,8 @@ const SWEEP_RETRIES_UNTIL_ATTEMPTS = 9;
 
 /**
  * Polls until no job is queued or running and no failed analysis waits for the sweep to retry it, firing
- * the sweep in between; false at the deadline.
+ * the sweep in between, and a sweep fired then leaves it so (the minute cron also queues work of its
+ * own, such as restoring vectors an analysis could not index); false at the deadline.
  */
 async function settle(
   sql: ReturnType<typeof postgres>,
@@ -176,6 +177,7 @@ async function settle(
   timeoutMs: number,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  let quiet = false;
   for (;;) {
     try {
       const [row] = await sql<{ n: number }[]>`
@@ -183,9 +185,11 @@ async function settle(
         where status in ('queued', 'running')
           or (status = 'failed' and kind = 'analyze-entry' and result->>'failure' = 'transient'
               and attempts < ${SWEEP_RETRIES_UNTIL_ATTEMPTS})`;
-      if (row?.n === 0) return true;
+      if (row?.n === 0 && quiet) return true;
+      quiet = row?.n === 0;
     } catch {
       // Postgres may still be coming back.
+      quiet = false;
     }
     if (Date.now() > deadline) return false;
     await fireCron(edgeUrl);
