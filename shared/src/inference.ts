@@ -91,7 +91,7 @@ export const analyzeEntryResultSchema = z
     keywords: z.array(z.string().max(ANALYSIS_KEYWORD_MAX_CHARS)).max(ANALYSIS_MAX_KEYWORDS),
     safety: safetyResultSchema,
     models: z.object({ embedding: modelIdSchema, sentiment: modelIdSchema, emotion: modelIdSchema }),
-    /** Whether the node also upserted the vector into Chroma; false sends it back through a reindex later. */
+    /** Whether the node also upserted the vector into Chroma; false: the edge restores it from Postgres. */
     indexed: z.boolean().optional(),
     /** Thinking traps the text shows (cognitive distortions), strongest first; absent from older nodes. */
     patterns: z

@@ -40,7 +40,8 @@ export const analyzeEntryRoute: FastifyPluginAsync<AnalyzeEntryRouteOptions> = a
     const [analysis, chunkEmbeddings] = await Promise.all([
       analyzeEntry(runtime, parsed.data),
       // The windows only serve search: their failure (a full queue on a long entry) must never hold back the
-      // analysis and its safety level. The entry is then reported as not indexed, and a reindex repairs it.
+      // analysis and its safety level. The entry is then reported as not indexed, and the edge restores its
+      // whole vector from Postgres within minutes (the windows come back when it is analysed again).
       embedChunkTexts(runtime, chunkTexts).catch((error: unknown) => {
         request.log.warn({ err: (error as Error).message }, "could not embed the entry's sentence windows");
         return null;
@@ -68,7 +69,7 @@ export const analyzeEntryRoute: FastifyPluginAsync<AnalyzeEntryRouteOptions> = a
 /**
  * Upserts the entry's vector and replaces its sentence windows in Chroma. Postgres (on the edge) keeps the
  * vector whatever happens here, so a Chroma failure is logged and reported as not indexed rather than
- * failing the analysis; the edge sends such vectors back through a reindex.
+ * failing the analysis; the edge's minute cron sends such vectors back from Postgres (a restore page).
  */
 async function indexVectors(
   vectors: VectorStore | undefined,
