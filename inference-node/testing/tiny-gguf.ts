@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { seededRandom } from "@inkwell/models/seeded-random";
 
 /**
  * Writes a tiny random-weight Llama model in GGUF v3, enough for llama.cpp to load, tokenize, stream and stop:
@@ -156,18 +157,6 @@ function tensorBytes(tensor: Tensor): Buffer {
   return Buffer.from(half.buffer);
 }
 
-/** Deterministic weights: the same options always write the same file. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface TinyModelOptions {
   embedding?: number;
   layers?: number;
@@ -225,7 +214,7 @@ export function writeTinyLlamaGguf(path: string, options: TinyModelOptions = {})
   const nFf = options.feedForward ?? 64;
   const nCtx = options.contextLength ?? 512;
   const matrixType = options.matrixType ?? "f32";
-  const random = mulberry32(options.seed ?? 42);
+  const random = seededRandom(options.seed ?? 42);
   const gaussian = (std: number) => {
     // Box-Muller; deterministic through the seeded generator.
     const u = Math.max(random(), 1e-12);

@@ -14,8 +14,8 @@ import {
   windowProbability,
 } from "../../inference-node/src/analysis/safety-meaning.ts";
 import { loadManifest } from "../src/manifest.ts";
-import { seededRandom } from "../src/offline/sentiment-data.ts";
 import { defaultModelsDir } from "../src/paths.ts";
+import { seededRandom } from "../src/seeded-random.ts";
 import { everydayNegatives, outOfFoldLexical } from "./crisis-lexical.ts";
 import {
   balancedClassWeights,

@@ -3,6 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { discoverTopics, topicPurity } from "../../inference-node/src/topics/discover-topics.ts";
 import { defaultModelsDir } from "../src/paths.ts";
+import { seededRandom } from "../src/seeded-random.ts";
 import { chooseEmbeddingModels, type EvalEmbedder, loadEvalEmbedder } from "./embedding-models.ts";
 import { type EvalSet, embeddingText, evalSetDir, loadEvalSet, themeFileSchema } from "./eval-set.ts";
 
@@ -60,18 +61,6 @@ const shapes: { split: TopicJournalScores["split"]; themes: number; perTheme: nu
   { split: "held-out", themes: 16, perTheme: 12 },
   { split: "held-out", themes: 16, perTheme: 24 },
 ];
-
-/** mulberry32, so every run cuts the same journals. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];

@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { seededRandom } from "@inkwell/models/seeded-random";
 import {
   deriveNodeToken,
   EDGE_SIGNATURE_HEADER,
@@ -46,18 +47,6 @@ const QUERIES = [
   "the trip to the mountains",
 ];
 
-/** A small deterministic PRNG (mulberry32), so every run seeds the same vectors. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function normalise(v: number[]): number[] {
   const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
   return v.map((x) => x / norm);
@@ -68,7 +57,7 @@ function normalise(v: number[]): number[] {
  * model's dimension. Uniform random vectors would be the worst case for HNSW, real entries are not.
  */
 function vectorSource(dims: number, seed: number) {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(random() || 1e-12)) * Math.cos(2 * Math.PI * random());
   const centres = Array.from({ length: 64 }, () => normalise(Array.from({ length: dims }, gauss)));
   return () => {
@@ -253,7 +242,7 @@ export async function searchBench(log: (m: string) => void): Promise<SearchBench
 
     // Every signed body must differ (the node refuses a replayed signature), so each search perturbs a
     // real query vector a little: the same work, a new body.
-    const jitter = prng(11);
+    const jitter = seededRandom(11);
     const queryVector = (i: number) =>
       normalise(
         (embedded.embeddings[i % embedded.embeddings.length] as number[]).map(

@@ -1,7 +1,8 @@
+import { seededRandom } from "@inkwell/models/seeded-random";
 import postgres from "postgres";
 import { freePort } from "../lib/ports.ts";
 import type { RunningNode, Stack } from "../stack.ts";
-import { RequestLog, seededRandom } from "./careful-client.ts";
+import { RequestLog } from "./careful-client.ts";
 import {
   type FaultKind,
   type FaultTarget,

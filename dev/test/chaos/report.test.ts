@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { seededRandom } from "@inkwell/models/seeded-random";
 import { describe, expect, it } from "vitest";
 import {
   carefully,
@@ -6,7 +7,6 @@ import {
   RequestLog,
   type RequestRecord,
   retryAfterMs,
-  seededRandom,
 } from "../../src/chaos/careful-client.ts";
 import { FAULT_KINDS, faultSchedule } from "../../src/chaos/faults.ts";
 import {

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { seededRandom } from "@inkwell/models/seeded-random";
 import { defaultMatchOptions, type MatchOptions, matchTopics } from "./match-topics.ts";
 import { classTfIdf, topicLabel } from "./topic-terms.ts";
 import {
@@ -129,18 +130,6 @@ interface Clustering {
   k: number;
   labels: number[];
   silhouette: number;
-}
-
-/** mulberry32: a tiny seeded generator, so the same journal always gets the same starting centres. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

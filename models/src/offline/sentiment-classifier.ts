@@ -1,17 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { encodeModel } from "../onnx/graph.ts";
+import { seededShuffle } from "../seeded-random.ts";
 import { hashInputs, SHARED_BUILD_SOURCES } from "./inputs-hash.ts";
 import { accuracy, trainLogisticRegression } from "./logistic-regression.ts";
 import { runTextModel } from "./onnx-run.ts";
 import type { OfflineBuilder } from "./registry.ts";
-import {
-  HELD_OUT_FRACTION,
-  loadUciSentences,
-  SPLIT_SEED,
-  seededShuffle,
-  splitUci,
-} from "./sentiment-data.ts";
+import { HELD_OUT_FRACTION, loadUciSentences, SPLIT_SEED, splitUci } from "./sentiment-data.ts";
 import { STATIC_EMBED_ID, STATIC_MAX_LENGTH, staticEmbeddingBuilder } from "./static-embedding.ts";
 import { STATIC_EMBEDDING, staticClassifierGraph } from "./static-embedding-graph.ts";
 import { readStaticEmbeddingBuild } from "./static-model-files.ts";
@@ -31,6 +26,7 @@ export const sentimentClassifierBuilder: OfflineBuilder = {
         new URL(import.meta.url),
         new URL("./logistic-regression.ts", import.meta.url),
         new URL("./sentiment-data.ts", import.meta.url),
+        new URL("../seeded-random.ts", import.meta.url),
         new URL("./static-model-files.ts", import.meta.url),
       ],
       [

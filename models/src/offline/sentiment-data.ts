@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { z } from "zod";
+import { seededShuffle } from "../seeded-random.ts";
 
 /**
  * The UCI "Sentiment Labelled Sentences" set (Kotzias et al., KDD 2015; CC BY 4.0): 1,000 labelled
@@ -41,28 +42,6 @@ export async function loadUciSentences(): Promise<LabelledSentence[]> {
       seen.add(text);
       out.push({ text, label: row.class, source: UCI_SOURCES[index] as LabelledSentence["source"] });
     }
-  }
-  return out;
-}
-
-/** mulberry32: a tiny seeded PRNG, so the split is the same on every machine and every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
-  const random = seededRandom(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
 }
