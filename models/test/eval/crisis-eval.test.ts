@@ -14,9 +14,9 @@ import { type CrisisItem, type CrisisMetrics, loadCrisisSet, split } from "../..
  * veto their everyday cues: held out, USE-lite 0.80 with 67 of 353 critical items below high and tricky false
  * alarms 0.10, ordinary 0.04; the static model 0.73 with 0.11 and 0.04. Then the rules learnt the plain forms
  * (a place or a means with a time in fragments, plain self-harm, "i want my life to be over") from the
- * training split, and the heads were retrained on them: held out, rules alone 0.44, the edge 0.66 with
- * tricky false alarms 0.10, USE-lite 0.84 with 58 of 353 critical items below high and 0.11, the static
- * model 0.80 with 0.12.)
+ * training split, and the heads were retrained on them: held out, rules alone 0.42, the edge 0.65 with
+ * tricky false alarms 0.09, USE-lite 0.83 with 63 of 353 critical items below high and 0.10, the static
+ * model 0.79 with 0.11.)
  */
 const FLOORS: Record<string, { highRecall: number; trickyFalseAlarm: number; ordinaryFalseAlarm: number }> = {
   "rules alone": { highRecall: 0.4, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
