@@ -5,6 +5,7 @@ import postgres from "postgres";
 import { freeStackPorts } from "../lib/ports.ts";
 import { generateSecrets } from "../secrets.ts";
 import { startStack } from "../stack.ts";
+import { eventually } from "../testing/eventually.ts";
 import { percentile } from "./stats.ts";
 
 const LIGHT_ENTRIES = 40;
@@ -28,16 +29,13 @@ export interface PipelineBenchResult {
 
 type Sql = ReturnType<typeof postgres>;
 
+/** Waits for the pipeline, polling every `intervalMs`. */
 async function waitUntil(
   check: () => Promise<boolean>,
   timeoutMs: number,
   intervalMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("the pipeline did not finish in time");
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+  await eventually(check, { timeoutMs, intervalMs, what: "the pipeline to finish" });
 }
 
 /**

@@ -2,6 +2,7 @@ import { Redis } from "ioredis";
 import type postgres from "postgres";
 import { waitForPortFree } from "../lib/ports.ts";
 import type { RunningNode, Stack } from "../stack.ts";
+import { eventually } from "../testing/eventually.ts";
 import type { LinkMode, NodeLink } from "./node-proxy.ts";
 
 export const FAULT_KINDS = [
@@ -51,14 +52,6 @@ export interface FaultTarget {
   heartbeatTtlSeconds: number;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 /** The edge schedules nothing more on a node whose last heartbeat is older than the TTL. */
 async function edgeGaveUpOn(target: FaultTarget, nodeId: string): Promise<boolean> {
   try {
@@ -100,11 +93,10 @@ async function disturbLink(target: FaultTarget, mode: LinkMode, delayMs?: number
   const minimum = Date.now() + DISTURB_MIN_MS;
   link.setMode(mode, delayMs === undefined ? undefined : { delayMs });
   try {
-    await until(
-      async () => Date.now() >= minimum && link.answered[mode] - before >= DISTURB_REQUESTS,
-      DISTURB_MAX_MS,
-      `${DISTURB_REQUESTS} requests to meet the ${mode} link`,
-    ).catch(() => {
+    await eventually(async () => Date.now() >= minimum && link.answered[mode] - before >= DISTURB_REQUESTS, {
+      timeoutMs: DISTURB_MAX_MS,
+      what: `${DISTURB_REQUESTS} requests to meet the ${mode} link`,
+    }).catch(() => {
       // A quiet moment in the load: the fault lasted its longest, which is fault enough.
     });
   } finally {
@@ -133,10 +125,9 @@ async function fillRedis(target: FaultTarget): Promise<void> {
     await redis.config("SET", "maxmemory", "1");
     const minimum = Date.now() + DISTURB_MIN_MS;
     try {
-      await until(
+      await eventually(
         async () => Date.now() >= minimum && (await oomErrors(redis)) - before >= DISTURB_REQUESTS,
-        DISTURB_MAX_MS,
-        "writes refused by a full Redis",
+        { timeoutMs: DISTURB_MAX_MS, what: "writes refused by a full Redis" },
       ).catch(() => {});
     } finally {
       await redis.config("SET", "maxmemory", maxmemory);
@@ -161,11 +152,10 @@ export async function injectFault(kind: FaultKind, target: FaultTarget): Promise
       // Frozen: it holds its connections and answers nothing. It stays so until the edge stops
       // scheduling on it (its heartbeat expired), then it is killed and a fresh one started.
       target.node.freeze();
-      await until(
-        () => edgeGaveUpOn(target, target.node.id),
-        (target.heartbeatTtlSeconds + 60) * 1000,
-        "the edge to stop counting on the hung node",
-      );
+      await eventually(() => edgeGaveUpOn(target, target.node.id), {
+        timeoutMs: (target.heartbeatTtlSeconds + 60) * 1000,
+        what: "the edge to stop counting on the hung node",
+      });
       await restartNode(target);
       break;
     }

@@ -4,6 +4,8 @@ import postgres from "postgres";
 import { expect } from "vitest";
 import { signQStashDelivery } from "../../src/testing/qstash-signature.ts";
 
+export { eventually } from "../../src/testing/eventually.ts";
+
 export type Sql = ReturnType<typeof postgres>;
 
 export function database(url: string): Sql {
@@ -68,24 +70,6 @@ export function api(edgeUrl: string) {
       await res.body?.cancel();
     },
   };
-}
-
-/**
- * Polls `check` until it returns a value, failing after `timeoutMs`; `between` runs between polls (the
- * tests fire the cron sweep there, standing in for the clock). Never a fixed sleep as synchronisation.
- */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | false>,
-  options: { timeoutMs: number; intervalMs?: number; between?: () => Promise<void>; what: string },
-): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what}`);
-    await options.between?.();
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
-  }
 }
 
 export async function analysisCounts(sql: Sql, entryIds: string[]): Promise<Record<string, number>> {

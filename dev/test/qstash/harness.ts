@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { type QStashServer, type QStashServerOptions, startQStashServer } from "../../src/qstash/server.ts";
+import { eventually as poll } from "../../src/testing/eventually.ts";
 
 export const TOKEN = "test-token-0123456789abcdef";
 export const CURRENT_KEY = "sig_current_test_key_0123456789";
@@ -177,18 +178,23 @@ export async function startGate(): Promise<Gate> {
   };
 }
 
-/** Polls `check` until it holds (for state that changes inside the server with no event to await). */
+/** Polls `read` until `check` holds for its value (for state that changes inside the server with no event to await). */
 export async function eventually<T>(
   read: () => Promise<T>,
   check: (value: T) => boolean,
   timeoutMs = 5_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  let last: T | undefined;
+  const held = await poll(
+    async () => {
+      last = await read();
+      return check(last) ? { value: last } : undefined;
+    },
+    {
+      timeoutMs,
+      intervalMs: 10,
+      what: () => `a value that holds within ${timeoutMs} ms: ${JSON.stringify(last)}`,
+    },
+  );
+  return held.value;
 }

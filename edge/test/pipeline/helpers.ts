@@ -5,6 +5,8 @@ import { expect } from "vitest";
 import { jobs, nodes } from "../../src/db/schema/index.ts";
 import { call, edgeEnv, type TestUser, testDb } from "../harness.ts";
 
+export { eventually } from "@inkwell/dev/testing/eventually";
+
 const encoder = new TextEncoder();
 
 export function toBase64(text: string): string {
@@ -171,15 +173,4 @@ export async function removeTestNodes(): Promise<void> {
 
 export async function beat(token: string, body: NodeHeartbeat = heartbeat()): Promise<Response> {
   return await call("/internal/nodes/heartbeat", { token, body });
-}
-
-/** Polls `check` until it returns a value, or fails after `timeoutMs`: never a fixed sleep. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met before the deadline");
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
