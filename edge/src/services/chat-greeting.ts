@@ -6,8 +6,10 @@ import {
   type SessionType,
 } from "@inkwell/shared";
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database } from "../db/client.ts";
 import { entries, entryAnalyses } from "../db/schema/index.ts";
+import { openAnalysisKeywords } from "./analysis-fields.ts";
 
 /**
  * The opening message of a session, composed here from templates rather than asked of a model: starting a
@@ -64,7 +66,11 @@ function cleanTitle(title: string): string {
 }
 
 /** What the greeting may stand on: a title or keywords of the latest entry, and the recent risk. */
-export async function greetingGrounds(db: Database, userId: string): Promise<GreetingGrounds> {
+export async function greetingGrounds(
+  db: Database,
+  keys: KeySource,
+  userId: string,
+): Promise<GreetingGrounds> {
   const recent = await db
     .select({ id: entries.id, title: entries.title, contentVersion: entries.contentVersion })
     .from(entries)
@@ -77,6 +83,7 @@ export async function greetingGrounds(db: Database, userId: string): Promise<Gre
     .select({
       entryId: entryAnalyses.entryId,
       keywords: entryAnalyses.keywords,
+      keywordsCt: entryAnalyses.keywordsCt,
       safetyLevel: entryAnalyses.safetyLevel,
       contentVersion: entryAnalyses.contentVersion,
     })
@@ -95,7 +102,9 @@ export async function greetingGrounds(db: Database, userId: string): Promise<Gre
   let risk: SafetyLevel = "none";
   for (const a of analyses) if (a.safetyLevel) risk = maxLevel(risk, a.safetyLevel);
   const own = analyses.find((a) => a.entryId === latest.id && a.contentVersion === latest.contentVersion);
-  const keywords = (own?.keywords ?? []).filter((k) => /^\p{L}[\p{L} '-]{1,23}$/u.test(k)).slice(0, 2);
+  // Only the latest entry's keywords are opened (sealed with the writer's key, analysis-fields.ts).
+  const ownKeywords = own ? await openAnalysisKeywords(keys, { ...own, userId }) : null;
+  const keywords = (ownKeywords ?? []).filter((k) => /^\p{L}[\p{L} '-]{1,23}$/u.test(k)).slice(0, 2);
   const title = latest.title?.trim() ? cleanTitle(latest.title) : null;
   return { title, keywords, hasEntries: true, risk };
 }

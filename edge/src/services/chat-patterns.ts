@@ -1,7 +1,9 @@
 import { DISTORTION_LABELS, type DistortionLabel } from "@inkwell/shared";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database } from "../db/client.ts";
 import { entries, entryAnalyses } from "../db/schema/index.ts";
+import { openAnalysisFields } from "./analysis-fields.ts";
 
 /** How far back a pattern detective looks: the latest analysed entries that showed any thinking pattern. */
 const RECENT_ENTRIES = 60;
@@ -36,13 +38,19 @@ const labels = new Set<string>(DISTORTION_LABELS);
  * The person's recurring thinking patterns, from the cognitive-distortion patterns stored with each
  * entry's analysis: per label, how many of the recent entries showed it, and the clearest phrases with the
  * entries they come from (so the model can cite them). Only live entries, analysed for their current text.
+ * Labels and scores are stored in the clear; the evidence is opened with the writer's key.
  */
-export async function recentThinkingPatterns(db: Database, userId: string): Promise<ThinkingPatterns> {
+export async function recentThinkingPatterns(
+  db: Database,
+  keys: KeySource,
+  userId: string,
+): Promise<ThinkingPatterns> {
   const rows = await db
     .select({
       entryId: entryAnalyses.entryId,
       occurredAt: entries.occurredAt,
       patterns: entryAnalyses.patterns,
+      evidenceCt: entryAnalyses.evidenceCt,
     })
     .from(entryAnalyses)
     .innerJoin(entries, eq(entries.id, entryAnalyses.entryId))
@@ -60,7 +68,15 @@ export async function recentThinkingPatterns(db: Database, userId: string): Prom
     .limit(RECENT_ENTRIES);
 
   const byLabel = new Map<DistortionLabel, ThinkingPattern>();
-  for (const row of rows) {
+  const opened = await Promise.all(
+    rows.map((row) =>
+      openAnalysisFields(keys, { ...row, userId, keywords: null, keywordsCt: null }).then((fields) => ({
+        ...row,
+        patterns: fields.patterns,
+      })),
+    ),
+  );
+  for (const row of opened) {
     const occurredAt = row.occurredAt.toISOString();
     const seen = new Set<string>();
     for (const found of row.patterns ?? []) {

@@ -197,7 +197,7 @@ export async function createSession(
   input: { type: SessionType; title?: string | undefined; greeting?: boolean | undefined },
 ): Promise<CreatedSession> {
   const greeting = input.greeting
-    ? composeGreeting(input.type, await greetingGrounds(db, userId))
+    ? composeGreeting(input.type, await greetingGrounds(db, keys, userId))
     : undefined;
   // Sealed before the transaction: creating the writer's key on first use is its own write.
   const sessionId = uuidv7();
@@ -538,7 +538,9 @@ export async function prepareReply(
   const [entryHits, knowledge, patterns, recent] = await Promise.all([
     crisis ? Promise.resolve([]) : relevantEntries(db, userId, content, info.emphasis.entries, findEntries),
     crisis ? Promise.resolve([]) : knowledgeFor(content, info.emphasis.knowledge).catch(() => []),
-    crisis || !info.emphasis.patterns ? Promise.resolve(noPatterns) : recentThinkingPatterns(db, userId),
+    crisis || !info.emphasis.patterns
+      ? Promise.resolve(noPatterns)
+      : recentThinkingPatterns(db, keys, userId),
     db
       .select()
       .from(chatMessages)

@@ -3,9 +3,10 @@ import { and, asc, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { DataKeyring, rootKeysOf } from "../crypto/data-keys.ts";
 import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database } from "../db/client.ts";
-import { chatMessages, chatSessions, jobs, reflections } from "../db/schema/index.ts";
+import { chatMessages, chatSessions, entryAnalyses, jobs, reflections } from "../db/schema/index.ts";
 import type { AppConfig } from "../env.ts";
 import { errorName, log } from "../lib/log.ts";
+import { openAnalysisFields, sealAnalysisFields } from "./analysis-fields.ts";
 import { sealMessageFields, sealSessionFields } from "./chat.ts";
 import { sealReflectionFields } from "./reflections.ts";
 
@@ -18,7 +19,7 @@ import { sealReflectionFields } from "./reflections.ts";
  * waits for this.
  */
 export const ENCRYPT_ROWS_JOB = "encrypt-rows";
-export const ENCRYPTED_TABLES = ["chat_messages", "chat_sessions", "reflections"] as const;
+export const ENCRYPTED_TABLES = ["chat_messages", "chat_sessions", "reflections", "entry_analyses"] as const;
 export type EncryptedTable = (typeof ENCRYPTED_TABLES)[number];
 
 export interface BatchResult {
@@ -43,6 +44,7 @@ const plaintextOf: Record<EncryptedTable, SQL> = {
   chat_messages: sql`${chatMessages.content} is not null`,
   chat_sessions: sql`(${chatSessions.title} is not null or ${chatSessions.summary} is not null)`,
   reflections: sql`(${reflections.text} is not null or ${reflections.themes} is not null)`,
+  entry_analyses: sql`(${entryAnalyses.keywords} is not null or ${entryAnalyses.patterns} @? '$[*].evidence')`,
 };
 
 /** One row: its sealed values replace its plaintext, unless it changed since it was read. */
@@ -120,6 +122,43 @@ export async function encryptReflectionRow(
   return written.length > 0;
 }
 
+/**
+ * An analysis: keywords and each pattern's evidence sealed, labels and scores left in the clear. An edit
+ * (which resets the analysis) or a new result for the entry meanwhile changes what was read, and wins.
+ */
+export async function encryptAnalysisRow(
+  db: Database,
+  keys: KeySource,
+  row: typeof entryAnalyses.$inferSelect,
+): Promise<boolean> {
+  if (row.keywords === null && !row.patterns?.some((p) => p.evidence !== undefined)) return false;
+  // Opened as any reader would: a sealed part stays as it is, a plaintext part is what gets sealed.
+  const opened = await openAnalysisFields(keys, row);
+  const sealed = await sealAnalysisFields(keys, row, {
+    keywords: opened.keywords ?? [],
+    patterns: opened.patterns,
+  });
+  const written = await db
+    .update(entryAnalyses)
+    .set({
+      ...sealed,
+      // An analysis that never had keywords keeps none rather than an empty list.
+      ...(opened.keywords === null && row.keywordsCt === null ? { keywordsCt: null } : {}),
+    })
+    .where(
+      and(
+        eq(entryAnalyses.entryId, row.entryId),
+        eq(entryAnalyses.contentVersion, row.contentVersion),
+        row.keywords === null
+          ? isNull(entryAnalyses.keywords)
+          : sql`to_jsonb(${entryAnalyses.keywords}) = ${JSON.stringify(row.keywords)}::jsonb`,
+        sameJson(entryAnalyses.patterns, row.patterns),
+      ),
+    )
+    .returning({ id: entryAnalyses.entryId });
+  return written.length > 0;
+}
+
 /** Seals up to `limit` plaintext rows of one table after `after` (keyset on the id). */
 export async function encryptBatch(
   db: Database,
@@ -162,6 +201,21 @@ export async function encryptBatch(
       .limit(options.limit);
     for (const row of rows) tally(await sealRow(() => encryptSessionRow(db, keys, row)));
     ids = rows.map((r) => r.id);
+  } else if (table === "entry_analyses") {
+    const rows = await db
+      .select()
+      .from(entryAnalyses)
+      .where(
+        and(
+          plaintextOf.entry_analyses,
+          options.after ? gt(entryAnalyses.entryId, options.after) : undefined,
+          scoped(entryAnalyses.userId, options),
+        ),
+      )
+      .orderBy(asc(entryAnalyses.entryId))
+      .limit(options.limit);
+    for (const row of rows) tally(await sealRow(() => encryptAnalysisRow(db, keys, row)));
+    ids = rows.map((r) => r.entryId);
   } else {
     const rows = await db
       .select()
@@ -196,11 +250,17 @@ async function hasPlaintext(db: Database, table: EncryptedTable, scope: Scope): 
             .from(chatSessions)
             .where(and(plaintextOf.chat_sessions, scoped(chatSessions.userId, scope)))
             .limit(1)
-        : await db
-            .select({ id: reflections.id })
-            .from(reflections)
-            .where(and(plaintextOf.reflections, scoped(reflections.userId, scope)))
-            .limit(1);
+        : table === "reflections"
+          ? await db
+              .select({ id: reflections.id })
+              .from(reflections)
+              .where(and(plaintextOf.reflections, scoped(reflections.userId, scope)))
+              .limit(1)
+          : await db
+              .select({ id: entryAnalyses.entryId })
+              .from(entryAnalyses)
+              .where(and(plaintextOf.entry_analyses, scoped(entryAnalyses.userId, scope)))
+              .limit(1);
   return found.length > 0;
 }
 

@@ -10,9 +10,11 @@ import {
   uuidv7,
 } from "@inkwell/shared";
 import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database, Tx } from "../db/client.ts";
 import { entries, entryAnalyses, entryEmbeddings, entryTopics, jobs, topics } from "../db/schema/index.ts";
 import type { Position } from "../lib/cursor.ts";
+import { NO_ANALYSIS_TEXT, openAnalysisFields } from "./analysis-fields.ts";
 import { recordVersion, versionText } from "./entry-versions.ts";
 import { tombstoneEntries } from "./vector-tombstones.ts";
 import { requireWriter } from "./writer-locks.ts";
@@ -40,6 +42,7 @@ const pendingJobIdOf = sql<
 
 const entryColumns = {
   id: entries.id,
+  userId: entries.userId,
   title: entries.title,
   content: entries.content,
   mood: entries.mood,
@@ -56,7 +59,9 @@ const entryColumns = {
   sentimentScore: entryAnalyses.sentimentScore,
   emotions: entryAnalyses.emotions,
   keywords: entryAnalyses.keywords,
+  keywordsCt: entryAnalyses.keywordsCt,
   patterns: entryAnalyses.patterns,
+  evidenceCt: entryAnalyses.evidenceCt,
   safetyLevel: entryAnalyses.safetyLevel,
   model: entryAnalyses.model,
   analyzedAt: entryAnalyses.analyzedAt,
@@ -69,15 +74,17 @@ function selectEntries(db: Executor) {
 }
 type EntryRow = Awaited<ReturnType<ReturnType<typeof selectEntries>["execute"]>>[number];
 
-function toAnalysis(row: EntryRow): EntryAnalysis {
+async function toAnalysis(keys: KeySource, row: EntryRow): Promise<EntryAnalysis> {
   const analysis: EntryAnalysis = { status: row.analysisStatus ?? "pending" };
   if (row.sentimentLabel && row.sentimentScore !== null) {
     analysis.sentiment = { label: row.sentimentLabel, score: row.sentimentScore };
   }
   if (row.emotions) analysis.emotions = row.emotions;
-  if (row.keywords) analysis.keywords = row.keywords;
+  // Keywords and evidence are sealed with the writer's key (analysis-fields.ts); a pending analysis has none.
+  const { keywords, patterns } = await openAnalysisFields(keys, { ...row, entryId: row.id });
+  if (keywords) analysis.keywords = keywords;
   if (row.safetyLevel) analysis.safety = { level: row.safetyLevel };
-  if (row.patterns) analysis.patterns = row.patterns;
+  if (patterns) analysis.patterns = patterns;
   if (row.discoveredTopics.length > 0) analysis.topics = row.discoveredTopics;
   if (row.model) analysis.model = row.model;
   if (row.analyzedAt) analysis.analyzedAt = row.analyzedAt.toISOString();
@@ -89,7 +96,7 @@ function toAnalysis(row: EntryRow): EntryAnalysis {
 export const ANALYSIS_FAILED_NOTE =
   "The analysis could not be completed. An administrator can see why and retry it; editing the entry or POST /v1/entries/{id}/reanalyze analyses it again.";
 
-export function toEntry(row: EntryRow): Entry {
+export async function toEntry(keys: KeySource, row: EntryRow): Promise<Entry> {
   return {
     id: row.id,
     title: row.title,
@@ -102,18 +109,23 @@ export function toEntry(row: EntryRow): Entry {
     occurredAt: row.occurredAt.toISOString(),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
-    analysis: toAnalysis(row),
+    analysis: await toAnalysis(keys, row),
     ...(row.pendingJobId ? { jobId: row.pendingJobId } : {}),
   };
 }
 
 const ownedLive = (userId: string) => and(eq(entries.userId, userId), isNull(entries.deletedAt));
 
-export async function findEntry(db: Executor, userId: string, entryId: string): Promise<Entry | null> {
+export async function findEntry(
+  db: Executor,
+  keys: KeySource,
+  userId: string,
+  entryId: string,
+): Promise<Entry | null> {
   const [row] = await selectEntries(db)
     .where(and(ownedLive(userId), eq(entries.id, entryId)))
     .limit(1);
-  return row ? toEntry(row) : null;
+  return row ? await toEntry(keys, row) : null;
 }
 
 /**
@@ -171,6 +183,7 @@ function contentTooLarge(content: string | undefined): void {
  */
 export async function createEntry(
   db: Database,
+  keys: KeySource,
   userId: string,
   input: CreateEntryRequest,
   options: { idempotencyKey?: string } = {},
@@ -234,7 +247,7 @@ export async function createEntry(
     if (!idempotencyKey || !isUniqueViolation(err)) throw err;
     written = await write();
   }
-  const entry = await findEntry(db, userId, written.entryId);
+  const entry = await findEntry(db, keys, userId, written.entryId);
   if (!entry) throw new InkwellError("INTERNAL", "The entry vanished right after it was written.");
   // A retry answers with the entry as it is now (its analysis job too, while it is pending).
   return written.jobId ? { ...entry, jobId: written.jobId } : entry;
@@ -256,8 +269,7 @@ async function resetAnalysis(tx: Tx, entryId: string, version: number): Promise<
       sentimentLabel: null,
       sentimentScore: null,
       emotions: null,
-      keywords: null,
-      patterns: null,
+      ...NO_ANALYSIS_TEXT,
       safetyLevel: null,
       model: null,
       error: null,
@@ -283,6 +295,7 @@ export interface UpdateOptions {
  */
 export async function updateEntry(
   db: Database,
+  keys: KeySource,
   userId: string,
   entryId: string,
   patch: UpdateEntryRequest,
@@ -306,7 +319,7 @@ export async function updateEntry(
       // would wait on it as it waits on us. NO KEY UPDATE still orders two edits of the same entry.
       .for("no key update");
     if (!locked) throw new InkwellError("NOT_FOUND", "No entry with that id.");
-    const current = await findEntry(tx, userId, entryId);
+    const current = await findEntry(tx, keys, userId, entryId);
     if (!current) throw new InkwellError("NOT_FOUND", "No entry with that id.");
     await precondition(current);
     if (patch.topicIds) await assertOwnTopics(tx, userId, patch.topicIds);
@@ -354,7 +367,7 @@ export async function updateEntry(
     await resetAnalysis(tx, entryId, version);
     return await enqueueAnalysis(tx, userId, entryId, version);
   });
-  const entry = await findEntry(db, userId, entryId);
+  const entry = await findEntry(db, keys, userId, entryId);
   if (!entry) throw new InkwellError("NOT_FOUND", "No entry with that id.");
   return jobId ? { ...entry, jobId } : entry;
 }
@@ -402,6 +415,7 @@ export async function requestReanalysis(
 
 export async function setFavorite(
   db: Database,
+  keys: KeySource,
   userId: string,
   entryId: string,
   favorite: boolean,
@@ -412,7 +426,7 @@ export async function setFavorite(
     .where(and(ownedLive(userId), eq(entries.id, entryId)))
     .returning({ id: entries.id });
   if (updated.length === 0) throw new InkwellError("NOT_FOUND", "No entry with that id.");
-  const entry = await findEntry(db, userId, entryId);
+  const entry = await findEntry(db, keys, userId, entryId);
   if (!entry) throw new InkwellError("NOT_FOUND", "No entry with that id.");
   return entry;
 }
@@ -455,6 +469,7 @@ export interface ListOptions extends ListEntriesQuery {
 /** A page of entries, newest first, plus the position after its last item when more exist. */
 export async function listEntries(
   db: Database,
+  keys: KeySource,
   userId: string,
   options: ListOptions,
 ): Promise<{ items: Entry[]; last: Position | null }> {
@@ -486,7 +501,7 @@ export async function listEntries(
     .where(and(...conditions))
     .orderBy(desc(entries.occurredAt), desc(entries.id))
     .limit(options.limit + 1);
-  const page = rows.slice(0, options.limit).map(toEntry);
+  const page = await Promise.all(rows.slice(0, options.limit).map((row) => toEntry(keys, row)));
   const lastItem = page.at(-1);
   return {
     items: page,

@@ -153,7 +153,7 @@ export function exportStream(
       return;
     }
     if (phase === "entries") {
-      const { items, last } = await listEntries(db, owner.id, { limit: PAGE, after });
+      const { items, last } = await listEntries(db, keys, owner.id, { limit: PAGE, after });
       for (const entry of items) {
         if (format === "json") {
           push(`${first ? "" : ","}${JSON.stringify(entry)}`);

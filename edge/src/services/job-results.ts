@@ -17,6 +17,7 @@ import { and, eq, gt, isNull, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database, Tx } from "../db/client.ts";
 import { entries, entryAnalyses, entryEmbeddings, jobs, users } from "../db/schema/index.ts";
+import { sealAnalysisFields } from "./analysis-fields.ts";
 import { ANALYZE_ENTRY_JOB, PURGE_ENTRY_VECTORS_JOB } from "./entries.ts";
 import {
   analyzePayload,
@@ -198,6 +199,11 @@ async function applyAnalysis(
   jobId: string,
   result: AnalyzeEntryResult,
 ): Promise<{ outcome: CallbackOutcome | "mismatch"; userId?: string; purgeJobId?: string }> {
+  // Keywords and evidence are stored sealed with the writer's key (analysis-fields.ts). Whose the job is
+  // never changes: the key is made ready before the transaction, so sealing inside it reads no row it locks.
+  const keys = pipelineKeys(deps);
+  const [owner] = await deps.db.select({ userId: jobs.userId }).from(jobs).where(eq(jobs.id, jobId));
+  if (owner?.userId) await keys.current(owner.userId);
   return await deps.db.transaction(async (tx) => {
     const locked = await lockOpenJob(tx, jobId);
     if ("outcome" in locked) return { outcome: locked.outcome };
@@ -217,6 +223,14 @@ async function applyAnalysis(
     if (dims !== undefined && dims !== result.dims) return { outcome: "mismatch" as const };
     const { entryId, contentVersion } = payload.data;
     const userId = job.userId;
+    const sealed = await sealAnalysisFields(
+      keys,
+      { userId, entryId },
+      {
+        keywords: result.keywords,
+        patterns: result.patterns ?? null,
+      },
+    );
     const now = new Date();
     // One statement decides staleness: it writes only while the entry is live, belongs to the job's
     // writer, its owner exists and its content is still the version that was analysed. An edit commits a
@@ -228,8 +242,7 @@ async function applyAnalysis(
         sentimentLabel: result.sentiment.label,
         sentimentScore: result.sentiment.score,
         emotions: result.emotions,
-        keywords: result.keywords,
-        patterns: result.patterns ?? null,
+        ...sealed,
         safetyLevel: result.safety.level,
         model: [result.models.sentiment, result.models.emotion, result.models.embedding].join("+"),
         error: null,

@@ -1,5 +1,6 @@
 import { CRISIS_RESOURCES, type DistortionLabel, type SuggestedPrompt } from "@inkwell/shared";
 import { sql } from "drizzle-orm";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database } from "../db/client.ts";
 import { greetingGrounds } from "./chat-greeting.ts";
 import { patternName, recentThinkingPatterns } from "./chat-patterns.ts";
@@ -215,12 +216,13 @@ const higher = () => ({
 /** Thinking patterns that keep coming back in the writer's recent analysed entries. */
 async function thinkingPatterns(
   db: Database,
+  keys: KeySource,
   userId: string,
   timezone: string,
   now: Date,
 ): Promise<SuggestedPrompt[]> {
   const since = new Date(now.getTime() - PATTERN_WINDOW_DAYS * DAY_MS).toISOString();
-  const { patterns } = await recentThinkingPatterns(db, userId);
+  const { patterns } = await recentThinkingPatterns(db, keys, userId);
   return patterns
     .filter((p) => p.entryCount >= PATTERN_MIN_ENTRIES && p.lastSeen >= since)
     .slice(0, PATTERNS_SUGGESTED)
@@ -300,15 +302,16 @@ const CHECK_IN: SuggestedPrompt = {
 /** The writer's suggestions, best first: a mood that moved, recurring thinking patterns, quiet topics. */
 export async function suggestPrompts(
   db: Database,
+  keys: KeySource,
   userId: string,
   timezone: string,
   now: Date = new Date(),
 ): Promise<SuggestedPrompt[]> {
-  const { risk } = await greetingGrounds(db, userId);
+  const { risk } = await greetingGrounds(db, keys, userId);
   if (risk === "high" || risk === "critical") return [CHECK_IN];
   const [trend, patterns, topics] = await Promise.all([
     moodTrend(db, userId, now),
-    thinkingPatterns(db, userId, timezone, now),
+    thinkingPatterns(db, keys, userId, timezone, now),
     quietTopics(db, userId, timezone, now),
   ]);
   return [...(trend ? [trend] : []), ...patterns, ...topics];

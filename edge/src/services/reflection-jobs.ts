@@ -166,7 +166,7 @@ export async function buildWriteReflection(
   if (!row) {
     return { kind: "finish", note: "The reflection was deleted or asked for again; nothing to write." };
   }
-  const facts = await loadReflectionFacts(db, row.userId, row, new Date());
+  const facts = await loadReflectionFacts(db, keys, row.userId, row, new Date());
   if (facts.entryCount === 0) {
     await runReflectionJobAtEdge(db, keys, job.id);
     return { kind: "finish", note: "No entries in the period: the structured reflection was stored." };

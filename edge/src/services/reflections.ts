@@ -9,6 +9,7 @@ import type { KeySource } from "../crypto/field-cipher.ts";
 import { type ColumnRef, openJson, openText, sealJson, sealText } from "../crypto/sealed-columns.ts";
 import type { Database } from "../db/client.ts";
 import { jobs, reflections } from "../db/schema/index.ts";
+import { openAnalysisKeywords } from "./analysis-fields.ts";
 import { analysedBy, emotionDistribution, isoUtc, liveEntriesIn, topicLinksBy } from "./insights.ts";
 import { round4OrNull } from "./insights-range.ts";
 import { lockJobOwners } from "./job-lock.ts";
@@ -160,9 +161,30 @@ interface NotableRow extends Record<string, unknown> {
   reason: NotableReason;
 }
 
-/** The period's figures, straight from SQL (bounded by the (user, occurred_at) index). */
+/**
+ * The period's most frequent keywords: in how many of its analysed entries each (lower-cased) word
+ * appears, most first, then alphabetically. Keywords are sealed with the writer's key
+ * (analysis-fields.ts), so they are counted here after opening rather than by SQL.
+ */
+export function topKeywords(
+  perEntry: readonly (readonly string[] | null)[],
+  limit: number,
+): ReflectionFacts["keywords"] {
+  const counts = new Map<string, number>();
+  for (const words of perEntry) {
+    const distinct = new Set((words ?? []).filter((w) => w.trim() !== "").map((w) => w.toLowerCase()));
+    for (const word of distinct) counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
+  return [...counts]
+    .map(([label, count]) => ({ label, count }))
+    .sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0))
+    .slice(0, limit);
+}
+
+/** The period's figures from SQL (bounded by the (user, occurred_at) index); keywords opened at the edge. */
 export async function loadReflectionFacts(
   db: Database,
+  keys: KeySource,
   userId: string,
   input: { period: ReflectionPeriod; periodStart: Date; periodEnd: Date; timezone: string },
   asOf: Date,
@@ -170,7 +192,7 @@ export async function loadReflectionFacts(
   const range = { from: input.periodStart, to: input.periodEnd };
   const live = liveEntriesIn(userId, range);
   const tz = sql`${input.timezone}::text`;
-  const [[stats], keywords, emotions, topics, notable, [span]] = await Promise.all([
+  const [[stats], keywordRows, emotions, topics, notable, [span]] = await Promise.all([
     db.execute<StatsRow>(sql`
       select count(*)::int as "entryCount",
              coalesce(sum(e.word_count), 0)::float8 as "totalWords",
@@ -181,15 +203,12 @@ export async function loadReflectionFacts(
       from entries e
       left join entry_analyses a on ${analysedBy(userId)}
       where ${live}`),
-    db.execute<{ label: string; count: number }>(sql`
-      select lower(k.word) as label, count(distinct e.id)::int as count
+    db.execute<{ entryId: string; keywords: string[] | null; keywordsCt: string | null }>(sql`
+      -- JSON rather than text[]: the driver runs without type fetching (Hyperdrive).
+      select e.id as "entryId", to_json(a.keywords) as keywords, a.keywords_ct as "keywordsCt"
       from entries e
       join entry_analyses a on ${analysedBy(userId)}
-      cross join lateral unnest(coalesce(a.keywords, '{}'::text[])) as k(word)
-      where ${live} and btrim(k.word) <> ''
-      group by 1
-      order by 2 desc, 1
-      limit 5`),
+      where ${live} and (a.keywords is not null or a.keywords_ct is not null)`),
     emotionDistribution(db, userId, range),
     db.execute<{ id: string; name: string; count: number }>(sql`
       select t.id, t.name, count(*)::int as count
@@ -219,6 +238,10 @@ export async function loadReflectionFacts(
               - (${input.periodStart.toISOString()}::timestamptz at time zone ${tz})::date)::int as days`),
   ]);
   if (!stats) throw new Error("reflection stats returned no row");
+  const keywords = topKeywords(
+    await Promise.all(keywordRows.map((row) => openAnalysisKeywords(keys, { ...row, userId }))),
+    5,
+  );
   // The lowest-sentiment pick is only notable when it differs from the highest (one analysed entry).
   const picks = notable.filter(
     (row) =>
@@ -234,7 +257,7 @@ export async function loadReflectionFacts(
     days: span?.days ?? 0,
     asOf,
     ...stats,
-    keywords: [...keywords],
+    keywords,
     emotions: emotions.items.filter((e) => e.count > 0).map((e) => ({ label: e.label, count: e.count })),
     topics: [...topics],
     notable: picks.map((row) => ({
@@ -277,7 +300,7 @@ export async function runReflectionJobAtEdge(
     return;
   }
   try {
-    const facts = await loadReflectionFacts(db, row.userId, row, now);
+    const facts = await loadReflectionFacts(db, keys, row.userId, row, now);
     const { text, themes, ...built } = buildStructuredReflection(facts);
     const sealed = await sealReflectionFields(keys, row, { text, themes });
     await db.transaction(async (tx) => {

@@ -10,6 +10,7 @@ import {
   TAG_MAX_LENGTH,
 } from "@inkwell/shared";
 import { asc, eq, sql } from "drizzle-orm";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database } from "../db/client.ts";
 import { topics } from "../db/schema/index.ts";
 import { findEntry } from "./entries.ts";
@@ -95,11 +96,12 @@ const keywordTags = (keywords: readonly string[]): SuggestedTag[] =>
  */
 export async function entryTagSuggestions(
   db: Database,
+  keys: KeySource,
   userId: string,
   entryId: string,
   limit: number = DEFAULT_LIMIT,
 ): Promise<EntryTagSuggestions> {
-  const entry = await findEntry(db, userId, entryId);
+  const entry = await findEntry(db, keys, userId, entryId);
   if (!entry) throw new InkwellError("NOT_FOUND", "No entry with that id.");
   const text = `${entry.title ?? ""}\n${entry.content}`;
   const analysed = entry.analysis.status === "done";

@@ -208,7 +208,7 @@ describe("account deletion and the writer's other writes take locks in one order
       sql`select 1 from entry_analyses where entry_id = ${entry.id} for update`,
       async (holder) => {
         const edited = settle(
-          updateEntry(strict, user.id, entry.id, { content: "Second draft." }, async () => {}),
+          updateEntry(strict, keyring(), user.id, entry.id, { content: "Second draft." }, async () => {}),
         );
         await waitersBehind(holder, 1);
         const deleted = settle(deleteAccount(services, user.id));

@@ -26,10 +26,16 @@ const route = createRoute({
 });
 
 export const postEntry = createRouter().openapi(route, async (c) => {
-  const { db, redis } = c.get("services");
+  const { db, redis, dataKeys } = c.get("services");
   const userId = c.get("auth").userId;
   const idempotencyKey = c.req.header("Idempotency-Key");
-  const entry = await createEntry(db, userId, c.req.valid("json"), idempotencyKey ? { idempotencyKey } : {});
+  const entry = await createEntry(
+    db,
+    dataKeys,
+    userId,
+    c.req.valid("json"),
+    idempotencyKey ? { idempotencyKey } : {},
+  );
   await invalidateUserViews(redis, userId);
   const { jobId } = entry;
   if (jobId) inBackground(c, "dispatching the analysis job", () => dispatchJob(pipelineDeps(c), jobId));

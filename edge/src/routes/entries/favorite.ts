@@ -26,9 +26,9 @@ function favoriteRoute<M extends "put" | "delete">(method: M) {
 
 /** Marks or unmarks the entry and answers it as it now is, with its new ETag. */
 async function markFavorite(c: Context<AppEnv>, on: boolean) {
-  const { db, redis } = c.get("services");
+  const { db, redis, dataKeys } = c.get("services");
   const userId = c.get("auth").userId;
-  const entry = await setFavorite(db, userId, entryIdFrom(c), on);
+  const entry = await setFavorite(db, dataKeys, userId, entryIdFrom(c), on);
   await invalidateUserViews(redis, userId);
   await withEtag(c, entry);
   return entry;

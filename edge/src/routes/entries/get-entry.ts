@@ -33,7 +33,7 @@ export const getEntry = createRouter().openapi(route, async (c) => {
     "entry",
     userId,
     id,
-    () => findEntry(db, userId, id),
+    () => findEntry(db, dataKeys, userId, id),
   );
   if (!entry) throw new InkwellError("NOT_FOUND", "No entry with that id.");
   const etag = await withEtag(c, entry);

@@ -52,7 +52,7 @@ export const getEntries = createRouter().openapi(route, async (c) => {
     userId,
     cacheKey,
     async () => {
-      const { items, last } = await listEntries(db, userId, { ...query, after });
+      const { items, last } = await listEntries(db, dataKeys, userId, { ...query, after });
       return { items, nextCursor: last ? await encodeCursor(config.JWT_SECRET, last) : null };
     },
   );

@@ -28,7 +28,7 @@ export const getRelated = createRouter().openapi(route, async (c) => {
   const services = c.get("services");
   const userId = c.get("auth").userId;
   const id = entryIdFrom(c);
-  if (!(await findEntry(services.db, userId, id)))
+  if (!(await findEntry(services.db, services.dataKeys, userId, id)))
     throw new InkwellError("NOT_FOUND", "No entry with that id.");
   const result = await relatedEntries(services, userId, id, c.req.valid("query").limit, c.get("requestId"));
   return c.json(result, 200);

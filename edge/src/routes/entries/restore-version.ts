@@ -29,7 +29,7 @@ const route = createRoute({
 });
 
 export const postEntryVersionRestore = createRouter().openapi(route, async (c) => {
-  const { db, redis } = c.get("services");
+  const { db, redis, dataKeys } = c.get("services");
   const userId = c.get("auth").userId;
   const id = entryIdFrom(c);
   const { version } = c.req.valid("param");
@@ -41,7 +41,7 @@ export const postEntryVersionRestore = createRouter().openapi(route, async (c) =
       );
     }
   };
-  const entry = await updateEntry(db, userId, id, {}, precondition, { restoreVersion: version });
+  const entry = await updateEntry(db, dataKeys, userId, id, {}, precondition, { restoreVersion: version });
   await invalidateUserViews(redis, userId);
   const { jobId } = entry;
   if (jobId) inBackground(c, "dispatching the analysis job", () => dispatchJob(pipelineDeps(c), jobId));

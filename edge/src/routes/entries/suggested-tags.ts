@@ -26,8 +26,14 @@ const route = createRoute({
 });
 
 export const getSuggestedTags = createRouter().openapi(route, async (c) => {
-  const { db } = c.get("services");
+  const { db, dataKeys } = c.get("services");
   const id = entryIdFrom(c);
-  const answer = await entryTagSuggestions(db, c.get("auth").userId, id, c.req.valid("query").limit);
+  const answer = await entryTagSuggestions(
+    db,
+    dataKeys,
+    c.get("auth").userId,
+    id,
+    c.req.valid("query").limit,
+  );
   return c.json(answer, 200);
 });

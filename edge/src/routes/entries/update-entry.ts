@@ -28,10 +28,10 @@ const route = createRoute({
 });
 
 export const patchEntry = createRouter().openapi(route, async (c) => {
-  const { db, redis } = c.get("services");
+  const { db, redis, dataKeys } = c.get("services");
   const userId = c.get("auth").userId;
   const id = entryIdFrom(c);
-  const entry = await updateEntry(db, userId, id, c.req.valid("json"), async (current) => {
+  const entry = await updateEntry(db, dataKeys, userId, id, c.req.valid("json"), async (current) => {
     if (failsIfMatch(c, await etagOf(current))) {
       throw new InkwellError(
         "PRECONDITION_FAILED",

@@ -29,10 +29,10 @@ const route = createRoute({
 const SUGGESTED_CURSOR = "suggested-prompts";
 
 export const getSuggestedPrompts = createRouter().openapi(route, async (c) => {
-  const { db, config } = c.get("services");
+  const { db, config, dataKeys } = c.get("services");
   const { userId, timezone: stored } = c.get("auth");
   const { limit, cursor } = c.req.valid("query");
-  const all = await suggestPrompts(db, userId, isValidTimeZone(stored) ? stored : "UTC");
+  const all = await suggestPrompts(db, dataKeys, userId, isValidTimeZone(stored) ? stored : "UTC");
   let start = 0;
   if (cursor) {
     const [afterId] = await decodeKeyCursor(config.JWT_SECRET, SUGGESTED_CURSOR, cursor, 1);

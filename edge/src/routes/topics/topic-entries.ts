@@ -40,7 +40,11 @@ export const getTopicEntries = createRouter().openapi(route, async (c) => {
     userId,
     JSON.stringify([id, query.limit, query.cursor]),
     async () => {
-      const { items, last } = await listEntries(db, userId, { limit: query.limit, after, topicOnly: id });
+      const { items, last } = await listEntries(db, dataKeys, userId, {
+        limit: query.limit,
+        after,
+        topicOnly: id,
+      });
       return { items, nextCursor: last ? await encodeCursor(config.JWT_SECRET, last) : null };
     },
   );
