@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { createInkwellClient } from "../src/client.ts";
+import { createInkwellClient, readServerSentEvents, serverSentEvents } from "../src/client.ts";
 import { BASE_URL, login, newPassword, randomIp, registerAdmin, registerUser } from "./harness.ts";
 
 /** The typed client, talking to the Worker under test as a client on its own address would. */
@@ -157,5 +157,50 @@ describe("the typed client", () => {
     const typePage = await types.json();
     expect(typePage.items.map((t) => t.type)).toEqual(["reflection_buddy", "inner_voice"]);
     expect(typePage.nextCursor).not.toBeNull();
+  });
+});
+
+describe("the client's event-stream reader", () => {
+  const body =
+    'event: token\ndata: {"text":"Hel"}\n\nevent: token\ndata: {"text":"lo"}\n\ndata: one\ndata: two\n\nevent: done\ndata: {}\n\n';
+
+  /** The body in pieces that cut blocks and lines in two, as a network may deliver it. */
+  function chunked(text: string, size: number): ReadableStream<Uint8Array> {
+    const bytes = new TextEncoder().encode(text);
+    let at = 0;
+    return new ReadableStream({
+      pull(controller) {
+        if (at >= bytes.length) return controller.close();
+        controller.enqueue(bytes.slice(at, at + size));
+        at += size;
+      },
+    });
+  }
+
+  it("reads a whole body into its events: named or 'message', data lines joined", () => {
+    expect(serverSentEvents(body)).toEqual([
+      { event: "token", data: '{"text":"Hel"}' },
+      { event: "token", data: '{"text":"lo"}' },
+      { event: "message", data: "one\ntwo" },
+      { event: "done", data: "{}" },
+    ]);
+  });
+
+  it("reads a stream as it arrives, the same events whatever the chunking, and stops when asked", async () => {
+    for (const size of [1, 7, 1000]) {
+      const seen: { event: string; read: number }[] = [];
+      await readServerSentEvents(chunked(body, size), ({ event }, read) => {
+        seen.push({ event, read });
+      });
+      expect(seen.map((e) => e.event)).toEqual(["token", "token", "message", "done"]);
+      // One read per chunk: the first event is complete before the last chunk is in.
+      if (size === 1) expect(seen[0]?.read).toBeLessThan(seen.at(-1)?.read ?? 0);
+    }
+    const stopped: string[] = [];
+    await readServerSentEvents(chunked(body, 5), ({ event }) => {
+      stopped.push(event);
+      return stopped.length === 2;
+    });
+    expect(stopped).toEqual(["token", "token"]);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseServerSentEvent } from "@inkwell/edge/client";
 import { SESSION_TYPES } from "@inkwell/edge/services/chat-prompts";
 import { writeTinyLlamaGguf } from "@inkwell/inference-node/testing/tiny-gguf";
 import {
@@ -63,13 +64,8 @@ const FAILED_RUN: Run = { ok: false, ttftMs: 0, totalMs: 0, events: 0, chars: 0,
 
 /** The text of an SSE `token` event. */
 function sseTokenText(block: string): string | undefined {
-  if (!block.startsWith("event: token")) return undefined;
-  const data = block
-    .split("\n")
-    .filter((line) => line.startsWith("data:"))
-    .map((line) => line.slice(5).trimStart())
-    .join("\n");
-  return (JSON.parse(data) as { text: string }).text;
+  const { event, data } = parseServerSentEvent(block);
+  return event === "token" ? (JSON.parse(data) as { text: string }).text : undefined;
 }
 
 /** The text of a node NDJSON `token` line. */

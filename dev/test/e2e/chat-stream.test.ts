@@ -1,14 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { readServerSentEvents, type ServerSentEvent } from "@inkwell/edge/client";
 import { type ChatMessage, chatMessageSchema, chatSessionSchema } from "@inkwell/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, type Client, eventually, type Sql } from "../pipeline/helpers.ts";
 import { type RunningStack, startLlmStack } from "./llm-stack.ts";
 
-interface SseEvent {
-  event: string;
-  data: string;
-  /** Which read of the response body completed this event: tells incremental delivery from one burst. */
+/** An event, and which read of the response body completed it: tells incremental delivery from one burst. */
+interface SseEvent extends ServerSentEvent {
   read: number;
 }
 
@@ -17,39 +16,7 @@ interface SseEvent {
  * then disconnects).
  */
 async function readSse(body: ReadableStream<Uint8Array>, onEvent: (e: SseEvent) => boolean | undefined) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  let read = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      read += 1;
-      if (value) buffer += value;
-      let end = buffer.indexOf("\n\n");
-      while (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const lines = block.split("\n");
-        const event = {
-          event:
-            lines
-              .find((l) => l.startsWith("event:"))
-              ?.slice(6)
-              .trim() ?? "message",
-          data: lines
-            .filter((l) => l.startsWith("data:"))
-            .map((l) => l.slice(5).trimStart())
-            .join("\n"),
-          read,
-        };
-        if (onEvent(event)) return;
-        end = buffer.indexOf("\n\n");
-      }
-      if (done) return;
-    }
-  } finally {
-    reader.releaseLock();
-  }
+  await readServerSentEvents(body, (event, read) => onEvent({ ...event, read }));
 }
 
 /** The node's structured log lines (pino JSON), newest last. */

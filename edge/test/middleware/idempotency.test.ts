@@ -7,6 +7,7 @@ import {
 } from "@inkwell/shared";
 import { Redis } from "@upstash/redis/cloudflare";
 import { describe, expect, it } from "vitest";
+import { serverSentEvents } from "../../src/client.ts";
 import {
   CREDENTIAL_ISSUING_POSTS,
   idempotencyFingerprint,
@@ -43,12 +44,7 @@ async function messages(user: TestUser, sessionId: string): Promise<ChatMessage[
 
 /** The `done` event of an SSE body: the stored assistant message. */
 function doneMessage(sse: string): ChatMessage {
-  const block = sse.split("\n\n").find((b) => b.startsWith("event: done"));
-  const data = block
-    ?.split("\n")
-    .filter((line) => line.startsWith("data:"))
-    .map((line) => line.slice(5).trimStart())
-    .join("\n");
+  const data = serverSentEvents(sse).find((e) => e.event === "done")?.data;
   return chatMessageSchema.parse(JSON.parse(data ?? "{}"));
 }
 

@@ -1,4 +1,5 @@
 import { type ChatMessage, type ChatSession, chatMessageSchema, chatSessionSchema } from "@inkwell/shared";
+import { type ServerSentEvent, serverSentEvents } from "../../src/client.ts";
 import { json } from "../entries/helpers.ts";
 import { call } from "../harness.ts";
 
@@ -18,23 +19,6 @@ export async function sessionMessages(token: string, id: string): Promise<ChatMe
 }
 
 /** Reads a whole SSE body into its events. */
-export async function readEvents(res: Response): Promise<{ event: string; data: string }[]> {
-  const text = await res.text();
-  return text
-    .split("\n\n")
-    .filter((block) => block.trim())
-    .map((block) => {
-      const lines = block.split("\n");
-      return {
-        event:
-          lines
-            .find((l) => l.startsWith("event:"))
-            ?.slice(6)
-            .trim() ?? "message",
-        data: lines
-          .filter((l) => l.startsWith("data:"))
-          .map((l) => l.slice(5).trimStart())
-          .join("\n"),
-      };
-    });
+export async function readEvents(res: Response): Promise<ServerSentEvent[]> {
+  return serverSentEvents(await res.text());
 }

@@ -1,6 +1,7 @@
+import { readServerSentEvents } from "@inkwell/edge/client";
 import type { ChatMessage, ChatSession, SessionType } from "@inkwell/shared";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, idempotencyKey, ok, readEventStream, succeeded } from "../api.ts";
+import { api, idempotencyKey, ok, succeeded } from "../api.ts";
 import { CrisisPanel, ErrorNote, errorText, withCitations } from "../components.tsx";
 import { navigate } from "../router.ts";
 
@@ -154,15 +155,19 @@ function Conversation({
         ),
       );
       if ((res.headers.get("Content-Type") ?? "").includes("text/event-stream")) {
-        await readEventStream(res, (event, data) => {
-          if (event === "token")
-            patch((m) => ({ ...m, content: m.content + (data as { text: string }).text }));
-          else if (event === "suggestions") setSuggestions((data as { suggestions: string[] }).suggestions);
-          else if (event === "done") {
-            const message = data as ChatMessage;
-            patch(() => ({ id: message.id, role: "assistant", content: message.content, message }));
-          }
-        });
+        if (res.body) {
+          await readServerSentEvents(res.body, ({ event, data }) => {
+            if (event === "token") {
+              const { text } = JSON.parse(data) as { text: string };
+              patch((m) => ({ ...m, content: m.content + text }));
+            } else if (event === "suggestions") {
+              setSuggestions((JSON.parse(data) as { suggestions: string[] }).suggestions);
+            } else if (event === "done") {
+              const message = JSON.parse(data) as ChatMessage;
+              patch(() => ({ id: message.id, role: "assistant", content: message.content, message }));
+            }
+          });
+        }
       } else {
         // The route declares one 200 in two types: the stored message as JSON, or the stream as text.
         const message = await res.json();
