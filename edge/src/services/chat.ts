@@ -55,7 +55,7 @@ const messageRef = (row: { userId: string; id: string }): ColumnRef => ({
 export async function sealSessionFields(
   keys: KeySource,
   row: { userId: string; id: string },
-  fields: { title?: string | null; summary?: SessionSummaryValue },
+  fields: { title?: string | null; summary?: SessionSummaryValue; tags?: string[] },
 ): Promise<Partial<typeof chatSessions.$inferInsert>> {
   const ref = sessionRef(row);
   const out: Partial<typeof chatSessions.$inferInsert> = {};
@@ -67,13 +67,18 @@ export async function sealSessionFields(
     out.summary = null;
     out.summaryCt = await sealJson(keys, ref, "summary", fields.summary);
   }
+  if (fields.tags !== undefined) {
+    // No tags is no sealed value, so "has none" stays a plain test (an automatic title fills only those).
+    out.tags = [];
+    out.tagsCt = fields.tags.length === 0 ? null : await sealJson(keys, ref, "tags", fields.tags);
+  }
   return out;
 }
 
 /** The session row with its title and summary opened, ready for toSession. */
 export async function openSessionRow(keys: KeySource, row: SessionRow): Promise<SessionRow> {
   const ref = sessionRef(row);
-  const [title, summary] = await Promise.all([
+  const [title, summary, tags] = await Promise.all([
     openText(keys, ref, "title", row.titleCt, row.title),
     openJson<SessionSummaryValue, SessionSummaryValue | null>(
       keys,
@@ -82,8 +87,9 @@ export async function openSessionRow(keys: KeySource, row: SessionRow): Promise<
       row.summaryCt,
       row.summary,
     ),
+    openJson<string[], string[]>(keys, ref, "tags", row.tagsCt, row.tags),
   ]);
-  return { ...row, title, titleCt: null, summary, summaryCt: null };
+  return { ...row, title, titleCt: null, summary, summaryCt: null, tags, tagsCt: null };
 }
 
 /** A message's text and suggestions as stored: sealed with the writer's key, the plaintext columns empty. */
@@ -257,11 +263,19 @@ export async function updateSession(
     patch.title !== undefined
       ? { ...(await sealSessionFields(keys, { userId, id }, { title: patch.title })), titleSetByUser: true }
       : {};
+  const tags =
+    patch.tags !== undefined
+      ? await sealSessionFields(
+          keys,
+          { userId, id },
+          { tags: [...new Set(patch.tags.map((t) => t.toLowerCase()))] },
+        )
+      : {};
   const [row] = await db
     .update(chatSessions)
     .set({
       ...title,
-      ...(patch.tags !== undefined ? { tags: [...new Set(patch.tags.map((t) => t.toLowerCase()))] } : {}),
+      ...tags,
       updatedAt: new Date(),
     })
     .where(and(eq(chatSessions.id, id), eq(chatSessions.userId, userId)))

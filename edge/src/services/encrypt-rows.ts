@@ -42,7 +42,7 @@ const sameJson = (column: Parameters<typeof eq>[0], value: unknown): SQL =>
 
 const plaintextOf: Record<EncryptedTable, SQL> = {
   chat_messages: sql`${chatMessages.content} is not null`,
-  chat_sessions: sql`(${chatSessions.title} is not null or ${chatSessions.summary} is not null)`,
+  chat_sessions: sql`(${chatSessions.title} is not null or ${chatSessions.summary} is not null or cardinality(${chatSessions.tags}) > 0)`,
   reflections: sql`(${reflections.text} is not null or ${reflections.themes} is not null)`,
   entry_analyses: sql`(${entryAnalyses.keywords} is not null or ${entryAnalyses.patterns} @? '$[*].evidence')`,
 };
@@ -79,10 +79,11 @@ export async function encryptSessionRow(
   keys: KeySource,
   row: typeof chatSessions.$inferSelect,
 ): Promise<boolean> {
-  if (row.title === null && row.summary === null) return false;
+  if (row.title === null && row.summary === null && row.tags.length === 0) return false;
   const sealed = await sealSessionFields(keys, row, {
     ...(row.title !== null ? { title: row.title } : {}),
     ...(row.summary !== null ? { summary: row.summary } : {}),
+    ...(row.tags.length > 0 ? { tags: row.tags } : {}),
   });
   const written = await db
     .update(chatSessions)
@@ -92,6 +93,7 @@ export async function encryptSessionRow(
         eq(chatSessions.id, row.id),
         row.title === null ? isNull(chatSessions.title) : eq(chatSessions.title, row.title),
         sameJson(chatSessions.summary, row.summary),
+        sql`to_jsonb(${chatSessions.tags}) = ${JSON.stringify(row.tags)}::jsonb`,
       ),
     )
     .returning({ id: chatSessions.id });

@@ -87,16 +87,18 @@ export async function writeSessionTitle(
   sessionId: string,
   named: SessionTitle,
 ): Promise<boolean> {
-  const sealed = await sealSessionFields(keys, { userId, id: sessionId }, { title: named.title });
+  const { title, titleCt, tagsCt } = await sealSessionFields(
+    keys,
+    { userId, id: sessionId },
+    { title: named.title, tags: named.tags },
+  );
   const written = await db
     .update(chatSessions)
     .set({
-      ...sealed,
-      // Element by element: an array bound as one parameter does not survive the driver without type fetching.
-      tags: sql`case when cardinality(${chatSessions.tags}) = 0 then array[${sql.join(
-        named.tags.map((tag) => sql`${tag}`),
-        sql`, `,
-      )}]::text[] else ${chatSessions.tags} end`,
+      title,
+      titleCt,
+      // Tags only for a session without any (sealed or, from before encryption, plaintext).
+      tagsCt: sql`case when ${chatSessions.tagsCt} is null and cardinality(${chatSessions.tags}) = 0 then ${tagsCt ?? null}::text else ${chatSessions.tagsCt} end`,
       updatedAt: new Date(),
     })
     .where(

@@ -60,7 +60,7 @@ async function workload(user: TestUser): Promise<{ session: ChatSession; reflect
   const renamed = await call(`/v1/sessions/${created.id}`, {
     method: "PATCH",
     token: user.accessToken,
-    body: { title: `Harbour ${MARKER} talk` },
+    body: { title: `Harbour ${MARKER} talk`, tags: [MARKER, "Harbour"] },
   });
   expect(renamed.status).toBe(200);
   const session = chatSessionSchema.parse(
@@ -87,6 +87,7 @@ describe("chat sessions, messages and reflections at rest", () => {
 
     // What the writer sees: their words, in clear.
     expect(session.title).toBe(`Harbour ${MARKER} talk`);
+    expect(session.tags).toEqual([MARKER, "harbour"]);
     expect(session.summary?.topics).toContain(MARKER);
     expect(session.summary?.text).toContain(MARKER);
     const messages = await sessionMessages(user.accessToken, session.id);
@@ -130,7 +131,8 @@ describe("chat sessions, messages and reflections at rest", () => {
     expect(dump.toLowerCase()).not.toContain(MARKER);
     expect(dump.toLowerCase()).not.toContain("harbour");
     const [stored] = await testDb().select().from(chatSessions).where(eq(chatSessions.id, session.id));
-    expect(stored).toMatchObject({ title: null, summary: null });
+    expect(stored).toMatchObject({ title: null, summary: null, tags: [] });
+    expect(stored?.tagsCt).toMatch(CIPHERTEXT);
     expect(stored?.titleCt).toMatch(CIPHERTEXT);
     expect(stored?.summaryCt).toMatch(CIPHERTEXT);
     const storedMessages = await testDb()
@@ -170,15 +172,16 @@ describe("chat sessions, messages and reflections at rest", () => {
       });
     await testDb()
       .update(chatSessions)
-      .set({ title: `old ${MARKER} title` })
+      .set({ title: `old ${MARKER} title`, tags: [MARKER] })
       .where(eq(chatSessions.id, session.id));
     expect((await dumpOf(user.id)).toLowerCase()).toContain(MARKER);
     expect((await sessionMessages(user.accessToken, session.id)).map((m) => m.content)).toEqual([
       `old ${MARKER}`,
     ]);
-    expect(chatSessionSchema.parse(await getJson(`/v1/sessions/${session.id}`, user)).title).toBe(
-      `old ${MARKER} title`,
-    );
+    expect(chatSessionSchema.parse(await getJson(`/v1/sessions/${session.id}`, user))).toMatchObject({
+      title: `old ${MARKER} title`,
+      tags: [MARKER],
+    });
   });
 
   it("a ciphertext moved to another row, column or user does not open", async () => {
@@ -242,8 +245,13 @@ describe("chat sessions, messages and reflections at rest", () => {
     // No node serves a language model here: the edge titles the session from its keywords.
     const titled = chatSessionSchema.parse(await getJson(`/v1/sessions/${session.id}`, user));
     expect(titled.title?.toLowerCase()).toContain(MARKER);
+    // The automatic title's tags are words of the conversation: sealed too.
+    expect(titled.tags).toContain(MARKER);
     const [stored] = await testDb().select().from(chatSessions).where(eq(chatSessions.id, session.id));
     expect(stored?.title).toBeNull();
     expect(stored?.titleCt).toMatch(CIPHERTEXT);
+    expect(stored?.tags).toEqual([]);
+    expect(stored?.tagsCt).toMatch(CIPHERTEXT);
+    expect((await dumpOf(user.id)).toLowerCase()).not.toContain(MARKER);
   });
 });

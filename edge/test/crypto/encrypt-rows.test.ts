@@ -31,6 +31,7 @@ async function plaintextHistory(user: TestUser): Promise<{ sessionId: string; re
     userId: user.id,
     type: "reflection_buddy",
     title: `The ${MARKER} talk`,
+    tags: [MARKER],
     status: "ended",
     endedAt: new Date(),
     summary: {

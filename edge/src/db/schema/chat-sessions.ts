@@ -19,7 +19,13 @@ export const chatSessions = pgTable(
     titleSetByUser: boolean("title_set_by_user").notNull().default(false),
     /** The `title-session` job queued for this session, so it is queued once. */
     titleJobId: uuid("title_job_id"),
+    /** Plaintext tags stored before encryption; new ones go to `tags_ct` and this stays empty. */
     tags: text("tags").array().notNull().default(sql`'{}'::text[]`),
+    /**
+     * The tags (the writer's, or words of the conversation an automatic title picked) as a sealed JSON
+     * array; null while the session has none. Nothing filters on tags in SQL, so no blind index is kept.
+     */
+    tagsCt: text("tags_ct"),
     lastMessageAt: timestamp("last_message_at", { withTimezone: true, mode: "date" }),
     /** `paused` and `ended` sessions take no new messages; an ended one is never reopened. */
     status: text("status", { enum: ["active", "paused", "ended"] })
@@ -44,7 +50,7 @@ export const chatSessions = pgTable(
     // Rows still in plaintext, for the encrypt-rows job (encrypt-rows.ts); empty once it has run.
     index("chat_sessions_plaintext_idx")
       .on(t.id)
-      .where(sql`${t.title} is not null or ${t.summary} is not null`),
+      .where(sql`${t.title} is not null or ${t.summary} is not null or cardinality(${t.tags}) > 0`),
     check(
       "chat_sessions_type_check",
       sql`${t.type} in ('reflection_buddy', 'inner_voice', 'growth_challenge', 'pattern_detective', 'free_chat')`,
