@@ -1,9 +1,4 @@
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { freePort, freeStackPorts } from "../lib/ports.ts";
-import { generateSecrets } from "../secrets.ts";
-import { startEdge, startStack } from "../stack.ts";
+import { registerBenchWriter, startBenchEdge, startBenchStack } from "./bench-stack.ts";
 import { measure, type Series } from "./stats.ts";
 
 export interface AuthBenchResult {
@@ -16,23 +11,10 @@ export interface AuthBenchResult {
 
 /** `GET /v1/me` through `wrangler dev`, authenticated with an access JWT and with a (cached) API key. */
 export async function authBench(log: (m: string) => void): Promise<AuthBenchResult> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "inkwell-bench-auth-"));
-  const stack = await startStack({
-    dataDir,
-    ports: await freeStackPorts(),
-    secrets: generateSecrets(),
-    persistent: false,
-    parts: ["postgres", "redis", "qstash"],
-    log,
-  });
-  const stops: (() => Promise<void>)[] = [stack.stop];
+  const bench = await startBenchStack("auth", ["postgres", "redis", "qstash"], log);
+  const stops: (() => Promise<void>)[] = [bench.stack.stop];
   try {
-    const edge = await startEdge({
-      port: await freePort(),
-      vars: { ...stack.edgeVars, RATE_LIMIT_USER_PER_MINUTE: "100000", RATE_LIMIT_IP_PER_MINUTE: "100000" },
-      databaseUrl: stack.databaseUrl,
-      dataDir,
-    });
+    const edge = await startBenchEdge(bench);
     stops.unshift(edge.stop);
     const post = async (p: string, body: unknown, token?: string) =>
       await fetch(`${edge.url}${p}`, {
@@ -43,11 +25,7 @@ export async function authBench(log: (m: string) => void): Promise<AuthBenchResu
         },
         body: JSON.stringify(body),
       });
-    const reg = await post("/v1/auth/register", {
-      email: `bench-${crypto.randomUUID()}@example.test`,
-      password: "bench password 1234",
-    });
-    const { accessToken } = (await reg.json()) as { accessToken: string };
+    const { accessToken } = await registerBenchWriter(edge.url);
     const keyRes = await post("/v1/api-keys", { name: "bench", scopes: ["entries:read"] }, accessToken);
     const { key } = (await keyRes.json()) as { key: string };
     const me = (token: string) => async () => {

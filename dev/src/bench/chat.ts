@@ -1,5 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { parseServerSentEvent } from "@inkwell/edge/client";
 import { SESSION_TYPES } from "@inkwell/edge/services/chat-prompts";
@@ -11,9 +9,8 @@ import {
   signEdgeRequest,
 } from "@inkwell/shared";
 import postgres from "postgres";
-import { freeStackPorts } from "../lib/ports.ts";
-import { generateSecrets } from "../secrets.ts";
-import { startStack } from "../stack.ts";
+import { eventually } from "../testing/eventually.ts";
+import { registerBenchWriter, startBenchStack } from "./bench-stack.ts";
 import { percentile } from "./stats.ts";
 
 /** Runs per path; CHAT_BENCH_RUNS overrides. */
@@ -163,17 +160,11 @@ function summarise(runs: Run[]): StreamFigures {
  * model, runs of the two paths interleaved so both see the same machine.
  */
 export async function chatBench(log: (m: string) => void): Promise<ChatBenchResult> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "inkwell-bench-chat-"));
-  const secrets = generateSecrets();
-  const stack = await startStack({
-    dataDir,
-    ports: await freeStackPorts(),
-    secrets,
-    persistent: false,
-    parts: ["postgres", "redis", "qstash", "chroma", "edge"],
-    edgeVars: { RATE_LIMIT_USER_PER_MINUTE: "100000", RATE_LIMIT_IP_PER_MINUTE: "100000" },
+  const { stack, dataDir, secrets } = await startBenchStack(
+    "chat",
+    ["postgres", "redis", "qstash", "chroma", "edge"],
     log,
-  });
+  );
   const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const model = writeTinyLlamaGguf(path.join(dataDir, "tiny-chat.gguf"), { contextLength: 4096 });
@@ -186,32 +177,19 @@ export async function chatBench(log: (m: string) => void): Promise<ChatBenchResu
       LLM_THREADS: String(threads),
       HEARTBEAT_INTERVAL_MS: "1000",
     });
-    const deadline = Date.now() + 30_000;
-    let salt: string | null = null;
-    for (;;) {
-      const [row] = await sql<{ ready: boolean; salt: string | null }[]>`
-        select status = 'healthy' and models @> '[{"task":"llm"}]'::jsonb as ready, token_salt as salt
-        from nodes where id = ${node.id}`;
-      if (row?.ready) {
-        salt = row.salt;
-        break;
-      }
-      if (Date.now() > deadline) throw new Error("the node never reported its language model");
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const { salt } = await eventually(
+      async () => {
+        const [row] = await sql<{ ready: boolean; salt: string | null }[]>`
+          select status = 'healthy' and models @> '[{"task":"llm"}]'::jsonb as ready, token_salt as salt
+          from nodes where id = ${node.id}`;
+        return row?.ready ? row : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: "the node to report its language model" },
+    );
     if (!salt) throw new Error("the node has no token salt");
     const nodeToken = await deriveNodeToken(secrets.NODE_TOKEN_SECRET, node.id, salt);
 
-    const register = await fetch(`${stack.edgeUrl}/v1/auth/register`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        email: `bench-${crypto.randomUUID()}@example.test`,
-        password: "bench password 1234",
-      }),
-    });
-    if (register.status !== 201) throw new Error(`register answered ${register.status}`);
-    const { accessToken } = (await register.json()) as { accessToken: string };
+    const { accessToken } = await registerBenchWriter(stack.edgeUrl);
     const auth = { Authorization: `Bearer ${accessToken}` };
 
     const message = (i: number) => `Today was long and I feel tired; what could help me rest? (${i})`;

@@ -1,10 +1,5 @@
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import postgres from "postgres";
-import { freePort, freeStackPorts } from "../lib/ports.ts";
-import { generateSecrets } from "../secrets.ts";
-import { startEdge, startStack } from "../stack.ts";
+import { registerBenchWriter, startBenchStack, startCachedAndUncachedEdges } from "./bench-stack.ts";
 import { measure, type Series } from "./stats.ts";
 
 const ENTRIES = 10_000;
@@ -75,62 +70,18 @@ export interface InsightsBenchResult {
   endpoints: Record<EndpointName, { path: string; cached: Series; uncached: Series; p50Speedup: number }>;
 }
 
-async function register(base: string, timezone: string): Promise<{ accessToken: string; id: string }> {
-  const res = await fetch(`${base}/v1/auth/register`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({
-      email: `bench-${crypto.randomUUID()}@example.test`,
-      password: "bench password 1234",
-      timezone,
-    }),
-  });
-  if (res.status !== 201) throw new Error(`register answered ${res.status}`);
-  const body = (await res.json()) as { accessToken: string; user: { id: string } };
-  return { accessToken: body.accessToken, id: body.user.id };
-}
-
 /**
  * Every insights endpoint for a writer with 10,000 analysed entries (beside another with 20,000),
  * through `wrangler dev`: one Worker with the view cache, one without (VIEW_CACHE=off), same services.
  */
 export async function insightsBench(log: (m: string) => void): Promise<InsightsBenchResult> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "inkwell-bench-"));
-  const ports = await freeStackPorts();
-  const stack = await startStack({
-    dataDir,
-    ports,
-    secrets: generateSecrets(),
-    persistent: false,
-    parts: ["postgres", "redis", "qstash"],
-    log,
-  });
-  const vars = {
-    ...stack.edgeVars,
-    RATE_LIMIT_USER_PER_MINUTE: "100000",
-    RATE_LIMIT_IP_PER_MINUTE: "100000",
-  };
+  const bench = await startBenchStack("insights", ["postgres", "redis", "qstash"], log);
+  const { stack } = bench;
   const stops: (() => Promise<void>)[] = [stack.stop];
   try {
-    const cached = await startEdge({
-      port: await freePort(),
-      vars,
-      databaseUrl: stack.databaseUrl,
-      dataDir,
-      name: "edge-cached",
-    });
-    stops.unshift(cached.stop);
-    const uncached = await startEdge({
-      port: await freePort(),
-      vars: { ...vars, VIEW_CACHE: "off" },
-      databaseUrl: stack.databaseUrl,
-      dataDir,
-      name: "edge-uncached",
-    });
-    stops.unshift(uncached.stop);
-
-    const writer = await register(cached.url, "Europe/Berlin");
-    const other = await register(cached.url, "UTC");
+    const { cached, uncached } = await startCachedAndUncachedEdges(bench, stops);
+    const writer = await registerBenchWriter(cached.url, { fields: { timezone: "Europe/Berlin" } });
+    const other = await registerBenchWriter(cached.url, { fields: { timezone: "UTC" } });
     log(`seeding ${ENTRIES} entries (+${OTHER_ENTRIES} of another writer) with analyses and topics`);
     await seed(stack.databaseUrl, writer.id, other.id);
     const headers = { Authorization: `Bearer ${writer.accessToken}` };

@@ -1,11 +1,6 @@
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { uuidv7 } from "@inkwell/shared";
 import postgres from "postgres";
-import { freePort, freeStackPorts } from "../lib/ports.ts";
-import { generateSecrets } from "../secrets.ts";
-import { startEdge, startStack } from "../stack.ts";
+import { registerBenchWriter, startBenchStack, startCachedAndUncachedEdges } from "./bench-stack.ts";
 import { measure, type Series } from "./stats.ts";
 
 const ENTRIES = 10_000;
@@ -45,52 +40,14 @@ export interface JournalBenchResult {
  * `wrangler dev`: one Worker with the view cache, one beside it without (VIEW_CACHE=off), same services.
  */
 export async function journalBench(log: (m: string) => void): Promise<JournalBenchResult> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "inkwell-bench-"));
-  const ports = await freeStackPorts();
-  const stack = await startStack({
-    dataDir,
-    ports,
-    secrets: generateSecrets(),
-    persistent: false,
-    parts: ["postgres", "redis", "qstash"],
-    log,
-  });
-  const vars = {
-    ...stack.edgeVars,
-    RATE_LIMIT_USER_PER_MINUTE: "100000",
-    RATE_LIMIT_IP_PER_MINUTE: "100000",
-  };
+  const bench = await startBenchStack("journal", ["postgres", "redis", "qstash"], log);
+  const { stack } = bench;
   const stops: (() => Promise<void>)[] = [stack.stop];
   try {
-    const cached = await startEdge({
-      port: await freePort(),
-      vars,
-      databaseUrl: stack.databaseUrl,
-      dataDir,
-      name: "edge-cached",
-    });
-    stops.unshift(cached.stop);
-    const uncached = await startEdge({
-      port: await freePort(),
-      vars: { ...vars, VIEW_CACHE: "off" },
-      databaseUrl: stack.databaseUrl,
-      dataDir,
-      name: "edge-uncached",
-    });
-    stops.unshift(uncached.stop);
-
-    const register = await fetch(`${cached.url}/v1/auth/register`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        email: `bench-${crypto.randomUUID()}@example.test`,
-        password: "bench password 1234",
-      }),
-    });
-    if (register.status !== 201) throw new Error(`register answered ${register.status}`);
-    const { accessToken, user } = (await register.json()) as { accessToken: string; user: { id: string } };
+    const { cached, uncached } = await startCachedAndUncachedEdges(bench, stops);
+    const { accessToken, id: userId } = await registerBenchWriter(cached.url);
     log(`seeding ${ENTRIES} entries`);
-    const ids = await seed(stack.databaseUrl, user.id);
+    const ids = await seed(stack.databaseUrl, userId);
     const headers = { Authorization: `Bearer ${accessToken}` };
     // A working set of 100 entries, as a client paging back and forth would touch.
     const hot = ids.slice(-100);

@@ -1,11 +1,7 @@
-import { mkdtempSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import postgres from "postgres";
-import { freeStackPorts } from "../lib/ports.ts";
-import { generateSecrets } from "../secrets.ts";
-import { startStack } from "../stack.ts";
 import { eventually } from "../testing/eventually.ts";
+import { registerBenchWriter, startBenchStack } from "./bench-stack.ts";
 import { percentile } from "./stats.ts";
 
 const LIGHT_ENTRIES = 40;
@@ -44,35 +40,14 @@ async function waitUntil(
  * writer, one entry at a time), then sustained throughput at saturation with one node and with two.
  */
 export async function pipelineBench(log: (m: string) => void): Promise<PipelineBenchResult> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "inkwell-bench-pipeline-"));
-  const ports = await freeStackPorts();
-  const stack = await startStack({
-    dataDir,
-    ports,
-    secrets: generateSecrets(),
-    persistent: false,
-    parts: ["postgres", "redis", "qstash", "chroma", "edge"],
-    edgeVars: { RATE_LIMIT_USER_PER_MINUTE: "100000", RATE_LIMIT_IP_PER_MINUTE: "100000" },
-    log,
-  });
+  const { stack } = await startBenchStack("pipeline", ["postgres", "redis", "qstash", "chroma", "edge"], log);
   const sql: Sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
   try {
     const register = async () => {
       // Each client from its own address: sign-up is limited per address.
       const [a = 0, b = 0] = crypto.getRandomValues(new Uint16Array(2));
-      const res = await fetch(`${stack.edgeUrl}/v1/auth/register`, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/json",
-          "CF-Connecting-IP": `2001:db8:${a.toString(16)}:${b.toString(16)}::1`,
-        },
-        body: JSON.stringify({
-          email: `bench-${crypto.randomUUID()}@example.test`,
-          password: "bench password 1234",
-        }),
-      });
-      if (res.status !== 201) throw new Error(`register answered ${res.status}`);
-      return ((await res.json()) as { accessToken: string }).accessToken;
+      const ip = `2001:db8:${a.toString(16)}:${b.toString(16)}::1`;
+      return (await registerBenchWriter(stack.edgeUrl, { headers: { "CF-Connecting-IP": ip } })).accessToken;
     };
     const post = async (token: string, i: number): Promise<string> => {
       const res = await fetch(`${stack.edgeUrl}/v1/entries`, {

@@ -1,6 +1,4 @@
-import { mkdtempSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { seededRandom } from "@inkwell/models/seeded-random";
 import {
   deriveNodeToken,
@@ -13,9 +11,8 @@ import {
 } from "@inkwell/shared";
 import { ChromaClient, type Collection } from "chromadb";
 import postgres from "postgres";
-import { freeStackPorts } from "../lib/ports.ts";
-import { generateSecrets } from "../secrets.ts";
-import { type RunningNode, startStack } from "../stack.ts";
+import type { RunningNode } from "../stack.ts";
+import { registerBenchWriter, startBenchStack } from "./bench-stack.ts";
 import { measure, type Series } from "./stats.ts";
 
 /** Vectors per Chroma `add` call: large batches are what make seeding 200k vectors take minutes, not hours. */
@@ -160,17 +157,11 @@ const ratio = (a: number | undefined, b: number | undefined) =>
 export async function searchBench(log: (m: string) => void): Promise<SearchBenchResult> {
   const max = Math.max(1000, Number(process.env.SEARCH_BENCH_MAX ?? 100_000) || 100_000);
   const sizes = [1000, 10_000, 100_000].filter((n) => n <= max);
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), "inkwell-bench-search-"));
-  const secrets = generateSecrets();
-  const stack = await startStack({
-    dataDir,
-    ports: await freeStackPorts(),
-    secrets,
-    persistent: false,
-    parts: ["postgres", "redis", "qstash", "chroma", "edge"],
-    edgeVars: { RATE_LIMIT_USER_PER_MINUTE: "100000", RATE_LIMIT_IP_PER_MINUTE: "100000" },
+  const { stack, secrets } = await startBenchStack(
+    "search",
+    ["postgres", "redis", "qstash", "chroma", "edge"],
     log,
-  });
+  );
   const sql = postgres(stack.databaseUrl, { max: 2, onnotice: () => {} });
   try {
     const node: RunningNode = await stack.startNode("bench-search", { EMBEDDING_MODEL: "use-lite" });
@@ -199,17 +190,8 @@ export async function searchBench(log: (m: string) => void): Promise<SearchBench
     log(`node up with ${model} (${dims} dimensions)`);
 
     const register = async () => {
-      const res = await fetch(`${stack.edgeUrl}/v1/auth/register`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({
-          email: `bench-${crypto.randomUUID()}@example.test`,
-          password: "bench password 1234",
-        }),
-      });
-      if (res.status !== 201) throw new Error(`register answered ${res.status}`);
-      const body = (await res.json()) as { accessToken: string; refreshToken: string; user: { id: string } };
-      return { token: body.accessToken, refreshToken: body.refreshToken, id: body.user.id };
+      const { accessToken, refreshToken, id } = await registerBenchWriter(stack.edgeUrl);
+      return { token: accessToken, refreshToken, id };
     };
     /**
      * A new access token before each Worker series: seeding 100k vectors takes longer than an access
