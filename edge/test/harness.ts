@@ -11,7 +11,7 @@ import {
 import { expect } from "vitest";
 import { createApp } from "../src/app.ts";
 import { createDatabase, type Database } from "../src/db/client.ts";
-import { type Env, parseEnv } from "../src/env.ts";
+import { type AppConfig, type Env, parseEnv } from "../src/env.ts";
 import { type Peppers, peppersFromConfig } from "../src/lib/password.ts";
 import { createAdmin } from "../src/services/admin-bootstrap.ts";
 
@@ -148,11 +148,16 @@ export function testDb(): Database {
   return sharedDb;
 }
 
+/** The config the Worker under test runs with (its bindings, parsed), with `overrides` over the bindings. */
+export function testConfig(overrides: Record<string, string> = {}): AppConfig {
+  const parsed = parseEnv({ ...edgeEnv, ...overrides });
+  if (!parsed.ok) throw new Error(`the test bindings are invalid: ${parsed.problems.join("; ")}`);
+  return parsed.config;
+}
+
 /** The password peppers the Worker under test hashes with, for arranging users outside the Worker. */
 export function testPeppers(): Peppers {
-  const parsed = parseEnv(edgeEnv);
-  if (!parsed.ok) throw new Error(`the test bindings are invalid: ${parsed.problems.join("; ")}`);
-  return peppersFromConfig(parsed.config);
+  return peppersFromConfig(testConfig());
 }
 
 /** A fresh administrator, made the way operators make one (createAdmin), then signed in. */

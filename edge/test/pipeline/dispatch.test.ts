@@ -1,9 +1,7 @@
 import { uuidv7 } from "@inkwell/shared";
-import { Client as QStashClient } from "@upstash/qstash";
 import { eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { entryAnalyses, jobs } from "../../src/db/schema/index.ts";
-import { parseEnv } from "../../src/env.ts";
 import {
   DELIVERY_TIMEOUT_SECONDS,
   dispatchJob,
@@ -17,7 +15,7 @@ import {
 import { jobSweepTask } from "../../src/services/job-sweep-cron.ts";
 import { type NodeCandidate, nodeStatus, pickNode } from "../../src/services/nodes.ts";
 import { createEntry, json } from "../entries/helpers.ts";
-import { call, edgeEnv, registerAdmin, registerUser, type TestUser, testDb } from "../harness.ts";
+import { call, edgeEnv, registerAdmin, registerUser, type TestUser, testConfig, testDb } from "../harness.ts";
 import {
   beat,
   CALLBACK,
@@ -28,24 +26,13 @@ import {
   publicUrl,
   registerNode,
   removeTestNodes,
+  testPipelineDeps,
 } from "./helpers.ts";
 
 afterAll(removeTestNodes);
 
-function config() {
-  const parsed = parseEnv(edgeEnv);
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  return parsed.config;
-}
-
 function deps(): PipelineDeps {
-  const c = config();
-  return {
-    db: testDb(),
-    qstash: new QStashClient({ baseUrl: c.QSTASH_URL, token: c.QSTASH_TOKEN }),
-    config: c,
-    requestId: "req_pipeline-test",
-  };
+  return { ...testPipelineDeps(), requestId: "req_pipeline-test" };
 }
 
 const candidate = (
@@ -146,7 +133,7 @@ describe("dispatch", () => {
       deliveredMessageIds: [outcome.messageId],
     });
 
-    const c = config();
+    const c = testConfig();
     const res = await fetch(`${c.QSTASH_URL}/v2/messages/${outcome.messageId}`, {
       headers: { Authorization: `Bearer ${c.QSTASH_TOKEN}` },
     });
@@ -199,7 +186,7 @@ describe("dispatch", () => {
 describe("the cron sweep", () => {
   const ctx = () => ({
     env: edgeEnv,
-    config: config(),
+    config: testConfig(),
     db: testDb(),
     scheduledTime: new Date(),
     waitUntil: () => {},

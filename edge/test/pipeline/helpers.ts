@@ -1,11 +1,23 @@
 import { signQStashDelivery } from "@inkwell/dev/testing/qstash-signature";
 import type { AnalyzeEntryResult, CreatedNode, Hardware, NodeHeartbeat } from "@inkwell/shared";
+import { Client as QStashClient } from "@upstash/qstash";
 import { eq, inArray, sql } from "drizzle-orm";
 import { expect } from "vitest";
 import { jobs, nodes } from "../../src/db/schema/index.ts";
-import { call, edgeEnv, type TestUser, testDb } from "../harness.ts";
+import type { PipelineDeps } from "../../src/services/job-dispatch.ts";
+import { call, edgeEnv, type TestUser, testConfig, testDb } from "../harness.ts";
 
 export { eventually } from "@inkwell/dev/testing/eventually";
+
+/** What the job pipeline runs with in the Worker under test: the test database, QStash (the stand-in), the config. */
+export function testPipelineDeps(overrides: Record<string, string> = {}): PipelineDeps {
+  const config = testConfig(overrides);
+  return {
+    db: testDb(),
+    qstash: new QStashClient({ baseUrl: config.QSTASH_URL, token: config.QSTASH_TOKEN }),
+    config,
+  };
+}
 
 const encoder = new TextEncoder();
 

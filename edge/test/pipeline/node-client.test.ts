@@ -2,18 +2,11 @@ import { deriveNodeToken, EDGE_SIGNATURE_HEADER, verifyEdgeSignature } from "@in
 import { eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { nodes } from "../../src/db/schema/index.ts";
-import { parseEnv } from "../../src/env.ts";
 import { CircuitBreaker, embedTexts } from "../../src/lib/node-client.ts";
-import { edgeEnv, registerAdmin, testDb } from "../harness.ts";
+import { registerAdmin, testConfig, testDb } from "../harness.ts";
 import { beat, heartbeat, registerNode, removeTestNodes } from "./helpers.ts";
 
 afterAll(removeTestNodes);
-
-function config() {
-  const parsed = parseEnv(edgeEnv);
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  return parsed.config;
-}
 
 /** The signing check a node makes, using the token the operator was given at registration. */
 async function nodeAccepts(request: Request, tokens: Map<string, string>): Promise<boolean> {
@@ -79,7 +72,7 @@ describe("edge → node client", () => {
       return Response.json({ model: "test-embed-3d", dims: 3, embeddings: [[0.6, 0.8, 0]] });
     };
     const breaker = new CircuitBreaker(2, 60_000);
-    const deps = { db: testDb(), config: config(), fetch: fakeFetch as typeof fetch, breaker };
+    const deps = { db: testDb(), config: testConfig(), fetch: fakeFetch as typeof fetch, breaker };
     const { callNode } = await import("../../src/lib/node-client.ts");
     const { embedResponseSchema } = await import("@inkwell/shared");
     const call = () =>
@@ -97,11 +90,13 @@ describe("edge → node client", () => {
 
     // The edge re-derives the same token from NODE_TOKEN_SECRET and the stored salt.
     const [row] = await testDb().select().from(nodes).where(eq(nodes.id, good.id));
-    expect(await deriveNodeToken(config().NODE_TOKEN_SECRET, good.id, row?.tokenSalt ?? "")).toBe(good.token);
+    expect(await deriveNodeToken(testConfig().NODE_TOKEN_SECRET, good.id, row?.tokenSalt ?? "")).toBe(
+      good.token,
+    );
   });
 
   it("answers NO_INFERENCE_NODE when no node can take the call, and times out a silent node", async () => {
-    const deps = { db: testDb(), config: config(), breaker: new CircuitBreaker() };
+    const deps = { db: testDb(), config: testConfig(), breaker: new CircuitBreaker() };
     const unreachable = (async () => {
       throw new TypeError("fetch failed");
     }) as typeof fetch;

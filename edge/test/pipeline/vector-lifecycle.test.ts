@@ -1,14 +1,12 @@
 import { uuidv7 } from "@inkwell/shared";
-import { Client as QStashClient } from "@upstash/qstash";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { jobs } from "../../src/db/schema/index.ts";
-import { parseEnv } from "../../src/env.ts";
-import { MAX_ATTEMPTS, type PipelineDeps, sweepJobs } from "../../src/services/job-dispatch.ts";
+import { MAX_ATTEMPTS, sweepJobs } from "../../src/services/job-dispatch.ts";
 import { purgeExpiredEntries } from "../../src/services/retention.ts";
 import { queueReconciliation, RECONCILE_VECTORS_JOB } from "../../src/services/vector-reconciliation.ts";
 import { createEntry, json } from "../entries/helpers.ts";
-import { call, edgeEnv, registerUser, type TestUser, testDb } from "../harness.ts";
+import { call, registerUser, type TestUser, testDb } from "../harness.ts";
 import {
   analysisResult,
   CALLBACK,
@@ -16,20 +14,10 @@ import {
   FAILURE,
   postSigned,
   removeTestNodes,
+  testPipelineDeps,
 } from "./helpers.ts";
 
 afterAll(removeTestNodes);
-
-function deps(): PipelineDeps {
-  const parsed = parseEnv(edgeEnv);
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  const c = parsed.config;
-  return {
-    db: testDb(),
-    qstash: new QStashClient({ baseUrl: c.QSTASH_URL, token: c.QSTASH_TOKEN }),
-    config: c,
-  };
-}
 
 /** A job in flight on a node, as `dispatchJob` leaves it. */
 async function runningJob(
@@ -186,7 +174,7 @@ describe("purges are never given up", () => {
         error: `Attempt ${MAX_ATTEMPTS} of ${MAX_ATTEMPTS} failed: the node answered HTTP 500.`,
         finishedAt: new Date(),
       });
-    await sweepJobs(deps());
+    await sweepJobs(testPipelineDeps());
     const [row] = await testDb().select().from(jobs).where(eq(jobs.id, id));
     expect(row?.status).not.toBe("failed");
     expect(["queued", "running", "done"]).toContain(row?.status);
