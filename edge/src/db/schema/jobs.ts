@@ -40,6 +40,8 @@ export const jobs = pgTable(
   },
   (t) => [
     index("jobs_status_available_idx").on(t.status, t.availableAt),
+    // The minute vector repair reads the analyses finished in its last minutes.
+    index("jobs_status_finished_idx").on(t.status, t.finishedAt),
     index("jobs_user_idx").on(t.userId, t.createdAt.desc()),
     index("jobs_entry_idx").on(t.entryId),
     // The scheduler counts each node's unanswered jobs on every dispatch.

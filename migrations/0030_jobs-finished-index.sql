@@ -1,0 +1,1 @@
+CREATE INDEX "jobs_status_finished_idx" ON "jobs" USING btree ("status","finished_at");
