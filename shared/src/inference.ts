@@ -283,7 +283,11 @@ export const listVectorsResultSchema = z.object({
   items: z.array(listedVectorSchema).max(LIST_VECTORS_PAGE_SIZE),
   /** Where the next page starts; null once every collection has been read. */
   next: vectorListCursorSchema.nullable(),
-  /** For a `check`: the entries whose vector is absent or older than the version asked about. */
+  /**
+   * For a `check`: the entries whose vector is absent or older than the version asked about. The edge
+   * acts only on the UUIDs of the page it sent and drops anything else, so one stray id does not lose
+   * the page.
+   */
   missing: z.array(z.string().min(1).max(200)).max(CHECK_VECTORS_PAGE_SIZE).optional(),
   /** For a `restore`: how many vectors were sent to the index (older ones than it holds are refused). */
   restored: z.number().int().nonnegative().optional(),

@@ -256,4 +256,28 @@ describe("Chroma repaired from Postgres", () => {
       where kind = 'reconcile-vectors' and payload->'restore'->'entryIds' ? ${entry.id}`;
     expect(row?.n).toBe(1);
   }, 240_000);
+
+  it("an analysis that waited in the queue longer than the look-back is repaired by the minute cron too", async () => {
+    const writer = await client.register();
+    const entry = await client.createEntry(
+      writer,
+      "Queued through a long backlog, analysed while Chroma was down.",
+    );
+    await analysed([entry.id]);
+    await (await collectionOf(writer)).delete({ ids: [entry.id] });
+    await sql`update entry_embeddings set indexed_at = null where entry_id = ${entry.id}`;
+    // Queued an hour ago (no node, a backlog), finished just now unable to index its vector.
+    await sql`
+      update jobs set result = result || '{"indexed": false}'::jsonb,
+        available_at = now() - interval '1 hour', created_at = now() - interval '1 hour'
+      where entry_id = ${entry.id} and kind = 'analyze-entry'`;
+
+    await eventually(async () => (await indexed(writer, [entry.id])).has(entry.id), {
+      timeoutMs: 60_000,
+      between: () => client.sweep(),
+      what: "the vector to be restored",
+    });
+    await reconciled("the restore to be applied");
+    expect((await embeddingOf(entry.id))?.indexed).toBe(true);
+  }, 240_000);
 });

@@ -50,15 +50,21 @@ const checkPhase = z.object({
   pageEnd: z.string().optional(),
 });
 const restorePhase = z.object({
-  restore: z.object({ model: z.string(), entryIds: z.array(z.string()).max(REINDEX_PAGE_SIZE) }),
-  /** Filled in when the page is built: the version of each vector sent, and their writers. */
+  restore: z.object({ model: z.string(), entryIds: z.array(z.uuid()).max(REINDEX_PAGE_SIZE) }),
+  /**
+   * Filled in when the page is built: the version of each vector sent, and their writers. A page built
+   * again (an attempt whose delivery failed) sends anew, but keeps the writers of every build: an earlier
+   * attempt may have written their vectors.
+   */
   sent: z.record(z.string(), z.number().int()).optional(),
   userIds: z.array(z.string()).optional(),
 });
 export const reconcilePayload = z.union([restorePhase, checkPhase, listPhase]);
 
 type JobRow = typeof jobs.$inferSelect;
-type Built = { kind: "publish"; body: ListVectorsJob } | { kind: "finish"; note: string };
+type Built =
+  | { kind: "publish"; body: ListVectorsJob }
+  | { kind: "finish"; note: string; dispatchAfter?: string[] };
 
 /** A live entry of a live writer whose vectors were never tombstoned: what may stand in the index. */
 const liveEmbedding = () =>
@@ -110,7 +116,10 @@ async function checkRows(db: Database, cursor: { model: string | null; after: st
 
 /** The page request: a listing page, a check page or a restore page, as the job's payload says. */
 export async function buildReconcileVectors(db: Database, job: JobRow, attempt: number): Promise<Built> {
-  const payload = reconcilePayload.parse(job.payload);
+  const parsed = reconcilePayload.safeParse(job.payload);
+  // A page this edge cannot read would fail every attempt the same way: it is finished, saying why.
+  if (!parsed.success) return { kind: "finish", note: "Not a page of a pass or restore: nothing to do." };
+  const payload = parsed.data;
   const base = { jobId: job.id, attempt, limit: LIST_VECTORS_PAGE_SIZE };
   if ("cursor" in payload) return { kind: "publish", body: { ...base, cursor: payload.cursor } };
   if ("check" in payload) {
@@ -124,6 +133,7 @@ export async function buildReconcileVectors(db: Database, job: JobRow, attempt: 
     return { kind: "publish", body: { ...base, check: { model: page.model, items: page.rows } } };
   }
   const { model, entryIds } = payload.restore;
+  if (entryIds.length === 0) return { kind: "finish", note: "Nothing to restore." };
   const rows = await db
     .select({
       entryId: entryEmbeddings.entryId,
@@ -146,14 +156,24 @@ export async function buildReconcileVectors(db: Database, job: JobRow, attempt: 
     )
     .orderBy(asc(entryEmbeddings.entryId));
   const first = rows[0];
-  if (!first) return { kind: "finish", note: "Nothing to restore: the entries are gone or analysed anew." };
+  if (!first) {
+    const note = "Nothing to restore: the entries are gone or analysed anew.";
+    if (payload.sent === undefined) return { kind: "finish", note };
+    // An earlier attempt went out and its node may have written what has been deleted since.
+    const dispatchAfter = await purgeDeletedSince(db, {
+      since: job.createdAt,
+      entryIds,
+      userIds: payload.userIds ?? [],
+    });
+    return { kind: "finish", note, dispatchAfter };
+  }
   await db
     .update(jobs)
     .set({
       payload: {
         restore: payload.restore,
         sent: Object.fromEntries(rows.map((r) => [r.entryId, r.contentVersion])),
-        userIds: [...new Set(rows.map((r) => r.userId))],
+        userIds: [...new Set([...(payload.userIds ?? []), ...rows.map((r) => r.userId)])],
       },
     })
     .where(eq(jobs.id, job.id));
@@ -223,9 +243,10 @@ const UNINDEXED_PER_RUN = 1000;
 
 /**
  * Restores what analyses reported they could not index (Chroma down, killed or refusing writes while
- * the node wrote): finished analyses of the last UNINDEXED_LOOKBACK_MINUTES whose answer said
- * `indexed: false` and whose vector Postgres still holds unconfirmed, unless an open restore has them
- * already. Read through the jobs' (status, available_at) index, so it costs what those minutes analysed.
+ * the node wrote): analyses finished in the last UNINDEXED_LOOKBACK_MINUTES (however long they waited
+ * in the queue before) whose answer said `indexed: false` and whose vector Postgres still holds
+ * unconfirmed, unless an open restore has them already. Read through the jobs' (status, finished_at)
+ * index, so it costs what those minutes finished.
  * Answers the jobs to dispatch.
  */
 export async function queueUnindexedRestores(db: Database, now = new Date()): Promise<string[]> {
@@ -241,7 +262,7 @@ export async function queueUnindexedRestores(db: Database, now = new Date()): Pr
       .where(
         and(
           eq(jobs.status, "done"),
-          gte(jobs.availableAt, since),
+          gte(jobs.finishedAt, since),
           eq(jobs.kind, "analyze-entry"),
           sql`${jobs.result}->>'indexed' = 'false'`,
           isNull(entryEmbeddings.indexedAt),
@@ -282,6 +303,24 @@ export interface ReconcileOutcome {
   outcome: "applied" | "duplicate" | "unknown-job";
   /** Purge, restore and next-page jobs to dispatch once the transaction has committed. */
   dispatch: string[];
+}
+
+/**
+ * What of a node's `missing` answer the edge acts on: entry ids of the page it sent, those after `after`
+ * up to and including `pageEnd` (UUIDs in canonical lower case sort as Postgres sorts them). A node is not
+ * trusted: anything else (not a UUID, another page's entry) is dropped rather than restored.
+ */
+function missingOfPage(missing: readonly string[], after: string | null, pageEnd: string | undefined) {
+  if (pageEnd === undefined) return [];
+  const end = pageEnd.toLowerCase();
+  const start = after?.toLowerCase() ?? null;
+  const ids = new Set<string>();
+  for (const raw of missing) {
+    if (!z.uuid().safeParse(raw).success) continue;
+    const id = raw.toLowerCase();
+    if ((start === null || id > start) && id <= end) ids.add(id);
+  }
+  return [...ids];
 }
 
 /** Finishes a page: done with what it found, or failed when the node could not do what it asked. */
@@ -328,10 +367,15 @@ export async function applyReconcilePage(
         return { outcome: "applied", dispatch: [] };
       }
       const { check, pageEnd } = payload.data;
+      const missing = missingOfPage(result.missing, check.after, pageEnd);
+      if (missing.length < result.missing.length) {
+        log.warn("a check answer named entries outside its page; they are ignored", {
+          jobId,
+          ignored: result.missing.length - missing.length,
+        });
+      }
       const dispatch =
-        result.missing.length > 0 && check.model !== null
-          ? await queueRestores(tx, check.model, result.missing)
-          : [];
+        missing.length > 0 && check.model !== null ? await queueRestores(tx, check.model, missing) : [];
       if (pageEnd) {
         const next = uuidv7();
         await tx.insert(jobs).values({
@@ -341,9 +385,8 @@ export async function applyReconcilePage(
         });
         dispatch.push(next);
       }
-      await finishPage(tx, jobId, { missing: result.missing.length });
-      if (result.missing.length > 0)
-        log.info("vectors missing from the index", { count: result.missing.length });
+      await finishPage(tx, jobId, { missing: missing.length });
+      if (missing.length > 0) log.info("vectors missing from the index", { count: missing.length });
       return { outcome: "applied", dispatch };
     }
     if (payload.success && "restore" in payload.data) {
@@ -366,9 +409,11 @@ export async function applyReconcilePage(
             and ${entryEmbeddings.contentVersion} = sent.version::int
             and ${entryEmbeddings.model} = ${restore.model}`);
       }
+      // Over every entry asked for and every writer of any build, not only this build's: an earlier
+      // attempt whose delivery failed may have written an entry deleted before this one was built.
       const dispatch = await purgeDeletedSince(tx, {
         since: job?.createdAt ?? new Date(0),
-        entryIds,
+        entryIds: restore.entryIds,
         userIds,
       });
       await finishPage(tx, jobId, { restored: result.restored });

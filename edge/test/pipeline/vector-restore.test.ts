@@ -60,6 +60,12 @@ async function answer(jobId: string, result: Record<string, unknown>) {
 }
 
 const jobById = async (id: string) => (await testDb().select().from(jobs).where(eq(jobs.id, id)))[0];
+/** The job as it stands now, for building its page again. */
+async function current(id: string) {
+  const job = await jobById(id);
+  if (!job) throw new Error(`job ${id} not found`);
+  return job;
+}
 const restoresOf = async (entryId: string) =>
   await testDb()
     .select({ id: jobs.id, status: jobs.status, payload: jobs.payload })
@@ -176,6 +182,83 @@ describe("restoring vectors the index lacks", () => {
     expect(started.some((job) => job.createdAt >= lastListing.createdAt)).toBe(true);
   });
 
+  it("a check answer's ids outside its page, or not UUIDs at all, are ignored: nothing foreign is restored", async () => {
+    const user = await registerUser();
+    const other = await registerUser();
+    const [first, second, third] = [
+      await createEntry(user, { content: "Before the page." }),
+      await createEntry(user, { content: "The page's one entry." }),
+      await createEntry(user, { content: "After the page." }),
+    ].sort((a, b) => (a.id < b.id ? -1 : 1));
+    if (!first || !second || !third) throw new Error("entries not written");
+    const foreign = await createEntry(other, { content: "Another writer's entry, in no page sent." });
+    for (const entry of [first, second, third]) await embed(user, entry.id, 1, false);
+    await embed(other, foreign.id, 1, false);
+    // The page holds the entries after `first` up to `second`.
+    const check = await reconcileJob({ check: { model: MODEL, after: first.id }, pageEnd: second.id });
+
+    const answered = await answer(check.id, {
+      missing: ["not-a-uuid", first.id, third.id, foreign.id, second.id.toUpperCase()],
+    });
+    expect(answered).toBe("applied");
+    expect((await jobById(check.id))?.status).toBe("done");
+    expect((await jobById(check.id))?.result).toEqual({ missing: 1 });
+    expect((await restoresOf(second.id)).map((job) => job.payload.restore)).toEqual([
+      { model: MODEL, entryIds: [second.id] },
+    ]);
+    for (const entry of [first, third, foreign]) expect(await restoresOf(entry.id)).toEqual([]);
+    const queued = await testDb()
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(
+        and(eq(jobs.kind, RECONCILE_VECTORS_JOB), sql`${jobs.payload}->'restore'->'entryIds' ? 'not-a-uuid'`),
+      );
+    expect(queued).toEqual([]);
+    // The restore it queued builds and goes out: nothing the node named breaks it.
+    const [restore] = await restoresOf(second.id);
+    const built = await buildReconcileVectors(testDb(), await current(restore?.id ?? ""), 1);
+    expect(built.kind === "publish" && built.body.restore?.items.map((i) => i.entryId)).toEqual([second.id]);
+  });
+
+  it("a restore built again after one of its entries was deleted still purges that entry when answered", async () => {
+    const user = await registerUser();
+    const kept = await createEntry(user, { content: "Sent by both attempts." });
+    const deleted = await createEntry(user, { content: "Sent by the first attempt, then deleted." });
+    await embed(user, kept.id, 1, false);
+    await embed(user, deleted.id, 1, false);
+    const job = await reconcileJob({ restore: { model: MODEL, entryIds: [kept.id, deleted.id] } }, "queued");
+    // The first attempt sends both; its node writes them, but its delivery fails.
+    const first = await buildReconcileVectors(testDb(), job, 1);
+    expect(first.kind === "publish" && first.body.restore?.items.map((i) => i.entryId).sort()).toEqual(
+      [kept.id, deleted.id].sort(),
+    );
+    await deleteEntry(user, deleted.id);
+    expect(await purgesOf(deleted.id)).toHaveLength(1);
+    // The second attempt is built without the deleted entry.
+    const second = await buildReconcileVectors(testDb(), await current(job.id), 2);
+    expect(second.kind === "publish" && second.body.restore?.items.map((i) => i.entryId)).toEqual([kept.id]);
+    expect((await jobById(job.id))?.payload).toMatchObject({ sent: { [kept.id]: 1 }, userIds: [user.id] });
+    await testDb().update(jobs).set({ status: "running" }).where(eq(jobs.id, job.id));
+
+    expect(await answer(job.id, { restored: 1 })).toBe("applied");
+    // The first attempt may have written the deleted entry's vector after the delete's purge ran.
+    expect(await purgesOf(deleted.id)).toHaveLength(2);
+    expect((await indexedAt(kept.id))?.at).not.toBeNull();
+  });
+
+  it("a restore built again with nothing left to send still purges what an earlier attempt sent", async () => {
+    const user = await registerUser();
+    const deleted = await createEntry(user, { content: "Sent, then deleted before the retry." });
+    await embed(user, deleted.id, 1, false);
+    const job = await reconcileJob({ restore: { model: MODEL, entryIds: [deleted.id] } }, "queued");
+    expect((await buildReconcileVectors(testDb(), job, 1)).kind).toBe("publish");
+    await deleteEntry(user, deleted.id);
+    const again = await buildReconcileVectors(testDb(), await current(job.id), 2);
+    if (again.kind !== "finish") throw new Error("expected the page to finish");
+    expect(again.dispatchAfter).toHaveLength(1);
+    expect(await purgesOf(deleted.id)).toHaveLength(2);
+  });
+
   it("a node older than the edge fails the page, saying why, instead of taking a listing for a check", async () => {
     const check = await reconcileJob({ check: { model: MODEL, after: null }, pageEnd: uuidv7() });
     expect(await answer(check.id, {})).toBe("applied");
@@ -186,16 +269,23 @@ describe("restoring vectors the index lacks", () => {
 });
 
 describe("analyses that could not index their vector", () => {
-  it("are restored once, unless confirmed indexed, deleted, or older than the look-back", async () => {
+  it("are restored once, unless confirmed indexed, deleted, or finished before the look-back", async () => {
     const user = await registerUser();
     const unindexed = await createEntry(user, { content: "Chroma was down when this was analysed." });
+    const waited = await createEntry(user, { content: "Queued an hour ago, analysed just now." });
     const confirmed = await createEntry(user, { content: "Analysed and indexed." });
     const deleted = await createEntry(user, { content: "Unindexed, then deleted." });
     const old = await createEntry(user, { content: "Unindexed an hour ago." });
-    const report = async (entryId: string, indexed: boolean, availableAt = new Date()) =>
+    const hourAgo = () => new Date(Date.now() - 60 * 60_000);
+    const report = async (
+      entryId: string,
+      indexed: boolean,
+      finishedAt = new Date(),
+      availableAt = finishedAt,
+    ) =>
       await testDb()
         .update(jobs)
-        .set({ status: "done", result: { indexed }, availableAt })
+        .set({ status: "done", result: { indexed }, finishedAt, availableAt })
         .where(and(eq(jobs.entryId, entryId), eq(jobs.kind, "analyze-entry")));
     await embed(user, unindexed.id, 1, false);
     await report(unindexed.id, false);
@@ -205,11 +295,15 @@ describe("analyses that could not index their vector", () => {
     await report(deleted.id, false);
     await deleteEntry(user, deleted.id);
     await embed(user, old.id, 1, false);
-    await report(old.id, false, new Date(Date.now() - 60 * 60_000));
+    await report(old.id, false, hourAgo());
+    // Waited in the queue longer than the look-back (no node, a backlog), then could not index.
+    await embed(user, waited.id, 1, false);
+    await report(waited.id, false, new Date(), hourAgo());
 
     const queued = await queueUnindexedRestores(testDb());
     expect(queued.length).toBeGreaterThanOrEqual(1);
     expect(await restoresOf(unindexed.id)).toHaveLength(1);
+    expect(await restoresOf(waited.id)).toHaveLength(1);
     for (const entry of [confirmed, deleted, old]) expect(await restoresOf(entry.id)).toEqual([]);
     // While its restore is open the entry is not queued again.
     await queueUnindexedRestores(testDb());
