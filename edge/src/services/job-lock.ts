@@ -1,5 +1,7 @@
+import { InkwellError } from "@inkwell/shared";
 import { eq } from "drizzle-orm";
-import type { Tx } from "../db/client.ts";
+import type { KeySource } from "../crypto/field-cipher.ts";
+import type { Database, Tx } from "../db/client.ts";
 import { jobs } from "../db/schema/index.ts";
 import { lockEntries, lockWriter } from "./writer-locks.ts";
 
@@ -38,4 +40,20 @@ export async function lockOpenJob(
   if (!job) return { outcome: "unknown-job" };
   if (job.status === "done") return { outcome: "duplicate" };
   return { job };
+}
+
+/**
+ * Makes the job's writer's data key ready before the transaction that applies its result, so sealing
+ * inside the transaction needs no write of its own (creating a key on first use is one). Whose a job is
+ * never changes. For an account deleted meanwhile no key can be made: that is left to the transaction,
+ * which then finds the job gone with the account (`unknown-job`), as it would without sealing.
+ */
+export async function readyJobOwnerKey(db: Database, keys: KeySource, jobId: string): Promise<void> {
+  const [owner] = await db.select({ userId: jobs.userId }).from(jobs).where(eq(jobs.id, jobId)).limit(1);
+  if (!owner?.userId) return;
+  try {
+    await keys.current(owner.userId);
+  } catch (err) {
+    if (!(err instanceof InkwellError && err.code === "NOT_FOUND")) throw err;
+  }
 }

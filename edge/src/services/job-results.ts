@@ -37,7 +37,7 @@ import {
   REINDEX_JOB,
   reindexPayload,
 } from "./job-dispatch.ts";
-import { lockJobOwners, lockOpenJob } from "./job-lock.ts";
+import { lockJobOwners, lockOpenJob, readyJobOwnerKey } from "./job-lock.ts";
 import { markUnreachable } from "./nodes.ts";
 import { applyWrittenReflection, WRITE_REFLECTION_JOB } from "./reflection-jobs.ts";
 import { applySessionTitle, TITLE_SESSION_JOB } from "./session-title-job.ts";
@@ -199,11 +199,9 @@ async function applyAnalysis(
   jobId: string,
   result: AnalyzeEntryResult,
 ): Promise<{ outcome: CallbackOutcome | "mismatch"; userId?: string; purgeJobId?: string }> {
-  // Keywords and evidence are stored sealed with the writer's key (analysis-fields.ts). Whose the job is
-  // never changes: the key is made ready before the transaction, so sealing inside it reads no row it locks.
+  // Keywords and evidence are stored sealed with the writer's key (analysis-fields.ts).
   const keys = pipelineKeys(deps);
-  const [owner] = await deps.db.select({ userId: jobs.userId }).from(jobs).where(eq(jobs.id, jobId));
-  if (owner?.userId) await keys.current(owner.userId);
+  await readyJobOwnerKey(deps.db, keys, jobId);
   return await deps.db.transaction(async (tx) => {
     const locked = await lockOpenJob(tx, jobId);
     if ("outcome" in locked) return { outcome: locked.outcome };
