@@ -3,12 +3,13 @@ import { and, asc, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { DataKeyring, rootKeysOf } from "../crypto/data-keys.ts";
 import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database } from "../db/client.ts";
-import { chatMessages, chatSessions, entryAnalyses, jobs, reflections } from "../db/schema/index.ts";
+import { chatMessages, chatSessions, entryAnalyses, jobs, reflections, topics } from "../db/schema/index.ts";
 import type { AppConfig } from "../env.ts";
 import { errorName, log } from "../lib/log.ts";
 import { openAnalysisFields, sealAnalysisFields } from "./analysis-fields.ts";
 import { sealMessageFields, sealSessionFields } from "./chat.ts";
 import { sealReflectionFields } from "./reflections.ts";
+import { sealTopicFields } from "./topic-fields.ts";
 
 /**
  * The migration of rows written before encryption (docs/design/encryption.md): each table is walked in
@@ -19,7 +20,13 @@ import { sealReflectionFields } from "./reflections.ts";
  * waits for this.
  */
 export const ENCRYPT_ROWS_JOB = "encrypt-rows";
-export const ENCRYPTED_TABLES = ["chat_messages", "chat_sessions", "reflections", "entry_analyses"] as const;
+export const ENCRYPTED_TABLES = [
+  "chat_messages",
+  "chat_sessions",
+  "reflections",
+  "entry_analyses",
+  "topics",
+] as const;
 export type EncryptedTable = (typeof ENCRYPTED_TABLES)[number];
 
 export interface BatchResult {
@@ -45,6 +52,7 @@ const plaintextOf: Record<EncryptedTable, SQL> = {
   chat_sessions: sql`(${chatSessions.title} is not null or ${chatSessions.summary} is not null or cardinality(${chatSessions.tags}) > 0)`,
   reflections: sql`(${reflections.text} is not null or ${reflections.themes} is not null)`,
   entry_analyses: sql`(${entryAnalyses.keywords} is not null or ${entryAnalyses.patterns} @? '$[*].evidence')`,
+  topics: sql`(${topics.description} is not null or ${topics.keywords} is not null)`,
 };
 
 /** One row: its sealed values replace its plaintext, unless it changed since it was read. */
@@ -161,6 +169,33 @@ export async function encryptAnalysisRow(
   return written.length > 0;
 }
 
+/** A topic's description and keywords; a rename or a discovery run meanwhile changes them, and wins. */
+export async function encryptTopicRow(
+  db: Database,
+  keys: KeySource,
+  row: typeof topics.$inferSelect,
+): Promise<boolean> {
+  if (row.description === null && row.keywords === null) return false;
+  const sealed = await sealTopicFields(keys, row, {
+    ...(row.description !== null ? { description: row.description } : {}),
+    ...(row.keywords !== null ? { keywords: row.keywords } : {}),
+  });
+  const written = await db
+    .update(topics)
+    .set(sealed)
+    .where(
+      and(
+        eq(topics.id, row.id),
+        row.description === null ? isNull(topics.description) : eq(topics.description, row.description),
+        row.keywords === null
+          ? isNull(topics.keywords)
+          : sql`to_jsonb(${topics.keywords}) = ${JSON.stringify(row.keywords)}::jsonb`,
+      ),
+    )
+    .returning({ id: topics.id });
+  return written.length > 0;
+}
+
 /** Seals up to `limit` plaintext rows of one table after `after` (keyset on the id). */
 export async function encryptBatch(
   db: Database,
@@ -202,6 +237,21 @@ export async function encryptBatch(
       .orderBy(asc(chatSessions.id))
       .limit(options.limit);
     for (const row of rows) tally(await sealRow(() => encryptSessionRow(db, keys, row)));
+    ids = rows.map((r) => r.id);
+  } else if (table === "topics") {
+    const rows = await db
+      .select()
+      .from(topics)
+      .where(
+        and(
+          plaintextOf.topics,
+          options.after ? gt(topics.id, options.after) : undefined,
+          scoped(topics.userId, options),
+        ),
+      )
+      .orderBy(asc(topics.id))
+      .limit(options.limit);
+    for (const row of rows) tally(await sealRow(() => encryptTopicRow(db, keys, row)));
     ids = rows.map((r) => r.id);
   } else if (table === "entry_analyses") {
     const rows = await db
@@ -252,17 +302,23 @@ async function hasPlaintext(db: Database, table: EncryptedTable, scope: Scope): 
             .from(chatSessions)
             .where(and(plaintextOf.chat_sessions, scoped(chatSessions.userId, scope)))
             .limit(1)
-        : table === "reflections"
+        : table === "topics"
           ? await db
-              .select({ id: reflections.id })
-              .from(reflections)
-              .where(and(plaintextOf.reflections, scoped(reflections.userId, scope)))
+              .select({ id: topics.id })
+              .from(topics)
+              .where(and(plaintextOf.topics, scoped(topics.userId, scope)))
               .limit(1)
-          : await db
-              .select({ id: entryAnalyses.entryId })
-              .from(entryAnalyses)
-              .where(and(plaintextOf.entry_analyses, scoped(entryAnalyses.userId, scope)))
-              .limit(1);
+          : table === "reflections"
+            ? await db
+                .select({ id: reflections.id })
+                .from(reflections)
+                .where(and(plaintextOf.reflections, scoped(reflections.userId, scope)))
+                .limit(1)
+            : await db
+                .select({ id: entryAnalyses.entryId })
+                .from(entryAnalyses)
+                .where(and(plaintextOf.entry_analyses, scoped(entryAnalyses.userId, scope)))
+                .limit(1);
   return found.length > 0;
 }
 

@@ -133,7 +133,7 @@ export function exportStream(
     controller: ReadableStreamDefaultController<Uint8Array>,
   ): Promise<void> {
     if (phase === "head") {
-      topics = await listTopics(db, owner.id);
+      topics = await listTopics(db, keys, owner.id);
       topicNames = new Map(topics.map((t) => [t.id, t.name]));
       if (format === "json") {
         push(

@@ -426,7 +426,7 @@ export async function handleSuccessCallback(
     if (!result.success || result.data.jobId !== ref.jobId) {
       return await refuse("the node answered with an unreadable result");
     }
-    const applied = await applyDiscoveredTopics(deps.db, ref.jobId, result.data);
+    const applied = await applyDiscoveredTopics(deps.db, pipelineKeys(deps), ref.jobId, result.data);
     return { ...applied, jobId: ref.jobId };
   }
   if (job.kind === PURGE_ENTRY_VECTORS_JOB) {

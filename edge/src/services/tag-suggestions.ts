@@ -14,6 +14,7 @@ import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database } from "../db/client.ts";
 import { topics } from "../db/schema/index.ts";
 import { findEntry } from "./entries.ts";
+import { openTopicFields } from "./topic-fields.ts";
 
 /**
  * Tag and topic suggestions without a model: the words an entry's analysis found (or, before it lands,
@@ -129,6 +130,7 @@ export async function entryTagSuggestions(
  */
 export async function draftTagSuggestions(
   db: Database,
+  keys: KeySource,
   userId: string,
   draft: DraftTagSuggestionRequest,
 ): Promise<DraftTagSuggestions> {
@@ -140,14 +142,37 @@ export async function draftTagSuggestions(
   const text = `${draft.title ?? ""}\n${draft.content}`;
   const stems = contentStems(text);
   const keywords = extractKeywords(text, KEYWORDS_PER_TEXT);
-  const [ownTags, ownTopics] = await Promise.all([
+  const [ownTags, storedTopics] = await Promise.all([
     writerTags(db, userId),
     db
-      .select({ id: topics.id, name: topics.name, kind: topics.kind, keywords: topics.keywords })
+      .select({
+        id: topics.id,
+        name: topics.name,
+        kind: topics.kind,
+        keywords: topics.keywords,
+        keywordsCt: topics.keywordsCt,
+      })
       .from(topics)
       .where(eq(topics.userId, userId))
       .orderBy(asc(topics.name), asc(topics.id)),
   ]);
+  // A discovered topic's keywords are sealed with the writer's key (topic-fields.ts).
+  const ownTopics = await Promise.all(
+    storedTopics.map(async (topic) => ({
+      ...topic,
+      keywords:
+        topic.kind === "discovered"
+          ? (
+              await openTopicFields(keys, {
+                ...topic,
+                userId,
+                description: null,
+                descriptionCt: null,
+              })
+            ).keywords
+          : null,
+    })),
+  );
   const chosen = draft.tags ?? [];
   const tags = pick(
     [...matchingWriterTags(ownTags, stems), ...keywordTags(keywords)],

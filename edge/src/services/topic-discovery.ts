@@ -1,11 +1,13 @@
 import { DISCOVER_TOPICS_JOB, type DiscoverTopicsResult, InkwellError, uuidv7 } from "@inkwell/shared";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database, Tx } from "../db/client.ts";
 import { entries, entryTopics, jobs, topics, users } from "../db/schema/index.ts";
 import { isUuid } from "../lib/ids.ts";
 import { errorName, log } from "../lib/log.ts";
 import { dispatchJob, eachLimited, type PipelineDeps } from "./job-dispatch.ts";
-import { lockOpenJob } from "./job-lock.ts";
+import { lockOpenJob, readyJobOwnerKey } from "./job-lock.ts";
+import { sealTopicFields } from "./topic-fields.ts";
 import { lockWriter } from "./writer-locks.ts";
 
 /** The longest topic name (as for topics a writer makes). */
@@ -42,9 +44,12 @@ async function closeJob(tx: Tx, jobId: string, note: string | null, result?: Rec
  */
 export async function applyDiscoveredTopics(
   db: Database,
+  keys: KeySource,
   jobId: string,
   result: DiscoverTopicsResult,
 ): Promise<{ outcome: DiscoveryOutcome; userId?: string }> {
+  // Keywords are stored sealed (topic-fields.ts).
+  await readyJobOwnerKey(db, keys, jobId);
   return await db.transaction(async (tx) => {
     const locked = await lockOpenJob(tx, jobId);
     if ("outcome" in locked) return { outcome: locked.outcome };
@@ -130,15 +135,18 @@ export async function applyDiscoveredTopics(
     }
     const now = new Date();
     if (planned.length > 0) {
+      const sealed = await Promise.all(
+        planned.map((t) => sealTopicFields(keys, { userId, id: t.id }, { keywords: t.keywords })),
+      );
       await tx
         .insert(topics)
         .values(
-          planned.map((t) => ({
+          planned.map((t, i) => ({
             id: t.id,
             userId,
             kind: "discovered" as const,
             name: t.name,
-            keywords: t.keywords,
+            ...sealed[i],
             centroid: t.centroid,
             model: result.model,
             createdAt: now,
@@ -150,6 +158,7 @@ export async function applyDiscoveredTopics(
           set: {
             name: sql`excluded.name`,
             keywords: sql`excluded.keywords`,
+            keywordsCt: sql`excluded.keywords_ct`,
             centroid: sql`excluded.centroid`,
             model: sql`excluded.model`,
             updatedAt: now,

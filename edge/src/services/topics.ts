@@ -1,8 +1,10 @@
 import { InkwellError, type Topic, uuidv7 } from "@inkwell/shared";
 import { and, asc, eq, sql } from "drizzle-orm";
+import type { KeySource } from "../crypto/field-cipher.ts";
 import type { Database } from "../db/client.ts";
 import { entries, entryTopics, topics } from "../db/schema/index.ts";
 import { idOr404 } from "../lib/ids.ts";
+import { openTopicFields, sealTopicFields } from "./topic-fields.ts";
 
 function direction(last: number, previous: number): "up" | "down" | "flat" {
   if (last === previous) return "flat";
@@ -13,13 +15,19 @@ function direction(last: number, previous: number): "up" | "down" | "flat" {
 export type TopicPosition = [kind: string, name: string, id: string];
 
 /** Counts come from the join table at read time, so concurrent writers can never make them drift. */
-export async function listTopics(db: Database, userId: string, onlyId?: string): Promise<Topic[]> {
-  const rows = await queryTopics(db, userId, onlyId ? { onlyId } : {});
+export async function listTopics(
+  db: Database,
+  keys: KeySource,
+  userId: string,
+  onlyId?: string,
+): Promise<Topic[]> {
+  const rows = await queryTopics(db, keys, userId, onlyId ? { onlyId } : {});
   return rows.map((row) => row.topic);
 }
 
 async function queryTopics(
   db: Database,
+  keys: KeySource,
   userId: string,
   options: { onlyId?: string; limit?: number; after?: TopicPosition },
 ): Promise<{ topic: Topic; position: TopicPosition }[]> {
@@ -29,9 +37,11 @@ async function queryTopics(
       id: topics.id,
       name: topics.name,
       description: topics.description,
+      descriptionCt: topics.descriptionCt,
       color: topics.color,
       kind: topics.kind,
       keywords: topics.keywords,
+      keywordsCt: topics.keywordsCt,
       createdAt: topics.createdAt,
       updatedAt: topics.updatedAt,
       // The sort key as Postgres lower-cases it, so a cursor continues exactly where the page ended.
@@ -55,25 +65,44 @@ async function queryTopics(
     .groupBy(topics.id)
     .orderBy(asc(topics.kind), asc(sql`lower(${topics.name})`), asc(topics.id))
     .limit(limit ?? Number.MAX_SAFE_INTEGER);
-  return rows.map((row) => ({
-    position: [row.kind, row.sortName, row.id],
-    topic: {
-      id: row.id,
-      name: row.name,
-      description: row.description,
-      color: row.color,
-      kind: row.kind,
-      keywords: row.keywords ?? [],
-      entryCount: row.entryCount,
-      trend: {
-        last30Days: row.last30,
-        previous30Days: row.previous30,
-        direction: direction(row.last30, row.previous30),
-      },
-      createdAt: row.createdAt.toISOString(),
-      updatedAt: row.updatedAt.toISOString(),
+  return await Promise.all(
+    rows.map(async (row) => ({
+      position: [row.kind, row.sortName, row.id] as TopicPosition,
+      topic: await toTopic(row, await openTopicFields(keys, { ...row, userId })),
+    })),
+  );
+}
+
+function toTopic(
+  row: {
+    id: string;
+    name: string;
+    color: string | null;
+    kind: "user" | "discovered";
+    entryCount: number;
+    last30: number;
+    previous30: number;
+    createdAt: Date;
+    updatedAt: Date;
+  },
+  opened: { description: string | null; keywords: string[] | null },
+): Topic {
+  return {
+    id: row.id,
+    name: row.name,
+    description: opened.description,
+    color: row.color,
+    kind: row.kind,
+    keywords: opened.keywords ?? [],
+    entryCount: row.entryCount,
+    trend: {
+      last30Days: row.last30,
+      previous30Days: row.previous30,
+      direction: direction(row.last30, row.previous30),
     },
-  }));
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
 }
 
 export function assertTopicId(id: string): string {
@@ -83,10 +112,11 @@ export function assertTopicId(id: string): string {
 /** One page in list order; `last` is the position to continue after, or null on the last page. */
 export async function listTopicPage(
   db: Database,
+  keys: KeySource,
   userId: string,
   options: { limit: number; after?: TopicPosition | undefined },
 ): Promise<{ items: Topic[]; last: TopicPosition | null }> {
-  const rows = await queryTopics(db, userId, {
+  const rows = await queryTopics(db, keys, userId, {
     limit: options.limit + 1,
     ...(options.after ? { after: options.after } : {}),
   });
@@ -98,8 +128,8 @@ export async function listTopicPage(
   };
 }
 
-export async function getTopic(db: Database, userId: string, id: string): Promise<Topic> {
-  const [topic] = await listTopics(db, userId, assertTopicId(id));
+export async function getTopic(db: Database, keys: KeySource, userId: string, id: string): Promise<Topic> {
+  const [topic] = await listTopics(db, keys, userId, assertTopicId(id));
   if (!topic) throw new InkwellError("NOT_FOUND", "No topic with that id.");
   return topic;
 }
@@ -112,16 +142,19 @@ function isUniqueViolation(err: unknown): boolean {
 
 export async function createTopic(
   db: Database,
+  keys: KeySource,
   userId: string,
   input: { name: string; description?: string | null | undefined; color?: string | null | undefined },
 ): Promise<Topic> {
   const id = uuidv7();
+  // Sealed before the insert: creating the writer's key on first use is its own write.
+  const sealed = await sealTopicFields(keys, { userId, id }, { description: input.description ?? null });
   try {
     await db.insert(topics).values({
       id,
       userId,
       name: input.name,
-      description: input.description ?? null,
+      ...sealed,
       color: input.color ?? null,
       kind: "user",
     });
@@ -130,11 +163,12 @@ export async function createTopic(
       throw new InkwellError("CONFLICT", `You already have a topic named "${input.name}".`);
     throw err;
   }
-  return await getTopic(db, userId, id);
+  return await getTopic(db, keys, userId, id);
 }
 
 export async function updateTopic(
   db: Database,
+  keys: KeySource,
   userId: string,
   id: string,
   patch: {
@@ -144,12 +178,13 @@ export async function updateTopic(
   },
 ): Promise<Topic> {
   assertTopicId(id);
+  const sealed = await sealTopicFields(keys, { userId, id }, { description: patch.description });
   try {
     const updated = await db
       .update(topics)
       .set({
         ...(patch.name !== undefined ? { name: patch.name, nameSetByUser: true } : {}),
-        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...sealed,
         ...(patch.color !== undefined ? { color: patch.color } : {}),
         updatedAt: new Date(),
       })
@@ -161,7 +196,7 @@ export async function updateTopic(
       throw new InkwellError("CONFLICT", `You already have a topic named "${patch.name}".`);
     throw err;
   }
-  return await getTopic(db, userId, id);
+  return await getTopic(db, keys, userId, id);
 }
 
 /** Deleting a topic unlinks its entries; the entries themselves stay. */

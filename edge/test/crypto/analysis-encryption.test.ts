@@ -1,12 +1,21 @@
-import { type ChatMessage, type Entry, entrySchema, type Reflection, uuidv7 } from "@inkwell/shared";
+import {
+  type ChatMessage,
+  type Entry,
+  entrySchema,
+  type Reflection,
+  type Topic,
+  topicSchema,
+  uuidv7,
+} from "@inkwell/shared";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { FieldDecryptError } from "../../src/crypto/field-cipher.ts";
-import { entryAnalyses, jobs } from "../../src/db/schema/index.ts";
+import { entryAnalyses, jobs, topics } from "../../src/db/schema/index.ts";
 import { openAnalysisFields } from "../../src/services/analysis-fields.ts";
 import { recentThinkingPatterns } from "../../src/services/chat-patterns.ts";
 import { runEncryptRows } from "../../src/services/encrypt-rows.ts";
 import { loadReflectionFacts } from "../../src/services/reflections.ts";
+import { openTopicFields } from "../../src/services/topic-fields.ts";
 import { createEntry, json } from "../entries/helpers.ts";
 import { call, callWithEnv, registerUser, type TestUser, testDb } from "../harness.ts";
 import { getJson, seedEntries } from "../insights/helpers.ts";
@@ -18,6 +27,7 @@ import {
   removeTestNodes,
 } from "../pipeline/helpers.ts";
 import { sessionMessages } from "../sessions/helpers.ts";
+import { deliverTopics, listTopics, runningDiscoveryJob, seedAnalysed, topic } from "../topics/helpers.ts";
 import { keyring } from "./helpers.ts";
 
 afterAll(removeTestNodes);
@@ -247,5 +257,100 @@ describe("entry analyses at rest", () => {
     expect((await dumpOf(user.id)).toLowerCase()).not.toContain("harbour");
     const sealed = await loadReflectionFacts(testDb(), keyring(), user.id, period, new Date());
     expect(sealed.keywords).toEqual(expected);
+  });
+});
+
+/** The user's topic rows as Postgres prints them. */
+async function topicDump(userId: string): Promise<string> {
+  const rows = await testDb().execute<{ row: string }>(sql`
+    select t::text as row from topics t where t.user_id = ${userId}::uuid`);
+  return rows.map((r) => r.row).join("\n");
+}
+
+describe("topics at rest", () => {
+  it("hold descriptions and discovered keywords sealed, while the API, suggestions and export show them", async () => {
+    const user = await registerUser();
+    const made = topicSchema.parse(
+      await json(
+        await call("/v1/topics", {
+          token: user.accessToken,
+          body: { name: "Evenings", description: `Walks to the ${MARKER}` },
+        }),
+        201,
+      ),
+    );
+    expect(made.description).toBe(`Walks to the ${MARKER}`);
+    const members = await seedAnalysed(user.id, ["one", "two", "three"]);
+    const jobId = await runningDiscoveryJob(user.id);
+    expect(await deliverTopics(jobId, user.id, [topic(`sea, ${MARKER}, gulls`, members)])).toBe("applied");
+    // A rename of the description is sealed too.
+    const renamed = topicSchema.parse(
+      await json(
+        await call(`/v1/topics/${made.id}`, {
+          method: "PATCH",
+          token: user.accessToken,
+          body: { description: `Evenings by the ${MARKER}` },
+        }),
+        200,
+      ),
+    );
+    expect(renamed.description).toBe(`Evenings by the ${MARKER}`);
+
+    const listed = await listTopics(user);
+    const discovered = listed.find((t) => t.kind === "discovered");
+    expect(discovered?.keywords).toEqual(["sea", MARKER, "gulls"]);
+    expect(listed.find((t) => t.id === made.id)?.description).toBe(`Evenings by the ${MARKER}`);
+    const one = topicSchema.parse(await getJson(`/v1/topics/${discovered?.id}`, user));
+    expect(one.keywords).toEqual(["sea", MARKER, "gulls"]);
+    // A draft sharing two of the discovered topic's keywords is matched to it.
+    const draft = await json<{ topics: { id: string }[] }>(
+      await call("/v1/entries/suggest-tags", {
+        token: user.accessToken,
+        body: { content: `Gulls over the ${MARKER} again.` },
+      }),
+      200,
+    );
+    expect(draft.topics.map((t) => t.id)).toContain(discovered?.id);
+    const exported = await json<{ topics: Topic[] }>(
+      await call("/v1/me/export", { token: user.accessToken }),
+      200,
+    );
+    expect(exported.topics.map((t) => topicSchema.parse(t))).toEqual(listed);
+
+    // Names are still stored in the clear (the discovered one holds the marker); nothing else is.
+    const dump = (await topicDump(user.id)).toLowerCase().replaceAll(`sea, ${MARKER}, gulls`, "");
+    expect(dump).not.toContain(MARKER);
+    const rows = await testDb().select().from(topics).where(eq(topics.userId, user.id));
+    for (const row of rows) expect(row).toMatchObject({ description: null, keywords: null });
+    expect(rows.filter((r) => r.descriptionCt !== null || r.keywordsCt !== null)).toHaveLength(2);
+
+    // A ciphertext moved to another topic does not open.
+    const [a, b] = rows;
+    if (!a || !b) throw new Error("topics missing");
+    const sealedOne = a.keywordsCt ?? a.descriptionCt;
+    await expect(
+      openTopicFields(keyring(), { ...b, userId: user.id, keywordsCt: sealedOne, descriptionCt: null }),
+    ).rejects.toBeInstanceOf(FieldDecryptError);
+  });
+
+  it("finds a plaintext description, shows it, and the migration job seals it", async () => {
+    const user = await registerUser();
+    const id = uuidv7();
+    await testDb()
+      .insert(topics)
+      .values({ id, userId: user.id, name: "Old", description: `old ${MARKER}`, kind: "user" });
+    expect((await topicDump(user.id)).toLowerCase()).toContain(MARKER);
+    const before = topicSchema.parse(await getJson(`/v1/topics/${id}`, user));
+    expect(before.description).toBe(`old ${MARKER}`);
+    const run = await runEncryptRows(testDb(), keyring(), { userIds: [user.id], batches: 10, limit: 10 });
+    expect(run).toMatchObject({ encrypted: 1, finished: true });
+    expect((await topicDump(user.id)).toLowerCase()).not.toContain(MARKER);
+    const after = topicSchema.parse(
+      await json(
+        await callWithEnv({ VIEW_CACHE: "off" }, `/v1/topics/${id}`, { token: user.accessToken }),
+        200,
+      ),
+    );
+    expect(after).toEqual(before);
   });
 });

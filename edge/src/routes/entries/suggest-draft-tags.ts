@@ -27,6 +27,6 @@ const route = createRoute({
 });
 
 export const postDraftTagSuggestions = createRouter().openapi(route, async (c) => {
-  const { db } = c.get("services");
-  return c.json(await draftTagSuggestions(db, c.get("auth").userId, c.req.valid("json")), 200);
+  const { db, dataKeys } = c.get("services");
+  return c.json(await draftTagSuggestions(db, dataKeys, c.get("auth").userId, c.req.valid("json")), 200);
 });

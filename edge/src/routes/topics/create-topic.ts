@@ -24,9 +24,9 @@ const route = createRoute({
 });
 
 export const postTopic = createRouter().openapi(route, async (c) => {
-  const { db, redis } = c.get("services");
+  const { db, redis, dataKeys } = c.get("services");
   const userId = c.get("auth").userId;
-  const topic = await createTopic(db, userId, c.req.valid("json"));
+  const topic = await createTopic(db, dataKeys, userId, c.req.valid("json"));
   await invalidateUserViews(redis, userId);
   c.header("Location", `/v1/topics/${topic.id}`);
   return c.json(topic, 201);

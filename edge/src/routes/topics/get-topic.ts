@@ -34,7 +34,7 @@ export const getTopicById = createRouter().openapi(route, async (c) => {
     "topic",
     userId,
     id,
-    () => getTopic(db, userId, id),
+    () => getTopic(db, dataKeys, userId, id),
   );
   if (!topic) throw new InkwellError("NOT_FOUND", "No topic with that id.");
   const etag = await withEtag(c, topic);

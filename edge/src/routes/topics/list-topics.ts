@@ -49,7 +49,7 @@ export const getTopics = createRouter().openapi(route, async (c) => {
     userId,
     JSON.stringify([limit, cursor]),
     async () => {
-      const { items, last } = await listTopicPage(db, userId, { limit, after });
+      const { items, last } = await listTopicPage(db, dataKeys, userId, { limit, after });
       return {
         items,
         nextCursor: last ? await encodeKeyCursor(config.JWT_SECRET, TOPIC_CURSOR, last) : null,

@@ -31,7 +31,7 @@ export const getTopicEntries = createRouter().openapi(route, async (c) => {
   const userId = c.get("auth").userId;
   const { id } = c.req.valid("param");
   const query = c.req.valid("query");
-  await getTopic(db, userId, id);
+  await getTopic(db, dataKeys, userId, id);
   const after = query.cursor ? await decodeCursor(config.JWT_SECRET, query.cursor) : undefined;
   const page = await withUserCache(
     redis,

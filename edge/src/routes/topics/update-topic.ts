@@ -25,9 +25,9 @@ const route = createRoute({
 });
 
 export const patchTopic = createRouter().openapi(route, async (c) => {
-  const { db, redis } = c.get("services");
+  const { db, redis, dataKeys } = c.get("services");
   const userId = c.get("auth").userId;
-  const topic = await updateTopic(db, userId, c.req.valid("param").id, c.req.valid("json"));
+  const topic = await updateTopic(db, dataKeys, userId, c.req.valid("param").id, c.req.valid("json"));
   await invalidateUserViews(redis, userId);
   return c.json(topic, 200);
 });
