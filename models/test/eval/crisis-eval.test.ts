@@ -16,7 +16,9 @@ import { type CrisisItem, type CrisisMetrics, loadCrisisSet, split } from "../..
  * (a place or a means with a time in fragments, plain self-harm, "i want my life to be over") from the
  * training split, and the heads were retrained on them: held out, rules alone 0.42, the edge 0.65 with
  * tricky false alarms 0.09, USE-lite 0.83 with 63 of 353 critical items below high and 0.10, the static
- * model 0.79 with 0.11.)
+ * model 0.79 with 0.11. With 119 more items (70 at risk in plain forms, 49 look-alikes paired with them) and
+ * the heads retrained, at 4,469 items: USE-lite 0.83 with 66 of 370 critical below high and tricky false
+ * alarms 0.10, the edge 0.65 with 0.09, the static model 0.79 with 0.11.)
  */
 const FLOORS: Record<string, { highRecall: number; trickyFalseAlarm: number; ordinaryFalseAlarm: number }> = {
   "rules alone": { highRecall: 0.4, trickyFalseAlarm: 0.1, ordinaryFalseAlarm: 0.04 },
