@@ -1,4 +1,4 @@
-import { uuidv7 } from "@inkwell/shared";
+import { InkwellError, uuidv7 } from "@inkwell/shared";
 import { and, asc, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { DataKeyring, rootKeysOf } from "../crypto/data-keys.ts";
 import type { KeySource } from "../crypto/field-cipher.ts";
@@ -55,13 +55,25 @@ const plaintextOf: Record<EncryptedTable, SQL> = {
   topics: sql`(${topics.description} is not null or ${topics.keywords} is not null)`,
 };
 
-/** One row: its sealed values replace its plaintext, unless it changed since it was read. */
-async function sealRow(work: () => Promise<boolean>): Promise<"encrypted" | "skipped"> {
+/** A writer deleted meanwhile has no key to be had (their rows go with the account). */
+const accountGone = (err: unknown): boolean => err instanceof InkwellError && err.code === "NOT_FOUND";
+
+/**
+ * One row: its sealed values replace its plaintext, unless it changed since it was read. A row that
+ * cannot be sealed for any other reason (a sealed part that does not open, a database error) is left as
+ * it is and logged as an error with its table and id, so the run goes on and the fault is seen; the
+ * table's next pass tries it again.
+ */
+async function sealRow(
+  table: EncryptedTable,
+  id: string,
+  work: () => Promise<boolean>,
+): Promise<"encrypted" | "skipped"> {
   try {
     return (await work()) ? "encrypted" : "skipped";
   } catch (err) {
-    // A writer deleted meanwhile has no key to be had (their rows go with the account).
-    log.warn("row left in plaintext", { error: errorName(err) });
+    if (accountGone(err)) log.warn("row left in plaintext", { table, error: errorName(err) });
+    else log.error("row could not be sealed", { table, rowId: id, error: errorName(err) });
     return "skipped";
   }
 }
@@ -221,7 +233,8 @@ export async function encryptBatch(
       )
       .orderBy(asc(chatMessages.id))
       .limit(options.limit);
-    for (const row of rows) tally(await sealRow(() => encryptMessageRow(db, keys, row)));
+    for (const row of rows)
+      tally(await sealRow("chat_messages", row.id, () => encryptMessageRow(db, keys, row)));
     ids = rows.map((r) => r.id);
   } else if (table === "chat_sessions") {
     const rows = await db
@@ -236,7 +249,8 @@ export async function encryptBatch(
       )
       .orderBy(asc(chatSessions.id))
       .limit(options.limit);
-    for (const row of rows) tally(await sealRow(() => encryptSessionRow(db, keys, row)));
+    for (const row of rows)
+      tally(await sealRow("chat_sessions", row.id, () => encryptSessionRow(db, keys, row)));
     ids = rows.map((r) => r.id);
   } else if (table === "topics") {
     const rows = await db
@@ -251,7 +265,7 @@ export async function encryptBatch(
       )
       .orderBy(asc(topics.id))
       .limit(options.limit);
-    for (const row of rows) tally(await sealRow(() => encryptTopicRow(db, keys, row)));
+    for (const row of rows) tally(await sealRow("topics", row.id, () => encryptTopicRow(db, keys, row)));
     ids = rows.map((r) => r.id);
   } else if (table === "entry_analyses") {
     const rows = await db
@@ -266,7 +280,8 @@ export async function encryptBatch(
       )
       .orderBy(asc(entryAnalyses.entryId))
       .limit(options.limit);
-    for (const row of rows) tally(await sealRow(() => encryptAnalysisRow(db, keys, row)));
+    for (const row of rows)
+      tally(await sealRow("entry_analyses", row.entryId, () => encryptAnalysisRow(db, keys, row)));
     ids = rows.map((r) => r.entryId);
   } else {
     const rows = await db
@@ -281,7 +296,8 @@ export async function encryptBatch(
       )
       .orderBy(asc(reflections.id))
       .limit(options.limit);
-    for (const row of rows) tally(await sealRow(() => encryptReflectionRow(db, keys, row)));
+    for (const row of rows)
+      tally(await sealRow("reflections", row.id, () => encryptReflectionRow(db, keys, row)));
     ids = rows.map((r) => r.id);
   }
   return { ...counts, last: ids.length === options.limit ? (ids.at(-1) ?? null) : null };
@@ -360,6 +376,8 @@ export async function runEncryptRows(
   keys: KeySource,
   options: Scope & { batches: number; limit: number },
 ): Promise<EncryptRowsRun> {
+  // `userIds` narrows which rows a run seals (tests share one database); the cursor is still the one job
+  // row's, so the hourly cron never passes it.
   const [open] = await db
     .select({ id: jobs.id, payload: jobs.payload })
     .from(jobs)
@@ -404,16 +422,7 @@ export async function runEncryptRows(
       skipped: progress.skipped + result.skipped,
     };
     if (!jobId) {
-      jobId = uuidv7();
-      const now = new Date();
-      await db.insert(jobs).values({
-        id: jobId,
-        kind: ENCRYPT_ROWS_JOB,
-        status: "running",
-        attempts: 1,
-        startedAt: now,
-        payload: { ...progress },
-      });
+      jobId = await openJobRow(db, progress);
     } else {
       await db
         .update(jobs)
@@ -422,6 +431,39 @@ export async function runEncryptRows(
     }
   }
   return { jobId, encrypted, skipped, finished: false };
+}
+
+/**
+ * The job row a first run keeps its cursor in: created once, under a lock, so two runs that start
+ * together share one row instead of leaving a second one running forever.
+ */
+async function openJobRow(db: Database, progress: Progress): Promise<string> {
+  return await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${ENCRYPT_ROWS_JOB}))`);
+    const [existing] = await tx
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.kind, ENCRYPT_ROWS_JOB), eq(jobs.status, "running")))
+      .orderBy(asc(jobs.id))
+      .limit(1);
+    if (existing) {
+      await tx
+        .update(jobs)
+        .set({ payload: { ...progress }, updatedAt: new Date() })
+        .where(eq(jobs.id, existing.id));
+      return existing.id;
+    }
+    const id = uuidv7();
+    await tx.insert(jobs).values({
+      id,
+      kind: ENCRYPT_ROWS_JOB,
+      status: "running",
+      attempts: 1,
+      startedAt: new Date(),
+      payload: { ...progress },
+    });
+    return id;
+  });
 }
 
 /** Rows per batch and batches per hourly run: about 2,000 rows an hour, each a small update. */

@@ -17,6 +17,7 @@ import {
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { KeySource } from "../crypto/field-cipher.ts";
+import { openJson, sealJson } from "../crypto/sealed-columns.ts";
 import type { Database } from "../db/client.ts";
 import { jobs, reflections, users } from "../db/schema/index.ts";
 import { isUuid } from "../lib/ids.ts";
@@ -35,13 +36,20 @@ export const WRITE_REFLECTION_JOB = "write-reflection";
 
 /**
  * The job's payload grows as it is built: which entries each attempt sent (the only ones a result may
- * cite) and the figures the model saw, which the stored reflection keeps beside the text.
+ * cite) and the figures the model saw, which the stored reflection keeps beside the text. The themes are
+ * the writer's own keywords and topic names, so the row keeps them sealed (`themesSealed`, bound to the
+ * job's row); `themes` in the clear is only read from jobs built before that.
  */
 export const writeReflectionPayloadSchema = reflectionJobPayloadSchema.extend({
   sentEntryIds: z.array(z.string()).optional(),
   stats: reflectionStatsSchema.optional(),
   themes: reflectionThemesSchema.optional(),
+  themesSealed: z.string().optional(),
 });
+
+/** Where a write-reflection job's sealed themes are bound: the job's own row. */
+const themesRef = (userId: string, jobId: string) => ({ userId, table: "jobs", rowId: jobId });
+const THEMES_COLUMN = "payload.themes";
 
 type JobRow = typeof jobs.$inferSelect;
 type Built = { kind: "publish"; body: object } | { kind: "finish"; note: string };
@@ -176,7 +184,14 @@ export async function buildWriteReflection(
   const sentEntryIds = [...new Set([...(payload.sentEntryIds ?? []), ...entries.map((e) => e.id)])];
   await db
     .update(jobs)
-    .set({ payload: { ...payload, sentEntryIds, stats: structured.stats, themes: structured.themes } })
+    .set({
+      payload: {
+        ...withoutPlainThemes(payload),
+        sentEntryIds,
+        stats: structured.stats,
+        themesSealed: await sealJson(keys, themesRef(row.userId, job.id), THEMES_COLUMN, structured.themes),
+      },
+    })
     .where(eq(jobs.id, job.id));
   const body: WriteReflectionJob = {
     jobId: job.id,
@@ -294,9 +309,16 @@ export async function applyWrittenReflection(
       entryId,
       occurredAt: occurred.get(entryId) ?? "",
     }));
+    const themes = await openJson<z.infer<typeof reflectionThemesSchema>, null>(
+      keys,
+      themesRef(row.userId, jobId),
+      THEMES_COLUMN,
+      payload.data.themesSealed ?? null,
+      null,
+    );
     const sealed = await sealReflectionFields(keys, row, {
       text: kept.text,
-      themes: payload.data.themes ?? undefined,
+      themes: reflectionThemesSchema.optional().parse(themes ?? payload.data.themes ?? undefined),
     });
     await tx
       .update(reflections)
@@ -329,4 +351,12 @@ export async function applyWrittenReflection(
       .where(eq(jobs.id, jobId));
     return { outcome: "applied" as const, userId: row.userId };
   });
+}
+
+/** The payload without a clear-text copy of the themes (a job built before they were sealed). */
+function withoutPlainThemes(
+  payload: z.infer<typeof writeReflectionPayloadSchema>,
+): Omit<z.infer<typeof writeReflectionPayloadSchema>, "themes"> {
+  const { themes: _plain, ...rest } = payload;
+  return rest;
 }

@@ -119,6 +119,27 @@ describe("the encrypt-rows job", () => {
     expect(after).toEqual(before);
   });
 
+  it("two runs that start together keep one job row", async () => {
+    const users = [await registerUser(), await registerUser()];
+    for (const user of users) await plaintextHistory(user);
+    const userIds = users.map((u) => u.id);
+    const runs = await Promise.all(
+      [0, 1, 2].map(() => runEncryptRows(testDb(), keyring(), { batches: 1, limit: 1, userIds })),
+    );
+    const ids = new Set(runs.map((r) => r.jobId));
+    expect(ids.size).toBe(1);
+    const running = await testDb()
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(sql`${jobs.kind} = ${ENCRYPT_ROWS_JOB} and ${jobs.status} = 'running'`);
+    expect(running.map((r) => r.id)).toEqual([...ids]);
+    let last = runs[0];
+    for (let i = 0; i < 30 && !last?.finished; i++) {
+      last = await runEncryptRows(testDb(), keyring(), { batches: 1, limit: 5, userIds });
+    }
+    expect(last?.finished).toBe(true);
+  });
+
   it("leaves a row written meanwhile to that write", async () => {
     const user = await registerUser();
     const { sessionId } = await plaintextHistory(user);

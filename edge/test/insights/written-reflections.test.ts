@@ -171,6 +171,10 @@ describe("reflections written by a node's language model", () => {
       expect(body.entries[1]?.notable).toEqual(expect.arrayContaining(["lowest-sentiment", "longest"]));
       // An entry that reads like an instruction is carried as what it is: the writer's text.
       expect(body.entries[1]?.excerpt).toBe(INJECTION);
+      // The job's row keeps the themes (the writer's own keywords) sealed, never in the clear.
+      const built = await jobRow(jobId);
+      expect(JSON.stringify(built?.payload)).not.toContain("garden");
+      expect(built?.payload).toMatchObject({ themesSealed: expect.stringMatching(/^ik1/) });
 
       // Meanwhile one sent entry is moved out of the week and another is deleted.
       await testDb()
