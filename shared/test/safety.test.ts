@@ -48,7 +48,7 @@ const risk: readonly [string, SafetyLevel][] = [
   ["The urge to cut is so strong tonight.", "moderate"],
   // Plain forms: a place or a means and a time, in fragments, lower case, no clinical words.
   ["driving into the reservoir tonight. seatbelt off", "critical"],
-  ["the viaduct, sunday, first light", "critical"],
+  ["going off the viaduct sunday, first light", "critical"],
   ["im jumping tonite", "critical"],
   ["walking into the estuary after the fireworks and not coming back", "critical"],
   ["scarf round the bannister when the house is empty tomorrow", "critical"],
